@@ -74,7 +74,8 @@ class InventoryError(BwautoError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+        super().__init__(f"inventory: {count}:\n" + "\n".join(f"  {p}" for p in problems))
 
 
 class CredentialError(BwautoError):

@@ -39,7 +39,7 @@ _PREFIX = {
 _RATE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtT]?)(?:bps|bit/s|b/s)?\s*$")
 
 
-def parse_rate(value: str | int) -> int:
+def parse_rate(value: str | int | float) -> int:
     """Parse a rate such as ``"100M"``, ``"1.5G"``, ``"512k"``, ``"100 Mbps"`` or ``"2000000"``.
 
     Prefixes are decimal (k = 10^3, M = 10^6, G = 10^9, T = 10^12); a bare number is bit/s.

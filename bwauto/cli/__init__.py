@@ -1,0 +1,1 @@
+"""The ``bwauto`` command line: one module per verb group, heavy imports inside commands."""

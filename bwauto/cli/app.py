@@ -1,0 +1,96 @@
+"""The ``bwauto`` console script: global options, verb groups, and errors as one line.
+
+``main(argv)`` returns the exit code: 0 success, 1 a device or task failed, 2 invalid input
+or usage. Only a bug shows a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from bwauto import __version__
+from bwauto.cli import inventory_cmd
+from bwauto.cli.context import AppContext
+from bwauto.cli.output import error
+from bwauto.errors import BwautoError
+from bwauto.paths import default_inventory_dir, default_state_dir
+
+app = typer.Typer(
+    name="bwauto",
+    help=(
+        "Network automation for SOP 04/SOP/Kominfo-PE/10/2018, Permohonan Kenaikan Bandwidth "
+        "(Dinas Kominfo Kota Batam): analyse an OPD link, raise its shaper, monitor, document."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+app.add_typer(inventory_cmd.app, name="inventory")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"bwauto {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    inventory: Annotated[
+        Path | None,
+        typer.Option(
+            "--inventory", "-i", help=r"Inventory dir \[default: $BWAUTO_INVENTORY or ./inventory]"
+        ),
+    ] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--state-dir",
+            help=r"State dir: samples, evidence, register, lab \[default: $BWAUTO_STATE_DIR, "
+            r"else $XDG_STATE_HOME/bwauto or ~/.local/state/bwauto]",
+        ),
+    ] = None,
+    secrets: Annotated[
+        str | None,
+        typer.Option("--secrets", help=r"Secrets file, mode 0600 \[default: $BWAUTO_SECRETS]"),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Global options shared by every command."""
+    ctx.obj = AppContext(
+        inventory_dir=inventory or default_inventory_dir(),
+        state_dir=state_dir or default_state_dir(),
+        secrets_file=secrets,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run bwauto with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        result = app(args=args, prog_name="bwauto", standalone_mode=False)
+    except BwautoError as exc:
+        error(str(exc))
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        error("aborted")
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

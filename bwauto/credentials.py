@@ -1,0 +1,155 @@
+"""Credentials: never in inventory files, never printed, logged or stored.
+
+For each secret of a router, the first of these that gives a value wins:
+
+1. the environment variable named in the host's (or its group's, or defaults') data
+   ``credentials_env: {password: MY_VAR}``;
+2. ``BWAUTO_<HOST>_<FIELD>`` (host name upper-cased, ``-`` and ``.`` as ``_``);
+3. ``BWAUTO_<GROUP>_<FIELD>`` for each of the host's groups;
+4. ``BWAUTO_<FIELD>``;
+5. the secrets file (``--secrets``, ``$BWAUTO_SECRETS``, the inventory's
+   ``data.secrets_file`` in defaults.yaml, or ``~/.config/bwauto/secrets.yaml``), which must be
+   mode 0600 and holds ``defaults:``, ``groups: {NAME: ...}`` and ``hosts: {NAME: ...}``;
+6. an interactive prompt, when standard input is a terminal.
+
+Fields: ``USERNAME``, ``PASSWORD``, ``ENABLE_SECRET``, ``SNMP_COMMUNITY``, ``SNMPV3_USER``,
+``SNMPV3_AUTH_KEY``, ``SNMPV3_PRIV_KEY``.
+
+Examples:
+    >>> env_names("edge-bc-01", ("mikrotik",), "password")
+    ['BWAUTO_EDGE_BC_01_PASSWORD', 'BWAUTO_MIKROTIK_PASSWORD', 'BWAUTO_PASSWORD']
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import stat
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bwauto.errors import CredentialError
+
+FIELDS = (
+    "username", "password", "enable_secret", "snmp_community",
+    "snmpv3_user", "snmpv3_auth_key", "snmpv3_priv_key",
+)  # fmt: skip
+PROMPTABLE = ("username", "password", "enable_secret", "snmp_community")
+DEFAULT_SECRETS = Path("~/.config/bwauto/secrets.yaml")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Resolved secrets of one router; ``repr`` never shows a value."""
+
+    values: Mapping[str, str] = field(repr=False)
+
+    def get(self, name: str) -> str | None:
+        """The value of ``name`` or None."""
+        return self.values.get(name)
+
+    def require(self, name: str, host: str) -> str:
+        """The value of ``name``, or a ``CredentialError`` that says how to provide it."""
+        value = self.values.get(name)
+        if value is None:
+            raise CredentialError(_missing(host, name))
+        return value
+
+
+def env_names(host: str, groups: tuple[str, ...], name: str) -> list[str]:
+    """Environment variable names tried for ``name`` of ``host``, most specific first."""
+    suffix = name.upper()
+    return [f"BWAUTO_{_env_part(p)}_{suffix}" for p in (host, *groups)] + [f"BWAUTO_{suffix}"]
+
+
+def _env_part(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+def load_secrets_file(path: Path) -> dict[str, Any]:
+    """Read a secrets file, refusing it unless only its owner can read it (mode 0600)."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError as exc:
+        raise CredentialError(f"secrets file {path} not found") from exc
+    if mode & 0o077:
+        raise CredentialError(
+            f"secrets file {path} has mode {mode:04o}: others can read it; run 'chmod 600 {path}'"
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise CredentialError(f"secrets file {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise CredentialError(f"secrets file {path}: expected a mapping")
+    return data
+
+
+def find_secrets_file(explicit: str | None, inventory_hint: str | None) -> Path | None:
+    """The secrets file to use, or None when there is none."""
+    for candidate in (explicit, os.environ.get("BWAUTO_SECRETS"), inventory_hint):
+        if candidate:
+            return Path(candidate).expanduser()
+    default = DEFAULT_SECRETS.expanduser()
+    return default if default.exists() else None
+
+
+@dataclass
+class CredentialResolver:
+    """Resolves routers' credentials from environment, secrets file and prompt, in that order."""
+
+    secrets: dict[str, Any] = field(default_factory=dict, repr=False)
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False)
+    interactive: bool = field(default_factory=lambda: sys.stdin.isatty())
+    prompt: Callable[[str], str] = getpass.getpass
+
+    @classmethod
+    def from_files(cls, explicit: str | None, inventory_hint: str | None) -> CredentialResolver:
+        """A resolver reading the secrets file found by ``find_secrets_file``."""
+        path = find_secrets_file(explicit, inventory_hint)
+        return cls(secrets=load_secrets_file(path) if path else {})
+
+    def resolve(
+        self, host: str, groups: tuple[str, ...], env_override: Mapping[str, str] | None = None,
+        need: tuple[str, ...] = (),
+    ) -> Credentials:  # fmt: skip
+        """Credentials of ``host``; fields in ``need`` are prompted for if still missing."""
+        values: dict[str, str] = {}
+        for name in FIELDS:
+            value = self._lookup(host, groups, name, env_override or {})
+            if value is None and name in need and name in PROMPTABLE and self.interactive:
+                value = self.prompt(f"{name.replace('_', ' ')} for {host}: ") or None
+            if value is not None:
+                values[name] = value
+        return Credentials(values)
+
+    def _lookup(
+        self, host: str, groups: tuple[str, ...], name: str, env_override: Mapping[str, str]
+    ) -> str | None:
+        names = ([env_override[name]] if name in env_override else []) + env_names(
+            host, groups, name
+        )
+        for var in names:
+            if self.env.get(var):
+                return self.env[var]
+        scopes = [(self.secrets.get("hosts") or {}).get(host)]
+        scopes += [(self.secrets.get("groups") or {}).get(g) for g in groups]
+        scopes.append(self.secrets.get("defaults"))
+        for scope in scopes:
+            if isinstance(scope, dict) and scope.get(name) not in (None, ""):
+                return str(scope[name])
+        return None
+
+
+def _missing(host: str, name: str) -> str:
+    var = env_names(host, (), name)
+    return (
+        f"no {name.replace('_', ' ')} for router {host}: set {var[-1]} (or {var[0]}), "
+        f"or add '{name}' to the secrets file {DEFAULT_SECRETS} (mode 0600)"
+    )

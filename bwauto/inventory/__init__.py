@@ -1,0 +1,1 @@
+"""Inventory: hosts, groups, defaults and OPD links, validated on load."""

@@ -1,0 +1,74 @@
+"""Nornir inventory plugin: SimpleInventory files, validated by bwauto, with OPD links attached.
+
+Each host gets ``data["links"]`` (link ids) and ``data["opds"]`` (OPD names), so Nornir users
+select routers by link or OPD::
+
+    nr = InitNornir(inventory={"plugin": "BwautoInventory",
+                               "options": {"inventory_dir": "inventory"}})
+    nr.filter(F(links__contains="dinkes"))
+    nr.filter(F(opds__contains="Dinas Kesehatan"))
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nornir.core.inventory import ConnectionOptions, Host
+from nornir.core.inventory import Inventory as NornirInventory
+from nornir.plugins.inventory.simple import SimpleInventory
+
+from bwauto.credentials import CredentialResolver
+from bwauto.inventory.loader import load_inventory
+from bwauto.inventory.models import Inventory
+
+
+class BwautoInventory:
+    """Load the validated inventory into Nornir, with credentials resolved when asked."""
+
+    def __init__(
+        self, inventory_dir: str = "inventory", secrets_file: str | None = None,
+        credentials: bool = True,
+    ) -> None:  # fmt: skip
+        self.inventory_dir = Path(inventory_dir)
+        self.secrets_file = secrets_file
+        self.credentials = credentials
+
+    def load(self) -> NornirInventory:
+        """Validate (raising ``InventoryError``), then build Nornir's inventory."""
+        inventory = load_inventory(self.inventory_dir)
+        base = self.inventory_dir
+        nornir_inv = SimpleInventory(
+            str(base / "hosts.yaml"), str(base / "groups.yaml"), str(base / "defaults.yaml")
+        ).load()
+        resolver = (
+            CredentialResolver.from_files(self.secrets_file, inventory.secrets_file)
+            if self.credentials
+            else None
+        )
+        for host in nornir_inv.hosts.values():
+            _attach(host, inventory, resolver)
+        return nornir_inv
+
+
+def _attach(host: Host, inventory: Inventory, resolver: CredentialResolver | None) -> None:
+    router = inventory.routers[host.name]
+    links = inventory.links_on(host.name)
+    host.data["links"] = [link.id for link in links]
+    host.data["opds"] = [link.opd for link in links]
+    host.platform = router.platform
+    if resolver is None:
+        return
+    creds = resolver.resolve(
+        host.name,
+        router.groups,
+        {str(k): v for k, v in router.credentials_env.items()},
+        need=("username", "password"),
+    )
+    host.username = creds.get("username") or host.username
+    host.password = creds.get("password")
+    secret = creds.get("enable_secret")
+    if secret:
+        host.connection_options["netmiko"] = ConnectionOptions(extras={"secret": secret})
+        host.connection_options["napalm"] = ConnectionOptions(
+            extras={"optional_args": {"secret": secret}}
+        )

@@ -1,0 +1,92 @@
+"""Read YAML keeping line numbers, so that every problem can name the line to fix.
+
+Examples:
+    >>> doc = parse_yaml("a:\\n  b: 1\\n  c: [x, y]\\n", "f.yaml")
+    >>> doc.data
+    {'a': {'b': 1, 'c': ['x', 'y']}}
+    >>> doc.line("a", "c", 1)
+    3
+    >>> doc.line("a", "missing")
+    1
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bwauto.errors import Problem
+
+Key = str | int
+
+
+@dataclass
+class YamlDoc:
+    """A parsed YAML file: its data, the line of each node, and the problems found reading it."""
+
+    file: str
+    data: Any
+    lines: dict[tuple[Key, ...], int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def line(self, *path: Key) -> int | None:
+        """The line of the deepest node along ``path`` that exists (1-based)."""
+        for end in range(len(path), -1, -1):
+            found = self.lines.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return None
+
+
+def read_yaml(path: Path) -> YamlDoc:
+    """Read and parse ``path``; a missing file is a problem, not an exception."""
+    if not path.is_file():
+        doc = YamlDoc(str(path), None)
+        doc.problems.append(Problem(str(path), "", "", "file not found"))
+        return doc
+    return parse_yaml(path.read_text(encoding="utf-8"), str(path))
+
+
+def parse_yaml(text: str, file: str) -> YamlDoc:
+    """Parse YAML text; syntax errors and duplicate keys become problems with their line."""
+    doc = YamlDoc(file, None)
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _index(node, (), doc)
+            doc.data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        reason = exc.problem or str(exc)
+        doc.problems.append(Problem(file, "", "", f"YAML syntax error: {reason}", line))
+    except yaml.YAMLError as exc:
+        doc.problems.append(Problem(file, "", "", f"YAML error: {exc}"))
+    finally:
+        loader.dispose()
+    return doc
+
+
+def _index(node: yaml.Node, path: tuple[Key, ...], doc: YamlDoc) -> None:
+    doc.lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                where = ".".join(str(p) for p in path)
+                doc.problems.append(
+                    Problem(
+                        doc.file, where, str(key), "duplicate key", key_node.start_mark.line + 1
+                    )
+                )
+            seen.add(key)
+            _index(value_node, (*path, key), doc)
+            doc.lines[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(item, (*path, i), doc)

@@ -1,0 +1,50 @@
+"""Where bwauto keeps its state: samples, evidence, the request register, the lab.
+
+The state dir is ``--state-dir``, else ``$BWAUTO_STATE_DIR``, else
+``$XDG_STATE_HOME/bwauto``, else ``~/.local/state/bwauto``.
+
+Examples:
+    >>> default_state_dir({"BWAUTO_STATE_DIR": "/srv/bwauto"})
+    PosixPath('/srv/bwauto')
+    >>> default_state_dir({"XDG_STATE_HOME": "/x", "HOME": "/home/u"})
+    PosixPath('/x/bwauto')
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The state dir when none is given on the command line."""
+    env = os.environ if env is None else env
+    if env.get("BWAUTO_STATE_DIR"):
+        return Path(env["BWAUTO_STATE_DIR"]).expanduser()
+    if env.get("XDG_STATE_HOME"):
+        return Path(env["XDG_STATE_HOME"]) / "bwauto"
+    return Path(env.get("HOME", "~")).expanduser() / ".local" / "state" / "bwauto"
+
+
+def default_inventory_dir(env: Mapping[str, str] | None = None) -> Path:
+    """``$BWAUTO_INVENTORY`` or ``./inventory``.
+
+    Examples:
+        >>> default_inventory_dir({})
+        PosixPath('inventory')
+    """
+    env = os.environ if env is None else env
+    return Path(env.get("BWAUTO_INVENTORY") or "inventory")
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write ``path`` so that readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    with open(tmp, "wb") as fh:
+        fh.write(raw)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
