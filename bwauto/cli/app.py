@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from bwauto import __version__
@@ -80,14 +79,16 @@ def main(argv: list[str] | None = None) -> int:
     except BwautoError as exc:
         error(str(exc))
         return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
         error("aborted")
         return 1
-    except click.ClickException as exc:
-        exc.show()
-        return 2
+    except typer.TyperException as exc:  # usage errors: unknown command, bad option value
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        return int(getattr(exc, "exit_code", 2))
     return result if isinstance(result, int) else 0
 
 

@@ -1,0 +1,5 @@
+"""``python -m bwauto``."""
+
+from bwauto.cli.app import run
+
+run()
