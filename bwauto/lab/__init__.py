@@ -1,1 +1,1 @@
-"""The simulated router lab: SSH CLIs and SNMP agents on 127.0.0.1 that behave like the edge routers."""
+"""The simulated router lab: SSH CLIs and SNMP agents on 127.0.0.1, like the edge routers."""
