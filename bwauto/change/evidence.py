@@ -1,0 +1,130 @@
+"""Evidence records: one JSON file per link per attempt, written once and never overwritten.
+
+Layout: ``<state_dir>/evidence/<CHANGE_ID>/<link_id>.json``. Fields: change_id, request,
+operator, started, ended (ISO 8601 UTC), router, link, platform, dry_run, rate_before,
+rate_after (``{"up": bps, "down": bps}``), running_config_before (secrets redacted), diff,
+diff_source ("device" or "bwauto"), checks (``[{"name", "ok", "detail"}]``), outcome
+(``dry-run``, ``no-op``, ``changed``, ``refused``, ``failed``, ``rolled-back``), errors,
+monitoring (filled in by the monitoring step).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import re
+import secrets
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bwauto.errors import UsageError
+
+REDACT = re.compile(
+    r"^(?P<head>.*?\b(?:password|secret|community|key)\b\s*=?\s*)(?P<rest>.+)$", re.IGNORECASE
+)
+
+
+def redact(config: str) -> str:
+    """Hide the values of ``password``, ``secret``, ``community`` and ``key`` lines.
+
+    Examples:
+        >>> print(redact("username admin secret 5 $1$abc\\nsnmp-server community public RO\\n"
+        ...              "hostname r1"))
+        username admin secret <redacted>
+        snmp-server community <redacted>
+        hostname r1
+    """
+    out = []
+    for line in config.splitlines():
+        match = REDACT.match(line)
+        out.append(f"{match.group('head').rstrip()} <redacted>" if match else line)
+    return "\n".join(out)
+
+
+def new_change_id(now: dt.datetime | None = None) -> str:
+    """A change id such as ``CH-20261128-081502-3f9a``: sortable by time, unique."""
+    now = now or dt.datetime.now(dt.UTC)
+    return f"CH-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def utc_now() -> str:
+    """Now, ISO 8601 in UTC."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def operator() -> str:
+    """The OS user running bwauto."""
+    try:
+        return getpass.getuser()
+    except OSError:
+        return f"uid-{os.getuid()}"
+
+
+@dataclass
+class Check:
+    """One pre- or post-check and its result."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class EvidenceRecord:
+    """What happened to one link in one attempt."""
+
+    change_id: str
+    link: str
+    router: str
+    platform: str
+    dry_run: bool
+    request: str | None = None
+    operator: str = field(default_factory=operator)
+    started: str = field(default_factory=utc_now)
+    ended: str | None = None
+    rate_before: dict[str, int | None] | None = None
+    rate_after: dict[str, int | None] | None = None
+    target: dict[str, int | None] | None = None
+    running_config_before: str = ""
+    diff: str = ""
+    diff_source: str = "bwauto"
+    checks: list[Check] = field(default_factory=list)
+    outcome: str = "failed"
+    errors: list[str] = field(default_factory=list)
+    monitoring: dict[str, Any] | None = None
+
+    def to_json(self) -> str:
+        """The record as JSON, with the running config redacted."""
+        data = asdict(self)
+        data["running_config_before"] = redact(self.running_config_before)
+        return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def evidence_path(state_dir: Path, change_id: str, link: str) -> Path:
+    """Where the record of ``link`` in ``change_id`` lives."""
+    return state_dir / "evidence" / change_id / f"{link}.json"
+
+
+def write_evidence(state_dir: Path, record: EvidenceRecord) -> Path:
+    """Write the record atomically; an existing record is never overwritten."""
+    record.ended = record.ended or utc_now()
+    path = evidence_path(state_dir, record.change_id, record.link)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(record.to_json(), encoding="utf-8")
+    try:
+        os.link(tmp, path)  # fails if the record exists: never overwrite evidence
+    finally:
+        tmp.unlink()
+    return path
+
+
+def read_evidence(state_dir: Path, change_id: str) -> list[dict[str, Any]]:
+    """All records of a change, by link."""
+    folder = state_dir / "evidence" / change_id
+    if not folder.is_dir():
+        raise UsageError(f"no evidence for change {change_id} in {folder.parent}")
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
