@@ -101,3 +101,23 @@ class MikrotikRouterOs:
     def change_commands(self, link: Link, target: ShaperRate) -> list[str]:
         """The ``/queue simple set`` line, from ``templates/mikrotik_routeros/shaper.j2``."""
         return render(self.name, "shaper.j2", link=link, target=target, ros_rate=ros_rate)
+
+    def confirm_commands(
+        self, name: str, restore: list[str], timeout_s: int
+    ) -> tuple[list[str], list[str]]:
+        """Emulated commit-confirm: a scheduler entry that restores the old queue after
+        ``timeout_s`` unless bwauto removes it once the post-checks pass.
+
+        Examples:
+            >>> arm, disarm = MikrotikRouterOs().confirm_commands(
+            ...     "bwauto-CH-1", ['/queue simple set [find name="q"] max-limit=1M/2M'], 120)
+            >>> print(arm[0])
+            /system scheduler add name=bwauto-CH-1 interval=120s on-event="/queue simple set \
+[find name=\\"q\\"] max-limit=1M/2M; /system scheduler remove [find name=\\"bwauto-CH-1\\"]"
+            >>> disarm
+            ['/system scheduler remove [find name="bwauto-CH-1"]']
+        """
+        remove = f'/system scheduler remove [find name="{name}"]'
+        event = "; ".join([*restore, remove]).replace("\\", "\\\\").replace('"', '\\"')
+        arm = f'/system scheduler add name={name} interval={timeout_s}s on-event="{event}"'
+        return [arm], [remove]

@@ -1,0 +1,141 @@
+"""Pure planning of a shaper change: which links, which target, and the checks before/after.
+
+Nothing here talks to a router; the Nornir task feeds it what it read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bwauto.change.evidence import Check
+from bwauto.errors import UsageError
+from bwauto.inventory.models import Inventory, Link
+from bwauto.platforms.base import ShaperRate
+from bwauto.rates import format_rate
+
+
+@dataclass(frozen=True)
+class ChangeOptions:
+    """What the operator asked for, beyond links and rates."""
+
+    dry_run: bool = False
+    force: bool = False
+    allow_decrease: bool = False
+    confirm_timeout_s: int = 120
+    request: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkPlan:
+    """One link to change: where it is and the rate it should end at."""
+
+    link: Link
+    target: ShaperRate
+    interface_speed: int
+    headroom: Check | None = None
+
+
+@dataclass
+class Plan:
+    """Every link of one ``raise`` or ``rollback`` call, grouped by router."""
+
+    change_id: str
+    options: ChangeOptions
+    by_router: dict[str, list[LinkPlan]] = field(default_factory=dict)
+
+
+def select_links(inventory: Inventory, link_ids: list[str], opd: str | None) -> list[Link]:
+    """The links named by ``--link`` (repeatable) or ``--opd``; unknown ones are refused.
+
+    Examples:
+        >>> from bwauto.inventory.loader import load_inventory
+        >>> inv = load_inventory("inventory")
+        >>> [l.id for l in select_links(inv, [], "Dinas Kesehatan")]
+        ['dinkes']
+        >>> select_links(inv, ["nope"], None)
+        Traceback (most recent call last):
+        ...
+        bwauto.errors.UsageError: unknown link 'nope' (see 'bwauto inventory list')
+    """
+    if not link_ids and not opd:
+        raise UsageError("name the links to change with --link ID (repeatable) or --opd NAME")
+    unknown = [i for i in link_ids if i not in inventory.links]
+    if unknown:
+        raise UsageError(f"unknown link {unknown[0]!r} (see 'bwauto inventory list')")
+    links = [inventory.links[i] for i in link_ids]
+    if opd:
+        matched = [x for x in inventory.links.values() if x.opd.casefold() == opd.casefold()]
+        if not matched:
+            raise UsageError(f"no link of OPD {opd!r} in the inventory")
+        links += [x for x in matched if x not in links]
+    return links
+
+
+def target_rate(link: Link, down: int, up: int | None) -> ShaperRate:
+    """The target: ``--to`` is the download rate; upload stays unless ``--up`` is given."""
+    return ShaperRate(up=up if up is not None else link.committed.up, down=down)
+
+
+def pre_checks(
+    plan: LinkPlan, current: ShaperRate, oper_up: bool | None, options: ChangeOptions
+) -> list[Check]:
+    """Checks before a change. A failed check refuses the link unless ``--force`` lifts it.
+
+    Examples:
+        >>> from bwauto.inventory.loader import load_inventory
+        >>> link = load_inventory("inventory").links["dinkes"]
+        >>> p = LinkPlan(link, ShaperRate(50_000_000, 150_000_000), 1_000_000_000)
+        >>> [(c.name, c.ok) for c in pre_checks(p, ShaperRate(50_000_000, 100_000_000), True,
+        ...                                      ChangeOptions())]
+        [('link up', True), ('no drift', True), ('target above current', True), \
+('target within interface speed', True)]
+    """
+    link, target = plan.link, plan.target
+    committed = ShaperRate(link.committed.up, link.committed.down)
+    checks = [
+        Check("link up", oper_up is not False,
+              "ifOperStatus up" if oper_up else "ifOperStatus not up" if oper_up is False
+              else "not known (no SNMP answer)"),
+        Check("no drift", _same(current, committed, link),
+              f"router {_show(current)}, inventory {_show(committed)}"),
+        Check("target above current",
+              options.allow_decrease or _not_below(target, current),
+              f"target {_show(target)}, current {_show(current)}"
+              + ("" if options.allow_decrease else " (use --allow-decrease to lower)")),
+        Check("target within interface speed",
+              max(target.up or 0, target.down or 0) <= plan.interface_speed,
+              f"interface speed {format_rate(plan.interface_speed)}"),
+    ]  # fmt: skip
+    if plan.headroom is not None:
+        checks.append(plan.headroom)
+    return checks
+
+
+FORCEABLE = frozenset({"no drift", "upstream headroom"})
+
+
+def refusal(checks: list[Check], options: ChangeOptions) -> str | None:
+    """Why the change must not go ahead, or None. ``--force`` lifts drift and headroom."""
+    failed = [c for c in checks if not c.ok and not (options.force and c.name in FORCEABLE)]
+    if not failed:
+        return None
+    return "; ".join(f"{c.name}: {c.detail}" for c in failed)
+
+
+def _same(current: ShaperRate, committed: ShaperRate, link: Link) -> bool:
+    if current.down != committed.down:
+        return False
+    return current.up is None or current.up == committed.up
+
+
+def _not_below(target: ShaperRate, current: ShaperRate) -> bool:
+    return all(
+        t is None or c is None or t >= c
+        for t, c in ((target.up, current.up), (target.down, current.down))
+    )
+
+
+def _show(rate: ShaperRate) -> str:
+    up = format_rate(rate.up) if rate.up else "-"
+    down = format_rate(rate.down) if rate.down else "-"
+    return f"{up}/{down}"

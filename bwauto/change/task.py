@@ -1,0 +1,240 @@
+"""The Nornir task of a shaper change on one router: read, diff, (apply, verify, confirm or
+restore). All decisions are delegated to ``plan`` and the platform class; this module only
+sequences the I/O and fills one evidence record per link.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from netmiko.exceptions import NetmikoBaseException
+from nornir.core.task import Result, Task
+
+from bwauto.change.evidence import Check, EvidenceRecord
+from bwauto.change.lock import router_lock
+from bwauto.change.plan import LinkPlan, Plan, pre_checks, refusal
+from bwauto.errors import ApplyError, BwautoError, ConnectError, RollbackError
+from bwauto.platforms import get_platform
+from bwauto.platforms.base import Platform, ShaperRate, find_failure, unified_diff
+
+SESSION_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, NetmikoBaseException)
+"""What a broken, hung or refused SSH session raises under Netmiko/paramiko."""
+CAUGHT: tuple[type[BaseException], ...] = (BwautoError, *SESSION_ERRORS)
+
+
+@dataclass(frozen=True)
+class LinkProbe:
+    """What SNMP says of a link right now."""
+
+    oper_up: bool
+    in_octets: int
+    out_octets: int
+    uptime_s: float
+
+
+SnmpProbe = Callable[[str, list[str]], dict[str, LinkProbe]]
+"""``probe(router, link_ids)`` -> per link; raises ``SnmpError`` when the agent is silent."""
+
+
+@dataclass(frozen=True)
+class ChangeContext:
+    """What the task needs besides the host: the plan, the state dir and the SNMP probe."""
+
+    plan: Plan
+    state_dir: Path
+    probe: SnmpProbe
+    confirm_samples: int = 2
+    confirm_sample_interval_s: float = 1.0
+
+
+def shaper_change(task: Task, ctx: ChangeContext) -> Result:
+    """Change (or preview) every planned link on ``task.host``; one evidence record per link."""
+    host = task.host.name
+    platform = get_platform(task.host.platform or "")
+    records = [_record(ctx, lp, platform.name, host) for lp in ctx.plan.by_router[host]]
+    try:
+        if ctx.plan.options.dry_run:
+            _run(task, ctx, platform, records)
+        else:
+            with router_lock(ctx.state_dir, host, ctx.plan.change_id):
+                _run(task, ctx, platform, records)
+    except CAUGHT as exc:
+        message = str(exc) if isinstance(exc, BwautoError) else _session_error(host, exc)
+        for record in records:
+            if record.outcome in ("failed", "pending"):
+                record.outcome = "failed"
+                record.errors.append(message)
+    failed = any(r.outcome in ("failed", "refused", "rolled-back") for r in records)
+    would_change = ctx.plan.options.dry_run and any(r.outcome == "dry-run" for r in records)
+    changed = any(r.outcome == "changed" for r in records)
+    return Result(host=task.host, result=records, changed=changed, failed=failed,
+                  diff="".join(r.diff for r in records), would_change=would_change)  # fmt: skip
+
+
+def _record(ctx: ChangeContext, lp: LinkPlan, platform: str, host: str) -> EvidenceRecord:
+    return EvidenceRecord(
+        change_id=ctx.plan.change_id, link=lp.link.id, router=host, platform=platform,
+        dry_run=ctx.plan.options.dry_run, request=ctx.plan.options.request,
+        target=asdict(lp.target), outcome="pending",
+    )  # fmt: skip
+
+
+def _run(task: Task, ctx: ChangeContext, platform: Platform, records: list[EvidenceRecord]) -> None:
+    conn = _connect(task)
+    probes = _probe(ctx, task.host.name, [r.link for r in records])
+    for lp, record in zip(ctx.plan.by_router[task.host.name], records, strict=True):
+        before = _read_section(conn, platform, lp)
+        current = platform.parse_rate(before, lp.link)
+        record.rate_before = asdict(current)
+        record.running_config_before = before
+        intended = platform.intended_section(before, lp.link, lp.target)
+        record.diff = unified_diff(before, intended, task.host.name)
+        if not record.diff:
+            record.outcome = "no-op"
+            record.rate_after = asdict(current)
+            continue
+        probe = probes.get(lp.link.id)
+        record.checks += pre_checks(lp, current, probe.oper_up if probe else None, ctx.plan.options)
+        why = refusal(record.checks, ctx.plan.options)
+        if why:
+            record.outcome, record.errors = "refused", [why]
+        elif ctx.plan.options.dry_run:
+            record.outcome = "dry-run"
+        else:
+            _apply(task, ctx, platform, lp, record, before, current)
+
+
+def _session_error(host: str, exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{host}: {type(exc).__name__}" + (f": {text}" if text else "")
+
+
+def _connect(task: Task) -> Any:
+    try:
+        return task.host.get_connection("netmiko", task.nornir.config)
+    except Exception as exc:  # netmiko/paramiko raise many types; say which, never swallow
+        raise _connection_error(task.host.name, exc) from exc
+
+
+def _connection_error(host: str, exc: Exception) -> ConnectError:
+    from netmiko.exceptions import NetmikoAuthenticationException
+
+    from bwauto.errors import AuthError
+
+    if isinstance(exc, NetmikoAuthenticationException):
+        return AuthError(f"{host}: authentication failed (check the credentials)")
+    return ConnectError(f"{host}: cannot connect: {type(exc).__name__}: {exc}".splitlines()[0])
+
+
+def _probe(ctx: ChangeContext, host: str, links: list[str]) -> dict[str, LinkProbe]:
+    try:
+        return ctx.probe(host, links)
+    except BwautoError:
+        return {}
+
+
+def _read_section(conn: Any, platform: Platform, lp: LinkPlan) -> str:
+    outputs = [conn.send_command(cmd) for cmd in platform.show_commands(lp.link)]
+    return platform.section(outputs, lp.link)
+
+
+def _send(conn: Any, platform: Platform, commands: list[str]) -> str:
+    output = str(conn.send_config_set(commands, cmd_verify=False))
+    failure = find_failure(output, platform.failure_strings)
+    if failure:
+        raise ApplyError(f"router refused the change: {failure}")
+    return output
+
+
+def _apply(
+    task: Task, ctx: ChangeContext, platform: Platform, lp: LinkPlan, record: EvidenceRecord,
+    before: str, current: ShaperRate,
+) -> None:  # fmt: skip
+    restore = platform.change_commands(lp.link, current)
+    guard = _arm_confirm(task, ctx, platform, lp, restore)
+    try:
+        conn = task.host.get_connection("netmiko", task.nornir.config)
+        _send(conn, platform, platform.change_commands(lp.link, lp.target))
+        after = _read_section(conn, platform, lp)
+        record.checks += _post_checks(ctx, task.host.name, platform, lp, after)
+    except CAUGHT as exc:
+        record.errors.append(f"during the change: {_session_error(task.host.name, exc)}")
+        _restore(task, platform, lp, record, before, restore, guard)
+        return
+    if all(c.ok for c in record.checks):
+        _disarm_confirm(task, guard)
+        record.outcome, record.rate_after = "changed", asdict(lp.target)
+        record.diff = unified_diff(before, after, task.host.name)
+    else:
+        _restore(task, platform, lp, record, before, restore, guard)
+
+
+def _post_checks(
+    ctx: ChangeContext, host: str, platform: Platform, lp: LinkPlan, after: str
+) -> list[Check]:
+    rate = platform.parse_rate(after, lp.link)
+    checks = [Check("rate read back", rate == lp.target, f"router now {rate}")]
+    samples: list[LinkProbe] = []
+    for i in range(ctx.confirm_samples):
+        if i:
+            time.sleep(ctx.confirm_sample_interval_s)
+        probe = _probe(ctx, host, [lp.link.id]).get(lp.link.id)
+        if probe is None:
+            return [*checks, Check("SNMP answers", False, "no SNMP answer after the change")]
+        samples.append(probe)
+    up = all(s.oper_up for s in samples)
+    checks.append(Check("SNMP answers", True, f"{len(samples)} samples in the confirm window"))
+    checks.append(Check("link still up", up, "ifOperStatus up" if up else "ifOperStatus down"))
+    checks.append(Check("counters", True, _sample_detail(samples)))
+    return checks
+
+
+def _sample_detail(samples: list[LinkProbe]) -> str:
+    return "; ".join(f"t={s.uptime_s:.0f}s in={s.in_octets} out={s.out_octets}" for s in samples)
+
+
+def _arm_confirm(
+    task: Task, ctx: ChangeContext, platform: Platform, lp: LinkPlan, restore: list[str]
+) -> list[str]:
+    """Arm the platform's commit-confirm; return the commands that disarm it."""
+    arm = getattr(platform, "confirm_commands", None)
+    if arm is None:
+        return []
+    name = f"bwauto-{ctx.plan.change_id}-{lp.link.id}"
+    commands, disarm = arm(name, restore, ctx.plan.options.confirm_timeout_s)
+    conn = task.host.get_connection("netmiko", task.nornir.config)
+    _send(conn, platform, commands)
+    return list(disarm)
+
+
+def _disarm_confirm(task: Task, disarm: list[str]) -> None:
+    if disarm:
+        conn = task.host.get_connection("netmiko", task.nornir.config)
+        conn.send_config_set(disarm, cmd_verify=False)
+
+
+def _restore(
+    task: Task, platform: Platform, lp: LinkPlan, record: EvidenceRecord, before: str,
+    restore: list[str], disarm: list[str],
+) -> None:  # fmt: skip
+    """Put the router back on its pre-change state, over a fresh session if the old one died."""
+    with contextlib.suppress(Exception):  # the session may already be gone; reconnect below
+        task.host.close_connection("netmiko")
+    try:
+        conn = _connect(task)
+        _send(conn, platform, restore + disarm)
+        now = _read_section(conn, platform, lp)
+    except CAUGHT as exc:
+        raise RollbackError(
+            f"{task.host.name}: restoring {lp.link.id} failed ({exc}); the commit-confirm "
+            "timer, where armed, will restore it; check the router"
+        ) from exc
+    restored = now == before
+    record.checks.append(Check("restored to the pre-change config", restored, ""))
+    record.outcome = "rolled-back" if restored else "failed"
+    record.rate_after = asdict(platform.parse_rate(now, lp.link))
