@@ -1,0 +1,261 @@
+"""SOP step 6 end to end: stored samples to one report row (and decision) per link.
+
+``analyse_links`` is what ``bwauto analyse`` calls. Pass **every** link of the inventory in
+``links``: an upstream's aggregate load needs all the links that share it, even when the report
+is wanted for one link only (``select``). Links are read from the store one at a time, so memory
+stays at one link's samples plus the upstreams' bins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bwauto.analysis.availability import UpstreamAccumulator, UpstreamLoad, bin_edges
+from bwauto.analysis.chart import write_chart
+from bwauto.analysis.counters import Intervals, flag_counts, intervals_of
+from bwauto.analysis.decision import Decision, decide
+from bwauto.analysis.model import AnalysisSettings, LinkInfo, RaiseRequest, UpstreamInfo
+from bwauto.analysis.report import ReportRow, make_row
+from bwauto.analysis.stats import LinkStats, link_stats
+from bwauto.analysis.window import Window, format_ts
+from bwauto.errors import AnalysisError
+from bwauto.store.samples import SampleArrays, SampleStore
+
+Samples = Mapping[str, SampleArrays] | Iterable[tuple[str, SampleArrays]]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    """Everything the analysis found about one reported link."""
+
+    link: LinkInfo
+    stats: LinkStats | None
+    decision: Decision
+    row: ReportRow
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """The results for the selected links and the load of every upstream."""
+
+    window: Window
+    results: tuple[LinkResult, ...]
+    loads: Mapping[str, UpstreamLoad]
+
+    @property
+    def rows(self) -> list[ReportRow]:
+        """The report rows, in the order of ``links``."""
+        return [r.row for r in self.results]
+
+
+def analyse_links(
+    store: SampleStore | str | Path,
+    links: Sequence[LinkInfo],
+    upstreams: Iterable[UpstreamInfo],
+    window: Window,
+    request: RaiseRequest | None = None,
+    settings: AnalysisSettings | None = None,
+    *,
+    select: Collection[str] | None = None,
+) -> list[ReportRow]:
+    """The step-6 report rows; see ``analyse`` (this is ``analyse(...).rows``)."""
+    return analyse(store, links, upstreams, window, request, settings, select=select).rows
+
+
+def analyse(
+    store: SampleStore | str | Path,
+    links: Sequence[LinkInfo],
+    upstreams: Iterable[UpstreamInfo],
+    window: Window,
+    request: RaiseRequest | None = None,
+    settings: AnalysisSettings | None = None,
+    *,
+    select: Collection[str] | None = None,
+) -> Analysis:
+    """Analyse the links' usage over ``window`` and decide a raise request if one is given.
+
+    Args:
+        store: the sample store, or the path of its file.
+        links: every link of the inventory (upstream aggregates need them all).
+        upstreams: every upstream the links draw from.
+        window: the analysis window (``window.parse_window``).
+        request: the OPD's request, or ``None`` for a report without a verdict.
+        settings: thresholds (default ``AnalysisSettings()``).
+        select: the link ids to report (default: all of ``links``); the request's link is
+            always reported.
+
+    Raises:
+        StoreError: the store is missing, corrupt or locked.
+        AnalysisError: a link is unknown or its upstream is; no selected link has samples in
+            the window; every interval is invalid; the requested link has no valid data.
+    """
+    own = not isinstance(store, SampleStore)
+    opened = SampleStore(store) if not isinstance(store, SampleStore) else store
+    try:
+        samples = opened.iter_read([link.link_id for link in links], window.start, window.end)
+        return analyse_samples(
+            samples, links, upstreams, window, request, settings,
+            select=select, source=f"sample store {opened.path}",
+        )  # fmt: skip
+    finally:
+        if own:
+            opened.close()
+
+
+def analyse_samples(
+    samples: Samples,
+    links: Sequence[LinkInfo],
+    upstreams: Iterable[UpstreamInfo],
+    window: Window,
+    request: RaiseRequest | None = None,
+    settings: AnalysisSettings | None = None,
+    *,
+    select: Collection[str] | None = None,
+    source: str = "the samples given",
+) -> Analysis:
+    """``analyse`` on samples already in memory (``samples`` may be a generator).
+
+    Samples outside ``window`` must already be left out; ``source`` names where they came
+    from in error messages.
+    """
+    settings = settings or AnalysisSettings()
+    by_id = _index_links(links)
+    ups = _index_upstreams(upstreams, links)
+    chosen = _chosen(select, request, by_id)
+    accumulators = _accumulators(ups, links, window, settings)
+    stats: dict[str, LinkStats] = {}
+    problems: dict[str, str] = {}
+    for link_id, arrays in samples.items() if isinstance(samples, Mapping) else samples:
+        link = by_id.get(link_id)
+        if link is None:
+            continue
+        intervals = intervals_of(
+            arrays, speed_bps=link.speed_bps, poll_interval_s=link.poll_interval_s
+        )
+        stats[link_id] = link_stats(intervals, window.seconds)
+        accumulators[link.upstream].add(link, intervals, stats[link_id])
+        if link_id in chosen and stats[link_id].samples == 0:
+            problems[link_id] = _invalid_text(intervals)
+    for link in links:
+        if link.link_id not in stats:
+            accumulators[link.upstream].add(link, None, None)
+    _check_data(chosen, stats, problems, request, window, source)
+    loads = {uid: acc.result() for uid, acc in accumulators.items()}
+    results = []
+    for link in links:
+        if link.link_id not in chosen:
+            continue
+        rate = request.rate_bps if request and request.link_id == link.link_id else None
+        link_st, load = stats.get(link.link_id), loads[link.upstream]
+        decision = decide(link, link_st, load, rate, settings)
+        row = make_row(link, link_st, load, decision, window, rate)
+        results.append(LinkResult(link, link_st, decision, row))
+    return Analysis(window, tuple(results), loads)
+
+
+def link_intervals(store: SampleStore, link: LinkInfo, window: Window) -> Intervals:
+    """One link's intervals over ``window`` (none if it has no samples), e.g. for its chart."""
+    arrays = store.read([link.link_id], window.start, window.end).get(link.link_id)
+    if arrays is None:
+        arrays = SampleArrays(
+            np.empty(0), np.empty(0), np.empty(0, np.uint64), np.empty(0, np.uint64),
+            np.empty(0, np.uint8),
+        )  # fmt: skip
+    return intervals_of(arrays, speed_bps=link.speed_bps, poll_interval_s=link.poll_interval_s)
+
+
+def write_charts(store: SampleStore, analysis: Analysis, out_dir: Path) -> list[Path]:
+    """A PNG per reported link, ``<out_dir>/<link_id>.png``; returns the files written."""
+    written = []
+    for result in analysis.results:
+        intervals = link_intervals(store, result.link, analysis.window)
+        path = out_dir / f"{result.link.link_id}.png"
+        written.append(write_chart(result.link, intervals, result.row, path))
+    return written
+
+
+def _index_links(links: Sequence[LinkInfo]) -> dict[str, LinkInfo]:
+    by_id: dict[str, LinkInfo] = {}
+    for link in links:
+        if link.link_id in by_id:
+            raise AnalysisError(f"link {link.link_id!r} is given twice")
+        by_id[link.link_id] = link
+    return by_id
+
+
+def _index_upstreams(
+    upstreams: Iterable[UpstreamInfo], links: Sequence[LinkInfo]
+) -> dict[str, UpstreamInfo]:
+    ups = {u.upstream_id: u for u in upstreams}
+    for link in links:
+        if link.upstream not in ups:
+            raise AnalysisError(
+                f"link {link.link_id!r}: its upstream {link.upstream!r} is not defined"
+            )
+    return ups
+
+
+def _chosen(
+    select: Collection[str] | None, request: RaiseRequest | None, by_id: Mapping[str, LinkInfo]
+) -> set[str]:
+    chosen = set(by_id) if select is None else set(select)
+    if request is not None:
+        chosen.add(request.link_id)
+    unknown = sorted(chosen - set(by_id))
+    if unknown:
+        names = ", ".join(repr(u) for u in unknown)
+        raise AnalysisError(f"unknown link {names}: not in the inventory")
+    return chosen
+
+
+def _accumulators(
+    ups: Mapping[str, UpstreamInfo],
+    links: Sequence[LinkInfo],
+    window: Window,
+    settings: AnalysisSettings,
+) -> dict[str, UpstreamAccumulator]:
+    accumulators = {}
+    for uid, upstream in ups.items():
+        polls = [link.poll_interval_s for link in links if link.upstream == uid]
+        bin_s = max([settings.bin_s, *polls])
+        edges = bin_edges(window, bin_s)
+        accumulators[uid] = UpstreamAccumulator(upstream, edges, settings.min_bin_fill)
+    return accumulators
+
+
+def _invalid_text(intervals: Intervals) -> str:
+    if len(intervals) == 0:
+        return "only one sample: a rate needs two"
+    counts = flag_counts(np.maximum(intervals.in_flag, intervals.out_flag))
+    detail = ", ".join(f"{n} {flag.name.lower().replace('_', ' ')}" for flag, n in counts.items())
+    return f"all {len(intervals)} intervals are invalid ({detail})"
+
+
+def _check_data(
+    chosen: set[str],
+    stats: Mapping[str, LinkStats],
+    problems: Mapping[str, str],
+    request: RaiseRequest | None,
+    window: Window,
+    source: str,
+) -> None:
+    span = f"between {format_ts(window.start)} and {format_ts(window.end)}"
+    if request is not None:
+        rid = request.link_id
+        if rid not in stats:
+            raise AnalysisError(f"link {rid!r}: no samples {span} in {source}")
+        if rid in problems:
+            raise AnalysisError(f"link {rid!r}: {problems[rid]} {span} in {source}")
+    with_samples = chosen & set(stats)
+    if not with_samples:
+        what = f"link {next(iter(chosen))!r}" if len(chosen) == 1 else f"any of {len(chosen)} links"
+        raise AnalysisError(f"no samples {span} for {what} in {source}")
+    if all(stats[i].samples == 0 for i in with_samples):
+        if len(with_samples) == 1:
+            only = next(iter(with_samples))
+            raise AnalysisError(f"link {only!r}: {problems[only]} {span} in {source}")
+        raise AnalysisError(f"every interval {span} is invalid, for all links, in {source}")
