@@ -73,7 +73,9 @@ class Faults:
     hang_after_login: bool = False
     drop_after_config_lines: int | None = None  # drop the SSH session after N config lines
     reply_delay_s: float = 0.0
-    snmp_timeout: bool = False
+    snmp_timeout: bool = False  # the SNMP agent drops every datagram
+    snmp_no_hc: bool = False  # the agent serves no ifHCIn/OutOctets (a 32-bit-only agent)
+    snmp_if_index_shift: int = 0  # added to every ifIndex (renumbering, as after some reboots)
 
     def reset(self) -> None:
         self.refuse_auth = False
@@ -81,6 +83,8 @@ class Faults:
         self.drop_after_config_lines = None
         self.reply_delay_s = 0.0
         self.snmp_timeout = False
+        self.snmp_no_hc = False
+        self.snmp_if_index_shift = 0
 
 
 class PlatformConfig(Protocol):
