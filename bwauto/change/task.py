@@ -50,6 +50,8 @@ class ChangeContext:
     probe: SnmpProbe
     confirm_samples: int = 2
     confirm_sample_interval_s: float = 1.0
+    expected_diffs: dict[str, str] | None = None
+    """Per link, the diff the operator approved; a different diff at apply time is refused."""
 
 
 def shaper_change(task: Task, ctx: ChangeContext) -> Result:
@@ -97,6 +99,10 @@ def _run(task: Task, ctx: ChangeContext, platform: Platform, records: list[Evide
         if not record.diff:
             record.outcome = "no-op"
             record.rate_after = asdict(current)
+            continue
+        if ctx.expected_diffs is not None and ctx.expected_diffs.get(lp.link.id) != record.diff:
+            record.outcome = "refused"
+            record.errors.append("the router's config changed since the diff was shown; run again")
             continue
         probe = probes.get(lp.link.id)
         record.checks += pre_checks(lp, current, probe.oper_up if probe else None, ctx.plan.options)

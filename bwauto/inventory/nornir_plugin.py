@@ -27,11 +27,12 @@ class BwautoInventory:
 
     def __init__(
         self, inventory_dir: str = "inventory", secrets_file: str | None = None,
-        credentials: bool = True,
+        credentials: bool = True, timeout_s: float = 10.0,
     ) -> None:  # fmt: skip
         self.inventory_dir = Path(inventory_dir)
         self.secrets_file = secrets_file
         self.credentials = credentials
+        self.timeout_s = timeout_s
 
     def load(self) -> NornirInventory:
         """Validate (raising ``InventoryError``), then build Nornir's inventory."""
@@ -46,11 +47,13 @@ class BwautoInventory:
             else None
         )
         for host in nornir_inv.hosts.values():
-            _attach(host, inventory, resolver)
+            _attach(host, inventory, resolver, self.timeout_s)
         return nornir_inv
 
 
-def _attach(host: Host, inventory: Inventory, resolver: CredentialResolver | None) -> None:
+def _attach(
+    host: Host, inventory: Inventory, resolver: CredentialResolver | None, timeout_s: float
+) -> None:
     router = inventory.routers[host.name]
     links = inventory.links_on(host.name)
     host.data["links"] = [link.id for link in links]
@@ -66,9 +69,9 @@ def _attach(host: Host, inventory: Inventory, resolver: CredentialResolver | Non
     )
     host.username = creds.get("username") or host.username
     host.password = creds.get("password")
-    secret = creds.get("enable_secret")
-    if secret:
-        host.connection_options["netmiko"] = ConnectionOptions(extras={"secret": secret})
-        host.connection_options["napalm"] = ConnectionOptions(
-            extras={"optional_args": {"secret": secret}}
-        )
+    secret = {"secret": creds.get("enable_secret")} if creds.get("enable_secret") else {}
+    timeouts = {"conn_timeout": timeout_s, "auth_timeout": timeout_s, "banner_timeout": timeout_s}
+    host.connection_options["netmiko"] = ConnectionOptions(extras={**timeouts, **secret})
+    host.connection_options["napalm"] = ConnectionOptions(
+        extras={"timeout": int(timeout_s), "optional_args": {**secret, "conn_timeout": timeout_s}}
+    )
