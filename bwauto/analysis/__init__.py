@@ -2,7 +2,8 @@
 
 Pure modules: ``counters`` (samples to rates), ``stats`` (per link), ``availability`` (per
 upstream), ``decision`` (CAN / CANNOT), ``window`` (``--since`` / ``--until``). Output:
-``report`` (rows, CSV, terminal table), ``xlsx``, ``chart``. ``analyse`` ties them together.
+``report`` (rows, CSV, terminal table), ``xlsx`` (openpyxl) and ``chart`` (matplotlib), which
+are imported only when used. ``analyse`` ties them together.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from bwauto.analysis.analyse import (
 from bwauto.analysis.model import AnalysisSettings, LinkInfo, RaiseRequest, UpstreamInfo
 from bwauto.analysis.report import COLUMNS, ReportRow, report_table, write_csv
 from bwauto.analysis.window import WIB, Window, parse_window
-from bwauto.analysis.xlsx import write_xlsx
 
 __all__ = [
     "COLUMNS",
@@ -40,5 +40,4 @@ __all__ = [
     "report_table",
     "write_charts",
     "write_csv",
-    "write_xlsx",
 ]

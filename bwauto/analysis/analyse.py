@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 
 from bwauto.analysis.availability import UpstreamAccumulator, UpstreamLoad, bin_edges
-from bwauto.analysis.chart import write_chart
 from bwauto.analysis.counters import Intervals, flag_counts, intervals_of
 from bwauto.analysis.decision import Decision, decide
 from bwauto.analysis.model import AnalysisSettings, LinkInfo, RaiseRequest, UpstreamInfo
@@ -170,6 +169,8 @@ def link_intervals(store: SampleStore, link: LinkInfo, window: Window) -> Interv
 
 def write_charts(store: SampleStore, analysis: Analysis, out_dir: Path) -> list[Path]:
     """A PNG per reported link, ``<out_dir>/<link_id>.png``; returns the files written."""
+    from bwauto.analysis.chart import write_chart  # matplotlib: only when charts are wanted
+
     written = []
     for result in analysis.results:
         intervals = link_intervals(store, result.link, analysis.window)

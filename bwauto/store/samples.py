@@ -43,24 +43,30 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 import numpy as np
-import numpy.typing as npt
 
 from bwauto.errors import StoreError
+from bwauto.store.records import (
+    RECORD,
+    SECONDS_PER_DAY,
+    Records,
+    Sample,
+    SampleArrays,
+    check_arrays,
+    check_sample,
+    samples_to_arrays,
+    split_days,
+)
+
+__all__ = ["DEFAULT_FILENAME", "RECORD", "Sample", "SampleArrays", "SampleStore", "store_path"]
 
 DEFAULT_FILENAME = "samples.sqlite"
 """The store's file name inside the state dir."""
 
 SCHEMA_VERSION = 1
-SECONDS_PER_DAY = 86_400
-RECORD = np.dtype([("ts", "<f8"), ("uptime", "<f8"), ("in", "<u8"), ("out", "<u8"), ("bits", "u1")])
-"""One packed sample inside a segment BLOB (33 bytes, no padding)."""
-
-Records = npt.NDArray[np.void]
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -70,65 +76,6 @@ _SCHEMA = (
     "INSERT OR IGNORE INTO meta VALUES ('format', 'bwauto-samples'), "
     f"('version', '{SCHEMA_VERSION}')",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Sample:
-    """One poll of one link's interface counters.
-
-    Attributes:
-        link_id: the inventory id of the link.
-        ts: unix seconds on the manager's clock when the reply arrived.
-        uptime_s: the router's uptime in seconds at that moment, ``None`` if not polled.
-        in_octets: ifHCInOctets (or ifInOctets): the OPD's upload.
-        out_octets: ifHCOutOctets (or ifOutOctets): the OPD's download.
-        counter_bits: 64 for the HC counters, 32 for the old ones.
-    """
-
-    link_id: str
-    ts: float
-    uptime_s: float | None
-    in_octets: int
-    out_octets: int
-    counter_bits: int = 64
-
-
-@dataclass(frozen=True, slots=True)
-class SampleArrays:
-    """The samples of one link as parallel arrays, sorted by ``ts`` with no duplicate ``ts``.
-
-    ``uptime`` is NaN where the uptime is unknown.
-    """
-
-    ts: npt.NDArray[np.float64]
-    uptime: npt.NDArray[np.float64]
-    in_octets: npt.NDArray[np.uint64]
-    out_octets: npt.NDArray[np.uint64]
-    counter_bits: npt.NDArray[np.uint8]
-
-    def __len__(self) -> int:
-        return int(self.ts.shape[0])
-
-    @classmethod
-    def from_records(cls, records: Records) -> SampleArrays:
-        """Split packed records into contiguous arrays."""
-        return cls(
-            ts=np.ascontiguousarray(records["ts"], dtype=np.float64),
-            uptime=np.ascontiguousarray(records["uptime"], dtype=np.float64),
-            in_octets=np.ascontiguousarray(records["in"], dtype=np.uint64),
-            out_octets=np.ascontiguousarray(records["out"], dtype=np.uint64),
-            counter_bits=np.ascontiguousarray(records["bits"], dtype=np.uint8),
-        )
-
-    def to_records(self) -> Records:
-        """Pack into ``RECORD`` records (same order)."""
-        records = np.empty(len(self), dtype=RECORD)
-        records["ts"] = self.ts
-        records["uptime"] = self.uptime
-        records["in"] = self.in_octets
-        records["out"] = self.out_octets
-        records["bits"] = self.counter_bits
-        return records
 
 
 def store_path(state_dir: Path) -> Path:
@@ -250,9 +197,9 @@ class SampleStore:
         """
         by_link: dict[str, list[Sample]] = {}
         for sample in samples:
-            _check_sample(sample)
+            check_sample(sample)
             by_link.setdefault(sample.link_id, []).append(sample)
-        return self.append_arrays({link: _to_arrays(rows) for link, rows in by_link.items()})
+        return self.append_arrays({link: samples_to_arrays(rows) for link, rows in by_link.items()})
 
     def append_arrays(self, series: Mapping[str, SampleArrays]) -> int:
         """Store many samples per link in one transaction (the bulk form of ``append``).
@@ -269,8 +216,8 @@ class SampleStore:
         """
         groups: list[tuple[str, int, Records]] = []
         for link_id, arrays in series.items():
-            _check_arrays(link_id, arrays)
-            groups.extend((link_id, day, rec) for day, rec in _split_days(arrays.to_records()))
+            check_arrays(link_id, arrays)
+            groups.extend((link_id, day, rec) for day, rec in split_days(arrays.to_records()))
         if not groups:
             return 0
         with self._errors("write to"):
@@ -412,57 +359,3 @@ class _SqliteErrors:
         else:
             msg = f"cannot {self.action} sample store {self.path}: {exc}"
         raise StoreError(msg) from exc
-
-
-def _split_days(records: Records) -> Iterator[tuple[int, Records]]:
-    """Sort by ts, keep the first of equal ts, and cut into UTC days."""
-    records = records[np.argsort(records["ts"], kind="stable")]
-    ts = records["ts"]
-    records = records[np.concatenate(([True], ts[1:] != ts[:-1]))]
-    days = np.floor(records["ts"] / SECONDS_PER_DAY).astype(np.int64)
-    cuts = np.flatnonzero(days[1:] != days[:-1]) + 1
-    for start, stop in zip(np.r_[0, cuts], np.r_[cuts, days.shape[0]], strict=True):
-        yield int(days[start]), records[start:stop]
-
-
-def _check_sample(s: Sample) -> None:
-    if not s.link_id:
-        raise ValueError("a sample needs a link_id")
-    if not math.isfinite(s.ts):
-        raise ValueError(f"{s.link_id}: ts {s.ts!r} is not a time")
-    if s.uptime_s is not None and not (math.isfinite(s.uptime_s) and s.uptime_s >= 0):
-        raise ValueError(f"{s.link_id}: uptime {s.uptime_s!r} is not a duration")
-    if s.counter_bits not in (32, 64):
-        raise ValueError(f"{s.link_id}: counter_bits must be 32 or 64, not {s.counter_bits!r}")
-    limit = 2**s.counter_bits
-    for name, value in (("in_octets", s.in_octets), ("out_octets", s.out_octets)):
-        if not 0 <= value < limit:
-            raise ValueError(f"{s.link_id}: {name} {value} is not a {s.counter_bits}-bit counter")
-
-
-def _to_arrays(rows: list[Sample]) -> SampleArrays:
-    return SampleArrays(
-        ts=np.array([s.ts for s in rows], dtype=np.float64),
-        uptime=np.array([np.nan if s.uptime_s is None else s.uptime_s for s in rows]),
-        in_octets=np.array([s.in_octets for s in rows], dtype=np.uint64),
-        out_octets=np.array([s.out_octets for s in rows], dtype=np.uint64),
-        counter_bits=np.array([s.counter_bits for s in rows], dtype=np.uint8),
-    )
-
-
-def _check_arrays(link_id: str, a: SampleArrays) -> None:
-    n = len(a)
-    if not link_id:
-        raise ValueError("samples need a link_id")
-    if any(x.shape != (n,) for x in (a.uptime, a.in_octets, a.out_octets, a.counter_bits)):
-        raise ValueError(f"{link_id}: sample arrays differ in length")
-    if not bool(np.all(np.isfinite(a.ts))):
-        raise ValueError(f"{link_id}: a ts is not a time")
-    if bool(np.any(a.uptime < 0)) or bool(np.any(np.isinf(a.uptime))):
-        raise ValueError(f"{link_id}: an uptime is not a duration")
-    if not bool(np.all((a.counter_bits == 32) | (a.counter_bits == 64))):
-        raise ValueError(f"{link_id}: counter_bits must be 32 or 64")
-    narrow = a.counter_bits == 32
-    limit = np.uint64(2**32)
-    if bool(np.any(narrow & ((a.in_octets >= limit) | (a.out_octets >= limit)))):
-        raise ValueError(f"{link_id}: a value is above its 32-bit counter")
