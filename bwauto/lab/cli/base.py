@@ -143,15 +143,22 @@ class CommandTable(Generic[S]):
             raise CliParseError(ParseFailure.UNKNOWN, extra.column, extra.text)
         return command, Invocation(line, tuple(tokens[:used]), args)
 
-    def is_prefix_path(self, tokens: list[Token]) -> bool:
-        """True when the tokens name a keyword path that is not itself a command (a menu)."""
-        node: _Node[S] | None = self._root
+    def menu_path(self, tokens: list[Token]) -> tuple[str, ...] | None:
+        """The full keywords when the tokens name a menu (a keyword path that is not itself a
+        command, e.g. RouterOS ``/queue simple``), else None."""
+        node, path = self._root, []
         for token in tokens:
-            assert node is not None
-            node = self._child(node, token)
-            if node is None:
-                return False
-        return node is not None and node.command is None and bool(node.children)
+            word = token.text.lower()
+            hits = [k for k in node.children if k == word] or [
+                k for k in node.children if k.startswith(word)
+            ]
+            if len(hits) != 1:
+                return None
+            path.append(hits[0])
+            node = node.children[hits[0]]
+        if node.command is not None or not node.children:
+            return None
+        return tuple(path)
 
     def _child(self, node: _Node[S], token: Token) -> _Node[S] | None:
         word = token.text.lower()
