@@ -219,14 +219,16 @@ def read_history(
         with open(path, newline="", encoding="utf-8-sig") as fh:
             reader = csv.reader(fh)
             header = _header(reader, file)
+            line = reader.line_num + 1  # where the next record starts
             for cells in reader:
-                if not any(c.strip() for c in cells):
-                    continue
-                problem = _take_row(header, cells, known_links, tz, series)
+                problem = None
+                if any(c.strip() for c in cells):
+                    problem = _take_row(header, cells, known_links, tz, series)
                 if problem:
                     count += 1
                     if len(problems) < max_problems:
-                        problems.append(f"{file}:{reader.line_num}: {problem}")
+                        problems.append(f"{file}:{line}: {problem}")
+                line = reader.line_num + 1
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ImportDataError(f"{file}: cannot be read: {exc}") from exc
     if problems:
