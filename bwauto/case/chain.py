@@ -1,0 +1,300 @@
+"""Evidence integrity: the hash chain of a case's records, its verification, and the export.
+
+Each record's body holds ``prev``, the SHA-256 of the previous record's canonical JSON, and
+``follows``, the (step, kind) of that record. ``verify(case)`` recomputes every hash and
+names what is wrong:
+
+* **edited** — a record's content no longer matches its hash; or (hash rewritten too) the
+  next record holds a different hash for it; or the last one differs from the register's head;
+* **missing** — a record number is absent (named by the step its successor says it followed),
+  or the case has fewer records than the register counted;
+* **reordered** — a stored position holds another record's number;
+* **file changed / missing** — an attached file (analysis CSV, chart, evidence, document) no
+  longer has the SHA-256 recorded when it was attached.
+
+``export(case, dest)`` writes a zip with the records, the verification, and every attached
+file, each listed with its recorded and current SHA-256 in ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bwauto.case.records import (
+    GENESIS,
+    Case,
+    Record,
+    StoredRecord,
+    canonical_json,
+    file_sha256,
+    sha256_hex,
+    utc_iso,
+)
+from bwauto.case.steps import step
+
+
+@dataclass(frozen=True, slots=True)
+class ChainProblem:
+    """One thing wrong with a case's records.
+
+    Attributes:
+        record: the record number concerned.
+        step: its SOP step, when known.
+        kind: its kind (``form``, ``change``...), when known.
+        problem: ``edited``, ``missing``, ``reordered``, ``unreadable``, ``file-changed`` or
+            ``file-missing``.
+        message: what is wrong, in words.
+    """
+
+    record: int
+    step: int | None
+    kind: str | None
+    problem: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"record {self.record}"
+        if self.step is not None:
+            where += f" ({step(self.step).label('en')}, {self.kind})"
+        return f"{where}: {self.problem}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """The result of ``verify``: ``ok`` when there is no problem."""
+
+    case_id: str
+    records: int
+    problems: list[ChainProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No problem found."""
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "case": self.case_id,
+            "records": self.records,
+            "ok": self.ok,
+            "problems": [asdict(p) | {"text": str(p)} for p in self.problems],
+        }
+
+
+def body_hash(body: dict[str, Any]) -> str:
+    """SHA-256 of a record body's canonical JSON."""
+    return sha256_hex(canonical_json(body))
+
+
+def _parse(row: StoredRecord) -> tuple[dict[str, Any], Record] | None:
+    try:
+        body = json.loads(row.body_text)
+        return body, Record.from_body(body)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def verify(case: Case, check_files: bool = True) -> VerifyReport:
+    """Check the chain of ``case``'s records (and, by default, the files they attach)."""
+    problems: list[ChainProblem] = []
+    parsed: dict[int, tuple[StoredRecord, Record]] = {}
+    for row in case.stored:
+        result = _parse(row)
+        if result is None:
+            problems.append(
+                ChainProblem(
+                    row.position, None, None, "unreadable", "the stored body is not a record"
+                )
+            )
+            continue
+        body, rec = result
+        problems += _row_problems(case, row, body, rec)
+        parsed.setdefault(rec.seq, (row, rec))
+    problems += _link_problems(case, parsed)
+    if check_files:
+        problems += _file_problems([rec for _, rec in parsed.values()])
+    problems.sort(key=lambda p: p.record)
+    return VerifyReport(case.id, len(case.stored), problems)
+
+
+def _row_problems(
+    case: Case, row: StoredRecord, body: dict[str, Any], rec: Record
+) -> list[ChainProblem]:
+    out = []
+    if body_hash(body) != row.stored_hash:
+        out.append(
+            ChainProblem(
+                rec.seq,
+                rec.step,
+                rec.kind,
+                "edited",
+                "its content no longer matches the hash stored with it",
+            )
+        )
+    if rec.seq != row.position:
+        out.append(
+            ChainProblem(
+                row.position,
+                rec.step,
+                rec.kind,
+                "reordered",
+                f"position {row.position} holds record {rec.seq}",
+            )
+        )
+    if rec.case != case.id:
+        out.append(
+            ChainProblem(
+                rec.seq,
+                rec.step,
+                rec.kind,
+                "edited",
+                f"it belongs to case {rec.case}, not {case.id}",
+            )
+        )
+    return out
+
+
+def _link_problems(
+    case: Case, parsed: dict[int, tuple[StoredRecord, Record]]
+) -> list[ChainProblem]:
+    out: list[ChainProblem] = []
+    last = max([*parsed, case.record_count], default=0)
+    for seq in range(1, last + 1):
+        if seq not in parsed:
+            out.append(_missing(seq, parsed, case.record_count))
+        elif seq == 1 and parsed[1][1].prev != GENESIS:
+            rec = parsed[1][1]
+            out.append(ChainProblem(1, rec.step, rec.kind, "edited", "it does not start the chain"))
+        elif seq - 1 in parsed and parsed[seq][1].prev != parsed[seq - 1][0].stored_hash:
+            before = parsed[seq - 1][1]
+            out.append(
+                ChainProblem(
+                    seq - 1,
+                    before.step,
+                    before.kind,
+                    "edited",
+                    f"record {seq} holds a different hash for it: it was changed "
+                    f"or replaced after record {seq} was written",
+                )
+            )
+    if parsed and last == max(parsed):
+        head_row, head = parsed[last]
+        if head_row.stored_hash != case.head_hash:
+            out.append(
+                ChainProblem(
+                    last, head.step, head.kind, "edited", "it differs from the register's head hash"
+                )
+            )
+    return out
+
+
+def _missing(seq: int, parsed: dict[int, tuple[StoredRecord, Record]], count: int) -> ChainProblem:
+    after = parsed.get(seq + 1)
+    follows = after[1].follows if after else None
+    if follows:
+        return ChainProblem(
+            seq, follows[0], follows[1], "missing", f"record {seq + 1} follows it, but it is gone"
+        )
+    return ChainProblem(
+        seq, None, None, "missing", f"the register counted {count} records; record {seq} is gone"
+    )
+
+
+def _file_problems(records: list[Record]) -> list[ChainProblem]:
+    out = []
+    for rec in records:
+        for ref in rec.files():
+            path = Path(ref.get("path", ""))
+            if not path.is_file():
+                out.append(
+                    ChainProblem(
+                        rec.seq, rec.step, rec.kind, "file-missing", f"{path} is no longer there"
+                    )
+                )
+            elif file_sha256(path) != ref.get("sha256"):
+                out.append(
+                    ChainProblem(
+                        rec.seq,
+                        rec.step,
+                        rec.kind,
+                        "file-changed",
+                        f"{path} changed since it was attached",
+                    )
+                )
+    return out
+
+
+def export(case: Case, dest: Path, now: dt.datetime | None = None) -> Path:
+    """Write ``dest`` (a zip) with everything of the case; returns ``dest``.
+
+    Layout: ``<id>/records.json``, ``<id>/verify.json``, ``<id>/manifest.json`` and
+    ``<id>/files/<NN>-<role>-<name>`` for every file a record attached.
+    """
+    report = verify(case)
+    rows = [_record_entry(row) for row in case.stored]
+    files = _export_files(case)
+    manifest = {
+        "case": case.id,
+        "opd": case.opd,
+        "link_id": case.link_id,
+        "rate_bps": case.rate_bps,
+        "created_at": case.created_at,
+        "closed_at": case.closed_at,
+        "exported_at": utc_iso(now or dt.datetime.now(dt.UTC)),
+        "records": len(rows),
+        "verified": report.ok,
+        "files": [{k: v for k, v in f.items() if k != "source"} for f in files],
+    }
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"{case.id}/records.json", _dumps(rows))
+        zf.writestr(f"{case.id}/verify.json", _dumps(report.to_dict()))
+        zf.writestr(f"{case.id}/manifest.json", _dumps(manifest))
+        for f in files:
+            if f["present"]:
+                zf.write(f["source"], f"{case.id}/{f['name']}")
+    os.replace(tmp, dest)
+    return dest
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def _record_entry(row: StoredRecord) -> dict[str, Any]:
+    parsed = _parse(row)
+    body: Any = parsed[0] if parsed else row.body_text
+    return {"position": row.position, "hash": row.stored_hash, "body": body}
+
+
+def _export_files(case: Case) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for row in case.stored:
+        parsed = _parse(row)
+        if parsed is None:
+            continue
+        for ref in parsed[1].files():
+            source = Path(ref.get("path", ""))
+            if str(source) in seen:
+                continue
+            present = source.is_file()
+            seen[str(source)] = {
+                "name": f"files/{len(seen) + 1:02d}-{ref.get('role', 'file')}-{source.name}",
+                "source": str(source),
+                "original_path": str(source),
+                "record": parsed[1].seq,
+                "role": ref.get("role", ""),
+                "sha256_recorded": ref.get("sha256"),
+                "sha256_now": file_sha256(source) if present else None,
+                "present": present,
+            }
+    return list(seen.values())

@@ -1,0 +1,1 @@
+"""Shipped data of the case file: the sample holidays."""

@@ -1,0 +1,213 @@
+"""One record of a case: what was recorded, at which SOP step, by whom, when.
+
+A record's *body* is canonical JSON (sorted keys, no spaces, UTF-8): the same record always
+gives the same bytes and the same SHA-256. Each body holds ``prev``, the hash of the previous
+record of the case (64 zeros for the first), which chains the case's records.
+
+Examples:
+    >>> canonical_json({"b": 1, "a": "é"})
+    b'{"a":"\\xc3\\xa9","b":1}'
+    >>> len(sha256_hex(b"x"))
+    64
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Kind = Literal[
+    "new",
+    "dispose",
+    "form",
+    "analysis",
+    "decision",
+    "change",
+    "monitoring",
+    "ba",
+    "report",
+    "review",
+    "close",
+    "document",
+]
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+GENESIS = "0" * 64
+"""``prev`` of a case's first record."""
+
+
+def canonical_json(obj: Any) -> bytes:
+    """``obj`` as canonical JSON bytes: sorted keys, compact, UTF-8."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sha256_hex(data: bytes) -> str:
+    """SHA-256 of ``data`` in hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's content, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_ref(path: Path, role: str) -> dict[str, str]:
+    """A reference to an attached file: absolute path, role and the SHA-256 of its content.
+
+    Raises:
+        FileNotFoundError: if ``path`` is not a file.
+    """
+    resolved = Path(path).resolve()
+    if not resolved.is_file():
+        raise FileNotFoundError(str(path))
+    return {"path": str(resolved), "role": role, "sha256": file_sha256(resolved)}
+
+
+def utc_iso(when: dt.datetime) -> str:
+    """``when`` (timezone-aware) as ISO 8601 in UTC, to the second.
+
+    Examples:
+        >>> utc_iso(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))))
+        '2026-03-02T02:00:00+00:00'
+    """
+    if when.tzinfo is None:
+        raise ValueError("a record time must be timezone-aware")
+    return when.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record of a case, as chained.
+
+    Attributes:
+        case: the request id (``KB-2026-0001``).
+        seq: 1-based position in the case.
+        step: the SOP step it belongs to (1–14).
+        kind: what it records (``new``, ``dispose``, ``form``, ...).
+        by: who recorded it (OS user or ``--by``).
+        at: when, timezone-aware UTC.
+        data: the recorded content (JSON-able).
+        prev: SHA-256 of the previous record's body (``GENESIS`` for the first).
+        follows: ``(step, kind)`` of the previous record, so that a deleted record can be
+            named by what the next one says it followed.
+    """
+
+    case: str
+    seq: int
+    step: int
+    kind: str
+    by: str
+    at: dt.datetime
+    data: dict[str, Any] = field(default_factory=dict)
+    prev: str = GENESIS
+    follows: tuple[int, str] | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The record as the JSON object that is hashed and stored."""
+        return {
+            "case": self.case,
+            "seq": self.seq,
+            "step": self.step,
+            "kind": self.kind,
+            "by": self.by,
+            "at": utc_iso(self.at),
+            "data": self.data,
+            "prev": self.prev,
+            "follows": list(self.follows) if self.follows else None,
+        }
+
+    def canonical(self) -> bytes:
+        """The body as canonical JSON bytes."""
+        return canonical_json(self.body())
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the canonical body."""
+        return sha256_hex(self.canonical())
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> Record:
+        """Rebuild a record from its stored body.
+
+        Raises:
+            KeyError, ValueError, TypeError: if the body is not a record.
+        """
+        return cls(
+            case=str(body["case"]),
+            seq=int(body["seq"]),
+            step=int(body["step"]),
+            kind=str(body["kind"]),
+            by=str(body["by"]),
+            at=dt.datetime.fromisoformat(str(body["at"])),
+            data=dict(body["data"]),
+            prev=str(body["prev"]),
+            follows=_follows(body.get("follows")),
+        )
+
+    def files(self) -> list[dict[str, str]]:
+        """The file references this record holds (``data.files`` and ``data.file``)."""
+        refs = [f for f in self.data.get("files", []) if isinstance(f, dict)]
+        single = self.data.get("file")
+        return refs + ([single] if isinstance(single, dict) else [])
+
+
+def _follows(value: Any) -> tuple[int, str] | None:
+    if isinstance(value, list) and len(value) == 2:
+        return int(value[0]), str(value[1])
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """A record as read from the register: its raw body text and the hash stored beside it."""
+
+    position: int
+    body_text: str
+    stored_hash: str
+
+    def record(self) -> Record:
+        """The parsed record (raises on a body that is not a record)."""
+        return Record.from_body(json.loads(self.body_text))
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A request as stored: its summary row and its records, in stored order.
+
+    Attributes:
+        id: ``KB-<year>-<NNNN>``.
+        opd: the requesting agency.
+        link_id: the inventory link.
+        rate_bps: the rate requested, bit/s.
+        created_at: when step 1 was recorded (UTC ISO 8601).
+        head_hash: hash of the last record, as the register last wrote it.
+        record_count: number of records, as the register last wrote it.
+        closed_at: when step 14 was recorded, if it was.
+        stored: the records as read, in stored order.
+    """
+
+    id: str
+    opd: str
+    link_id: str
+    rate_bps: int
+    created_at: str
+    head_hash: str
+    record_count: int
+    closed_at: str | None
+    stored: tuple[StoredRecord, ...]
+
+    def records(self) -> list[Record]:
+        """The parsed records (raises on an unreadable one: verify first when in doubt)."""
+        return [s.record() for s in self.stored]
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The data of step 1: opd, letter_no, letter_date, link_id, rate_bps, purpose."""
+        return self.stored[0].record().data if self.stored else {}

@@ -1,0 +1,438 @@
+"""The request register: one case file per request, each record checked against the SOP's order.
+
+``Register(path)`` (or ``Register.in_state_dir(state_dir)``) records the SOP's steps for a
+request ``KB-<year>-<NNNN>``:
+
+===========================  ======  ==========================================================
+method                       step    what it records
+===========================  ======  ==========================================================
+``new``                      1       the request letter: OPD, letter no/date, link, rate, purpose
+``dispose``                  2–4     kadis→kabid, kabid→kasi, kasi→staf, with a note
+``form``                     5       the Dokumen Isian Kelengkapan
+``attach_analysis``          6       the analysis summary (and its CSV/XLSX/PNG files)
+``decide``                   7 / 8   CANNOT (step 7) or CAN (step 8)
+``attach_change``            8       a change's evidence (and its monitoring registration)
+``attach_monitoring``        8       the monitoring registration, if it came separately
+``ba``                       9       the Berita Acara Pekerjaan
+``report``                   10      the laporan hasil pelaksanaan
+``review``                   11–13   kasi / kabid / kadis: approve, or return to a step
+``close``                    14      done
+``attach_document``          5–10    a generated document (path + SHA-256)
+===========================  ======  ==========================================================
+
+Each record stores who (``by``, else the register's user, else the OS user) and when (UTC).
+Every write is one ``BEGIN IMMEDIATE`` transaction that re-reads and verifies the case's
+chain before appending, so concurrent processes and tampered cases are both refused safely.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from bwauto.case import chain, workflow
+from bwauto.case.db import connect, migrate, register_path, transaction
+from bwauto.case.errors import CaseError, IntegrityError
+from bwauto.case.inputs import (
+    AnalysisSummary,
+    BeritaAcara,
+    ChangeSummary,
+    CompletenessForm,
+    MonitoringSummary,
+    ReportInfo,
+)
+from bwauto.case.mutu_baku import WIB
+from bwauto.case.records import GENESIS, Case, Record, StoredRecord, file_ref, utc_iso
+from bwauto.case.steps import DISPOSITIONS, REVIEWS
+
+Clock = Callable[[], dt.datetime]
+
+
+def current_user() -> str:
+    """The OS user running bwauto."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return f"uid-{os.getuid()}"
+
+
+def _validate(model: type[BaseModel], data: Mapping[str, Any] | BaseModel, what: str) -> Any:
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data.model_dump() if isinstance(data, BaseModel) else data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or what
+        raise CaseError(f"{what}: {field}: {first['msg']}") from exc
+
+
+def _refs(paths: Sequence[str | Path], role: str) -> list[dict[str, str]]:
+    try:
+        return [file_ref(Path(p), role) for p in paths]
+    except FileNotFoundError as exc:
+        raise CaseError(f"cannot attach {exc}: no such file") from exc
+
+
+class Register:
+    """The register of requests, in one SQLite file."""
+
+    def __init__(self, path: Path, *, clock: Clock | None = None, user: str | None = None) -> None:
+        """Open (and migrate on first use) the register at ``path``.
+
+        Args:
+            path: the SQLite file.
+            clock: returns "now", timezone-aware (tests pass a fixed clock).
+            user: who records, when a call gives no ``by`` (default: the OS user).
+        """
+        self.path = Path(path)
+        self.clock: Clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.user = user
+        self._migrated = False
+
+    @classmethod
+    def in_state_dir(cls, state_dir: Path, **kwargs: Any) -> Register:
+        """The register at ``<state_dir>/register.sqlite``."""
+        return cls(register_path(state_dir), **kwargs)
+
+    @contextmanager
+    def _conn(self) -> Iterator[sqlite3.Connection]:
+        conn = connect(self.path)
+        try:
+            if not self._migrated:
+                migrate(conn)
+                self._migrated = True
+            yield conn
+        finally:
+            conn.close()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, case_id: str) -> Case:
+        """The case ``case_id`` with all its records.
+
+        Raises:
+            CaseError: if there is no such request.
+        """
+        with self._conn() as conn:
+            return self._load(conn, case_id)
+
+    def cases(self, opd: str | None = None, open_only: bool = False) -> list[Case]:
+        """All requests (oldest first), optionally only an OPD's (case-insensitive substring)
+        or only those not closed."""
+        sql = "SELECT id FROM requests WHERE 1=1"
+        args: list[Any] = []
+        if opd:
+            sql += " AND lower(opd) LIKE ?"
+            args.append(f"%{opd.lower()}%")
+        if open_only:
+            sql += " AND closed_at IS NULL"
+        with self._conn() as conn:
+            ids = [r[0] for r in conn.execute(sql + " ORDER BY year, seq", args)]
+            return [self._load(conn, i) for i in ids]
+
+    def state(self, case_id: str) -> workflow.CaseState:
+        """Where the case stands (replayed from its records)."""
+        return workflow.replay(self.get(case_id).records())
+
+    def _load(self, conn: sqlite3.Connection, case_id: str) -> Case:
+        row = conn.execute(
+            "SELECT id, opd, link_id, rate_bps, created_at, head_hash, record_count, closed_at "
+            "FROM requests WHERE id = ?",
+            (case_id,),
+        ).fetchone()
+        if row is None:
+            raise CaseError(f"no request {case_id!r} in the register ({self.path})")
+        stored = tuple(
+            StoredRecord(seq, body, digest)
+            for seq, body, digest in conn.execute(
+                "SELECT seq, body, hash FROM records WHERE case_id = ? ORDER BY seq", (case_id,)
+            )
+        )
+        cid, opd, link_id, rate_bps, created_at, head_hash, count, closed_at = row
+        return Case(cid, opd, link_id, rate_bps, created_at, head_hash, count, closed_at, stored)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def new(
+        self,
+        *,
+        opd: str,
+        letter_no: str,
+        letter_date: dt.date,
+        link_id: str,
+        rate_bps: int,
+        purpose: str,
+        received: dt.datetime | None = None,
+        by: str | None = None,
+    ) -> str:
+        """Step 1: register a request letter; returns its id ``KB-<year>-<NNNN>``.
+
+        Args:
+            opd: the requesting OPD.
+            letter_no: the letter's number.
+            letter_date: the letter's date.
+            link_id: the inventory link to raise.
+            rate_bps: the rate requested, bit/s.
+            purpose: what the bandwidth is for ("peruntukan").
+            received: when the letter arrived (default: now); step 1's Mutu Baku starts then.
+            by: who records it.
+        """
+        for name, value in (
+            ("opd", opd),
+            ("letter_no", letter_no),
+            ("link_id", link_id),
+            ("purpose", purpose),
+        ):
+            if not str(value).strip():
+                raise CaseError(f"new request: {name} must not be empty")
+        if isinstance(rate_bps, bool) or not isinstance(rate_bps, int) or rate_bps <= 0:
+            raise CaseError(f"new request: rate {rate_bps!r} must be a positive number of bit/s")
+        now = self.clock()
+        data = {
+            "opd": opd,
+            "letter_no": letter_no,
+            "letter_date": letter_date.isoformat(),
+            "link_id": link_id,
+            "rate_bps": rate_bps,
+            "purpose": purpose,
+            "received": utc_iso(received or now),
+        }
+        with self._conn() as conn, transaction(conn):
+            year = now.astimezone(WIB).year
+            (seq,) = conn.execute(
+                "INSERT INTO request_seq (year, last) VALUES (?, 1) "
+                "ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last",
+                (year,),
+            ).fetchone()
+            case_id = f"KB-{year}-{seq:04d}"
+            rec = Record(case_id, 1, 1, "new", by or self.user or current_user(), now, data)
+            conn.execute(
+                "INSERT INTO requests (id, year, seq, opd, link_id, rate_bps, created_at, "
+                "head_hash, record_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                (case_id, year, seq, opd, link_id, rate_bps, utc_iso(now), rec.hash),
+            )
+            self._insert(conn, rec)
+        return case_id
+
+    def check(self, case_id: str, kind: str, step: int, data: Mapping[str, Any]) -> None:
+        """Refuse (``StepOrderError``) what the SOP's order would refuse, without recording."""
+        case = self.get(case_id)
+        self._verified(case)
+        workflow.check(workflow.replay(case.records()), kind, step, data)
+
+    def append(
+        self, case_id: str, kind: str, step: int, data: dict[str, Any], by: str | None = None
+    ) -> Record:
+        """Append a record after checking the chain and the SOP's order (one transaction).
+
+        Raises:
+            CaseError: no such request.
+            IntegrityError: the case's records fail verification.
+            StepOrderError: the SOP's order does not allow this record now.
+        """
+        with self._conn() as conn, transaction(conn):
+            case = self._load(conn, case_id)
+            self._verified(case)
+            records = case.records()
+            workflow.check(workflow.replay(records), kind, step, data)
+            last = records[-1] if records else None
+            rec = Record(
+                case_id,
+                len(records) + 1,
+                step,
+                kind,
+                by or self.user or current_user(),
+                self.clock(),
+                data,
+                last_hash(case),
+                (last.step, last.kind) if last else None,
+            )
+            self._insert(conn, rec)
+            conn.execute(
+                "UPDATE requests SET head_hash = ?, record_count = ?, "
+                "closed_at = CASE WHEN ? = 'close' THEN ? ELSE closed_at END WHERE id = ?",
+                (rec.hash, rec.seq, kind, utc_iso(rec.at), case_id),
+            )
+        return rec
+
+    @staticmethod
+    def _verified(case: Case) -> None:
+        report = chain.verify(case, check_files=False)
+        if not report.ok:
+            raise IntegrityError(
+                f"{case.id} fails verification ({report.problems[0]}): nothing recorded; "
+                f"see `bwauto request verify {case.id}`"
+            )
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, rec: Record) -> None:
+        conn.execute(
+            "INSERT INTO records (case_id, seq, step, kind, body, hash) VALUES (?, ?, ?, ?, ?, ?)",
+            (rec.case, rec.seq, rec.step, rec.kind, rec.canonical().decode(), rec.hash),
+        )
+
+    # -- the SOP's steps -------------------------------------------------------------------
+
+    def dispose(
+        self,
+        case_id: str,
+        *,
+        from_role: str,
+        to_role: str,
+        note: str = "",
+        assignees: Sequence[str] = (),
+        by: str | None = None,
+    ) -> Record:
+        """Steps 2–4: a disposition kadis→kabid (2), kabid→kasi (3) or kasi→staf (4)."""
+        number = DISPOSITIONS.get((from_role, to_role))
+        if number is None:
+            raise CaseError(
+                f"a disposition goes kadis→kabid, kabid→kasi or kasi→staf, "
+                f"not {from_role}→{to_role}"
+            )
+        data = {"from": from_role, "to": to_role, "note": note, "assignees": list(assignees)}
+        return self.append(case_id, "dispose", number, data, by)
+
+    def form(
+        self, case_id: str, form: CompletenessForm | Mapping[str, Any], by: str | None = None
+    ) -> Record:
+        """Step 5: the Dokumen Isian Kelengkapan (the requested rate defaults to the letter's)."""
+        filled: CompletenessForm = _validate(CompletenessForm, form, "Dokumen Isian Kelengkapan")
+        data = filled.model_dump(mode="json")
+        data["requested_rate_bps"] = data["requested_rate_bps"] or self.get(case_id).rate_bps
+        return self.append(case_id, "form", 5, data, by)
+
+    def attach_analysis(
+        self,
+        case_id: str,
+        summary: Mapping[str, Any] | AnalysisSummary,
+        files: Sequence[str | Path] = (),
+        by: str | None = None,
+    ) -> Record:
+        """Step 6: the analysis of the request's link (a report row) and its files."""
+        row: AnalysisSummary = _validate(AnalysisSummary, summary, "analysis")
+        link_id = self.get(case_id).link_id
+        if row.link_id != link_id:
+            raise CaseError(f"analysis is of link {row.link_id!r}; {case_id} is for {link_id!r}")
+        data = {"summary": row.model_dump(mode="json"), "files": _refs(files, "analysis")}
+        return self.append(case_id, "analysis", 6, data, by)
+
+    def decide(self, case_id: str, *, can: bool, note: str = "", by: str | None = None) -> Record:
+        """Step 7 (``can=False``: cannot be raised) or step 8 (``can=True``).
+
+        A decision against the analysis's own (CAN vs CANNOT) needs a ``note`` saying why.
+        """
+        state = self.state(case_id)
+        analysis = state.latest.get("analysis")
+        said = analysis.data["summary"].get("decision") if analysis else None
+        verdict = "CAN" if can else "CANNOT"
+        if said and said != verdict and not note.strip():
+            raise CaseError(f"the analysis says {said}; deciding {verdict} needs a note why")
+        data = {"can": can, "decision": verdict, "analysis_decision": said, "note": note}
+        return self.append(case_id, "decision", 8 if can else 7, data, by)
+
+    def attach_change(
+        self,
+        case_id: str,
+        evidence: Mapping[str, Any] | ChangeSummary,
+        evidence_path: str | Path | None = None,
+        monitoring: Mapping[str, Any] | None = None,
+        by: str | None = None,
+    ) -> Record:
+        """Step 8: a change's evidence record (any outcome; only a real success completes it).
+
+        Args:
+            evidence: the change's evidence (``bwauto.change.evidence`` fields).
+            evidence_path: the evidence JSON file, attached by path and SHA-256.
+            monitoring: the monitoring registration, if done with the change.
+        """
+        change: ChangeSummary = _validate(ChangeSummary, evidence, "change evidence")
+        if monitoring is not None:
+            change.monitoring = _validate(MonitoringSummary, monitoring, "monitoring")
+        link_id = self.get(case_id).link_id
+        if change.link != link_id:
+            raise CaseError(
+                f"change {change.change_id} is of link {change.link!r}; "
+                f"{case_id} is for {link_id!r}"
+            )
+        data = change.model_dump(mode="json")
+        data["files"] = _refs([evidence_path] if evidence_path else [], "change-evidence")
+        return self.append(case_id, "change", 8, data, by)
+
+    def attach_monitoring(
+        self, case_id: str, registration: Mapping[str, Any], by: str | None = None
+    ) -> Record:
+        """Step 8: the link's monitoring registration (``backend``, ``ok``, ...)."""
+        reg: MonitoringSummary = _validate(MonitoringSummary, registration, "monitoring")
+        return self.append(case_id, "monitoring", 8, reg.model_dump(mode="json"), by)
+
+    def ba(
+        self, case_id: str, ba: BeritaAcara | Mapping[str, Any], by: str | None = None
+    ) -> Record:
+        """Step 9: the Berita Acara Pekerjaan (number and date default to the case and today)."""
+        filled: BeritaAcara = _validate(BeritaAcara, ba, "Berita Acara Pekerjaan")
+        data = filled.model_dump(mode="json")
+        data["number"] = data["number"] or f"BA/{case_id}"
+        data["date"] = data["date"] or self.clock().astimezone(WIB).date().isoformat()
+        return self.append(case_id, "ba", 9, data, by)
+
+    def report(
+        self, case_id: str, info: ReportInfo | Mapping[str, Any], by: str | None = None
+    ) -> Record:
+        """Step 10: the implementation report (chart and other files attached by path)."""
+        filled: ReportInfo = _validate(ReportInfo, info, "laporan hasil pelaksanaan")
+        data = filled.model_dump(mode="json")
+        data["files"] = _refs([filled.chart] if filled.chart else [], "chart") + _refs(
+            filled.files, "documentation"
+        )
+        return self.append(case_id, "report", 10, data, by)
+
+    def review(
+        self,
+        case_id: str,
+        *,
+        role: str,
+        approve: bool,
+        note: str = "",
+        return_to: int | None = None,
+        by: str | None = None,
+    ) -> Record:
+        """Steps 11–13: kasi (11), kabid (12), kadis (13) approve, or return the case.
+
+        A return needs a note; it sends the case back to ``return_to`` (default: step 10).
+        """
+        number = REVIEWS.get(role)
+        if number is None:
+            raise CaseError(f"a review is by kasi, kabid or kadis, not {role!r}")
+        if not approve and not note.strip():
+            raise CaseError("returning a case needs a note saying what to correct")
+        data: dict[str, Any] = {"role": role, "approve": approve, "note": note}
+        if not approve:
+            data["return_to"] = 10 if return_to is None else return_to
+        return self.append(case_id, "review", number, data, by)
+
+    def close(self, case_id: str, *, note: str = "", by: str | None = None) -> Record:
+        """Step 14: done (after step 13, or after step 7 and its reply letter)."""
+        return self.append(case_id, "close", 14, {"note": note}, by)
+
+    def attach_document(
+        self, case_id: str, *, doc: str, path: str | Path, lang: str = "id", by: str | None = None
+    ) -> Record:
+        """Record a generated document (``form``, ``reply``, ``ba``, ``report``) by path + hash."""
+        step = workflow.DOCUMENT_STEPS.get(doc, 0)
+        data = {"doc": doc, "lang": lang, "file": _refs([path], f"document-{doc}")[0]}
+        return self.append(case_id, "document", step, data, by)
+
+
+def last_hash(case: Case) -> str:
+    """Hash of the case's last stored record (``GENESIS`` if none)."""
+    return case.stored[-1].stored_hash if case.stored else GENESIS
