@@ -48,6 +48,7 @@ from bwauto.lab.snmp.demand import (
     bucket_span,
     cumulative_octets,
     demand_bps,
+    integrate_lanes,
     integrate_octets,
 )
 
@@ -125,11 +126,24 @@ class RouterTraffic:
             if now <= self._last:
                 return
             limits = self._router.config.shaper_limits()
+            lanes: list[tuple[LinkProfile, int]] = []
+            lane_caps: list[float] = []
+            lane_counters: list[_Counter] = []
             for name, iface in self._ifaces.items():
                 caps = self._caps(iface, limits.get(name, (None, None)))
                 for direction in (UP, DOWN):
-                    octets = self._carried(iface, direction, self._last, now, caps[direction])
-                    iface.counters[direction].add(octets)
+                    counter, cap = iface.counters[direction], caps[direction]
+                    single = iface.links[0] if len(iface.links) == 1 else None
+                    if single is not None and (single.link_id, direction) not in self._overrides:
+                        if cap > 0:
+                            lanes.append((single, direction))
+                            lane_caps.append(cap)
+                            lane_counters.append(counter)
+                    else:
+                        counter.add(self._carried(iface, direction, self._last, now, cap))
+            octets = integrate_lanes(lanes, lane_caps, self._last, now)
+            for counter, value in zip(lane_counters, octets.tolist(), strict=True):
+                counter.add(value)
             self._last = now
 
     def set_demand(
