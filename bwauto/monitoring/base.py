@@ -1,0 +1,212 @@
+"""The contract of a monitoring backend: what it is given, what it answers, how it is found.
+
+A backend is registered by name in the ``bwauto.monitoring`` entry-point group; the object
+there is called as ``factory(settings, credentials=resolver)`` and must give an object with a
+``name`` and two methods::
+
+    register(target: MonitoredLink) -> Registration   # idempotent; says whether it changed
+    verify(target: MonitoredLink) -> Verification     # reads the backend's state back
+
+Errors: every failure is a :class:`~bwauto.errors.MonitoringError` (exit 1) in one line that
+names the backend and where it was reached, e.g.
+``prometheus at http://127.0.0.1:9090: connection refused``. A registration that was written
+but could not be verified is a :class:`VerificationError`, which carries the registration so
+that the caller can record it.
+
+Examples:
+    >>> check = Check("target up", True, "127.0.0.1:161 up")
+    >>> v = Verification("prometheus", "dinkes", (check,))
+    >>> v.ok, v.summary()
+    (True, 'target up: 127.0.0.1:161 up')
+"""
+
+from __future__ import annotations
+
+import errno
+import importlib.metadata
+import socket
+import urllib.error
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+from bwauto.errors import MonitoringError, UsageError
+
+if TYPE_CHECKING:
+    from bwauto.credentials import CredentialResolver
+    from bwauto.monitoring.settings import MonitoringSettings
+
+ENTRY_POINT_GROUP = "bwauto.monitoring"
+IfColumn = Literal["ifName", "ifDescr"]
+
+
+@dataclass(frozen=True)
+class SnmpAuth:
+    """How a monitoring system reaches the router's agent; ``repr`` never shows a secret."""
+
+    version: Literal["v2c", "v3"] = "v2c"
+    community: str | None = field(default=None, repr=False)
+    user: str | None = None
+    auth_key: str | None = field(default=None, repr=False)
+    priv_key: str | None = field(default=None, repr=False)
+    auth_protocol: Literal["SHA", "SHA-256"] = "SHA"
+    priv_protocol: Literal["AES-128", "AES-256"] = "AES-128"
+    timeout_s: float = 2.0
+    retries: int = 1
+
+
+@dataclass(frozen=True)
+class MonitoredLink:
+    """One OPD link as a monitoring system needs to know it (the input of every backend).
+
+    ``capacity_up_bps`` is the OPD's upload: router ingress on ``if_name``, IF-MIB
+    ``ifHCInOctets``; ``capacity_down_bps`` the download, ``ifHCOutOctets``. ``if_column`` is
+    the IF-MIB column whose value is ``if_name`` (IOS reports the full name in ``ifDescr``).
+    """
+
+    link_id: str
+    opd: str
+    router: str
+    router_host: str
+    snmp_port: int
+    snmp: SnmpAuth
+    if_name: str
+    capacity_up_bps: int
+    capacity_down_bps: int
+    upstream: str
+    poll_interval_s: int = 300
+    if_column: IfColumn = "ifName"
+
+    @property
+    def capacity(self) -> dict[str, int]:
+        """Capacity per direction: ``{"up": ..., "down": ...}``."""
+        return {"up": self.capacity_up_bps, "down": self.capacity_down_bps}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One thing verified in the backend, with what was seen."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What reading the backend back showed; ``ok`` when every check passed."""
+
+    backend: str
+    link_id: str
+    checks: tuple[Check, ...]
+    elapsed_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when there is at least one check and all passed."""
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def summary(self) -> str:
+        """The failed checks (or all, if none failed) as one line."""
+        shown = [c for c in self.checks if not c.ok] or list(self.checks)
+        return "; ".join(f"{c.name}: {c.detail}" for c in shown)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for the change evidence (JSON)."""
+        return {**asdict(self), "ok": self.ok}
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The outcome of ``register``: whether anything changed, what, and the verification."""
+
+    backend: str
+    link_id: str
+    changed: bool
+    changes: tuple[str, ...] = ()
+    verification: Verification | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True unless a verification was made and failed."""
+        return self.verification is None or self.verification.ok
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for the change evidence (JSON)."""
+        data = asdict(self)
+        data["verification"] = self.verification.to_dict() if self.verification else None
+        return {**data, "ok": self.ok}
+
+
+class VerificationError(MonitoringError):
+    """The backend took the registration but reading it back did not show it (yet)."""
+
+    def __init__(self, registration: Registration, where: str) -> None:
+        self.registration = registration
+        detail = registration.verification.summary() if registration.verification else "?"
+        super().__init__(f"{where}: link {registration.link_id} not verified: {detail}")
+
+
+@runtime_checkable
+class MonitoringBackend(Protocol):
+    """What every monitoring backend does."""
+
+    name: str
+
+    def register(self, target: MonitoredLink) -> Registration:
+        """Create or update everything monitoring ``target`` needs; a no-op if all is in place.
+
+        Raises:
+            MonitoringError: the backend failed or could not be reached.
+        """
+        ...
+
+    def verify(self, target: MonitoredLink) -> Verification:
+        """Read the backend back and check that it monitors ``target`` as registered."""
+        ...
+
+
+def backend_names() -> list[str]:
+    """Names of the installed backends, sorted."""
+    return sorted(ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+
+
+def get_backend(
+    name: str, settings: MonitoringSettings, *, credentials: CredentialResolver | None = None
+) -> MonitoringBackend:
+    """The backend registered as ``name``, built from ``settings``.
+
+    Raises:
+        UsageError: no backend of that name is installed.
+    """
+    found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP, name=name)
+    if not found:
+        known = ", ".join(backend_names()) or "none"
+        raise UsageError(f"unknown monitoring backend {name!r} (installed: {known})")
+    factory = next(iter(found)).load()
+    backend = factory(settings, credentials=credentials)
+    if not isinstance(backend, MonitoringBackend):
+        raise UsageError(f"monitoring backend {name!r} does not implement MonitoringBackend")
+    return backend
+
+
+def describe_error(exc: BaseException) -> str:
+    """A short, lower-case reason for a network failure ("connection refused", "timed out").
+
+    Examples:
+        >>> describe_error(ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"))
+        'connection refused'
+        >>> describe_error(urllib.error.URLError(TimeoutError()))
+        'timed out'
+    """
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code} {exc.reason}"
+    if isinstance(exc, urllib.error.URLError):
+        reason = exc.reason
+        return describe_error(reason) if isinstance(reason, BaseException) else str(reason)
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "timed out"
+    if isinstance(exc, socket.gaierror):
+        return f"name not resolved ({exc.strerror})"
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return (exc.strerror or errno.errorcode.get(exc.errno, str(exc.errno))).lower()
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,228 @@
+"""Monitoring settings: an optional ``monitoring.yaml`` next to the inventory files.
+
+Every key is optional; without the file bwauto writes Prometheus files under the state dir::
+
+    backend: prometheus            # used when --backend is not given (prometheus | zabbix | ...)
+    alert:                         # both backends: utilisation alert on each direction
+      threshold: 0.8               # fraction of the link's capacity
+      for: 15m                     # how long it must last (s, m, h, d, w)
+      severity: warning
+    prometheus:
+      output_dir: /etc/prometheus/bwauto   # default <state_dir>/monitoring/prometheus
+      url: http://127.0.0.1:9090   # optional: then POST /-/reload and verify via the API
+      snmp_exporter: 127.0.0.1:9116
+      job_name: bwauto_snmp
+      rule_interval: 30s
+      verify_timeout_s: 90
+    zabbix:
+      url: https://zabbix.example/api_jsonrpc.php
+      credentials_env: {token: MY_ZABBIX_TOKEN}   # optional: env var names to read first
+      group_prefix: "OPD/"         # host group per OPD: "OPD/Dinas Kesehatan"
+      common_group: bwauto         # every bwauto host is also in this group
+
+Zabbix credentials are never in this file. For each of ``token``, ``username`` and
+``password`` the first of these wins: the variable named in ``zabbix.credentials_env``;
+``BWAUTO_ZABBIX_TOKEN`` / ``BWAUTO_ZABBIX_USERNAME`` / ``BWAUTO_ZABBIX_PASSWORD``; the secrets
+file (mode 0600) under ``monitoring: {zabbix: {token: ...}}``. A token wins over a user.
+
+Examples:
+    >>> duration_seconds("15m"), duration_seconds("2h")
+    (900, 7200)
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from bwauto.credentials import CredentialResolver
+from bwauto.errors import CredentialError, InventoryError, Problem
+from bwauto.inventory.yamlsrc import Key, YamlDoc, read_yaml
+
+FILE_NAME = "monitoring.yaml"
+ZABBIX_FIELDS = ("token", "username", "password")
+_SECRET_KEYS = frozenset({"token", "api_token", "password", "secret", "community", "auth_key",
+                          "priv_key", "snmp_community"})  # fmt: skip
+_DURATION = re.compile(r"^([1-9][0-9]*)([smhdw])$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_HOSTPORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}$")
+
+
+def duration_seconds(value: str) -> int:
+    """Seconds in a duration like ``30s`` or ``15m`` (one number, one unit)."""
+    match = _DURATION.match(value)
+    if not match:
+        raise ValueError(f"{value!r} is not a duration like 30s, 15m, 1h, 1d")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _duration(value: str) -> str:
+    duration_seconds(value)
+    return value
+
+
+def _http_url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError(f"{value!r} is not an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def _host_port(value: str) -> str:
+    if not _HOSTPORT.match(value):
+        raise ValueError(f"{value!r} is not host:port")
+    return value
+
+
+Duration = Annotated[str, AfterValidator(_duration)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+HostPort = Annotated[str, AfterValidator(_host_port)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class AlertSettings(_Model):
+    """The utilisation alert both backends create for each direction of each link."""
+
+    threshold: float = Field(default=0.8, gt=0, le=2)
+    for_: Duration = Field(default="15m", alias="for")
+    severity: Literal["info", "warning", "average", "high", "disaster"] = "warning"
+
+
+class PrometheusSettings(_Model):
+    """Where the Prometheus files go and, optionally, the live servers to reload and verify."""
+
+    output_dir: Path | None = None
+    url: HttpUrl | None = None
+    snmp_exporter: HostPort = "127.0.0.1:9116"
+    job_name: str = Field(default="bwauto_snmp", pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+    rule_interval: Duration = "30s"
+    verify_timeout_s: float = Field(default=90.0, gt=0, le=3600)
+    request_timeout_s: float = Field(default=10.0, gt=0, le=300)
+
+
+class ZabbixSettings(_Model):
+    """The Zabbix API to talk to, and how bwauto names what it creates there."""
+
+    url: HttpUrl | None = None
+    credentials_env: dict[Literal["token", "username", "password"], str] = Field(
+        default_factory=dict
+    )
+    group_prefix: str = "OPD/"
+    common_group: str = Field(default="bwauto", min_length=1)
+    host_prefix: str = Field(default="bwauto-", pattern=r"^[A-Za-z0-9._ -]*$")
+    request_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    validate_certs: bool = True
+
+
+class MonitoringSettings(_Model):
+    """Everything in ``monitoring.yaml`` (all optional), with paths already resolved."""
+
+    backend: str = Field(default="prometheus", min_length=1)
+    alert: AlertSettings = AlertSettings()
+    prometheus: PrometheusSettings = PrometheusSettings()
+    zabbix: ZabbixSettings = ZabbixSettings()
+    source: str | None = Field(default=None, exclude=True)
+
+    @property
+    def prometheus_dir(self) -> Path:
+        """The Prometheus output dir (resolved by ``load_settings``)."""
+        if self.prometheus.output_dir is None:
+            raise ValueError("prometheus.output_dir was not resolved: use load_settings()")
+        return self.prometheus.output_dir
+
+
+def default_settings(state_dir: Path) -> MonitoringSettings:
+    """The settings used when there is no ``monitoring.yaml``."""
+    return resolve_paths(MonitoringSettings(), Path("."), state_dir)
+
+
+def load_settings(inventory_dir: str | Path, state_dir: Path) -> MonitoringSettings:
+    """Read ``<inventory_dir>/monitoring.yaml`` if it exists, else the defaults.
+
+    Raises:
+        InventoryError: the file is invalid; each problem names file, line and field.
+    """
+    path = Path(inventory_dir) / FILE_NAME
+    if not path.exists():
+        return default_settings(state_dir)
+    doc = read_yaml(path)
+    problems = list(doc.problems)
+    data: Any = doc.data if doc.data is not None else {}
+    if not problems and not isinstance(data, dict):
+        problems.append(Problem(doc.file, "", "", "expected a mapping", 1))
+    if not problems:
+        problems += _secret_problems(doc, data, ())
+    if problems:
+        raise InventoryError(problems)
+    try:
+        settings = MonitoringSettings.model_validate({**data, "source": str(path)})
+    except ValidationError as exc:
+        raise InventoryError([_problem(doc, err) for err in exc.errors()]) from None
+    return resolve_paths(settings, path.parent, state_dir)
+
+
+def resolve_paths(settings: MonitoringSettings, base: Path, state_dir: Path) -> MonitoringSettings:
+    """Make ``prometheus.output_dir`` absolute (relative to ``base``; default in ``state_dir``)."""
+    out = settings.prometheus.output_dir
+    if out is None:
+        out = state_dir / "monitoring" / "prometheus"
+    elif not out.is_absolute():
+        out = base / out
+    prometheus = settings.prometheus.model_copy(update={"output_dir": out.absolute()})
+    return settings.model_copy(update={"prometheus": prometheus})
+
+
+def _problem(doc: YamlDoc, err: Any) -> Problem:
+    loc: tuple[Key, ...] = tuple("for" if p == "for_" else p for p in err["loc"])
+    field = ".".join(str(p) for p in loc)
+    if err["type"] == "extra_forbidden":
+        message = "unknown field (check its spelling)"
+    else:
+        message = str(err["msg"]).removeprefix("Value error, ")
+    return Problem(doc.file, "", field, message, doc.line(*loc))
+
+
+def _secret_problems(doc: YamlDoc, node: Any, path: tuple[Key, ...]) -> list[Problem]:
+    found: list[Problem] = []
+    if not isinstance(node, dict):
+        return found
+    for key, value in node.items():
+        if isinstance(key, str) and key.lower() in _SECRET_KEYS and isinstance(value, str | int):
+            field = ".".join(str(p) for p in (*path, key))
+            msg = ("secrets must not be in monitoring.yaml: set BWAUTO_ZABBIX_TOKEN (or "
+                   "_USERNAME and _PASSWORD), or use the 0600 secrets file")  # fmt: skip
+            found.append(Problem(doc.file, "", field, msg, doc.line(*path, key)))
+        else:
+            found += _secret_problems(doc, value, (*path, key))
+    return found
+
+
+def zabbix_credentials(settings: ZabbixSettings, resolver: CredentialResolver) -> dict[str, str]:
+    """Zabbix API credentials: ``{"token": ...}`` or ``{"username": ..., "password": ...}``.
+
+    Raises:
+        CredentialError: neither a token nor a user with a password was found.
+    """
+    section = (resolver.secrets.get("monitoring") or {}).get("zabbix") or {}
+    found: dict[str, str] = {}
+    for name in ZABBIX_FIELDS:
+        names = [settings.credentials_env[name]] if name in settings.credentials_env else []
+        names.append(f"BWAUTO_ZABBIX_{name.upper()}")
+        value = next((resolver.env[v] for v in names if resolver.env.get(v)), None)
+        if value is None and isinstance(section, dict) and section.get(name) not in (None, ""):
+            value = str(section[name])
+        if value is not None:
+            found[name] = value
+    if "token" in found:
+        return {"token": found["token"]}
+    if "username" in found and "password" in found:
+        return {"username": found["username"], "password": found["password"]}
+    raise CredentialError(
+        "no Zabbix API credentials: set BWAUTO_ZABBIX_TOKEN (or BWAUTO_ZABBIX_USERNAME and "
+        "BWAUTO_ZABBIX_PASSWORD), or add monitoring.zabbix.token to the secrets file (mode 0600)"
+    )
