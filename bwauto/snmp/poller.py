@@ -33,172 +33,35 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pysnmp.entity import config
-from pysnmp.entity.engine import SnmpEngine
-from pysnmp.entity.rfc3413 import cmdgen
-from pysnmp.error import PySnmpError
-from pysnmp.hlapi.v3arch.asyncio import CommunityData, UdpTransportTarget, UsmUserData
-from pysnmp.hlapi.v3arch.asyncio.lcd import CommandGeneratorLcdConfigurator
-from pysnmp.proto import rfc1902, rfc1905
-
 from bwauto.errors import SnmpError, UsageError
-from bwauto.snmp.engine import master_keys, new_engine, usm_protocols
-from bwauto.snmp.ifmap import indication_message, match_if_indexes, speed_bps
+from bwauto.snmp.ifmap import match_if_indexes, speed_bps
 from bwauto.snmp.models import LinkRef, PollResult, PollTarget, Sample
+from bwauto.snmp.oids import (
+    IF_DESCR,
+    IF_HC_IN_OCTETS,
+    IF_HC_OUT_OCTETS,
+    IF_HIGH_SPEED,
+    IF_IN_OCTETS,
+    IF_NAME,
+    IF_OPER_STATUS,
+    IF_OUT_OCTETS,
+    IF_SPEED,
+    SYS_UPTIME,
+    Oid,
+)
+from bwauto.snmp.session import ABSENT, EnginePool, SnmpSession
 
-Oid = tuple[int, ...]
 Progress = Callable[[str, "SnmpError | None"], None]
 """Called once per router when it is done: (router name, its error or None)."""
 
-SYS_UPTIME: Oid = (1, 3, 6, 1, 2, 1, 1, 3, 0)
-IF_DESCR: Oid = (1, 3, 6, 1, 2, 1, 2, 2, 1, 2)
-IF_SPEED: Oid = (1, 3, 6, 1, 2, 1, 2, 2, 1, 5)
-IF_OPER_STATUS: Oid = (1, 3, 6, 1, 2, 1, 2, 2, 1, 8)
-IF_IN_OCTETS: Oid = (1, 3, 6, 1, 2, 1, 2, 2, 1, 10)
-IF_OUT_OCTETS: Oid = (1, 3, 6, 1, 2, 1, 2, 2, 1, 16)
-IF_NAME: Oid = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1)
-IF_HC_IN_OCTETS: Oid = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6)
-IF_HC_OUT_OCTETS: Oid = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 10)
-IF_HIGH_SPEED: Oid = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 15)
-
 LINKS_PER_GET = 10  # 10 links x 4 objects + sysUpTime = 41 var-binds, ~1.3 kB: one frame
-BULK_REPETITIONS = 25
-_LCD = CommandGeneratorLcdConfigurator()
-_NULL = rfc1902.Null("")
-_ABSENT = (rfc1905.NoSuchObject, rfc1905.NoSuchInstance, rfc1905.EndOfMibView)
 _COLUMNS_64 = (IF_HC_IN_OCTETS, IF_HC_OUT_OCTETS, IF_HIGH_SPEED, IF_OPER_STATUS)
 _COLUMNS_32 = (IF_IN_OCTETS, IF_OUT_OCTETS, IF_SPEED)
 
 
-class _Engines:
-    """One manager engine per credential set: v2c shares one; v3 users with different keys
-    never share one (pysnmp keeps one key per user name and engine)."""
-
-    def __init__(self) -> None:
-        self._engines: dict[object, SnmpEngine] = {}
-
-    def for_target(self, target: PollTarget) -> tuple[SnmpEngine, CommunityData | UsmUserData]:
-        if target.v3 is None:
-            return self._engine("v2c"), CommunityData(target.community, mpModel=1)
-        v3 = target.v3
-        auth_id, priv_id = usm_protocols(v3.auth_proto, v3.priv_proto)
-        auth_key, priv_key = master_keys(
-            v3.auth_proto.upper(), v3.auth_key, v3.priv_proto.upper(), v3.priv_key
-        )
-        user = UsmUserData(
-            v3.user,
-            authKey=auth_key,
-            privKey=priv_key,
-            authProtocol=auth_id,
-            privProtocol=priv_id,
-            authKeyType=config.USM_KEY_TYPE_MASTER,
-            privKeyType=config.USM_KEY_TYPE_MASTER,
-        )
-        key = (v3.user, v3.auth_proto, v3.auth_key, v3.priv_proto, v3.priv_key)
-        return self._engine(key), user
-
-    def _engine(self, key: object) -> SnmpEngine:
-        if key not in self._engines:
-            self._engines[key] = new_engine()
-        return self._engines[key]
-
-    def close(self) -> None:
-        for engine in self._engines.values():
-            engine.close_dispatcher()
-        self._engines.clear()
-
-
-class _Session:
-    """Requests to one router; every failure becomes an ``SnmpError`` naming the router."""
-
-    def __init__(self, target: PollTarget, engine: SnmpEngine, auth: Any, transport: Any) -> None:
-        self.target = target
-        self._engine = engine
-        self._auth = auth
-        self._transport = transport
-
-    @classmethod
-    async def open(cls, target: PollTarget, engines: _Engines) -> _Session:
-        engine, auth = engines.for_target(target)
-        try:
-            transport = await UdpTransportTarget.create(
-                (target.host, target.port), timeout=target.timeout_s, retries=target.retries
-            )
-        except (PySnmpError, OSError) as exc:
-            raise SnmpError(f"{target.where}: cannot reach: {exc}") from exc
-        return cls(target, engine, auth, transport)
-
-    async def get(self, oids: Sequence[Oid]) -> tuple[float, dict[Oid, Any]]:
-        """GET ``oids`` in one request; (mid-request manager time, values by OID)."""
-        sent = time.time()
-        var_binds = await self._request(None, oids)
-        return (sent + time.time()) / 2.0, {tuple(name): value for name, value in var_binds}
-
-    async def walk(self, base: Oid) -> dict[Oid, Any]:
-        """Every (OID, value) under ``base``, by GETBULK."""
-        rows: dict[Oid, Any] = {}
-        cursor = base
-        while True:
-            var_binds = await self._request(BULK_REPETITIONS, [cursor])
-            for name, value in var_binds:
-                oid = tuple(name)
-                if oid[: len(base)] != base or isinstance(value, _ABSENT) or oid <= cursor:
-                    return rows
-                rows[oid] = value
-                cursor = oid
-            if not var_binds:
-                return rows
-
-    async def _request(self, repetitions: int | None, oids: Sequence[Oid]) -> list[tuple[Any, Any]]:
-        """One GET (``repetitions`` None) or GETBULK; raise ``SnmpError`` on any failure.
-
-        Uses pysnmp's v3arch command generators directly with numeric var-binds: the hlapi
-        wrappers resolve every OID through the MIB view (~1 ms each, and a pysmi parser built
-        per engine), which is most of the cost of polling 1,000 links.
-        """
-        future: asyncio.Future[tuple[Any, Any, Any, Any]] = (
-            asyncio.get_running_loop().create_future()
-        )
-
-        def done(
-            _engine: Any,
-            _handle: Any,
-            indication: Any,
-            status: Any,
-            index: Any,
-            vbs: Any,
-            _ctx: Any,
-        ) -> None:
-            if not future.done():
-                future.set_result((indication, status, index, vbs))
-
-        var_binds = [(rfc1902.ObjectName(oid), _NULL) for oid in oids]
-        try:
-            target_name, _ = _LCD.configure(self._engine, self._auth, self._transport, b"")
-            if repetitions is None:
-                cmdgen.GetCommandGenerator().send_varbinds(
-                    self._engine, target_name, None, b"", var_binds, done
-                )
-            else:
-                cmdgen.BulkCommandGeneratorSingleRun().send_varbinds(
-                    self._engine, target_name, None, b"", 0, repetitions, var_binds, done
-                )
-            indication, status, index, answer = await future
-        except PySnmpError as exc:
-            raise SnmpError(f"{self.target.where}: SNMP error: {exc}") from exc
-        if indication:
-            raise SnmpError(indication_message(self.target, indication))
-        if status:
-            at = answer[int(index) - 1][0] if index and answer else "?"
-            raise SnmpError(
-                f"{self.target.where}: SNMP error-status {status.prettyPrint()} at {at}"
-            )
-        return [(vb[0], vb[1]) for vb in answer]
-
-
 def _int(value: Any) -> int | None:
     """An SNMP integer value as int; None when absent (noSuchObject/Instance, endOfMibView)."""
-    if value is None or isinstance(value, _ABSENT):
+    if value is None or isinstance(value, ABSENT):
         return None
     return int(value)
 
@@ -207,7 +70,7 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-async def _resolve(session: _Session, links: Sequence[LinkRef]) -> dict[str, int]:
+async def _resolve(session: SnmpSession, links: Sequence[LinkRef]) -> dict[str, int]:
     """ifIndex per wanted interface name, from ifName (and ifDescr when needed)."""
     names = {oid[-1]: str(v) for oid, v in (await session.walk(IF_NAME)).items()}
     wanted = {link.if_name for link in links}
@@ -238,7 +101,7 @@ class _RouterPoll:
     interfaces whose ifHighSpeed is absent or 0).
     """
 
-    def __init__(self, session: _Session) -> None:
+    def __init__(self, session: SnmpSession) -> None:
         self.session = session
         self.samples: list[Sample] = []
         self.link_errors: dict[str, SnmpError] = {}
@@ -327,7 +190,7 @@ async def poll(
     _check_unique(targets)
     started = time.monotonic()
     result = PollResult()
-    engines = _Engines()
+    engines = EnginePool()
     gate = asyncio.Semaphore(max(1, concurrency))
     done: dict[str, _RouterPoll] = {}
 
@@ -335,7 +198,7 @@ async def poll(
         error: SnmpError | None = None
         async with gate:
             try:
-                router_poll = _RouterPoll(await _Session.open(target, engines))
+                router_poll = _RouterPoll(await SnmpSession.open(target, engines))
                 await router_poll.run(target.links)
                 done[target.router] = router_poll
             except SnmpError as exc:

@@ -37,23 +37,18 @@ from pysnmp.entity import config
 from pysnmp.entity.engine import SnmpEngine
 from pysnmp.entity.rfc3413 import cmdrsp, context
 from pysnmp.error import PySnmpError
-from pysnmp.hlapi.v3arch.asyncio import (
-    CommunityData,
-    ContextData,
-    ObjectIdentity,
-    ObjectType,
-    UdpTransportTarget,
-    get_cmd,
-)
 from pysnmp.proto import rfc1902, rfc1905
 from pysnmp.smi import error as smi_error
 from pysnmp.smi.instrum import AbstractMibInstrumController
 
-from bwauto.errors import LabError
+from bwauto.errors import LabError, SnmpError
 from bwauto.lab.model import LabRouter
 from bwauto.lab.snmp.faults import traffic_of
-from bwauto.lab.snmp.mib import SYS_UPTIME, MibTable, Value, mib_table, snapshot
+from bwauto.lab.snmp.mib import MibTable, Value, mib_table, snapshot
 from bwauto.snmp.engine import add_v3_user, new_engine, text_engine_id
+from bwauto.snmp.models import PollTarget
+from bwauto.snmp.oids import SYS_UPTIME
+from bwauto.snmp.session import EnginePool, SnmpSession
 
 _SNMP_TYPES: dict[str, Any] = {
     "str": rfc1902.OctetString,
@@ -237,38 +232,34 @@ def stop_agents(agents: Sequence[SnmpAgent]) -> None:
 async def wait_ready(agents: Sequence[SnmpAgent], timeout_s: float = 5.0) -> None:
     """GET sysUpTime.0 from every (non-silent) agent over v2c; raise LabError if one fails."""
     checked = [a for a in agents if not a.router.faults.snmp_timeout]
-    if not checked:
-        return
-    manager = new_engine()
+    engines = EnginePool()
     try:
-        results = await asyncio.gather(*(_probe(manager, a, timeout_s) for a in checked))
+        results = await asyncio.gather(*(_probe(engines, a, timeout_s) for a in checked))
     finally:
-        manager.close_dispatcher()
-    failed = [
-        f"{a.router.spec.name} ({a.host}:{a.port}): {r}"
-        for a, r in zip(checked, results, strict=True)
-        if r
-    ]
+        engines.close()
+    failed = [r for r in results if r]
     if failed:
         raise LabError("SNMP agents not ready: " + "; ".join(failed))
 
 
-async def _probe(manager: SnmpEngine, agent: SnmpAgent, timeout_s: float) -> str:
+async def _probe(engines: EnginePool, agent: SnmpAgent, timeout_s: float) -> str:
+    """ "" when the agent answered a real GET, else why not."""
     tries = 5
-    target = await UdpTransportTarget.create(
-        (agent.host, agent.port), timeout=timeout_s / tries, retries=tries - 1
+    target = PollTarget(
+        agent.router.spec.name,
+        agent.host,
+        (),
+        agent.port,
+        community=agent.router.spec.snmp_community,
+        timeout_s=timeout_s / tries,
+        retries=tries - 1,
     )
-    error, status, _, _ = await get_cmd(
-        manager,
-        CommunityData(agent.router.spec.snmp_community, mpModel=1),
-        target,
-        ContextData(),
-        ObjectType(ObjectIdentity(SYS_UPTIME)),
-        lookupMib=False,
-    )
-    if error:
-        return str(error)
-    return str(status.prettyPrint()) if status else ""
+    try:
+        session = await SnmpSession.open(target, engines)
+        _, values = await session.get([SYS_UPTIME])
+    except SnmpError as exc:
+        return str(exc)
+    return "" if values.get(SYS_UPTIME) is not None else f"{target.where}: no sysUpTime.0"
 
 
 class AgentThread:

@@ -32,28 +32,29 @@ from netutils.interface import abbreviated_interface_name, canonical_interface_n
 from bwauto.errors import LabError
 from bwauto.lab.model import LabRouter
 from bwauto.lab.snmp.traffic import RouterTraffic
+from bwauto.snmp.oids import (
+    IF_ADMIN_STATUS,
+    IF_DESCR,
+    IF_HC_IN_OCTETS,
+    IF_HC_OUT_OCTETS,
+    IF_HIGH_SPEED,
+    IF_IN_OCTETS,
+    IF_INDEX,
+    IF_NAME,
+    IF_NUMBER,
+    IF_OPER_STATUS,
+    IF_OUT_OCTETS,
+    IF_SPEED,
+    IF_TYPE,
+    SYS_DESCR,
+    SYS_NAME,
+    SYS_OBJECT_ID,
+    SYS_UPTIME,
+    Oid,
+)
 
-Oid = tuple[int, ...]
 Kind = Literal["str", "oid", "int", "ticks", "gauge", "c32", "c64"]
 Value = tuple[Kind, "int | str | Oid"]
-
-SYS_DESCR = (1, 3, 6, 1, 2, 1, 1, 1, 0)
-SYS_OBJECT_ID = (1, 3, 6, 1, 2, 1, 1, 2, 0)
-SYS_UPTIME = (1, 3, 6, 1, 2, 1, 1, 3, 0)
-SYS_NAME = (1, 3, 6, 1, 2, 1, 1, 5, 0)
-IF_NUMBER = (1, 3, 6, 1, 2, 1, 2, 1, 0)
-IF_INDEX = (1, 3, 6, 1, 2, 1, 2, 2, 1, 1)
-IF_DESCR = (1, 3, 6, 1, 2, 1, 2, 2, 1, 2)
-IF_TYPE = (1, 3, 6, 1, 2, 1, 2, 2, 1, 3)
-IF_SPEED = (1, 3, 6, 1, 2, 1, 2, 2, 1, 5)
-IF_ADMIN_STATUS = (1, 3, 6, 1, 2, 1, 2, 2, 1, 7)
-IF_OPER_STATUS = (1, 3, 6, 1, 2, 1, 2, 2, 1, 8)
-IF_IN_OCTETS = (1, 3, 6, 1, 2, 1, 2, 2, 1, 10)
-IF_OUT_OCTETS = (1, 3, 6, 1, 2, 1, 2, 2, 1, 16)
-IF_NAME = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1)
-IF_HC_IN_OCTETS = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6)
-IF_HC_OUT_OCTETS = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 10)
-IF_HIGH_SPEED = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 15)
 
 GAUGE32_MAX = 2**32 - 1
 ETHERNET_CSMACD, L2VLAN = 6, 135
