@@ -132,7 +132,8 @@ class IosSession(CliSession):
                 errors.append(exc)
             if name in ("config", "priv", "exec"):
                 break
-        raise max(errors, key=lambda e: e.column)
+        settled = [e for e in errors if e.kind is not ParseFailure.UNKNOWN]
+        raise settled[0] if settled else max(errors, key=lambda e: e.column)
 
     @staticmethod
     def _modifier(text: str, offset: int) -> tuple[str, str]:

@@ -118,7 +118,7 @@ def _table(columns: list[str], rows: list[tuple[str, list[str]]], right: set[str
     def cell(i: int, text: str) -> str:
         return text.rjust(widths[i]) if columns[i] in right else text.ljust(widths[i])
 
-    lines = [" #   " + "  ".join(cell(i, c) for i, c in enumerate(columns))]
+    lines = [" #    " + "  ".join(cell(i, c) for i, c in enumerate(columns))]
     for n, (flags, cells) in enumerate(rows):
         lines.append(f"{n:>2} {flags:<2} " + "  ".join(cell(i, c) for i, c in enumerate(cells)))
     return [line.rstrip() for line in lines]
