@@ -418,6 +418,55 @@ def test_drop_fault_applies_n_config_lines_then_drops(priv: Cli, router: LabRout
     assert router.config.interfaces["GigabitEthernet0/1"].description == "first-two-applied"
 
 
+def test_revert_timer_rolls_back_unless_confirmed(
+    priv: Cli, router: LabRouter, clock: FakeClock
+) -> None:
+    traffic = CountingTraffic()
+    router.traffic = traffic
+    assert priv.out("configure terminal revert timer 5").startswith(
+        "Rollback Confirmed Change: Backing up current running config"
+    )
+    assert priv.prompt == "r1(config)#"
+    for line in ("policy-map PM-DISDIK", "class class-default", "shape average 90000000", "end"):
+        priv.send(line)
+    assert router.config.shaper_limits()["GigabitEthernet0/1"] == (None, 90_000_000)
+    config = router.config
+    assert isinstance(config, IosConfig)
+    assert config.next_deadline() == BOOT + 300
+    clock.now = BOOT + 299
+    assert config.run_due(router) == 0
+    clock.now = BOOT + 301
+    assert "shape average 30000000" in priv.out("show running-config | section PM-DISDIK")
+    assert config.shaper_limits()["GigabitEthernet0/1"] == (None, 30_000_000)
+    assert config.next_deadline() is None and traffic.calls == 2
+    assert "by rollback" in priv.out("show running-config | include Last configuration")
+
+
+def test_configure_confirm_keeps_the_change(priv: Cli, router: LabRouter, clock: FakeClock) -> None:
+    for line in ("configure terminal revert timer 1", "hostname kept", "end"):
+        priv.send(line)
+    assert priv.out("configure confirm") == ""
+    clock.now = BOOT + 3600
+    assert router.config.run_due(router) == 0  # type: ignore[attr-defined]
+    assert priv.prompt == "kept#"
+    assert priv.out("configure confirm") == "% No Rollback Confirmed Change pending\n"
+
+
+def test_configure_revert_now_and_timer_reset(
+    priv: Cli, router: LabRouter, clock: FakeClock
+) -> None:
+    config = router.config
+    assert isinstance(config, IosConfig)
+    assert priv.out("configure revert now") == "% No Rollback Confirmed Change pending\n"
+    for line in ("configure terminal revert timer 2", "hostname gone-soon", "end"):
+        priv.send(line)
+    priv.send("configure revert timer 10")
+    assert config.next_deadline() == BOOT + 600
+    assert "% Invalid input" in priv.out("configure revert later")
+    assert "Rolling back" in priv.out("configure revert now")
+    assert priv.prompt == "r1#" and config.next_deadline() is None
+
+
 def test_exit_from_exec_closes_the_session(cli: Cli) -> None:
     cli.send("exit")
     assert cli.last_end is SessionEnd.CLOSE

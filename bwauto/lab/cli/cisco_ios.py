@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bwauto.lab.cli import cisco_ios_archive as archive
 from bwauto.lab.cli import cisco_ios_configure as conf
 from bwauto.lab.cli import cisco_ios_show as show
 from bwauto.lab.cli.base import (
@@ -42,8 +43,6 @@ from bwauto.lab.model import LabRouter, LabRouterSpec
 
 FAILED_WHEN_CONTAINS = ("% Invalid input", "% Incomplete command", "% Ambiguous command", "% ")
 """Failure strings of this platform, for clients that check replies (scrapli's convention)."""
-
-_FILTERS = ("include", "exclude", "begin", "section")
 
 
 class IosSession(CliSession):
@@ -82,6 +81,7 @@ class IosSession(CliSession):
     def handle_line(self, line: str) -> Reply:
         """Run one line; errors are answered the IOS way, never raised."""
         with self.router.lock:
+            self.config.run_due(self.router)
             if self._question is not None:
                 answer, self._question = self._question, None
                 self.echo = True
@@ -94,7 +94,7 @@ class IosSession(CliSession):
             try:
                 return Reply(self._dispatch(line), self._take_end())
             except CliParseError as exc:
-                return Reply(parse_error_text(exc, line, prompt))
+                return Reply(show.parse_error_text(exc, line, prompt))
             except CliCommandError as exc:
                 return Reply(exc.message)
 
@@ -114,7 +114,7 @@ class IosSession(CliSession):
         body, modifier = line, None
         if "|" in line and (not self.in_config or line.lstrip().lower().startswith("do ")):
             body, _, rest = line.partition("|")
-            modifier = self._modifier(rest, len(body) + 1)
+            modifier = show.parse_modifier(rest, len(body) + 1)
         command, inv, depth = self._match(body, split_words(body))
         self.modes.unwind(depth)
         output = command.handler(self, inv)
@@ -134,16 +134,6 @@ class IosSession(CliSession):
                 break
         settled = [e for e in errors if e.kind is not ParseFailure.UNKNOWN]
         raise settled[0] if settled else max(errors, key=lambda e: e.column)
-
-    @staticmethod
-    def _modifier(text: str, offset: int) -> tuple[str, str]:
-        words = [Token(t.text, t.column + offset) for t in split_words(text)]
-        if len(words) < 2:
-            raise CliParseError(ParseFailure.INCOMPLETE, offset + len(text.rstrip()))
-        kinds = [k for k in _FILTERS if k.startswith(words[0].text.lower())]
-        if len(kinds) != 1:
-            raise CliParseError(ParseFailure.UNKNOWN, words[0].column, words[0].text)
-        return kinds[0], text[words[1].column - offset :].strip()
 
     # -- helpers for handlers ----------------------------------------------------------------
     def interface_arg(self, inv: Invocation, index: int = 0, create: bool = False) -> str:
@@ -290,16 +280,6 @@ class IosSession(CliSession):
         return command.handler(self, sub)
 
 
-def parse_error_text(exc: CliParseError, line: str, prompt: str) -> str:
-    """IOS's wording of a parse error, with the caret counted from the start of the prompt."""
-    if exc.kind is ParseFailure.INCOMPLETE:
-        return "% Incomplete command.\n\n"
-    if exc.kind is ParseFailure.AMBIGUOUS:
-        return f'% Ambiguous command:  "{line.strip()}"\n'
-    caret = " " * (len(prompt) + exc.column) + "^"
-    return f"{caret}\n% Invalid input detected at '^' marker.\n\n"
-
-
 def _cmd(
     words: str, handler: Callable[[IosSession, Invocation], str], lo: int = 0, hi: int | None = 0
 ) -> Command[IosSession]:
@@ -324,6 +304,9 @@ _PRIV = [
     *_EXEC,
     _cmd("disable", _S.disable),
     _cmd("configure terminal", _S.configure),
+    _cmd("configure terminal revert timer", archive.revert_timer, 1, 1),
+    _cmd("configure confirm", archive.confirm),
+    _cmd("configure revert", archive.revert, 1, 2),
     _cmd("show running-config", _S.show_running),
     _cmd("show running-config all", _S.show_running),
     _cmd("show running-config interface", _S.show_running_interface, 1, 2),

@@ -7,13 +7,18 @@ a change made in one SSH session is seen by the next one and by the SNMP traffic
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from bwauto.lab.model import LabRouterSpec
+
+if TYPE_CHECKING:
+    from bwauto.lab.model import LabRouter
 
 IOS_VERSION = "15.7(3)M5"
 DEFAULT_DOMAIN = "batam.lab"
@@ -126,6 +131,8 @@ class IosConfig:
     last_change_by: str = ""
     startup_text: str = ""
     saved_at: float | None = None
+    revert_at: float | None = None
+    _snapshot: dict[str, Any] | None = field(default=None, repr=False)
 
     @classmethod
     def from_spec(cls, spec: LabRouterSpec, clock: Callable[[], float] = time.time) -> IosConfig:
@@ -233,6 +240,40 @@ class IosConfig:
         self.startup_text = self.render()
         self.saved_at = self.clock()
 
+    def arm_revert(self, minutes: int) -> None:
+        """``configure terminal revert timer N``: snapshot now (unless a timer already runs)
+        and roll back to it after N minutes unless ``configure confirm`` comes first."""
+        if self._snapshot is None:
+            self._snapshot = copy.deepcopy({k: getattr(self, k) for k in _REVERTIBLE})
+        self.revert_at = self.clock() + 60 * minutes
+
+    def confirm(self) -> bool:
+        """``configure confirm``: keep the change; False when no revert timer was running."""
+        armed = self._snapshot is not None
+        self._snapshot, self.revert_at = None, None
+        return armed
+
+    def next_deadline(self) -> float | None:
+        """When the pending rollback is due (``ScheduledConfig``)."""
+        return self.revert_at
+
+    def run_due(self, router: LabRouter) -> int:
+        """Roll back to the snapshot once the revert timer has expired."""
+        if self.revert_at is None or self.revert_at > self.clock():
+            return 0
+        self.revert_now(router)
+        return 1
+
+    def revert_now(self, router: LabRouter) -> None:
+        """``configure revert now``: restore the snapshot taken when the timer was armed."""
+        if self._snapshot is None:
+            return
+        router.before_config_change()
+        for key, value in self._snapshot.items():
+            setattr(self, key, value)
+        self._snapshot, self.revert_at = None, None
+        self.touch("rollback")
+
     def render(self) -> str:
         """The configuration body as ``show running-config`` prints it, from ``version``."""
         parts = [_HEAD.format(version=IOS_VERSION.split("(")[0], hostname=self.hostname)]
@@ -287,6 +328,15 @@ def render_interface(iface: IosInterface) -> str:
     return "\n".join(lines) + "\n!\n"
 
 
+_REVERTIBLE = (
+    "hostname",
+    "enable_secret",
+    "users",
+    "interfaces",
+    "policy_maps",
+    "snmp_communities",
+    "domain_name",
+)
 _HEAD = """version {version}
 service timestamps debug datetime msec
 service timestamps log datetime msec

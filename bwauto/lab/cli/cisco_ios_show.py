@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 
-from bwauto.lab.cli.base import CliCommandError
+from bwauto.lab.cli.base import CliCommandError, CliParseError, ParseFailure, Token, split_words
 from bwauto.lab.cli.cisco_ios_config import (
     IOS_VERSION,
     IosConfig,
@@ -19,6 +19,7 @@ from bwauto.lab.cli.cisco_ios_config import (
 )
 
 MODEL = "CISCO2911/K9"
+_FILTERS = ("include", "exclude", "begin", "section")
 _UNITS = (("year", 365 * 86400), ("week", 7 * 86400), ("day", 86400), ("hour", 3600))
 
 
@@ -263,6 +264,27 @@ def apply_filter(text: str, kind: str, pattern: str) -> str:
         start = next((i for i, line in enumerate(lines) if regex.search(line)), len(lines))
         return "\n".join(lines[start:])
     return "\n".join(_sections(lines, regex))
+
+
+def parse_modifier(text: str, offset: int) -> tuple[str, str]:
+    """Parse an output modifier (``include REGEX``...) typed at column ``offset``."""
+    words = [Token(t.text, t.column + offset) for t in split_words(text)]
+    if len(words) < 2:
+        raise CliParseError(ParseFailure.INCOMPLETE, offset + len(text.rstrip()))
+    kinds = [k for k in _FILTERS if k.startswith(words[0].text.lower())]
+    if len(kinds) != 1:
+        raise CliParseError(ParseFailure.UNKNOWN, words[0].column, words[0].text)
+    return kinds[0], text[words[1].column - offset :].strip()
+
+
+def parse_error_text(exc: CliParseError, line: str, prompt: str) -> str:
+    """IOS's wording of a parse error, with the caret counted from the start of the prompt."""
+    if exc.kind is ParseFailure.INCOMPLETE:
+        return "% Incomplete command.\n\n"
+    if exc.kind is ParseFailure.AMBIGUOUS:
+        return f'% Ambiguous command:  "{line.strip()}"\n'
+    caret = " " * (len(prompt) + exc.column) + "^"
+    return f"{caret}\n% Invalid input detected at '^' marker.\n\n"
 
 
 def _sections(lines: list[str], regex: re.Pattern[str]) -> list[str]:
