@@ -85,8 +85,21 @@ def _address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (PromQL expressions) as literal blocks."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def _yaml(data: Any) -> str:
-    return HEADER + yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=100)
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=1000)
+    return HEADER + text
 
 
 def target_group(link: MonitoredLink) -> dict[str, Any]:
