@@ -37,10 +37,15 @@ def render_chart(link: LinkInfo, intervals: Intervals, row: ReportRow) -> bytes:
     fig = Figure(figsize=SIZE_IN, dpi=DPI)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    # Matplotlib dates are days since 1970-01-01 UTC; the axis shows them in WIB.
-    when = intervals.end / SECONDS_PER_DAY
-    ax.plot(when, intervals.out_bps / 1e6, lw=0.8, color="tab:blue", label="out (download)")
-    ax.plot(when, intervals.in_bps / 1e6, lw=0.8, color="tab:orange", label="in (upload)")
+    # Matplotlib dates are days since 1970-01-01 UTC; the axis shows them in WIB. Each rate is
+    # drawn flat over its interval (intervals are consecutive: one starts where the last ended).
+    when = np.concatenate((intervals.start[:1], intervals.end)) / SECONDS_PER_DAY
+    for bps, colour, label in (
+        (intervals.out_bps, "tab:blue", "out (download)"),
+        (intervals.in_bps, "tab:orange", "in (upload)"),
+    ):
+        mbit = np.concatenate(([np.nan], bps / 1e6))
+        ax.plot(when, mbit, lw=0.8, color=colour, label=label, drawstyle="steps-pre")
     ax.axhline(link.committed_down_bps / 1e6, color="tab:blue", ls="-", lw=1.6, alpha=0.5,
                label=f"committed down {link.committed_down_bps / 1e6:g} M")  # fmt: skip
     if link.committed_up_bps != link.committed_down_bps:
@@ -52,8 +57,8 @@ def render_chart(link: LinkInfo, intervals: Intervals, row: ReportRow) -> bytes:
     ):
         if p95 is not None:
             ax.axhline(p95, color=colour, ls="--", lw=1.0, label=f"{name} p95 {p95:.1f} M")
-    start = np.datetime64(row.window_start[:19])  # WIB wall clock, for the title only
-    end = np.datetime64(row.window_end[:19])
+    start = row.window_start[:16].replace("T", " ")  # WIB wall clock, for the title only
+    end = row.window_end[:16].replace("T", " ")
     ax.set_title(f"{link.link_id} - {link.opd}   {start} .. {end} WIB", fontsize=10)
     ax.set_ylabel("Mbit/s")
     ax.set_xlabel("time (WIB)")
@@ -61,7 +66,10 @@ def render_chart(link: LinkInfo, intervals: Intervals, row: ReportRow) -> bytes:
     ax.xaxis.set_major_locator(locator)
     formatter = mdates.ConciseDateFormatter(locator, tz=WIB)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_formatter(formatter)
-    ax.set_ylim(bottom=0)
+    tops = [link.committed_up_bps / 1e6, link.committed_down_bps / 1e6]
+    tops += [float(np.nanmax(r)) / 1e6 for r in (intervals.in_bps, intervals.out_bps)
+             if np.any(~np.isnan(r))]  # fmt: skip
+    ax.set_ylim(0, 1.3 * max(tops))  # room for the legend above the lines
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper left", fontsize=7, ncols=3)
     fig.tight_layout()
