@@ -340,21 +340,28 @@ class SshLab:
         return {h.router.spec.name: h.port for h in self.handles}
 
     def start(self, timeout: float = 30.0) -> SshLab:
-        """Start every router's listener; on any failure stop those already started."""
+        """Start every router's listener; on any failure stop those already started.
 
-        async def start_all() -> list[SshServerHandle]:
-            return list(
-                await asyncio.gather(
-                    *(serve_ssh(r, self.host_key, self.host) for r in self.routers)
-                )
-            )
+        Raises:
+            LabError: a router's platform cannot be simulated.
+            OSError: a port could not be bound.
+        """
+
+        async def start_all() -> list[SshServerHandle | BaseException]:
+            starts = (serve_ssh(r, self.host_key, self.host) for r in self.routers)
+            return list(await asyncio.gather(*starts, return_exceptions=True))
 
         self.background.start()
         try:
-            self.handles = self.background.run(start_all(), timeout)
+            results = self.background.run(start_all(), timeout)
         except BaseException:
             self.stop()
             raise
+        self.handles = [r for r in results if isinstance(r, SshServerHandle)]
+        failures = [r for r in results if not isinstance(r, SshServerHandle)]
+        if failures:
+            self.stop()
+            raise failures[0]
         return self
 
     def stop(self, timeout: float = 2.0) -> None:

@@ -4,6 +4,8 @@ plus the four SSH fault switches and many routers in one event loop."""
 
 from __future__ import annotations
 
+import dataclasses
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +20,7 @@ from netmiko.exceptions import (
     NetmikoTimeoutException,
 )
 
+from bwauto.errors import LabError
 from bwauto.lab.cli import make_router
 from bwauto.lab.model import LabInterface, LabLink, LabRouter, LabRouterSpec
 from bwauto.lab.ssh_server import SshLab, generate_host_key
@@ -109,6 +112,8 @@ def test_netmiko_ios_enable_show_and_config(lab: SshLab, ios: LabRouter) -> None
         conn.enable()
         assert conn.find_prompt() == "r1#"
         assert "r1 uptime is" in conn.send_command("show version")
+        brief = conn.send_command("show ip interface brief", use_textfsm=True)
+        assert [row["interface"] for row in brief][-1] == "GigabitEthernet0/1.201"
         output = conn.send_config_set(
             ["policy-map PM-DISDIK", "class class-default", "shape average 45000000"]
         )
@@ -281,6 +286,16 @@ def test_scheduler_fires_while_nobody_is_connected(lab: SshLab, ros: LabRouter) 
         assert time.monotonic() < deadline, "the scheduler never fired"
         time.sleep(0.1)
     assert ros.config.schedulers == []  # type: ignore[attr-defined]
+
+
+def test_a_bad_router_stops_the_whole_lab_from_starting(ios: LabRouter) -> None:
+    junos = LabRouter(dataclasses.replace(ios_spec("j1"), platform="junos"), ios.config)
+    lab = SshLab([ios, junos], host_key=HOST_KEY)
+    with pytest.raises(LabError, match="junos"):
+        lab.start()
+    assert lab.handles == []
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", ios.ssh_port), timeout=2).close()
 
 
 def test_fifty_routers_share_one_loop_start_fast_and_stop_fast() -> None:
