@@ -168,13 +168,26 @@ def test_wrong_community_gets_no_answer(lab: dict[str, LabRouter]) -> None:
         _get(lab["v2"], SYS_NAME, community="public", timeout_s=0.3, retries=0)
 
 
-def _net_snmp(*args: str) -> str:
+def _net_snmp(*args: str, ok: bool = True) -> str:
     tool = args[0]
     if shutil.which(tool) is None:
         pytest.skip(f"net-snmp's {tool} is not installed (apt-get install snmp)")
     done = subprocess.run(args, capture_output=True, text=True, timeout=10, check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    assert (done.returncode == 0) == ok, done.stderr
+    return done.stdout + done.stderr
+
+
+def test_net_snmp_set_is_refused_and_v1_gets_no_answer(lab: dict[str, LabRouter]) -> None:
+    agent = f"127.0.0.1:{lab['v2'].snmp_port}"
+    refused = _net_snmp(
+        "snmpset", "-v2c", "-c", "lab-ro", agent, ".1.3.6.1.2.1.1.5.0", "s", "x", ok=False
+    )
+    assert "notWritable" in refused
+    silent = _net_snmp(
+        "snmpget", "-v1", "-c", "lab-ro", "-t", "0.3", "-r", "0", agent, ".1.3.6.1.2.1.1.5.0",
+        ok=False,
+    )  # fmt: skip
+    assert "Timeout" in silent
 
 
 def test_net_snmp_bulkwalk_v2c(lab: dict[str, LabRouter]) -> None:

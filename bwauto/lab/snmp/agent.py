@@ -25,6 +25,7 @@ Faults are read at request time from ``router.faults`` (see :mod:`bwauto.lab.snm
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import socket
 import threading
 from collections.abc import Iterator, Sequence
@@ -290,6 +291,9 @@ class AgentThread:
         )
         try:
             self.agents = future.result(self._ready_timeout_s + 30.0)
+        except concurrent.futures.TimeoutError:
+            self._stop_loop()
+            raise LabError(f"{len(self._routers)} SNMP agents did not start in time") from None
         except BaseException:
             self._stop_loop()
             raise

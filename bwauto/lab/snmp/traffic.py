@@ -126,25 +126,25 @@ class RouterTraffic:
             if now <= self._last:
                 return
             limits = self._router.config.shaper_limits()
-            lanes: list[tuple[LinkProfile, int]] = []
-            lane_caps: list[float] = []
-            lane_counters: list[_Counter] = []
+            batch: list[tuple[LinkProfile, int, float, _Counter]] = []
             for name, iface in self._ifaces.items():
                 caps = self._caps(iface, limits.get(name, (None, None)))
                 for direction in (UP, DOWN):
                     counter, cap = iface.counters[direction], caps[direction]
-                    single = iface.links[0] if len(iface.links) == 1 else None
-                    if single is not None and (single.link_id, direction) not in self._overrides:
+                    if self._modelled_alone(iface, direction):
                         if cap > 0:
-                            lanes.append((single, direction))
-                            lane_caps.append(cap)
-                            lane_counters.append(counter)
+                            batch.append((iface.links[0], direction, cap, counter))
                     else:
                         counter.add(self._carried(iface, direction, self._last, now, cap))
-            octets = integrate_lanes(lanes, lane_caps, self._last, now)
-            for counter, value in zip(lane_counters, octets.tolist(), strict=True):
+            lanes = [(profile, direction) for profile, direction, _, _ in batch]
+            octets = integrate_lanes(lanes, [b[2] for b in batch], self._last, now)
+            for (_, _, _, counter), value in zip(batch, octets.tolist(), strict=True):
                 counter.add(value)
             self._last = now
+
+    def _modelled_alone(self, iface: _Iface, direction: int) -> bool:
+        """One link, demand from the model: can join the router-wide vectorised pass."""
+        return len(iface.links) == 1 and (iface.links[0].link_id, direction) not in self._overrides
 
     def set_demand(
         self,
