@@ -1,0 +1,154 @@
+"""The case's documents, in Bahasa Indonesia by default (English optional), as DOCX or text.
+
+=========  ====  ==============================  ======================================
+kind       step  template (``<lang>/NAME.yaml``)  what it is
+=========  ====  ==============================  ======================================
+``form``   5     dokumen-isian-kelengkapan       Dokumen Isian Kelengkapan (blank or filled)
+``reply``  7     surat-balasan                   draft surat balasan: the request refused
+``ba``     9     berita-acara-pekerjaan          Berita Acara Pekerjaan, to be signed
+``report`` 10    laporan-pelaksanaan             laporan hasil pelaksanaan
+=========  ====  ==============================  ======================================
+
+Templates are YAML + Jinja2 (``templates.py`` describes them); the office overrides one by
+putting a file of the same name in ``<inventory>/templates/<lang>/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bwauto.case.documents import context as ctx
+from bwauto.case.documents.docx_writer import write_docx
+from bwauto.case.documents.templates import RenderedDoc, find_template, render_template
+from bwauto.case.documents.text_writer import to_text
+from bwauto.case.errors import DocumentError
+from bwauto.case.mutu_baku import WIB
+from bwauto.case.records import Case
+from bwauto.case.workflow import DOCUMENT_STEPS, replay
+
+if TYPE_CHECKING:
+    from bwauto.case.register import Register
+
+DOCUMENTS: dict[str, str] = {
+    "form": "dokumen-isian-kelengkapan",
+    "reply": "surat-balasan",
+    "ba": "berita-acara-pekerjaan",
+    "report": "laporan-pelaksanaan",
+}
+"""Document kind → template name."""
+LANGS = ("id", "en")
+
+__all__ = [
+    "DOCUMENTS",
+    "LANGS",
+    "RenderedDoc",
+    "blank_form",
+    "render_document",
+    "to_text",
+    "write_document",
+    "write_docx",
+]
+
+
+def _template(kind: str, lang: str, templates_dir: Path | None) -> Path:
+    if kind not in DOCUMENTS:
+        raise DocumentError(f"unknown document {kind!r}: one of {', '.join(DOCUMENTS)}")
+    if lang not in LANGS:
+        raise DocumentError(f"unknown language {lang!r}: id or en")
+    return find_template(DOCUMENTS[kind], lang, templates_dir)
+
+
+def render_document(
+    kind: str,
+    case: Case | None,
+    *,
+    lang: str = "id",
+    templates_dir: Path | None = None,
+    today: dt.date | None = None,
+    reply_no: str = "",
+    chart: str = "",
+) -> RenderedDoc:
+    """Render document ``kind`` for ``case`` (``None`` only for a blank ``form``).
+
+    Args:
+        kind: ``form``, ``reply``, ``ba`` or ``report``.
+        case: the request.
+        lang: ``id`` (default) or ``en``.
+        templates_dir: the office's templates (``<inventory>/templates``), tried first.
+        today: the document's date (default: today in WIB).
+        reply_no: the reply letter's number (``reply``).
+        chart: a PNG to show instead of the one attached to the analysis/report.
+
+    Raises:
+        DocumentError: unknown kind or language, a template error, or no case.
+    """
+    path = _template(kind, lang, templates_dir)
+    day = today or dt.datetime.now(WIB).date()
+    if case is None and kind != "form":
+        raise DocumentError(f"a {kind!r} document needs a request")
+    state = replay(case.records()) if case else None
+    values: dict[str, Any] = ctx.base_context(case, lang, day)
+    if kind == "form":
+        values |= ctx.form_context(state)
+    elif state is not None:
+        values |= _kind_context(kind, state, reply_no, chart)
+    return render_template(path, values, lang)
+
+
+def _kind_context(kind: str, state: Any, reply_no: str, chart: str) -> dict[str, Any]:
+    if kind == "reply":
+        return ctx.reply_context(state, reply_no, chart)
+    if kind == "ba":
+        return ctx.ba_context(state)
+    return ctx.report_context(state, chart)
+
+
+def blank_form(
+    lang: str = "id", templates_dir: Path | None = None, today: dt.date | None = None
+) -> RenderedDoc:
+    """The blank Dokumen Isian Kelengkapan (step 5), for the OPD to fill in."""
+    return render_document("form", None, lang=lang, templates_dir=templates_dir, today=today)
+
+
+def write_document(
+    register: Register,
+    case_id: str,
+    kind: str,
+    out_dir: Path,
+    *,
+    lang: str = "id",
+    templates_dir: Path | None = None,
+    reply_no: str = "",
+    chart: str = "",
+    by: str | None = None,
+    dry_run: bool = False,
+) -> Path:
+    """Render document ``kind`` of ``case_id`` to DOCX in ``out_dir`` and record it.
+
+    The SOP's order is checked first (a reply letter only for a refused request, the BA only
+    after step 9 ...). With ``dry_run`` the document is rendered (so template errors show)
+    but neither written nor recorded; the path it would have is returned.
+
+    Raises:
+        StepOrderError: the document does not belong to the case's current stage.
+        DocumentError: a template error or a missing image.
+    """
+    register.check(case_id, "document", DOCUMENT_STEPS.get(kind, 0), {"doc": kind})
+    today = register.clock().astimezone(WIB).date()
+    doc = render_document(
+        kind,
+        register.get(case_id),
+        lang=lang,
+        templates_dir=templates_dir,
+        today=today,
+        reply_no=reply_no,
+        chart=chart,
+    )
+    path = Path(out_dir) / Path(doc.filename).name
+    if dry_run:
+        return path
+    write_docx(doc, path)
+    register.attach_document(case_id, doc=kind, path=path, lang=lang, by=by)
+    return path

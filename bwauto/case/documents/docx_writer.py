@@ -1,0 +1,158 @@
+"""Write a rendered document as DOCX (python-docx): what staff edit, print and sign."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Cm, Pt
+
+from bwauto.case.documents.templates import Block, RenderedDoc
+from bwauto.case.errors import DocumentError
+
+ALIGN = {
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+}
+HEADING_PT = {0: 14, 1: 12, 2: 11, 3: 11}
+
+
+def write_docx(doc: RenderedDoc, path: Path) -> Path:
+    """Write ``doc`` to ``path`` (atomically: a reader never sees half a file).
+
+    Raises:
+        DocumentError: an image that does not exist.
+    """
+    document = Document()
+    normal = document.styles["Normal"]
+    normal.font.name = str(doc.settings.get("font", "Arial"))
+    normal.font.size = Pt(float(doc.settings.get("font_size", 11)))
+    document.core_properties.title = doc.title
+    for block in doc.blocks:
+        _WRITERS[block.kind](document, block)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    document.save(str(tmp))
+    os.replace(tmp, path)
+    return path
+
+
+def _text_into(paragraph: Any, text: str, **style: Any) -> None:
+    for i, line in enumerate(text.split("\n")):
+        run = paragraph.add_run(line)
+        run.bold = style.get("bold")
+        run.italic = style.get("italic")
+        run.underline = style.get("underline")
+        if style.get("size"):
+            run.font.size = Pt(float(style["size"]))
+        if style.get("font"):
+            run.font.name = style["font"]
+        if i < text.count("\n"):
+            run.add_break()
+
+
+def _paragraph(document: Any, block: Block) -> None:
+    opts = block.options
+    para = document.add_paragraph()
+    _text_into(
+        para, block.text, bold=opts.get("bold"), italic=opts.get("italic"), size=opts.get("size")
+    )
+    para.alignment = ALIGN.get(str(opts.get("align", "left")), WD_ALIGN_PARAGRAPH.LEFT)
+
+
+def _heading(document: Any, block: Block) -> None:
+    level = int(block.options.get("level", 1))
+    para = document.add_paragraph()
+    _text_into(
+        para,
+        block.text,
+        bold=True,
+        size=HEADING_PT.get(level, 11),
+        underline=bool(block.options.get("underline")),
+    )
+    default = "center" if level == 0 else "left"
+    para.alignment = ALIGN[str(block.options.get("align", default))]
+
+
+def _monospace(document: Any, block: Block) -> None:
+    para = document.add_paragraph()
+    _text_into(para, block.text, font="Courier New", size=block.options.get("size", 8))
+
+
+def _list(document: Any, block: Block) -> None:
+    style = "List Number" if block.options.get("numbered") else "List Bullet"
+    for item in block.items:
+        document.add_paragraph(item, style=style)
+
+
+def _table(document: Any, header: list[str], rows: list[list[str]], grid: bool) -> Any:
+    cols = max([len(header), *(len(r) for r in rows)], default=1)
+    table = document.add_table(rows=0, cols=cols)
+    if grid:
+        table.style = "Table Grid"
+    if header:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, header, strict=False):
+            _text_into(cell.paragraphs[0], text, bold=True)
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, row, strict=False):
+            _text_into(cell.paragraphs[0], text)
+    return table
+
+
+def _fields(document: Any, block: Block) -> None:
+    rows = [[r[0], ":", *r[1:]] if block.options.get("colon") else r for r in block.rows]
+    _table(document, [], rows, grid=bool(block.options.get("borders", True)))
+
+
+def _grid_table(document: Any, block: Block) -> None:
+    _table(document, block.header, block.rows, grid=True)
+
+
+def _image(document: Any, block: Block) -> None:
+    if not block.text.strip():
+        return
+    path = Path(block.text.strip())
+    if not path.is_file():
+        raise DocumentError(f"image {path} does not exist")
+    document.add_picture(str(path), width=Cm(float(block.options.get("width_cm", 15))))
+
+
+def _signatures(document: Any, block: Block) -> None:
+    table = document.add_table(rows=1, cols=max(len(block.signatures), 1))
+    for cell, sig in zip(table.rows[0].cells, block.signatures, strict=False):
+        para = cell.paragraphs[0]
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _text_into(para, "\n".join(t for t in (sig["above"], sig["title"]) if t))
+        name = cell.add_paragraph()
+        name.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        name.paragraph_format.space_before = Pt(54)
+        _text_into(name, sig["name"] or "(" + "." * 30 + ")", bold=True, underline=True)
+        if sig["id"]:
+            ident = cell.add_paragraph()
+            ident.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _text_into(ident, sig["id"])
+
+
+def _page_break(document: Any, block: Block) -> None:
+    document.add_page_break()
+
+
+_WRITERS = {
+    "heading": _heading,
+    "paragraph": _paragraph,
+    "monospace": _monospace,
+    "list": _list,
+    "fields": _fields,
+    "table": _grid_table,
+    "image": _image,
+    "signatures": _signatures,
+    "page_break": _page_break,
+}

@@ -1,0 +1,1 @@
+"""Document templates (YAML + Jinja2) shipped with bwauto; the office may override them."""
