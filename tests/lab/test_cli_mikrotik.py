@@ -123,6 +123,8 @@ def test_banner_prompt_and_menus(cli: Cli) -> None:
     assert cli.out("/queue simple") == ""
     assert cli.session.prompt() == "[netops@r2] /queue simple> "
     assert 'name="q-disdik"' in cli.out("print")
+    assert cli.out("frobnicate") == "bad command name frobnicate (line 1 column 1)"
+    assert "add comment=" in cli.out("export")
     cli.out("..")
     assert cli.session.prompt() == "[netops@r2] /queue> "
     cli.out("/")

@@ -130,14 +130,10 @@ class CommandTable(Generic[S]):
             if child is None:
                 break
             node, used = child, used + 1
-        command = node.command
-        if command is None:
-            if used < len(tokens):
-                raise CliParseError(ParseFailure.UNKNOWN, tokens[used].column, tokens[used].text)
-            return self._incomplete(line, tokens)
-        args = tuple(tokens[used:])
-        if len(args) < command.min_args:
-            return self._incomplete(line, tokens)
+        command, args = node.command, tuple(tokens[used:])
+        if command is None or len(args) < command.min_args:
+            last = tokens[-1].text if tokens else ""
+            raise CliParseError(ParseFailure.INCOMPLETE, len(line.rstrip()), last)
         if command.max_args is not None and len(args) > command.max_args:
             extra = args[command.max_args]
             raise CliParseError(ParseFailure.UNKNOWN, extra.column, extra.text)
@@ -172,10 +168,6 @@ class CommandTable(Generic[S]):
         if node.command is None:
             raise CliParseError(ParseFailure.UNKNOWN, token.column, token.text)
         return None
-
-    @staticmethod
-    def _incomplete(line: str, tokens: list[Token]) -> tuple[Command[S], Invocation]:
-        raise CliParseError(ParseFailure.INCOMPLETE, len(line.rstrip()), tokens[-1].text)
 
 
 class SessionEnd(enum.Enum):

@@ -115,7 +115,7 @@ class RouterOsShell:
         try:
             command, inv = TABLE.match(line, words)
         except CliParseError as exc:
-            raise self._parse_error(exc, words) from None
+            raise self._parse_error(exc) from None
         if command.handler in MUTATORS and self._gate is not None and not self._gate():
             raise DropSession
         return command.handler(self, inv)
@@ -129,11 +129,10 @@ class RouterOsShell:
         return [Token(w, first.column) for w in self.menu] + tokens
 
     @staticmethod
-    def _parse_error(exc: CliParseError, words: list[Token]) -> RouterOsError:
-        culprit = next((t for t in words if t.column == exc.column), Token(exc.token, exc.column))
+    def _parse_error(exc: CliParseError) -> RouterOsError:
         if exc.kind is ParseFailure.INCOMPLETE:
             return RouterOsError(f"syntax error (line 1 column {exc.column + 1})")
-        return bad_command(culprit)
+        return bad_command(Token(exc.token, exc.column))
 
     # -- commands that are not about items -------------------------------------------------
     def quit(self, inv: Invocation) -> str:
@@ -172,10 +171,9 @@ class RouterOsShell:
         """``[/menu] export [compact|verbose|terse|hide-sensitive|show-sensitive]``."""
         flags = {"compact", "verbose", "terse", "hide-sensitive", "show-sensitive"}
         _no_args(inv, allowed=flags)
-        menu = tuple(t.text for t in inv.words[:-1])
-        canonical = TABLE.menu_path(list(inv.words[:-1])) or menu
+        menu = TABLE.menu_path(list(inv.words[:-1])) or ()
         terse = any(t.text == "terse" for t in inv.args)
-        return show.export(self.config, canonical, terse, self.width)
+        return show.export(self.config, menu, terse, self.width)
 
 
 def _no_args(inv: Invocation, allowed: set[str] | None = None) -> None:
