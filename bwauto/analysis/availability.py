@@ -61,21 +61,59 @@ def binned_rates(intervals: Intervals, direction: str, edges: F64, min_fill: flo
         >>> binned_rates(iv, "in", np.array([0.0, 300.0, 600.0, 900.0])).tolist()
         [8.0, 12.0, 16.0]
     """
-    rates = np.full(edges.shape[0] - 1, np.nan)
+    return binned_rates_by_direction(intervals, edges, min_fill, (direction,))[direction]
+
+
+def binned_rates_by_direction(
+    intervals: Intervals,
+    edges: F64,
+    min_fill: float = 0.5,
+    directions: tuple[str, ...] = DIRECTIONS,
+) -> dict[str, F64]:
+    """``binned_rates`` of several directions, locating the bin edges among the samples once.
+
+    A bin's rate is (bits in the bin) / (valid time in the bin), both read off cumulative sums
+    interpolated at the bin edges: each interval's bits are spread evenly over its span on the
+    manager's clock, the clock of the bins.
+    """
+    nbins = edges.shape[0] - 1
     if len(intervals) == 0:
-        return rates
-    octets, flags, _ = intervals.direction(direction)
-    valid = flags == Flag.VALID
-    bits = np.where(valid, octets.astype(np.float64) * 8.0, 0.0)
-    # Each interval's bits are spread over its manager-clock span, the clock of the bins.
-    covered = np.where(valid, intervals.end - intervals.start, 0.0)
+        return {d: np.full(nbins, np.nan) for d in directions}
     times = np.concatenate((intervals.start[:1], intervals.end))
-    cum_bits = np.interp(edges, times, np.concatenate(([0.0], np.cumsum(bits))))
-    cum_time = np.interp(edges, times, np.concatenate(([0.0], np.cumsum(covered))))
-    got_bits, got_time = np.diff(cum_bits), np.diff(cum_time)
-    measured = got_time >= min_fill * np.diff(edges)
-    np.divide(got_bits, got_time, out=rates, where=measured)
-    return rates
+    at = _Interpolator(times, edges)
+    span = intervals.end - intervals.start
+    enough = min_fill * np.diff(edges)
+    result = {}
+    for d in directions:
+        octets, flags, _ = intervals.direction(d)
+        valid = flags == Flag.VALID
+        bits = np.where(valid, octets.astype(np.float64) * 8.0, 0.0)
+        got_bits = np.diff(at(np.cumsum(bits)))
+        got_time = np.diff(at(np.cumsum(np.where(valid, span, 0.0))))
+        rates = np.full(nbins, np.nan)
+        np.divide(got_bits, got_time, out=rates, where=got_time >= enough)
+        result[d] = rates
+    return result
+
+
+class _Interpolator:
+    """``np.interp(x, xp, fp)`` for several ``fp`` on the same ``x`` and ``xp``, searching once.
+
+    ``fp`` is given without its leading 0 (cumulative sums start at 0 at ``xp[0]``).
+    """
+
+    def __init__(self, xp: F64, x: F64) -> None:
+        right = np.clip(np.searchsorted(xp, x, side="right"), 1, xp.shape[0] - 1)
+        self.left = right - 1
+        self.right = right
+        width = xp[right] - xp[self.left]
+        self.weight = np.clip((x - xp[self.left]) / width, 0.0, 1.0)
+
+    def __call__(self, cumulative: F64) -> F64:
+        fp: F64 = np.concatenate(([0.0], cumulative))
+        low: F64 = fp[self.left]
+        high: F64 = fp[self.right]
+        return low + self.weight * (high - low)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,14 +196,11 @@ class UpstreamAccumulator:
 
     def add(self, link: LinkInfo, intervals: Intervals | None, stats: LinkStats | None) -> None:
         """Add one link: its measured intervals (``None`` if it has no samples) and stats."""
-        rates = {
-            d: (
-                np.full(self.edges.shape[0] - 1, np.nan)
-                if intervals is None
-                else binned_rates(intervals, d, self.edges, self.min_fill)
-            )
-            for d in DIRECTIONS
-        }
+        if intervals is None:
+            missing = np.full(self.edges.shape[0] - 1, np.nan)
+            self.add_rates(link, missing, missing, stats)
+            return
+        rates = binned_rates_by_direction(intervals, self.edges, self.min_fill)
         self.add_rates(link, rates["in"], rates["out"], stats)
 
     def add_rates(

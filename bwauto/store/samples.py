@@ -304,28 +304,30 @@ class SampleStore:
             ).fetchall()
         if not rows:
             return None
-        parts = [self._decode(link_id, day, n, data) for day, n, data in rows]
-        records = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        for day, n, data in rows:
+            self._check_segment(link_id, day, n, data)
+        blob = rows[0][2] if len(rows) == 1 else b"".join(row[2] for row in rows)
+        records: Records = np.frombuffer(blob, dtype=RECORD)
         ts = records["ts"]
         if ts.shape[0] > 1 and not bool(np.all(ts[1:] > ts[:-1])):
             records = records[np.argsort(ts, kind="stable")]
             ts = records["ts"]
             records = records[np.concatenate(([True], ts[1:] != ts[:-1]))]
-        if since is not None or until is not None:
-            keep = np.ones(records.shape[0], dtype=bool)
-            if since is not None:
-                keep &= records["ts"] >= since
-            if until is not None:
-                keep &= records["ts"] <= until
-            records = records[keep]
-        return SampleArrays.from_records(records) if records.shape[0] else None
+            ts = records["ts"]
+        first = 0 if since is None else int(np.searchsorted(ts, since, side="left"))
+        stop = ts.shape[0] if until is None else int(np.searchsorted(ts, until, side="right"))
+        return SampleArrays.from_records(records[first:stop]) if stop > first else None
 
-    def _decode(self, link_id: str, day: int, n: int, data: object) -> Records:
+    def _check_segment(self, link_id: str, day: int, n: int, data: object) -> None:
         if not isinstance(data, bytes) or len(data) != n * RECORD.itemsize:
             raise StoreError(
                 f"sample store {self.path} is corrupt: segment of link {link_id!r} "
                 f"day {day} does not hold {n} samples"
             )
+
+    def _decode(self, link_id: str, day: int, n: int, data: object) -> Records:
+        self._check_segment(link_id, day, n, data)
+        assert isinstance(data, bytes)
         return np.frombuffer(data, dtype=RECORD)
 
     def prune(self, before: float) -> int:
