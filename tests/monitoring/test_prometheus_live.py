@@ -1,0 +1,146 @@
+"""The prometheus backend against a real Prometheus and snmp_exporter polling the lab's agents."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+import urllib.request
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from bwauto.errors import MonitoringError
+from bwauto.monitoring.prometheus import PrometheusBackend
+from bwauto.monitoring.settings import MonitoringSettings
+
+if TYPE_CHECKING:
+    from conftest import PromEnv
+
+
+def api(url: str, path: str, **params: str) -> Any:
+    query = f"?{urllib.parse.urlencode(params)}" if params else ""
+    with urllib.request.urlopen(f"{url}{path}{query}", timeout=5) as reply:
+        body = json.loads(reply.read())
+    assert body["status"] == "success"
+    return body["data"]
+
+
+def query(url: str, promql: str) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = api(url, "/api/v1/query", query=promql)["result"]
+    return result
+
+
+def capacities(url: str, link_id: str) -> dict[str, float]:
+    rows = query(url, f'bwauto_link_capacity_bps{{link_id="{link_id}"}}')
+    return {r["metric"]["direction"]: float(r["value"][1]) for r in rows}
+
+
+def wait_for(check: Any, timeout_s: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.3)
+
+
+def test_register_makes_the_link_scraped_with_its_capacity(
+    prometheus: PromEnv, lab_routers: Any, lab_link: Any
+) -> None:
+    url = prometheus.stack.url
+    link = lab_link(lab_routers["lab-mt"], 0, up=10_000_000, down=20_000_000)
+    registration = PrometheusBackend(prometheus.settings).register(link)
+
+    assert registration.changed
+    assert registration.verification is not None and registration.verification.ok
+    targets = [t for t in api(url, "/api/v1/targets")["activeTargets"]
+               if t["labels"].get("link_id") == link.link_id]  # fmt: skip
+    assert len(targets) == 1 and targets[0]["health"] == "up"
+    labels = targets[0]["labels"]
+    assert {k: labels[k] for k in ("link_id", "opd", "router", "upstream")} == {
+        "link_id": link.link_id, "opd": link.opd, "router": "lab-mt", "upstream": "lab-isp",
+    }  # fmt: skip
+    assert not any("capacity" in k for k in labels)
+    for metric in ("ifHCInOctets", "ifHCOutOctets"):
+        rows = query(url, f'{metric}{{link_id="{link.link_id}", if_name="ether2"}}')
+        assert len(rows) == 1 and float(rows[0]["value"][1]) > 0, metric
+    assert capacities(url, link.link_id) == {"up": 10e6, "down": 20e6}
+
+
+def test_traffic_rule_selects_the_links_interface_in_bits_per_second(
+    prometheus: PromEnv, lab_routers: Any, lab_link: Any
+) -> None:
+    link = lab_link(lab_routers["lab-mt"], 0, up=10_000_000, down=20_000_000)
+    PrometheusBackend(prometheus.settings).register(link)
+    promql = f'bwauto_link_traffic_bps{{link_id="{link.link_id}"}}'
+
+    rows = wait_for(lambda: len(query(prometheus.stack.url, promql)) == 2 and
+                    query(prometheus.stack.url, promql))  # fmt: skip
+    assert rows, "no traffic series after 30 s"
+    by_direction = {r["metric"]["direction"]: float(r["value"][1]) for r in rows}
+    assert set(by_direction) == {"up", "down"}
+    assert {r["metric"]["if_name"] for r in rows} == {"ether2"}
+    # The lab shapes this link at 10/20 Mbit/s: the measured rate is below, and not zero.
+    assert 0 < by_direction["up"] <= 10e6 * 1.2
+    assert 0 < by_direction["down"] <= 20e6 * 1.2
+
+
+def test_registering_again_changes_nothing(
+    prometheus: PromEnv, lab_routers: Any, lab_link: Any
+) -> None:
+    link = lab_link(lab_routers["lab-mt"], 0, up=10_000_000, down=20_000_000)
+    backend = PrometheusBackend(prometheus.settings)
+    backend.register(link)
+    out = prometheus.settings.prometheus_dir
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
+    again = backend.register(link)
+
+    assert (again.changed, again.changes) == (False, ())
+    assert again.verification is not None and again.verification.ok
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_capacity_change_shows_the_new_value(
+    prometheus: PromEnv, lab_routers: Any, lab_link: Any
+) -> None:
+    backend = PrometheusBackend(prometheus.settings)
+    backend.register(lab_link(lab_routers["lab-mt"], 0, up=10_000_000, down=20_000_000))
+    raised = lab_link(lab_routers["lab-mt"], 0, up=50_000_000, down=100_000_000)
+
+    registration = backend.register(raised)
+
+    assert registration.changes == (f"wrote rules/link-{raised.link_id}.yml",)
+    assert registration.verification is not None and registration.verification.ok
+    assert capacities(prometheus.stack.url, raised.link_id) == {"up": 50e6, "down": 100e6}
+
+
+def test_an_ios_link_is_found_by_its_full_name_in_ifdescr(
+    prometheus: PromEnv, lab_routers: Any, lab_link: Any
+) -> None:
+    link = lab_link(lab_routers["lab-ios"], 0)
+    assert link.if_column == "ifDescr" and link.if_name.startswith("GigabitEthernet")
+
+    registration = PrometheusBackend(prometheus.settings).register(link)
+
+    assert registration.verification is not None and registration.verification.ok
+    rows = query(prometheus.stack.url, f'ifHCInOctets{{link_id="{link.link_id}"}}')
+    row = next(r for r in rows if r["metric"]["if_descr"] == link.if_name)
+    assert row["metric"]["if_name"] == "Gi0/0/1.100"  # IOS's short ifName
+
+
+def test_an_unreachable_prometheus_is_one_clear_error(
+    prometheus: PromEnv, lab_routers: Any, lab_link: Any, tmp_path: Any, dead_url: str
+) -> None:
+    dead = dead_url
+    prom = prometheus.settings.prometheus.model_copy(
+        update={"url": dead, "output_dir": tmp_path, "verify_timeout_s": 2}
+    )
+    settings = MonitoringSettings(prometheus=prom)
+
+    with pytest.raises(MonitoringError) as info:
+        PrometheusBackend(settings).register(lab_link(lab_routers["lab-mt"], 1))
+
+    assert str(info.value) == f"prometheus at {dead}: connection refused"
+    assert info.value.exit_code == 1
