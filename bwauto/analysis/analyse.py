@@ -122,6 +122,8 @@ def analyse_samples(
     from in error messages.
     """
     settings = settings or AnalysisSettings()
+    if not links:
+        raise AnalysisError("no links to analyse: the inventory has none")
     by_id = _index_links(links)
     ups = _index_upstreams(upstreams, links)
     chosen = _chosen(select, request, by_id)

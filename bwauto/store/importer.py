@@ -56,6 +56,7 @@ class _Series:
     bits: array[int] = field(default_factory=lambda: array("B"))
 
     def arrays(self) -> SampleArrays:
+        """The rows as ``SampleArrays`` (sharing the buffers)."""
         return SampleArrays(
             ts=np.frombuffer(self.ts, dtype=np.float64),
             uptime=np.frombuffer(self.uptime, dtype=np.float64),

@@ -226,7 +226,8 @@ class SampleStore:
                 added = sum(self._merge(link_id, day, rec) for link_id, day, rec in groups)
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
         return added
 

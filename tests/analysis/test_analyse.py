@@ -199,3 +199,8 @@ def test_a_link_given_twice(history: History) -> None:
     twice = [*history.links, replace(history.links[0])]
     with pytest.raises(AnalysisError, match="'dinkes' is given twice"):
         analyse_links(history.store, twice, history.upstreams, history.window)
+
+
+def test_no_links_at_all(history: History) -> None:
+    with pytest.raises(AnalysisError, match="no links to analyse"):
+        analyse_links(history.store, [], history.upstreams, history.window)
