@@ -3,7 +3,8 @@
 Pure modules: ``counters`` (samples to rates), ``stats`` (per link), ``availability`` (per
 upstream), ``decision`` (CAN / CANNOT), ``window`` (``--since`` / ``--until``). Output:
 ``report`` (rows, CSV, terminal table), ``xlsx`` (openpyxl) and ``chart`` (matplotlib), which
-are imported only when used. ``analyse`` ties them together.
+are imported only when used. ``analyse`` ties them together (its function ``analyse`` is not
+re-exported here, so that ``bwauto.analysis.analyse`` stays the module).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from bwauto.analysis.analyse import (
     Analysis,
     LinkResult,
-    analyse,
     analyse_links,
     analyse_samples,
     link_intervals,
@@ -32,7 +32,6 @@ __all__ = [
     "ReportRow",
     "UpstreamInfo",
     "Window",
-    "analyse",
     "analyse_links",
     "analyse_samples",
     "link_intervals",

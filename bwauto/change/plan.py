@@ -87,15 +87,17 @@ def pre_checks(
         >>> p = LinkPlan(link, ShaperRate(50_000_000, 150_000_000), 1_000_000_000)
         >>> [(c.name, c.ok) for c in pre_checks(p, ShaperRate(50_000_000, 100_000_000), True,
         ...                                      ChangeOptions())]
-        [('link up', True), ('no drift', True), ('target above current', True), \
-('target within interface speed', True)]
+        [('SNMP answers', True), ('link up', True), ('no drift', True), \
+('target above current', True), ('target within interface speed', True)]
     """
     link, target = plan.link, plan.target
     committed = ShaperRate(link.committed.up, link.committed.down)
     checks = [
+        Check("SNMP answers", oper_up is not None,
+              "yes" if oper_up is not None else "no answer: link state unknown"),
         Check("link up", oper_up is not False,
-              "ifOperStatus up" if oper_up else "ifOperStatus not up" if oper_up is False
-              else "not known (no SNMP answer)"),
+              "ifOperStatus not up" if oper_up is False else "ifOperStatus up"
+              if oper_up else "unknown"),
         Check("no drift", _same(current, committed, link),
               f"router {_show(current)}, inventory {_show(committed)}"),
         Check("target above current",
@@ -111,7 +113,7 @@ def pre_checks(
     return checks
 
 
-FORCEABLE = frozenset({"no drift", "upstream headroom"})
+FORCEABLE = frozenset({"SNMP answers", "no drift", "upstream headroom"})
 
 
 def refusal(checks: list[Check], options: ChangeOptions) -> str | None:

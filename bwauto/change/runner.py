@@ -114,7 +114,7 @@ def run_plan(
     try:
         result = nr.with_processors(processors).run(task=shaper_change, ctx=ctx, name="shaper")
     finally:
-        nr.close_connections()
+        nr.close_connections(on_good=True, on_failed=True)
     outcome = RunOutcome(plan.change_id, evidence.records, sorted(result.failed_hosts))
     return outcome
 

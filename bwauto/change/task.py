@@ -20,7 +20,13 @@ from bwauto.change.lock import router_lock
 from bwauto.change.plan import LinkPlan, Plan, pre_checks, refusal
 from bwauto.errors import ApplyError, BwautoError, ConnectError, RollbackError
 from bwauto.platforms import get_platform
-from bwauto.platforms.base import Platform, ShaperRate, find_failure, unified_diff
+from bwauto.platforms.base import (
+    CommitConfirm,
+    Platform,
+    ShaperRate,
+    find_failure,
+    unified_diff,
+)
 
 SESSION_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, NetmikoBaseException)
 """What a broken, hung or refused SSH session raises under Netmiko/paramiko."""
@@ -122,7 +128,10 @@ def _session_error(host: str, exc: BaseException) -> str:
 
 def _connect(task: Task) -> Any:
     try:
-        return task.host.get_connection("netmiko", task.nornir.config)
+        conn = task.host.get_connection("netmiko", task.nornir.config)
+        if conn.secret and not conn.check_enable_mode():
+            conn.enable()
+        return conn
     except Exception as exc:  # netmiko/paramiko raise many types; say which, never swallow
         raise _connection_error(task.host.name, exc) from exc
 
@@ -149,8 +158,11 @@ def _read_section(conn: Any, platform: Platform, lp: LinkPlan) -> str:
     return platform.section(outputs, lp.link)
 
 
-def _send(conn: Any, platform: Platform, commands: list[str]) -> str:
-    output = str(conn.send_config_set(commands, cmd_verify=False))
+def _send(
+    conn: Any, platform: Platform, commands: list[str], config_mode_command: str | None = None
+) -> str:
+    kwargs = {"config_mode_command": config_mode_command} if config_mode_command else {}
+    output = str(conn.send_config_set(commands, cmd_verify=False, **kwargs))
     failure = find_failure(output, platform.failure_strings)
     if failure:
         raise ApplyError(f"router refused the change: {failure}")
@@ -162,22 +174,34 @@ def _apply(
     before: str, current: ShaperRate,
 ) -> None:  # fmt: skip
     restore = platform.change_commands(lp.link, current)
-    guard = _arm_confirm(task, ctx, platform, lp, restore)
+    name = f"bwauto-{ctx.plan.change_id}-{lp.link.id}"
+    guard = platform.commit_confirm(name, restore, ctx.plan.options.confirm_timeout_s)
+    record.checks.append(Check("commit-confirm armed", True, guard.detail))
     try:
-        conn = task.host.get_connection("netmiko", task.nornir.config)
-        _send(conn, platform, platform.change_commands(lp.link, lp.target))
+        conn = _connect(task)
+        if guard.arm:
+            _send(conn, platform, list(guard.arm))
+        change = platform.change_commands(lp.link, lp.target)
+        _send(conn, platform, change, guard.config_mode_command)
         after = _read_section(conn, platform, lp)
-        record.checks += _post_checks(ctx, task.host.name, platform, lp, after)
+        post = _post_checks(ctx, task.host.name, platform, lp, after)
+        record.checks += post
+        if all(c.ok for c in post):
+            _confirm(conn, platform, guard)
+            record.outcome, record.rate_after = "changed", asdict(lp.target)
+            record.diff = unified_diff(before, after, task.host.name)
+            return
     except CAUGHT as exc:
         record.errors.append(f"during the change: {_session_error(task.host.name, exc)}")
-        _restore(task, platform, lp, record, before, restore, guard)
-        return
-    if all(c.ok for c in record.checks):
-        _disarm_confirm(task, guard)
-        record.outcome, record.rate_after = "changed", asdict(lp.target)
-        record.diff = unified_diff(before, after, task.host.name)
-    else:
-        _restore(task, platform, lp, record, before, restore, guard)
+    _restore(task, platform, lp, record, before, restore, guard)
+
+
+def _confirm(conn: Any, platform: Platform, guard: CommitConfirm) -> None:
+    """Disarm the commit-confirm guard: the change stays."""
+    if guard.confirm_config:
+        _send(conn, platform, list(guard.confirm_config))
+    for command in guard.confirm_exec:
+        conn.send_command(command)
 
 
 def _post_checks(
@@ -204,41 +228,24 @@ def _sample_detail(samples: list[LinkProbe]) -> str:
     return "; ".join(f"t={s.uptime_s:.0f}s in={s.in_octets} out={s.out_octets}" for s in samples)
 
 
-def _arm_confirm(
-    task: Task, ctx: ChangeContext, platform: Platform, lp: LinkPlan, restore: list[str]
-) -> list[str]:
-    """Arm the platform's commit-confirm; return the commands that disarm it."""
-    arm = getattr(platform, "confirm_commands", None)
-    if arm is None:
-        return []
-    name = f"bwauto-{ctx.plan.change_id}-{lp.link.id}"
-    commands, disarm = arm(name, restore, ctx.plan.options.confirm_timeout_s)
-    conn = task.host.get_connection("netmiko", task.nornir.config)
-    _send(conn, platform, commands)
-    return list(disarm)
-
-
-def _disarm_confirm(task: Task, disarm: list[str]) -> None:
-    if disarm:
-        conn = task.host.get_connection("netmiko", task.nornir.config)
-        conn.send_config_set(disarm, cmd_verify=False)
-
-
 def _restore(
     task: Task, platform: Platform, lp: LinkPlan, record: EvidenceRecord, before: str,
-    restore: list[str], disarm: list[str],
+    restore: list[str], guard: CommitConfirm,
 ) -> None:  # fmt: skip
-    """Put the router back on its pre-change state, over a fresh session if the old one died."""
+    """Put the router back on its pre-change state over a fresh session (the old one may be
+    dead), sending only what is needed, then disarm the guard and verify."""
     with contextlib.suppress(Exception):  # the session may already be gone; reconnect below
         task.host.close_connection("netmiko")
     try:
         conn = _connect(task)
-        _send(conn, platform, restore + disarm)
+        if _read_section(conn, platform, lp) != before:
+            _send(conn, platform, restore)
+        _confirm(conn, platform, guard)
         now = _read_section(conn, platform, lp)
     except CAUGHT as exc:
         raise RollbackError(
-            f"{task.host.name}: restoring {lp.link.id} failed ({exc}); the commit-confirm "
-            "timer, where armed, will restore it; check the router"
+            f"{task.host.name}: restoring {lp.link.id} failed ({_session_error('', exc)}); the "
+            "commit-confirm guard, if armed, restores it when it expires; check the router"
         ) from exc
     restored = now == before
     record.checks.append(Check("restored to the pre-change config", restored, ""))

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from bwauto import __version__
-from bwauto.cli import inventory_cmd
+from bwauto.cli import change_cmd, inventory_cmd, lab_cmd
 from bwauto.cli.context import AppContext
 from bwauto.cli.output import error
 from bwauto.errors import BwautoError
@@ -29,6 +29,9 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 app.add_typer(inventory_cmd.app, name="inventory")
+app.add_typer(lab_cmd.app, name="lab")
+app.command("raise")(change_cmd.raise_)
+app.command("rollback")(change_cmd.rollback)
 
 
 def _version(value: bool) -> None:

@@ -78,21 +78,22 @@ def _execute(app: AppContext, plan: Plan, yes: bool) -> int:
 
     if plan.options.dry_run:
         outcome = _run(app, plan)
-        _show(outcome)
+        _show_diffs(outcome)
+        _show_table(outcome)
         return 0 if outcome.ok else 1
     preview = _run(app, preview_plan(plan), write_evidence=False)
-    _show(preview, diffs_only=True)
+    _show_diffs(preview)
     diffs = {r.link: r.diff for r in preview.records if r.outcome == "dry-run"}
     if not diffs:
         outcome = _run(app, plan)  # records the no-ops and refusals as evidence
-        _show(outcome)
+        _show_table(outcome)
         return 0 if outcome.ok else 1
     if not yes and not _confirm(len(diffs)):
         _decline(app, plan, diffs)
         return 1
     outcome = _run(app, plan, expected_diffs=diffs)
     _after_apply(app, outcome)
-    _show(outcome)
+    _show_table(outcome)
     return 0 if outcome.ok else 1
 
 
@@ -147,22 +148,28 @@ def _after_apply(app: AppContext, outcome: RunOutcome) -> None:
 def _headroom(app: AppContext) -> HeadroomCheck:
     from bwauto.change.headroom import headroom_check
 
-    return headroom_check(app)
+    return headroom_check(app.inventory(), app.state_dir)
 
 
-def _show(outcome: RunOutcome, diffs_only: bool = False) -> None:
+def _show_diffs(outcome: RunOutcome) -> None:
+    """The diff of every link that would change, coloured on a terminal."""
     from rich.syntax import Syntax
-    from rich.table import Table
 
     for record in outcome.records:
-        if record.diff:
+        if record.diff and record.outcome == "dry-run":
             where = "device" if record.diff_source == "device" else "bwauto: running vs intended"
             console.print(f"[bold]{record.router} / {record.link}[/] (diff computed by {where})")
-            console.print(
-                Syntax(record.diff, "diff", theme="ansi_dark", background_color="default")
-            )
-    if diffs_only:
-        return
+            if console.is_terminal:
+                console.print(Syntax(record.diff, "diff", theme="ansi_dark", word_wrap=True,
+                                     background_color="default"))  # fmt: skip
+            else:
+                sys.stdout.write(record.diff)
+
+
+def _show_table(outcome: RunOutcome) -> None:
+    """One row per link: outcome, rates, and what failed."""
+    from rich.table import Table
+
     table = Table(
         "link", "router", "outcome", "before", "after", "details", title=outcome.change_id
     )
@@ -181,4 +188,7 @@ def _rate(rate: dict[str, int | None] | None) -> str:
 
 
 def _failed_checks(record: EvidenceRecord) -> str:
-    return "; ".join(f"{c.name}: {c.detail}" for c in record.checks if not c.ok)
+    failed = "; ".join(f"{c.name}: {c.detail}" for c in record.checks if not c.ok)
+    return (
+        f"forced past: {failed}" if failed and record.outcome in ("changed", "dry-run") else failed
+    )

@@ -35,6 +35,26 @@ class ShaperRate:
     down: int | None
 
 
+@dataclass(frozen=True)
+class CommitConfirm:
+    """How a platform guards a change: armed before it, confirmed once the post-checks pass.
+
+    Attributes:
+        detail: what guards the change, for the evidence ("native: ..."/"emulated: ...").
+        arm: configuration lines sent before the change (e.g. a RouterOS scheduler entry).
+        config_mode_command: how to enter configuration mode for the change itself
+            (e.g. IOS ``configure terminal revert timer 2``), or None for the default.
+        confirm_config: configuration lines that confirm (disarm) the guard.
+        confirm_exec: exec-mode commands that confirm it (e.g. IOS ``configure confirm``).
+    """
+
+    detail: str
+    arm: tuple[str, ...] = ()
+    config_mode_command: str | None = None
+    confirm_config: tuple[str, ...] = ()
+    confirm_exec: tuple[str, ...] = ()
+
+
 class Platform(Protocol):
     """One router platform (Netmiko name), as bwauto drives it."""
 
@@ -59,6 +79,10 @@ class Platform(Protocol):
 
     def change_commands(self, link: Link, target: ShaperRate) -> list[str]:
         """Configuration commands that set the shaper to ``target``."""
+        ...
+
+    def commit_confirm(self, name: str, restore: list[str], timeout_s: int) -> CommitConfirm:
+        """The guard that restores the old config unless confirmed within ``timeout_s``."""
         ...
 
 

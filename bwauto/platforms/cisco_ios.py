@@ -28,7 +28,7 @@ import re
 
 from bwauto.errors import RenderError
 from bwauto.inventory.models import Link
-from bwauto.platforms.base import ShaperRate, render
+from bwauto.platforms.base import CommitConfirm, ShaperRate, render
 
 SHAPE = re.compile(r"^(\s*shape average )(\d+)(.*)$")
 POLICE = re.compile(r"^(\s*police (?:cir )?)(\d+)(.*)$")
@@ -73,6 +73,20 @@ class CiscoIos:
     def change_commands(self, link: Link, target: ShaperRate) -> list[str]:
         """Configuration-mode lines, from ``templates/cisco_ios/shaper.j2``."""
         return render(self.name, "shaper.j2", link=link, target=target)
+
+    def commit_confirm(self, name: str, restore: list[str], timeout_s: int) -> CommitConfirm:
+        """Native: IOS Rollback Confirmed Change (``revert timer``, needs ``archive``).
+
+        Examples:
+            >>> CiscoIos().commit_confirm("x", [], 90).config_mode_command
+            'configure terminal revert timer 2'
+        """
+        minutes = max(1, -(-timeout_s // 60))
+        return CommitConfirm(
+            f"native: configure terminal revert timer {minutes} (minutes)",
+            config_mode_command=f"configure terminal revert timer {minutes}",
+            confirm_exec=("configure confirm",),
+        )
 
 
 def _block(text: str, name: str | None) -> str:

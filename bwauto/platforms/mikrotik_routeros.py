@@ -28,7 +28,7 @@ import re
 
 from bwauto.errors import RenderError
 from bwauto.inventory.models import Link
-from bwauto.platforms.base import ShaperRate, render
+from bwauto.platforms.base import CommitConfirm, ShaperRate, render
 from bwauto.rates import parse_rate
 
 MAX_LIMIT = re.compile(r"(?<=\s)max-limit=(\S+)")
@@ -102,22 +102,21 @@ class MikrotikRouterOs:
         """The ``/queue simple set`` line, from ``templates/mikrotik_routeros/shaper.j2``."""
         return render(self.name, "shaper.j2", link=link, target=target, ros_rate=ros_rate)
 
-    def confirm_commands(
-        self, name: str, restore: list[str], timeout_s: int
-    ) -> tuple[list[str], list[str]]:
+    def commit_confirm(self, name: str, restore: list[str], timeout_s: int) -> CommitConfirm:
         """Emulated commit-confirm: a scheduler entry that restores the old queue after
         ``timeout_s`` unless bwauto removes it once the post-checks pass.
 
         Examples:
-            >>> arm, disarm = MikrotikRouterOs().confirm_commands(
+            >>> guard = MikrotikRouterOs().commit_confirm(
             ...     "bwauto-CH-1", ['/queue simple set [find name="q"] max-limit=1M/2M'], 120)
-            >>> print(arm[0])
+            >>> print(guard.arm[0])
             /system scheduler add name=bwauto-CH-1 interval=120s on-event="/queue simple set \
 [find name=\\"q\\"] max-limit=1M/2M; /system scheduler remove [find name=\\"bwauto-CH-1\\"]"
-            >>> disarm
-            ['/system scheduler remove [find name="bwauto-CH-1"]']
+            >>> guard.confirm_config
+            ('/system scheduler remove [find name="bwauto-CH-1"]',)
         """
         remove = f'/system scheduler remove [find name="{name}"]'
         event = "; ".join([*restore, remove]).replace("\\", "\\\\").replace('"', '\\"')
         arm = f'/system scheduler add name={name} interval={timeout_s}s on-event="{event}"'
-        return [arm], [remove]
+        detail = f"emulated: scheduler entry {name} restores the old queue after {timeout_s} s"
+        return CommitConfirm(detail, arm=(arm,), confirm_config=(remove,))

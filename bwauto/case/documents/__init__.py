@@ -45,11 +45,17 @@ __all__ = [
     "LANGS",
     "RenderedDoc",
     "blank_form",
+    "case_dir",
     "render_document",
     "to_text",
     "write_document",
     "write_docx",
 ]
+
+
+def case_dir(state_dir: Path, case_id: str) -> Path:
+    """Where a case's documents go by default: ``<state_dir>/cases/<case_id>/``."""
+    return Path(state_dir) / "cases" / case_id
 
 
 def _template(kind: str, lang: str, templates_dir: Path | None) -> Path:

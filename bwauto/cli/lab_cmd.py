@@ -1,0 +1,167 @@
+"""``bwauto lab``: the simulated routers (SSH CLI + SNMP) for the demo, training and tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bwauto.cli.context import AppContext, app_context
+from bwauto.cli.output import JsonOption, console, print_json
+from bwauto.errors import LabError
+
+app = typer.Typer(help="The simulated router lab on 127.0.0.1 (the embedded default).")
+
+RoutersOpt = Annotated[
+    int | None,
+    typer.Option("--routers", help="Simulate N synthetic routers instead of the inventory's."),
+]
+
+
+@app.command("up")
+def up(
+    ctx: typer.Context,
+    routers: RoutersOpt = None,
+    links_per_router: Annotated[int, typer.Option(help="With --routers: links per router.")] = 20,
+    detach: Annotated[bool, typer.Option("--detach", help="Run in the background.")] = False,
+) -> None:
+    """Start the lab; write a ready-to-use lab inventory and say where it is."""
+    app_ctx = app_context(ctx)
+    if detach:
+        _start_detached(app_ctx, routers, links_per_router)
+        return
+    from bwauto.lab.control import serve_forever
+
+    serve_forever(app_ctx.state_dir, _source(app_ctx, routers, links_per_router), _announce)
+
+
+@app.command("down")
+def down(ctx: typer.Context) -> None:
+    """Stop the lab started with ``--detach`` (within 2 s)."""
+    from bwauto.lab.control import request
+
+    state_dir = app_context(ctx).state_dir
+    pid = _pid(state_dir)
+    request(state_dir, {"op": "stop"})
+    for _ in range(40):
+        if pid is None or not _alive(pid):
+            console.print("lab stopped")
+            return
+        time.sleep(0.05)
+    assert pid is not None
+    os.kill(pid, signal.SIGTERM)
+    console.print(f"lab stopped (pid {pid} terminated)")
+
+
+@app.command("status")
+def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Routers, ports and active faults of the running lab."""
+    from bwauto.lab.control import request
+
+    data = request(app_context(ctx).state_dir, {"op": "status"})
+    if as_json:
+        print_json(data)
+        return
+    _announce(data)
+
+
+@app.command("fault")
+def fault(
+    ctx: typer.Context,
+    router: Annotated[str, typer.Argument(help="Router name.")],
+    kind: Annotated[str, typer.Argument(help="Fault: see 'bwauto lab faults'.")],
+    arg: Annotated[str | None, typer.Option("--arg", help="The fault's argument.")] = None,
+    off: Annotated[bool, typer.Option("--off", help="Switch the fault off.")] = False,
+) -> None:
+    """Switch a fault on (or off) on one router of the running lab."""
+    from bwauto.lab.control import request
+
+    request(app_context(ctx).state_dir,
+            {"op": "fault", "router": router, "kind": kind, "arg": arg, "on": not off})  # fmt: skip
+    console.print(f"{router}: {kind} {'off' if off else 'on'}")
+
+
+@app.command("faults")
+def faults() -> None:
+    """List the faults the lab can inject."""
+    from bwauto.lab.faults import FAULTS
+
+    for name, kind in FAULTS.items():
+        console.print(f"{name:18} {kind.help}")
+
+
+def _source(app_ctx: AppContext, routers: int | None, links_per_router: int) -> Any:
+    if routers is None:
+        return app_ctx.inventory()
+    from bwauto.inventory.loader import load_inventory
+    from bwauto.lab.inventory_out import synthetic_inventory, write_inventory
+
+    source_dir = app_ctx.state_dir / "lab" / "source"
+    write_inventory(source_dir, synthetic_inventory(routers, links_per_router),
+                    f"synthetic source for a lab of {routers} routers")  # fmt: skip
+    return load_inventory(source_dir)
+
+
+def _announce(status: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table("router", "platform", "ssh", "snmp", "links", "faults")
+    for r in status["routers"]:
+        table.add_row(r["name"], r["platform"], str(r["ssh_port"]), str(r["snmp_port"]),
+                      str(r["links"]), ", ".join(r["faults"]) or "-")  # fmt: skip
+    console.print(table)
+    console.print(f"lab inventory: {status['inventory']}", soft_wrap=True)
+    console.print(f"use it with:   bwauto -i {status['inventory']} ...", soft_wrap=True)
+
+
+def _start_detached(app_ctx: AppContext, routers: int | None, links_per_router: int) -> None:
+    from bwauto.lab.control import status_file
+
+    state_dir = app_ctx.state_dir
+    state_dir.mkdir(parents=True, exist_ok=True)
+    if (pid := _pid(state_dir)) is not None and _alive(pid):
+        raise LabError(f"a lab is already running (pid {pid}); 'bwauto lab down' stops it")
+    status_file(state_dir).unlink(missing_ok=True)
+    args = [sys.executable, "-m", "bwauto", "--state-dir", str(state_dir),
+            "--inventory", str(app_ctx.inventory_dir), "lab", "up",
+            "--links-per-router", str(links_per_router)]  # fmt: skip
+    if routers is not None:
+        args += ["--routers", str(routers)]
+    log = (state_dir / "lab.log").open("ab")
+    proc = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                            start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if status_file(state_dir).exists():
+            _announce(json.loads(status_file(state_dir).read_text()))
+            console.print(f"lab running in the background (pid {proc.pid}); stop: bwauto lab down")
+            return
+        if proc.poll() is not None:
+            raise LabError(f"the lab did not start (exit {proc.returncode}); see {log.name}")
+        time.sleep(0.1)
+    proc.terminate()
+    raise LabError(f"the lab did not start within 60 s; see {log.name}")
+
+
+def _pid(state_dir: Path) -> int | None:
+    from bwauto.lab.control import pid_file
+
+    try:
+        return int(pid_file(state_dir).read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

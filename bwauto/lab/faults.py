@@ -1,0 +1,99 @@
+"""Fault switches of the lab by name, for tests and ``bwauto lab fault``.
+
+Each fault is data: a name, whether it takes an argument, and how to set and clear it.
+SSH-side switches live on ``router.faults``; SNMP-side ones go through ``bwauto.lab.snmp.faults``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bwauto.errors import LabError
+from bwauto.lab.model import LabRouter
+from bwauto.lab.snmp import faults as snmp
+
+
+@dataclass(frozen=True)
+class FaultKind:
+    """One fault: how to switch it on (with an optional argument) and off."""
+
+    help: str
+    on: Callable[[LabRouter, str | None], None]
+    off: Callable[[LabRouter, str | None], None]
+
+
+def _set(attr: str, value: object) -> Callable[[LabRouter, str | None], None]:
+    def apply(router: LabRouter, _arg: str | None) -> None:
+        setattr(router.faults, attr, value)
+
+    return apply
+
+
+def _need(arg: str | None, what: str) -> str:
+    if not arg:
+        raise LabError(f"this fault needs --arg {what}")
+    return arg
+
+
+FAULTS: dict[str, FaultKind] = {
+    "refuse-auth": FaultKind("SSH refuses every login",
+                             _set("refuse_auth", True), _set("refuse_auth", False)),
+    "hang-after-login": FaultKind("SSH accepts the login, then never answers",
+                                  _set("hang_after_login", True), _set("hang_after_login", False)),
+    "drop-mid-config": FaultKind(
+        "SSH drops the session after N configuration lines (--arg N, default 1)",
+        lambda r, a: setattr(r.faults, "drop_after_config_lines", int(a or 1)),
+        _set("drop_after_config_lines", None)),
+    "slow": FaultKind("every SSH reply is delayed (--arg SECONDS, default 1)",
+                      lambda r, a: setattr(r.faults, "reply_delay_s", float(a or 1)),
+                      _set("reply_delay_s", 0.0)),
+    "snmp-timeout": FaultKind("the SNMP agent answers nothing",
+                              lambda r, a: snmp.set_snmp_timeout(r, True),
+                              lambda r, a: snmp.set_snmp_timeout(r, False)),
+    "reboot": FaultKind("reboot: sysUpTime and counters restart from 0 (an event)",
+                        lambda r, a: snmp.reboot(r), lambda r, a: None),
+    "wrap32": FaultKind("32-bit counters wrap soon (--arg SECONDS, default 30)",
+                        lambda r, a: snmp.wrap_counters_soon(r, float(a or 30)),
+                        lambda r, a: snmp.clear_counter_wrap(r)),
+    "no-hc": FaultKind("the agent serves no 64-bit ifHC counters",
+                       lambda r, a: snmp.set_no_hc(r, True), lambda r, a: snmp.set_no_hc(r, False)),
+    "interface-down": FaultKind("an interface goes operationally down (--arg IFNAME)",
+                                lambda r, a: snmp.set_interface_down(r, _need(a, "IFNAME")),
+                                lambda r, a: snmp.set_interface_down(r, _need(a, "IFNAME"), False)),
+    "renumber": FaultKind("every ifIndex moves (--arg SHIFT, default 100)",
+                          lambda r, a: snmp.renumber_if_index(r, int(a or 100)),
+                          lambda r, a: snmp.renumber_if_index(r, 0)),
+}  # fmt: skip
+
+
+def set_fault(router: LabRouter, kind: str, on: bool = True, arg: str | None = None) -> None:
+    """Switch fault ``kind`` on or off on ``router``.
+
+    Raises:
+        LabError: unknown fault, or a missing/invalid argument.
+    """
+    fault = FAULTS.get(kind)
+    if fault is None:
+        raise LabError(f"unknown fault {kind!r}: one of {', '.join(FAULTS)}")
+    try:
+        (fault.on if on else fault.off)(router, arg)
+    except ValueError as exc:
+        raise LabError(f"fault {kind}: bad --arg {arg!r}: {exc}") from None
+
+
+def reset_faults(router: LabRouter) -> None:
+    """Every switch off (a reboot that happened stays in the counters' history)."""
+    snmp.reset_snmp_faults(router)
+    router.faults.reset()
+
+
+def active_faults(router: LabRouter) -> list[str]:
+    """Names of the switches that are on, for ``lab status``."""
+    f = router.faults
+    flags = {"refuse-auth": f.refuse_auth, "hang-after-login": f.hang_after_login,
+             "drop-mid-config": f.drop_after_config_lines is not None,
+             "slow": f.reply_delay_s > 0, "snmp-timeout": f.snmp_timeout, "no-hc": f.snmp_no_hc,
+             "renumber": f.snmp_if_index_shift != 0}  # fmt: skip
+    down = [i.name for i in router.spec.interfaces if not i.oper_up]
+    return [k for k, v in flags.items() if v] + [f"interface-down {n}" for n in down]

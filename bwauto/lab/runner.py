@@ -1,0 +1,132 @@
+"""The running lab: every simulated router's SSH server and SNMP agent in one event loop.
+
+``Lab(source, state_dir).start()`` builds routers from an inventory, starts their servers on
+free ports of 127.0.0.1, and writes a ready-to-use inventory (``<state_dir>/lab/inventory``)
+and its 0600 secrets file (``<state_dir>/lab/secrets.yaml``) pointing at them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from bwauto.errors import LabError
+from bwauto.inventory.models import Inventory
+from bwauto.lab.cli import make_router
+from bwauto.lab.faults import active_faults, reset_faults, set_fault
+from bwauto.lab.inventory_out import lab_inventory, write_inventory, write_secrets
+from bwauto.lab.model import LabRouter
+from bwauto.lab.specs import LabSecrets, router_specs
+from bwauto.paths import atomic_write
+
+
+def lab_dir(state_dir: Path) -> Path:
+    """Where the lab keeps its inventory, secrets, pid and control socket."""
+    return state_dir / "lab"
+
+
+class Lab:
+    """Simulated routers for an inventory, served on 127.0.0.1 until ``stop()``."""
+
+    def __init__(self, source: Inventory, state_dir: Path, creds: LabSecrets | None = None) -> None:
+        self.source = source
+        self.dir = lab_dir(state_dir)
+        self.creds = creds or LabSecrets.generate()
+        self.routers: dict[str, LabRouter] = {
+            spec.name: make_router(spec) for spec in router_specs(source, self.creds)
+        }
+        self._loop: Any = None
+        self._ssh: Any = None
+        self._agents: list[Any] = []
+
+    @property
+    def inventory_dir(self) -> Path:
+        """The lab inventory, in the same format as ``inventory/``."""
+        return self.dir / "inventory"
+
+    @property
+    def secrets_path(self) -> Path:
+        """The lab's secrets file (mode 0600)."""
+        return self.dir / "secrets.yaml"
+
+    @property
+    def loop(self) -> Any:
+        """The lab's ``BackgroundLoop`` (to run more coroutines in it, e.g. a control server)."""
+        return self._loop
+
+    def start(self, timeout_s: float = 60.0) -> Lab:
+        """Start every SSH server and SNMP agent, then write the lab inventory."""
+        from bwauto.lab.snmp.agent import start_agents
+        from bwauto.lab.ssh_server import BackgroundLoop, SshLab
+
+        routers = list(self.routers.values())
+        self._loop = BackgroundLoop().start()
+        try:
+            self._ssh = SshLab(routers, loop=self._loop).start(timeout_s)
+            self._agents = self._loop.run(start_agents(routers), timeout_s)
+        except BaseException as exc:
+            self.stop()
+            if isinstance(exc, OSError):
+                raise LabError(f"lab could not start: {exc}") from exc
+            raise
+        self._write_inventory()
+        return self
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        """Stop agents, SSH servers and the loop (idempotent)."""
+        from bwauto.lab.snmp.agent import stop_agents
+
+        if self._loop is None:
+            return
+        try:
+            if self._agents:
+                self._loop.loop.call_soon_threadsafe(stop_agents, self._agents)
+            if self._ssh is not None:
+                self._ssh.stop(timeout_s)
+        finally:
+            self._loop.stop(timeout_s)
+            self._loop, self._ssh, self._agents = None, None, []
+
+    def _write_inventory(self) -> None:
+        ports = {n: (r.ssh_port, r.snmp_port) for n, r in self.routers.items()}
+        write_secrets(self.secrets_path, self.creds)
+        data = lab_inventory(self.source, ports, "../secrets.yaml")
+        header = f"bwauto lab inventory, written {time.strftime('%Y-%m-%d %H:%M:%S')}: simulated"
+        write_inventory(self.inventory_dir, data, header + " routers on 127.0.0.1")
+
+    def router(self, name: str) -> LabRouter:
+        """One simulated router by name."""
+        try:
+            return self.routers[name]
+        except KeyError:
+            raise LabError(f"no router {name!r} in the lab: {', '.join(self.routers)}") from None
+
+    def fault(self, router: str, kind: str, on: bool = True, arg: str | None = None) -> None:
+        """Switch a fault on or off (see ``bwauto.lab.faults.FAULTS``)."""
+        set_fault(self.router(router), kind, on, arg)
+
+    def reset_faults(self) -> None:
+        """Every fault of every router off."""
+        for router in self.routers.values():
+            reset_faults(router)
+
+    def status(self) -> dict[str, Any]:
+        """Routers, ports and active faults, as data."""
+        return {
+            "pid": os.getpid(),
+            "inventory": str(self.inventory_dir),
+            "routers": [
+                {"name": n, "platform": r.spec.platform, "ssh_port": r.ssh_port,
+                 "snmp_port": r.snmp_port, "links": len(r.spec.links), "faults": active_faults(r)}
+                for n, r in self.routers.items()
+            ],
+        }  # fmt: skip
+
+    def write_status_file(self) -> Path:
+        """``<lab>/lab.json``: what ``lab status`` shows when asked from another process."""
+        path = self.dir / "lab.json"
+        atomic_write(path, json.dumps(self.status(), indent=2))
+        return path
