@@ -79,6 +79,9 @@ def test_force_lifts_drift_and_headroom_but_not_speed_or_link_down() -> None:
     assert refusal(drift, ChangeOptions(force=True)) is None
     down = pre_checks(_plan(ShaperRate(50 * M, 150 * M)), COMMITTED, False, ChangeOptions())
     assert refusal(down, ChangeOptions(force=True)) == "link up: ifOperStatus not up"
+    silent = pre_checks(_plan(ShaperRate(50 * M, 150 * M)), COMMITTED, None, ChangeOptions())
+    assert _failed(silent) == ["SNMP answers"]
+    assert refusal(silent, ChangeOptions(force=True)) is None
     lower = pre_checks(_plan(ShaperRate(50 * M, 80 * M)), COMMITTED, True,
                        ChangeOptions(allow_decrease=True))  # fmt: skip
     assert _failed(lower) == []
