@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
 from bwauto.case.documents import case_dir, write_document
 from bwauto.case.inputs import BeritaAcara, CompletenessForm, ReportInfo
@@ -54,6 +54,12 @@ class DisposeStep(_Common):
     to_role: Literal["kabid", "kasi", "staf"] = Field(alias="to")
     note: str = ""
     assignees: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _sop_pair(self) -> DisposeStep:
+        if (self.from_role, self.to_role) not in DISPOSITIONS:
+            raise ValueError("a disposition goes kadis→kabid, kabid→kasi or kasi→staf")
+        return self
 
 
 class FormStep(CompletenessForm):
@@ -111,10 +117,20 @@ def _fields(params: BaseModel) -> dict[str, Any]:
 def _plan(p: AnyStep, reg: Register) -> tuple[str, int, dict[str, Any], Callable[[], Record]]:
     """(kind, step, data to check, the call that records it)."""
     if isinstance(p, DisposeStep):
-        number = DISPOSITIONS.get((p.from_role, p.to_role), 0)
-        return "dispose", number, {}, lambda: reg.dispose(
-            p.request, from_role=p.from_role, to_role=p.to_role, note=p.note,
-            assignees=p.assignees, by=p.by)  # fmt: skip
+        number = DISPOSITIONS[(p.from_role, p.to_role)]
+        return (
+            "dispose",
+            number,
+            {},
+            lambda: reg.dispose(
+                p.request,
+                from_role=p.from_role,
+                to_role=p.to_role,
+                note=p.note,
+                assignees=p.assignees,
+                by=p.by,
+            ),
+        )
     if isinstance(p, FormStep):
         return "form", 5, {}, lambda: reg.form(p.request, _fields(p), by=p.by)
     if isinstance(p, BaStep):
@@ -123,9 +139,19 @@ def _plan(p: AnyStep, reg: Register) -> tuple[str, int, dict[str, Any], Callable
         return "report", 10, {}, lambda: reg.report(p.request, _fields(p), by=p.by)
     if isinstance(p, ReviewStep):
         check = {"approve": p.approve, "return_to": 10 if p.return_to is None else p.return_to}
-        return "review", REVIEWS[p.role], check, lambda: reg.review(
-            p.request, role=p.role, approve=p.approve, note=p.note, return_to=p.return_to,
-            by=p.by)  # fmt: skip
+        return (
+            "review",
+            REVIEWS[p.role],
+            check,
+            lambda: reg.review(
+                p.request,
+                role=p.role,
+                approve=p.approve,
+                note=p.note,
+                return_to=p.return_to,
+                by=p.by,
+            ),
+        )
     return "close", 14, {}, lambda: reg.close(p.request, note=p.note, by=p.by)
 
 
@@ -140,8 +166,9 @@ def request_step(params: RequestStepParams, ctx: TaskContext) -> TaskResult:
         reg.check(p.request, kind, number, check)
         return TaskResult.would_change(f"{p.request}: {label} akan dicatat")
     rec = record()
-    return TaskResult.changed(f"{p.request}: {label} dicatat",
-                              {"request": p.request, "step": rec.step, "record": rec.seq})  # fmt: skip
+    return TaskResult.changed(
+        f"{p.request}: {label} dicatat", {"request": p.request, "step": rec.step, "record": rec.seq}
+    )
 
 
 class DocumentParams(BaseModel):
@@ -163,10 +190,18 @@ def document(params: DocumentParams, ctx: TaskContext) -> TaskResult:
     """Write (or, in a dry-run, render only) a document of a request and record it."""
     reg = Register.in_state_dir(ctx.state_dir)
     out_dir = params.out_dir or case_dir(ctx.state_dir, params.request)
-    path = write_document(reg, params.request, params.kind, out_dir, lang=params.lang,
-                          templates_dir=ctx.inventory_dir / "templates",
-                          reply_no=params.reply_no, chart=params.chart, by=params.by,
-                          dry_run=ctx.dry_run)  # fmt: skip
+    path = write_document(
+        reg,
+        params.request,
+        params.kind,
+        out_dir,
+        lang=params.lang,
+        templates_dir=ctx.inventory_dir / "templates",
+        reply_no=params.reply_no,
+        chart=params.chart,
+        by=params.by,
+        dry_run=ctx.dry_run,
+    )
     data = {"request": params.request, "kind": params.kind, "path": str(path)}
     if ctx.dry_run:
         return TaskResult.would_change(f"would write {path}", data)
