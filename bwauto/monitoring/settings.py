@@ -192,6 +192,8 @@ def _secret_problems(doc: YamlDoc, node: Any, path: tuple[Key, ...]) -> list[Pro
     if not isinstance(node, dict):
         return found
     for key, value in node.items():
+        if key == "credentials_env":  # names of variables, not secrets
+            continue
         if isinstance(key, str) and key.lower() in _SECRET_KEYS and isinstance(value, str | int):
             field = ".".join(str(p) for p in (*path, key))
             msg = ("secrets must not be in monitoring.yaml: set BWAUTO_ZABBIX_TOKEN (or "
