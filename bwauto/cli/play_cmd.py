@@ -1,0 +1,52 @@
+"""``bwauto play FILE [-e key=value ...] [--dry-run]``: run a playbook of bwauto tasks.
+
+The playbook is validated as a whole first (unknown task, missing or mistyped parameter,
+undefined variable: every problem with the playbook's line) and nothing runs if it is refused.
+Then each step runs with ``--dry-run`` passed to it; the run stops at the first failed step
+unless that step says ``continue_on_error: true``. Exit 0 if no step failed, 1 if one did,
+2 if the playbook was refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bwauto.cli.context import app_context
+from bwauto.cli.output import JsonOption, console, print_json
+
+
+def play(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The playbook (YAML).")],
+    extra: Annotated[
+        list[str] | None,
+        typer.Option("-e", "--extra-var", help="Set a variable: -e key=value (repeatable)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Every step checks and shows; nothing changes.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a playbook: a named sequence of bwauto tasks (see playbooks/)."""
+    from bwauto.playbooks import load_playbook, load_tasks, parse_overrides, plan, run
+    from bwauto.playbooks.progress import RichReporter
+
+    app = app_context(ctx)
+    validated = plan(load_playbook(file), load_tasks(), parse_overrides(extra or []), dry_run)
+    reporter = RichReporter(console)
+    report = run(
+        validated,
+        dry_run=dry_run,
+        inventory_dir=app.inventory_dir,
+        state_dir=app.state_dir,
+        reporter=None if as_json else reporter,
+    )
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        reporter.summary(report)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)

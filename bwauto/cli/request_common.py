@@ -1,0 +1,132 @@
+"""What the ``bwauto request`` commands share: the typer group, the register, options, output.
+
+The case-file modules are imported inside the helpers, so ``bwauto --help`` stays light.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from bwauto.cli.context import app_context
+from bwauto.cli.output import console, err_console
+from bwauto.errors import UsageError
+
+if TYPE_CHECKING:
+    from bwauto.case.mutu_baku import Holidays
+    from bwauto.case.records import Record
+    from bwauto.case.register import Register
+
+app = typer.Typer(
+    help="The case file of a request (SOP Permohonan Kenaikan Bandwidth, steps 1–14): record "
+    "each step, write its documents, follow Mutu Baku, verify and export.",
+    no_args_is_help=True,
+)
+
+ById = Annotated[str | None, typer.Option("--by", help="Who records this [default: the OS user].")]
+Lang = Annotated[str, typer.Option("--lang", help="Document language: id or en.")]
+OutDir = Annotated[
+    Path | None,
+    typer.Option("--out-dir", help=r"Where documents go \[default: <state-dir>/cases/ID]."),
+]
+HolidaysOpt = Annotated[
+    Path | None,
+    typer.Option("--holidays", help=r"Holidays YAML \[default: <inventory>/holidays.yaml]."),
+]
+
+
+def register(ctx: typer.Context, by: str | None = None) -> Register:
+    """The register in the state dir, recording as ``by`` (else the OS user)."""
+    from bwauto.case.register import Register
+
+    return Register.in_state_dir(app_context(ctx).state_dir, user=by)
+
+
+def templates_dir(ctx: typer.Context) -> Path:
+    """The office's template overrides: ``<inventory>/templates``."""
+    return app_context(ctx).inventory_dir / "templates"
+
+
+def out_dir(ctx: typer.Context, case_id: str, given: Path | None) -> Path:
+    """``--out-dir`` or ``<state_dir>/cases/<case_id>``."""
+    from bwauto.case.documents import case_dir
+
+    return given or case_dir(app_context(ctx).state_dir, case_id)
+
+
+def check_lang(lang: str) -> str:
+    """Refuse a language without templates."""
+    if lang not in ("id", "en"):
+        raise UsageError(f"--lang {lang!r}: id or en")
+    return lang
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    """``YYYY-MM-DD`` → date (``UsageError`` naming the option)."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError(f"{option} {value!r}: write a date as YYYY-MM-DD") from exc
+
+
+def parse_time(value: str | None, option: str) -> dt.datetime | None:
+    """ISO 8601 date or time → aware datetime; without an offset it is WIB."""
+    if value is None:
+        return None
+    from bwauto.case.mutu_baku import WIB
+
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError(f"{option} {value!r}: write YYYY-MM-DD or YYYY-MM-DDTHH:MM") from exc
+    return when if when.tzinfo else when.replace(tzinfo=WIB)
+
+
+def read_json(path: Path, what: str) -> dict[str, Any]:
+    """A JSON object from ``path`` (``UsageError`` if unreadable or not an object)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{what} {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise UsageError(f"{what} {path}: expected a JSON object")
+    return data
+
+
+def recorded(rec: Record) -> None:
+    """One line saying what was recorded, by whom, when (WIB)."""
+    from bwauto.case.documents.formatting import filters
+    from bwauto.case.steps import step
+
+    when = filters("id")["waktu"](rec.at)
+    console.print(
+        f"{rec.case}: {step(rec.step).label('id')} dicatat ({rec.kind}, record "
+        f"{rec.seq}) oleh {rec.by}, {when}"
+    )
+
+
+def wrote(path: Path) -> None:
+    """One line naming a written file."""
+    console.print(f"ditulis: {path}")
+
+
+def holidays(ctx: typer.Context, given: Path | None) -> Holidays:
+    """``--holidays``, else ``<inventory>/holidays.yaml``, else the shipped sample (warned)."""
+    from bwauto.case.mutu_baku import SAMPLE_HOLIDAYS, load_holidays
+
+    path = given or app_context(ctx).inventory_dir / "holidays.yaml"
+    if given is None and not path.is_file():
+        path = SAMPLE_HOLIDAYS
+    result = load_holidays(path)
+    if result.sample:
+        err_console.print(
+            f"peringatan: hari libur dari CONTOH {path}; kantor harus memelihara "
+            "<inventory>/holidays.yaml sendiri"
+        )
+    return result

@@ -1,0 +1,179 @@
+"""``bwauto request status|list|verify|export``: follow cases against Mutu Baku, check, export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from bwauto.cli.output import JsonOption, console, print_json
+from bwauto.cli.request_common import HolidaysOpt, app, holidays, register
+
+if TYPE_CHECKING:
+    from bwauto.case.timeline import Timeline
+
+CaseId = Annotated[str, typer.Argument(metavar="ID", help="The request, e.g. KB-2026-0001.")]
+
+
+def _timelines(
+    ctx: typer.Context,
+    holidays_file: Path | None,
+    case_id: str | None,
+    opd: str | None = None,
+    all_: bool = True,
+) -> list[Timeline]:
+    from bwauto.case.timeline import timeline
+
+    reg = register(ctx)
+    days = holidays(ctx, holidays_file).dates
+    now = dt.datetime.now(dt.UTC)
+    cases = [reg.get(case_id)] if case_id else reg.cases(opd=opd, open_only=not all_)
+    return [timeline(c, now, days) for c in cases]
+
+
+def _when(value: dt.datetime | None) -> str:
+    from bwauto.case.documents.formatting import filters
+
+    return filters("id")["waktu"](value) if value else "—"
+
+
+def _show(tl: Timeline) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    req = tl.case.request
+    console.print(
+        f"[bold]{tl.case.id}[/] {escape(tl.case.opd)} — link {tl.case.link_id}, "
+        f"{tl.case.rate_bps / 1e6:g} Mbps — surat {escape(str(req.get('letter_no')))} "
+        f"({req.get('letter_date')}): {escape(str(req.get('purpose')))}"
+    )
+    table = Table("langkah", "mulai", "selesai", "oleh", "hari kerja", "standar", "status")
+    for e in tl.entries:
+        t = e.timing
+        late = "[bold red]TERLAMBAT[/]" if t.overdue else ("berjalan" if t.open else "sesuai")
+        std = "—" if t.standard_days is None else f"{t.standard_days} hari"
+        table.add_row(
+            escape(e.label),
+            _when(t.span.start),
+            _when(t.span.end),
+            escape(e.by),
+            str(t.working_days),
+            std,
+            late,
+        )
+    console.print(table)
+    state = (
+        "selesai (langkah 14)"
+        if tl.state.closed
+        else ("menunggu langkah " + "/".join(map(str, tl.state.next_steps())))
+    )
+    extra = ", ditolak pada langkah 7" if tl.state.refused else ""
+    console.print(f"status: {state}{extra}; terlambat: {len(tl.overdue)} langkah")
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    case_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="The request.")] = None,
+    holidays_file: HolidaysOpt = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A request's timeline: each step's time in working days against Mutu Baku (1 day), and
+    what is overdue. Without ID: every open request."""
+    tls = _timelines(ctx, holidays_file, case_id, all_=False)
+    if as_json:
+        print_json([t.to_dict() for t in tls] if case_id is None else tls[0].to_dict())
+        return
+    for tl in tls:
+        _show(tl)
+    if not tls:
+        console.print("tidak ada permohonan yang terbuka")
+
+
+@app.command("list")
+def list_cases(
+    ctx: typer.Context,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue requests.")] = False,
+    opd: Annotated[str | None, typer.Option("--opd", help="Only this OPD (substring).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Closed requests too.")] = False,
+    holidays_file: HolidaysOpt = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The requests: id, OPD, link, rate, current step, days in it, overdue."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    tls = [t for t in _timelines(ctx, holidays_file, None, opd, all_) if t.overdue or not overdue]
+    rows = [_row(t) for t in tls]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "OPD", "link", "Mbps", "langkah", "hari kerja", "terlambat")
+    for r in rows:
+        table.add_row(
+            r["case"],
+            escape(r["opd"]),
+            r["link_id"],
+            f"{r['rate_bps'] / 1e6:g}",
+            r["at"],
+            str(r["working_days"]),
+            "YA" if r["overdue"] else "",
+        )
+    console.print(table)
+
+
+def _row(tl: Timeline) -> dict[str, Any]:
+    current = tl.current
+    at = "selesai" if tl.state.closed else "/".join(map(str, tl.state.next_steps()))
+    return {
+        "case": tl.case.id,
+        "opd": tl.case.opd,
+        "link_id": tl.case.link_id,
+        "rate_bps": tl.case.rate_bps,
+        "at": at,
+        "closed": tl.state.closed,
+        "refused": tl.state.refused,
+        "working_days": current.timing.working_days if current else 0,
+        "overdue": bool(tl.overdue),
+        "overdue_steps": [e.label for e in tl.overdue],
+    }
+
+
+@app.command("verify")
+def verify(ctx: typer.Context, case_id: CaseId, as_json: JsonOption = False) -> None:
+    """Check the hash chain of a request's records and its attached files; names each record
+    that was edited, removed or reordered (exit 1)."""
+    from bwauto.case.chain import verify as verify_case
+    from bwauto.case.errors import IntegrityError
+
+    report = verify_case(register(ctx).get(case_id))
+    if as_json:
+        print_json(report.to_dict())
+    elif report.ok:
+        console.print(f"{case_id}: OK, {report.records} records, chain and files intact")
+    for problem in [] if as_json else report.problems:
+        console.print(f"  {problem}", markup=False)
+    if not report.ok:
+        raise IntegrityError(f"{case_id}: {len(report.problems)} problem(s) found")
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    case_id: CaseId,
+    out: Annotated[
+        Path | None, typer.Option("--out", help=r"Zip file \[default: ./ID.zip].")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a zip with everything of the request: records, verification, documents, charts,
+    CSV and evidence files, with their SHA-256."""
+    from bwauto.case.chain import export as export_case
+
+    path = export_case(register(ctx).get(case_id), out or Path(f"{case_id}.zip"))
+    if as_json:
+        print_json({"request": case_id, "zip": str(path)})
+    else:
+        console.print(f"ditulis: {path}")
