@@ -93,7 +93,11 @@ def sync(
 
 def _show(registration: Registration) -> None:
     what = ", ".join(registration.changes) if registration.changed else "already up to date"
-    console.print(f"{registration.link_id}: {registration.backend}: {what}", markup=False)
+    console.print(
+        f"{registration.link_id}: {registration.backend}: {what}", markup=False, soft_wrap=True
+    )
     if registration.verification is not None:
         v = registration.verification
-        console.print(f"  verified in {v.elapsed_s:.1f}s: {v.summary()}", markup=False)
+        console.print(
+            f"  verified in {v.elapsed_s:.1f}s: {v.summary()}", markup=False, soft_wrap=True
+        )

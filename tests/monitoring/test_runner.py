@@ -1,0 +1,213 @@
+"""register_link / sync_links from the inventory, the record of attempts, and the CLI commands."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bwauto.cli import app as cli_app
+from bwauto.cli import monitor_cmd
+from bwauto.cli.app import main
+from bwauto.credentials import CredentialResolver
+from bwauto.errors import CredentialError, MonitoringError, UsageError
+from bwauto.inventory.loader import load_inventory
+from bwauto.inventory.models import Committed, Inventory
+from bwauto.monitoring import runner
+from bwauto.monitoring.base import (
+    Check,
+    MonitoredLink,
+    Registration,
+    Verification,
+    VerificationError,
+)
+
+HOSTS = {"edge-bc-01": {"hostname": "10.20.0.1", "platform": "mikrotik_routeros",
+                        "data": {"interfaces": {"ether2": "1G", "ether3": "1G"}}}}  # fmt: skip
+CONTACT = {"name": "Rudi"}
+LINKS = {
+    "upstreams": [{"id": "telkom", "capacity": "1G"}],
+    "links": [
+        {"id": "dinkes", "opd": "Dinas Kesehatan", "router": "edge-bc-01", "interface": "ether2",
+         "shaper": "q-dinkes", "committed": {"up": "50M", "down": "100M"}, "upstream": "telkom",
+         "contact": CONTACT},
+        {"id": "bpkad", "opd": "BPKAD", "router": "edge-bc-01", "interface": "ether3",
+         "shaper": "q-bpkad", "committed": {"up": "20M", "down": "20M"}, "upstream": "telkom",
+         "contact": CONTACT},
+    ],
+}  # fmt: skip
+CREDS = CredentialResolver(env={"BWAUTO_SNMP_COMMUNITY": "c0mm"}, interactive=False)
+
+
+@pytest.fixture
+def inv_dir(tmp_path: Path) -> Path:
+    inv = tmp_path / "inventory"
+    inv.mkdir()
+    (inv / "hosts.yaml").write_text(yaml.safe_dump(HOSTS))
+    (inv / "links.yaml").write_text(yaml.safe_dump(LINKS))
+    return inv
+
+
+@pytest.fixture
+def inventory(inv_dir: Path) -> Inventory:
+    return load_inventory(inv_dir)
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+def rules_text(state: Path, link_id: str) -> str:
+    return (state / "monitoring/prometheus/rules" / f"link-{link_id}.yml").read_text()
+
+
+def test_register_by_id_uses_the_committed_rate_and_records_success(
+    inventory: Inventory, state: Path
+) -> None:
+    registration = runner.register_link("dinkes", inventory, state_dir=state, credentials=CREDS)
+
+    assert registration.backend == "prometheus" and registration.changed
+    assert "vector(50000000)" in rules_text(state, "dinkes")
+    record = runner.load_records(state)["dinkes"]["prometheus"]
+    assert (record["ok"], record["error"]) == (True, None)
+    assert record["capacity"] == {"up": 50_000_000, "down": 100_000_000}
+    assert record["registration"]["verification"]["ok"] is True
+    assert "c0mm" not in (state / runner.LEDGER).read_text()
+
+
+def test_a_raise_passes_the_link_with_its_new_rate(inventory: Inventory, state: Path) -> None:
+    raised = inventory.links["dinkes"].model_copy(
+        update={"committed": Committed(up=80_000_000, down=150_000_000)}
+    )
+
+    runner.register_link(raised, inventory, state_dir=state, credentials=CREDS)
+
+    assert "vector(150000000)" in rules_text(state, "dinkes")
+    capacity = runner.load_records(state)["dinkes"]["prometheus"]["capacity"]
+    assert capacity == {"up": 80_000_000, "down": 150_000_000}
+
+
+def test_unknown_link_and_missing_community_are_clear(inventory: Inventory, state: Path) -> None:
+    with pytest.raises(UsageError, match=r"unknown link 'nope' \(links: bpkad, dinkes\)"):
+        runner.register_link("nope", inventory, state_dir=state, credentials=CREDS)
+    no_secrets = CredentialResolver(env={}, interactive=False)
+    with pytest.raises(CredentialError, match="no snmp community for router edge-bc-01"):
+        runner.register_link("dinkes", inventory, state_dir=state, credentials=no_secrets)
+
+
+def test_a_failure_is_recorded_and_sync_retries_only_what_is_pending(
+    inv_dir: Path, inventory: Inventory, state: Path, dead_url: str
+) -> None:
+    runner.register_link("bpkad", inventory, state_dir=state, credentials=CREDS)
+    exporter = dead_url.removeprefix("http://")
+    (inv_dir / "monitoring.yaml").write_text(
+        f"prometheus: {{url: '{dead_url}', snmp_exporter: '{exporter}'}}\n"
+    )
+
+    with pytest.raises(MonitoringError, match="connection refused"):
+        runner.register_link("dinkes", inventory, state_dir=state, credentials=CREDS)
+
+    record = runner.load_records(state)["dinkes"]["prometheus"]
+    assert record["ok"] is False and "connection refused" in record["error"]
+    assert [x.id for x in runner.pending(inventory, "prometheus", state)] == ["dinkes"]
+    (inv_dir / "monitoring.yaml").unlink()  # the server is back (here: files only)
+    result = runner.sync_links(inventory, state_dir=state, credentials=CREDS)
+    assert [r.link_id for r in result.registrations] == ["dinkes"] and not result.errors
+    assert runner.pending(inventory, "prometheus", state) == []
+    assert runner.sync_links(inventory, state_dir=state, credentials=CREDS).registrations == []
+
+
+class _Unverified:
+    """A backend that takes the link but never shows it (as a server that does not scrape)."""
+
+    name = "fake"
+
+    def register(self, target: MonitoredLink) -> Registration:
+        return Registration("fake", target.link_id, True, ("did it",), self.verify(target))
+
+    def verify(self, target: MonitoredLink) -> Verification:
+        return Verification("fake", target.link_id, (Check("target up", False, "down"),))
+
+
+def test_an_unverified_registration_is_recorded_and_raised_with_it(
+    inventory: Inventory, state: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "get_backend", lambda name, settings, credentials: _Unverified())
+
+    with pytest.raises(VerificationError) as info:
+        runner.register_link("dinkes", inventory, "fake", state_dir=state, credentials=CREDS)
+
+    assert str(info.value) == "fake: link dinkes not verified: target up: down"
+    assert info.value.exit_code == 1 and info.value.registration.changes == ("did it",)
+    record = runner.load_records(state)["dinkes"]["fake"]
+    assert (record["ok"], record["error"]) == (False, "target up: down")
+
+
+# --- CLI --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(
+    inv_dir: Path, state: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:  # fmt: skip
+    """``bwauto ... monitor ...`` in-process (adds the group if app.py does not have it yet)."""
+    if not any(g.name == "monitor" for g in cli_app.app.registered_groups):
+        cli_app.app.add_typer(monitor_cmd.app, name="monitor")
+    monkeypatch.setenv("BWAUTO_SNMP_COMMUNITY", "c0mm")
+    monkeypatch.delenv("BWAUTO_SECRETS", raising=False)
+
+    def run(*args: str) -> int:
+        return main(["--inventory", str(inv_dir), "--state-dir", str(state), "monitor", *args])
+
+    yield run
+
+
+def test_cli_register_then_again_then_sync(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("register", "--link", "dinkes") == 0
+    first = capsys.readouterr().out
+    assert first.startswith("dinkes: prometheus: wrote targets/edge-bc-01.json")
+    assert "verified in" in first and "target file: targets/edge-bc-01.json: has the link" in first
+
+    assert cli("register", "-l", "dinkes") == 0
+    assert capsys.readouterr().out.startswith("dinkes: prometheus: already up to date")
+
+    assert cli("sync") == 0  # only bpkad was never registered
+    assert capsys.readouterr().out.startswith("bpkad: prometheus: wrote targets/edge-bc-01.json")
+    assert cli("sync") == 0
+    assert "nothing to sync" in capsys.readouterr().out
+
+
+def test_cli_sync_all_json(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("sync", "--all", "--json") == 0
+
+    data = json.loads(capsys.readouterr().out)
+    assert [r["link_id"] for r in data["registrations"]] == ["dinkes", "bpkad"]
+    assert all(r["ok"] and r["changed"] for r in data["registrations"]) and data["errors"] == {}
+
+
+def test_cli_unreachable_backend_is_one_line_and_exit_1(
+    cli: Any, inv_dir: Path, dead_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exporter = dead_url.removeprefix("http://")
+    (inv_dir / "monitoring.yaml").write_text(
+        f"prometheus: {{url: '{dead_url}', snmp_exporter: '{exporter}'}}\n"
+    )
+
+    assert cli("register", "--link", "dinkes") == 1
+    assert capsys.readouterr().err == f"error: snmp_exporter at {dead_url}: connection refused\n"
+
+    assert cli("sync", "--all") == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[-1] == (
+        "error: monitor sync: 2 of 2 links failed; run 'bwauto monitor sync' again to retry them"
+    )
+
+
+def test_cli_unknown_backend_is_a_usage_error(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("register", "--link", "dinkes", "--backend", "nagios") == 2
+    assert "unknown monitoring backend 'nagios'" in capsys.readouterr().err
