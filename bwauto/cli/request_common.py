@@ -99,21 +99,43 @@ def read_json(path: Path, what: str) -> dict[str, Any]:
     return data
 
 
+WHAT = {
+    "new": "surat permohonan",
+    "dispose": "disposisi",
+    "form": "dokumen isian kelengkapan",
+    "analysis": "hasil analisa",
+    "decision": "keputusan",
+    "change": "bukti perubahan",
+    "monitoring": "pendaftaran monitoring",
+    "ba": "berita acara",
+    "report": "laporan",
+    "review": "review",
+    "close": "penutupan",
+    "document": "dokumen",
+}
+"""Record kind → what the confirmation line calls it."""
+
+
 def recorded(rec: Record) -> None:
-    """One line saying what was recorded, by whom, when (WIB)."""
+    """One line saying what was recorded, at which step, by whom, when (WIB)."""
     from bwauto.case.documents.formatting import filters
     from bwauto.case.steps import step
 
     when = filters("id")["waktu"](rec.at)
-    console.print(
-        f"{rec.case}: {step(rec.step).label('id')} dicatat ({rec.kind}, record "
-        f"{rec.seq}) oleh {rec.by}, {when}"
+    say(
+        f"{rec.case}: {step(rec.step).label('id')}: {WHAT.get(rec.kind, rec.kind)} dicatat "
+        f"(record {rec.seq}) oleh {rec.by}, {when}"
     )
 
 
 def wrote(path: Path) -> None:
     """One line naming a written file."""
-    console.print(f"ditulis: {path}")
+    say(f"ditulis: {path}")
+
+
+def say(text: str) -> None:
+    """A plain line on stdout, never wrapped (so that scripts and tests can read it)."""
+    console.print(text, soft_wrap=True, markup=False)
 
 
 def holidays(ctx: typer.Context, given: Path | None) -> Holidays:
@@ -127,6 +149,8 @@ def holidays(ctx: typer.Context, given: Path | None) -> Holidays:
     if result.sample:
         err_console.print(
             f"peringatan: hari libur dari CONTOH {path}; kantor harus memelihara "
-            "<inventory>/holidays.yaml sendiri"
+            "<inventory>/holidays.yaml sendiri",
+            soft_wrap=True,
+            markup=False,
         )
     return result

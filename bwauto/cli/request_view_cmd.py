@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bwauto.cli.output import JsonOption, console, print_json
-from bwauto.cli.request_common import HolidaysOpt, app, holidays, register
+from bwauto.cli.request_common import HolidaysOpt, app, holidays, register, say
 
 if TYPE_CHECKING:
     from bwauto.case.timeline import Timeline
@@ -34,9 +34,9 @@ def _timelines(
 
 
 def _when(value: dt.datetime | None) -> str:
-    from bwauto.case.documents.formatting import filters
+    from bwauto.case.mutu_baku import WIB
 
-    return filters("id")["waktu"](value) if value else "—"
+    return f"{value.astimezone(WIB):%d-%m-%Y %H:%M}" if value else "—"
 
 
 def _show(tl: Timeline) -> None:
@@ -49,20 +49,18 @@ def _show(tl: Timeline) -> None:
         f"{tl.case.rate_bps / 1e6:g} Mbps — surat {escape(str(req.get('letter_no')))} "
         f"({req.get('letter_date')}): {escape(str(req.get('purpose')))}"
     )
-    table = Table("langkah", "mulai", "selesai", "oleh", "hari kerja", "standar", "status")
+    table = Table(
+        "langkah",
+        "selesai (WIB)",
+        "oleh",
+        "hari kerja",
+        "status",
+        caption="Mutu Baku: 1 hari kerja per langkah",
+    )
     for e in tl.entries:
         t = e.timing
         late = "[bold red]TERLAMBAT[/]" if t.overdue else ("berjalan" if t.open else "sesuai")
-        std = "—" if t.standard_days is None else f"{t.standard_days} hari"
-        table.add_row(
-            escape(e.label),
-            _when(t.span.start),
-            _when(t.span.end),
-            escape(e.by),
-            str(t.working_days),
-            std,
-            late,
-        )
+        table.add_row(escape(e.label), _when(t.span.end), escape(e.by), str(t.working_days), late)
     console.print(table)
     state = (
         "selesai (langkah 14)"
@@ -70,7 +68,7 @@ def _show(tl: Timeline) -> None:
         else ("menunggu langkah " + "/".join(map(str, tl.state.next_steps())))
     )
     extra = ", ditolak pada langkah 7" if tl.state.refused else ""
-    console.print(f"status: {state}{extra}; terlambat: {len(tl.overdue)} langkah")
+    say(f"status: {state}{extra}; terlambat: {len(tl.overdue)} langkah")
 
 
 @app.command("status")
@@ -89,7 +87,7 @@ def status(
     for tl in tls:
         _show(tl)
     if not tls:
-        console.print("tidak ada permohonan yang terbuka")
+        say("tidak ada permohonan yang terbuka")
 
 
 @app.command("list")
@@ -152,9 +150,9 @@ def verify(ctx: typer.Context, case_id: CaseId, as_json: JsonOption = False) -> 
     if as_json:
         print_json(report.to_dict())
     elif report.ok:
-        console.print(f"{case_id}: OK, {report.records} records, chain and files intact")
+        say(f"{case_id}: OK, {report.records} records, chain and files intact")
     for problem in [] if as_json else report.problems:
-        console.print(f"  {problem}", markup=False)
+        say(f"  {problem}")
     if not report.ok:
         raise IntegrityError(f"{case_id}: {len(report.problems)} problem(s) found")
 
@@ -176,4 +174,4 @@ def export(
     if as_json:
         print_json({"request": case_id, "zip": str(path)})
     else:
-        console.print(f"ditulis: {path}")
+        say(f"ditulis: {path}")

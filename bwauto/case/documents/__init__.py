@@ -118,6 +118,16 @@ def blank_form(
     return render_document("form", None, lang=lang, templates_dir=templates_dir, today=today)
 
 
+def unused_path(path: Path) -> Path:
+    """``path``, or ``name-2.docx``, ``name-3.docx``... if taken: a recorded document is never
+    overwritten (its SHA-256 is in the chain), a new version gets a new name."""
+    candidate, n = path, 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
 def write_document(
     register: Register,
     case_id: str,
@@ -135,7 +145,8 @@ def write_document(
 
     The SOP's order is checked first (a reply letter only for a refused request, the BA only
     after step 9 ...). With ``dry_run`` the document is rendered (so template errors show)
-    but neither written nor recorded; the path it would have is returned.
+    but neither written nor recorded; the path it would have is returned. An existing file is
+    never overwritten: a new version is written as ``NAME-2.docx``, ``NAME-3.docx``...
 
     Raises:
         StepOrderError: the document does not belong to the case's current stage.
@@ -152,7 +163,7 @@ def write_document(
         reply_no=reply_no,
         chart=chart,
     )
-    path = Path(out_dir) / Path(doc.filename).name
+    path = unused_path(Path(out_dir) / Path(doc.filename).name)
     if dry_run:
         return path
     write_docx(doc, path)
