@@ -212,15 +212,18 @@ class Postgres:
         return subprocess.run([*self.psql_args(db), "-c", sql], capture_output=True, check=check)
 
     def load_zabbix_template(self) -> None:
-        """Create the ``zabbix`` database from Debian's schema, images and data (~10 s)."""
+        """Create the ``zabbix`` database from Debian's schema, images and data (~9 s)."""
         self.psql("postgres", "CREATE DATABASE zabbix")
         errors = self.root / "schema-load.err"
         with open(errors, "wb") as err:
+            # replica role: no foreign-key triggers while loading (8 s instead of 11)
+            replica = {**os.environ, "PGOPTIONS": "-c session_replication_role=replica"}
             psql = subprocess.Popen(
                 self.psql_args("zabbix"),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=err,
+                env=replica,
             )
             assert psql.stdin is not None
             for name in ("schema", "images", "data"):

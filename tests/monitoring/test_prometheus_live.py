@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 import urllib.parse
 import urllib.request
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import yaml
 
+from bwauto.cli import app as cli_app
+from bwauto.cli import monitor_cmd
+from bwauto.cli.app import main
 from bwauto.errors import MonitoringError
 from bwauto.monitoring.prometheus import PrometheusBackend
 from bwauto.monitoring.settings import MonitoringSettings
@@ -34,6 +41,12 @@ def query(url: str, promql: str) -> list[dict[str, Any]]:
 def capacities(url: str, link_id: str) -> dict[str, float]:
     rows = query(url, f'bwauto_link_capacity_bps{{link_id="{link_id}"}}')
     return {r["metric"]["direction"]: float(r["value"][1]) for r in rows}
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def wait_for(check: Any, timeout_s: float = 30.0) -> Any:
@@ -144,3 +157,52 @@ def test_an_unreachable_prometheus_is_one_clear_error(
 
     assert str(info.value) == f"prometheus at {dead}: connection refused"
     assert info.value.exit_code == 1
+
+
+def test_a_target_that_does_not_answer_is_an_unverified_registration(
+    prometheus: PromEnv, lab_routers: Any, lab_link: Any
+) -> None:
+    silent = replace(lab_link(lab_routers["lab-mt"], 1), snmp_port=free_udp_port())
+    prom = prometheus.settings.prometheus.model_copy(update={"verify_timeout_s": 2})
+    settings = prometheus.settings.model_copy(update={"prometheus": prom})
+
+    registration = PrometheusBackend(settings).register(silent)
+
+    assert registration.verification is not None and not registration.ok
+    assert registration.verification.summary().startswith("target up: ")
+    assert "bwauto_link_capacity_bps" not in registration.verification.summary()
+
+
+def test_monitor_register_end_to_end_from_the_inventory(
+    prometheus: PromEnv, lab_routers: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """`bwauto monitor register` with monitoring.yaml pointing at the live servers."""
+    router = lab_routers["lab-mt"]
+    inv = tmp_path / "inventory"
+    inv.mkdir()
+    hosts = {"lab-mt": {"hostname": "127.0.0.1", "platform": "mikrotik_routeros", "data": {
+        "interfaces": {"ether3": "1G"}, "poll_interval_s": 10,
+        "snmp": {"port": router.snmp_port, "timeout_s": 1}}}}  # fmt: skip
+    links = {"upstreams": [{"id": "lab-isp", "capacity": "1G"}], "links": [{
+        "id": "e2e", "opd": "Dinas E2E", "router": "lab-mt", "interface": "ether3",
+        "shaper": "shape-opd1", "committed": {"up": "10M", "down": "20M"}, "upstream": "lab-isp",
+        "contact": {"name": "Lab"}}]}  # fmt: skip
+    p = prometheus.settings.prometheus
+    monitoring = {"prometheus": {
+        "output_dir": str(p.output_dir), "url": p.url, "snmp_exporter": p.snmp_exporter,
+        "rule_interval": "1s", "verify_timeout_s": 40}}  # fmt: skip
+    for name, data in (("hosts", hosts), ("links", links), ("monitoring", monitoring)):
+        (inv / f"{name}.yaml").write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("BWAUTO_LAB_MT_SNMP_COMMUNITY", router.spec.snmp_community)
+    if not any(g.name == "monitor" for g in cli_app.app.registered_groups):
+        cli_app.app.add_typer(monitor_cmd.app, name="monitor")
+    args = ["--inventory", str(inv), "--state-dir", str(tmp_path / "state"), "monitor"]
+
+    assert main([*args, "register", "--link", "e2e", "--json"]) == 0, capsys.readouterr().err
+
+    result = json.loads(capsys.readouterr().out)
+    assert result["ok"] and result["changed"]
+    checks = {c["name"]: c for c in result["verification"]["checks"]}
+    assert checks["target up"]["ok"] and checks["ifHCInOctets scraped"]["ok"]
+    assert capacities(prometheus.stack.url, "e2e") == {"up": 10e6, "down": 20e6}
