@@ -143,9 +143,10 @@ def _plan_step(
         problems.append(
             Problem(f, step.where, "task", _unknown_task(step.task, registry), step.task_line)
         )
+    declared = set(variables) | set(playbook.vars)
     if step.when is not None:
-        _check_when(f, step, variables, earlier_ids, problems)
-    _check_names(f, step, variables, problems)
+        _check_when(f, step, declared, earlier_ids, problems)
+    _check_names(f, step, declared, problems)
     if spec is None or len(problems) > before:
         return None
     try:
@@ -184,12 +185,10 @@ def _pydantic_message(err: Any) -> str:
     return f"{err['msg']} (got {err.get('input')!r})"
 
 
-def _check_names(
-    f: str, step: PlayStep, variables: dict[str, Any], problems: list[Problem]
-) -> None:
+def _check_names(f: str, step: PlayStep, variables: set[str], problems: list[Problem]) -> None:
     for param, value in step.params.items():
         try:
-            missing = templating.names_used(value) - set(variables) - RUNTIME_NAMES
+            missing = templating.names_used(value) - variables - RUNTIME_NAMES
         except jinja2.TemplateSyntaxError as exc:
             problems.append(
                 Problem(f, step.where, f"with.{param}", _jinja_message(exc), step.line_of(param))
@@ -210,7 +209,7 @@ def _check_names(
 def _check_when(
     f: str,
     step: PlayStep,
-    variables: dict[str, Any],
+    variables: set[str],
     earlier_ids: set[str],
     problems: list[Problem],
 ) -> None:
@@ -220,7 +219,7 @@ def _check_when(
     except jinja2.TemplateSyntaxError as exc:
         problems.append(Problem(f, step.where, "when", _jinja_message(exc), step.when_line))
         return
-    for name in sorted(names - set(variables) - RUNTIME_NAMES - {"steps"}):
+    for name in sorted(names - variables - RUNTIME_NAMES - {"steps"}):
         problems.append(
             Problem(f, step.where, "when", f"undefined variable {name!r}", step.when_line)
         )
