@@ -55,7 +55,11 @@ class ZabbixBackend:
         """
         with self._session() as api:
             changes = _Sync(api, target, self.settings).run()
-        verification = self.verify(target)
+            start = time.monotonic()
+            checks = _Sync(api, target, self.settings).checks()
+        verification = Verification(
+            self.name, target.link_id, tuple(checks), time.monotonic() - start
+        )
         return Registration(self.name, target.link_id, bool(changes), tuple(changes), verification)
 
     def verify(self, target: MonitoredLink) -> Verification:

@@ -108,27 +108,50 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PromEnv]:
         stack.stop()
 
 
-@pytest.fixture(scope="session")
-def zabbix_postgres() -> Iterator[servers.Postgres]:
-    """PostgreSQL with the Zabbix schema loaded once into a template database."""
-    bin_dir = servers.pg_bin()
-    reason = "PostgreSQL server binaries not found" if bin_dir is None else None
-    reason = reason or servers.missing(
+def zabbix_missing() -> str | None:
+    """Why the Zabbix tests cannot run here, or None."""
+    if servers.pg_bin() is None:
+        return "PostgreSQL server binaries not found (run .ci/install-monitoring)"
+    reason = servers.missing(
         "zabbix_server", "php", "zcat",
         files=(servers.ZABBIX_SQL / "schema.sql.gz", servers.ZABBIX_PHP / "api_jsonrpc.php"),
     )  # fmt: skip
     if reason is None and os.geteuid() != 0 and not os.access("/etc/zabbix", os.W_OK):
         reason = "the Zabbix frontend reads /etc/zabbix/zabbix.conf.php, which we cannot write"
+    return reason
+
+
+_template: list[servers.TemplateLoader] = []
+
+
+@pytest.hookimpl(trylast=True)  # after -k / -m deselection
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start loading the Zabbix template now if a selected test needs it (overlaps ~9 s)."""
+    wanted = any("zabbix_postgres" in getattr(i, "fixturenames", ()) for i in items)
+    bin_dir = servers.pg_bin()
+    if wanted and not _template and bin_dir is not None and zabbix_missing() is None:
+        _template.append(servers.TemplateLoader(bin_dir))
+
+
+def pytest_sessionfinish() -> None:
+    """Stop the early-started PostgreSQL if no test ended up using it."""
+    while _template:
+        _template.pop().stop()
+
+
+@pytest.fixture(scope="session")
+def zabbix_postgres() -> Iterator[servers.Postgres]:
+    """PostgreSQL with the Zabbix schema loaded once into a template database."""
+    reason = zabbix_missing()
     if reason:
         pytest.skip(reason)
+    bin_dir = servers.pg_bin()
     assert bin_dir is not None
-    pg = servers.Postgres(bin_dir)
+    loader = _template.pop() if _template else servers.TemplateLoader(bin_dir)
     try:
-        pg.start()
-        pg.load_zabbix_template()
-        yield pg
+        yield loader.result()
     finally:
-        pg.stop()
+        loader.stop()
 
 
 @dataclass

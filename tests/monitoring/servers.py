@@ -27,6 +27,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -363,3 +364,33 @@ class ZabbixFrontend:
             ZABBIX_CONF_PHP.write_bytes(self._saved)
         elif self._wrote:
             ZABBIX_CONF_PHP.unlink(missing_ok=True)
+
+
+class TemplateLoader:
+    """Starts :class:`Postgres` and loads the Zabbix template in a background thread, so that
+    the ~9 s of loading overlap with other tests; :meth:`result` waits for it."""
+
+    def __init__(self, bin_dir: Path) -> None:
+        self.pg = Postgres(bin_dir)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="zabbix-template", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.pg.start()
+            self.pg.load_zabbix_template()
+        except BaseException as exc:  # re-raised in the test thread by result()
+            self._error = exc
+
+    def result(self, timeout_s: float = 180.0) -> Postgres:
+        self._thread.join(timeout_s)
+        if self._thread.is_alive():
+            raise RuntimeError("loading the Zabbix template took too long")
+        if self._error is not None:
+            raise self._error
+        return self.pg
+
+    def stop(self) -> None:
+        self._thread.join(180.0)
+        self.pg.stop()
