@@ -57,7 +57,11 @@ def render_value(value: Any, variables: Mapping[str, Any]) -> Any:
             return value
         whole = _WHOLE.match(value)
         if whole and "{%" not in value:
-            return _ENV.compile_expression(whole.group("expr"))(**variables)
+            expr = _ENV.compile_expression(whole.group("expr"), undefined_to_none=False)
+            result = expr(**variables)
+            if isinstance(result, jinja2.Undefined):
+                result._fail_with_undefined_error()
+            return result
         return _ENV.from_string(value).render(**variables)
     if isinstance(value, Mapping):
         return {k: render_value(v, variables) for k, v in value.items()}

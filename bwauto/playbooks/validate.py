@@ -147,8 +147,9 @@ def _plan_step(
     if step.when is not None:
         _check_when(f, step, declared, earlier_ids, problems)
     _check_names(f, step, declared, problems)
-    if spec is None or len(problems) > before:
-        return None
+    unresolved = set(playbook.vars) - set(variables)
+    if spec is None or len(problems) > before or templating.names_used(step.params) & unresolved:
+        return None  # the missing variable is reported once, where it is declared
     try:
         rendered = templating.render_value(step.params, variables)
     except (jinja2.TemplateError, TypeError, ValueError) as exc:

@@ -1,0 +1,94 @@
+"""``bwauto play FILE [-e k=v] [--dry-run]`` from the command line."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from conftest import Bw
+
+PLAYBOOK = """
+    name: disposisi
+    vars:
+      request: ~
+      to: kabid
+    steps:
+      - name: Disposisi Kepala Dinas
+        task: request_step
+        with: {request: "{{ request }}", action: dispose, from: kadis, to: "{{ to }}"}
+      - name: Disposisi Kepala Bidang
+        task: request_step
+        continue_on_error: CONT
+        with: {request: "{{ request }}", action: dispose, from: kabid, to: kasi}
+      - name: Penunjukan staf
+        task: request_step
+        with: {request: "{{ request }}", action: dispose, from: kasi, to: staf}
+    """
+
+
+def _playbook(tmp_path: Path, cont: str = "false") -> str:
+    path = tmp_path / "play.yaml"
+    path.write_text(textwrap.dedent(PLAYBOOK).replace("CONT", cont), encoding="utf-8")
+    return str(path)
+
+
+def _new(bw: Bw) -> str:
+    code, out, _ = bw(
+        "request",
+        "new",
+        "--link",
+        "dinkes",
+        "--rate",
+        "200M",
+        "--letter-no",
+        "1",
+        "--letter-date",
+        "2026-02-27",
+        "--purpose",
+        "SIMRS",
+        "--json",
+    )
+    assert code == 0
+    return str(json.loads(out)["request"])
+
+
+def test_dry_run_changes_nothing_and_a_real_run_stops_at_the_failure(
+    bw: Bw, tmp_path: Path
+) -> None:
+    case_id = _new(bw)
+    play = _playbook(tmp_path)
+    code, out, _ = bw("play", play, "-e", f"request={case_id}", "--dry-run", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["dry_run"] is True
+    assert [s["status"] for s in report["steps"]] == ["would_change", "failed"]
+    assert json.loads(bw("request", "status", case_id, "--json")[1])["next_steps"] == [2]
+
+    code, out, _ = bw("play", play, "-e", f"request={case_id}")
+    assert code == 0, out
+    assert "[1/3] Disposisi Kepala Dinas" in out and "OK: 3 changed" in out
+    assert json.loads(bw("request", "status", case_id, "--json")[1])["next_steps"] == [5]
+
+
+def test_a_failing_step_gives_exit_1(bw: Bw, tmp_path: Path) -> None:
+    case_id = _new(bw)
+    play = _playbook(tmp_path)
+    assert bw("play", play, "-e", f"request={case_id}")[0] == 0
+    code, out, _ = bw("play", play, "-e", f"request={case_id}")  # step 2 is already recorded
+    assert code == 1
+    assert "langkah 2 (Disposisi Kepala Dinas) sudah dicatat" in out
+    assert "FAILED: 1 failed, 2 not run, stopped at step 1" in out
+
+
+def test_a_malformed_playbook_is_refused_with_its_line(bw: Bw, tmp_path: Path) -> None:
+    case_id = _new(bw)
+    play = _playbook(tmp_path)
+    code, _, err = bw("play", play)
+    assert code == 2 and f"{play}:4: vars.request: has no value" in err
+    code, _, err = bw("play", play, "-e", f"request={case_id}", "-e", "bogus")
+    assert code == 2 and "'bogus': expected key=value" in err
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: x\nsteps:\n  - task: [unclosed\n", encoding="utf-8")
+    code, _, err = bw("play", str(broken))
+    assert code == 2 and f"{broken}:4: invalid YAML" in err
+    assert json.loads(bw("request", "status", case_id, "--json")[1])["next_steps"] == [2]
