@@ -23,9 +23,14 @@ Examples:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bwauto.case.errors import CaseError
+from bwauto.case.records import file_ref
 
 
 def _empty_is_none(value: Any) -> Any:
@@ -184,3 +189,31 @@ class ReportInfo(_Form):
     chart: str | None = None
     files: list[str] = Field(default_factory=list)
     notes: str = ""
+
+
+def validate_input(model: type[BaseModel], data: Mapping[str, Any] | BaseModel, what: str) -> Any:
+    """``data`` as a ``model`` instance.
+
+    Raises:
+        CaseError: naming ``what`` and the first field refused.
+    """
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data.model_dump() if isinstance(data, BaseModel) else data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or what
+        raise CaseError(f"{what}: {field}: {first['msg']}") from exc
+
+
+def attach_files(paths: Sequence[str | Path], role: str) -> list[dict[str, str]]:
+    """File references (path, role, SHA-256) for ``paths``.
+
+    Raises:
+        CaseError: a path that is not a file.
+    """
+    try:
+        return [file_ref(Path(p), role) for p in paths]
+    except FileNotFoundError as exc:
+        raise CaseError(f"cannot attach {exc}: no such file") from exc

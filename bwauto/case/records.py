@@ -14,8 +14,10 @@ Examples:
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +39,14 @@ Kind = Literal[
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 GENESIS = "0" * 64
 """``prev`` of a case's first record."""
+
+
+def current_user() -> str:
+    """The OS user running bwauto (who records, unless told otherwise)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return f"uid-{os.getuid()}"
 
 
 def canonical_json(obj: Any) -> bytes:

@@ -28,15 +28,11 @@ chain before appending, so concurrent processes and tampered cases are both refu
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ValidationError
 
 from bwauto.case import chain, workflow
 from bwauto.case.db import connect, migrate, register_path, transaction
@@ -48,38 +44,14 @@ from bwauto.case.inputs import (
     CompletenessForm,
     MonitoringSummary,
     ReportInfo,
+    attach_files,
+    validate_input,
 )
 from bwauto.case.mutu_baku import WIB
-from bwauto.case.records import GENESIS, Case, Record, StoredRecord, file_ref, utc_iso
+from bwauto.case.records import GENESIS, Case, Record, StoredRecord, current_user, utc_iso
 from bwauto.case.steps import DISPOSITIONS, REVIEWS
 
 Clock = Callable[[], dt.datetime]
-
-
-def current_user() -> str:
-    """The OS user running bwauto."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return f"uid-{os.getuid()}"
-
-
-def _validate(model: type[BaseModel], data: Mapping[str, Any] | BaseModel, what: str) -> Any:
-    if isinstance(data, model):
-        return data
-    try:
-        return model.model_validate(data.model_dump() if isinstance(data, BaseModel) else data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or what
-        raise CaseError(f"{what}: {field}: {first['msg']}") from exc
-
-
-def _refs(paths: Sequence[str | Path], role: str) -> list[dict[str, str]]:
-    try:
-        return [file_ref(Path(p), role) for p in paths]
-    except FileNotFoundError as exc:
-        raise CaseError(f"cannot attach {exc}: no such file") from exc
 
 
 class Register:
@@ -306,7 +278,7 @@ class Register:
         self, case_id: str, form: CompletenessForm | Mapping[str, Any], by: str | None = None
     ) -> Record:
         """Step 5: the Dokumen Isian Kelengkapan (the requested rate defaults to the letter's)."""
-        filled: CompletenessForm = _validate(CompletenessForm, form, "Dokumen Isian Kelengkapan")
+        filled: CompletenessForm = validate_input(CompletenessForm, form, "form")
         data = filled.model_dump(mode="json")
         data["requested_rate_bps"] = data["requested_rate_bps"] or self.get(case_id).rate_bps
         return self.append(case_id, "form", 5, data, by)
@@ -319,11 +291,11 @@ class Register:
         by: str | None = None,
     ) -> Record:
         """Step 6: the analysis of the request's link (a report row) and its files."""
-        row: AnalysisSummary = _validate(AnalysisSummary, summary, "analysis")
+        row: AnalysisSummary = validate_input(AnalysisSummary, summary, "analysis")
         link_id = self.get(case_id).link_id
         if row.link_id != link_id:
             raise CaseError(f"analysis is of link {row.link_id!r}; {case_id} is for {link_id!r}")
-        data = {"summary": row.model_dump(mode="json"), "files": _refs(files, "analysis")}
+        data = {"summary": row.model_dump(mode="json"), "files": attach_files(files, "analysis")}
         return self.append(case_id, "analysis", 6, data, by)
 
     def decide(self, case_id: str, *, can: bool, note: str = "", by: str | None = None) -> Record:
@@ -355,9 +327,9 @@ class Register:
             evidence_path: the evidence JSON file, attached by path and SHA-256.
             monitoring: the monitoring registration, if done with the change.
         """
-        change: ChangeSummary = _validate(ChangeSummary, evidence, "change evidence")
+        change: ChangeSummary = validate_input(ChangeSummary, evidence, "change evidence")
         if monitoring is not None:
-            change.monitoring = _validate(MonitoringSummary, monitoring, "monitoring")
+            change.monitoring = validate_input(MonitoringSummary, monitoring, "monitoring")
         link_id = self.get(case_id).link_id
         if change.link != link_id:
             raise CaseError(
@@ -365,21 +337,21 @@ class Register:
                 f"{case_id} is for {link_id!r}"
             )
         data = change.model_dump(mode="json")
-        data["files"] = _refs([evidence_path] if evidence_path else [], "change-evidence")
+        data["files"] = attach_files([evidence_path] if evidence_path else [], "change-evidence")
         return self.append(case_id, "change", 8, data, by)
 
     def attach_monitoring(
         self, case_id: str, registration: Mapping[str, Any], by: str | None = None
     ) -> Record:
         """Step 8: the link's monitoring registration (``backend``, ``ok``, ...)."""
-        reg: MonitoringSummary = _validate(MonitoringSummary, registration, "monitoring")
+        reg: MonitoringSummary = validate_input(MonitoringSummary, registration, "monitoring")
         return self.append(case_id, "monitoring", 8, reg.model_dump(mode="json"), by)
 
     def ba(
         self, case_id: str, ba: BeritaAcara | Mapping[str, Any], by: str | None = None
     ) -> Record:
         """Step 9: the Berita Acara Pekerjaan (number and date default to the case and today)."""
-        filled: BeritaAcara = _validate(BeritaAcara, ba, "Berita Acara Pekerjaan")
+        filled: BeritaAcara = validate_input(BeritaAcara, ba, "Berita Acara Pekerjaan")
         data = filled.model_dump(mode="json")
         data["number"] = data["number"] or f"BA/{case_id}"
         data["date"] = data["date"] or self.clock().astimezone(WIB).date().isoformat()
@@ -389,11 +361,10 @@ class Register:
         self, case_id: str, info: ReportInfo | Mapping[str, Any], by: str | None = None
     ) -> Record:
         """Step 10: the implementation report (chart and other files attached by path)."""
-        filled: ReportInfo = _validate(ReportInfo, info, "laporan hasil pelaksanaan")
+        filled: ReportInfo = validate_input(ReportInfo, info, "laporan hasil pelaksanaan")
         data = filled.model_dump(mode="json")
-        data["files"] = _refs([filled.chart] if filled.chart else [], "chart") + _refs(
-            filled.files, "documentation"
-        )
+        charts = attach_files([filled.chart] if filled.chart else [], "chart")
+        data["files"] = charts + attach_files(filled.files, "documentation")
         return self.append(case_id, "report", 10, data, by)
 
     def review(
@@ -429,7 +400,7 @@ class Register:
     ) -> Record:
         """Record a generated document (``form``, ``reply``, ``ba``, ``report``) by path + hash."""
         step = workflow.DOCUMENT_STEPS.get(doc, 0)
-        data = {"doc": doc, "lang": lang, "file": _refs([path], f"document-{doc}")[0]}
+        data = {"doc": doc, "lang": lang, "file": attach_files([path], f"document-{doc}")[0]}
         return self.append(case_id, "document", step, data, by)
 
 
