@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bwauto.credentials import CredentialResolver
-from bwauto.lab.model import LabRouter
+from bwauto.lab.model import LabRouter, SnmpV3User
 from bwauto.lab.snmp.agent import AgentThread
 from bwauto.lab.snmp.testing import make_router
 from bwauto.monitoring.base import MonitoredLink, SnmpAuth
@@ -39,6 +39,7 @@ sys.modules[_spec.name] = servers
 _spec.loader.exec_module(servers)
 
 COMMUNITY = "lab-community-7"
+V3_USER = SnmpV3User("bwauto-v3", "lab-auth-key-1", "lab-priv-key-1", "SHA-256", "AES-256")
 
 
 @pytest.fixture
@@ -52,7 +53,9 @@ def lab_routers() -> Iterator[dict[str, LabRouter]]:
     """Two simulated routers answering SNMP on 127.0.0.1: a MikroTik and a Cisco."""
     routers = {
         "lab-mt": make_router("lab-mt", links=2, community=COMMUNITY, seed=1),
-        "lab-ios": make_router("lab-ios", links=1, platform="cisco_ios", community=COMMUNITY),
+        "lab-ios": make_router(
+            "lab-ios", links=1, platform="cisco_ios", community=COMMUNITY, v3=V3_USER
+        ),
     }
     with AgentThread(list(routers.values())):
         yield routers
@@ -66,17 +69,21 @@ def lab_link() -> Callable[..., MonitoredLink]:
 
 def _lab_link(
     router: LabRouter, index: int = 0, up: int = 10_000_000, down: int = 20_000_000,
-    poll_s: int = 2, link_id: str | None = None,
+    poll_s: int = 2, link_id: str | None = None, v3: bool = False,
 ) -> MonitoredLink:  # fmt: skip
     spec = router.spec
     lab = spec.links[index]
-    cisco = spec.platform == "cisco_ios"
+    snmp = SnmpAuth(community=spec.snmp_community, timeout_s=1, retries=1)
+    if v3:
+        u = spec.snmp_v3
+        assert u is not None, f"{spec.name} has no SNMPv3 user"
+        snmp = SnmpAuth("v3", None, u.user, u.auth_key, u.priv_key, u.auth_proto, u.priv_proto,
+                        timeout_s=1, retries=1)  # fmt: skip
     return MonitoredLink(
         link_id=link_id or lab.link_id, opd=f"OPD {lab.link_id}", router=spec.name,
-        router_host="127.0.0.1", snmp_port=router.snmp_port,
-        snmp=SnmpAuth(community=spec.snmp_community, timeout_s=1, retries=1),
-        if_name=lab.interface, capacity_up_bps=up, capacity_down_bps=down, upstream="lab-isp",
-        poll_interval_s=poll_s, if_column="ifDescr" if cisco else "ifName",
+        router_host="127.0.0.1", snmp_port=router.snmp_port, snmp=snmp, if_name=lab.interface,
+        capacity_up_bps=up, capacity_down_bps=down, upstream="lab-isp", poll_interval_s=poll_s,
+        if_column="ifDescr" if spec.platform == "cisco_ios" else "ifName",
     )  # fmt: skip
 
 

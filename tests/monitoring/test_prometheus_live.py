@@ -129,10 +129,10 @@ def test_a_capacity_change_shows_the_new_value(
     assert capacities(prometheus.stack.url, raised.link_id) == {"up": 50e6, "down": 100e6}
 
 
-def test_an_ios_link_is_found_by_its_full_name_in_ifdescr(
+def test_an_ios_link_over_snmpv3_is_found_by_its_full_name_in_ifdescr(
     prometheus: PromEnv, lab_routers: Any, lab_link: Any
 ) -> None:
-    link = lab_link(lab_routers["lab-ios"], 0)
+    link = lab_link(lab_routers["lab-ios"], 0, v3=True)  # SNMPv3 SHA-256 / AES-256 (Reeder)
     assert link.if_column == "ifDescr" and link.if_name.startswith("GigabitEthernet")
 
     registration = PrometheusBackend(prometheus.settings).register(link)

@@ -119,25 +119,52 @@ def test_a_changed_community_is_noticed_without_reading_the_secret(
     assert backend.register(link).changes == ()
 
 
-def test_zabbix_server_polls_the_lab_agent(
+def test_a_moved_agent_updates_the_interface_and_the_items_keep_it(
     zabbix: ZabbixEnv, zapi: ZabbixAPI, lab_routers: Any, lab_link: Any
 ) -> None:
-    link = lab_link(lab_routers["lab-ios"], 0, poll_s=1)
-    ZabbixBackend(zabbix.settings, credentials=zabbix.credentials).register(link)
+    from dataclasses import replace
+
+    backend = ZabbixBackend(zabbix.settings, credentials=zabbix.credentials)
+    link = lab_link(lab_routers["lab-mt"], 0)
+    backend.register(link)
+
+    moved = backend.register(replace(link, snmp_port=16100, router_host="lab-mt.example"))
+
+    assert moved.changes == ("updated SNMP interface of bwauto-lab-mt-opd0: useip, ip, dns, port",)
+    assert moved.verification is not None and moved.verification.ok
+    iface = host_of(zapi, link.link_id)["interfaces"][0]
+    assert (iface["useip"], iface["dns"], iface["port"]) == ("0", "lab-mt.example", "16100")
+    assert backend.register(link).changes == (
+        "updated SNMP interface of bwauto-lab-mt-opd0: useip, ip, dns, port",
+    )
+
+
+def test_zabbix_server_polls_the_lab_agents_over_v2c_and_v3(
+    zabbix: ZabbixEnv, zapi: ZabbixAPI, lab_routers: Any, lab_link: Any
+) -> None:
+    links = [
+        lab_link(lab_routers["lab-mt"], 1, poll_s=1),  # v2c, ifName
+        lab_link(lab_routers["lab-ios"], 0, poll_s=1, v3=True),  # SHA-256/AES-256, ifDescr
+    ]
+    backend = ZabbixBackend(zabbix.settings, credentials=zabbix.credentials)
+    for link in links:
+        backend.register(link)
     zabbix.server.reload_config_cache()
-    host_id = host_of(zapi, link.link_id)["hostid"]
+    host_ids = [host_of(zapi, link.link_id)["hostid"] for link in links]
 
     deadline = time.monotonic() + 30
     while True:
-        items = zapi.item.get(hostids=[host_id], output=["key_", "lastclock", "lastvalue", "error"])
+        items = zapi.item.get(hostids=host_ids, output=["key_", "hostid", "lastclock",
+                                                        "lastvalue", "error"])  # fmt: skip
         if all(i["lastclock"] != "0" for i in items) or time.monotonic() > deadline:
             break
         time.sleep(0.5)
 
-    values = {i["key_"]: (int(i["lastclock"]), int(i["lastvalue"]), i["error"]) for i in items}
-    for key, (clock, value, err) in values.items():
-        assert clock > 0, f"{key} got no value in 30 s (error: {err!r})"
-        assert 0 < value <= 20_000_000 * 1.2, f"{key}: {value} bit/s"
+    assert len(items) == 4
+    for item in items:
+        where = f"host {item['hostid']} {item['key_']}"
+        assert item["lastclock"] != "0", f"{where}: no value in 30 s (error: {item['error']!r})"
+        assert 0 < int(item["lastvalue"]) <= 20_000_000 * 1.2, f"{where}: {item['lastvalue']} bit/s"
 
 
 def test_an_unreachable_zabbix_is_one_clear_error(
