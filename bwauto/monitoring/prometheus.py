@@ -177,14 +177,17 @@ class PrometheusBackend:
 
     def _target_check(self, target: MonitoredLink) -> Check:
         job = self.settings.prometheus.job_name
+        address = pf.target_group(target)["targets"][0]
         data = self._api("/api/v1/targets", {"state": "active"})
         found = [
             t
             for t in data.get("activeTargets", [])
-            if t.get("scrapePool") == job and t["labels"].get("link_id") == target.link_id
+            if t.get("scrapePool") == job
+            and t["labels"].get("link_id") == target.link_id
+            and t["labels"].get("instance") == address
         ]
         if not found:
-            return Check("target up", False, f"no active target with link_id={target.link_id}")
+            return Check("target up", False, f"no active target {address} for {target.link_id}")
         t = found[0]
         detail = f"{t.get('scrapeUrl', '?')}: {t.get('health')}"
         if t.get("lastError"):
