@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import typer
+from cli_harness import Bw
 
 import bwauto.cli.app as app_module
 from bwauto.cli import play_cmd, request_cmd
 
 REPO = Path(__file__).resolve().parents[2]
-Bw = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from conftest import Bw
+from cli_harness import Bw
 
 PLAYBOOK = """
     name: disposisi

@@ -7,7 +7,7 @@ import sqlite3
 import zipfile
 from pathlib import Path
 
-from conftest import Bw
+from cli_harness import Bw
 
 ANALYSIS = {
     "link_id": "dinkes",
