@@ -162,7 +162,7 @@ def _send(
     conn: Any, platform: Platform, commands: list[str], config_mode_command: str | None = None
 ) -> str:
     kwargs = {"config_mode_command": config_mode_command} if config_mode_command else {}
-    output = str(conn.send_config_set(commands, cmd_verify=False, **kwargs))
+    output = str(conn.send_config_set(commands, **kwargs))
     failure = find_failure(output, platform.failure_strings)
     if failure:
         raise ApplyError(f"router refused the change: {failure}")
@@ -236,6 +236,7 @@ def _restore(
     dead), sending only what is needed, then disarm the guard and verify."""
     with contextlib.suppress(Exception):  # the session may already be gone; reconnect below
         task.host.close_connection("netmiko")
+    task.host.connections.pop("netmiko", None)
     try:
         conn = _connect(task)
         if _read_section(conn, platform, lp) != before:

@@ -21,7 +21,7 @@ SECRET_KEYS = frozenset(
     {"password", "secret", "enable_secret", "community", "snmp_community", "auth_key",
      "priv_key", "api_token", "token"}
 )  # fmt: skip
-ROUTER_DATA_FIELDS = ("interfaces", "snmp", "poll_interval_s", "credentials_env")
+ROUTER_DATA_FIELDS = ("interfaces", "snmp", "poll_interval_s", "credentials_env", "ssh_timeout_s")
 M = TypeVar("M", bound=BaseModel)
 FILES = ("hosts.yaml", "groups.yaml", "defaults.yaml", "links.yaml")
 

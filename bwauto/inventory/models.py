@@ -137,6 +137,7 @@ class Router(_Model):
     interfaces: dict[SafeName, Rate] = Field(default_factory=dict)
     snmp: SnmpSettings = SnmpSettings()
     poll_interval_s: int = Field(default=300, ge=10, le=86400)
+    ssh_timeout_s: float | None = Field(default=None, gt=0, le=600)
     credentials_env: dict[CredentialField, str] = Field(default_factory=dict)
 
     def interface_speed(self, interface: str) -> int | None:

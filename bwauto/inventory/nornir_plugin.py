@@ -70,7 +70,13 @@ def _attach(
     host.username = creds.get("username") or host.username
     host.password = creds.get("password")
     secret = {"secret": creds.get("enable_secret")} if creds.get("enable_secret") else {}
-    timeouts = {"conn_timeout": timeout_s, "auth_timeout": timeout_s, "banner_timeout": timeout_s}
+    if router.ssh_timeout_s:  # a bound on every read too: a dead session fails fast
+        timeout_s = router.ssh_timeout_s
+    timeouts: dict[str, float] = {
+        "conn_timeout": timeout_s, "auth_timeout": timeout_s, "banner_timeout": timeout_s
+    }  # fmt: skip
+    if router.ssh_timeout_s:
+        timeouts["read_timeout_override"] = router.ssh_timeout_s
     host.connection_options["netmiko"] = ConnectionOptions(extras={**timeouts, **secret})
     host.connection_options["napalm"] = ConnectionOptions(
         extras={"timeout": int(timeout_s), "optional_args": {**secret, "conn_timeout": timeout_s}}

@@ -30,6 +30,10 @@ def _set(attr: str, value: object) -> Callable[[LabRouter, str | None], None]:
     return apply
 
 
+def _drop_once(router: LabRouter, lines: int) -> None:
+    router.faults.drop_after_config_lines, router.faults.drop_once = lines, True
+
+
 def _need(arg: str | None, what: str) -> str:
     if not arg:
         raise LabError(f"this fault needs --arg {what}")
@@ -42,9 +46,8 @@ FAULTS: dict[str, FaultKind] = {
     "hang-after-login": FaultKind("SSH accepts the login, then never answers",
                                   _set("hang_after_login", True), _set("hang_after_login", False)),
     "drop-mid-config": FaultKind(
-        "SSH drops the session after N configuration lines (--arg N, default 1)",
-        lambda r, a: setattr(r.faults, "drop_after_config_lines", int(a or 1)),
-        _set("drop_after_config_lines", None)),
+        "SSH drops the session once, after N configuration lines (--arg N, default 1)",
+        lambda r, a: _drop_once(r, int(a or 1)), _set("drop_after_config_lines", None)),
     "slow": FaultKind("every SSH reply is delayed (--arg SECONDS, default 1)",
                       lambda r, a: setattr(r.faults, "reply_delay_s", float(a or 1)),
                       _set("reply_delay_s", 0.0)),

@@ -80,6 +80,7 @@ def lab_inventory(
                 "interfaces": {i: format_rate(s) for i, s in router.interfaces.items()},
                 "snmp": {"version": "v2c", "port": ports[name][1], "timeout_s": 1, "retries": 1},
                 "poll_interval_s": router.poll_interval_s,
+                "ssh_timeout_s": 5,
             },
         }
         for name, router in source.routers.items()

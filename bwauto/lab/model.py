@@ -72,6 +72,7 @@ class Faults:
     refuse_auth: bool = False
     hang_after_login: bool = False
     drop_after_config_lines: int | None = None  # drop the SSH session after N config lines
+    drop_once: bool = False  # the drop fires once, then switches itself off
     reply_delay_s: float = 0.0
     snmp_timeout: bool = False  # the SNMP agent drops every datagram
     snmp_no_hc: bool = False  # the agent serves no ifHCIn/OutOctets (a 32-bit-only agent)
@@ -81,6 +82,7 @@ class Faults:
         self.refuse_auth = False
         self.hang_after_login = False
         self.drop_after_config_lines = None
+        self.drop_once = False
         self.reply_delay_s = 0.0
         self.snmp_timeout = False
         self.snmp_no_hc = False

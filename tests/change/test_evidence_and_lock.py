@@ -58,9 +58,11 @@ def test_second_process_is_refused_with_the_holder_named(tmp_path: Path) -> None
     proc.start()
     try:
         assert started.wait(20)
-        with pytest.raises(LockError, match=r"r1 is being changed by change CH-first \(user .*pid"):
-            with router_lock(tmp_path, "r1", "CH-second"):
-                pass
+        with (
+            pytest.raises(LockError, match=r"r1 is being changed by change CH-first \(user .*pid"),
+            router_lock(tmp_path, "r1", "CH-second"),
+        ):
+            pass
         with router_lock(tmp_path, "r2", "CH-other-router"):
             pass
     finally:

@@ -219,9 +219,13 @@ class CliSession(ABC):
     def config_line_allowed(self) -> bool:
         """Count one configuration line; False when the ``drop_after_config_lines`` fault says
         the connection must drop before this line is applied."""
-        limit = self.router.faults.drop_after_config_lines
+        faults = self.router.faults
+        limit = faults.drop_after_config_lines
         self._config_lines += 1
-        return limit is None or self._config_lines <= limit
+        allowed = limit is None or self._config_lines <= limit
+        if not allowed and faults.drop_once:  # a transient blip: the next session is spared
+            faults.drop_after_config_lines, faults.drop_once = None, False
+        return allowed
 
 
 class ModeStack(Generic[S]):
