@@ -131,10 +131,14 @@ class Registration:
         return self.verification is None or self.verification.ok
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for the change evidence (JSON)."""
+        """Plain data for the change evidence (JSON): ``backend``, ``ok``, ``verified``,
+        ``detail`` (what the case register reads), then everything else."""
         data = asdict(self)
-        data["verification"] = self.verification.to_dict() if self.verification else None
-        return {**data, "ok": self.ok}
+        v = self.verification
+        data["verification"] = v.to_dict() if v else None
+        detail = v.summary() if v else ", ".join(self.changes) or "no change"
+        return {"backend": self.backend, "ok": self.ok, "verified": bool(v and v.ok),
+                "detail": detail, **data}  # fmt: skip
 
 
 class VerificationError(MonitoringError):

@@ -75,6 +75,38 @@ def register_link(
     return registration
 
 
+def register_after_change(
+    link: Link,
+    inventory: Inventory,
+    state_dir: Path,
+    *,
+    backend_name: str | None = None,
+    credentials: CredentialResolver | None = None,
+) -> dict[str, Any]:
+    """For the end of a successful raise: register ``link`` (carrying its new committed rate)
+    and return the summary for the change evidence. Never raises a ``BwautoError``: a failure
+    is recorded (``monitor sync`` retries it) and comes back as ``{"ok": False, ...}``.
+    """
+    try:
+        registration = register_link(
+            link, inventory, backend_name, None, state_dir, credentials=credentials
+        )
+    except VerificationError as exc:
+        registration = exc.registration
+    except BwautoError as exc:
+        return {"backend": backend_name or _default_backend(inventory, state_dir), "ok": False,
+                "verified": False, "detail": str(exc), "link_id": link.id,
+                "retry": f"bwauto monitor register --link {link.id}"}  # fmt: skip
+    return registration.to_dict()
+
+
+def _default_backend(inventory: Inventory, state_dir: Path) -> str:
+    try:
+        return load_settings(inventory.directory, state_dir).backend
+    except BwautoError:
+        return "?"
+
+
 @dataclass
 class SyncResult:
     """What ``sync_links`` did: one registration or error per link."""

@@ -148,6 +148,39 @@ def test_an_unverified_registration_is_recorded_and_raised_with_it(
     assert (record["ok"], record["error"]) == (False, "target up: down")
 
 
+def test_after_a_raise_the_summary_comes_back_and_nothing_is_raised(
+    inv_dir: Path, inventory: Inventory, state: Path, dead_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    raised = inventory.links["dinkes"].model_copy(
+        update={"committed": Committed(up=80_000_000, down=150_000_000)}
+    )
+    done = runner.register_after_change(raised, inventory, state, credentials=CREDS)
+    assert {k: done[k] for k in ("backend", "ok", "verified", "link_id", "changed")} == {
+        "backend": "prometheus", "ok": True, "verified": True, "link_id": "dinkes",
+        "changed": True,
+    }  # fmt: skip
+
+    exporter = dead_url.removeprefix("http://")
+    (inv_dir / "monitoring.yaml").write_text(
+        f"prometheus: {{url: '{dead_url}', snmp_exporter: '{exporter}'}}\n"
+    )
+    failed = runner.register_after_change(raised, inventory, state, credentials=CREDS)
+    assert failed == {
+        "backend": "prometheus", "ok": False, "verified": False, "link_id": "dinkes",
+        "detail": f"snmp_exporter at {dead_url}: connection refused",
+        "retry": "bwauto monitor register --link dinkes",
+    }  # fmt: skip
+    assert runner.load_records(state)["dinkes"]["prometheus"]["ok"] is False
+
+    monkeypatch.setattr(runner, "get_backend", lambda name, settings, credentials: _Unverified())
+    unverified = runner.register_after_change(raised, inventory, state, backend_name="fake",
+                                              credentials=CREDS)  # fmt: skip
+    assert (unverified["ok"], unverified["verified"], unverified["detail"]) == (
+        False, False, "target up: down",
+    )  # fmt: skip
+
+
 # --- CLI --------------------------------------------------------------------------------
 
 
