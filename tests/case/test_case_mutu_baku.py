@@ -24,8 +24,8 @@ from bwauto.case.timeline import timeline
 HOLIDAYS_2026 = load_holidays(SAMPLE_HOLIDAYS).dates
 
 
-def wib(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=WIB)  # type: ignore[misc]
+def wib(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=WIB)
 
 
 @pytest.mark.parametrize(

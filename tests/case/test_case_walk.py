@@ -185,6 +185,6 @@ def test_form_document_names_what_is_requested(reg: Register, tmp_path: Path) ->
     again = write_document(reg, case_id, "form", tmp_path)
     assert again.name == path.stem + "-2.docx"
     text, _ = _text(path)
-    assert FORM["purpose"] in text and "Kepala Seksi Data dan Informasi" in text
+    assert str(FORM["purpose"]) in text and "Kepala Seksi Data dan Informasi" in text
     docs = reg.state(case_id).documents
     assert docs["form"].data["file"]["path"] == str(again.resolve())
