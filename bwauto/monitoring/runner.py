@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bwauto.credentials import CredentialResolver
-from bwauto.errors import BwautoError, MonitoringError
+from bwauto.errors import BwautoError, CredentialError, MonitoringError
 from bwauto.inventory.models import Inventory, Link
 from bwauto.monitoring.base import Registration, VerificationError, get_backend
 from bwauto.monitoring.links import find_link, monitored_link
@@ -61,11 +61,10 @@ def register_link(
     credentials = credentials or CredentialResolver.from_files(None, inventory.secrets_file)
     name = backend_name or settings.backend
     the_link = find_link(inventory, link) if isinstance(link, str) else link
-    target = monitored_link(inventory, the_link, credentials)
     backend = get_backend(name, settings, credentials=credentials)
     try:
-        registration = backend.register(target)
-    except MonitoringError as exc:
+        registration = backend.register(monitored_link(inventory, the_link, credentials))
+    except (MonitoringError, CredentialError) as exc:
         record(state, name, the_link, error=str(exc))
         raise
     record(state, name, the_link, registration=registration)

@@ -98,6 +98,7 @@ def test_unknown_link_and_missing_community_are_clear(inventory: Inventory, stat
     no_secrets = CredentialResolver(env={}, interactive=False)
     with pytest.raises(CredentialError, match="no snmp community for router edge-bc-01"):
         runner.register_link("dinkes", inventory, state_dir=state, credentials=no_secrets)
+    assert "no snmp community" in runner.load_records(state)["dinkes"]["prometheus"]["error"]
 
 
 def test_a_failure_is_recorded_and_sync_retries_only_what_is_pending(
