@@ -175,50 +175,59 @@ def task(
 
 @dataclass(frozen=True, slots=True)
 class KnownTask:
-    """A task name the shipped playbooks use, and the module that registers it."""
+    """A task name the shipped playbooks use: its module, SOP step, and the parameters the
+    shipped playbooks pass (the contract for the module that registers it)."""
 
     module: str
     sop_step: str
     description: str
+    params: str = ""
 
 
 KNOWN_TASKS: dict[str, KnownTask] = {
     "request_step": KnownTask(
-        "bwauto.case.tasks",
-        "1–14",
-        "record a step of a request (dispose, form, ba, report, review, close) in the register",
+        "bwauto.case.tasks", "1–14",
+        "record a step of a request in the register",
+        "request, action (dispose|form|ba|report|review|close), by?, and the action's fields",
     ),
     "document": KnownTask(
-        "bwauto.case.tasks",
-        "5, 7, 9, 10",
-        "write a request's document (form, reply, ba, report) as DOCX",
+        "bwauto.case.tasks", "5, 7, 9, 10",
+        "write a request's document as DOCX and record it",
+        "request, kind (form|reply|ba|report), lang?, out_dir?, reply_no?, chart?, by?",
     ),
     "analyse": KnownTask(
-        "bwauto.analysis.tasks",
-        "6",
-        "analyse links (usage, capacity, availability); CSV/XLSX/charts; "
-        "attach to a request given `request`",
+        "bwauto.analysis.tasks", "6",
+        "analyse links (usage, capacity, availability); with `request`, attach the link's row "
+        "and files to it (Register.attach_analysis)",
+        "link | all: true, request_rate?, request?, since?, csv?, xlsx?, chart_dir?",
     ),
     "decide": KnownTask(
-        "bwauto.analysis.tasks",
-        "7 / 8",
-        "record the decision CAN (8) or CANNOT (7) for a request; returns data.decision",
+        "bwauto.analysis.tasks", "7 / 8",
+        "record CAN (8) or CANNOT (7) for a request (Register.decide; with CANNOT a reply "
+        "letter is then written by `document`); returns data.decision = 'CAN' | 'CANNOT', "
+        "also in a dry-run, where nothing is recorded",
+        "request, note?",
     ),
     "raise": KnownTask(
-        "bwauto.change.tasks",
-        "8",
-        "raise a link's shaper (dry-run diff, commit-confirm, checks, evidence)",
+        "bwauto.change.tasks", "8",
+        "raise a link's shaper (dry-run diff, commit-confirm, checks, evidence); with "
+        "`request`, attach the evidence (Register.attach_change)",
+        "link, to, request?",
     ),
-    "rollback": KnownTask("bwauto.change.tasks", "8", "restore the state before a change"),
+    "rollback": KnownTask(
+        "bwauto.change.tasks", "8", "restore the state before a change", "change"
+    ),
     "audit_drift": KnownTask(
-        "bwauto.change.tasks",
-        "8",
-        "compare the inventory's committed rates with the routers' configs",
+        "bwauto.change.tasks", "8",
+        "compare the inventory's committed rates with the routers' configs", "all: true | link",
     ),
     "monitor_register": KnownTask(
-        "bwauto.monitoring.tasks", "8", "put a link (back) into the monitoring system"
+        "bwauto.monitoring.tasks", "8",
+        "put a link (back) into the monitoring system; with `request`, attach the "
+        "registration (Register.attach_monitoring)",
+        "link, backend?, request?",
     ),
-}
+}  # fmt: skip
 """Task names the shipped playbooks use → the module expected to register them."""
 
 TASK_MODULES: tuple[str, ...] = tuple(dict.fromkeys(k.module for k in KNOWN_TASKS.values()))
