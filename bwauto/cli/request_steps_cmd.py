@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from bwauto.cli.context import app_context
-from bwauto.cli.output import JsonOption, console, print_json
+from bwauto.cli.output import JsonOption, print_json
 from bwauto.cli.request_common import (
     ById,
     Lang,
@@ -20,6 +20,7 @@ from bwauto.cli.request_common import (
     parse_time,
     recorded,
     register,
+    say,
     templates_dir,
     wrote,
 )
@@ -63,7 +64,7 @@ def new(
     if as_json:
         print_json({"request": case_id})
     else:
-        console.print(f"{case_id}: langkah 1 (Surat Permohonan Masuk) dicatat")
+        say(f"{case_id}: langkah 1 (Surat Permohonan Masuk) dicatat")
 
 
 @app.command("dispose")
@@ -174,7 +175,7 @@ def review(
     )
     recorded(rec)
     if return_:
-        console.print(f"{case_id}: dikembalikan ke langkah {rec.data['return_to']}: {note}")
+        say(f"{case_id}: dikembalikan ke langkah {rec.data['return_to']}: {note}")
 
 
 @app.command("close")
