@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,6 +31,7 @@ from bwauto.cli.request_common import (
 )
 from bwauto.errors import UsageError
 
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 CaseId = Annotated[str, typer.Argument(metavar="ID", help="The request, e.g. KB-2026-0001.")]
 Chart = Annotated[Path | None, typer.Option("--chart", help="A PNG chart to include.")]
 
@@ -48,8 +50,10 @@ def _summary_row(path: Path, link_id: str) -> dict[str, Any]:
     if not match:
         raise UsageError(f"analysis summary {path}: no row for link {link_id!r}")
     row = dict(match[0])
-    if delimiter == ";":  # the excel-id dialect: decimal comma
-        row = {k: (v.replace(",", ".") if k != "reason" else v) for k, v in row.items()}
+    if delimiter == ";":  # the excel-id dialect: decimal comma in numbers only
+        row = {
+            k: v.replace(",", ".") if _DECIMAL_COMMA.match(v or "") else v for k, v in row.items()
+        }
     return row
 
 
