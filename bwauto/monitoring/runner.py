@@ -54,7 +54,7 @@ def register_link(
     Raises:
         MonitoringError: the backend failed or was unreachable (recorded, retryable);
             ``VerificationError`` when it took the link but reading back did not show it.
-        CredentialError: a secret the backend needs is missing.
+        CredentialError: a secret the backend needs is missing (recorded too).
     """
     state = state_dir or default_state_dir()
     settings = settings or load_settings(inventory.directory, state)

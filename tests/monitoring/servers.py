@@ -192,7 +192,9 @@ class Postgres:
         subprocess.run([str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
                         "--no-sync", "-E", "UTF8", "--locale=C"],
                        check=True, capture_output=True, user=self.user)  # fmt: skip
+        # nice: the schema load may overlap other tests; let them have the CPU first
         self.proc = Proc("postgres", [
+            "nice", "-n", "10",
             str(self.bin / "postgres"), "-D", str(data), "-p", str(self.port), "-k", str(self.root),
             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
             "-c", "full_page_writes=off",
