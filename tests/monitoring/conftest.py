@@ -132,8 +132,10 @@ _template: list[servers.TemplateLoader] = []
 
 
 @pytest.hookimpl(trylast=True)  # after -k / -m deselection
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Start loading the Zabbix template now if a selected test needs it (overlaps ~9 s)."""
+    if config.option.collectonly:
+        return
     wanted = any("zabbix_postgres" in getattr(i, "fixturenames", ()) for i in items)
     bin_dir = servers.pg_bin()
     if wanted and not _template and bin_dir is not None and zabbix_missing() is None:
