@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from bwauto.credentials import CredentialResolver
 
 POLL_S = 0.5
+NOT_SCRAPED_YET = "unknown"  # a target's health before its first scrape
 
 
 class PrometheusBackend:
@@ -72,14 +73,19 @@ class PrometheusBackend:
         return Registration(self.name, target.link_id, bool(changes), tuple(changes), verification)
 
     def verify(self, target: MonitoredLink) -> Verification:
-        """Check the files; with a URL, poll the API until all checks pass or time runs out."""
+        """Check the files; with a URL, poll the API until all checks pass or time runs out.
+
+        The bound is ``verify_timeout_s``, plus one poll interval while a new target is
+        discovered but not scraped yet (Prometheus scrapes it at an offset within its interval).
+        """
         start = time.monotonic()
         checks = self._file_checks(target)
         if self.url and all(c.ok for c in checks):
-            deadline = start + self.settings.prometheus.verify_timeout_s
+            timeout = self.settings.prometheus.verify_timeout_s
             while True:
-                live = self._live_checks(target)
-                if all(c.ok for c in live) or time.monotonic() >= deadline:
+                live, health = self._live_checks(target)
+                limit = timeout + (target.poll_interval_s if health == NOT_SCRAPED_YET else 0)
+                if all(c.ok for c in live) or time.monotonic() - start >= limit:
                     break
                 self._sleep(POLL_S)
             checks += live
@@ -168,14 +174,13 @@ class PrometheusBackend:
 
     # --- live --------------------------------------------------------------------------
 
-    def _live_checks(self, target: MonitoredLink) -> list[Check]:
-        return [
-            self._target_check(target),
-            *(self._counter_check(target, d) for d in ("up", "down")),
-            self._capacity_check(target),
-        ]
+    def _live_checks(self, target: MonitoredLink) -> tuple[list[Check], str]:
+        """The live checks, and the target's health ("up", "down", "unknown" or "absent")."""
+        check, health = self._target_check(target)
+        counters = [self._counter_check(target, d) for d in ("up", "down")]
+        return [check, *counters, self._capacity_check(target)], health
 
-    def _target_check(self, target: MonitoredLink) -> Check:
+    def _target_check(self, target: MonitoredLink) -> tuple[Check, str]:
         job = self.settings.prometheus.job_name
         address = pf.target_group(target)["targets"][0]
         data = self._api("/api/v1/targets", {"state": "active"})
@@ -187,12 +192,14 @@ class PrometheusBackend:
             and t["labels"].get("instance") == address
         ]
         if not found:
-            return Check("target up", False, f"no active target {address} for {target.link_id}")
+            detail = f"no active target {address} for {target.link_id}"
+            return Check("target up", False, detail), "absent"
         t = found[0]
-        detail = f"{t.get('scrapeUrl', '?')}: {t.get('health')}"
+        health = str(t.get("health"))
+        detail = f"{t.get('scrapeUrl', '?')}: {health}"
         if t.get("lastError"):
             detail += f" ({t['lastError']})"
-        return Check("target up", t.get("health") == "up", detail)
+        return Check("target up", health == "up", detail), health
 
     def _counter_check(self, target: MonitoredLink, direction: str) -> Check:
         metric = pf.COUNTERS[direction][0]
