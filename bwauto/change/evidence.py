@@ -123,8 +123,21 @@ def write_evidence(state_dir: Path, record: EvidenceRecord) -> Path:
 
 
 def read_evidence(state_dir: Path, change_id: str) -> list[dict[str, Any]]:
-    """All records of a change, by link."""
+    """All records of a change, by link (monitoring records are beside them, not in)."""
     folder = state_dir / "evidence" / change_id
     if not folder.is_dir():
         raise UsageError(f"no evidence for change {change_id} in {folder.parent}")
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+    paths = [p for p in sorted(folder.glob("*.json")) if not p.name.endswith(MONITORING)]
+    return [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+
+
+MONITORING = ".monitoring.json"
+
+
+def write_monitoring(state_dir: Path, change_id: str, link: str, data: dict[str, Any]) -> Path:
+    """The monitoring registration after a change, beside its evidence record (written once;
+    a retry with ``bwauto monitor register`` keeps its own record)."""
+    path = evidence_path(state_dir, change_id, link).with_name(f"{link}{MONITORING}")
+    with path.open("x", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, ensure_ascii=False, default=str)
+    return path

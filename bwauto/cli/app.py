@@ -13,7 +13,15 @@ from typing import Annotated
 import typer
 
 from bwauto import __version__
-from bwauto.cli import change_cmd, inventory_cmd, lab_cmd
+from bwauto.cli import (
+    analysis_cmd,
+    change_cmd,
+    inventory_cmd,
+    lab_cmd,
+    monitor_cmd,
+    play_cmd,
+    request_cmd,
+)
 from bwauto.cli.context import AppContext
 from bwauto.cli.output import error
 from bwauto.errors import BwautoError
@@ -30,8 +38,14 @@ app = typer.Typer(
 )
 app.add_typer(inventory_cmd.app, name="inventory")
 app.add_typer(lab_cmd.app, name="lab")
+app.add_typer(analysis_cmd.samples_app, name="samples")
+app.command("poll")(analysis_cmd.poll)
+app.command("analyse")(analysis_cmd.analyse)
 app.command("raise")(change_cmd.raise_)
 app.command("rollback")(change_cmd.rollback)
+app.add_typer(monitor_cmd.app, name="monitor")
+app.add_typer(request_cmd.app, name="request")
+app.command("play")(play_cmd.play)
 
 
 def _version(value: bool) -> None:

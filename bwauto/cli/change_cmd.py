@@ -138,11 +138,27 @@ def _decline(app: AppContext, plan: Plan, diffs: dict[str, str]) -> None:
 
 
 def _after_apply(app: AppContext, outcome: RunOutcome) -> None:
+    """Committed rates into the inventory, then the links back into monitoring (SOP step 8).
+
+    A monitoring failure is recorded and reported, never undoes the raise.
+    """
+    from bwauto.change.evidence import write_monitoring
     from bwauto.change.runner import update_inventory
+    from bwauto.monitoring.runner import register_after_change
 
     updated = update_inventory(app.inventory_dir, outcome)
-    if updated:
-        console.print(f"inventory: committed rate updated for {', '.join(updated)}")
+    if not updated:
+        return
+    console.print(f"inventory: committed rate updated for {', '.join(updated)}")
+    inventory = app.inventory()
+    for link_id in updated:
+        result = register_after_change(inventory.links[link_id], inventory, app.state_dir)
+        write_monitoring(app.state_dir, outcome.change_id, link_id, result)
+        state = "registered" if result.get("ok") else "NOT registered"
+        console.print(f"monitoring ({result.get('backend')}): {link_id} {state}: "
+                      f"{result.get('detail', '')}")  # fmt: skip
+        if not result.get("ok"):
+            err_console.print(f"retry with: bwauto monitor register --link {link_id}")
 
 
 def _headroom(app: AppContext) -> HeadroomCheck:

@@ -12,8 +12,8 @@ from rich.markup import escape
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Output JSON (machine-readable).")]
 
-console = Console(highlight=False, emoji=False)
-err_console = Console(stderr=True, highlight=False, emoji=False)
+console = Console(highlight=False, emoji=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
 
 
 def print_json(data: Any) -> None:

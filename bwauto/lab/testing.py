@@ -58,10 +58,10 @@ def measured_rate(
 
 
 def saturate(lab: Lab, router: str, link_id: str) -> None:
-    """Make a link demand its interface's full speed, so it runs at its shaper's cap."""
+    """Make a link demand 90 % of its interface's speed, so it runs at its shaper's cap."""
     from bwauto.lab.snmp.faults import traffic_of
 
     r = lab.router(router)
     link = next(x for x in r.spec.links if x.link_id == link_id)
     speed = next(i.speed_bps for i in r.spec.interfaces if i.name == link.interface)
-    traffic_of(r).set_demand(link_id, speed, speed)
+    traffic_of(r).set_demand(link_id, 0.9 * speed, 0.9 * speed)

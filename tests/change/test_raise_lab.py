@@ -35,7 +35,7 @@ def evidence(lab: Lab) -> list[dict[str, Any]]:
     paths = sorted(
         (lab.dir.parent / "evidence").glob("*/*.json"), key=lambda p: p.stat().st_mtime_ns
     )
-    return [json.loads(p.read_text()) for p in paths]
+    return [json.loads(p.read_text()) for p in paths if not p.name.endswith(".monitoring.json")]
 
 
 def latest(lab: Lab, link: str) -> dict[str, Any]:
@@ -204,3 +204,29 @@ def test_rollback_returns_to_the_rate_before(fresh_lab: Lab, tmp_path: Path) -> 
     assert bw(fresh_lab, "rollback", "--change", str(change), "--yes") == 0
     assert device_config(fresh_lab, "edge-bc-02") == before
     assert load_inventory(fresh_lab.inventory_dir).links["rsud"].committed.down == 200 * M
+
+
+def test_a_raise_puts_the_link_back_into_monitoring(fresh_lab: Lab) -> None:
+    assert bw(fresh_lab, "raise", "--link", "dinkes", "--to", "150M", "--yes", "--force") == 0
+    change = latest(fresh_lab, "dinkes")["change_id"]
+    folder = fresh_lab.dir.parent / "evidence" / str(change)
+    monitoring = json.loads((folder / "dinkes.monitoring.json").read_text())
+    assert monitoring["backend"] == "prometheus" and monitoring["ok"] is True
+    rules = (fresh_lab.dir.parent / "monitoring" / "prometheus" / "rules").glob("link-dinkes*")
+    assert "150000000" in next(rules).read_text()
+
+
+def test_a_failing_monitoring_backend_leaves_the_raise_in_place(
+    fresh_lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (fresh_lab.inventory_dir / "monitoring.yaml").write_text(
+        "backend: prometheus\nprometheus: {url: 'http://127.0.0.1:9'}\n"
+    )
+    assert bw(fresh_lab, "raise", "--link", "dinkes", "--to", "150M", "--yes", "--force") == 0
+    assert latest(fresh_lab, "dinkes")["outcome"] == "changed"
+    assert load_inventory(fresh_lab.inventory_dir).links["dinkes"].committed.down == 150 * M
+    change = latest(fresh_lab, "dinkes")["change_id"]
+    folder = fresh_lab.dir.parent / "evidence" / str(change)
+    monitoring = json.loads((folder / "dinkes.monitoring.json").read_text())
+    assert monitoring["ok"] is False and "connection refused" in monitoring["detail"]
+    assert "retry with: bwauto monitor register --link dinkes" in capsys.readouterr().err
