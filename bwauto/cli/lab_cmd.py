@@ -160,11 +160,22 @@ def _pid(state_dir: Path) -> int | None:
 
 
 def _alive(pid: int) -> bool:
+    """True while process ``pid`` runs. A zombie has stopped: a detached lab's parent is gone,
+    and its new parent (a container's init, or the process that ran ``lab up --detach``) may
+    reap it late or never, while ``kill(pid, 0)`` still succeeds."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    except PermissionError:
+        pass  # it exists, owned by someone else
+    if not Path("/proc/self/stat").exists():
+        return True  # no procfs: the signal test is all there is
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 @app.command("history")
