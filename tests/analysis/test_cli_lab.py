@@ -9,36 +9,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from bwauto.analysis.report import COLUMNS  # the column list, asserted in test_report
 from bwauto.cli.app import main
 from bwauto.lab.runner import Lab
 from bwauto.lab.testing import saturate
-
-COLUMNS = [
-    "link_id",
-    "opd",
-    "router",
-    "interface",
-    "upstream",
-    "committed_mbps",
-    "window_start",
-    "window_end",
-    "samples",
-    "invalid_intervals",
-    "coverage_pct",
-    "in_mean_mbps",
-    "in_p95_mbps",
-    "in_max_mbps",
-    "out_mean_mbps",
-    "out_p95_mbps",
-    "out_max_mbps",
-    "p95_utilisation_pct",
-    "upstream_capacity_mbps",
-    "upstream_free_mbps",
-    "requested_mbps",
-    "decision",
-    "recommended_mbps",
-    "reason",
-]
 
 
 def bw(lab: Lab, *args: str) -> int:
@@ -91,11 +65,11 @@ def test_import_then_report_in_every_format(
                str(out / "r.xlsx"), "--chart", str(out / "charts")) == 0  # fmt: skip
     with (out / "r.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == COLUMNS and len(rows) == 10
+    assert tuple(rows[0]) == COLUMNS and len(rows) == 10
     assert all(float(r["coverage_pct"]) > 95 for r in rows)
     assert all(r["decision"] == "" and r["requested_mbps"] == "" for r in rows)
     sheet = load_workbook(out / "r.xlsx").active
-    assert [c.value for c in sheet[1]] == COLUMNS and sheet.max_row == 2 + 10
+    assert tuple(c.value for c in sheet[1]) == COLUMNS and sheet.max_row == 2 + 10
     pngs = sorted((out / "charts").glob("*.png"))
     assert len(pngs) == 10 and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
     assert run("analyse", "--link", "rsud", "--since", "3d", "--csv", str(out / "id.csv"),
