@@ -64,7 +64,7 @@ def test_prompt_only_when_interactive_and_only_for_needed() -> None:
 
 def test_missing_secret_says_how_to_provide_it() -> None:
     creds = CredentialResolver(env={}, interactive=False).resolve("edge-bc-01", ())
-    with pytest.raises(CredentialError, match="BWAUTO_PASSWORD.*BWAUTO_EDGE_BC_01_PASSWORD"):
+    with pytest.raises(CredentialError, match=r"BWAUTO_PASSWORD.*BWAUTO_EDGE_BC_01_PASSWORD"):
         creds.require("password", "edge-bc-01")
 
 

@@ -48,5 +48,3 @@ def _target(router: Router, links: list[Link], resolver: CredentialResolver) -> 
         port=router.snmp.port, community=community, v3=v3,
         timeout_s=router.snmp.timeout_s, retries=router.snmp.retries,
     )  # fmt: skip
-
-

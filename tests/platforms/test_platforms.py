@@ -14,8 +14,16 @@ M = 1_000_000
 
 
 def _link(**kw: object) -> Link:
-    base = {"id": "x", "opd": "OPD", "router": "r", "interface": "ether2", "shaper": "q-x",
-            "committed": {"up": "10M", "down": "20M"}, "upstream": "u", "contact": {"name": "A"}}
+    base = {
+        "id": "x",
+        "opd": "OPD",
+        "router": "r",
+        "interface": "ether2",
+        "shaper": "q-x",
+        "committed": {"up": "10M", "down": "20M"},
+        "upstream": "u",
+        "contact": {"name": "A"},
+    }
     return Link.model_validate({**base, **kw})  # fmt: skip
 
 
@@ -37,7 +45,10 @@ def test_ios_ignores_a_policy_map_whose_name_only_starts_alike() -> None:
     intended = ios.intended_section(section, link, ShaperRate(None, 40 * M))
     assert intended.splitlines()[-1] == "  shape average 40000000"
     assert ios.change_commands(link, ShaperRate(None, 40 * M)) == [
-        "policy-map PM-X-OUT", " class class-default", "  shape average 40000000"]
+        "policy-map PM-X-OUT",
+        " class class-default",
+        "  shape average 40000000",
+    ]
 
 
 def test_ios_missing_policy_map_is_an_error() -> None:
@@ -71,8 +82,9 @@ def test_routeros_unlimited_queue_and_rate_format() -> None:
     link = _link()
     section = "/queue simple\nadd name=q-x target=ether2\n"
     assert ros.parse_rate(section, link) == ShaperRate(None, None)
-    assert "max-limit=10M/30M name=q-x" in ros.intended_section(section, link,
-                                                                  ShaperRate(10 * M, 30 * M))
+    assert "max-limit=10M/30M name=q-x" in ros.intended_section(
+        section, link, ShaperRate(10 * M, 30 * M)
+    )
     assert [ros_rate(v) for v in (2_500_000_000, 1_500_000, 999)] == ["2500M", "1500k", "999"]
 
 
