@@ -1,0 +1,81 @@
+"""SOP step 8 end to end: ``bwauto raise`` against the lab, then the link is in a real
+Prometheus and a real Zabbix with its new capacity, verified through their APIs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import yaml
+from zabbix_utils import ZabbixAPI
+
+from bwauto.cli.app import main
+from bwauto.lab.runner import Lab
+
+if TYPE_CHECKING:
+    from conftest import PromEnv, ZabbixEnv
+
+
+def raise_dinkes(lab: Lab, to: str) -> dict[str, Any]:
+    """Raise dinkes on the lab; return the monitoring record written beside the evidence."""
+    state = lab.dir.parent
+    args = ["--inventory", str(lab.inventory_dir), "--state-dir", str(state)]
+    assert main([*args, "raise", "--link", "dinkes", "--to", to, "--yes", "--force"]) == 0
+    [record] = sorted((state / "evidence").glob("*/dinkes.monitoring.json"))[-1:]
+    data: dict[str, Any] = json.loads(record.read_text())
+    return data
+
+
+def prom_query(url: str, promql: str) -> list[dict[str, Any]]:
+    import urllib.parse
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}/api/v1/query?{urllib.parse.urlencode({'query': promql})}",
+                                timeout=5) as reply:  # fmt: skip
+        result: list[dict[str, Any]] = json.loads(reply.read())["data"]["result"]
+    return result
+
+
+def test_after_a_raise_prometheus_scrapes_the_link_with_its_new_capacity(
+    fresh_lab: Lab, prometheus: PromEnv
+) -> None:
+    p = prometheus.settings.prometheus
+    monitoring = {"backend": "prometheus", "prometheus": {
+        "output_dir": str(p.output_dir), "url": p.url, "snmp_exporter": p.snmp_exporter,
+        "rule_interval": "1s", "verify_timeout_s": 40}}  # fmt: skip
+    (fresh_lab.inventory_dir / "monitoring.yaml").write_text(yaml.safe_dump(monitoring))
+
+    record = raise_dinkes(fresh_lab, "150M")
+
+    assert record["ok"] and record["verified"], record
+    rows = prom_query(prometheus.stack.url, 'bwauto_link_capacity_bps{link_id="dinkes"}')
+    assert {r["metric"]["direction"]: float(r["value"][1]) for r in rows} == {
+        "up": 50e6, "down": 150e6}  # fmt: skip
+    up = prom_query(prometheus.stack.url, 'up{link_id="dinkes"}')
+    assert [float(r["value"][1]) for r in up] == [1.0]
+
+
+def test_after_a_raise_zabbix_has_the_new_capacity_and_polls_the_link(
+    fresh_lab: Lab, zabbix: ZabbixEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monitoring = {"backend": "zabbix", "zabbix": {"url": zabbix.frontend.url}}
+    (fresh_lab.inventory_dir / "monitoring.yaml").write_text(yaml.safe_dump(monitoring))
+    monkeypatch.setenv("BWAUTO_ZABBIX_USERNAME", "Admin")
+    monkeypatch.setenv("BWAUTO_ZABBIX_PASSWORD", "zabbix")
+
+    first = raise_dinkes(fresh_lab, "150M")
+    second = raise_dinkes(fresh_lab, "200M")
+
+    assert first["ok"] and second["ok"], (first, second)
+    api = ZabbixAPI(url=zabbix.frontend.url, user="Admin", password="zabbix")
+    try:
+        [host] = api.host.get(filter={"host": "bwauto-dinkes"}, selectMacros="extend")
+        values = {m["macro"]: m.get("value") for m in host["macros"]}
+        assert values["{$LINK.CAPACITY.BPS:down}"] == "200000000"
+        assert values["{$LINK.CAPACITY.BPS:up}"] == "50000000"
+        items = api.item.get(hostids=[host["hostid"]])
+        assert {i["key_"] for i in items} == {"bwauto.link.bps[up]", "bwauto.link.bps[down]"}
+    finally:
+        api.logout()
