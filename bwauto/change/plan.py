@@ -98,7 +98,7 @@ def pre_checks(
         Check("link up", oper_up is not False,
               "ifOperStatus not up" if oper_up is False else "ifOperStatus up"
               if oper_up else "unknown"),
-        Check("no drift", _same(current, committed, link),
+        Check("no drift", same_rate(current, committed),
               f"router {_show(current)}, inventory {_show(committed)}"),
         Check("target above current",
               options.allow_decrease or _not_below(target, current),
@@ -124,7 +124,15 @@ def refusal(checks: list[Check], options: ChangeOptions) -> str | None:
     return "; ".join(f"{c.name}: {c.detail}" for c in failed)
 
 
-def _same(current: ShaperRate, committed: ShaperRate, link: Link) -> bool:
+def same_rate(current: ShaperRate, committed: ShaperRate) -> bool:
+    """The router's rate is the inventory's committed rate (an upload the router does not
+    limit is not a difference).
+
+    Examples:
+        >>> same_rate(ShaperRate(None, 100), ShaperRate(50, 100)), same_rate(
+        ...     ShaperRate(50, 150), ShaperRate(50, 100))
+        (True, False)
+    """
     if current.down != committed.down:
         return False
     return current.up is None or current.up == committed.up

@@ -142,51 +142,38 @@ def analyse(
     as_json: JsonOption = False, tz: TzOpt = "+07:00",
 ) -> None:  # fmt: skip
     """Analyse usage, capacity and availability (SOP step 6); decide a request (step 7 or 8)."""
-    from bwauto.analysis.analyse import analyse as run_analysis
-    from bwauto.analysis.model import RaiseRequest
-    from bwauto.analysis.sources import link_infos, upstream_infos
-    from bwauto.analysis.window import parse_window
+    from bwauto.analysis.run import analyse_inventory
     from bwauto.rates import parse_rate
-    from bwauto.store.samples import store_path
 
     app = app_context(ctx)
     inventory = app.inventory()
     chosen = [x.id for x in _chosen(inventory, link, opd, every)]
-    request = None
-    if request_rate is not None:
-        if len(chosen) != 1:
-            raise UsageError("--request-rate needs exactly one link (--link ID)")
-        request = RaiseRequest(chosen[0], parse_rate(request_rate))
-    window = parse_window(since, until, now=time.time(), tz=_tz(tz))
-    result = run_analysis(store_path(app.state_dir), link_infos(inventory),
-                          upstream_infos(inventory), window, request, select=chosen)  # fmt: skip
+    if request_rate is not None and len(chosen) != 1:
+        raise UsageError("--request-rate needs exactly one link (--link ID)")
+    rate = parse_rate(request_rate) if request_rate is not None else None
+    result = analyse_inventory(inventory, app.state_dir, chosen, since=since, until=until,
+                               request_rate_bps=rate, tz=_tz(tz))  # fmt: skip
     _write_outputs(app, result, csv, excel_id, xlsx, chart)
     if as_json:
         print_json([asdict(r) for r in result.rows])
         return
-    _show(result, request is not None)
+    _show(result, rate is not None)
 
 
 def _write_outputs(
     app: AppContext, result: Analysis, csv: Path | None, excel_id: bool, xlsx: Path | None,
     chart: Path | None,
 ) -> None:  # fmt: skip
-    from bwauto.analysis.analyse import write_charts
-    from bwauto.analysis.report import write_csv
-    from bwauto.store.samples import SampleStore, store_path
+    from bwauto.analysis.run import write_outputs
 
-    if csv is not None:
-        write_csv(result.rows, csv, dialect="excel-id" if excel_id else "dot")
-        err_console.print(f"CSV written: {csv}")
-    if xlsx is not None:
-        from bwauto.analysis.xlsx import write_xlsx
-
-        write_xlsx(result.rows, xlsx)
-        err_console.print(f"XLSX written: {xlsx}")
+    files = write_outputs(result, app.state_dir, csv=csv, excel_id=excel_id, xlsx=xlsx,
+                          chart_dir=chart)  # fmt: skip
+    if files.csv is not None:
+        err_console.print(f"CSV written: {files.csv}")
+    if files.xlsx is not None:
+        err_console.print(f"XLSX written: {files.xlsx}")
     if chart is not None:
-        with SampleStore(store_path(app.state_dir)) as store:
-            written = write_charts(store, result, chart)
-        err_console.print(f"{len(written)} charts written in {chart}")
+        err_console.print(f"{len(files.charts)} charts written in {chart}")
 
 
 def _show(result: Analysis, with_decision: bool) -> None:

@@ -9,10 +9,11 @@ import typer
 
 from bwauto.cli.context import AppContext, app_context
 from bwauto.cli.output import console, err_console
-from bwauto.errors import RateError, UsageError
+from bwauto.errors import UsageError
 
 if TYPE_CHECKING:
     from bwauto.change.evidence import EvidenceRecord
+    from bwauto.change.execute import Execution
     from bwauto.change.plan import Plan
     from bwauto.change.runner import HeadroomCheck, RunOutcome
 
@@ -44,18 +45,13 @@ def raise_(
     ] = False,
 ) -> int:
     """Raise the shaper of one or more links: diff first, then apply with commit-confirm."""
+    from bwauto.change.execute import plan_raise
     from bwauto.change.plan import ChangeOptions
-    from bwauto.change.runner import make_plan, record_refusal
 
     app = app_context(ctx)
     options = ChangeOptions(dry_run=dry_run, force=force, allow_decrease=allow_decrease,
                             confirm_timeout_s=confirm_timeout, request=request)  # fmt: skip
-    inventory = app.inventory()
-    try:
-        plan = make_plan(inventory, link, opd, to, options, _headroom(app))
-    except (UsageError, RateError) as exc:
-        record_refusal(app.state_dir, link, exc, options)
-        raise
+    plan = plan_raise(app.inventory(), app.state_dir, link, opd, to, options, _headroom(app))
     return _execute(app, plan, yes)
 
 
@@ -74,27 +70,24 @@ def rollback(
 
 
 def _execute(app: AppContext, plan: Plan, yes: bool) -> int:
-    from bwauto.change.runner import preview_plan
+    from bwauto.change.execute import execute
 
+    def approve(preview: RunOutcome, diffs: dict[str, str]) -> bool:
+        _show_diffs(preview)
+        return yes or _confirm(len(diffs))
+
+    def run(plan: Plan, write: bool, expected: dict[str, str] | None) -> RunOutcome:
+        return _run(app, plan, write_evidence=write, expected_diffs=expected)
+
+    done = execute(plan, app.inventory_dir, app.state_dir, run, approve)
     if plan.options.dry_run:
-        outcome = _run(app, plan)
-        _show_diffs(outcome)
-        _show_table(outcome)
-        return 0 if outcome.ok else 1
-    preview = _run(app, preview_plan(plan), write_evidence=False)
-    _show_diffs(preview)
-    diffs = {r.link: r.diff for r in preview.records if r.outcome == "dry-run"}
-    if not diffs:
-        outcome = _run(app, plan)  # records the no-ops and refusals as evidence
-        _show_table(outcome)
-        return 0 if outcome.ok else 1
-    if not yes and not _confirm(len(diffs)):
-        _decline(app, plan, diffs)
+        _show_diffs(done.preview)
+    if done.outcome is None:
+        err_console.print("nothing changed: not confirmed")
         return 1
-    outcome = _run(app, plan, expected_diffs=diffs)
-    _after_apply(app, outcome)
-    _show_table(outcome)
-    return 0 if outcome.ok else 1
+    _show_after_apply(done)
+    _show_table(done.outcome)
+    return 0 if done.ok else 1
 
 
 def _run(
@@ -122,43 +115,18 @@ def _confirm(count: int) -> bool:
     return typer.confirm(f"Apply these {count} change(s)?", default=False)
 
 
-def _decline(app: AppContext, plan: Plan, diffs: dict[str, str]) -> None:
-    from bwauto.change.evidence import EvidenceRecord, write_evidence
-
-    for router, plans in plan.by_router.items():
-        for lp in plans:
-            if lp.link.id in diffs:
-                record = EvidenceRecord(
-                    change_id=plan.change_id, link=lp.link.id, router=router, platform="",
-                    dry_run=False, request=plan.options.request, diff=diffs[lp.link.id],
-                    outcome="declined", errors=["the operator did not confirm"],
-                )  # fmt: skip
-                write_evidence(app.state_dir, record)
-    err_console.print("nothing changed: not confirmed")
-
-
-def _after_apply(app: AppContext, outcome: RunOutcome) -> None:
-    """Committed rates into the inventory, then the links back into monitoring (SOP step 8).
-
-    A monitoring failure is recorded and reported, never undoes the raise.
-    """
-    from bwauto.change.evidence import write_monitoring
-    from bwauto.change.runner import update_inventory
-    from bwauto.monitoring.runner import register_after_change
-
-    updated = update_inventory(app.inventory_dir, outcome)
-    if not updated:
+def _show_after_apply(done: Execution) -> None:
+    """The committed rates written to the inventory, and the links back in monitoring
+    (SOP step 8); a monitoring failure says how to retry it."""
+    if not done.updated:
         return
-    console.print(f"inventory: committed rate updated for {', '.join(updated)}")
-    inventory = app.inventory()
-    for link_id in updated:
-        result = register_after_change(inventory.links[link_id], inventory, app.state_dir)
-        write_monitoring(app.state_dir, outcome.change_id, link_id, result)
-        state = "registered" if result.get("ok") else "NOT registered"
-        console.print(f"monitoring ({result.get('backend')}): {link_id} {state}: "
-                      f"{result.get('detail', '')}")  # fmt: skip
-        if not result.get("ok"):
-            err_console.print(f"retry with: bwauto monitor register --link {link_id}")
+    console.print(f"inventory: committed rate updated for {', '.join(done.updated)}")
+    for m in done.monitoring:
+        state = "registered" if m.ok else "NOT registered"
+        console.print(f"monitoring ({m.registration.get('backend')}): {m.link} {state}: "
+                      f"{m.registration.get('detail', '')}")  # fmt: skip
+        if not m.ok:
+            err_console.print(f"retry with: bwauto monitor register --link {m.link}")
 
 
 def _headroom(app: AppContext) -> HeadroomCheck:

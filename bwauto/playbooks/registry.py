@@ -206,7 +206,8 @@ KNOWN_TASKS: dict[str, KnownTask] = {
         "record CAN (8) or CANNOT (7) for a request (Register.decide; with CANNOT a reply "
         "letter is then written by `document`); returns data.decision = 'CAN' | 'CANNOT', "
         "also in a dry-run, where nothing is recorded",
-        "request, note?",
+        "request, note?, decision? (against the analysis, with a note), since?, rate? "
+        "(the dry-run's analysis)",
     ),
     "raise": KnownTask(
         "bwauto.change.tasks", "8",

@@ -1,0 +1,225 @@
+"""Playbook tasks of SOP steps 6–8: ``analyse`` and ``decide``.
+
+``analyse`` is ``bwauto analyse``: one ``link`` (optionally with the OPD's ``request_rate``)
+or ``all: true``, over ``since``..``until``, with the report for Kasi as ``csv`` / ``xlsx`` /
+``chart_dir``. With ``request`` (one link, the request's), the SOP's order is checked first
+(step 5 done, no decision yet), the rate defaults to the one requested, and the link's report
+row is attached to the request with the CSV, XLSX and chart (written into
+``<state_dir>/cases/<request>/analisa[-N]/`` unless paths are given): SOP step 6.
+
+``decide`` records the request's decision from its attached analysis: CAN (step 8) or CANNOT
+(step 7) — or, with ``decision`` and a ``note``, against it. It returns ``data.decision``
+(``"CAN"`` / ``"CANNOT"``) for the playbook's ``when``; in a dry-run, where the analysis was not
+attached, it runs the analysis again with ``since`` and ``rate`` (default: the request's) to
+say what the decision would be, and records nothing.
+
+A dry-run writes no file and records nothing: it shows the figures and what would be written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bwauto.errors import UsageError
+from bwauto.playbooks.registry import TaskContext, TaskResult, task
+from bwauto.rates import parse_rate
+
+if TYPE_CHECKING:
+    from bwauto.analysis.analyse import Analysis
+    from bwauto.analysis.report import ReportRow
+    from bwauto.analysis.run import ReportFiles
+    from bwauto.case.register import Register
+    from bwauto.inventory.models import Inventory
+
+
+def _rate(value: str | None) -> str | None:
+    if value is not None:
+        parse_rate(value)  # a RateError (ValueError) refuses the playbook before it runs
+    return value
+
+
+class AnalyseParams(BaseModel):
+    """Parameters of ``analyse``: ``link`` or ``all: true``, and what to do with the result."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    link: str | None = None
+    every: bool = Field(default=False, alias="all")
+    request_rate: str | None = None
+    request: str | None = None
+    since: str = "7d"
+    until: str | None = None
+    csv: Path | None = None
+    excel_id: bool = False
+    xlsx: Path | None = None
+    chart_dir: Path | None = None
+    by: str | None = None
+
+    _rate_ok = field_validator("request_rate")(_rate)
+
+    @model_validator(mode="after")
+    def _choice(self) -> AnalyseParams:
+        if self.every == (self.link is not None):
+            raise ValueError("give either all: true or one link")
+        if self.every and (self.request or self.request_rate):
+            raise ValueError("request and request_rate are for one link, not all: true")
+        return self
+
+
+class DecideParams(BaseModel):
+    """Parameters of ``decide``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    request: str
+    note: str = ""
+    decision: Literal["CAN", "CANNOT"] | None = None
+    since: str = "7d"
+    rate: str | None = None
+    by: str | None = None
+
+    _rate_ok = field_validator("rate")(_rate)
+
+
+def _load(ctx: TaskContext) -> Inventory:
+    from bwauto.inventory.loader import load_inventory
+
+    return load_inventory(ctx.inventory_dir)
+
+
+def requested_rate(reg: Register, case_id: str) -> int:
+    """The rate a request asks for: the completeness form's (step 5), else the letter's."""
+    form = reg.state(case_id).latest.get("form")
+    from_form = form.data.get("requested_rate_bps") if form else None
+    return int(from_form) if from_form else reg.get(case_id).rate_bps
+
+
+@task("analyse", AnalyseParams, "SOP step 6: analyse usage, capacity and availability")
+def analyse_task(params: AnalyseParams, ctx: TaskContext) -> TaskResult:
+    """Analyse one link or all; with ``request``, attach the link's analysis to it."""
+    from bwauto.analysis.run import analyse_inventory
+
+    inventory = _load(ctx)
+    rate = parse_rate(params.request_rate) if params.request_rate else None
+    reg = None
+    if params.request is not None:
+        reg = _checked_request(ctx, params.request, str(params.link))
+        rate = rate or requested_rate(reg, params.request)
+    links = None if params.every else [str(params.link)]
+    result = analyse_inventory(inventory, ctx.state_dir, links, since=params.since,
+                               until=params.until, request_rate_bps=rate)  # fmt: skip
+    for row in result.rows:
+        ctx.log(_describe(row))
+    data: dict[str, Any] = {"rows": [dataclasses.asdict(r) for r in result.rows]}
+    if rate is not None:
+        data["decision"] = result.rows[0].decision
+    if ctx.dry_run:
+        return _dry_run_result(params, result, data)
+    files = _write(params, result, ctx)
+    data["files"] = [str(p) for p in files.paths]
+    for path in files.paths:
+        ctx.log(f"wrote {path}")
+    if reg is not None and params.request is not None:
+        summary = dataclasses.asdict(result.rows[0])
+        reg.attach_analysis(params.request, summary, files.paths, by=params.by)
+        verdict = f": {data['decision']}" if data.get("decision") else ""
+        return TaskResult.changed(
+            f"{params.request}: analysis of {params.link} attached (step 6){verdict}", data
+        )
+    return TaskResult.ok(f"{len(result.rows)} links analysed, {len(files.paths)} files", data)
+
+
+def _checked_request(ctx: TaskContext, request: str, link: str) -> Register:
+    from bwauto.case.register import Register
+
+    reg = Register.in_state_dir(ctx.state_dir)
+    case = reg.get(request)
+    if case.link_id != link:
+        raise UsageError(f"request {request} is for link {case.link_id!r}, not {link!r}")
+    reg.check(request, "analysis", 6, {})
+    return reg
+
+
+def _describe(row: ReportRow) -> str:
+    def num(value: float | None, unit: str = "") -> str:
+        return "-" if value is None else f"{value:.1f}{unit}"
+
+    text = (
+        f"{row.link_id}: p95 in/out {num(row.in_p95_mbps)}/{num(row.out_p95_mbps)} Mbps, "
+        f"{num(row.p95_utilisation_pct, ' %')} of {num(row.committed_mbps)} Mbps; coverage "
+        f"{num(row.coverage_pct, ' %')}; upstream {row.upstream} free "
+        f"{num(row.upstream_free_mbps)} Mbps"
+    )
+    if row.decision:
+        text += f"; requested {num(row.requested_mbps)} Mbps: {row.decision} ({row.reason})"
+    return text
+
+
+def _write(params: AnalyseParams, result: Analysis, ctx: TaskContext) -> ReportFiles:
+    """The report files: the paths given, and for a request the rest in its case folder."""
+    from bwauto.analysis.run import write_outputs
+    from bwauto.case.documents import case_dir, unused_path
+
+    csv, xlsx, charts = params.csv, params.xlsx, params.chart_dir
+    if params.request is not None:
+        folder = unused_path(case_dir(ctx.state_dir, params.request) / "analisa")
+        csv = csv or folder / f"analisa-{params.link}.csv"
+        xlsx = xlsx or folder / f"analisa-{params.link}.xlsx"
+        charts = charts or folder
+    return write_outputs(result, ctx.state_dir, csv=csv, excel_id=params.excel_id, xlsx=xlsx,
+                         chart_dir=charts)  # fmt: skip
+
+
+def _dry_run_result(params: AnalyseParams, result: Analysis, data: dict[str, Any]) -> TaskResult:
+    wanted = [str(p) for p in (params.csv, params.xlsx, params.chart_dir) if p is not None]
+    if params.request is not None:
+        verdict = f": {data['decision']}" if data.get("decision") else ""
+        return TaskResult.would_change(
+            f"{params.request}: the analysis of {params.link} would be attached{verdict}", data
+        )
+    if wanted:
+        return TaskResult.would_change(f"would write {', '.join(wanted)}", data)
+    return TaskResult.ok(f"{len(result.rows)} links analysed", data)
+
+
+@task("decide", DecideParams, "SOP step 7/8: record CAN or CANNOT for a request")
+def decide_task(params: DecideParams, ctx: TaskContext) -> TaskResult:
+    """Record the decision of a request (step 7 or 8); ``data.decision`` is CAN or CANNOT."""
+    from bwauto.case.errors import CaseError
+    from bwauto.case.register import Register
+    from bwauto.case.steps import step
+
+    reg = Register.in_state_dir(ctx.state_dir)
+    analysis = reg.state(params.request).latest.get("analysis")
+    if analysis is None and not ctx.dry_run:
+        reg.check(params.request, "decision", 8, {})  # names the missing step 6
+    said = analysis.data["summary"].get("decision") if analysis else _fresh(params, reg, ctx)
+    verdict = params.decision or said
+    if verdict is None:
+        raise CaseError(
+            f"the analysis of {params.request} has no decision: analyse it with its request rate"
+        )
+    number = 8 if verdict == "CAN" else 7
+    data = {"request": params.request, "decision": verdict, "step": number, "analysis": said}
+    label = step(number).label("id")
+    if ctx.dry_run:
+        if analysis is not None:
+            reg.check(params.request, "decision", number, {})
+        return TaskResult.would_change(f"{params.request}: {verdict}, {label} (dry-run)", data)
+    reg.decide(params.request, can=verdict == "CAN", note=params.note, by=params.by)
+    return TaskResult.changed(f"{params.request}: {verdict}, {label}", data)
+
+
+def _fresh(params: DecideParams, reg: Register, ctx: TaskContext) -> str | None:
+    """The decision the analysis would give now (a dry-run, with no analysis attached)."""
+    from bwauto.analysis.run import analyse_inventory
+
+    link = reg.get(params.request).link_id
+    rate = parse_rate(params.rate) if params.rate else requested_rate(reg, params.request)
+    result = analyse_inventory(_load(ctx), ctx.state_dir, [link], since=params.since,
+                               request_rate_bps=rate)  # fmt: skip
+    return result.rows[0].decision

@@ -1,0 +1,189 @@
+"""A shaper change from plan to inventory and monitoring: what ``bwauto raise`` / ``rollback``
+and the playbook tasks ``raise`` / ``rollback`` all do.
+
+``plan_raise`` → ``execute``:
+
+* a dry-run is one run that reads, diffs and records its evidence (``dry-run``);
+* otherwise a preview reads and diffs every router without evidence; when nothing would
+  change the plan runs once more to record the no-ops and refusals; else ``approve`` sees the
+  diffs (declined: a ``declined`` evidence record per link), and the apply runs with the
+  preview's diffs as the contract (a router whose config changed in between is refused);
+* ``after_apply``: the links that changed get their new committed rate in the inventory, then
+  go back into monitoring (SOP step 8); the registration is written beside the evidence. A
+  monitoring failure is recorded and reported, and never undoes the raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bwauto.change.evidence import EvidenceRecord, write_evidence, write_monitoring
+from bwauto.change.plan import ChangeOptions, Plan
+from bwauto.change.runner import (
+    HeadroomCheck,
+    RunOutcome,
+    make_plan,
+    preview_plan,
+    record_refusal,
+    run_plan,
+    update_inventory,
+)
+from bwauto.errors import RateError, UsageError
+from bwauto.inventory.models import Inventory
+
+RunFn = Callable[[Plan, bool, dict[str, str] | None], RunOutcome]
+"""``run(plan, write_evidence, expected_diffs)``: one Nornir run of a plan (the CLI's shows a
+progress bar)."""
+Approve = Callable[[RunOutcome, dict[str, str]], bool]
+"""``approve(preview, diffs)``: shown the preview and its diffs (link → diff), go ahead?"""
+
+
+@dataclass(frozen=True)
+class Monitored:
+    """A link put back into monitoring after the change, and where that was recorded."""
+
+    link: str
+    registration: dict[str, Any]
+    path: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        """The backend took the link (and verified it, where it can)."""
+        return bool(self.registration.get("ok"))
+
+
+@dataclass
+class Execution:
+    """What ``execute`` did.
+
+    Attributes:
+        preview: the diff run (for a dry-run: the run itself).
+        outcome: the run that recorded evidence; ``None`` when the operator declined.
+        updated: links whose committed rate was written to the inventory.
+        monitoring: the monitoring registration of each updated link.
+    """
+
+    preview: RunOutcome
+    outcome: RunOutcome | None
+    updated: list[str] = field(default_factory=list)
+    monitoring: list[Monitored] = field(default_factory=list)
+
+    @property
+    def declined(self) -> bool:
+        """The operator did not approve the diffs."""
+        return self.outcome is None
+
+    @property
+    def ok(self) -> bool:
+        """Applied (or previewed, or found already in place) with no router failing."""
+        return self.outcome is not None and self.outcome.ok
+
+    @property
+    def records(self) -> list[EvidenceRecord]:
+        """The evidence records of the run (the preview's when declined)."""
+        return (self.outcome or self.preview).records
+
+
+def approved_diffs(preview: RunOutcome) -> dict[str, str]:
+    """Link → diff of every link the preview would change."""
+    return {r.link: r.diff for r in preview.records if r.outcome == "dry-run"}
+
+
+def default_runner(
+    inventory: Inventory, inventory_dir: Path, state_dir: Path, secrets_file: str | None = None
+) -> RunFn:
+    """A ``RunFn`` over the inventory's routers, probing SNMP with its settings, no progress."""
+    from bwauto.change.probe import snmp_probe
+
+    probe = snmp_probe(inventory, secrets_file)
+
+    def run(plan: Plan, write: bool, expected: dict[str, str] | None) -> RunOutcome:
+        return run_plan(plan, inventory_dir, state_dir, probe, secrets_file,
+                        write_evidence=write, expected_diffs=expected)  # fmt: skip
+
+    return run
+
+
+def plan_raise(
+    inventory: Inventory, state_dir: Path, link_ids: list[str], opd: str | None, to: str,
+    options: ChangeOptions, headroom: HeadroomCheck | None = None,
+) -> Plan:  # fmt: skip
+    """``make_plan``; input it refuses (unknown link, bad rate) is recorded as evidence too.
+
+    Raises:
+        UsageError: unknown link or OPD, no link named.
+        RateError: an unparseable target rate.
+    """
+    try:
+        return make_plan(inventory, link_ids, opd, to, options, headroom)
+    except (UsageError, RateError) as exc:
+        record_refusal(state_dir, link_ids, exc, options)
+        raise
+
+
+def execute(
+    plan: Plan, inventory_dir: Path, state_dir: Path, run: RunFn, approve: Approve | None = None
+) -> Execution:
+    """Run ``plan``: dry-run, or preview → approve → apply → inventory and monitoring.
+
+    Args:
+        plan: from ``plan_raise`` or ``rollback.rollback_plan``.
+        inventory_dir: the inventory whose committed rates are updated after success.
+        state_dir: evidence, locks, monitoring files.
+        run: one Nornir run of a plan (``default_runner``).
+        approve: asked with the diffs before applying; ``None`` applies without asking.
+    """
+    if plan.options.dry_run:
+        outcome = run(plan, True, None)
+        return Execution(outcome, outcome)
+    preview = run(preview_plan(plan), False, None)
+    diffs = approved_diffs(preview)
+    if not diffs:
+        return Execution(preview, run(plan, True, None))
+    if approve is not None and not approve(preview, diffs):
+        record_declined(state_dir, plan, diffs)
+        return Execution(preview, None)
+    outcome = run(plan, True, diffs)
+    updated, monitored = after_apply(inventory_dir, state_dir, outcome)
+    return Execution(preview, outcome, updated, monitored)
+
+
+def after_apply(
+    inventory_dir: Path, state_dir: Path, outcome: RunOutcome
+) -> tuple[list[str], list[Monitored]]:
+    """Committed rates into the inventory, then the changed links back into monitoring.
+
+    Returns:
+        The links updated in the inventory, and each one's monitoring registration.
+    """
+    from bwauto.inventory.loader import load_inventory
+    from bwauto.monitoring.runner import register_after_change
+
+    updated = update_inventory(inventory_dir, outcome)
+    if not updated:
+        return [], []
+    inventory = load_inventory(inventory_dir)
+    monitored = []
+    for link_id in updated:
+        result = register_after_change(inventory.links[link_id], inventory, state_dir)
+        path = write_monitoring(state_dir, outcome.change_id, link_id, result)
+        monitored.append(Monitored(link_id, result, path))
+    return updated, monitored
+
+
+def record_declined(state_dir: Path, plan: Plan, diffs: dict[str, str]) -> list[Path]:
+    """A ``declined`` evidence record for every link the operator did not let change."""
+    paths = []
+    for router, plans in plan.by_router.items():
+        for lp in plans:
+            if lp.link.id in diffs:
+                record = EvidenceRecord(
+                    change_id=plan.change_id, link=lp.link.id, router=router, platform="",
+                    dry_run=False, request=plan.options.request, diff=diffs[lp.link.id],
+                    outcome="declined", errors=["the operator did not confirm"],
+                )  # fmt: skip
+                paths.append(write_evidence(state_dir, record))
+    return paths

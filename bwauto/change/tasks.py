@@ -1,0 +1,256 @@
+"""Playbook tasks of SOP step 8: ``raise``, ``rollback`` and ``audit_drift``.
+
+``raise`` is ``bwauto raise --link ID --to RATE --yes``: the headroom pre-check from the stored
+samples, a preview diff, the apply with commit-confirm and checks, evidence, then the committed
+rate in the inventory and the link back into monitoring (``change.execute``). With ``request``
+the request must be for that link and, outside a dry-run, decided CAN (step 8); the change's
+evidence record, whatever its outcome, is then attached to it (``Register.attach_change``),
+with the monitoring registration. With ``--dry-run`` it reads and diffs only (the diff is
+logged under the step) and attaches nothing.
+
+``rollback`` is ``bwauto rollback --change ID --yes``. ``audit_drift`` reads every selected
+link's shaper rate from its router (a dry-run read by the change task, nothing written) and
+fails, listing them, when a router's rate differs from the inventory's committed rate.
+
+Heavy imports (Nornir, Netmiko) happen when a task runs, not when ``bwauto play`` loads it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bwauto.errors import UsageError
+from bwauto.playbooks.registry import TaskContext, TaskResult, task
+
+if TYPE_CHECKING:
+    from bwauto.case.register import Register
+    from bwauto.change.evidence import EvidenceRecord
+    from bwauto.change.execute import Execution
+    from bwauto.inventory.models import Inventory
+
+
+class RaiseParams(BaseModel):
+    """Parameters of ``raise``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    link: str
+    to: str = Field(description="DOWN (e.g. 150M) or UP/DOWN")
+    request: str | None = None
+    force: bool = False
+    allow_decrease: bool = False
+    confirm_timeout: int = Field(default=120, ge=1)
+
+
+class RollbackParams(BaseModel):
+    """Parameters of ``rollback``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    change: str
+
+
+class AuditParams(BaseModel):
+    """Parameters of ``audit_drift``: ``all: true`` or one ``link``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    every: bool = Field(default=False, alias="all")
+    link: str | None = None
+
+    @model_validator(mode="after")
+    def _one_choice(self) -> AuditParams:
+        if self.every == (self.link is not None):
+            raise ValueError("give either all: true or one link")
+        return self
+
+
+def _inventory(ctx: TaskContext) -> Inventory:
+    from bwauto.inventory.loader import load_inventory
+
+    return load_inventory(ctx.inventory_dir)
+
+
+def _execute(ctx: TaskContext, inventory: Inventory, plan: Any) -> Execution:
+    from bwauto.change.execute import default_runner, execute
+
+    run = default_runner(inventory, ctx.inventory_dir, ctx.state_dir)
+    return execute(plan, ctx.inventory_dir, ctx.state_dir, run)
+
+
+@task("raise", RaiseParams, "SOP step 8: raise a link's shaper (diff, apply, evidence, monitoring)")
+def raise_task(params: RaiseParams, ctx: TaskContext) -> TaskResult:
+    """Raise (or, in a dry-run, diff) one link's shaper; attach the evidence to the request."""
+    from bwauto.change.execute import plan_raise
+    from bwauto.change.headroom import headroom_check
+    from bwauto.change.plan import ChangeOptions
+
+    inventory = _inventory(ctx)
+    reg = _checked_request(ctx, params.request, params.link)
+    options = ChangeOptions(
+        dry_run=ctx.dry_run,
+        force=params.force,
+        allow_decrease=params.allow_decrease,
+        confirm_timeout_s=params.confirm_timeout,
+        request=params.request,
+    )
+    headroom = headroom_check(inventory, ctx.state_dir)
+    plan = plan_raise(inventory, ctx.state_dir, [params.link], None, params.to, options, headroom)
+    done = _execute(ctx, inventory, plan)
+    record = next(r for r in done.records if r.link == params.link)
+    _log_diff(ctx, record)
+    data = _data(ctx, done, record)
+    if reg is not None and params.request is not None and not ctx.dry_run:
+        _attach(reg, params.request, data)
+        ctx.log(f"{params.request}: change {record.change_id} attached (step 8)")
+    return _result(record, data)
+
+
+def _attach(reg: Register, request: str, data: dict[str, Any]) -> None:
+    """The change's evidence file (and its monitoring registration) into the request.
+
+    Raises:
+        CaseError: saying that the router change stands and how to attach it by hand.
+    """
+    from bwauto.case.errors import CaseError
+
+    evidence = Path(data["evidence"])
+    try:
+        reg.attach_change(request, json.loads(evidence.read_text(encoding="utf-8")), evidence,
+                          monitoring=data["monitoring"])  # fmt: skip
+    except CaseError as exc:
+        raise CaseError(
+            f"{data['link']}: change {data['change_id']} ({data['outcome']}) stands but is not "
+            f"attached to {request}: {exc}; attach it with: bwauto request change {request} "
+            f"--evidence {evidence}"
+        ) from exc
+
+
+def _checked_request(ctx: TaskContext, request: str | None, link: str) -> Register | None:
+    """The register, after checking that ``request`` is for ``link`` and, outside a dry-run,
+    that the SOP's order allows its change now (refused before any router is touched)."""
+    if request is None:
+        return None
+    from bwauto.case.register import Register
+
+    reg = Register.in_state_dir(ctx.state_dir)
+    case = reg.get(request)
+    if case.link_id != link:
+        raise UsageError(f"request {request} is for link {case.link_id!r}, not {link!r}")
+    if not ctx.dry_run:
+        reg.check(request, "change", 8, {})
+    return reg
+
+
+def _log_diff(ctx: TaskContext, record: EvidenceRecord) -> None:
+    if not record.diff:
+        return
+    where = "the device" if record.diff_source == "device" else "bwauto (running vs intended)"
+    ctx.log(f"diff on {record.router} for {record.link}, computed by {where}:")
+    for line in record.diff.splitlines():
+        ctx.log(f"  {line}")
+
+
+def _data(ctx: TaskContext, done: Execution, record: EvidenceRecord) -> dict[str, Any]:
+    from bwauto.change.evidence import evidence_path
+
+    monitoring = next((m.registration for m in done.monitoring if m.link == record.link), None)
+    path = evidence_path(ctx.state_dir, record.change_id, record.link)
+    return {
+        "change_id": record.change_id,
+        "link": record.link,
+        "router": record.router,
+        "outcome": record.outcome,
+        "rate_before": record.rate_before,
+        "rate_after": record.rate_after,
+        "target": record.target,
+        "diff": record.diff,
+        "evidence": str(path),
+        "inventory_updated": record.link in done.updated,
+        "monitoring": monitoring,
+    }
+
+
+def _rates(rate: dict[str, int | None] | None) -> str:
+    from bwauto.rates import format_rate
+
+    if not rate:
+        return "-"
+    return "/".join(format_rate(v) if v else "-" for v in (rate.get("up"), rate.get("down")))
+
+
+def _result(record: EvidenceRecord, data: dict[str, Any]) -> TaskResult:
+    what = f"{record.link} on {record.router}"
+    errors = "; ".join(record.errors)
+    if record.outcome == "dry-run":
+        return TaskResult.would_change(
+            f"{what}: {_rates(record.rate_before)} → {_rates(record.target)} (dry-run)", data
+        )
+    if record.outcome == "no-op":
+        return TaskResult.ok(f"{what}: already at {_rates(record.rate_before)}", data)
+    if record.outcome == "changed":
+        monitoring = data["monitoring"] or {}
+        state = "registered" if monitoring.get("ok") else "NOT registered (retry it)"
+        return TaskResult.changed(
+            f"{what}: {_rates(record.rate_before)} → {_rates(record.rate_after)}, "
+            f"{record.change_id}; monitoring ({monitoring.get('backend', '?')}): {state}",
+            data,
+        )
+    return TaskResult.failed(f"{what}: {record.outcome}: {errors or 'see the evidence'}", data)
+
+
+@task("rollback", RollbackParams, "SOP step 8: restore the rates before a change")
+def rollback_task(params: RollbackParams, ctx: TaskContext) -> TaskResult:
+    """Put the links of a past change back to their rates before it (dry-run: diff only)."""
+    from bwauto.change.rollback import rollback_plan
+
+    inventory = _inventory(ctx)
+    plan = rollback_plan(inventory, ctx.state_dir, params.change, ctx.dry_run)
+    done = _execute(ctx, inventory, plan)
+    for record in done.records:
+        _log_diff(ctx, record)
+    outcomes = {r.link: r.outcome for r in done.records}
+    data = {"change_id": plan.change_id, "undoes": params.change, "outcomes": outcomes}
+    summary = ", ".join(f"{link}: {outcome}" for link, outcome in outcomes.items())
+    message = f"{plan.change_id} undoes {params.change}: {summary}"
+    if not done.ok:
+        errors = "; ".join(e for r in done.records for e in r.errors)
+        return TaskResult.failed(f"{message}" + (f" ({errors})" if errors else ""), data)
+    if ctx.dry_run and "dry-run" in outcomes.values():
+        return TaskResult.would_change(message, data)
+    if "changed" in outcomes.values():
+        return TaskResult.changed(message, data)
+    return TaskResult.ok(message, data)
+
+
+@task("audit_drift", AuditParams, "compare the inventory's committed rates with the routers")
+def audit_drift_task(params: AuditParams, ctx: TaskContext) -> TaskResult:
+    """Read the links' shaper rates from their routers; fail listing every drifted link."""
+    from bwauto.change.drift import audit_drift, show
+    from bwauto.change.execute import default_runner
+
+    inventory = _inventory(ctx)
+    run = default_runner(inventory, ctx.inventory_dir, ctx.state_dir)
+    report = audit_drift(inventory, run, None if params.every else [str(params.link)])
+    for item in report.drifted + report.unread:
+        ctx.log(item.describe())
+    data = {
+        "drifted": [
+            {"link": x.link, "router": x.router, "committed": show(x.committed),
+             "on_router": show(x.on_router) if x.on_router else None}
+            for x in report.drifted
+        ],
+        "in_sync": [x.link for x in report.in_sync],
+        "unread": {x.link: x.error for x in report.unread},
+    }  # fmt: skip
+    total = len(report.links)
+    if report.drifted or report.unread:
+        parts = [f"drift on {len(report.drifted)} of {total} links"] if report.drifted else []
+        parts += [f"{len(report.unread)} not read"] if report.unread else []
+        names = ", ".join(x.link for x in report.drifted + report.unread)
+        return TaskResult.failed(f"{'; '.join(parts)}: {names}", data)
+    return TaskResult.ok(f"{total} links: every router matches the inventory", data)
