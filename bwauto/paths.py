@@ -38,12 +38,17 @@ def default_inventory_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(env.get("BWAUTO_INVENTORY") or "inventory")
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``path`` so that readers see the old file or the new one, never half of one."""
+def atomic_write(path: Path, data: bytes | str, private: bool = False) -> None:
+    """Write ``path`` so that readers see the old file or the new one, never half of one.
+
+    With ``private`` the file is mode 0600 from the moment it exists (secrets files).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    with open(tmp, "wb") as fh:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o644)
+    with os.fdopen(fd, "wb") as fh:
         fh.write(raw)
         fh.flush()
         os.fsync(fh.fileno())

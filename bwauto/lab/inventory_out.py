@@ -6,7 +6,6 @@ Both are in the same format as ``inventory/`` and load with ``bwauto.inventory.l
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -120,10 +119,4 @@ def write_inventory(directory: Path, files: dict[str, Any], header: str) -> None
 
 def write_secrets(path: Path, creds: LabSecrets) -> None:
     """Write the lab's secrets file with mode 0600 from the start."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        yaml.safe_dump(lab_secrets_data(creds), fh)
-    tmp.replace(path)
+    atomic_write(path, yaml.safe_dump(lab_secrets_data(creds)), private=True)

@@ -12,13 +12,11 @@ and to Prometheus (``--web.enable-lifecycle``), then polls ``/api/v1/targets`` a
 from __future__ import annotations
 
 import json
-import os
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -137,7 +135,7 @@ class PrometheusBackend:
                 path.chmod(0o600)
             return []
         if private:
-            _write_private(path, text)
+            atomic_write(path, text, private=True)
         else:
             atomic_write(path, text)
         return [f"wrote {rel}"]
@@ -249,16 +247,3 @@ class PrometheusBackend:
 
 def _caps(target: MonitoredLink) -> str:
     return f"up={target.capacity_up_bps}, down={target.capacity_down_bps}"
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Like ``atomic_write``, but the file is mode 0600 from the moment it exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
