@@ -1,0 +1,122 @@
+"""``bwauto demo`` end to end in a temporary folder; its failures are one line and stop the lab."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+from docx import Document
+
+from bwauto.case.chain import verify
+from bwauto.case.register import Register
+from bwauto.cli import app as app_module
+from bwauto.cli import demo_cmd
+from bwauto.inventory.loader import load_inventory
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_INVENTORY = ROOT / "inventory"
+M = 1_000_000
+
+
+def bwauto(*args: str) -> int:
+    """``bwauto ARGS`` in-process, with ``demo`` registered if app.py does not have it yet."""
+    if not any(c.name == "demo" for c in app_module.app.registered_commands):
+        app_module.app.command("demo")(demo_cmd.demo)
+    return app_module.main(["--inventory", str(SAMPLE_INVENTORY), *args])
+
+
+def lab_ports(folder: Path) -> list[int]:
+    """The SSH ports of the lab the demo started (from the lab inventory it wrote)."""
+    hosts = yaml.safe_load((folder / "lab" / "inventory" / "hosts.yaml").read_text())
+    return [int(h["port"]) for h in hosts.values()]
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def docx_text(path: Path) -> str:
+    doc = Document(str(path))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
+def test_demo_walks_the_sop_and_leaves_every_file_in_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample_links = (SAMPLE_INVENTORY / "links.yaml").read_bytes()
+    monkeypatch.chdir(tmp_path)
+    assert bwauto("demo") == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    (folder,) = (tmp_path / "bwauto-demo").iterdir()
+    assert re.fullmatch(r"\d{8}-\d{6}", folder.name)
+    assert f"bwauto-demo/{folder.name}" in out  # it names its folder
+    for progress in ("[4/9] Langkah 8", "-add comment", "+add comment", "What is where"):
+        assert progress in out
+    assert not any(listening(port) for port in lab_ports(folder))  # the lab is stopped
+
+    (case,) = Register.in_state_dir(folder).cases()
+    state = Register.in_state_dir(folder).state(case.id)
+    assert state.closed and set(state.done) == set(range(1, 15)) - {7}
+    assert verify(case).ok
+
+    docs = folder / "cases" / case.id
+    names = sorted(p.name for p in docs.glob("*.docx"))
+    assert names == [f"{case.id}-{k}.docx" for k in ("berita-acara-pekerjaan",
+                     "dokumen-isian-kelengkapan", "laporan-hasil-pelaksanaan")]  # fmt: skip
+    ba = docx_text(docs / names[0])
+    assert "100 Mbps" in ba and "150 Mbps" in ba and "dinkes" in ba
+    assert {p.suffix for p in (docs / "analisa").iterdir()} == {".csv", ".xlsx", ".png"}
+
+    evidence = sorted((folder / "evidence").glob("*/dinkes.json"))
+    outcomes = sorted(p.read_text().split('"outcome": "')[1].split('"')[0] for p in evidence)
+    assert outcomes == ["changed", "dry-run"]  # the dry-run diff, then the apply
+    assert list((folder / "evidence").glob("*/dinkes.monitoring.json"))
+    assert (folder / "monitoring" / "prometheus" / "rules" / "link-dinkes.yml").is_file()
+    assert load_inventory(folder / "lab" / "inventory").links["dinkes"].committed.down == 150 * M
+    assert (SAMPLE_INVENTORY / "links.yaml").read_bytes() == sample_links  # never the user's
+
+    zipped = zipfile.ZipFile(folder / f"{case.id}.zip").namelist()
+    assert f"{case.id}/records.json" in zipped
+    assert sum(n.endswith(".docx") for n in zipped) == 3
+    assert (folder / "lab-history-7d.csv").stat().st_size > 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("playbook", "old", "new", "code", "said"),
+    [
+        ("permohonan-disposisi.yaml", "action: form,", "action: forms,", 2, "action"),
+        ("kenaikan-bandwidth.yaml", 'to: "{{ rate }}"', "to: 5M", 1, "target above current"),
+    ],
+    ids=["refused-playbook", "failed-step"],
+)
+def test_a_failure_is_one_line_and_the_lab_is_stopped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], playbook: str, old: str, new: str,
+    code: int, said: str,
+) -> None:  # fmt: skip
+    playbooks = tmp_path / "playbooks"
+    shutil.copytree(ROOT / "playbooks", playbooks)
+    broken = playbooks / playbook
+    assert old in broken.read_text()
+    broken.write_text(broken.read_text().replace(old, new))
+    folder = tmp_path / "demo"
+    assert bwauto("demo", "--dir", str(folder), "--playbooks", str(playbooks)) == code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("error:") == 1
+    assert playbook in err and said in err and "the lab is stopped" in err
+    assert not any(listening(port) for port in lab_ports(folder))
+
+
+def test_a_folder_in_use_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "notes.txt").write_text("mine")
+    assert bwauto("demo", "--dir", str(tmp_path / "demo")) == 2
+    assert "not an empty folder" in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "demo").iterdir()] == ["notes.txt"]
