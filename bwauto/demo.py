@@ -22,6 +22,7 @@ stops at the end, also on an error or Ctrl-C.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -86,7 +87,7 @@ class DemoResult:
                 p for p in case.glob("analisa*/*") if p.is_file()
             ),
             "change evidence (JSON)": sorted((self.folder / "evidence").glob("*/*.json")),
-            "monitoring (Prometheus files)": sorted(
+            "monitoring (Prometheus files, ledger)": sorted(
                 p for p in (self.folder / "monitoring").rglob("*") if p.is_file()
             ),
             "request register (SQLite)": sorted(self.folder.glob("register.sqlite")),
@@ -166,21 +167,35 @@ def run_demo(
     result = DemoResult(folder)
     with running_lab(source_inventory, folder) as started:
         result.lab_inventory = started.inventory_dir
-        stage(f"lab: {len(started.routers)} simulated routers on 127.0.0.1; inventory "
-              f"{started.inventory_dir}")  # fmt: skip
+        run_as = f"bwauto -i {started.inventory_dir} --state-dir {folder} ..."
+        stage(f"lab: {len(started.routers)} simulated routers on 127.0.0.1; the commands below "
+              f"run as: {run_as}")  # fmt: skip
         _history(started, folder, result, stage)
         result.case_id = _register(folder, req)
         stage(f"langkah 1: {req.opd} asks {req.rate} on {req.link}: request {result.case_id}")
         for name, dry_run in [(PLAYBOOKS[0], False), (PLAYBOOKS[1], True), (PLAYBOOKS[1], False),
                               (PLAYBOOKS[2], False)]:  # fmt: skip
-            mode = " --dry-run" if dry_run else ""
-            stage(f"bwauto play {playbooks / name}{mode}")
-            report = _play(playbooks / name, _vars(name, result.case_id, req), dry_run,
-                           started.inventory_dir, folder, reporter)  # fmt: skip
+            overrides = _vars(name, result.case_id, req)
+            stage(command_line(playbooks / name, overrides, dry_run))
+            report = _play(playbooks / name, overrides, dry_run, started.inventory_dir, folder,
+                           reporter)  # fmt: skip
             result.reports.append(report)
     _verify_and_export(folder, result, stage)
     result.seconds = time.monotonic() - start
     return result
+
+
+def command_line(playbook: Path, overrides: Mapping[str, str], dry_run: bool) -> str:
+    """The ``bwauto play`` command that does the same, for the terminal.
+
+    Examples:
+        >>> command_line(Path("playbooks/x.yaml"), {"request": "KB-1", "who": "Budi S"}, True)
+        "bwauto play playbooks/x.yaml -e request=KB-1 -e 'who=Budi S' --dry-run"
+    """
+    args = ["bwauto", "play", str(playbook)]
+    for key, value in overrides.items():
+        args += ["-e", f"{key}={value}"]
+    return shlex.join(args + (["--dry-run"] if dry_run else []))
 
 
 def _history(lab: Lab, folder: Path, result: DemoResult, stage: Callable[[str], None]) -> None:

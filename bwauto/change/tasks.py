@@ -101,7 +101,10 @@ def raise_task(params: RaiseParams, ctx: TaskContext) -> TaskResult:
     headroom = headroom_check(inventory, ctx.state_dir)
     plan = plan_raise(inventory, ctx.state_dir, [params.link], None, params.to, options, headroom)
     done = _execute(ctx, inventory, plan)
-    record = next(r for r in done.records if r.link == params.link)
+    record = next((r for r in done.records if r.link == params.link), None)
+    if record is None:  # the host's task ended without a record: say which router failed
+        failed = ", ".join((done.outcome or done.preview).failed_hosts) or "?"
+        return TaskResult.failed(f"{params.link}: no evidence record; failed routers: {failed}")
     _log_diff(ctx, record)
     data = _data(ctx, done, record)
     if reg is not None and params.request is not None and not ctx.dry_run:

@@ -199,7 +199,8 @@ KNOWN_TASKS: dict[str, KnownTask] = {
         "bwauto.analysis.tasks", "6",
         "analyse links (usage, capacity, availability); with `request`, attach the link's row "
         "and files to it (Register.attach_analysis)",
-        "link | all: true, request_rate?, request?, since?, csv?, xlsx?, chart_dir?",
+        "link | all: true, request_rate?, request?, since?, until?, csv?, excel_id?, xlsx?, "
+        "chart_dir?, by?",
     ),
     "decide": KnownTask(
         "bwauto.analysis.tasks", "7 / 8",
@@ -213,7 +214,7 @@ KNOWN_TASKS: dict[str, KnownTask] = {
         "bwauto.change.tasks", "8",
         "raise a link's shaper (dry-run diff, commit-confirm, checks, evidence); with "
         "`request`, attach the evidence (Register.attach_change)",
-        "link, to, request?",
+        "link, to, request?, force?, allow_decrease?, confirm_timeout?",
     ),
     "rollback": KnownTask(
         "bwauto.change.tasks", "8", "restore the state before a change", "change"
