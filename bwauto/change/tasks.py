@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bwauto.case.register import Register
     from bwauto.change.evidence import EvidenceRecord
     from bwauto.change.execute import Execution
+    from bwauto.change.plan import Plan
     from bwauto.inventory.models import Inventory
 
 
@@ -75,7 +76,7 @@ def _inventory(ctx: TaskContext) -> Inventory:
     return load_inventory(ctx.inventory_dir)
 
 
-def _execute(ctx: TaskContext, inventory: Inventory, plan: Any) -> Execution:
+def _execute(ctx: TaskContext, inventory: Inventory, plan: Plan) -> Execution:
     from bwauto.change.execute import default_runner, execute
 
     run = default_runner(inventory, ctx.inventory_dir, ctx.state_dir)
@@ -117,7 +118,7 @@ def _attach(reg: Register, request: str, data: dict[str, Any]) -> None:
     """The change's evidence file (and its monitoring registration) into the request.
 
     Raises:
-        CaseError: saying that the router change stands and how to attach it by hand.
+        CaseError: saying how the change ended on the router and how to attach it by hand.
     """
     from bwauto.case.errors import CaseError
 
@@ -127,9 +128,9 @@ def _attach(reg: Register, request: str, data: dict[str, Any]) -> None:
                           monitoring=data["monitoring"])  # fmt: skip
     except CaseError as exc:
         raise CaseError(
-            f"{data['link']}: change {data['change_id']} ({data['outcome']}) stands but is not "
-            f"attached to {request}: {exc}; attach it with: bwauto request change {request} "
-            f"--evidence {evidence}"
+            f"{data['link']}: change {data['change_id']} ended {data['outcome']!r} on the router "
+            f"but is not attached to {request}: {exc}; attach it with: bwauto request change "
+            f"{request} --evidence {evidence}"
         ) from exc
 
 

@@ -17,8 +17,10 @@ from docx import Document
 from openpyxl import load_workbook
 
 from bwauto.case.chain import export, verify
+from bwauto.case.errors import StepOrderError
 from bwauto.case.register import Register
 from bwauto.case.workflow import CaseState
+from bwauto.errors import UsageError
 from bwauto.inventory.loader import load_inventory
 from bwauto.lab.history import write_history
 from bwauto.lab.runner import Lab
@@ -285,3 +287,30 @@ def test_review_all_links_writes_the_report_for_kasi(
     assert len(csv_lines) == 11 and csv_lines[0].startswith("link_id,opd,router")
     assert load_workbook(out / "semua-link.xlsx").active.max_row >= 11
     assert len(list((out / "grafik").glob("*.png"))) == 10
+
+
+def test_skipping_steps_is_refused_before_any_router_is_touched(
+    lab: Lab, shared_state: Path
+) -> None:
+    from bwauto.change.tasks import RaiseParams, raise_task
+    from bwauto.playbooks import TaskContext
+
+    history(lab, shared_state)
+    reg = Register.in_state_dir(shared_state)
+    case_id = reg.new(opd="Dinas Kesehatan", letter_no="046/DINKES/2026",
+                      letter_date=dt.date.today(), link_id="dinkes", rate_bps=150 * M,
+                      purpose="SIMRS")  # fmt: skip
+    case = Case(lab, shared_state, reg, case_id)
+    report = case.kenaikan("150M")  # steps 2–5 were never recorded
+    assert statuses(report) == ["failed"] and report.not_run == 8
+    assert report.outcomes[0].result.message.startswith(
+        "langkah 5 (Dokumen Isian Kelengkapan) belum dicatat"
+    )
+
+    ctx = TaskContext(dry_run=False, inventory_dir=lab.inventory_dir, state_dir=shared_state)
+    with pytest.raises(StepOrderError, match="langkah 6"):
+        raise_task(RaiseParams(link="dinkes", to="150M", request=case_id), ctx)
+    with pytest.raises(UsageError, match="is for link 'dinkes', not 'rsud'"):
+        raise_task(RaiseParams(link="rsud", to="300M", request=case_id), ctx)
+    assert reg.get(case_id).record_count == 1
+    assert not (shared_state / "evidence").exists()
