@@ -1,0 +1,199 @@
+"""Benchmark of SOP step 8's dry-run (issue 5): 50 lab routers against one, in the same run.
+
+Run by hand (pytest does not collect it)::
+
+    python tests/benchmarks/bench_dry_run.py [--routers 50] [--links 20] [--rounds 3]
+
+The lab (``--routers`` routers of ``--links`` links each, platforms alternating) runs in a
+process of its own (``bwauto lab up --detach``). The dry-runs go through the CLI in this process
+(``bwauto.cli.app.main``; Nornir's threaded runner, 20 workers, as ``bwauto raise`` uses it):
+
+* one router:   ``raise --link opd-001-01 --to 200M --dry-run --force``;
+* all routers:  the same with one ``--link opd-NNN-01`` per router (the first link of each).
+
+``--force`` lifts the upstream-headroom pre-check: there are no samples in the state dir, so
+that check fails ("cannot judge") and would refuse every link. The check still runs, so its
+cost is in both figures. A warm-up dry-run (not counted) loads the imports first; rounds
+alternate one/all. Each run must end with exit 0 and a ``dry-run`` evidence record per link.
+Then one more run of each, broken down: the ``load_inventory`` calls and their time, and
+``run_plan`` (the Nornir run itself); and each of the two as a child process (Python start-up
+included). Both informational.
+
+Target: the median of all routers <= 3x the median of one router. Exits 1 when missed.
+The lab is stopped at the end (``bwauto lab down``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+RATIO_TARGET = 3.0
+TO = "200M"  # above every synthetic link's committed download (at most 100M)
+BWAUTO = [sys.executable, "-m", "bwauto"]
+
+
+def dry_run_args(inventory: Path, state_dir: Path, links: list[str]) -> list[str]:
+    args = ["-i", str(inventory), "--state-dir", str(state_dir), "raise", "--to", TO]
+    for link in links:
+        args += ["--link", link]
+    return [*args, "--dry-run", "--force"]
+
+
+def dry_runs_recorded(state_dir: Path) -> int:
+    """How many ``dry-run`` evidence records the state dir holds."""
+    return sum(
+        json.loads(path.read_text())["outcome"] == "dry-run"
+        for path in (state_dir / "evidence").glob("*/*.json")
+    )
+
+
+def in_process(inventory: Path, state_dir: Path, links: list[str]) -> tuple[float, bool]:
+    """One dry-run through ``main()`` (output swallowed): (seconds, exit 0 and a record each)."""
+    from bwauto.cli.app import main
+
+    recorded = dry_runs_recorded(state_dir)
+    sink = io.StringIO()
+    began = time.perf_counter()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        code = main(dry_run_args(inventory, state_dir, links))
+    seconds = time.perf_counter() - began
+    ok = code == 0 and dry_runs_recorded(state_dir) - recorded == len(links)
+    if not ok:
+        print(sink.getvalue()[-2000:], file=sys.stderr)
+    return seconds, ok
+
+
+@contextlib.contextmanager
+def breakdown() -> Iterator[dict[str, list[float]]]:
+    """Seconds of every ``load_inventory`` and ``run_plan`` (the Nornir run) call meanwhile."""
+    from unittest import mock
+
+    import bwauto.change.runner as runner
+    import bwauto.inventory.loader as loader
+    import bwauto.inventory.nornir_plugin as plugin
+
+    spent: dict[str, list[float]] = {"load_inventory": [], "run_plan": []}
+
+    def timing(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[name].append(time.perf_counter() - began)
+
+        return timed
+
+    load = timing("load_inventory", loader.load_inventory)
+    with (
+        mock.patch.object(loader, "load_inventory", load),
+        mock.patch.object(plugin, "load_inventory", load),
+        mock.patch.object(runner, "run_plan", timing("run_plan", runner.run_plan)),
+    ):
+        yield spent
+
+
+def explained(inventory: Path, state_dir: Path, links: list[str]) -> dict[str, float]:
+    """One more dry-run, broken down: total, inventory loads (count and s), Nornir run."""
+    with breakdown() as spent:
+        total, _ = in_process(inventory, state_dir, links)
+    loads = spent["load_inventory"]
+    return {
+        "total": total,
+        "loads": len(loads),
+        "load_s": sum(loads),
+        "run_plan_s": sum(spent["run_plan"]),
+    }
+
+
+def child_process(inventory: Path, state_dir: Path, links: list[str]) -> tuple[float, bool]:
+    began = time.perf_counter()
+    proc = subprocess.run([*BWAUTO, *dry_run_args(inventory, state_dir, links)],
+                          capture_output=True, check=False)  # fmt: skip
+    return time.perf_counter() - began, proc.returncode == 0
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--routers", type=int, default=50)
+    parser.add_argument("--links", type=int, default=20, help="links per lab router")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    every = [f"opd-{r:03d}-01" for r in range(1, args.routers + 1)]
+    one: list[float] = []
+    all_: list[float] = []
+    bad: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        lab_state, state = Path(tmp) / "lab", Path(tmp) / "state"
+        began = time.perf_counter()
+        subprocess.run([*BWAUTO, "--state-dir", str(lab_state), "lab", "up", "--detach",
+                        "--routers", str(args.routers), "--links-per-router", str(args.links)],
+                       check=True, capture_output=True)  # fmt: skip
+        up_s = time.perf_counter() - began
+        inventory = lab_state / "lab" / "inventory"
+        try:
+            warm_s, warm_ok = in_process(inventory, state, every[:1])
+            bad += [] if warm_ok else ["warm-up"]
+            for _ in range(args.rounds):
+                for runs, links in ((one, every[:1]), (all_, every)):
+                    seconds, ok = in_process(inventory, state, links)
+                    runs.append(seconds)
+                    bad += [] if ok else [f"{len(links)} router(s)"]
+            parts = [explained(inventory, state, links) for links in (every[:1], every)]
+            child_one, ok_one = child_process(inventory, state, every[:1])
+            child_all, ok_all = child_process(inventory, state, every)
+            bad += [] if ok_one and ok_all else ["child process"]
+        finally:
+            subprocess.run([*BWAUTO, "--state-dir", str(lab_state), "lab", "down"],
+                           check=False, capture_output=True)  # fmt: skip
+
+    ratio = median(all_) / median(one)
+    ok = ratio <= RATIO_TARGET and not bad
+    n = args.routers
+    print(f"bwauto raise --dry-run benchmark: {n} lab routers x {args.links} links (lab in its "
+          f"own process, {up_s:.1f} s to start), one link per router, --force (no samples), "
+          f"{args.rounds} rounds")  # fmt: skip
+    print(f"  warm-up, 1 router (imports)   {warm_s:6.2f} s")
+    print(f"  1 router                      {median(one):6.2f} s median   "
+          f"({', '.join(f'{x:.2f}' for x in one)})")  # fmt: skip
+    print(f"  {n} routers, threaded runner  {median(all_):6.2f} s median   "
+          f"({', '.join(f'{x:.2f}' for x in all_)})")  # fmt: skip
+    print(f"  ratio {n} / 1                  {ratio:6.2f} x        target <= {RATIO_TARGET:g} x   "
+          f"{'OK' if ok else 'MISSED'}")  # fmt: skip
+    print(f"  as child processes            1 router {child_one:.2f} s, {n} routers "
+          f"{child_all:.2f} s, ratio {child_all / child_one:.2f} x (with start-up)")  # fmt: skip
+    print(f"  one more run of each, broken down ({args.routers * args.links}-link inventory):")
+    print(f"    {'':32}{'1 router':>10}{f'{n} routers':>12}")
+    rows = (("total", "total", "s"), ("load_inventory calls", "loads", ""),
+            ("  their time", "load_s", "s"),
+            ("run_plan (Nornir run)", "run_plan_s", "s"))  # fmt: skip
+    for label, key, unit in rows:
+        print(f"    {label:<32}{parts[0][key]:>8.2f} {unit:1}{parts[1][key]:>10.2f} {unit:1}")
+    rest = [part["total"] - part["load_s"] for part in parts]
+    print(f"    {'total without inventory loads':<32}{rest[0]:>8.2f} s{rest[1]:>10.2f} s   "
+          f"ratio {rest[1] / rest[0]:.2f} x")  # fmt: skip
+    load = os.getloadavg()
+    print(f"  machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f}")
+    for what in bad:
+        print(f"  problem: the {what} dry-run did not end with exit 0 and a record per link")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
