@@ -16,6 +16,7 @@ from bwauto import __version__
 from bwauto.cli import (
     analysis_cmd,
     change_cmd,
+    demo_cmd,
     inventory_cmd,
     lab_cmd,
     monitor_cmd,
@@ -46,6 +47,7 @@ app.command("rollback")(change_cmd.rollback)
 app.add_typer(monitor_cmd.app, name="monitor")
 app.add_typer(request_cmd.app, name="request")
 app.command("play")(play_cmd.play)
+app.command("demo")(demo_cmd.demo)
 
 
 def _version(value: bool) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,12 +19,24 @@ class AppContext:
     inventory_dir: Path
     state_dir: Path
     secrets_file: str | None = None
+    _cache: tuple[tuple[int, ...], Inventory] | None = field(default=None, repr=False)
 
     def inventory(self) -> Inventory:
-        """Load and validate the inventory (raises ``InventoryError``)."""
-        from bwauto.inventory.loader import load_inventory
+        """Load and validate the inventory (raises ``InventoryError``); loaded again only when
+        one of its files changed (a raise rewrites ``links.yaml``)."""
+        from bwauto.inventory.loader import FILES, load_inventory
 
-        return load_inventory(self.inventory_dir)
+        stamp = tuple(_mtime(self.inventory_dir / name) for name in FILES)
+        if self._cache is None or self._cache[0] != stamp:
+            self._cache = (stamp, load_inventory(self.inventory_dir))
+        return self._cache[1]
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
 
 
 def app_context(ctx: typer.Context) -> AppContext:

@@ -46,6 +46,11 @@ def test_after_a_raise_prometheus_scrapes_the_link_with_its_new_capacity(
         "output_dir": str(p.output_dir), "url": p.url, "snmp_exporter": p.snmp_exporter,
         "rule_interval": "1s", "verify_timeout_s": 40}}  # fmt: skip
     (fresh_lab.inventory_dir / "monitoring.yaml").write_text(yaml.safe_dump(monitoring))
+    hosts_file = fresh_lab.inventory_dir / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text())
+    for host in hosts.values():  # scrape every 10 s, not every 5 min, so the test is quick
+        host["data"]["poll_interval_s"] = 10
+    hosts_file.write_text(yaml.safe_dump(hosts))
 
     record = raise_dinkes(fresh_lab, "150M")
 
