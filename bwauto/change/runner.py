@@ -109,8 +109,9 @@ def run_plan(
     processors: list[Any] = [evidence]
     if progress is not None:
         processors.append(ProgressProcessor(*progress))
+    planned = [lp.link.id for plans in plan.by_router.values() for lp in plans]
     ctx = ChangeContext(plan=plan, state_dir=state_dir, probe=probe,
-                        expected_diffs=expected_diffs)  # fmt: skip
+                        expected_diffs=expected_diffs, pre_probes=probe.many(planned))  # fmt: skip
     try:
         result = nr.with_processors(processors).run(task=shaper_change, ctx=ctx, name="shaper")
     finally:

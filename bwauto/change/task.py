@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from netmiko.exceptions import NetmikoBaseException
 from nornir.core.task import Result, Task
@@ -43,8 +43,16 @@ class LinkProbe:
     uptime_s: float
 
 
-SnmpProbe = Callable[[str, list[str]], dict[str, LinkProbe]]
-"""``probe(router, link_ids)`` -> per link; raises ``SnmpError`` when the agent is silent."""
+class SnmpProbe(Protocol):
+    """How a change reads its links' SNMP state (``bwauto.change.probe.InventoryProbe``)."""
+
+    def __call__(self, router: str, link_ids: list[str]) -> dict[str, LinkProbe]:
+        """One router's links now; raises ``SnmpError`` when its agent is silent."""
+        ...
+
+    def many(self, link_ids: Iterable[str]) -> dict[str, LinkProbe]:
+        """Every link at once (all routers concurrently); a silent router's links absent."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,8 @@ class ChangeContext:
     confirm_sample_interval_s: float = 1.0
     expected_diffs: dict[str, str] | None = None
     """Per link, the diff the operator approved; a different diff at apply time is refused."""
+    pre_probes: Mapping[str, LinkProbe] | None = None
+    """The pre-check's SNMP state of every planned link, read once for all routers."""
 
 
 def shaper_change(task: Task, ctx: ChangeContext) -> Result:
@@ -94,7 +104,9 @@ def _record(ctx: ChangeContext, lp: LinkPlan, platform: str, host: str) -> Evide
 
 def _run(task: Task, ctx: ChangeContext, platform: Platform, records: list[EvidenceRecord]) -> None:
     conn = _connect(task)
-    probes = _probe(ctx, task.host.name, [r.link for r in records])
+    probes = ctx.pre_probes
+    if probes is None:
+        probes = _probe(ctx, task.host.name, [r.link for r in records])
     for lp, record in zip(ctx.plan.by_router[task.host.name], records, strict=True):
         before = _read_section(conn, platform, lp)
         current = platform.parse_rate(before, lp.link)
