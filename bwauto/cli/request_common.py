@@ -128,6 +128,18 @@ def recorded(rec: Record) -> None:
     )
 
 
+def write_case_document(
+    ctx: typer.Context, reg: Register, case_id: str, kind: str, lang: str,
+    given_out_dir: Path | None, reply_no: str = "", chart: str = "",
+) -> None:  # fmt: skip
+    """Write one of the case's documents where the CLI keeps them, and say where."""
+    from bwauto.case.documents import write_document
+
+    out = out_dir(ctx, case_id, given_out_dir)
+    wrote(write_document(reg, case_id, kind, out, lang=lang, templates_dir=templates_dir(ctx),
+                         reply_no=reply_no, chart=chart))  # fmt: skip
+
+
 def wrote(path: Path) -> None:
     """One line naming a written file."""
     say(f"ditulis: {path}")

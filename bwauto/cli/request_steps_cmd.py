@@ -15,13 +15,13 @@ from bwauto.cli.request_common import (
     OutDir,
     app,
     check_lang,
-    out_dir,
     parse_date,
     parse_time,
     recorded,
     register,
     say,
     templates_dir,
+    write_case_document,
     wrote,
 )
 from bwauto.errors import UsageError
@@ -111,7 +111,7 @@ def form(
 ) -> None:
     """Step 5: the Dokumen Isian Kelengkapan — `--blank` prints it for the OPD; with ID and the
     fields, records it and writes the filled DOCX."""
-    from bwauto.case.documents import blank_form, to_text, write_document, write_docx
+    from bwauto.case.documents import blank_form, to_text, write_docx
     from bwauto.rates import parse_rate
 
     check_lang(lang)
@@ -139,16 +139,7 @@ def form(
         "notes": notes,
     }
     recorded(reg.form(case_id, fields))
-    wrote(
-        write_document(
-            reg,
-            case_id,
-            "form",
-            out_dir(ctx, case_id, out_dir_),
-            lang=lang,
-            templates_dir=templates_dir(ctx),
-        )
-    )
+    write_case_document(ctx, reg, case_id, "form", lang, out_dir_)
 
 
 @app.command("review")

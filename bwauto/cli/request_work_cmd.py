@@ -21,13 +21,11 @@ from bwauto.cli.request_common import (
     OutDir,
     app,
     check_lang,
-    out_dir,
     parse_date,
     read_json,
     recorded,
     register,
-    templates_dir,
-    wrote,
+    write_case_document,
 )
 from bwauto.errors import UsageError
 
@@ -90,23 +88,13 @@ def decide(
     by: ById = None,
 ) -> None:
     """Steps 7/8: the decision. CANNOT (step 7) also writes the draft reply letter."""
-    from bwauto.case.documents import write_document
 
     check_lang(lang)
     reg = register(ctx, by)
     recorded(reg.decide(case_id, can=can, note=note))
     if not can:
-        wrote(
-            write_document(
-                reg,
-                case_id,
-                "reply",
-                out_dir(ctx, case_id, out_dir_),
-                lang=lang,
-                templates_dir=templates_dir(ctx),
-                reply_no=reply_no,
-                chart=str(chart or ""),
-            )
+        write_case_document(
+            ctx, reg, case_id, "reply", lang, out_dir_, reply_no=reply_no, chart=str(chart or "")
         )
 
 
@@ -160,7 +148,6 @@ def ba(
     by: ById = None,
 ) -> None:
     """Step 9: record the Berita Acara Pekerjaan and write it (DOCX) for signature."""
-    from bwauto.case.documents import write_document
 
     check_lang(lang)
     reg = register(ctx, by)
@@ -176,16 +163,7 @@ def ba(
         "notes": notes,
     }
     recorded(reg.ba(case_id, fields))
-    wrote(
-        write_document(
-            reg,
-            case_id,
-            "ba",
-            out_dir(ctx, case_id, out_dir_),
-            lang=lang,
-            templates_dir=templates_dir(ctx),
-        )
-    )
+    write_case_document(ctx, reg, case_id, "ba", lang, out_dir_)
 
 
 @app.command("report")
@@ -203,7 +181,6 @@ def report(
     by: ById = None,
 ) -> None:
     """Step 10: record the implementation report and write it (DOCX)."""
-    from bwauto.case.documents import write_document
 
     check_lang(lang)
     reg = register(ctx, by)
@@ -214,16 +191,7 @@ def report(
         "notes": notes,
     }
     recorded(reg.report(case_id, info))
-    wrote(
-        write_document(
-            reg,
-            case_id,
-            "report",
-            out_dir(ctx, case_id, out_dir_),
-            lang=lang,
-            templates_dir=templates_dir(ctx),
-        )
-    )
+    write_case_document(ctx, reg, case_id, "report", lang, out_dir_)
 
 
 @app.command("document")
@@ -238,18 +206,15 @@ def document(
     by: ById = None,
 ) -> None:
     """Write a document of the request again (e.g. after the office edited a template)."""
-    from bwauto.case.documents import write_document
 
     check_lang(lang)
-    wrote(
-        write_document(
-            register(ctx, by),
-            case_id,
-            kind,
-            out_dir(ctx, case_id, out_dir_),
-            lang=lang,
-            templates_dir=templates_dir(ctx),
-            reply_no=reply_no,
-            chart=str(chart or ""),
-        )
+    write_case_document(
+        ctx,
+        register(ctx, by),
+        case_id,
+        kind,
+        lang,
+        out_dir_,
+        reply_no=reply_no,
+        chart=str(chart or ""),
     )
