@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -139,7 +140,7 @@ class SampleStore:
     def _setup(self, create: bool, busy_timeout_s: float) -> None:
         with self._errors("open"):
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
+            self._wal(busy_timeout_s)
             self._db.execute("PRAGMA synchronous = FULL")
             if create:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -147,6 +148,20 @@ class SampleStore:
                     self._db.execute(statement)
                 self._db.execute("COMMIT")
             self._check_schema()
+
+    def _wal(self, busy_timeout_s: float) -> None:
+        """Switch to WAL. SQLite answers "locked" at once, without its busy handler, while
+        another process switches a new file at the same moment: wait for it, within the
+        busy timeout (two pollers started together by cron hit exactly this)."""
+        deadline = time.monotonic() + busy_timeout_s
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _check_schema(self) -> None:
         try:

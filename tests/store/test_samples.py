@@ -263,3 +263,24 @@ def test_a_crash_mid_append_loses_nothing_stored_before(tmp_path: Path) -> None:
         got = s.read()["a"]
         assert got.ts.tolist() == [300.0 * i for i in range(10)]
         assert s.append(samples("a", 3000, 2)) == 2  # and the store still takes appends
+
+
+def _open_and_append(path: str, k: int) -> None:
+    with SampleStore(path, create=True, busy_timeout_s=10.0) as s:
+        s.append([Sample("l", float(k), None, 1, 1)])
+
+
+def test_pollers_creating_a_new_store_at_the_same_moment_all_succeed(tmp_path: Path) -> None:
+    """Switching a new file to WAL is refused at once (no busy wait) while another process does
+    it: seen in CI as 'locked'. Rounds of eight processes make the race likely."""
+    ctx = multiprocessing.get_context("fork")
+    for round_no in range(40):
+        path = str(tmp_path / f"s{round_no}.sqlite")
+        procs = [ctx.Process(target=_open_and_append, args=(path, k)) for k in range(8)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        assert [p.exitcode for p in procs] == [0] * 8
+        with SampleStore(path) as s:
+            assert len(s.read()["l"].ts) == 8
