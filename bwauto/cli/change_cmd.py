@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bwauto.change.execute import Execution
     from bwauto.change.plan import Plan
     from bwauto.change.runner import HeadroomCheck, RunOutcome
+    from bwauto.change.task import SnmpProbe
 
 LinkOpt = Annotated[list[str], typer.Option("--link", "-l", help="Link id (repeatable).")]
 OpdOpt = Annotated[str | None, typer.Option("--opd", help="Every link of this OPD.")]
@@ -76,8 +77,12 @@ def _execute(app: AppContext, plan: Plan, yes: bool) -> int:
         _show_diffs(preview)
         return yes or _confirm(len(diffs))
 
+    from bwauto.change.probe import snmp_probe
+
+    probe = snmp_probe(app.inventory(), app.secrets_file)  # one for the preview and the apply
+
     def run(plan: Plan, write: bool, expected: dict[str, str] | None) -> RunOutcome:
-        return _run(app, plan, write_evidence=write, expected_diffs=expected)
+        return _run(app, plan, probe, write_evidence=write, expected_diffs=expected)
 
     done = execute(plan, app.inventory_dir, app.state_dir, run, approve)
     if plan.options.dry_run:
@@ -91,15 +96,13 @@ def _execute(app: AppContext, plan: Plan, yes: bool) -> int:
 
 
 def _run(
-    app: AppContext, plan: Plan, write_evidence: bool = True,
+    app: AppContext, plan: Plan, probe: SnmpProbe, write_evidence: bool = True,
     expected_diffs: dict[str, str] | None = None,
 ) -> RunOutcome:  # fmt: skip
     from rich.progress import Progress
 
-    from bwauto.change.probe import snmp_probe
     from bwauto.change.runner import run_plan
 
-    probe = snmp_probe(app.inventory(), app.secrets_file)
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task_id = bar.add_task("routers", total=len(plan.by_router))
         return run_plan(plan, app.inventory_dir, app.state_dir, probe, app.secrets_file,
