@@ -170,8 +170,11 @@ def _write(params: AnalyseParams, result: Analysis, ctx: TaskContext) -> ReportF
         csv = csv or folder / f"analisa-{params.link}.csv"
         xlsx = xlsx or folder / f"analisa-{params.link}.xlsx"
         charts = charts or folder
+    from bwauto.case.office import load_office
+
+    agency = load_office(ctx.inventory_dir).agency_full
     return write_outputs(result, ctx.state_dir, csv=csv, excel_id=params.excel_id, xlsx=xlsx,
-                         chart_dir=charts)  # fmt: skip
+                         chart_dir=charts, agency=agency)  # fmt: skip
 
 
 def _dry_run_result(params: AnalyseParams, result: Analysis, data: dict[str, Any]) -> TaskResult:

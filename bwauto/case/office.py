@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import string
 from pathlib import Path
 from typing import Any, Literal
@@ -149,6 +150,14 @@ class Office(_Model):
         return value.upper() if isinstance(value, str) else value
 
     @property
+    def agency_full(self) -> str:
+        """The agency with its city: ``Dinas ... Kota Batam`` (from ``parent``'s
+        ``Pemerintah Kota Batam``), "" without a name."""
+        parent = re.sub(r"^pemerintah\s+", "", self.agency.parent, flags=re.IGNORECASE)
+        name = self.agency.name
+        return f"{name} {parent}" if name and parent and parent not in name else name
+
+    @property
     def paper_mm(self) -> tuple[int, int]:
         """The paper's (width, height) in mm."""
         return PAPER_MM[self.paper]
@@ -160,6 +169,26 @@ class Office(_Model):
             return None
         path = Path(self.agency.logo)
         return path if path.is_absolute() else Path(self.directory) / path
+
+
+def ba_number(inventory_dir: Path | None, case_id: str, day: dt.date) -> str:
+    """The Berita Acara's number from the office's pattern ("" without one: written by hand)."""
+    return load_office(inventory_dir).numbering.number("ba", case_id, day)
+
+
+def copy_office(source: Path, target: Path) -> None:
+    """Copy ``office.yaml`` and its logo (when relative) from inventory ``source`` to ``target``
+    (e.g. the lab's inventory, which the lab writes without it)."""
+    path = Path(source) / FILENAME
+    if not path.is_file():
+        return
+    office = load_office(source)
+    Path(target).mkdir(parents=True, exist_ok=True)
+    shutil.copy2(path, Path(target) / FILENAME)
+    if office.agency.logo and not Path(office.agency.logo).is_absolute():
+        logo = Path(target) / office.agency.logo
+        logo.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(Path(source) / office.agency.logo, logo)
 
 
 def load_office(directory: Path | None) -> Office:
@@ -180,8 +209,8 @@ def load_office(directory: Path | None) -> Office:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise OfficeError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise OfficeError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
     if not isinstance(data, dict):
         raise OfficeError(f"{path}:1: expected a mapping of settings")
     try:

@@ -77,16 +77,27 @@ def root(
         str | None,
         typer.Option("--secrets", help=r"Secrets file, mode 0600 \[default: $BWAUTO_SECRETS]"),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help=r"Language of documents, XLSX, charts and case output: id or en "
+            r"\[default: $BWAUTO_LANG, else id]",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
     """Global options shared by every command."""
+    from bwauto.i18n import set_lang
+
     ctx.obj = AppContext(
         inventory_dir=inventory or default_inventory_dir(),
         state_dir=state_dir or default_state_dir(),
         secrets_file=secrets,
+        lang=set_lang(lang),
     )
 
 

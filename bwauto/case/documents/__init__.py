@@ -120,6 +120,23 @@ def render_document(
     return render_template(path, values, lang)
 
 
+def _after_chart(register: Register, case: Case, inventory_dir: Path, out: Path, lang: str) -> str:
+    """The chart of the hours after the raise from the poller's samples ("" without any)."""
+    from bwauto.analysis.run import after_raise_chart
+    from bwauto.inventory.loader import load_inventory
+
+    change = replay(case.records()).latest.get("change")
+    ended = change.data.get("ended") if change else None
+    if not ended or not (inventory_dir / "links.yaml").is_file():
+        return ""
+    path = unused_path(out / f"{case.id}-grafik-setelah-kenaikan.png")
+    state_dir = Path(register.path).parent
+    chart = after_raise_chart(
+        load_inventory(inventory_dir), state_dir, case.link_id, str(ended), path, lang
+    )
+    return str(chart) if chart else ""
+
+
 def inventory_link(inventory_dir: Path | None, link_id: str) -> dict[str, Any]:
     """The inventory's link ``link_id`` as a dict ({} without an inventory or such a link)."""
     if inventory_dir is None or not (Path(inventory_dir) / "links.yaml").is_file():
@@ -131,10 +148,15 @@ def inventory_link(inventory_dir: Path | None, link_id: str) -> dict[str, Any]:
 
 
 def blank_form(
-    lang: str = "id", templates_dir: Path | None = None, today: dt.date | None = None
+    lang: str = "id",
+    templates_dir: Path | None = None,
+    today: dt.date | None = None,
+    office: Office | None = None,
 ) -> RenderedDoc:
     """The blank Dokumen Isian Kelengkapan (step 5), for the OPD to fill in."""
-    return render_document("form", None, lang=lang, templates_dir=templates_dir, today=today)
+    return render_document(
+        "form", None, lang=lang, templates_dir=templates_dir, today=today, office=office
+    )
 
 
 def unused_path(path: Path) -> Path:
@@ -179,6 +201,8 @@ def write_document(
     case = register.get(case_id)
     if inventory_dir is not None and templates_dir is None:
         templates_dir = Path(inventory_dir) / "templates"
+    if kind == "report" and not after_chart and inventory_dir is not None and not dry_run:
+        after_chart = _after_chart(register, case, Path(inventory_dir), Path(out_dir), lang)
     doc = render_document(
         kind,
         case,

@@ -71,6 +71,7 @@ def office_context(office: Office, case: Case | None, kind: str, day: dt.date) -
     """``office`` (the office settings, signatories completed) and this document's ``number``."""
     data = office.model_dump(mode="json")
     data["logo"] = str(office.logo_path or "")
+    data["agency"]["full"] = office.agency_full
     disposers = _disposers(case)
     for role, step in SIGNER_STEPS.items():
         if not data["signatories"][role]["name"]:
