@@ -174,15 +174,19 @@ def _figures(document: Any, block: Block) -> None:
 def _kop(document: Any, block: Block) -> None:
     """Logo left, the agency's lines centred, then a thick-thin rule across the page."""
     logo = str(block.options.get("logo") or "")
+    section = document.sections[-1]
+    usable = section.page_width - section.left_margin - section.right_margin
     table = document.add_table(rows=1, cols=2 if logo else 1)
+    table.autofit = False
     text_cell = table.rows[0].cells[-1]
+    text_cell.width = usable
     if logo:
         if not Path(logo).is_file():
             raise DocumentError(f"logo {logo} does not exist")
-        table.columns[0].width = table.rows[0].cells[0].width = Cm(2.6)
-        text_cell.width = Cm(13.4)
-        run = table.rows[0].cells[0].paragraphs[0].add_run()
-        run.add_picture(logo, width=Cm(2.2))
+        logo_cell = table.rows[0].cells[0]
+        logo_cell.width = table.columns[0].width = Cm(2.8)
+        text_cell.width = table.columns[1].width = usable - Cm(2.8)
+        logo_cell.paragraphs[0].add_run().add_picture(logo, width=Cm(2.2))
     sizes = (13, 15, 10, 10)
     lines = [(t, sizes[i]) for i, t in enumerate(block.items) if t]
     for i, (line, size) in enumerate(lines):
