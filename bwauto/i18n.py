@@ -54,6 +54,12 @@ def set_lang(lang: str | None) -> str:
     return _chosen
 
 
+def reset() -> None:
+    """Forget the language chosen with ``set_lang`` (``main`` does, after each command)."""
+    global _chosen
+    _chosen = None
+
+
 def current() -> str:
     """The language chosen with ``set_lang``, else ``$BWAUTO_LANG``, else ``id``."""
     return _chosen or resolve(None)

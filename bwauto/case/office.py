@@ -205,8 +205,8 @@ def load_office(directory: Path | None) -> Office:
         return Office(directory=str(directory))
     text = path.read_text(encoding="utf-8")
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text) or {}
+        root = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader) or {}  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
@@ -226,6 +226,20 @@ def load_office(directory: Path | None) -> Office:
         line = _line_of(root, ["agency", "logo"])
         raise OfficeError(f"{path}:{line}: agency.logo: no such file {logo}")
     return office
+
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: pydantic then checks them and names the field
+    (PyYAML would raise a bare ``ValueError`` without a line for ``2026-13-01``)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _line_of(node: yaml.Node | None, loc: list[Any]) -> int:

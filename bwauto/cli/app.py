@@ -103,6 +103,8 @@ def root(
 
 def main(argv: list[str] | None = None) -> int:
     """Run bwauto with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    from bwauto.i18n import reset
+
     args = sys.argv[1:] if argv is None else argv
     try:
         result = app(args=args, prog_name="bwauto", standalone_mode=False)
@@ -119,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         if show is not None:
             show()
         return int(getattr(exc, "exit_code", 2))
+    finally:
+        reset()  # the next in-process call chooses again (tests run many)
     return result if isinstance(result, int) else 0
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import docx
@@ -27,13 +27,15 @@ from language import foreign_words
 
 from bwauto.case.documents import write_document
 from bwauto.case.mutu_baku import WIB
-from bwauto.case.office import load_office
+from bwauto.case.office import ba_number
 from bwauto.case.register import Register
 
 REPO_INVENTORY = Path(__file__).resolve().parents[2] / "inventory"
 A4_PT = (595.3, 841.9)
 F4_PT = (609.4, 935.4)  # 215 x 330 mm
 NEEDS = ("soffice", "pdftotext", "pdfinfo")
+Pdfs = dict[str, tuple[str, tuple[float, float]]]
+"""Document name → (its PDF text, whitespace folded; page size in pt); ``path:NAME`` → DOCX."""
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(t) for t in NEEDS),
@@ -62,11 +64,11 @@ def _walk_to_report(reg: Register, clock: Clock, tmp: Path, inv: Path, out: Path
     change["rate_before"] = {"up": None, "down": 100_000_000}  # upload not shaped here
     change["rate_after"] = {"up": None, "down": 200_000_000}
     reg.attach_change(case_id, change, evidence)
-    reg.attach_monitoring(case_id, {"backend": "prometheus", "ok": True, "verified": False,
-                                    "detail": "wrote /etc/prometheus/targets/edge.yml"})  # fmt: skip
+    written = {"backend": "prometheus", "ok": True, "verified": False, "detail": "wrote files"}
+    reg.attach_monitoring(case_id, written)
     clock.advance(hours=1)
-    reg.ba(case_id, {"team_name": "Andi Pratama", "opd_name": "Rudi Hartono",
-                     "number": load_office(inv).numbering.number("ba", case_id, clock.now.date())})  # fmt: skip
+    number = ba_number(inv, case_id, clock.now.date())  # as `request ba` and the playbook do
+    reg.ba(case_id, {"team_name": "Andi Pratama", "opd_name": "Rudi Hartono", "number": number})
     ba = write_document(reg, case_id, "ba", out, inventory_dir=inv)
     photo = write_png(tmp / "foto-rak-server.png", 200, 150)
     reg.report(case_id, {"summary": "Kenaikan berjalan baik.", "files": [str(photo)]})
@@ -86,7 +88,7 @@ def _refused(reg: Register, tmp: Path, inv: Path, out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pdfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[str, tuple[float, float]]]]:
+def pdfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pdfs]:
     """name → (PDF text, page size in pt) for the BA, the report and the reply (A4), and the BA
     on F4; every document written through ``write_document`` with the sample office.yaml."""
     tmp = tmp_path_factory.mktemp("office-docs")
@@ -109,7 +111,7 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[s
          "--convert-to", "pdf", "--outdir", str(flat), *sorted(map(str, flat.glob("*.docx")))],
         check=True, capture_output=True, timeout=240,
     )  # fmt: skip
-    result = {}
+    result: Pdfs = {}
     for name in docs:
         pdf = flat / f"{name}.pdf"
         text = subprocess.run(["pdftotext", str(pdf), "-"], check=True,
@@ -119,21 +121,20 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[s
         size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
         assert size, info
         result[name] = (" ".join(text.split()), (float(size[1]), float(size[2])))
-    result["_docx"] = ("", (0.0, 0.0))
     yield result | {f"path:{k}": (str(v), (0.0, 0.0)) for k, v in docs.items()}
 
 
-def _page(pdfs: dict[str, tuple[str, tuple[float, float]]], name: str) -> tuple[float, float]:
+def _page(pdfs: Pdfs, name: str) -> tuple[float, float]:
     return pdfs[name][1]
 
 
-def test_paper_is_a4_by_default_and_f4_when_configured(pdfs: dict) -> None:  # type: ignore[type-arg]
+def test_paper_is_a4_by_default_and_f4_when_configured(pdfs: Pdfs) -> None:
     for name in ("ba-A4", "report", "reply"):
         assert _page(pdfs, name) == pytest.approx(A4_PT, abs=1.0), name
     assert _page(pdfs, "ba-F4") == pytest.approx(F4_PT, abs=1.0)
 
 
-def test_berita_acara_carries_kop_signatories_router_and_rates(pdfs: dict) -> None:  # type: ignore[type-arg]
+def test_berita_acara_carries_kop_signatories_router_and_rates(pdfs: Pdfs) -> None:
     text = pdfs["ba-A4"][0]
     for expected in (
         "PEMERINTAH KOTA BATAM",
@@ -159,7 +160,7 @@ def test_berita_acara_carries_kop_signatories_router_and_rates(pdfs: dict) -> No
     assert not foreign_words(text, "id"), foreign_words(text, "id")
 
 
-def test_report_in_indonesian_with_numbered_sections_charts_and_photos(pdfs: dict) -> None:  # type: ignore[type-arg]
+def test_report_in_indonesian_with_numbered_sections_charts_and_photos(pdfs: Pdfs) -> None:
     text = pdfs["report"][0]
     numbers = [int(n) for n in re.findall(r"(?<!Gambar )(?<![\d.:/-])(\d)\. (?=[A-Z][a-z])", text)]
     assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 7, numbers
@@ -179,8 +180,11 @@ def test_report_in_indonesian_with_numbered_sections_charts_and_photos(pdfs: dic
     document = docx.Document(pdfs["path:report"][0])
     rows = [[c.text for c in r.cells] for t in document.tables for r in t.rows]
     assert ["Pelaksana", "Andi Pratama"] in rows
-    assert ["Bandwidth terbaca dari router", "berhasil",
-            "router kini membatasi 200 Mbps unduh / tidak dibatasi di router ini unggah"] in rows
+    assert [
+        "Bandwidth terbaca dari router",
+        "berhasil",
+        "router kini membatasi 200 Mbps unduh / tidak dibatasi di router ini unggah",
+    ] in rows
     assert ["Penghitung trafik", "berhasil", "penghitung trafik terbaca setelah perubahan"] in rows
     assert len(document.inline_shapes) == 3  # the logo, the analysis chart, the photo
     props = document.core_properties
@@ -190,7 +194,7 @@ def test_report_in_indonesian_with_numbered_sections_charts_and_photos(pdfs: dic
     assert abs((dt.datetime.now(dt.UTC).replace(tzinfo=None) - created).total_seconds()) < 900
 
 
-def test_reply_letter_reasons_in_plain_indonesian(pdfs: dict) -> None:  # type: ignore[type-arg]
+def test_reply_letter_reasons_in_plain_indonesian(pdfs: Pdfs) -> None:
     text = pdfs["reply"][0]
     for expected in (
         "Drs. Rudi Sakyakirti, M.M.",
