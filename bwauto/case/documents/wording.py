@@ -225,13 +225,39 @@ def check_row(check: Mapping[str, Any], change: Mapping[str, Any], lang: str) ->
     }
 
 
+FILE_CHECKS = frozenset({"target file", "rules file", "snmp module"})
+"""Verification checks that read the files bwauto wrote, not a monitoring server."""
+
+
+def server_confirmed(monitoring: Mapping[str, Any]) -> bool:
+    """Whether a monitoring server (not only the files written) confirmed the registration.
+
+    Examples:
+        >>> files = {"verified": True, "verification": {"checks": [
+        ...     {"name": "target file", "ok": True}, {"name": "rules file", "ok": True}]}}
+        >>> server_confirmed(files)
+        False
+        >>> server = {"verified": True, "verification": {"checks": [
+        ...     {"name": "target file", "ok": True}, {"name": "target up", "ok": True}]}}
+        >>> server_confirmed(server)
+        True
+    """
+    if not monitoring.get("verified"):
+        return False
+    checks = (monitoring.get("verification") or {}).get("checks")
+    if checks is None:  # no detail recorded: the backend's own word
+        return True
+    return any(c.get("ok") and c.get("name") not in FILE_CHECKS for c in checks)
+
+
 def monitoring_status(monitoring: Mapping[str, Any], when: str, lang: str) -> str:
-    """ "verified on <backend> at <time>" only when a server confirmed the registration."""
+    """The registration in words: "verified on <backend> at <time>" only when a server
+    confirmed it, else "files written, not yet verified"."""
     _ = translator(lang)
     backend = str(monitoring.get("backend") or "")
     if not backend:
         return _("not registered")
-    if monitoring.get("verified"):
+    if server_confirmed(monitoring):
         return _("verified on {backend} at {time}").format(
             backend=backend, time=filters(lang)["waktu"](when)
         )
