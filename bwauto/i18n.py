@@ -99,6 +99,17 @@ def gettext(message: str, lang: str | None = None) -> str:
     return translations(lang or current()).gettext(message)
 
 
+def one_of(indonesian: str, english: str, lang: str | None = None) -> str:
+    """The text of the current language, for messages built with figures in both languages
+    (an output never carries both).
+
+    Examples:
+        >>> one_of("langkah 4 belum dicatat", "step 4 not recorded yet", "en")
+        'step 4 not recorded yet'
+    """
+    return english if (lang or current()) == "en" else indonesian
+
+
 def translator(lang: str | None = None) -> Callable[[str], str]:
     """A ``_`` function bound to ``lang`` (default: the current language)."""
     table = translations(lang or current())

@@ -120,14 +120,22 @@ WHAT = {
 
 
 def recorded(rec: Record) -> None:
-    """One line saying what was recorded, at which step, by whom, when (WIB)."""
+    """One line saying what was recorded, at which step, by whom, when (WIB), in the chosen
+    language."""
     from bwauto.case.documents.formatting import filters
     from bwauto.case.steps import step
+    from bwauto.i18n import current, one_of
 
-    when = filters("id")["waktu"](rec.at)
+    lang = current()
+    when = filters(lang)["waktu"](rec.at)
+    label = step(rec.step).label("en" if lang == "en" else "id")
+    what = WHAT.get(rec.kind, rec.kind)
     say(
-        f"{rec.case}: {step(rec.step).label('id')}: {WHAT.get(rec.kind, rec.kind)} dicatat "
-        f"(record {rec.seq}) oleh {rec.by}, {when}"
+        one_of(
+            f"{rec.case}: {label}: {what} dicatat (catatan ke-{rec.seq}) oleh {rec.by}, {when}",
+            f"{rec.case}: {label}: {rec.kind} recorded (record {rec.seq}) by {rec.by}, {when}",
+            lang,
+        )
     )
 
 
@@ -145,7 +153,9 @@ def write_case_document(
 
 def wrote(path: Path) -> None:
     """One line naming a written file."""
-    say(f"ditulis: {path}")
+    from bwauto.i18n import one_of
+
+    say(one_of(f"ditulis: {path}", f"written: {path}"))
 
 
 def say(text: str) -> None:
