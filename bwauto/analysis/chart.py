@@ -36,6 +36,9 @@ from bwauto.paths import atomic_write
 SECONDS_PER_DAY = 86_400.0
 SIZE_IN = (11.0, 4.5)
 DPI = 100
+SHORT_SPAN_S = 600.0
+"""A chart shorter than this (e.g. the minutes right after a raise) labels its ticks with
+seconds."""
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")  # fmt: skip
 
@@ -45,10 +48,15 @@ def month_abbr(month: int, lang: str) -> str:
     return translator(lang)(MONTHS[month - 1])[:3]
 
 
-def tick_label(when: dt.datetime, lang: str) -> str:
-    """A time-axis label: the WIB day and month, then the WIB time."""
+def tick_label(when: dt.datetime, lang: str, seconds: bool = False) -> str:
+    """A time-axis label: the WIB day and month, then the WIB time (with seconds for a chart
+    of a few minutes)."""
     wib = when.astimezone(WIB)
-    return f"{wib.day} {month_abbr(wib.month, lang)}\n{wib:%H:%M}"
+    return (
+        f"{wib.day} {month_abbr(wib.month, lang)}\n{wib:%H:%M:%S}"
+        if seconds
+        else (f"{wib.day} {month_abbr(wib.month, lang)}\n{wib:%H:%M}")
+    )
 
 
 def _cap(text: str) -> str:
@@ -84,8 +92,9 @@ def build_figure(
     ax.set_xlabel(_("time (WIB)"))
     locator = mdates.AutoDateLocator(tz=WIB, minticks=4, maxticks=10)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
+    short = len(when) > 1 and (when[-1] - when[0]) * SECONDS_PER_DAY < SHORT_SPAN_S
     ax.xaxis.set_major_formatter(
-        FuncFormatter(lambda x, _pos: tick_label(mdates.num2date(x), lang))  # type: ignore[no-untyped-call]
+        FuncFormatter(lambda x, _pos: tick_label(mdates.num2date(x), lang, short))  # type: ignore[no-untyped-call]
     )
     ax.set_ylim(0, 1.3 * _top(link, row, intervals))  # room for the legend above the lines
     ax.grid(True, alpha=0.3)

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
 from bwauto.case.documents import case_dir, write_document
 from bwauto.case.inputs import BeritaAcara, CompletenessForm, ReportInfo
@@ -189,6 +189,12 @@ class DocumentParams(BaseModel):
     reply_no: str = ""
     chart: str = ""
     by: str | None = None
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _empty_is_current(cls, value: Any) -> Any:
+        """``lang: ""`` (the playbooks' default) means the chosen language (``--lang``)."""
+        return None if value == "" else value
 
 
 @task("document", DocumentParams, "write a request's document (form, reply, ba, report)")
