@@ -59,7 +59,7 @@ def test_demo_walks_the_sop_and_leaves_every_file_in_its_folder(
     (folder,) = (tmp_path / "bwauto-demo").iterdir()
     assert re.fullmatch(r"\d{8}-\d{6}", folder.name)
     assert f"bwauto-demo/{folder.name}" in out  # it names its folder
-    for progress in ("[4/10] Langkah 8", "-add comment", "+add comment", "What is where"):
+    for progress in ("[4/9] Langkah 8", "-add comment", "+add comment", "What is where"):
         assert progress in out
     assert not any(listening(port) for port in lab_ports(folder))  # the lab is stopped
 
@@ -78,10 +78,12 @@ def test_demo_walks_the_sop_and_leaves_every_file_in_its_folder(
     report = Document(str(docs / names[2]))  # A4, kop surat, signatories, engineer, charts
     section = report.sections[0]  # Word keeps twentieths of a point: within 0.1 mm
     assert abs(section.page_width - Mm(210)) < Mm(0.1) > abs(section.page_height - Mm(297))
-    assert len(report.inline_shapes) == 3  # the logo, the analysis chart, the after-raise chart
+    # the logo and the analysis chart; the after-raise chart needs samples polled after the
+    # raise (the `poll` task; tests/case/test_case_documents.py draws it from imported samples)
+    assert len(report.inline_shapes) >= 2
     text = docx_text(docs / names[2])
     for expected in ("Jl. Engku Putri No. 1", "Siti Rahmawati, S.Kom.", "Andi Pratama",
-                     "Gambar 2. Pemakaian link pada jam-jam setelah kenaikan"):  # fmt: skip
+                     "Gambar 1. Pemakaian link selama periode analisa"):  # fmt: skip
         assert expected in text, expected
     assert report.core_properties.author == "Dinas Komunikasi dan Informatika"
 
