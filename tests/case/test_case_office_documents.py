@@ -27,7 +27,7 @@ from language import foreign_words
 
 from bwauto.case.documents import write_document
 from bwauto.case.mutu_baku import WIB
-from bwauto.case.office import ba_number
+from bwauto.case.office import ba_number, load_office
 from bwauto.case.register import Register
 
 REPO_INVENTORY = Path(__file__).resolve().parents[2] / "inventory"
@@ -70,10 +70,11 @@ def _walk_to_report(reg: Register, clock: Clock, tmp: Path, inv: Path, out: Path
     number = ba_number(inv, case_id, clock.now.date())  # as `request ba` and the playbook do
     reg.ba(case_id, {"team_name": "Andi Pratama", "opd_name": "Rudi Hartono", "number": number})
     ba = write_document(reg, case_id, "ba", out, inventory_dir=inv)
+    ba_en = write_document(reg, case_id, "ba", out / "en", lang="en", inventory_dir=inv)
     photo = write_png(tmp / "foto-rak-server.png", 200, 150)
     reg.report(case_id, {"summary": "Kenaikan berjalan baik.", "files": [str(photo)]})
     report = write_document(reg, case_id, "report", out, inventory_dir=inv)
-    return [ba, report]
+    return [ba, report, ba_en]
 
 
 def _refused(reg: Register, tmp: Path, inv: Path, out: Path) -> Path:
@@ -98,10 +99,11 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pdfs]:
         clock = Clock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=WIB))
         reg = Register(tmp / paper / "register.sqlite", clock=clock, user="budi")
         inv = _inventory(tmp, paper)
-        ba, report = _walk_to_report(reg, clock, tmp / paper, inv, out / paper)
+        ba, report, ba_en = _walk_to_report(reg, clock, tmp / paper, inv, out / paper)
         docs[f"ba-{paper}"] = ba
         if paper == "A4":
             docs["report"], docs["reply"] = report, _refused(reg, tmp, inv, out / "reply")
+            docs["ba-en"] = ba_en
     flat = tmp / "flat"
     flat.mkdir()
     for name, path in docs.items():
@@ -154,6 +156,7 @@ def test_berita_acara_carries_kop_signatories_router_and_rates(pdfs: Pdfs) -> No
         "berkas ditulis, belum diverifikasi",
         "Siti Rahmawati, S.Kom.",
         "NIP. 19840722 201001 2 011",
+        "NIP. 19910214 201503 1 002",  # PIHAK PERTAMA's NIP, from office.yaml's team
     ):
         assert expected in text, expected
     assert "BA/KB-2026" not in text and "root" not in text and "terverifikasi di" not in text
@@ -208,3 +211,23 @@ def test_reply_letter_reasons_in_plain_indonesian(pdfs: Pdfs) -> None:
         assert expected in text, expected
     assert "UPSTREAM_HEADROOM" not in text and "mendekati" not in text
     assert not foreign_words(text, "id"), foreign_words(text, "id")
+
+
+def test_berita_acara_in_english_when_asked(pdfs: Pdfs) -> None:
+    text = pdfs["ba-en"][0]
+    for expected in (
+        "WORK REPORT",
+        "Number: 1/BA/Kominfo-PE/III/2026",
+        "Phone (0778) 462 000, E-mail kominfo@batam.go.id, Website kominfo.batam.go.id",
+        "not shaped on this router",
+        "files written, not yet verified",
+        "Andi Pratama",
+        "Siti Rahmawati, S.Kom.",
+    ):
+        assert expected in text, expected
+    assert _page(pdfs, "ba-en") == pytest.approx(A4_PT, abs=1.0)
+    office = load_office(REPO_INVENTORY)  # the office's own names stay as they are
+    names = [office.agency.name, office.agency_full, office.signatories.kasi.position]
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, "").replace(name.upper(), "")
+    assert not foreign_words(text, "en"), foreign_words(text, "en")

@@ -116,7 +116,7 @@ def render_document(
     elif state is not None:
         values |= ctx.report_context(state, values["office"], link or {}, lang, chart, after_chart)
     if case is not None and values.get("ba"):
-        values["ba"] = ctx.numbered_ba(values["ba"], office or Office(), case.id, day)
+        values["ba"] = ctx.completed_ba(values["ba"], office or Office(), case.id, day)
     return render_template(path, values, lang)
 
 

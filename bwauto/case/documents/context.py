@@ -80,13 +80,30 @@ def office_context(office: Office, case: Case | None, kind: str, day: dt.date) -
     return {"office": data, "number": number}
 
 
-def numbered_ba(ba: dict[str, Any], office: Office, case_id: str, day: dt.date) -> dict[str, Any]:
-    """The BA's fields with its number: as recorded, else from the office's pattern and the
-    BA's date."""
-    if ba.get("number"):
-        return ba
-    when = dt.date.fromisoformat(str(ba["date"])[:10]) if ba.get("date") else day
-    return {**ba, "number": office.numbering.number("ba", case_id, when)}
+def completed_ba(ba: dict[str, Any], office: Office, case_id: str, day: dt.date) -> dict[str, Any]:
+    """The BA's fields completed from the office: its number from the office's pattern and the
+    BA's date when none was recorded; PIHAK PERTAMA's NIP and position from ``team`` when the
+    team member is listed there.
+
+    Examples:
+        >>> from bwauto.case.office import Numbering, Person
+        >>> office = Office(team=[Person(name="Andi Pratama", nip="1991", position="Pranata")],
+        ...                 numbering=Numbering(ba="{seq}/BA/{bulan_romawi}/{tahun}"))
+        >>> ba = {"team_name": "Andi Pratama", "team_nip": "", "team_position": "Staf",
+        ...       "date": "2026-11-30", "number": ""}
+        >>> done = completed_ba(ba, office, "KB-2026-0003", dt.date(2026, 12, 1))
+        >>> done["number"], done["team_nip"], done["team_position"]
+        ('3/BA/XI/2026', '1991', 'Staf')
+    """
+    done = dict(ba)
+    if not done.get("number"):
+        when = dt.date.fromisoformat(str(ba["date"])[:10]) if ba.get("date") else day
+        done["number"] = office.numbering.number("ba", case_id, when)
+    member = next((p for p in office.team if p.name == ba.get("team_name")), None)
+    if member is not None:
+        done["team_nip"] = done.get("team_nip") or member.nip
+        done["team_position"] = done.get("team_position") or member.position
+    return done
 
 
 def _disposers(case: Case | None) -> dict[int, str]:
