@@ -97,8 +97,11 @@ def change_evidence(outcome: str = "changed", dry_run: bool = False) -> dict[str
         "diff_source": "bwauto",
         "checks": [
             {"name": "link up", "ok": True, "detail": "ifOperStatus up"},
-            {"name": "rate read back", "ok": True,
-             "detail": "router now ShaperRate(up=200000000, down=200000000)"},
+            {
+                "name": "rate read back",
+                "ok": True,
+                "detail": "router now ShaperRate(up=200000000, down=200000000)",
+            },
             {"name": "counters", "ok": True, "detail": "t=3s in=123456789 out=987654321"},
         ],
         "outcome": outcome,
