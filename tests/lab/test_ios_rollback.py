@@ -211,3 +211,23 @@ def test_a_wrong_enable_secret_is_refused_with_ios_words(lab: Lab) -> None:
         assert not conn.check_enable_mode()
     finally:
         conn.disconnect()
+
+
+def test_synthetic_labs_mix_ios_routers_with_and_without_archive(tmp_path: Path) -> None:
+    from bwauto.lab.inventory_out import synthetic_inventory, write_inventory
+
+    write_inventory(tmp_path / "src", synthetic_inventory(4, 1), "synthetic")
+    lab = Lab(load_inventory(tmp_path / "src"), tmp_path / "state")  # built, not started
+    assert archive_paths(lab) == {"lab-r001": None, "lab-r002": "flash:archive",
+                                  "lab-r003": None, "lab-r004": None}  # fmt: skip
+
+
+def test_lab_yaml_naming_an_unknown_router_is_refused(tmp_path: Path) -> None:
+    from bwauto.errors import LabError
+    from bwauto.lab.inventory_out import synthetic_inventory, write_inventory
+
+    data = synthetic_inventory(2, 1)
+    data["lab.yaml"] = {"routers": {"no-such-router": {"archive_path": "flash:archive"}}}
+    write_inventory(tmp_path / "src", data, "synthetic")
+    with pytest.raises(LabError, match="no-such-router"):
+        Lab(load_inventory(tmp_path / "src"), tmp_path / "state")
