@@ -141,6 +141,14 @@ class Registration:
                 "detail": detail, **data}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What making a backend monitor exactly a set of links changed, and which it dropped."""
+
+    changes: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
 class VerificationError(MonitoringError):
     """The backend took the registration but reading it back did not show it (yet)."""
 
