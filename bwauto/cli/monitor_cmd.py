@@ -154,7 +154,9 @@ def _show_setup(out: Any, changes: list[str], warnings: list[str], cmds: Any) ->
 
 
 def _show(registration: Registration) -> None:
-    what = ", ".join(registration.changes) if registration.changed else "already up to date"
+    what = ", ".join(registration.changes) or (
+        "registered" if registration.changed else "already up to date"
+    )
     console.print(
         f"{registration.link_id}: {registration.backend}: {what}", markup=False, soft_wrap=True
     )

@@ -207,7 +207,7 @@ class PrometheusBackend:
         has_target = pf.parse_targets(self._read(pf.targets_file(target.router))) == [
             pf.target_group(target.router, addr)
         ]
-        module = state.modules.get(pf.module_name(target.router))
+        module = self._snmp_modules().get(pf.module_name(target.router))
         return [
             Check("target file", has_target, f"{pf.targets_file(target.router)}: "
                   + ("the router's target" if has_target else "missing or different")),
