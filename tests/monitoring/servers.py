@@ -151,7 +151,7 @@ class PrometheusStack:
             shutil.chown(tsdb, user)
         self.start_commands([
             ["prometheus-snmp-exporter", f"--config.file={snmp_yml}",
-             f"--web.listen-address={self.exporter}", "--log.level=warn"],
+             f"--web.listen-address={self.exporter}"],  # info: logs each config (re)load
             ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tsdb}",
              f"--web.listen-address=127.0.0.1:{self.prom_port}", "--web.enable-lifecycle",
              "--log.level=warn"],
