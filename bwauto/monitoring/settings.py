@@ -23,6 +23,7 @@ Every key is optional; without the file bwauto writes Prometheus files under the
       common_group: bwauto         # every bwauto host is also in this group
       host_per: router             # one host per router (template + LLD); or link
       discovery_interval: 1h       # how often the template's interface discovery runs
+      item_interval: 1m            # how often each link's counters are polled
 
 Zabbix credentials are never in this file. For each of ``token``, ``username`` and
 ``password`` the first of these wins: the variable named in ``zabbix.credentials_env``;
@@ -124,6 +125,7 @@ class ZabbixSettings(_Model):
     host_per: Literal["router", "link"] = "router"
     template: str = Field(default="bwauto SNMP links", pattern=r"^[A-Za-z0-9._ -]+$")
     discovery_interval: Duration = "1h"
+    item_interval: Duration = "1m"
     request_timeout_s: float = Field(default=10.0, gt=0, le=300)
     validate_certs: bool = True
 
@@ -136,6 +138,12 @@ class MonitoringSettings(_Model):
     prometheus: PrometheusSettings = PrometheusSettings()
     zabbix: ZabbixSettings = ZabbixSettings()
     source: str | None = Field(default=None, exclude=True)
+    state_dir: Path | None = Field(default=None, exclude=True)
+
+    @property
+    def lock_dir(self) -> Path:
+        """Where bwauto's monitoring locks live (``<state_dir>/monitoring``)."""
+        return (self.state_dir or self.prometheus_dir.parent) / "monitoring"
 
     @property
     def prometheus_dir(self) -> Path:
@@ -183,7 +191,7 @@ def resolve_paths(settings: MonitoringSettings, base: Path, state_dir: Path) -> 
     elif not out.is_absolute():
         out = base / out
     prometheus = settings.prometheus.model_copy(update={"output_dir": out.absolute()})
-    return settings.model_copy(update={"prometheus": prometheus})
+    return settings.model_copy(update={"prometheus": prometheus, "state_dir": state_dir})
 
 
 def _problem(doc: YamlDoc, err: Any) -> Problem:

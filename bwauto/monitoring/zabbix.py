@@ -1,24 +1,37 @@
-"""The ``zabbix`` backend: a Zabbix 6.0+ host per link, created or updated through the API.
+"""The ``zabbix`` backend (Zabbix 6.0+, through its API with zabbix-utils).
 
-What is created is described in :mod:`bwauto.monitoring.zabbix_model`. ``register`` reads the
-host, its interface, macros, items and triggers, changes only what differs (so a second run
-changes nothing), then ``verify`` reads everything back. The host is bwauto's: macros, tags and
-groups set by hand on it are replaced. Credentials: see :func:`~bwauto.monitoring.settings.
-zabbix_credentials` (API token, or user and password; never in a file but the 0600 secrets).
+Two layouts (``zabbix.host_per``):
+
+- ``router`` (default), as Zabbix operators run interface monitoring: one host per router
+  linked to the bwauto template, whose low-level discovery finds the interfaces and keeps only
+  the inventory's links; capacities are context macros ``{$LINK.CAPACITY.BPS:"<ifname>"}``
+  (see :mod:`bwauto.monitoring.zabbix_template` and :mod:`bwauto.monitoring.zabbix_router`);
+- ``link``: one host per link with its own items and triggers
+  (:mod:`bwauto.monitoring.zabbix_model`), for OPD-level permissions by host group.
+
+``register`` reads first and changes only what differs (so a second run changes nothing),
+then reads everything back. ``sync`` makes Zabbix monitor exactly the given links: hosts and
+link macros of links no longer in the inventory are removed. Changes made by bwauto on one
+machine hold a lock (``<state_dir>/monitoring/.zabbix.lock``), as the Prometheus files do.
+Credentials: see :func:`~bwauto.monitoring.settings.zabbix_credentials` (API token, or user
+and password; never in a file but the 0600 secrets).
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from bwauto.credentials import CredentialResolver
 from bwauto.errors import MonitoringError
 from bwauto.monitoring import zabbix_model as zm
-from bwauto.monitoring.base import Check, MonitoredLink, Registration, Verification
+from bwauto.monitoring import zabbix_router as zr
+from bwauto.monitoring import zabbix_template as zt
+from bwauto.monitoring.base import Check, MonitoredLink, Registration, SyncOutcome, Verification
+from bwauto.monitoring.files import locked
 from bwauto.monitoring.settings import MonitoringSettings, zabbix_credentials
 
 if TYPE_CHECKING:
@@ -47,16 +60,24 @@ class ZabbixBackend:
         """How messages name this backend."""
         return f"zabbix at {self.url}"
 
+    @property
+    def per_router(self) -> bool:
+        """True for the one-host-per-router layout."""
+        return self.settings.zabbix.host_per == "router"
+
     def register(self, target: MonitoredLink) -> Registration:
-        """Create or update the link's host, interface, macros, items and triggers.
+        """Create or update what monitors the link; read it back.
 
         Raises:
             MonitoringError: the API is unreachable, refused the login or a request.
         """
-        with self._session() as api:
-            changes = _Sync(api, target, self.settings).run()
+        with self._locked(), self._session() as api:
+            if self.per_router:
+                changes = self._router_register(api, target)
+            else:
+                changes = _Sync(api, target, self.settings).run()
             start = time.monotonic()
-            checks = _Sync(api, target, self.settings).checks()
+            checks = self._checks(api, target)
         verification = Verification(
             self.name, target.link_id, tuple(checks), time.monotonic() - start
         )
@@ -66,8 +87,102 @@ class ZabbixBackend:
         """Read the link's objects back and check each is as registered."""
         start = time.monotonic()
         with self._session() as api:
-            checks = _Sync(api, target, self.settings).checks()
+            checks = self._checks(api, target)
         return Verification(self.name, target.link_id, tuple(checks), time.monotonic() - start)
+
+    def sync(self, targets: list[MonitoredLink], keep: Sequence[str] = ()) -> SyncOutcome:
+        """Monitor exactly ``targets`` (and ``keep``, left as they are); remove the rest."""
+        wanted = {t.link_id for t in targets} | set(keep)
+        with self._locked(), self._session() as api:
+            if self.per_router:
+                changes, gone = self._router_sync(api, targets, set(keep))
+            else:
+                changes = [c for t in targets for c in _Sync(api, t, self.settings).run()]
+                gone = self._delete_link_hosts(api, wanted, changes)
+        return SyncOutcome(tuple(changes), tuple(sorted(set(gone) - wanted)))
+
+    def deregister(self, link_ids: list[str]) -> tuple[str, ...]:
+        """Stop monitoring ``link_ids``."""
+        changes: list[str] = []
+        with self._locked(), self._session() as api:
+            if self.per_router:
+                for host in zr.bwauto_hosts(api, "router"):
+                    sync = zr.RouterHostSync(api, self.settings, _stub(host))
+                    sync.remove(set(link_ids))
+                    changes += sync.changes
+            else:
+                keep = {_tag(h, "link_id") for h in zr.bwauto_hosts(api, "link")} - set(link_ids)
+                self._delete_link_hosts(api, keep, changes)
+        return tuple(changes)
+
+    # --- one host per router ---
+
+    def _base(self, api: ZabbixAPI, changes: list[str]) -> tuple[str, str]:
+        group = zr.group_id(api, self.settings.zabbix.common_group, changes)
+        template = zr.TemplateSync(api, self.settings)
+        template_id = template.run(group)
+        changes += template.changes
+        return group, template_id
+
+    def _router_register(self, api: ZabbixAPI, target: MonitoredLink) -> list[str]:
+        changes: list[str] = []
+        group, template_id = self._base(api, changes)
+        host = zr.RouterHostSync(api, self.settings, target)
+        links = [x for x in host.links() if x.link_id != target.link_id]
+        host.run([*links, zt.RouterLink.of(target)], template_id, group)
+        changes += host.changes
+        for other in zr.bwauto_hosts(api, "router"):  # the link moved from another router
+            if other["host"] != host.host:
+                sync = zr.RouterHostSync(api, self.settings, _stub(other))
+                sync.remove({target.link_id})
+                changes += sync.changes
+        return changes
+
+    def _router_sync(
+        self, api: ZabbixAPI, targets: list[MonitoredLink], keep: set[str]
+    ) -> tuple[list[str], list[str]]:
+        changes: list[str] = []
+        group, template_id = self._base(api, changes)
+        gone: list[str] = []
+        routers = zr.by_router(targets)
+        hosts = {h["host"]: h for h in zr.bwauto_hosts(api, "router")}
+        for links in routers.values():
+            host = zr.RouterHostSync(api, self.settings, links[0])
+            current = host.links()
+            kept = [x for x in current if x.link_id in keep]
+            host.run([*kept, *map(zt.RouterLink.of, links)], template_id, group)
+            gone += [x.link_id for x in current]
+            changes += host.changes
+            hosts.pop(host.host, None)
+        for other in hosts.values():
+            current = zt.links_from_macros(other["macros"])
+            sync = zr.RouterHostSync(api, self.settings, _stub(other))
+            gone += sync.remove({x.link_id for x in current} - keep)
+            changes += sync.changes
+        return changes, gone
+
+    # --- one host per link ---
+
+    def _delete_link_hosts(self, api: ZabbixAPI, wanted: set[str], changes: list[str]) -> list[str]:
+        gone = []
+        for host in zr.bwauto_hosts(api, "link"):
+            link_id = _tag(host, "link_id")
+            if link_id and link_id not in wanted:
+                api.host.delete(host["hostid"])
+                changes.append(f"deleted host {host['host']}")
+                gone.append(link_id)
+        return gone
+
+    def _checks(self, api: ZabbixAPI, target: MonitoredLink) -> list[Check]:
+        if self.per_router:
+            host = zr.RouterHostSync(api, self.settings, target)
+            return host.checks(target, self.settings.zabbix.template)
+        return _Sync(api, target, self.settings).checks()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with locked(self.settings.lock_dir / ".zabbix.lock"):
+            yield
 
     @contextmanager
     def _session(self) -> Iterator[ZabbixAPI]:
@@ -95,6 +210,19 @@ class ZabbixBackend:
             if api is not None and creds.get("username"):
                 with suppress(ModuleBaseException):
                     api.logout()
+
+
+def _tag(host: dict[str, Any], name: str) -> str:
+    return next((str(t["value"]) for t in host.get("tags", []) if t["tag"] == name), "")
+
+
+def _stub(host: dict[str, Any]) -> MonitoredLink:
+    """A stand-in for a router host's first link, for removing links from it (only its name
+    is used: removal touches macros, never the interface or the secrets)."""
+    from bwauto.monitoring.base import SnmpAuth
+
+    router = _tag(host, "router") or str(host["host"])
+    return MonitoredLink("", "", router, "", 0, SnmpAuth(), "", 0, 0, "")
 
 
 def _reason(exc: Exception) -> str:
