@@ -52,8 +52,8 @@ class TemplateSync:
         columns: tuple[IfColumn, ...] = ("ifName", "ifDescr")
         for spec, column in zip(zt.discovery_rules(self.settings), columns, strict=True):
             rule_id = self._rule(template_id, spec)
-            self._items(template_id, rule_id, zt.item_prototypes(self.settings, column))
-            self._triggers(rule_id, zt.trigger_prototypes(self.settings, column, self.name))
+            keys = self._items(template_id, rule_id, zt.item_prototypes(self.settings, column))
+            self._triggers(rule_id, keys, zt.trigger_prototypes(self.settings, column, self.name))
         return template_id
 
     def _rule(self, template_id: str, spec: dict[str, Any]) -> str:
@@ -73,10 +73,14 @@ class TemplateSync:
             self.changes.append(f"updated discovery rule {spec['key_']}: {', '.join(diff)}")
         return str(rule["itemid"])
 
-    def _items(self, template_id: str, rule_id: str, specs: list[dict[str, Any]]) -> None:
-        have = {i["key_"]: i for i in self.api.itemprototype.get(
+    def _get_items(self, rule_id: str) -> dict[str, dict[str, Any]]:
+        return {i["key_"]: i for i in self.api.itemprototype.get(
             discoveryids=[rule_id], output=_PROTO_FIELDS, selectPreprocessing="extend",
             selectTags="extend")}  # fmt: skip
+
+    def _items(self, template_id: str, rule_id: str, specs: list[dict[str, Any]]) -> dict[str, str]:
+        """Create or update the rule's item prototypes; return itemid -> key."""
+        have = self._get_items(rule_id)
         for spec in specs:
             item = have.get(spec["key_"])
             if item is None:
@@ -87,12 +91,13 @@ class TemplateSync:
             if diff:
                 self.api.itemprototype.update(itemid=item["itemid"], **{f: spec[f] for f in diff})
                 self.changes.append(f"updated item prototype {spec['key_']}: {', '.join(diff)}")
+        return {i["itemid"]: k for k, i in self._get_items(rule_id).items()}
 
-    def _triggers(self, rule_id: str, specs: list[dict[str, Any]]) -> None:
+    def _triggers(self, rule_id: str, keys: dict[str, str], specs: list[dict[str, Any]]) -> None:
         have = {zt.trigger_tag(t): t for t in self.api.triggerprototype.get(
             discoveryids=[rule_id], output=["triggerid", "description", "expression",
                                             "priority"],
-            selectTags="extend", expandExpression=True)}  # fmt: skip
+            selectTags="extend", selectFunctions="extend")}  # fmt: skip
         for spec in specs:
             tag = zt.trigger_tag(spec)
             trigger = have.get(tag)
@@ -100,7 +105,8 @@ class TemplateSync:
                 self.api.triggerprototype.create(**spec)
                 self.changes.append(f"created trigger prototype {tag}")
                 continue
-            diff = zm.differences(trigger, spec)
+            actual = {**trigger, "expression": zm.trigger_expression(trigger, keys, self.name)}
+            diff = zm.differences(actual, spec)
             if diff:
                 self.api.triggerprototype.update(triggerid=trigger["triggerid"],
                                                  **{f: spec[f] for f in diff})  # fmt: skip
