@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import pwd
 import random
 import shutil
 import signal
@@ -80,10 +81,17 @@ class Proc:
     popen: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        """Start it; as ``user``, with that user's group and supplementary groups (as
+        systemd's ``User=`` and login do), not ours."""
+        ids: dict[str, object] = {}
+        if self.user:
+            gid = pwd.getpwnam(self.user).pw_gid
+            ids = {"user": self.user, "group": gid,
+                   "extra_groups": os.getgrouplist(self.user, gid)}  # fmt: skip
         with open(self.log, "ab") as out:
             self.popen = subprocess.Popen(
                 self.args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                env=self.env, user=self.user,
+                env=self.env, **ids,  # type: ignore[arg-type]
             )  # fmt: skip
 
     def check(self) -> None:

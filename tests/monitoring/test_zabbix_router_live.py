@@ -40,8 +40,8 @@ def macros(host: dict[str, Any]) -> dict[str, str | None]:
 
 
 def discovered(api: ZabbixAPI, host_id: str) -> dict[str, dict[str, Any]]:
-    items = api.item.get(hostids=[host_id], filter={"flags": DISCOVERED},
-                         output=["key_", "lastclock", "lastvalue", "error", "snmp_oid"])  # fmt: skip
+    fields = ["key_", "lastclock", "lastvalue", "error", "snmp_oid"]
+    items = api.item.get(hostids=[host_id], filter={"flags": DISCOVERED}, output=fields)
     return {i["key_"]: i for i in items}
 
 
@@ -89,9 +89,8 @@ def test_register_links_the_router_host_to_the_template_with_context_macros(
     assert values["{$BWAUTO.IFNAME.MATCHES}"] == "^(ether2)$"
     assert values["{$BWAUTO.SNMP.COMMUNITY}"] is None  # secret: the API never shows it
     # the server discovers the router's interfaces and keeps the inventory's link only
-    items = wait_discovered(zabbix, zapi, host["hostid"],
-                            {"bwauto.link.bps[up,ether2]", "bwauto.link.bps[down,ether2]"})  # fmt: skip
-    assert set(items) == {"bwauto.link.bps[up,ether2]", "bwauto.link.bps[down,ether2]"}
+    want = {"bwauto.link.bps[up,ether2]", "bwauto.link.bps[down,ether2]"}
+    assert set(wait_discovered(zabbix, zapi, host["hostid"], want)) == want
     triggers = zapi.trigger.get(hostids=[host["hostid"]], expandExpression=True,
                                 output=["description", "expression"])  # fmt: skip
     expressions = sorted(t["expression"] for t in triggers)
