@@ -209,6 +209,16 @@ def check_prometheus(url: str, routers: dict[str, LabRouter], job: str) -> None:
         (k, v) for k, v in want.items() for _ in range(2))  # fmt: skip
 
 
+def test_the_readme_says_what_an_operator_must_know() -> None:
+    """What was seen 2 and 3: the job name rule and --web.enable-lifecycle were not in the
+    README; neither was snmp_exporter's user."""
+    text = section("Prometheus from zero")
+    assert "--web.enable-lifecycle" in text
+    assert "job_name: bwauto_snmp            # any name" in text
+    assert "group: prometheus" in text and "monitor setup prometheus" in text
+    assert "host_per: router" in section("Zabbix from zero")
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="starts the servers as the prometheus user")
 def test_prometheus_from_zero_with_the_readme_alone(
     machine: Machine, lab_routers: dict[str, LabRouter]

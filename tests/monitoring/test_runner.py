@@ -335,3 +335,40 @@ def test_eight_concurrent_registers_all_land(tmp_path: Path) -> None:
     assert all(f"link_id: {link}" in rules for link in EIGHT)
     records = runner.load_records(state)
     assert sorted(records) == EIGHT and all(r["prometheus"]["ok"] for r in records.values())
+
+
+def test_cli_setup_writes_snmp_yml_before_any_registration(
+    cli: Any, state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What was seen 1: snmp.yml did not exist until `monitor sync --all`, so snmp_exporter
+    would not start. 3: the commands name --web.enable-lifecycle."""
+    assert cli("setup", "prometheus") == 0
+
+    out = capsys.readouterr().out
+    prom = state / "monitoring/prometheus"
+    modules = yaml.safe_load((prom / "snmp.yml").read_text())
+    assert list(modules) == ["bwauto_edge_bc_01"]
+    assert modules["bwauto_edge_bc_01"]["auth"] == {"community": "c0mm"}
+    for rel in ("prometheus.yml", "scrape-config.yml", "targets/edge-bc-01.json",
+                "debian/prometheus-snmp-exporter.service.d/bwauto.conf"):  # fmt: skip
+        assert (prom / rel).is_file(), rel
+    assert f"prometheus-snmp-exporter --config.file={prom}/snmp.yml" in out
+    assert f"prometheus --config.file={prom}/prometheus.yml --web.enable-lifecycle" in out
+    assert runner.load_records(state) == {}  # nothing registered, nothing reloaded
+    assert cli("setup", "prometheus") == 0
+    assert "already up to date" in capsys.readouterr().out
+    assert cli("setup", "zabbix") == 2
+
+
+def test_cli_setup_names_a_parent_dir_the_group_cannot_enter(
+    cli: Any, state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What was seen 4: the default output dir under ~/.local/state could not be read by the
+    prometheus user; setup says which directory stops it."""
+    state.mkdir(parents=True)
+    state.chmod(0o700)
+
+    assert cli("setup", "prometheus") == 0
+
+    err = capsys.readouterr().err
+    assert f"warning: {state} (mode 0700): the group cannot enter it" in err
