@@ -139,6 +139,34 @@ def test_every_series_of_a_link_carries_its_own_interface_one_target_per_router(
     assert sorted(t["labels"]["router"] for t in pools) == ["lab-ios", "lab-mt"]
 
 
+def test_a_link_removed_by_sync_disappears_from_prometheus(
+    prometheus: PromEnv, lab_routers: Any, lab_link: Any
+) -> None:
+    """Done when: a removed link disappears from Prometheus after sync (and its router's
+    target, when it was the router's last link)."""
+    url = prometheus.stack.url
+    kept = lab_link(lab_routers["lab-mt"], 0)
+    gone = [lab_link(lab_routers["lab-mt"], 1), lab_link(lab_routers["lab-ios"], 0, v3=True)]
+    backend = PrometheusBackend(prometheus.settings)
+    backend.sync([kept, *gone])
+    assert wait_for(lambda: len(query(url, "bwauto_link_info")) == 3)
+
+    outcome = backend.sync([kept])
+
+    assert outcome.removed == tuple(sorted(link.link_id for link in gone))
+    info = wait_for(
+        lambda: len(query(url, "bwauto_link_info")) == 1 and query(url, "bwauto_link_info")
+    )
+    assert info and info[0]["metric"]["link_id"] == kept.link_id
+    assert query(url, f'bwauto_link_capacity_bps{{link_id="{gone[0].link_id}"}}') == []
+
+    def routers() -> list[str]:
+        active = api(url, "/api/v1/targets")["activeTargets"]
+        return sorted(t["labels"]["router"] for t in active if t["scrapePool"] == "bwauto_snmp")
+
+    assert wait_for(lambda: routers() == ["lab-mt"]), routers()
+
+
 def test_registering_again_touches_and_reloads_nothing(
     prometheus: PromEnv, lab_routers: Any, lab_link: Any
 ) -> None:
