@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from bwauto.errors import MonitoringError
+from bwauto.monitoring import promconfig as pc
 from bwauto.monitoring import promfiles as pf
 from bwauto.monitoring.base import (
     Check,
@@ -47,7 +48,7 @@ LOCK_FILE = ".bwauto.lock"
 
 
 def _read_by_prometheus(rel: str) -> bool:
-    return rel.startswith(("rules/", "targets/")) or rel in (pf.PROMETHEUS_FILE, pf.SCRAPE_FILE)
+    return rel.startswith(("rules/", "targets/")) or rel in (pc.PROMETHEUS_FILE, pc.SCRAPE_FILE)
 
 
 class PrometheusBackend:
@@ -178,15 +179,15 @@ class PrometheusBackend:
         return [f"wrote {rel}"]
 
     def _snmp_modules(self) -> dict[str, Any]:
-        text = self._read(pf.SNMP_FILE)
+        text = self._read(pc.SNMP_FILE)
         try:
             data = yaml.safe_load(text) if text else {}
         except yaml.YAMLError as exc:
-            raise MonitoringError(f"{self.out / pf.SNMP_FILE} is not valid YAML: {exc}") from None
+            raise MonitoringError(f"{self.out / pc.SNMP_FILE} is not valid YAML: {exc}") from None
         if data is None:
             return {}
         if not isinstance(data, dict):
-            raise MonitoringError(f"{self.out / pf.SNMP_FILE}: expected a mapping of modules")
+            raise MonitoringError(f"{self.out / pc.SNMP_FILE}: expected a mapping of modules")
         return data
 
     def reload(self, changes: list[str]) -> None:
@@ -214,7 +215,7 @@ class PrometheusBackend:
             Check("link rules", has_link, f"{pf.LINKS_FILE}: "
                   + ("capacity " + _caps(target) if has_link else "link missing or different")),
             Check("snmp module", module == pf.snmp_module(target.snmp),
-                  f"{pf.SNMP_FILE}: module {pf.module_name(target.router)}"),
+                  f"{pc.SNMP_FILE}: module {pf.module_name(target.router)}"),
         ]  # fmt: skip
 
     # --- live --------------------------------------------------------------------------

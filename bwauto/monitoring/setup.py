@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bwauto.monitoring import promfiles as pf
+from bwauto.monitoring import promconfig as pc
 from bwauto.monitoring.settings import MonitoringSettings
 
 SYSTEMD_DIR = Path("/etc/systemd/system")
@@ -42,7 +42,7 @@ def commands(settings: MonitoringSettings, state_dir: Path) -> Commands:
     installs = tuple(
         f"sudo install -D -m 0644 {q(str(out / rel))} "
         f"{q(str(SYSTEMD_DIR / rel.removeprefix('debian/')))}"
-        for rel in (pf.EXPORTER_DROPIN, pf.PROMETHEUS_DROPIN)
+        for rel in (pc.EXPORTER_DROPIN, pc.PROMETHEUS_DROPIN)
     )
     debian = (
         *installs,
@@ -51,9 +51,9 @@ def commands(settings: MonitoringSettings, state_dir: Path) -> Commands:
     )
     listen = (p.url or "http://127.0.0.1:9090").split("://", 1)[1]
     foreground = (
-        f"prometheus-snmp-exporter --config.file={q(str(out / pf.SNMP_FILE))} "
+        f"prometheus-snmp-exporter --config.file={q(str(out / pc.SNMP_FILE))} "
         f"--web.listen-address={p.snmp_exporter}",
-        f"prometheus --config.file={q(str(out / pf.PROMETHEUS_FILE))} --web.enable-lifecycle "
+        f"prometheus --config.file={q(str(out / pc.PROMETHEUS_FILE))} --web.enable-lifecycle "
         f"--web.listen-address={listen} "
         f"--storage.tsdb.path={q(str(state_dir / 'monitoring' / 'tsdb'))}",
     )

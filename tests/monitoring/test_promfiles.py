@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bwauto.monitoring import promconfig as pc
 from bwauto.monitoring import promfiles as pf
 from bwauto.monitoring.base import MonitoredLink, SnmpAuth
 from bwauto.monitoring.settings import (
@@ -73,13 +74,13 @@ def test_the_scrape_interval_is_its_own_setting_not_the_poll_interval(tmp_path: 
     link = replace(LINK, poll_interval_s=300)
     files = pf.render(pf.from_links([link]), settings(tmp_path))
 
-    job = yaml.safe_load(files[pf.SCRAPE_FILE])["scrape_configs"][0]
+    job = yaml.safe_load(files[pc.SCRAPE_FILE])["scrape_configs"][0]
     assert (job["scrape_interval"], job["scrape_timeout"]) == ("60s", "50s")
     assert "300" not in files["targets/edge-bc-01.json"]
     assert "__scrape_interval__" not in "".join(files.values())
     fast = resolve_paths(MonitoringSettings(prometheus=PrometheusSettings(scrape_interval="15s")),
                          tmp_path, tmp_path)  # fmt: skip
-    assert pf.scrape_job(fast)["scrape_interval"] == "15s"
+    assert pc.scrape_job(fast)["scrape_interval"] == "15s"
     assert pf.rate_record(fast) == "link:if_octets:rate5m"
 
 
@@ -88,7 +89,7 @@ def test_the_job_name_is_used_everywhere_it_matters(tmp_path: Path) -> None:
     files = pf.render(pf.from_links([LINK]), settings(tmp_path, job="routers_snmp"))
 
     assert "bwauto_snmp" not in "".join(files.values())
-    for rel in (pf.SCRAPE_FILE, pf.PROMETHEUS_FILE):
+    for rel in (pc.SCRAPE_FILE, pc.PROMETHEUS_FILE):
         assert yaml.safe_load(files[rel])["scrape_configs"][0]["job_name"] == "routers_snmp"
     assert 'job="routers_snmp"' in files[pf.RECORDING_FILE]
     assert 'up{job="routers_snmp"}' in files[pf.ALERTS_FILE]
@@ -149,8 +150,8 @@ def test_rendering_is_byte_stable_and_has_no_yaml_anchors(tmp_path: Path) -> Non
     for rel, text in once.items():
         assert "&id" not in text and "*id" not in text, rel
         if rel.endswith(".yml"):
-            assert text.startswith(pf.HEADER) and yaml.safe_load(text) is not None, rel
-    state = pf.parse_state(once[pf.MANIFEST_FILE], yaml.safe_load(once[pf.SNMP_FILE]))
+            assert text.startswith(pc.HEADER) and yaml.safe_load(text) is not None, rel
+    state = pf.parse_state(once[pf.MANIFEST_FILE], yaml.safe_load(once[pc.SNMP_FILE]))
     assert pf.render(state, s) == once
 
 
@@ -160,13 +161,13 @@ def test_removing_a_link_drops_its_router_when_it_was_the_last(tmp_path: Path) -
     files = pf.render(state.without({"bpkad"}), settings(tmp_path))
 
     assert "targets/edge-bc-02.json" not in files
-    assert list(yaml.safe_load(files[pf.SNMP_FILE])) == ["bwauto_edge_bc_01"]
+    assert list(yaml.safe_load(files[pc.SNMP_FILE])) == ["bwauto_edge_bc_01"]
     assert "bpkad" not in files[pf.LINKS_FILE] + files[pf.MANIFEST_FILE]
 
 
 def test_with_no_link_snmp_yml_is_still_a_valid_empty_config(tmp_path: Path) -> None:
     files = pf.render(pf.PromState(), settings(tmp_path))
-    assert yaml.safe_load(files[pf.SNMP_FILE]) == {}
+    assert yaml.safe_load(files[pc.SNMP_FILE]) == {}
     assert not [k for k in files if k.startswith("targets/")]
 
 
@@ -174,7 +175,7 @@ def test_with_no_link_snmp_yml_is_still_a_valid_empty_config(tmp_path: Path) -> 
 def test_promtool_accepts_the_generated_config_and_rules(tmp_path: Path) -> None:
     out = write(tmp_path, settings(tmp_path), [LINK, OTHER, IOS])
 
-    for rel in (pf.PROMETHEUS_FILE, pf.SCRAPE_FILE):
+    for rel in (pc.PROMETHEUS_FILE, pc.SCRAPE_FILE):
         config = subprocess.run(["promtool", "check", "config", str(out / rel)],
                                 capture_output=True, text=True)  # fmt: skip
         assert config.returncode == 0, config.stdout + config.stderr
@@ -294,7 +295,7 @@ def test_snmp_exporter_accepts_the_generated_modules(tmp_path: Path) -> None:
     out = write(tmp_path, settings(tmp_path), [LINK, IOS])
 
     result = subprocess.run(
-        ["prometheus-snmp-exporter", f"--config.file={out / pf.SNMP_FILE}", "--dry-run"],
+        ["prometheus-snmp-exporter", f"--config.file={out / pc.SNMP_FILE}", "--dry-run"],
         capture_output=True, text=True,
     )  # fmt: skip
 
