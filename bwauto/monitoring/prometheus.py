@@ -162,7 +162,17 @@ class PrometheusBackend:
         return changes
 
     def _state(self) -> pf.PromState:
-        return pf.parse_state(self._read(pf.MANIFEST_FILE), self._snmp_modules())
+        """What the files monitor now (read from the former layout's files after an upgrade)."""
+        manifest = self._read(pf.MANIFEST_FILE)
+        if manifest is None and list(self.out.glob("rules/link-*.yml")):
+            from bwauto.monitoring.promlegacy import legacy_state
+
+            def texts(pattern: str) -> dict[str, str]:
+                return {p.name: p.read_text(encoding="utf-8") for p in self.out.glob(pattern)}
+
+            return legacy_state(texts("targets/*.json"), texts("rules/link-*.yml"),
+                                self._snmp_modules())  # fmt: skip
+        return pf.parse_state(manifest, self._snmp_modules())
 
     def _read(self, rel: str) -> str | None:
         path = self.out / rel

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from bwauto.errors import MonitoringError
+from bwauto.monitoring import promfiles as pf
 from bwauto.monitoring.base import MonitoredLink, SnmpAuth
 from bwauto.monitoring.files import usable_gid
 from bwauto.monitoring.prometheus import PrometheusBackend
@@ -161,17 +162,40 @@ def test_deregister_removes_the_link_and_its_router_when_last(
     assert backend.deregister(["dinkes"]) == ()
 
 
-def test_files_of_the_old_one_target_per_link_layout_are_removed(
+def test_after_an_upgrade_the_former_layouts_links_stay_monitored(
     settings: MonitoringSettings,
 ) -> None:
+    """Files of the former one-target-per-link layout (as main wrote them): the first
+    registration converts them, keeping the links already there, and removes the old files."""
     out = settings.prometheus_dir
-    (out / "rules").mkdir(parents=True)
-    (out / "rules/link-dinkes.yml").write_text("groups: []\n")
+    (out / "targets").mkdir(parents=True)
+    (out / "rules").mkdir()
+    (out / "targets/edge-bc-01.json").write_text(json.dumps([{
+        "targets": ["10.20.0.1:161"], "labels": {
+            "link_id": "bpkad", "opd": "BPKAD", "router": "edge-bc-01", "upstream": "telkom",
+            "__param_module": "bwauto_edge_bc_01", "__scrape_interval__": "300s"}}]))  # fmt: skip
+    (out / "rules/link-bpkad.yml").write_text(
+        "groups:\n- name: bwauto_link_bpkad\n  interval: 30s\n  rules:\n"
+        "  - {record: bwauto_link_capacity_bps, expr: vector(30000000),\n"
+        "     labels: {direction: up}}\n"
+        "  - {record: bwauto_link_capacity_bps, expr: vector(50000000),\n"
+        "     labels: {direction: down}}\n"
+        "  - record: bwauto_link_traffic_bps\n"
+        '    expr: 8 * rate(ifHCInOctets{job="bwauto_snmp", link_id="bpkad", '
+        'if_name="vlan130-bpkad"}[20m])\n'
+        "    labels: {direction: up}\n"
+    )
+    (out / "snmp.yml").write_text(yaml.safe_dump({"bwauto_edge_bc_01": pf.snmp_module(LINK.snmp)}))
 
     changes = PrometheusBackend(settings).register(LINK).changes
 
-    assert "removed rules/link-dinkes.yml" in changes
-    assert not (out / "rules/link-dinkes.yml").exists()
+    assert "removed rules/link-bpkad.yml" in changes
+    links = json.loads((out / "bwauto-links.json").read_text())["links"]
+    assert links["bpkad"] == {"opd": "BPKAD", "router": "edge-bc-01", "upstream": "telkom",
+                              "if_name": "vlan130-bpkad", "if_column": "ifName",
+                              "capacity": {"up": 30000000, "down": 50000000}}  # fmt: skip
+    assert sorted(links) == ["bpkad", "dinkes"]
+    assert not list((out / "rules").glob("link-*.yml"))
 
 
 def test_verify_notices_a_file_changed_by_hand(settings: MonitoringSettings) -> None:
