@@ -91,9 +91,11 @@ class ZabbixBackend:
         with self._locked(), self._session() as api:
             if self.per_router:
                 changes, gone = self._router_sync(api, targets, set(keep))
+                gone += self._delete_link_hosts(api, set(keep), changes)  # the other layout
             else:
                 changes = [c for t in targets for c in LinkHostSync(api, t, self.settings).run()]
                 gone = self._delete_link_hosts(api, wanted, changes)
+                gone += self._delete_router_hosts(api, changes)  # the other layout
         return SyncOutcome(tuple(changes), tuple(sorted(set(gone) - wanted)))
 
     def deregister(self, link_ids: list[str]) -> tuple[str, ...]:
@@ -126,6 +128,8 @@ class ZabbixBackend:
         links = [x for x in host.links() if x.link_id != target.link_id]
         host.run([*links, zt.RouterLink.of(target)], template_id, group)
         changes += host.changes
+        others = {_tag(h, "link_id") for h in zr.bwauto_hosts(api, "link")} - {target.link_id}
+        self._delete_link_hosts(api, others, changes)  # its host of the one-per-link layout
         for other in zr.bwauto_hosts(api, "router"):  # the link moved from another router
             if other["host"] != host.host:
                 sync = zr.RouterHostSync(api, self.settings, _stub(other))
@@ -166,6 +170,14 @@ class ZabbixBackend:
                 api.host.delete(host["hostid"])
                 changes.append(f"deleted host {host['host']}")
                 gone.append(link_id)
+        return gone
+
+    def _delete_router_hosts(self, api: ZabbixAPI, changes: list[str]) -> list[str]:
+        gone = []
+        for host in zr.bwauto_hosts(api, "router"):
+            api.host.delete(host["hostid"])
+            changes.append(f"deleted host {host['host']}")
+            gone += [x.link_id for x in zt.links_from_macros(host["macros"])]
         return gone
 
     def _checks(self, api: ZabbixAPI, target: MonitoredLink) -> list[Check]:

@@ -164,3 +164,24 @@ def test_sync_applies_a_changed_threshold_to_the_template(
     [template] = zapi.template.get(filter={"host": "bwauto SNMP links"}, selectMacros="extend")
     assert {m["macro"]: m["value"] for m in template["macros"]}["{$LINK.UTIL.WARN}"] == "0.9"
     ZabbixBackend(zabbix.settings, credentials=zabbix.credentials).sync([link])
+
+
+def test_switching_layouts_replaces_the_hosts_of_the_other_one(
+    zabbix: ZabbixEnv, zapi: ZabbixAPI, lab_routers: Any, lab_link: Any
+) -> None:
+    """zabbix.host_per: link -> router (bwauto's default before and after this layout): the
+    link's own host goes, its router's host takes over; and back."""
+    link = lab_link(lab_routers["lab-mt"], 1)
+    per_link = zabbix.settings.model_copy(
+        update={"zabbix": zabbix.settings.zabbix.model_copy(update={"host_per": "link"})}
+    )
+    ZabbixBackend(per_link, credentials=zabbix.credentials).sync([link])
+    assert zapi.host.get(filter={"host": f"bwauto-{link.link_id}"}, output=["hostid"])
+
+    outcome = ZabbixBackend(zabbix.settings, credentials=zabbix.credentials).sync([link])
+
+    assert f"deleted host bwauto-{link.link_id}" in outcome.changes and outcome.removed == ()
+    assert not zapi.host.get(filter={"host": f"bwauto-{link.link_id}"}, output=["hostid"])
+    assert router_host(zapi, "lab-mt") is not None
+    back = ZabbixBackend(per_link, credentials=zabbix.credentials).sync([link])
+    assert "deleted host bwauto-lab-mt" in back.changes and back.removed == ()
