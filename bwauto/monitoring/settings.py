@@ -22,7 +22,7 @@ Every key is optional; without the file bwauto writes Prometheus files under the
       group_prefix: "OPD/"         # host group per OPD: "OPD/Dinas Kesehatan"
       common_group: bwauto         # every bwauto host is also in this group
       host_per: router             # one host per router (template + LLD); or link
-      discovery_interval: 1h       # how often the template's interface discovery runs
+      discovery_interval: 10m      # interface discovery (bwauto also runs it at each change)
       item_interval: 1m            # how often each link's counters are polled
 
 Zabbix credentials are never in this file. For each of ``token``, ``username`` and
@@ -124,7 +124,7 @@ class ZabbixSettings(_Model):
     host_prefix: str = Field(default="bwauto-", pattern=r"^[A-Za-z0-9._ -]*$")
     host_per: Literal["router", "link"] = "router"
     template: str = Field(default="bwauto SNMP links", pattern=r"^[A-Za-z0-9._ -]+$")
-    discovery_interval: Duration = "1h"
+    discovery_interval: Duration = "10m"
     item_interval: Duration = "1m"
     request_timeout_s: float = Field(default=10.0, gt=0, le=300)
     validate_certs: bool = True
