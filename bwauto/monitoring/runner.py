@@ -168,34 +168,35 @@ def sync_links(
             record(state, name, link, error=str(exc), settings=settings)
     sync = getattr(backend, "sync", None)
     if callable(sync):
-        _sync_whole(backend, sync, list(targets.values()), sorted(result.errors), result)
+        try:
+            outcome: SyncOutcome = sync(list(targets.values()), keep=sorted(result.errors))
+            result.changes, result.removed = outcome.changes, outcome.removed
+        except BwautoError as exc:  # nothing could be written or reloaded: every link failed
+            for link_id in targets:
+                result.errors[link_id] = str(exc)
+                record(state, name, inventory.links[link_id], error=str(exc), settings=settings)
         for link in todo:
-            if link.id in targets and link.id not in result.errors:
+            if link.id not in result.errors:
                 _verify_and_record(backend, name, link, targets[link.id], state, settings, result)
     else:
         for link in todo:
-            if link.id in result.errors:
-                continue
-            try:
-                result.registrations.append(register_link(
-                    link, inventory, name, settings, state, credentials=credentials))  # fmt: skip
-            except BwautoError as exc:
-                result.errors[link.id] = str(exc)
+            if link.id not in result.errors:
+                _register(link, inventory, name, settings, state, credentials, result)
     result.removed = tuple(sorted({*result.removed, *forget_removed(state, name, inventory)}))
     return result
 
 
-def _sync_whole(
-    backend: Any, sync: Any, targets: list[MonitoredLink], keep: list[str], result: SyncResult
-) -> None:
+def _register(
+    link: Link, inventory: Inventory, name: str, settings: MonitoringSettings, state: Path,
+    credentials: CredentialResolver, result: SyncResult,
+) -> None:  # fmt: skip
     try:
-        outcome: SyncOutcome = sync(targets, keep=keep)
+        registration = register_link(link, inventory, name, settings, state,
+                                     credentials=credentials)  # fmt: skip
     except BwautoError as exc:
-        for t in targets:
-            result.errors[t.link_id] = str(exc)
-        targets.clear()
+        result.errors[link.id] = str(exc)
         return
-    result.changes, result.removed = outcome.changes, outcome.removed
+    result.registrations.append(registration)
 
 
 def _verify_and_record(
