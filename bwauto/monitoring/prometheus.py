@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 POLL_S = 0.5
 NOT_SCRAPED_YET = "unknown"  # a target's health before its first scrape
 LOCK_FILE = ".bwauto.lock"
+PENDING_FILE = ".bwauto-reload-pending"
 
 
 def _read_by_prometheus(rel: str) -> bool:
@@ -201,15 +202,41 @@ class PrometheusBackend:
         return data
 
     def reload(self, changes: list[str]) -> None:
-        """POST ``/-/reload`` to the servers whose files changed (none when nothing did)."""
+        """POST ``/-/reload`` to the servers whose files changed (none when nothing did).
+
+        A reload that failed is remembered (``.bwauto-reload-pending``) and made by the next
+        registration or sync even if no file changes then: the files are already written.
+        """
         if not self.url:
             return
         written = {c.split(" ", 1)[1] for c in changes}
+        due = set(self._pending_reloads())
         if written & pf.EXPORTER_FILES:
-            exporter = f"http://{self.settings.prometheus.snmp_exporter}"
-            self._post(exporter, "/-/reload", "snmp_exporter")
+            due.add("snmp_exporter")
         if any(_read_by_prometheus(rel) for rel in written):
-            self._post(self.url, "/-/reload", "prometheus")
+            due.add("prometheus")
+        servers = {"snmp_exporter": f"http://{self.settings.prometheus.snmp_exporter}",
+                   "prometheus": self.url}  # fmt: skip
+        for what in ("snmp_exporter", "prometheus"):
+            if what in due:
+                try:
+                    self._post(servers[what], "/-/reload", what)
+                except MonitoringError:
+                    self._set_pending_reloads(due)
+                    raise
+                due.discard(what)
+        self._set_pending_reloads(due)
+
+    def _pending_reloads(self) -> list[str]:
+        text = self._read(PENDING_FILE)
+        return [x for x in (text or "").split() if x in ("snmp_exporter", "prometheus")]
+
+    def _set_pending_reloads(self, due: set[str]) -> None:
+        path = self.out / PENDING_FILE
+        if not due:
+            path.unlink(missing_ok=True)
+        elif sorted(due) != self._pending_reloads():
+            write_file(path, "\n".join(sorted(due)) + "\n", secret=False, gid=self.gid)
 
     def _file_checks(self, target: MonitoredLink) -> list[Check]:
         state = self._state()

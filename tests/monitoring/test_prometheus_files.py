@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import fcntl
 import grp
+import http.server
 import json
 import os
 import stat
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -264,3 +266,53 @@ def test_a_registration_waits_for_the_lock_held_by_another_process(
         os.close(fd)  # releases the lock
     assert proc.wait(30) == 0
     assert json.loads((out / "bwauto-links.json").read_text())["links"]["dinkes"]
+
+
+class _Reloads(http.server.BaseHTTPRequestHandler):
+    """Prometheus's and snmp_exporter's HTTP surface as bwauto uses it: POST /-/reload
+    (refused with 500 while ``failing``, as Prometheus does when a reload fails), and an API
+    that knows no target."""
+
+    failing = True
+    posts: list[str] = []
+
+    def do_POST(self) -> None:
+        type(self).posts.append(self.path)
+        self.send_response(500 if type(self).failing else 200)
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        body = b'{"status": "success", "data": {"activeTargets": [], "result": []}}'
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_reload_that_failed_is_made_by_the_next_registration(
+    settings: MonitoringSettings,
+) -> None:
+    """The files were written but the reload failed: the next registration, with nothing
+    left to write, still reloads both servers once, and a later one reloads nothing."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Reloads)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    addr = f"127.0.0.1:{server.server_address[1]}"
+    prom = settings.prometheus.model_copy(
+        update={"url": f"http://{addr}", "snmp_exporter": addr, "verify_timeout_s": 0.1}
+    )
+    backend = PrometheusBackend(settings.model_copy(update={"prometheus": prom}))
+    pending = settings.prometheus_dir / ".bwauto-reload-pending"
+    try:
+        with pytest.raises(MonitoringError, match="HTTP 500"):
+            backend.register(LINK)
+        assert pending.read_text() == "prometheus\nsnmp_exporter\n"
+        _Reloads.failing, _Reloads.posts = False, []
+
+        assert backend.register(LINK).changes == ()
+        assert _Reloads.posts == ["/-/reload", "/-/reload"] and not pending.exists()
+        backend.register(LINK)
+        assert _Reloads.posts == ["/-/reload", "/-/reload"]
+    finally:
+        server.shutdown()
