@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import yaml
@@ -274,7 +275,7 @@ class _Reloads(http.server.BaseHTTPRequestHandler):
     that knows no target."""
 
     failing = True
-    posts: list[str] = []
+    posts: ClassVar[list[str]] = []
 
     def do_POST(self) -> None:
         type(self).posts.append(self.path)
