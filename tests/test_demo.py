@@ -91,7 +91,8 @@ def test_demo_walks_the_sop_and_leaves_every_file_in_its_folder(
     outcomes = sorted(p.read_text().split('"outcome": "')[1].split('"')[0] for p in evidence)
     assert outcomes == ["changed", "dry-run"]  # the dry-run diff, then the apply
     assert list((folder / "evidence").glob("*/dinkes.monitoring.json"))
-    assert (folder / "monitoring" / "prometheus" / "rules" / "link-dinkes.yml").is_file()
+    rules = folder / "monitoring/prometheus/rules/bwauto-links.yml"
+    assert "link_id: dinkes" in rules.read_text()
     assert load_inventory(folder / "lab" / "inventory").links["dinkes"].committed.down == 150 * M
     assert (SAMPLE_INVENTORY / "links.yaml").read_bytes() == sample_links  # never the user's
 

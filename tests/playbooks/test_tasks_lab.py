@@ -137,7 +137,7 @@ def test_one_request_walks_all_14_steps(fresh_case: Case) -> None:
     registered = load_records(case.state)["dinkes"]["prometheus"]  # monitoring
     assert registered["ok"] and registered["capacity"] == {"up": 50 * M, "down": 150 * M}
     assert state.latest["change"].data["monitoring"]["ok"]
-    rules = (case.state / "monitoring/prometheus/rules/link-dinkes.yml").read_text()
+    rules = (case.state / "monitoring/prometheus/rules/bwauto-links.yml").read_text()
     assert "150000000" in rules
 
     analysis = state.latest["analysis"]  # step 6: the row and its CSV, XLSX and chart
