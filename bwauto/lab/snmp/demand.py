@@ -210,20 +210,44 @@ def integrate_octets(
 
 
 def cumulative_octets(
-    profile: LinkProfile, direction: int, times: FloatArray, cap_bps: float
+    profile: LinkProfile,
+    direction: int,
+    times: FloatArray,
+    cap_bps: float,
+    growth_per_week: float = 0.0,
 ) -> FloatArray:
     """Octets carried from ``times[0]`` to each of ``times`` (sorted) under a constant cap.
 
     Exact for the piecewise-constant model: the integral is accumulated per bucket, then
-    interpolated linearly inside the bucket each time falls in.
+    interpolated linearly inside the bucket each time falls in. ``growth_per_week`` grows the
+    demand linearly from ``times[0]`` (0.02: +2 % of the base demand per week, not compounded),
+    for histories with a known trend (``growth_factor``).
     """
     if times.size == 0:
         return np.zeros(0)
     start, end = float(times[0]), float(times[-1])
     buckets, seconds = bucket_span(start, max(end, start + 1e-9))
-    rate = np.minimum(demand_bps(profile, direction, buckets), max(cap_bps, 0.0)) / 8.0
+    demand = demand_bps(profile, direction, buckets)
+    if growth_per_week:
+        at: FloatArray = buckets.astype(np.float64) * BUCKET_S
+        demand = np.multiply(demand, growth_factor(at, start, growth_per_week))
+    rate = np.minimum(demand, max(cap_bps, 0.0)) / 8.0
     at_edges = np.concatenate(([0.0], np.cumsum(rate * seconds)))  # octets at each bucket end
     idx = np.clip(np.floor(times / BUCKET_S).astype(np.int64) - buckets[0], 0, buckets.size - 1)
     bucket_lo = np.maximum(buckets[idx] * BUCKET_S, start)
     octets: FloatArray = at_edges[idx] + rate[idx] * (times - bucket_lo)
     return octets
+
+
+WEEK_S = 7 * 86_400.0
+
+
+def growth_factor(t: FloatArray, origin: float, growth_per_week: float) -> FloatArray:
+    """The demand multiplier of a linear growth: ``1 + growth_per_week x weeks since origin``.
+
+    Examples:
+        >>> growth_factor(np.array([0.0, 604_800.0, 1_209_600.0]), 0.0, 0.05).tolist()
+        [1.0, 1.05, 1.1]
+    """
+    out: FloatArray = 1.0 + growth_per_week * (t - origin) / WEEK_S
+    return out
