@@ -23,6 +23,9 @@ MinDaysOpt = Annotated[
 CsvOpt = Annotated[Path | None, typer.Option("--csv", help="Write the forecast as CSV.")]
 XlsxOpt = Annotated[Path | None, typer.Option("--xlsx", help="Write the 'Prakiraan' sheet.")]
 ChartOpt = Annotated[Path | None, typer.Option("--chart", help="A PNG per link/upstream here.")]
+CsvOpt = Annotated[Path | None, typer.Option("--csv", help="Write the forecast as CSV.")]
+XlsxOpt = Annotated[Path | None, typer.Option("--xlsx", help="Write the 'Prakiraan' sheet.")]
+ChartOpt = Annotated[Path | None, typer.Option("--chart", help="A PNG per link/upstream here.")]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of the table/XLSX/charts: id|en.")]
 
 
@@ -46,10 +49,7 @@ def forecast(
     horizon: HorizonOpt = "90d", history: HistoryOpt = "90d", threshold: ThresholdOpt = "80%",
     min_days: MinDaysOpt = 14,
     csv: CsvOpt = None, xlsx: XlsxOpt = None, chart: ChartOpt = None,
-    as_json: JsonOption = False, lang: CsvOpt = Annotated[Path | None, typer.Option("--csv", help="Write the forecast as CSV.")]
-XlsxOpt = Annotated[Path | None, typer.Option("--xlsx", help="Write the 'Prakiraan' sheet.")]
-ChartOpt = Annotated[Path | None, typer.Option("--chart", help="A PNG per link/upstream here.")]
-LangOpt = "id",
+    as_json: JsonOption = False, lang: LangOpt = "id",
 ) -> int:  # fmt: skip
     """Forecast when each link's daily p95 reaches the threshold of its committed rate, and
     when each upstream's aggregate reaches its capacity (robust Theil–Sen trend)."""
