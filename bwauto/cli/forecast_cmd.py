@@ -23,9 +23,6 @@ MinDaysOpt = Annotated[
 CsvOpt = Annotated[Path | None, typer.Option("--csv", help="Write the forecast as CSV.")]
 XlsxOpt = Annotated[Path | None, typer.Option("--xlsx", help="Write the 'Prakiraan' sheet.")]
 ChartOpt = Annotated[Path | None, typer.Option("--chart", help="A PNG per link/upstream here.")]
-CsvOpt = Annotated[Path | None, typer.Option("--csv", help="Write the forecast as CSV.")]
-XlsxOpt = Annotated[Path | None, typer.Option("--xlsx", help="Write the 'Prakiraan' sheet.")]
-ChartOpt = Annotated[Path | None, typer.Option("--chart", help="A PNG per link/upstream here.")]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of the table/XLSX/charts: id|en.")]
 
 
