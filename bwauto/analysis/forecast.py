@@ -5,7 +5,8 @@ Pure: arrays in, dataclasses out. ``bwauto.analysis.forecast_run`` reads the sto
 * **Daily p95.** A direction's time-weighted rate in each bin of the polling grid
   (``availability.binned_rates_by_direction``), grouped by WIB calendar day; the day's p95 is the
   nearest-rank p95 of its measured bins. A day with fewer than half of its bins measured is
-  left out (a day with a poll outage would look quiet).
+  left out (a day with a poll outage would look quiet), and so are Saturdays and Sundays: the
+  question is when office hours saturate, and weekend dips would only add noise.
 * **Trend.** A Theil–Sen line through (day, p95): the median of the slopes of all pairs of days,
   which ignores outliers (a holiday, a burst) that would tilt a least-squares fit. The
   confidence band is Sen's: the slopes ranked ``(N ∓ z·sqrt(var S)) / 2`` among the ``N``
@@ -104,12 +105,24 @@ class Crossing:
     latest: float | None
 
 
-def daily_p95(bin_starts: F64, rates: F64, bin_s: float, pct: int = 95) -> DailyP95:
+def weekday(day: int) -> int:
+    """The weekday of a WIB day number, Monday = 0 (1970-01-01 was a Thursday).
+
+    Examples:
+        >>> weekday(0), weekday(4)
+        (3, 0)
+    """
+    return (day + 3) % 7
+
+
+def daily_p95(
+    bin_starts: F64, rates: F64, bin_s: float, pct: int = 95, weekdays_only: bool = True
+) -> DailyP95:
     """The p95 of each WIB day from binned rates (NaN = not measured).
 
     Examples:
         >>> import numpy as np
-        >>> starts = np.arange(0.0, 2 * 86400, 3600.0) - 7 * 3600  # two WIB days, hourly bins
+        >>> starts = np.arange(0.0, 2 * 86400, 3600.0) - 7 * 3600  # Thu and Fri, hourly bins
         >>> rates = np.concatenate([np.arange(24.0), np.full(24, np.nan)])
         >>> d = daily_p95(starts, rates, 3600.0)
         >>> d.day.tolist(), d.p95_bps.tolist()
@@ -120,6 +133,8 @@ def daily_p95(bin_starts: F64, rates: F64, bin_s: float, pct: int = 95) -> Daily
     out_days: list[int] = []
     out_p95: list[float] = []
     for day in np.unique(days):
+        if weekdays_only and weekday(int(day)) >= 5:
+            continue
         values = rates[(days == day) & ~np.isnan(rates)]
         if values.shape[0] >= MIN_DAY_FILL * per_day:
             out_days.append(int(day))

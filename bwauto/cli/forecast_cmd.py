@@ -11,6 +11,7 @@ from bwauto.cli.analysis_cmd import AllOpt, LinkOpt, OpdOpt, chosen_links
 from bwauto.cli.context import app_context
 from bwauto.cli.output import JsonOption, console, err_console, print_json
 from bwauto.errors import UsageError
+from bwauto.rates import parse_share
 
 HorizonOpt = Annotated[str, typer.Option("--horizon", help="How far ahead: 90d, 12w, ...")]
 HistoryOpt = Annotated[str, typer.Option("--history", help="History the trend is fitted to.")]
@@ -24,21 +25,6 @@ CsvOpt = Annotated[Path | None, typer.Option("--csv", help="Write the forecast a
 XlsxOpt = Annotated[Path | None, typer.Option("--xlsx", help="Write the 'Prakiraan' sheet.")]
 ChartOpt = Annotated[Path | None, typer.Option("--chart", help="A PNG per link/upstream here.")]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of the table/XLSX/charts: id|en.")]
-
-
-def parse_share(text: str) -> float:
-    """``80%`` or ``0.8`` → 0.8.
-
-    Examples:
-        >>> parse_share("80%"), parse_share("0.9")
-        (0.8, 0.9)
-    """
-    value = text.strip()
-    try:
-        share = float(value[:-1]) / 100 if value.endswith("%") else float(value)
-    except ValueError:
-        raise UsageError(f"--threshold {text!r}: write a share such as 80% or 0.8") from None
-    return share
 
 
 def forecast(

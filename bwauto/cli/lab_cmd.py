@@ -184,13 +184,17 @@ def history(
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
     days: Annotated[float, typer.Option(help="How many days, ending now.")] = 7,
     step: Annotated[int, typer.Option(help="Seconds between samples.")] = 300,
+    growth: Annotated[
+        str, typer.Option(help="Linear demand growth per week, e.g. 2% (a known trend).")
+    ] = "0%",
 ) -> None:
     """Write the lab links' counter history as CSV for 'bwauto samples import'."""
     from bwauto.lab.cli import make_router
     from bwauto.lab.history import write_history
     from bwauto.lab.specs import LabSecrets, router_specs
+    from bwauto.rates import parse_share
 
     inventory = app_context(ctx).inventory()
     routers = [make_router(spec) for spec in router_specs(inventory, LabSecrets.generate())]
-    write_history(routers, out, days, time.time(), step)
+    write_history(routers, out, days, time.time(), step, parse_share(growth, "--growth"))
     console.print(f"{out}: {days:g} days of {len(inventory.links)} links every {step} s")
