@@ -124,8 +124,12 @@ def headers(lang: str = "id") -> list[str]:
 def forecast_table(rows: Sequence[ForecastRow], lang: str = "id") -> Table:
     """A rich table that folds (never ellipsizes) on a narrow terminal."""
     table = Table(title=_t(lang)["title"])
-    for title in headers(lang):
-        table.add_column(title, overflow="fold")
+    widest = max((len(row.subject) for row in rows), default=8)
+    for i, title in enumerate(headers(lang)):
+        if i == 1:  # ids are never broken or ellipsized
+            table.add_column(title, no_wrap=True, min_width=widest)
+        else:
+            table.add_column(title, overflow="fold")
     for row in rows:
         table.add_row(*human_cells(row, lang))
     return table

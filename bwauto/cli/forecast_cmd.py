@@ -10,7 +10,7 @@ import typer
 from bwauto.cli.analysis_cmd import AllOpt, LinkOpt, OpdOpt, chosen_links
 from bwauto.cli.context import app_context
 from bwauto.cli.output import JsonOption, console, err_console, print_json
-from bwauto.errors import UsageError
+from bwauto.errors import AnalysisError, UsageError
 from bwauto.rates import parse_share
 
 HorizonOpt = Annotated[str, typer.Option("--horizon", help="How far ahead: 90d, 12w, ...")]
@@ -57,6 +57,12 @@ def forecast(
     inventory = app.inventory()
     ids = [x.id for x in chosen_links(inventory, link, opd, every)]
     result = forecast_inventory(inventory, app.state_dir, ids, settings=settings)
+    if all(row.refused for row in result.rows):
+        first = result.rows[0]
+        raise AnalysisError(
+            f"{first.subject}: {first.refused}; poll the links longer or import their history "
+            "(bwauto samples import)"
+        )
     if csv is not None:
         err_console.print(f"CSV written: {write_forecast_csv(result.rows, csv)}")
     if xlsx is not None:

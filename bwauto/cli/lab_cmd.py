@@ -187,14 +187,19 @@ def history(
     growth: Annotated[
         str, typer.Option(help="Linear demand growth per week, e.g. 2% (a known trend).")
     ] = "0%",
+    start_level: Annotated[
+        str, typer.Option(help="Demand at the start, as a share of the model's: 50%.")
+    ] = "100%",
 ) -> None:
     """Write the lab links' counter history as CSV for 'bwauto samples import'."""
     from bwauto.lab.cli import make_router
     from bwauto.lab.history import write_history
+    from bwauto.lab.snmp.demand import Growth
     from bwauto.lab.specs import LabSecrets, router_specs
     from bwauto.rates import parse_share
 
     inventory = app_context(ctx).inventory()
     routers = [make_router(spec) for spec in router_specs(inventory, LabSecrets.generate())]
-    write_history(routers, out, days, time.time(), step, parse_share(growth, "--growth"))
+    trend = Growth(parse_share(start_level, "--start-level"), parse_share(growth, "--growth"))
+    write_history(routers, out, days, time.time(), step, trend)
     console.print(f"{out}: {days:g} days of {len(inventory.links)} links every {step} s")

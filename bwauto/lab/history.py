@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bwauto.lab.model import LabRouter
+from bwauto.lab.snmp.demand import Growth
 from bwauto.lab.snmp.faults import traffic_of
 from bwauto.paths import atomic_write
 
@@ -21,12 +22,16 @@ COLUMNS = ("timestamp", "link_id", "in_octets", "out_octets", "uptime_s", "count
 
 
 def history_csv(
-    routers: Iterable[LabRouter], start: float, end: float, step: float = 300, growth: float = 0.0
+    routers: Iterable[LabRouter],
+    start: float,
+    end: float,
+    step: float = 300,
+    growth: Growth | None = None,
 ) -> str:
     """CSV text of every link's 64-bit counters from ``start`` to ``end`` every ``step`` s.
 
     The router counts as booted at ``start``: counters and ``uptime_s`` start at 0 there.
-    ``growth``: every link's demand grows linearly by this share of its base per week.
+    ``growth``: a known linear trend of every link's demand (``demand.Growth``), or None.
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -47,7 +52,7 @@ def write_history(
     days: float,
     end: float,
     step: float = 300,
-    growth: float = 0.0,
+    growth: Growth | None = None,
 ) -> Path:
     """Write ``days`` of history ending at ``end`` (atomically) and return the path."""
     atomic_write(path, history_csv(routers, end - days * 86400, end, step, growth))
