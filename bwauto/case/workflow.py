@@ -22,7 +22,7 @@ from bwauto.case.steps import REVIEWS, step
 CHANGE_OK = ("changed", "no-op")
 """Change outcomes that complete step 8 (a dry-run never does)."""
 
-DOCUMENT_STEPS: dict[str, int] = {"form": 5, "reply": 7, "ba": 9, "report": 10}
+DOCUMENT_STEPS: dict[str, int] = {"form": 5, "reply": 7, "outcome": 8, "ba": 9, "report": 10}
 """Document kind → the SOP step whose output it is."""
 
 

@@ -1,0 +1,114 @@
+"""A change's outcome from the sample store (``bwauto request outcome``), and its chart.
+
+The pure comparison is ``bwauto.analysis.outcome``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bwauto.analysis.analyse import link_intervals
+from bwauto.analysis.counters import Intervals
+from bwauto.analysis.model import LinkInfo
+from bwauto.analysis.outcome import Outcome, compare
+from bwauto.analysis.window import WIB, Window
+from bwauto.paths import atomic_write
+from bwauto.store.samples import SampleStore, store_path
+
+
+def outcome_of(
+    state_dir: Path,
+    link: LinkInfo,
+    change_at: float,
+    old: dict[str, int | None],
+    new: dict[str, int | None],
+    before: Window,
+    after_s: float,
+    now: float,
+) -> tuple[Outcome, Intervals, Intervals]:
+    """The outcome over ``before`` and ``[change_at, min(change_at + after_s, now)]``.
+
+    Returns the outcome and the intervals before and after (for the chart).
+    """
+    after = Window(change_at, max(change_at + 1.0, min(change_at + after_s, now)))
+    with SampleStore(store_path(state_dir)) as store:
+        iv_before = link_intervals(store, link, before)
+        iv_after = link_intervals(store, link, after)
+    windows = (before.start, before.end, change_at, change_at + after_s)
+    return compare(link.link_id, iv_before, iv_after, old, new, windows), iv_before, iv_after
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    """The outcome as plain data (bit/s, unix seconds, shares 0..1)."""
+    data = asdict(outcome)
+    data["enough_after"] = outcome.enough_after
+    data["available_at"] = outcome.available_at()
+    return data
+
+
+def write_outcome_json(outcome: Outcome, path: Path) -> Path:
+    """Write ``outcome_json`` atomically and return the path."""
+    atomic_write(path, json.dumps(outcome_json(outcome), indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+_CHART = {
+    "id": {"title": "{link}: sebelum dan sesudah perubahan", "change": "perubahan",
+           "up": "unggah", "down": "unduh", "old": "batas lama", "new": "batas baru",
+           "y": "Mbit/s", "x": "waktu (WIB)"},
+    "en": {"title": "{link}: before and after the change", "change": "change",
+           "up": "upload", "down": "download", "old": "old cap", "new": "new cap",
+           "y": "Mbit/s", "x": "time (WIB)"},
+}  # fmt: skip
+
+
+def render_outcome_chart(
+    outcome: Outcome, before: Intervals, after: Intervals, lang: str = "id"
+) -> bytes:
+    """PNG: both windows' rates on one time axis, the old and new caps, the change marked."""
+    import matplotlib.dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    t = _CHART.get(lang, _CHART["id"])
+    fig = Figure(figsize=(11.0, 4.5), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    colours = {"down": "tab:blue", "up": "tab:orange"}
+    for part in (before, after):
+        if len(part) == 0:
+            continue
+        when = np.concatenate((part.start[:1], part.end)) / 86_400.0
+        for name, bps in (("down", part.out_bps), ("up", part.in_bps)):
+            label = t[name] if part is before else None
+            ax.plot(when, np.concatenate(([np.nan], bps / 1e6)), lw=0.8, color=colours[name],
+                    drawstyle="steps-pre", label=label)  # fmt: skip
+    change_day = outcome.change_at / 86_400.0
+    for d in outcome.directions:
+        c = colours[d.direction]
+        if d.old_cap_bps is not None:
+            ax.hlines(d.old_cap_bps / 1e6, outcome.before_start / 86_400.0, change_day, colors=c,
+                      linestyles=":", label=f"{t['old']} {t[d.direction]}")  # fmt: skip
+        if d.new_cap_bps is not None:
+            ax.hlines(d.new_cap_bps / 1e6, change_day, outcome.after_end / 86_400.0, colors=c,
+                      linestyles="--", label=f"{t['new']} {t[d.direction]}")  # fmt: skip
+    ax.axvline(change_day, color="black", lw=1.2, label=t["change"])
+    ax.set_title(t["title"].format(link=outcome.link_id), fontsize=10)
+    ax.set_ylabel(t["y"])
+    ax.set_xlabel(t["x"])
+    locator = mdates.AutoDateLocator(tz=WIB)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=WIB))  # type: ignore[no-untyped-call]
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", fontsize=7, ncols=4)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()

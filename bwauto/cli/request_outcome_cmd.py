@@ -1,0 +1,152 @@
+"""``bwauto request outcome ID``: did the raise help? (after SOP step 8, for the step-10 report)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from bwauto.cli.context import app_context
+from bwauto.cli.output import JsonOption, console, print_json
+from bwauto.cli.request_common import ById, OutDir, app, check_lang, out_dir, recorded, register
+from bwauto.errors import UsageError
+
+if TYPE_CHECKING:
+    from bwauto.analysis.outcome import Outcome
+    from bwauto.analysis.window import Window
+    from bwauto.case.register import Register
+
+CaseId = Annotated[str, typer.Argument(metavar="ID", help="The request, e.g. KB-2026-0001.")]
+AfterOpt = Annotated[str, typer.Option("--after", help="Window after the change: 24h, 7d, ...")]
+LangOpt = Annotated[str, typer.Option("--lang", help="Language of the chart and table: id|en.")]
+
+
+@app.command("outcome")
+def outcome(
+    ctx: typer.Context, case_id: CaseId, after: AfterOpt = "24h", lang: LangOpt = "id",
+    out: OutDir = None, by: ById = None, as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """After step 8: the link's usage since the change against the step-6 window, per
+    direction (p95, mean, max, time at the cap, new rate used), with a chart; attached to the
+    case for the step-10 report."""
+    from bwauto.analysis.outcome_run import (
+        outcome_json,
+        outcome_of,
+        render_outcome_chart,
+        write_outcome_json,
+    )
+    from bwauto.analysis.sources import link_infos
+    from bwauto.analysis.window import parse_days
+    from bwauto.paths import atomic_write
+
+    check_lang(lang)
+    after_s = parse_days(after, "--after") * 86_400.0
+    reg = register(ctx, by)
+    before, change_at, old, new, link_id = _case_change(reg, case_id)
+    links = {info.link_id: info for info in link_infos(app_context(ctx).inventory())}
+    if link_id not in links:
+        raise UsageError(f"{case_id}: link {link_id!r} is no longer in the inventory")
+    result, iv_before, iv_after = outcome_of(
+        app_context(ctx).state_dir, links[link_id], change_at, old, new, before, after_s,
+        time.time(),
+    )  # fmt: skip
+    folder = out_dir(ctx, case_id, out)
+    data_path = write_outcome_json(result, folder / "outcome.json")
+    chart = folder / "outcome.png"
+    atomic_write(chart, render_outcome_chart(result, iv_before, iv_after, lang))
+    recorded(reg.attach_document(case_id, doc="outcome", path=data_path, lang=lang))
+    recorded(reg.attach_document(case_id, doc="outcome", path=chart, lang=lang))
+    if as_json:
+        print_json(outcome_json(result))
+        return
+    _show(result, lang)
+
+
+def _case_change(
+    reg: Register, case_id: str
+) -> tuple[Window, float, dict[str, int | None], dict[str, int | None], str]:
+    """The step-6 window, the change time and its rates, from the case's records."""
+    from bwauto.analysis.window import Window
+    from bwauto.case.errors import StepOrderError
+
+    state = reg.state(case_id)
+    analysis, change = state.latest.get("analysis"), state.latest.get("change")
+    if analysis is None:
+        raise StepOrderError(
+            f"{case_id}: langkah 6 belum dicatat: run 'bwauto analyse --request {case_id}'"
+        )
+    if change is None or not state.change_ok:
+        raise StepOrderError(
+            f"{case_id}: langkah 8 belum selesai: run 'bwauto raise --request {case_id}'"
+        )
+    summary = analysis.data["summary"]
+    before = Window(_ts(summary["window_start"]), _ts(summary["window_end"]))
+    at = _ts(change.data.get("ended") or change.data["started"])
+    old = _rates(change.data.get("rate_before"))
+    new = _rates(change.data.get("rate_after"))
+    return before, at, old, new, str(change.data["link"])
+
+
+def _ts(text: str) -> float:
+    when = dt.datetime.fromisoformat(text)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    return when.timestamp()
+
+
+def _rates(value: Any) -> dict[str, int | None]:
+    rates = value if isinstance(value, dict) else {}
+    return {d: (int(rates[d]) if rates.get(d) is not None else None) for d in ("up", "down")}
+
+
+_TEXT = {
+    "id": {"dir": "arah", "up": "unggah", "down": "unduh", "cap": "batas (lama → baru)",
+           "p95": "p95 (sebelum → sesudah)", "mean": "rata-rata", "max": "maks",
+           "at_cap": "waktu di batas", "used": "rate baru dipakai", "yes": "ya", "no": "tidak",
+           "na": "—", "title": "Hasil perubahan {link}",
+           "missing": "data sesudah perubahan belum cukup ({pct:.0f} % dari {span}); tersedia "
+                      "sekitar {when}"},
+    "en": {"dir": "direction", "up": "upload", "down": "download", "cap": "cap (old → new)",
+           "p95": "p95 (before → after)", "mean": "mean", "max": "max",
+           "at_cap": "time at the cap", "used": "new rate used", "yes": "yes", "no": "no",
+           "na": "—", "title": "Outcome of the change on {link}",
+           "missing": "not enough data after the change yet ({pct:.0f} % of {span}); available "
+                      "about {when}"},
+}  # fmt: skip
+
+
+def _show(result: Outcome, lang: str) -> None:
+    from rich.table import Table
+
+    from bwauto.analysis.window import format_ts
+
+    t = _TEXT[lang]
+    table = Table(title=t["title"].format(link=result.link_id))
+    for key in ("dir", "cap", "p95", "mean", "max", "at_cap", "used"):
+        table.add_column(t[key], overflow="fold")
+    for d in result.directions:
+        table.add_row(
+            t[d.direction], _pair(d.old_cap_bps, d.new_cap_bps, t),
+            _pair(d.before.p95_bps, d.after.p95_bps, t),
+            _pair(d.before.mean_bps, d.after.mean_bps, t),
+            _pair(d.before.max_bps, d.after.max_bps, t),
+            f"{_pct(d.at_cap_before, t)} → {_pct(d.at_cap_after, t)}",
+            t["na"] if d.new_rate_used is None else t["yes" if d.new_rate_used else "no"],
+        )  # fmt: skip
+    console.print(table)
+    if not result.enough_after:
+        worst = min(d.after.coverage_pct for d in result.directions)
+        span = f"{(result.after_end - result.change_at) / 3600:g} h"
+        when = format_ts(result.available_at())
+        console.print(t["missing"].format(pct=worst, span=span, when=when), soft_wrap=True)
+
+
+def _pair(a: float | None, b: float | None, t: dict[str, str]) -> str:
+    mbps = [t["na"] if v is None else f"{v / 1e6:.1f}" for v in (a, b)]
+    return f"{mbps[0]} → {mbps[1]} Mbps"
+
+
+def _pct(share: float | None, t: dict[str, str]) -> str:
+    return t["na"] if share is None else f"{share:.0%}"
