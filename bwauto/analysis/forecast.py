@@ -236,7 +236,8 @@ class ForecastRow:
         p95_last_bps: the last day's measured p95.
         trend: the fitted line, or None when there was too little history.
         crossing: when the trend reaches the limit, or None when there was too little history.
-        refused: why no forecast was made ("" when one was).
+        refused: why no forecast was made ("" when one was), in English for CSV and JSON.
+        needed_days: when refused, how many days of history a forecast needs.
     """
 
     kind: str
@@ -248,6 +249,7 @@ class ForecastRow:
     trend: Trend | None
     crossing: Crossing | None
     refused: str = ""
+    needed_days: int = 0
 
 
 def forecast_series(
@@ -264,7 +266,9 @@ def forecast_series(
     last = float(daily.p95_bps[-1]) if len(daily) else None
     if len(daily) < min_days:
         why = f"{len(daily)} day(s) of history, a forecast needs at least {min_days}"
-        return ForecastRow(kind, subject, direction, limit_bps, len(daily), last, None, None, why)
+        return ForecastRow(
+            kind, subject, direction, limit_bps, len(daily), last, None, None, why, min_days
+        )
     trend = theil_sen(daily.day.astype(np.float64), daily.p95_bps)
     cross = crossing(trend, limit_bps, today, horizon_days)
     return ForecastRow(kind, subject, direction, limit_bps, len(daily), last, trend, cross)

@@ -32,7 +32,8 @@ _TEXT = {
         "slope": "Tren (Mbps/minggu)", "when": "Melewati batas", "band": "Rentang 95 %",
         "link": "link", "upstream": "upstream", "up": "unggah", "down": "unduh",
         "already": "sudah melewati", "not-within-horizon": "tidak dalam horizon",
-        "refused": "tidak diprakirakan: {why}", "daily": "p95 harian", "trend": "tren",
+        "refused": "tidak diprakirakan: baru {days} hari data, perlu sedikitnya {needed}",
+        "daily": "p95 harian", "trend": "tren",
         "limit_line": "batas", "band_fill": "rentang 95 %", "ylabel": "Mbps",
         "date": "tanggal (WIB)",
     },
@@ -43,7 +44,8 @@ _TEXT = {
         "slope": "Trend (Mbps/week)", "when": "Crosses the limit", "band": "95 % band",
         "link": "link", "upstream": "upstream", "up": "upload", "down": "download",
         "already": "already above", "not-within-horizon": "not within the horizon",
-        "refused": "no forecast: {why}", "daily": "daily p95", "trend": "trend",
+        "refused": "no forecast: {days} day(s) of data, at least {needed} needed",
+        "daily": "daily p95", "trend": "trend",
         "limit_line": "limit", "band_fill": "95 % band", "ylabel": "Mbps",
         "date": "date (WIB)",
     },
@@ -99,7 +101,7 @@ def human_cells(row: ForecastRow, lang: str = "id") -> list[str]:
     m = machine_row(row)
     slope = "" if row.trend is None else f"{row.trend.slope * 7 / 1e6:+.2f}"
     if row.crossing is None:
-        when, band = t["refused"].format(why=row.refused), ""
+        when, band = t["refused"].format(days=row.days, needed=row.needed_days), ""
     elif row.crossing.status == "date":
         when = m["crossing_date"]
         band = f"{m['earliest_date'] or '?'} .. {m['latest_date'] or '>'}"
@@ -152,14 +154,21 @@ def add_forecast_sheet(workbook: Any, rows: Sequence[ForecastRow], lang: str = "
 
 
 def write_forecast_xlsx(rows: Sequence[ForecastRow], path: Path, lang: str = "id") -> Path:
-    """A workbook with the "Prakiraan" sheet only."""
-    from openpyxl import Workbook
+    """The "Prakiraan" sheet in ``path``: added to the workbook there (replacing an older
+    "Prakiraan"), or a new workbook with that sheet only."""
+    from openpyxl import Workbook, load_workbook
 
-    workbook = Workbook()
-    default = workbook.active
-    add_forecast_sheet(workbook, rows, lang)
-    if default is not None:
-        workbook.remove(default)
+    if path.exists():
+        workbook = load_workbook(path)
+        if SHEET in workbook.sheetnames:
+            workbook.remove(workbook[SHEET])
+        add_forecast_sheet(workbook, rows, lang)
+    else:
+        workbook = Workbook()
+        default = workbook.active
+        add_forecast_sheet(workbook, rows, lang)
+        if default is not None:
+            workbook.remove(default)
     out = io.BytesIO()
     workbook.save(out)
     atomic_write(path, out.getvalue())

@@ -1,15 +1,17 @@
-"""A change's outcome from the sample store (``bwauto request outcome``), and its chart.
-
-The pure comparison is ``bwauto.analysis.outcome``.
+"""A change's outcome from the sample store (``bwauto request outcome`` and the playbook task
+``outcome``), its chart, and its record in the case file. The pure comparison is
+``bwauto.analysis.outcome``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,8 +20,14 @@ from bwauto.analysis.counters import Intervals
 from bwauto.analysis.model import LinkInfo
 from bwauto.analysis.outcome import Outcome, compare
 from bwauto.analysis.window import WIB, Window
+from bwauto.errors import UsageError
 from bwauto.paths import atomic_write
 from bwauto.store.samples import SampleStore, store_path
+
+if TYPE_CHECKING:
+    from bwauto.case.records import Record
+    from bwauto.case.register import Register
+    from bwauto.inventory.models import Inventory
 
 
 def outcome_of(
@@ -112,3 +120,69 @@ def render_outcome_chart(
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def record_outcome(
+    reg: Register,
+    inventory: Inventory,
+    state_dir: Path,
+    case_id: str,
+    after_s: float,
+    folder: Path,
+    lang: str = "id",
+) -> tuple[Outcome, list[Record]]:
+    """Compute a case's outcome, write ``outcome.json`` and ``outcome.png`` into ``folder`` and
+    attach both to the case (document ``outcome``, step 8)."""
+    from bwauto.analysis.sources import link_infos
+
+    before, change_at, old, new, link_id = case_change(reg, case_id)
+    links = {info.link_id: info for info in link_infos(inventory)}
+    if link_id not in links:
+        raise UsageError(f"{case_id}: link {link_id!r} is no longer in the inventory")
+    result, iv_before, iv_after = outcome_of(
+        state_dir, links[link_id], change_at, old, new, before, after_s, time.time()
+    )
+    data_path = write_outcome_json(result, folder / "outcome.json")
+    chart = folder / "outcome.png"
+    atomic_write(chart, render_outcome_chart(result, iv_before, iv_after, lang))
+    records = [reg.attach_document(case_id, doc="outcome", path=p, lang=lang)
+               for p in (data_path, chart)]  # fmt: skip
+    return result, records
+
+
+def case_change(
+    reg: Register, case_id: str
+) -> tuple[Window, float, dict[str, int | None], dict[str, int | None], str]:
+    """The step-6 window, the change's time and rates and its link, from the case's records."""
+    from bwauto.case.errors import StepOrderError
+
+    state = reg.state(case_id)
+    analysis, change = state.latest.get("analysis"), state.latest.get("change")
+    if analysis is None:
+        raise StepOrderError(
+            f"{case_id}: langkah 6 belum dicatat: run 'bwauto analyse --request {case_id}'"
+        )
+    if change is None or not state.change_ok:
+        raise StepOrderError(
+            f"{case_id}: langkah 8 belum selesai: run 'bwauto raise --request {case_id}'"
+        )
+    summary = analysis.data["summary"]
+    before = Window(_ts(summary["window_start"]), _ts(summary["window_end"]))
+    at = _ts(change.data.get("ended") or change.data["started"])
+    return (
+        before,
+        at,
+        _rates(change.data.get("rate_before")),
+        _rates(change.data.get("rate_after")),
+        str(change.data["link"]),
+    )
+
+
+def _ts(text: str) -> float:
+    when = dt.datetime.fromisoformat(text)
+    return (when if when.tzinfo else when.replace(tzinfo=WIB)).timestamp()
+
+
+def _rates(value: Any) -> dict[str, int | None]:
+    rates = value if isinstance(value, dict) else {}
+    return {d: (int(rates[d]) if rates.get(d) is not None else None) for d in ("up", "down")}

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import time
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bwauto.cli.context import app_context
 from bwauto.cli.output import JsonOption, console, print_json
 from bwauto.cli.request_common import ById, OutDir, app, check_lang, out_dir, recorded, register
-from bwauto.errors import UsageError
 
 if TYPE_CHECKING:
     from bwauto.analysis.outcome import Outcome
-    from bwauto.analysis.window import Window
-    from bwauto.case.register import Register
 
 CaseId = Annotated[str, typer.Argument(metavar="ID", help="The request, e.g. KB-2026-0001.")]
 AfterOpt = Annotated[str, typer.Option("--after", help="Window after the change: 24h, 7d, ...")]
@@ -31,74 +26,22 @@ def outcome(
     """After step 8: the link's usage since the change against the step-6 window, per
     direction (p95, mean, max, time at the cap, new rate used), with a chart; attached to the
     case for the step-10 report."""
-    from bwauto.analysis.outcome_run import (
-        outcome_json,
-        outcome_of,
-        render_outcome_chart,
-        write_outcome_json,
-    )
-    from bwauto.analysis.sources import link_infos
+    from bwauto.analysis.outcome_run import outcome_json, record_outcome
     from bwauto.analysis.window import parse_days
-    from bwauto.paths import atomic_write
 
     check_lang(lang)
     after_s = parse_days(after, "--after") * 86_400.0
     reg = register(ctx, by)
-    before, change_at, old, new, link_id = _case_change(reg, case_id)
-    links = {info.link_id: info for info in link_infos(app_context(ctx).inventory())}
-    if link_id not in links:
-        raise UsageError(f"{case_id}: link {link_id!r} is no longer in the inventory")
-    result, iv_before, iv_after = outcome_of(
-        app_context(ctx).state_dir, links[link_id], change_at, old, new, before, after_s,
-        time.time(),
-    )  # fmt: skip
+    app = app_context(ctx)
     folder = out_dir(ctx, case_id, out)
-    data_path = write_outcome_json(result, folder / "outcome.json")
-    chart = folder / "outcome.png"
-    atomic_write(chart, render_outcome_chart(result, iv_before, iv_after, lang))
-    recorded(reg.attach_document(case_id, doc="outcome", path=data_path, lang=lang))
-    recorded(reg.attach_document(case_id, doc="outcome", path=chart, lang=lang))
+    result, records = record_outcome(reg, app.inventory(), app.state_dir, case_id, after_s,
+                                     folder, lang)  # fmt: skip
+    for rec in records:
+        recorded(rec)
     if as_json:
         print_json(outcome_json(result))
         return
     _show(result, lang)
-
-
-def _case_change(
-    reg: Register, case_id: str
-) -> tuple[Window, float, dict[str, int | None], dict[str, int | None], str]:
-    """The step-6 window, the change time and its rates, from the case's records."""
-    from bwauto.analysis.window import Window
-    from bwauto.case.errors import StepOrderError
-
-    state = reg.state(case_id)
-    analysis, change = state.latest.get("analysis"), state.latest.get("change")
-    if analysis is None:
-        raise StepOrderError(
-            f"{case_id}: langkah 6 belum dicatat: run 'bwauto analyse --request {case_id}'"
-        )
-    if change is None or not state.change_ok:
-        raise StepOrderError(
-            f"{case_id}: langkah 8 belum selesai: run 'bwauto raise --request {case_id}'"
-        )
-    summary = analysis.data["summary"]
-    before = Window(_ts(summary["window_start"]), _ts(summary["window_end"]))
-    at = _ts(change.data.get("ended") or change.data["started"])
-    old = _rates(change.data.get("rate_before"))
-    new = _rates(change.data.get("rate_after"))
-    return before, at, old, new, str(change.data["link"])
-
-
-def _ts(text: str) -> float:
-    when = dt.datetime.fromisoformat(text)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone(dt.timedelta(hours=7)))
-    return when.timestamp()
-
-
-def _rates(value: Any) -> dict[str, int | None]:
-    rates = value if isinstance(value, dict) else {}
-    return {d: (int(rates[d]) if rates.get(d) is not None else None) for d in ("up", "down")}
 
 
 _TEXT = {
