@@ -113,18 +113,14 @@ def test_one_request_walks_all_14_steps(fresh_case: Case) -> None:
     case, lab = fresh_case, fresh_case.lab
     report = case.kenaikan("150M")
     assert report.exit_code == 0, report.to_dict()
-    assert statuses(report) == [
-        "changed",
-        "changed",
-        "skipped",
-        "changed",
-        "ok",
-        "changed",
-        "changed",
-        "skipped",
-        "changed",
-        "changed",
-    ]  # no outcome_after
+    no_outcome = ["skipped"]  # outcome_after not given
+    assert (
+        statuses(report)
+        == ["changed", "changed", "skipped", "changed", "ok"]
+        + ["changed"] * 2
+        + no_outcome
+        + ["changed"] * 2
+    )
     review = case.play("permohonan-tinjauan.yaml", request=case.case_id, kasi="Siti")
     assert statuses(review) == ["changed"] * 4
 
