@@ -36,8 +36,9 @@ def outcome(
     folder = out_dir(ctx, case_id, out)
     result, records = record_outcome(reg, app.inventory(), app.state_dir, case_id, after_s,
                                      folder, lang)  # fmt: skip
-    for rec in records:
-        recorded(rec)
+    if not as_json:  # stdout is the JSON document then
+        for rec in records:
+            recorded(rec)
     if as_json:
         print_json(outcome_json(result))
         return
