@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +25,9 @@ MinDaysOpt = Annotated[
 CsvOpt = Annotated[Path | None, typer.Option("--csv", help="Write the forecast as CSV.")]
 XlsxOpt = Annotated[Path | None, typer.Option("--xlsx", help="Write the 'Prakiraan' sheet.")]
 ChartOpt = Annotated[Path | None, typer.Option("--chart", help="A PNG per link/upstream here.")]
+UntilOpt = Annotated[
+    str | None, typer.Option("--until", help=r"Forecast as of this time \[default: now].")
+]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of the table/XLSX/charts: id|en.")]
 
 
@@ -32,7 +36,7 @@ def forecast(
     horizon: HorizonOpt = "90d", history: HistoryOpt = "90d", threshold: ThresholdOpt = "80%",
     min_days: MinDaysOpt = 14,
     csv: CsvOpt = None, xlsx: XlsxOpt = None, chart: ChartOpt = None,
-    as_json: JsonOption = False, lang: LangOpt = "id",
+    as_json: JsonOption = False, lang: LangOpt = "id", until: UntilOpt = None,
 ) -> int:  # fmt: skip
     """Forecast when each link's daily p95 reaches the threshold of its committed rate, and
     when each upstream's aggregate reaches its capacity (robust Theil–Sen trend)."""
@@ -44,7 +48,7 @@ def forecast(
         write_forecast_xlsx,
     )
     from bwauto.analysis.forecast_run import ForecastSettings, forecast_inventory
-    from bwauto.analysis.window import parse_days
+    from bwauto.analysis.window import parse_days, parse_time
 
     if lang not in ("id", "en"):
         raise UsageError(f"--lang {lang!r}: choose id or en")
@@ -56,7 +60,8 @@ def forecast(
     app = app_context(ctx)
     inventory = app.inventory()
     ids = [x.id for x in chosen_links(inventory, link, opd, every)]
-    result = forecast_inventory(inventory, app.state_dir, ids, settings=settings)
+    now = time.time() if until is None else parse_time(until, now=time.time(), what="--until")
+    result = forecast_inventory(inventory, app.state_dir, ids, settings=settings, now=now)
     if all(row.refused for row in result.rows):
         first = result.rows[0]
         raise AnalysisError(
