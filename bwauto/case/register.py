@@ -350,10 +350,10 @@ class Register:
     def ba(
         self, case_id: str, ba: BeritaAcara | Mapping[str, Any], by: str | None = None
     ) -> Record:
-        """Step 9: the Berita Acara Pekerjaan (number and date default to the case and today)."""
+        """Step 9: the Berita Acara Pekerjaan (the date defaults to today; without a number, the
+        document numbers it from ``office.yaml``'s pattern, else leaves a line to write on)."""
         filled: BeritaAcara = validate_input(BeritaAcara, ba, "Berita Acara Pekerjaan")
         data = filled.model_dump(mode="json")
-        data["number"] = data["number"] or f"BA/{case_id}"
         data["date"] = data["date"] or self.clock().astimezone(WIB).date().isoformat()
         return self.append(case_id, "ba", 9, data, by)
 

@@ -167,9 +167,11 @@ def _write_outputs(
     chart: Path | None,
 ) -> None:  # fmt: skip
     from bwauto.analysis.run import write_outputs
+    from bwauto.case.office import load_office
 
+    agency = load_office(app.inventory_dir).agency_full if xlsx is not None else ""
     files = write_outputs(result, app.state_dir, csv=csv, excel_id=excel_id, xlsx=xlsx,
-                          chart_dir=chart)  # fmt: skip
+                          chart_dir=chart, agency=agency)  # fmt: skip
     if files.csv is not None:
         err_console.print(f"CSV written: {files.csv}")
     if files.xlsx is not None:
