@@ -2,7 +2,7 @@
 "Prakiraan", and a PNG per link or upstream with its daily p95 and the fitted trend.
 
 CSV and JSON keep machine columns (``FORECAST_COLUMNS``); the table, the sheet and the charts
-speak the chosen language (Bahasa Indonesia by default).
+speak the chosen language (``bwauto.i18n``: Bahasa Indonesia by default).
 """
 
 from __future__ import annotations
@@ -16,44 +16,30 @@ from typing import Any
 from rich.table import Table
 
 from bwauto.analysis.forecast import ForecastRow, date_of
+from bwauto.i18n import translator
 from bwauto.paths import atomic_write
 
 FORECAST_COLUMNS = (
     "kind", "subject", "direction", "limit_bps", "days", "p95_last_bps",
     "slope_bps_per_day", "status", "crossing_date", "earliest_date", "latest_date", "refused",
 )  # fmt: skip
-SHEET = "Prakiraan"
-
-_TEXT = {
-    "id": {
-        "title": "Prakiraan saturasi (p95 harian, tren Theil–Sen)",
-        "kind": "Jenis", "subject": "Link/Upstream", "direction": "Arah",
-        "limit": "Batas (Mbps)", "days": "Hari data", "p95": "p95 terakhir (Mbps)",
-        "slope": "Tren (Mbps/minggu)", "when": "Melewati batas", "band": "Rentang 95 %",
-        "link": "link", "upstream": "upstream", "up": "unggah", "down": "unduh",
-        "already": "sudah melewati", "not-within-horizon": "tidak dalam horizon",
-        "refused": "tidak diprakirakan: baru {days} hari data, perlu sedikitnya {needed}",
-        "daily": "p95 harian", "trend": "tren",
-        "limit_line": "batas", "band_fill": "rentang 95 %", "ylabel": "Mbps",
-        "date": "tanggal (WIB)",
-    },
-    "en": {
-        "title": "Saturation forecast (daily p95, Theil–Sen trend)",
-        "kind": "Kind", "subject": "Link/Upstream", "direction": "Direction",
-        "limit": "Limit (Mbps)", "days": "Days of data", "p95": "Last p95 (Mbps)",
-        "slope": "Trend (Mbps/week)", "when": "Crosses the limit", "band": "95 % band",
-        "link": "link", "upstream": "upstream", "up": "upload", "down": "download",
-        "already": "already above", "not-within-horizon": "not within the horizon",
-        "refused": "no forecast: {days} day(s) of data, at least {needed} needed",
-        "daily": "daily p95", "trend": "trend",
-        "limit_line": "limit", "band_fill": "95 % band", "ylabel": "Mbps",
-        "date": "date (WIB)",
-    },
-}  # fmt: skip
 
 
-def _t(lang: str) -> dict[str, str]:
-    return _TEXT.get(lang, _TEXT["id"])
+def _t(lang: str | None = None) -> dict[str, str]:
+    """The labels of the table, the sheet and the charts in ``lang`` (default: current)."""
+    _ = translator(lang)
+    return {
+        "title": _("Saturation forecast (daily p95, Theil–Sen trend)"),
+        "kind": _("Kind"), "subject": _("Link/Upstream"), "direction": _("Direction"),
+        "limit": _("Limit (Mbps)"), "days": _("Days of data"), "p95": _("Last p95 (Mbps)"),
+        "slope": _("Trend (Mbps/week)"), "when": _("Crosses the limit"),
+        "band": _("95 % band"), "link": _("link"), "upstream": _("upstream"),
+        "up": _("upload"), "down": _("download"), "already": _("already above"),
+        "not-within-horizon": _("not within the horizon"),
+        "refused": _("no forecast: {days} day(s) of data, at least {needed} needed"),
+        "daily": _("daily p95"), "trend": _("trend"), "limit_line": _("limit"),
+        "ylabel": "Mbps", "date": _("date (WIB)"), "sheet": _("Forecast"),
+    }  # fmt: skip
 
 
 def machine_row(row: ForecastRow) -> dict[str, Any]:
@@ -95,7 +81,7 @@ def write_forecast_csv(rows: Sequence[ForecastRow], path: Path) -> Path:
     return path
 
 
-def human_cells(row: ForecastRow, lang: str = "id") -> list[str]:
+def human_cells(row: ForecastRow, lang: str | None = None) -> list[str]:
     """The row's cells as the table and the sheet show them."""
     t = _t(lang)
     m = machine_row(row)
@@ -116,14 +102,14 @@ def _mbps(bps: float | None) -> str:
     return "" if bps is None else f"{bps / 1e6:.1f}"
 
 
-def headers(lang: str = "id") -> list[str]:
+def headers(lang: str | None = None) -> list[str]:
     """The column titles of the table and the sheet."""
     t = _t(lang)
     keys = ("kind", "subject", "direction", "limit", "days", "p95", "slope", "when", "band")
     return [t[k] for k in keys]
 
 
-def forecast_table(rows: Sequence[ForecastRow], lang: str = "id") -> Table:
+def forecast_table(rows: Sequence[ForecastRow], lang: str | None = None) -> Table:
     """A rich table that folds (never ellipsizes) on a narrow terminal."""
     table = Table(title=_t(lang)["title"])
     widest = max((len(row.subject) for row in rows), default=8)
@@ -137,9 +123,9 @@ def forecast_table(rows: Sequence[ForecastRow], lang: str = "id") -> Table:
     return table
 
 
-def add_forecast_sheet(workbook: Any, rows: Sequence[ForecastRow], lang: str = "id") -> Any:
-    """Add the "Prakiraan" sheet to an openpyxl workbook (frozen header, autofilter)."""
-    sheet = workbook.create_sheet(SHEET)
+def add_forecast_sheet(workbook: Any, rows: Sequence[ForecastRow], lang: str | None = None) -> Any:
+    """Add the forecast sheet ("Prakiraan") to an openpyxl workbook (frozen header, filter)."""
+    sheet = workbook.create_sheet(_t(lang)["sheet"])
     sheet.append([_t(lang)["title"]])
     sheet.append(headers(lang))
     for row in rows:
@@ -153,15 +139,16 @@ def add_forecast_sheet(workbook: Any, rows: Sequence[ForecastRow], lang: str = "
     return sheet
 
 
-def write_forecast_xlsx(rows: Sequence[ForecastRow], path: Path, lang: str = "id") -> Path:
+def write_forecast_xlsx(rows: Sequence[ForecastRow], path: Path, lang: str | None = None) -> Path:
     """The "Prakiraan" sheet in ``path``: added to the workbook there (replacing an older
     "Prakiraan"), or a new workbook with that sheet only."""
     from openpyxl import Workbook, load_workbook
 
     if path.exists():
         workbook = load_workbook(path)
-        if SHEET in workbook.sheetnames:
-            workbook.remove(workbook[SHEET])
+        name = _t(lang)["sheet"]
+        if name in workbook.sheetnames:
+            workbook.remove(workbook[name])
         add_forecast_sheet(workbook, rows, lang)
     else:
         workbook = Workbook()
@@ -181,7 +168,7 @@ def render_forecast_chart(
     daily: dict[tuple[str, str], Any],
     today: float,
     horizon_days: float,
-    lang: str = "id",
+    lang: str | None = None,
 ) -> bytes:
     """PNG bytes: each direction's daily p95 (points), its trend to the horizon, the 95 % band
     and the limit. The x axis is calendar dates (WIB days)."""
@@ -229,7 +216,7 @@ def render_forecast_chart(
     return buffer.getvalue()
 
 
-def write_forecast_charts(forecast: Any, out_dir: Path, lang: str = "id") -> list[Path]:
+def write_forecast_charts(forecast: Any, out_dir: Path, lang: str | None = None) -> list[Path]:
     """A PNG per link or upstream of ``forecast`` (``<out_dir>/<subject>.forecast.png``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     subjects = list(dict.fromkeys(row.subject for row in forecast.rows))

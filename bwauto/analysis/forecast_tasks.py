@@ -24,7 +24,7 @@ class OutcomeParams(BaseModel):
 
     request: str
     after: str = "24h"
-    lang: str = "id"
+    lang: str = ""
     out_dir: Path | None = None
     by: str | None = None
 
@@ -43,7 +43,7 @@ class ForecastParams(BaseModel):
     csv: Path | None = None
     xlsx: Path | None = None
     chart_dir: Path | None = None
-    lang: str = "id"
+    lang: str = ""
 
     @model_validator(mode="after")
     def _choice(self) -> ForecastParams:
@@ -68,7 +68,7 @@ def outcome_task(params: OutcomeParams, ctx: TaskContext) -> TaskResult:
         return TaskResult.would_change(f"{params.request}: the outcome would be attached")
     folder = params.out_dir or case_dir(ctx.state_dir, params.request)
     result, _ = record_outcome(reg, load_inventory(ctx.inventory_dir), ctx.state_dir,
-                               params.request, after_s, folder, params.lang)  # fmt: skip
+                               params.request, after_s, folder, params.lang or None)  # fmt: skip
     data: dict[str, Any] = outcome_json(result)
     enough = "" if result.enough_after else " (not enough data after the change yet)"
     return TaskResult.changed(f"{params.request}: outcome attached{enough}", data)
@@ -110,8 +110,8 @@ def forecast_task(params: ForecastParams, ctx: TaskContext) -> TaskResult:
     if params.csv is not None:
         files.append(write_forecast_csv(result.rows, params.csv))
     if params.xlsx is not None:
-        files.append(write_forecast_xlsx(result.rows, params.xlsx, params.lang))
+        files.append(write_forecast_xlsx(result.rows, params.xlsx, params.lang or None))
     if params.chart_dir is not None:
-        files += write_forecast_charts(result, params.chart_dir, params.lang)
+        files += write_forecast_charts(result, params.chart_dir, params.lang or None)
     data["files"] = [str(p) for p in files]
     return TaskResult.changed(f"forecast of {len(result.rows)} series, {len(files)} files", data)

@@ -21,6 +21,7 @@ from bwauto.analysis.model import LinkInfo
 from bwauto.analysis.outcome import Outcome, compare
 from bwauto.analysis.window import WIB, Window
 from bwauto.errors import UsageError
+from bwauto.i18n import current, translator
 from bwauto.paths import atomic_write
 from bwauto.store.samples import SampleStore, store_path
 
@@ -66,25 +67,24 @@ def write_outcome_json(outcome: Outcome, path: Path) -> Path:
     return path
 
 
-_CHART = {
-    "id": {"title": "{link}: sebelum dan sesudah perubahan", "change": "perubahan",
-           "up": "unggah", "down": "unduh", "old": "batas lama", "new": "batas baru",
-           "y": "Mbit/s", "x": "waktu (WIB)"},
-    "en": {"title": "{link}: before and after the change", "change": "change",
-           "up": "upload", "down": "download", "old": "old cap", "new": "new cap",
-           "y": "Mbit/s", "x": "time (WIB)"},
-}  # fmt: skip
+def _chart_labels(lang: str | None) -> dict[str, str]:
+    _ = translator(lang)
+    return {
+        "title": _("{link}: before and after the change"), "change": _("change"),
+        "up": _("upload"), "down": _("download"), "old": _("old cap"), "new": _("new cap"),
+        "y": "Mbit/s", "x": _("time (WIB)"),
+    }  # fmt: skip
 
 
 def render_outcome_chart(
-    outcome: Outcome, before: Intervals, after: Intervals, lang: str = "id"
+    outcome: Outcome, before: Intervals, after: Intervals, lang: str | None = None
 ) -> bytes:
     """PNG: both windows' rates on one time axis, the old and new caps, the change marked."""
     import matplotlib.dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    t = _CHART.get(lang, _CHART["id"])
+    t = _chart_labels(lang)
     fig = Figure(figsize=(11.0, 4.5), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -129,7 +129,7 @@ def record_outcome(
     case_id: str,
     after_s: float,
     folder: Path,
-    lang: str = "id",
+    lang: str | None = None,
 ) -> tuple[Outcome, list[Record]]:
     """Compute a case's outcome, write ``outcome.json`` and ``outcome.png`` into ``folder`` and
     attach both to the case (document ``outcome``, step 8)."""
@@ -145,7 +145,7 @@ def record_outcome(
     data_path = write_outcome_json(result, folder / "outcome.json")
     chart = folder / "outcome.png"
     atomic_write(chart, render_outcome_chart(result, iv_before, iv_after, lang))
-    records = [reg.attach_document(case_id, doc="outcome", path=p, lang=lang)
+    records = [reg.attach_document(case_id, doc="outcome", path=p, lang=lang or current())
                for p in (data_path, chart)]  # fmt: skip
     return result, records
 

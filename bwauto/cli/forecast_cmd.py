@@ -11,7 +11,7 @@ import typer
 from bwauto.cli.analysis_cmd import AllOpt, LinkOpt, OpdOpt, chosen_links
 from bwauto.cli.context import app_context
 from bwauto.cli.output import JsonOption, console, err_console, print_json
-from bwauto.errors import AnalysisError, UsageError
+from bwauto.errors import AnalysisError
 from bwauto.rates import parse_share
 
 HorizonOpt = Annotated[str, typer.Option("--horizon", help="How far ahead: 90d, 12w, ...")]
@@ -28,7 +28,6 @@ ChartOpt = Annotated[Path | None, typer.Option("--chart", help="A PNG per link/u
 UntilOpt = Annotated[
     str | None, typer.Option("--until", help=r"Forecast as of this time \[default: now].")
 ]
-LangOpt = Annotated[str, typer.Option("--lang", help="Language of the table/XLSX/charts: id|en.")]
 
 
 def forecast(
@@ -36,7 +35,7 @@ def forecast(
     horizon: HorizonOpt = "90d", history: HistoryOpt = "90d", threshold: ThresholdOpt = "80%",
     min_days: MinDaysOpt = 14,
     csv: CsvOpt = None, xlsx: XlsxOpt = None, chart: ChartOpt = None,
-    as_json: JsonOption = False, lang: LangOpt = "id", until: UntilOpt = None,
+    as_json: JsonOption = False, until: UntilOpt = None,
 ) -> int:  # fmt: skip
     """Forecast when each link's daily p95 reaches the threshold of its committed rate, and
     when each upstream's aggregate reaches its capacity (robust Theil–Sen trend)."""
@@ -50,8 +49,6 @@ def forecast(
     from bwauto.analysis.forecast_run import ForecastSettings, forecast_inventory
     from bwauto.analysis.window import parse_days, parse_time
 
-    if lang not in ("id", "en"):
-        raise UsageError(f"--lang {lang!r}: choose id or en")
     settings = ForecastSettings(
         history_days=parse_days(history, "--history"),
         horizon_days=parse_days(horizon, "--horizon"),
@@ -71,12 +68,12 @@ def forecast(
     if csv is not None:
         err_console.print(f"CSV written: {write_forecast_csv(result.rows, csv)}")
     if xlsx is not None:
-        err_console.print(f"XLSX written: {write_forecast_xlsx(result.rows, xlsx, lang)}")
+        err_console.print(f"XLSX written: {write_forecast_xlsx(result.rows, xlsx)}")
     if chart is not None:
-        charts = write_forecast_charts(result, chart, lang)
+        charts = write_forecast_charts(result, chart)
         err_console.print(f"{len(charts)} charts written in {chart}")
     if as_json:
         print_json([machine_row(r) for r in result.rows])
     else:
-        console.print(forecast_table(result.rows, lang))
+        console.print(forecast_table(result.rows))
     return 0

@@ -8,20 +8,19 @@ import typer
 
 from bwauto.cli.context import app_context
 from bwauto.cli.output import JsonOption, console, print_json
-from bwauto.cli.request_common import ById, OutDir, app, check_lang, out_dir, recorded, register
+from bwauto.cli.request_common import ById, OutDir, app, out_dir, recorded, register
 
 if TYPE_CHECKING:
     from bwauto.analysis.outcome import Outcome
 
 CaseId = Annotated[str, typer.Argument(metavar="ID", help="The request, e.g. KB-2026-0001.")]
 AfterOpt = Annotated[str, typer.Option("--after", help="Window after the change: 24h, 7d, ...")]
-LangOpt = Annotated[str, typer.Option("--lang", help="Language of the chart and table: id|en.")]
 
 
 @app.command("outcome")
 def outcome(
-    ctx: typer.Context, case_id: CaseId, after: AfterOpt = "24h", lang: LangOpt = "id",
-    out: OutDir = None, by: ById = None, as_json: JsonOption = False,
+    ctx: typer.Context, case_id: CaseId, after: AfterOpt = "24h", out: OutDir = None,
+    by: ById = None, as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """After step 8: the link's usage since the change against the step-6 window, per
     direction (p95, mean, max, time at the cap, new rate used), with a chart; attached to the
@@ -29,44 +28,42 @@ def outcome(
     from bwauto.analysis.outcome_run import outcome_json, record_outcome
     from bwauto.analysis.window import parse_days
 
-    check_lang(lang)
     after_s = parse_days(after, "--after") * 86_400.0
     reg = register(ctx, by)
     app = app_context(ctx)
     folder = out_dir(ctx, case_id, out)
     result, records = record_outcome(reg, app.inventory(), app.state_dir, case_id, after_s,
-                                     folder, lang)  # fmt: skip
+                                     folder)  # fmt: skip
     if not as_json:  # stdout is the JSON document then
         for rec in records:
             recorded(rec)
     if as_json:
         print_json(outcome_json(result))
         return
-    _show(result, lang)
+    _show(result)
 
 
-_TEXT = {
-    "id": {"dir": "arah", "up": "unggah", "down": "unduh", "cap": "batas (lama → baru)",
-           "p95": "p95 (sebelum → sesudah)", "mean": "rata-rata", "max": "maks",
-           "at_cap": "waktu di batas", "used": "rate baru dipakai", "yes": "ya", "no": "tidak",
-           "na": "—", "title": "Hasil perubahan {link}",
-           "missing": "data sesudah perubahan belum cukup ({pct:.0f} % dari {span}); tersedia "
-                      "sekitar {when}"},
-    "en": {"dir": "direction", "up": "upload", "down": "download", "cap": "cap (old → new)",
-           "p95": "p95 (before → after)", "mean": "mean", "max": "max",
-           "at_cap": "time at the cap", "used": "new rate used", "yes": "yes", "no": "no",
-           "na": "—", "title": "Outcome of the change on {link}",
-           "missing": "not enough data after the change yet ({pct:.0f} % of {span}); available "
-                      "about {when}"},
-}  # fmt: skip
+def _labels() -> dict[str, str]:
+    from bwauto.i18n import translator
+
+    _ = translator()
+    return {
+        "dir": _("direction"), "up": _("upload"), "down": _("download"),
+        "cap": _("cap (old → new)"), "p95": _("p95 (before → after)"), "mean": _("mean"),
+        "max": _("max"), "at_cap": _("time at the cap"), "used": _("new rate used"),
+        "yes": _("yes"), "no": _("no"), "na": "—",
+        "title": _("Outcome of the change on {link}"),
+        "missing": _("not enough data after the change yet ({pct} % of {span}); available "
+                     "about {when}"),
+    }  # fmt: skip
 
 
-def _show(result: Outcome, lang: str) -> None:
+def _show(result: Outcome) -> None:
     from rich.table import Table
 
     from bwauto.analysis.window import format_ts
 
-    t = _TEXT[lang]
+    t = _labels()
     table = Table(title=t["title"].format(link=result.link_id))
     for key in ("dir", "cap", "p95", "mean", "max", "at_cap", "used"):
         table.add_column(t[key], overflow="fold")
@@ -84,7 +81,8 @@ def _show(result: Outcome, lang: str) -> None:
         worst = min(d.after.coverage_pct for d in result.directions)
         span = f"{(result.after_end - result.change_at) / 3600:g} h"
         when = format_ts(result.available_at())
-        console.print(t["missing"].format(pct=worst, span=span, when=when), soft_wrap=True)
+        text = t["missing"].format(pct=f"{worst:.0f}", span=span, when=when)
+        console.print(text, soft_wrap=True)
 
 
 def _pair(a: float | None, b: float | None, t: dict[str, str]) -> str:

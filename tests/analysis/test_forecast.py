@@ -31,6 +31,7 @@ from bwauto.lab.snmp.traffic import CounterSeries, link_history
 from bwauto.lab.specs import LabSecrets, router_specs
 from bwauto.store.samples import SampleArrays
 from tests.conftest import SAMPLE_INVENTORY
+from tests.language import foreign_words
 
 LEVEL, PER_WEEK, DAYS = 0.15, 0.02, 105
 """The generated history: demand from 15 % of the lab model's, +2 % of it per week, 105 days."""
@@ -211,11 +212,14 @@ def test_outputs_csv_xlsx_charts_and_table(
     ]
     sheet = load_workbook(out / "f.xlsx")["Prakiraan"]
     assert sheet["A2"].value == "Jenis" and sheet.freeze_panes == "A3"
+    cells = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
+    assert not foreign_words(cells, "id") and not foreign_words(table, "id")
     assert {c.value for c in sheet["B"][2:]} == {"dinkes", "telkom-astinet"}
     pngs = sorted(p.name for p in (out / "charts").glob("*.png"))
     assert pngs == ["dinkes.forecast.png", "telkom-astinet.forecast.png"]
-    assert main([*base, "forecast", "--link", "dinkes", "--lang", "en"]) == 0
-    assert "Saturation forecast" in capsys.readouterr().out
+    assert main(["--lang", "en", *base, "forecast", "--link", "dinkes"]) == 0
+    english = capsys.readouterr().out
+    assert "Saturation forecast" in english and not foreign_words(english, "en")
 
 
 @pytest.mark.parametrize(
