@@ -21,7 +21,7 @@ from bwauto.analysis.model import LinkInfo
 from bwauto.analysis.outcome import Outcome, compare
 from bwauto.analysis.window import WIB, Window
 from bwauto.errors import UsageError
-from bwauto.i18n import current, translator
+from bwauto.i18n import translator
 from bwauto.paths import atomic_write
 from bwauto.store.samples import SampleStore, store_path
 
@@ -132,7 +132,7 @@ def record_outcome(
     lang: str | None = None,
 ) -> tuple[Outcome, list[Record]]:
     """Compute a case's outcome, write ``outcome.json`` and ``outcome.png`` into ``folder`` and
-    attach both to the case (document ``outcome``, step 8)."""
+    record it in the case (record ``outcome``, after step 8), figures and files."""
     from bwauto.analysis.sources import link_infos
 
     before, change_at, old, new, link_id = case_change(reg, case_id)
@@ -145,8 +145,7 @@ def record_outcome(
     data_path = write_outcome_json(result, folder / "outcome.json")
     chart = folder / "outcome.png"
     atomic_write(chart, render_outcome_chart(result, iv_before, iv_after, lang))
-    records = [reg.attach_document(case_id, doc="outcome", path=p, lang=lang or current())
-               for p in (data_path, chart)]  # fmt: skip
+    records = [reg.attach_outcome(case_id, outcome_json(result), [data_path, chart])]
     return result, records
 
 

@@ -23,7 +23,7 @@ from bwauto.i18n import one_of
 CHANGE_OK = ("changed", "no-op")
 """Change outcomes that complete step 8 (a dry-run never does)."""
 
-DOCUMENT_STEPS: dict[str, int] = {"form": 5, "reply": 7, "outcome": 8, "ba": 9, "report": 10}
+DOCUMENT_STEPS: dict[str, int] = {"form": 5, "reply": 7, "ba": 9, "report": 10}
 """Document kind → the SOP step whose output it is."""
 
 
@@ -219,6 +219,9 @@ def check(state: CaseState, kind: str, number: int, data: Mapping[str, Any]) -> 
         _check_document(state, str(data["doc"]))
     elif kind in ("change", "monitoring"):
         _check_step8(state, kind)
+    elif kind == "outcome":
+        if not state.change_ok:
+            raise _missing(8, "bukti perubahan bandwidth belum dilampirkan", "no successful change")
     elif kind == "analysis":
         _require(state, 5)
         _no_decision_yet(state)

@@ -13,6 +13,8 @@ import pytest
 
 from bwauto.analysis.counters import compute_intervals
 from bwauto.analysis.outcome import compare_direction
+from bwauto.case.documents import render_document
+from bwauto.case.documents.text_writer import to_text
 from bwauto.case.register import Register
 from bwauto.cli.app import main
 from bwauto.inventory.loader import load_inventory
@@ -35,6 +37,9 @@ steps:
     when: steps.decide.data.decision == 'CAN'
     task: raise
     with: {link: "{{ link }}", to: "{{ rate }}", request: "{{ request }}"}
+  - name: monitoring
+    task: monitor_register
+    with: {link: "{{ link }}", request: "{{ request }}"}
 """
 
 
@@ -52,6 +57,7 @@ def _raised_case(lab: Lab, tmp_path: Path, link: str, opd: str, rate: str) -> st
     report = run(validated, dry_run=False, inventory_dir=lab.inventory_dir, state_dir=state)
     assert report.exit_code == 0, report.to_dict()
     assert reg.state(case_id).change_ok
+    reg.ba(case_id, {"team_name": "Budi Santoso", "opd_name": "Rudi Hartono"})
     return case_id
 
 
@@ -70,6 +76,12 @@ def _outcome(lab: Lab, case_id: str, capsys: pytest.CaptureFixture[str]) -> dict
     return data
 
 
+def _report(lab: Lab, case_id: str) -> str:
+    """The step-10 report of the case, as text."""
+    case = Register.in_state_dir(lab.dir.parent).get(case_id)
+    return to_text(render_document("report", case))
+
+
 def test_a_link_held_back_by_its_old_cap_rises_to_the_new_one(
     fresh_lab: Lab, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -81,6 +93,7 @@ def test_a_link_held_back_by_its_old_cap_rises_to_the_new_one(
     traffic_of(router).set_demand("dinkes", 400 * M, 400 * M)  # far above both caps
     traffic_of(router).set_demand("bpkad", 10 * M, 20 * M)  # below its old caps (30M/50M)
     held = _raised_case(fresh_lab, tmp_path, "dinkes", "Dinas Kesehatan", "150M")
+    assert "belum diukur: jalankan 'bwauto request outcome" in _report(fresh_lab, held)
     data = _outcome(fresh_lab, held, capsys)
     assert data["enough_after"] is True, data
     up, down = data["directions"]
@@ -91,8 +104,13 @@ def test_a_link_held_back_by_its_old_cap_rises_to_the_new_one(
     folder = fresh_lab.dir.parent / "cases" / held
     assert json.loads((folder / "outcome.json").read_text())["link_id"] == "dinkes"
     assert (folder / "outcome.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    docs = Register.in_state_dir(fresh_lab.dir.parent).state(held).documents
-    assert "outcome" in docs
+    recorded = Register.in_state_dir(fresh_lab.dir.parent).state(held).latest["outcome"]
+    assert recorded.data["summary"]["directions"][1]["new_rate_used"] is True
+    assert [Path(f["path"]).name for f in recorded.files()] == ["outcome.json", "outcome.png"]
+    report = _report(fresh_lab, held)  # the step-10 report embeds the table and the chart
+    assert "Hasil Kenaikan (sesudah dibanding sebelum)" in report
+    assert "100 Mbps → 150 Mbps" in report and "Rate baru dipakai" in report
+    assert "Pemakaian link sebelum dan sesudah perubahan" in report
 
     idle = _raised_case(fresh_lab, tmp_path, "bpkad", "BPKAD", "100M")
     data = _outcome(fresh_lab, idle, capsys)
