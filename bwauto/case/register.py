@@ -340,6 +340,17 @@ class Register:
         data["files"] = attach_files([evidence_path] if evidence_path else [], "change-evidence")
         return self.append(case_id, "change", 8, data, by)
 
+    def attach_outcome(
+        self,
+        case_id: str,
+        summary: Mapping[str, Any],
+        files: Sequence[str | Path] = (),
+        by: str | None = None,
+    ) -> Record:
+        """After step 8: the change's outcome (``bwauto.analysis.outcome``) and its chart."""
+        data = {"summary": dict(summary), "files": attach_files(files, "outcome")}
+        return self.append(case_id, "outcome", 8, data, by)
+
     def attach_monitoring(
         self, case_id: str, registration: Mapping[str, Any], by: str | None = None
     ) -> Record:

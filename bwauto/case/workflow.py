@@ -219,6 +219,9 @@ def check(state: CaseState, kind: str, number: int, data: Mapping[str, Any]) -> 
         _check_document(state, str(data["doc"]))
     elif kind in ("change", "monitoring"):
         _check_step8(state, kind)
+    elif kind == "outcome":
+        if not state.change_ok:
+            raise _missing(8, "bukti perubahan bandwidth belum dilampirkan", "no successful change")
     elif kind == "analysis":
         _require(state, 5)
         _no_decision_yet(state)

@@ -17,6 +17,7 @@ from bwauto.cli import (
     analysis_cmd,
     change_cmd,
     demo_cmd,
+    forecast_cmd,
     inventory_cmd,
     lab_cmd,
     monitor_cmd,
@@ -42,6 +43,7 @@ app.add_typer(lab_cmd.app, name="lab")
 app.add_typer(analysis_cmd.samples_app, name="samples")
 app.command("poll")(analysis_cmd.poll)
 app.command("analyse")(analysis_cmd.analyse)
+app.command("forecast")(forecast_cmd.forecast)
 app.command("raise")(change_cmd.raise_)
 app.command("rollback")(change_cmd.rollback)
 app.add_typer(monitor_cmd.app, name="monitor")

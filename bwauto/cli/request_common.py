@@ -110,6 +110,7 @@ WHAT = {
     "decision": "keputusan",
     "change": "bukti perubahan",
     "monitoring": "pendaftaran monitoring",
+    "outcome": "hasil perubahan",
     "ba": "berita acara",
     "report": "laporan",
     "review": "review",

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bwauto.case.documents import wording
+from bwauto.case.documents.formatting import filters
 from bwauto.case.inputs import AnalysisSummary, ChangeSummary, CompletenessForm
 from bwauto.case.office import Office
 from bwauto.case.records import Case, Record
@@ -238,6 +239,55 @@ def ba_context(
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
 
 
+def outcome_context(state: CaseState, lang: str) -> dict[str, Any]:
+    """The change's outcome (``bwauto request outcome``): a row per direction in words and
+    Mbps, its chart, or what is missing and when it will be there."""
+    from bwauto.analysis.window import format_ts
+
+    _ = translator(lang)
+    f = filters(lang)
+    record = state.latest.get("outcome")
+    if record is None:
+        return {"enough": False, "rows": [], "chart": "", "missing": _(
+            "The outcome of the raise has not been measured yet: run 'bwauto request outcome "
+            "{case}' once the poller has a day of data after the change."
+        ).format(case=record_case(state))}  # fmt: skip
+    summary = record.data["summary"]
+    charts = [x["path"] for x in record.files() if x["path"].lower().endswith(".png")]
+    rows = [_outcome_row(d, f, _) for d in summary["directions"]]
+    missing = "" if summary["enough_after"] else _(
+        "Not enough data after the change yet; the outcome can be judged from {when}."
+    ).format(when=format_ts(float(summary["available_at"])))  # fmt: skip
+    return {"enough": bool(summary["enough_after"]), "rows": rows,
+            "chart": charts[0] if charts else "", "missing": missing}  # fmt: skip
+
+
+def record_case(state: CaseState) -> str:
+    """The case id of a replayed state ("" if it has no records)."""
+    first = state.latest.get("new")
+    return first.case if first else ""
+
+
+def _outcome_row(
+    d: Mapping[str, Any], f: Mapping[str, Any], _: Any
+) -> dict[str, str]:  # fmt: skip
+    def pair(a: Any, b: Any) -> str:
+        return f"{f['laju'](a)} → {f['laju'](b)}"
+
+    def share(v: Any) -> str:
+        return "–" if v is None else f["persen"](100 * float(v), 0)
+
+    used = d.get("new_rate_used")
+    return {
+        "direction": _("Download") if d["direction"] == "down" else _("Upload"),
+        "cap": pair(d["old_cap_bps"], d["new_cap_bps"]),
+        "p95": pair(d["before"]["p95_bps"], d["after"]["p95_bps"]),
+        "mean": pair(d["before"]["mean_bps"], d["after"]["mean_bps"]),
+        "at_cap": f"{share(d['at_cap_before'])} → {share(d['at_cap_after'])}",
+        "used": "–" if used is None else (_("yes") if used else _("no")),
+    }
+
+
 def report_context(
     state: CaseState, office: Mapping[str, Any], link: Mapping[str, Any], lang: str = "id",
     chart: str = "", after_chart: str = "",
@@ -263,6 +313,10 @@ def report_context(
         figures.append(
             {"path": after_chart, "caption": _("Use of the link in the hours after the raise")}
         )
+    outcome = outcome_context(state, lang)
+    if outcome["enough"] and outcome["chart"]:
+        figures.append({"path": outcome["chart"],
+                        "caption": _("Use of the link before and after the change")})  # fmt: skip
     docs = [f["path"] for f in files if f["role"] == "documentation"]
     figures += [{"path": p, "caption": _("Documentation: {name}").format(name=Path(p).name)}
                 for p in docs if p.lower().endswith(IMAGE_SUFFIXES)]  # fmt: skip
@@ -272,6 +326,7 @@ def report_context(
         **ba_context(state, office, link, lang),
         "report": dict(report.data) if report else {},
         "analysis": _analysis(state, lang),
+        "outcome": outcome,
         "figures": figures,
         "attachments": [Path(p).name for p in docs if not p.lower().endswith(IMAGE_SUFFIXES)],
     }
