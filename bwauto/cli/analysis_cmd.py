@@ -114,25 +114,44 @@ def _poll_round(targets: list[PollTarget], store: SampleStore) -> bool:
     return not result.ok
 
 
+ConflictOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--on-conflict",
+        help="A sample stored with other counters: keep the stored one, or replace it "
+        r"\[default: refuse the import and list them]",
+    ),
+]
+
+
 @samples_app.command("import")
 def import_samples(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV: timestamp,link_id,in_octets,out_octets"
-                                         "[,uptime_s][,counter_bits]", exists=True)],
-    tz: TzOpt = "+07:00",
+    files: Annotated[list[Path], typer.Argument(help="CSV: timestamp,link_id,in_octets,"
+                                                "out_octets[,uptime_s][,counter_bits]")],
+    tz: TzOpt = "+07:00", on_conflict: ConflictOpt = None,
 ) -> None:  # fmt: skip
-    """Import counter history; a bad row refuses the whole file (line and reason)."""
-    from bwauto.store.importer import import_history
+    """Import counter history; a bad row refuses every file (line and reason)."""
+    from bwauto.store.importer import import_files, undo_if_refused
     from bwauto.store.samples import SampleStore, store_path
 
+    if on_conflict not in (None, "keep", "replace"):
+        raise UsageError(f"--on-conflict {on_conflict!r}: choose keep or replace")
+    zone = _tz(tz)
     app = app_context(ctx)
     inventory = app.inventory()
-    app.state_dir.mkdir(parents=True, exist_ok=True)
-    with SampleStore(store_path(app.state_dir), create=True) as store:
-        new = import_history(store, file, set(inventory.links), tz=_tz(tz))
-    console.print(
-        f"{file}: {new} new samples imported" + (" (already imported)" if not new else "")
-    )
+    path = store_path(app.state_dir)
+    with undo_if_refused(app.state_dir, path):
+        app.state_dir.mkdir(parents=True, exist_ok=True)
+        with SampleStore(path, create=True) as store:
+            result = import_files(store, files, set(inventory.links), tz=zone,
+                                  on_conflict=on_conflict or "refuse")  # type: ignore[arg-type]  # fmt: skip
+    what = ", ".join(str(f) for f in files)
+    note = " (already imported)" if not result.added and not result.conflicts else ""
+    if result.conflicts:
+        verb = "kept the stored samples" if on_conflict == "keep" else "replaced the stored ones"
+        note = f"; {result.conflicts} samples differed from stored ones: {verb}"
+    console.print(f"{what}: {result.rows} rows read, {result.added} new samples imported{note}")
 
 
 def analyse(

@@ -44,8 +44,11 @@ import math
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 import numpy as np
 
@@ -62,7 +65,22 @@ from bwauto.store.records import (
     split_days,
 )
 
-__all__ = ["DEFAULT_FILENAME", "RECORD", "Sample", "SampleArrays", "SampleStore", "store_path"]
+__all__ = [
+    "DEFAULT_FILENAME",
+    "RECORD",
+    "BulkWriter",
+    "Conflict",
+    "OnConflict",
+    "Sample",
+    "SampleArrays",
+    "SampleStore",
+    "store_path",
+]
+
+OnConflict = Literal["refuse", "keep", "replace"]
+"""What a write does with a sample whose (link, ts) is stored with *different* counters:
+``refuse`` lists it (the caller then rolls back), ``keep`` keeps the stored one, ``replace``
+stores the new one. A sample equal to the stored one is always skipped."""
 
 DEFAULT_FILENAME = "samples.sqlite"
 """The store's file name inside the state dir."""
@@ -216,6 +234,28 @@ class SampleStore:
             by_link.setdefault(sample.link_id, []).append(sample)
         return self.append_arrays({link: samples_to_arrays(rows) for link, rows in by_link.items()})
 
+    @contextmanager
+    def bulk(
+        self, on_conflict: OnConflict = "keep", keep_conflicts: int = 20
+    ) -> Iterator[BulkWriter]:
+        """One write transaction for many ``BulkWriter.add`` calls; rolled back on any error.
+
+        Args:
+            on_conflict: see ``OnConflict``.
+            keep_conflicts: how many conflicts the writer keeps for the caller to list (all
+                are counted).
+        """
+        writer = BulkWriter(self, on_conflict, keep_conflicts)
+        with self._errors("write to"):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield writer
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
     def append_arrays(self, series: Mapping[str, SampleArrays]) -> int:
         """Store many samples per link in one transaction (the bulk form of ``append``).
 
@@ -229,41 +269,9 @@ class SampleStore:
             ValueError: a value is out of range (a bug in the caller).
             StoreError: the store is locked for longer than the busy timeout, or unusable.
         """
-        groups: list[tuple[str, int, Records]] = []
-        for link_id, arrays in series.items():
-            check_arrays(link_id, arrays)
-            groups.extend((link_id, day, rec) for day, rec in split_days(arrays.to_records()))
-        if not groups:
-            return 0
-        with self._errors("write to"):
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                added = sum(self._merge(link_id, day, rec) for link_id, day, rec in groups)
-                self._db.execute("COMMIT")
-            except BaseException:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise
-        return added
-
-    def _merge(self, link_id: str, day: int, new: Records) -> int:
-        rows = self._db.execute(
-            "SELECT id, n, data FROM segments WHERE link_id = ? AND day = ? ORDER BY id",
-            (link_id, day),
-        ).fetchall()
-        old = [self._decode(link_id, day, n, data) for _, n, data in rows]
-        if old:
-            new = new[~np.isin(new["ts"], np.concatenate([r["ts"] for r in old]))]
-        if new.shape[0] == 0:
-            return 0
-        if len(rows) + 1 > self.max_segments:
-            merged = np.concatenate([*old, new])
-            merged = merged[np.argsort(merged["ts"], kind="stable")]
-            self._db.execute("DELETE FROM segments WHERE link_id = ? AND day = ?", (link_id, day))
-            self._insert(link_id, day, merged)
-        else:
-            self._insert(link_id, day, new)
-        return int(new.shape[0])
+        with self.bulk("keep") as writer:
+            writer.add(series)
+        return writer.added
 
     def _insert(self, link_id: str, day: int, records: Records) -> None:
         self._db.execute(
@@ -352,6 +360,89 @@ class SampleStore:
         with self._errors("write to"):
             cur = self._db.execute("DELETE FROM segments WHERE day < ?", (day,))
         return int(cur.rowcount)
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """A sample whose (link, ts) is stored with different counters."""
+
+    link_id: str
+    ts: float
+    stored: tuple[int, int]
+    new: tuple[int, int]
+
+
+@dataclass
+class BulkWriter:
+    """Adds samples inside ``SampleStore.bulk``'s transaction and counts what happened."""
+
+    store: SampleStore
+    on_conflict: OnConflict = "keep"
+    keep_conflicts: int = 20
+    added: int = 0
+    conflict_count: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+
+    def add(self, series: Mapping[str, SampleArrays]) -> int:
+        """Store per link its samples (any order; duplicate ``ts`` keep the first); returns
+        how many were new or replaced."""
+        added = 0
+        for link_id, arrays in series.items():
+            check_arrays(link_id, arrays)
+            for day, rec in split_days(arrays.to_records()):
+                added += self._merge(link_id, day, rec)
+        self.added += added
+        return added
+
+    def _merge(self, link_id: str, day: int, new: Records) -> int:
+        db = self.store._db
+        rows = db.execute(
+            "SELECT id, n, data FROM segments WHERE link_id = ? AND day = ? ORDER BY id",
+            (link_id, day),
+        ).fetchall()
+        old = [self.store._decode(link_id, day, n, data) for _, n, data in rows]
+        replace = False
+        if old:
+            stored = np.concatenate(old) if len(old) > 1 else old[0]
+            seen = np.isin(new["ts"], stored["ts"])
+            if bool(seen.any()):
+                differ = self._conflicts(link_id, stored, new[seen])
+                replace = self.on_conflict == "replace" and bool(differ.any())
+                if replace:
+                    gone = np.isin(stored["ts"], new[seen][differ]["ts"])
+                    old = [stored[~gone]]
+                    new = np.concatenate((new[~seen], new[seen][differ]))
+                else:
+                    new = new[~seen]
+        if new.shape[0] == 0:
+            return 0
+        if replace or len(rows) + 1 > self.store.max_segments:
+            merged = np.concatenate([*old, new])
+            merged = merged[np.argsort(merged["ts"], kind="stable")]
+            db.execute("DELETE FROM segments WHERE link_id = ? AND day = ?", (link_id, day))
+            self.store._insert(link_id, day, merged)
+        else:
+            self.store._insert(link_id, day, new)
+        return int(new.shape[0])
+
+    def _conflicts(self, link_id: str, stored: Records, dup: Records) -> np.ndarray:
+        """Which of ``dup`` (whose ts are stored) differ from the stored sample; noted."""
+        order = np.argsort(stored["ts"], kind="stable")
+        at = order[np.searchsorted(stored["ts"], dup["ts"], sorter=order)]
+        old = stored[at]
+        differ: np.ndarray = (old["in"] != dup["in"]) | (old["out"] != dup["out"])
+        self.conflict_count += int(differ.sum())
+        room = self.keep_conflicts - len(self.conflicts)
+        for i in np.flatnonzero(differ)[: max(room, 0)]:
+            self.conflicts.append(
+                Conflict(
+                    link_id,
+                    float(dup["ts"][i]),
+                    (int(old["in"][i]), int(old["out"][i])),
+                    (int(dup["in"][i]), int(dup["out"][i])),
+                )
+            )
+        return differ
 
 
 class _SqliteErrors:
