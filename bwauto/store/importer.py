@@ -50,6 +50,9 @@ from bwauto.store.samples import BulkWriter, Conflict, OnConflict, SampleStore
 __all__ = ["MAX_LINE", "ImportResult", "import_files", "import_history", "read_history"]
 
 FLUSH_ROWS = 1_000_000
+"""Rows kept in memory before they are written (in the import's transaction)."""
+BLOCK_BYTES = 8 * 1024 * 1024
+"""Bytes of whole lines parsed at once."""
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -116,14 +119,12 @@ def _blocks(fh: BinaryIO, state: _File) -> Iterator[Rows]:
     """The good rows of each block of the open file; problems go to ``state``."""
     first = read_line(fh)
     header = _header(first.removeprefix(_BOM), state.name)
-    for line, block in iter_blocks(fh, first_line=2):
+    for line, block in iter_blocks(fh, first_line=2, block=BLOCK_BYTES):
         rows = None
         if block.isascii() or _is_utf8(block):
             rows = parse_block(block, header, state.links, state.tz, state.last_ts)
         if rows is None:
-            rows, problems = parse_lines(
-                block, line, header, state.links, state.tz, state.last_ts
-            )
+            rows, problems = parse_lines(block, line, header, state.links, state.tz, state.last_ts)
             for number, reason in problems:
                 state.problem(number, reason)
         state.rows += len(rows)
@@ -193,7 +194,9 @@ def _refuse(state: _File) -> None:
         shown = len(state.problems)
         more = state.problem_count - shown
         tail = [f"... and {more} more problems"] if more > 0 else []
-        raise ImportDataError("\n".join([*state.problems, *tail, f"{state.name}: nothing was imported"]))
+        raise ImportDataError(
+            "\n".join([*state.problems, *tail, f"{state.name}: nothing was imported"])
+        )
     if state.rows == 0:
         raise ImportDataError(f"{state.name}: no data rows (only the header): nothing was imported")
 

@@ -32,7 +32,7 @@ import pyarrow.csv as pcsv
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_analyse import make_links, make_series  # noqa: E402
+from bench_analyse import make_links, make_series
 
 WIB_S = 7 * 3600
 
@@ -82,8 +82,13 @@ def run_pandas(csv_path: str, queue: Any) -> None:
     df = pd.read_csv(
         csv_path,
         engine="c",
-        dtype={"link_id": "category", "in_octets": "uint64", "out_octets": "uint64",
-               "uptime_s": "float64", "counter_bits": "uint8"},  # fmt: skip
+        dtype={
+            "link_id": "category",
+            "in_octets": "uint64",
+            "out_octets": "uint64",
+            "uptime_s": "float64",
+            "counter_bits": "uint8",
+        },
     )
     ts = pd.to_datetime(df["timestamp"], format="ISO8601").to_numpy().astype(np.int64) / 1e9
     link = df["link_id"].cat.codes.to_numpy()
@@ -94,7 +99,14 @@ def run_pandas(csv_path: str, queue: Any) -> None:
     dout = np.diff(df["out_octets"].to_numpy()[order])[same]
     elapsed = time.perf_counter() - t
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put({"s": elapsed, "rows": len(df), "diffs": int(din.shape[0] + dout.shape[0] + dts.shape[0]), "rss_kib": rss})
+    queue.put(
+        {
+            "s": elapsed,
+            "rows": len(df),
+            "diffs": int(din.shape[0] + dout.shape[0] + dts.shape[0]),
+            "rss_kib": rss,
+        }
+    )
 
 
 def in_process(target: Any, *args: Any) -> dict[str, Any]:
