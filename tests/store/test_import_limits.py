@@ -82,14 +82,14 @@ def test_an_endless_line_is_refused_after_reading_a_little_of_it(
     chunk = b"9" * 65536
 
     def feed() -> None:
-        with open(fifo, "wb") as fh:
-            try:
+        try:
+            with open(fifo, "wb") as fh:
                 fh.write(HEADER.encode() + b"2024-05-01T00:00:00,dinkes,")
                 while written[0] < 5 * 2**30:
                     fh.write(chunk)
                     written[0] += len(chunk)
-            except BrokenPipeError:
-                pass
+        except BrokenPipeError:
+            pass
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
