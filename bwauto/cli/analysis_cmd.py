@@ -127,11 +127,24 @@ ConflictOpt = Annotated[
 @samples_app.command("import")
 def import_samples(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="CSV: timestamp,link_id,in_octets,"
-                                                "out_octets[,uptime_s][,counter_bits]")],
+    sources: Annotated[list[str], typer.Argument(
+        help="CSV files (timestamp,link_id,in_octets,out_octets[,uptime_s][,counter_bits]); "
+        "with --from prometheus|zabbix the server's URL; with --from rrd the RRD files")],
+    kind: Annotated[str, typer.Option("--from", help="csv, prometheus, zabbix or rrd")] = "csv",
+    link: LinkOpt = [],  # noqa: B006
+    selector: Annotated[list[str], typer.Option(
+        "--selector", help="LINK='{label=\"v\",...}' or LINK=ITEMID/HOST:KEY (repeatable)")] = [],  # noqa: B006
+    since: Annotated[str, typer.Option(help="ISO 8601 or 30d, 12h (sources)")] = "30d",
+    until: UntilOpt = None,
+    token_env: Annotated[str | None, typer.Option(
+        "--token-env", help="Environment variable holding the API token")] = None,
+    user: Annotated[str | None, typer.Option(help="Zabbix API user")] = None,
+    password_env: Annotated[str | None, typer.Option(
+        "--password-env", help="Environment variable holding the Zabbix password")] = None,
     tz: TzOpt = "+07:00", on_conflict: ConflictOpt = None,
 ) -> None:  # fmt: skip
-    """Import counter history; a bad row refuses every file (line and reason)."""
+    """Import counter history from CSV or a monitoring system; a bad input imports nothing."""
+    from bwauto.importers.commands import SourceOptions, csv_paths, run_source, summary
     from bwauto.store.importer import import_files, undo_if_refused
     from bwauto.store.samples import SampleStore, store_path
 
@@ -141,9 +154,15 @@ def import_samples(
     app = app_context(ctx)
     inventory = app.inventory()
     path = store_path(app.state_dir)
+    files = csv_paths(sources) if kind == "csv" else []
+    opts = SourceOptions(kind, sources, link, selector, since, until, token_env, user,
+                         password_env, zone)  # fmt: skip
     with undo_if_refused(app.state_dir, path):
         app.state_dir.mkdir(parents=True, exist_ok=True)
         with SampleStore(path, create=True) as store:
+            if kind != "csv":
+                console.print(summary(run_source(store, inventory, opts)), soft_wrap=True)
+                return
             result = import_files(store, files, set(inventory.links), tz=zone,
                                   on_conflict=on_conflict or "refuse")  # type: ignore[arg-type]  # fmt: skip
     what = ", ".join(str(f) for f in files)

@@ -1,0 +1,140 @@
+"""``bwauto samples import --from KIND``: from the command's arguments to an import.
+
+The CLI module stays a thin shell; this module turns the inventory and the options into the
+source's links, runs ``run.import_source`` and says what happened in one line per source.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+
+from bwauto.errors import UsageError
+from bwauto.importers.prometheus import PrometheusSource, PromLink
+from bwauto.importers.run import SourceReport, import_source
+from bwauto.inventory.models import Inventory, Link
+from bwauto.store.samples import SampleStore
+
+KINDS = ("csv", "prometheus", "zabbix", "rrd")
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    """The options of ``samples import`` that concern a monitoring source."""
+
+    kind: str
+    locations: Sequence[str]
+    links: Sequence[str]
+    selectors: Sequence[str]
+    since: str
+    until: str | None
+    token_env: str | None
+    user: str | None
+    password_env: str | None
+    tz: tzinfo
+
+
+def parse_selectors(items: Sequence[str], known: Sequence[str]) -> dict[str, str]:
+    """``LINK=SELECTOR`` items as a dict.
+
+    Examples:
+        >>> parse_selectors(['dinkes={instance="r1", ifName="v110"}'], ["dinkes"])
+        {'dinkes': '{instance="r1", ifName="v110"}'}
+    """
+    out: dict[str, str] = {}
+    for item in items:
+        link, sep, selector = item.partition("=")
+        if not sep or not selector.strip():
+            raise UsageError(f"--selector {item!r}: write LINK=SELECTOR")
+        if link.strip() not in known:
+            raise UsageError(f"--selector {item!r}: unknown link {link.strip()!r}")
+        out[link.strip()] = selector.strip()
+    return out
+
+
+def secret_from_env(name: str | None, option: str) -> str | None:
+    """The value of environment variable ``name`` (secrets never go on the command line)."""
+    if name is None:
+        return None
+    value = os.environ.get(name)
+    if not value:
+        raise UsageError(f"{option} {name}: that environment variable is not set")
+    return value
+
+
+def chosen_links(inventory: Inventory, ids: Sequence[str]) -> list[Link]:
+    """The links named (all of the inventory when none is)."""
+    if not ids:
+        return list(inventory.links.values())
+    unknown = [i for i in ids if i not in inventory.links]
+    if unknown:
+        raise UsageError(f"unknown link {unknown[0]!r}: not in the inventory")
+    return [inventory.links[i] for i in dict.fromkeys(ids)]
+
+
+def window(opts: SourceOptions) -> tuple[float, float]:
+    """``--since``/``--until`` as unix seconds."""
+    from bwauto.analysis.window import parse_window
+
+    w = parse_window(opts.since, opts.until, now=time.time(), tz=opts.tz)
+    return w.start, w.end
+
+
+def run_source(store: SampleStore, inventory: Inventory, opts: SourceOptions) -> SourceReport:
+    """Import from the monitoring source ``opts`` describes into ``store``."""
+    since, until = window(opts)
+    links = chosen_links(inventory, opts.links)
+    selectors = parse_selectors(opts.selectors, list(inventory.links))
+    if opts.kind == "prometheus":
+        token = secret_from_env(opts.token_env, "--token-env")
+        source = PrometheusSource(_one(opts), token=token)
+        return import_source(store, source, prom_links(inventory, links, selectors), since, until)
+    raise UsageError(f"--from {opts.kind!r}: choose one of {', '.join(KINDS)}")
+
+
+def prom_links(
+    inventory: Inventory, links: Sequence[Link], selectors: dict[str, str]
+) -> list[tuple[str, PromLink]]:
+    """Each link as the Prometheus importer looks it up."""
+    from bwauto.monitoring.links import if_column
+    from bwauto.monitoring.promfiles import LOOKUP_LABEL
+
+    out: list[tuple[str, PromLink]] = []
+    for link in links:
+        router = inventory.routers[link.router]
+        label = LOOKUP_LABEL[if_column(router.platform, link.snmp_ifname)]
+        plink = PromLink(link.id, link.router, label, link.ifname, selectors.get(link.id))
+        out.append((link.id, plink))
+    return out
+
+
+def _one(opts: SourceOptions) -> str:
+    if len(opts.locations) != 1:
+        raise UsageError(f"--from {opts.kind} takes one URL, not {len(opts.locations)}")
+    url = opts.locations[0]
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"--from {opts.kind} {url!r}: give the server's http(s):// URL")
+    return url
+
+
+def summary(report: SourceReport) -> str:
+    """One line: the source, its resolution, and samples read and new."""
+    src = report.source
+    resolution = f"every {src.step_s:g} s" if src.step_s else "resolution unknown"
+    coarse = ", coarse (averages)" if src.coarse else ""
+    resumed = f", {len(report.resumed)} links resumed" if report.resumed else ""
+    return (
+        f"{src.label()}: {len(report.read)} links, {sum(report.read.values())} samples read, "
+        f"{sum(report.added.values())} new ({resolution}{coarse}{resumed})"
+    )
+
+
+def csv_paths(locations: Sequence[str]) -> list[Path]:
+    """The CSV files named on the command line."""
+    if not locations:
+        raise UsageError("samples import: give at least one CSV file")
+    return [Path(p) for p in locations]
