@@ -78,5 +78,5 @@ def import_source(
         report.read[link_id], report.added[link_id] = len(arrays), writer.added
         if progress is not None:
             progress(link_id, len(arrays), writer.added)
-    report.source = source.info
+    report.source = store.sources().get(source.info.name, source.info)
     return report

@@ -50,10 +50,13 @@ class BulkWriter:
     conflicts: list[Conflict] = field(default_factory=list)
 
     def register_source(self) -> None:
-        """Record the source (its step and coarseness) for the readers."""
+        """Record the source (its step and coarseness) for the readers; a step of 0 (not
+        known in this run) keeps the one recorded before."""
         s = self.source
         self.db.execute(
-            "INSERT OR REPLACE INTO sources (name, kind, step_s, coarse) VALUES (?, ?, ?, ?)",
+            "INSERT INTO sources (name, kind, step_s, coarse) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, coarse = excluded.coarse, "
+            "step_s = CASE WHEN excluded.step_s > 0 THEN excluded.step_s ELSE step_s END",
             (s.name, s.kind, s.step_s, int(s.coarse)),
         )
 
