@@ -46,6 +46,8 @@ def unit_of(column: str) -> str:
         return "WIB"
     if column in ("samples", "invalid_intervals"):
         return "intervals"
+    if column == "resolution_s":
+        return "s"
     return ""
 
 
@@ -60,7 +62,7 @@ def number_format(column: str) -> str | None:
         return "0.000"
     if column.endswith("_pct"):
         return "0.00"
-    if column in ("samples", "invalid_intervals"):
+    if column in ("samples", "invalid_intervals", "resolution_s"):
         return "0"
     if column.startswith("window_"):
         return DATE_FORMAT

@@ -114,6 +114,10 @@ def test_p95_from_prometheus_equals_the_csv_import(
                     "invalid_intervals", "coverage_pct"):  # fmt: skip
             assert a[link][key] == b[link][key], (link, key)
     assert a["dinkes"]["invalid_intervals"] >= 1  # the reboot
+    assert {(r["source"], r["resolution_s"]) for r in a.values()} == {("bwauto", 300)}
+    assert {(r["source"], r["resolution_s"]) for r in b.values()} == {
+        (f"prometheus {prom.url}", 300)
+    }
     assert bw(prom_state, *args) == 0  # idempotent: the second run adds nothing
     assert (
         "3 links, 0 samples read, 0 new (every 300 s, 3 links resumed)" in capsys.readouterr().out
