@@ -161,7 +161,8 @@ def import_samples(
         app.state_dir.mkdir(parents=True, exist_ok=True)
         with SampleStore(path, create=True) as store:
             if kind != "csv":
-                console.print(summary(run_source(store, inventory, opts)), soft_wrap=True)
+                for report in run_source(store, inventory, opts):
+                    console.print(summary(report), soft_wrap=True)
                 return
             result = import_files(store, files, set(inventory.links), tz=zone,
                                   on_conflict=on_conflict or "refuse")  # type: ignore[arg-type]  # fmt: skip

@@ -84,15 +84,18 @@ def window(opts: SourceOptions) -> tuple[float, float]:
     return w.start, w.end
 
 
-def run_source(store: SampleStore, inventory: Inventory, opts: SourceOptions) -> SourceReport:
+def run_source(store: SampleStore, inventory: Inventory, opts: SourceOptions) -> list[SourceReport]:
     """Import from the monitoring source ``opts`` describes into ``store``."""
     since, until = window(opts)
+    if opts.kind == "rrd":
+        return run_rrd(store, inventory, opts, since, until)
     links = chosen_links(inventory, opts.links)
     selectors = parse_selectors(opts.selectors, list(inventory.links))
     if opts.kind == "prometheus":
         token = secret_from_env(opts.token_env, "--token-env")
         source = PrometheusSource(_one(opts), token=token)
-        return import_source(store, source, prom_links(inventory, links, selectors), since, until)
+        plinks = prom_links(inventory, links, selectors)
+        return [import_source(store, source, plinks, since, until)]
     raise UsageError(f"--from {opts.kind!r}: choose one of {', '.join(KINDS)}")
 
 
@@ -110,6 +113,29 @@ def prom_links(
         plink = PromLink(link.id, link.router, label, link.ifname, selectors.get(link.id))
         out.append((link.id, plink))
     return out
+
+
+def run_rrd(
+    store: SampleStore, inventory: Inventory, opts: SourceOptions, since: float, until: float
+) -> list[SourceReport]:
+    """Each RRD file is a link's (``--link`` in the same order, else the file's stem); every
+    file is checked before anything is imported, then each archive resolution is a source."""
+    from bwauto.importers.rrd import RrdArchiveSource, inspect
+
+    if not opts.locations:
+        raise UsageError("--from rrd: give the RRD files")
+    if opts.links and len(opts.links) != len(opts.locations):
+        raise UsageError(f"--from rrd: {len(opts.locations)} files but {len(opts.links)} --link")
+    ids = list(opts.links) or [Path(p).stem for p in opts.locations]
+    chosen_links(inventory, ids)
+    files = {link: inspect(Path(p)) for link, p in zip(ids, opts.locations, strict=True)}
+    resolutions = sorted({a.resolution for f in files.values() for a in f.archives})
+    reports = []
+    for res in resolutions:
+        having = {k: f for k, f in files.items() if any(a.resolution == res for a in f.archives)}
+        source = RrdArchiveSource(res, having)
+        reports.append(import_source(store, source, [(k, k) for k in having], since, until))
+    return reports
 
 
 def _one(opts: SourceOptions) -> str:
