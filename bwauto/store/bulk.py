@@ -66,8 +66,13 @@ class BulkWriter:
         added = 0
         for link_id, arrays in series.items():
             check_arrays(link_id, arrays)
+            stored = self._stored_days(link_id)
             for day, rec in split_days(arrays.to_records()):
-                added += self._merge(link_id, day, rec)
+                if day in stored:
+                    added += self._merge(link_id, day, rec)
+                else:  # nothing to compare with: one segment
+                    self._insert(link_id, day, rec)
+                    added += int(rec.shape[0])
         self.added += added
         return added
 
@@ -77,6 +82,13 @@ class BulkWriter:
             "INSERT OR REPLACE INTO progress (source, link_id, until) VALUES (?, ?, ?)",
             (self.source.name, link_id, until),
         )
+
+    def _stored_days(self, link_id: str) -> set[int]:
+        rows = self.db.execute(
+            "SELECT DISTINCT day FROM segments WHERE link_id = ? AND source = ?",
+            (link_id, self.source.name),
+        ).fetchall()
+        return {int(r[0]) for r in rows}
 
     def _merge(self, link_id: str, day: int, new: Records) -> int:
         key = (link_id, day, self.source.name)

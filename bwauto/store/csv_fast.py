@@ -46,29 +46,20 @@ class Rows:
         return int(self.ts.shape[0])
 
 
-def data_lines(block: bytes) -> int:
-    """How many lines of ``block`` hold something (pyarrow skips empty lines).
-
-    Examples:
-        >>> data_lines(b"a\\n\\nb\\r\\n\\r\\nc")
-        3
-    """
-    arr = np.frombuffer(block, dtype=np.uint8)
-    ends = np.flatnonzero(arr == 10)
-    starts = np.concatenate(([0], ends + 1))
-    ends = np.concatenate((ends, [arr.shape[0]]))
-    length = ends - starts
-    cr_only = (length == 1) & (arr[np.minimum(starts, arr.shape[0] - 1)] == 13)
-    return int(np.count_nonzero((length > 0) & ~cr_only))
-
-
 def parse_block(
-    block: bytes, header: list[str], links: dict[str, int], tz: tzinfo, last_ts: npt.NDArray[Any]
+    block: bytes,
+    filled: int,
+    header: list[str],
+    links: dict[str, int],
+    tz: tzinfo,
+    last_ts: npt.NDArray[Any],
 ) -> Rows | None:
     """The rows of ``block`` if every one is good and goes forward per link, else ``None``.
 
     Args:
         block: whole CSV lines (no header), UTF-8.
+        filled: how many of its lines hold something (pyarrow skips empty lines: a row count
+            that differs means a record spanning lines, which the row-by-row path names).
         header: the file's column names, in order (already checked).
         links: index of each known link id.
         tz: the zone of timestamps without an offset.
@@ -78,7 +69,7 @@ def parse_block(
     table = _read(block, header, _TYPES["timestamp"])
     if table is None:  # maybe every timestamp has an offset
         naive, table = False, _read(block, header, pa.timestamp("ns", tz="UTC"))
-    if table is None or table.num_rows != data_lines(block):
+    if table is None or table.num_rows != filled:
         return None
     link = _link_index(table.column("link_id"), links)
     ts = _timestamps(table.column("timestamp"), tz if naive else None)

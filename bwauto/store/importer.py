@@ -119,12 +119,14 @@ def _blocks(fh: BinaryIO, state: _File) -> Iterator[Rows]:
     """The good rows of each block of the open file; problems go to ``state``."""
     first = read_line(fh)
     header = _header(first.removeprefix(_BOM), state.name)
-    for line, block in iter_blocks(fh, first_line=2, block=BLOCK_BYTES):
-        rows = None
-        if block.isascii() or _is_utf8(block):
-            rows = parse_block(block, header, state.links, state.tz, state.last_ts)
+    for block in iter_blocks(fh, first_line=2, block=BLOCK_BYTES):
+        data, rows = block.data, None
+        if data.isascii() or _is_utf8(data):
+            rows = parse_block(data, block.filled, header, state.links, state.tz, state.last_ts)
         if rows is None:
-            rows, problems = parse_lines(block, line, header, state.links, state.tz, state.last_ts)
+            rows, problems = parse_lines(
+                data, block.first_line, header, state.links, state.tz, state.last_ts
+            )
             for number, reason in problems:
                 state.problem(number, reason)
         state.rows += len(rows)
@@ -142,13 +144,15 @@ def _is_utf8(block: bytes) -> bool:
 def _by_link(parts: list[Rows], names: list[str]) -> dict[str, SampleArrays]:
     """Rows of many blocks, per link (file order kept within a link)."""
     link = np.concatenate([p.link for p in parts])
-    order = np.argsort(link, kind="stable")
-    link = link[order]
-    cuts = np.flatnonzero(link[1:] != link[:-1]) + 1
     columns = {
-        name: np.concatenate([getattr(p, name) for p in parts])[order]
+        name: np.concatenate([getattr(p, name) for p in parts])
         for name in ("ts", "uptime", "in_octets", "out_octets", "bits")
     }
+    if link.shape[0] > 1 and not bool(np.all(link[1:] >= link[:-1])):  # not grouped by link
+        order = np.argsort(link, kind="stable")
+        link = link[order]
+        columns = {name: column[order] for name, column in columns.items()}
+    cuts = np.flatnonzero(link[1:] != link[:-1]) + 1
     out: dict[str, SampleArrays] = {}
     for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, link.shape[0]], strict=True):
         if hi > lo:

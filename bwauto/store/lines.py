@@ -7,7 +7,7 @@ bytes that end at a newline, each with the number of its first line.
 
 Examples:
     >>> import io
-    >>> [(n, b) for n, b in iter_blocks(io.BytesIO(b"a\\nbb\\nccc"), block=3)]
+    >>> [(b.first_line, b.data) for b in iter_blocks(io.BytesIO(b"a\\nbb\\nccc"), block=3)]
     [(1, b'a\\nbb\\n'), (3, b'ccc')]
     >>> list(iter_blocks(io.BytesIO(b"ok\\n" + b"x" * 50), max_line=10))
     Traceback (most recent call last):
@@ -18,6 +18,7 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
@@ -28,6 +29,7 @@ MAX_LINE = 4096
 PIECE = 64 * 1024
 BLOCK = 8 * 1024 * 1024
 _NL = 10
+_CR = 13
 
 
 class LineTooLong(ValueError):
@@ -39,24 +41,39 @@ class LineTooLong(ValueError):
         self.limit = limit
 
 
-def _check_piece(piece: bytes, tail: int, max_line: int) -> tuple[int, int, int]:
-    """Newlines in ``piece`` after a line of ``tail`` bytes already read.
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Whole lines of a file: the number of the first, the bytes, how many lines hold
+    something (not empty, not a lone carriage return), and how many newlines it has."""
 
-    Returns:
-        ``(newlines, new_tail, bad)``: how many lines the piece ends, the length of the line it
-        leaves open, and the index among those lines of the first that is too long (``-1``).
+    first_line: int
+    data: bytes
+    filled: int
+    lines: int
+
+
+def make_block(first_line: int, data: bytes, max_line: int = MAX_LINE) -> Block:
+    """Check every line of ``data`` and count those that hold something.
+
+    Examples:
+        >>> make_block(7, b"a\\n\\nb\\r\\n\\r\\nc").filled
+        3
+        >>> make_block(7, b"a\\n" + b"x" * 11 + b"\\n", max_line=10)
+        Traceback (most recent call last):
+        ...
+        bwauto.store.lines.LineTooLong: line 8 is longer than 10 bytes
     """
-    nl = np.flatnonzero(np.frombuffer(piece, dtype=np.uint8) == _NL)
-    if nl.shape[0] == 0:
-        new_tail = tail + len(piece)
-        return 0, new_tail, 0 if new_tail > max_line else -1
-    lengths = np.diff(nl, prepend=-1) - 1
-    lengths[0] += tail
-    new_tail = len(piece) - int(nl[-1]) - 1
-    too_long = np.flatnonzero(lengths > max_line)
+    arr = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(arr == _NL)
+    starts = np.concatenate(([0], ends + 1))
+    length = np.concatenate((ends, [arr.shape[0]])) - starts
+    too_long = np.flatnonzero(length > max_line)
     if too_long.shape[0]:
-        return int(nl.shape[0]), new_tail, int(too_long[0])
-    return int(nl.shape[0]), new_tail, nl.shape[0] if new_tail > max_line else -1
+        raise LineTooLong(first_line + int(too_long[0]), max_line)
+    last = max(arr.shape[0] - 1, 0)
+    cr_only = (length == 1) & (arr[np.minimum(starts, last)] == _CR) if arr.shape[0] else length > 0
+    filled = int(np.count_nonzero((length > 0) & ~cr_only))
+    return Block(first_line, data, filled, int(ends.shape[0]))
 
 
 def iter_blocks(
@@ -66,36 +83,37 @@ def iter_blocks(
     max_line: int = MAX_LINE,
     piece: int = PIECE,
     block: int = BLOCK,
-) -> Iterator[tuple[int, bytes]]:
-    """Blocks of whole lines of ``fh`` as ``(number of the first line, bytes)``.
+) -> Iterator[Block]:
+    """Blocks of about ``block`` bytes of whole lines of ``fh`` (the last may end without a
+    newline).
 
-    At most ``max_line + piece`` bytes are read past the start of a line that is too long.
-    The last block may end without a newline.
+    A line still open after ``max_line`` bytes is refused as soon as that is read, so at most
+    ``max_line + piece`` bytes are read past its start; lines inside a block are checked when
+    it is complete.
 
     Raises:
         LineTooLong: a line (newline excluded) is longer than ``max_line`` bytes.
         OSError: reading failed.
     """
     buf = bytearray()
-    lines = 0  # complete lines in buf
     tail = 0  # length of the open line at the end of buf
     while True:
         data = fh.read(piece)
         if not data:
             break
-        count, tail, bad = _check_piece(data, tail, max_line)
-        if bad >= 0:
-            raise LineTooLong(first_line + lines + bad, max_line)
+        last = data.rfind(b"\n")
+        tail = tail + len(data) if last < 0 else len(data) - last - 1
         buf += data
-        lines += count
+        if tail > max_line:
+            raise LineTooLong(first_line + buf.count(b"\n"), max_line)
         if len(buf) - tail >= block:
             cut = len(buf) - tail
-            yield first_line, bytes(buf[:cut])
+            done = make_block(first_line, bytes(buf[:cut]), max_line)
+            yield done
             del buf[:cut]
-            first_line += lines
-            lines = 0
+            first_line += done.lines
     if buf:
-        yield first_line, bytes(buf)
+        yield make_block(first_line, bytes(buf), max_line)
 
 
 def read_line(fh: BinaryIO, max_line: int = MAX_LINE) -> bytes:
