@@ -95,25 +95,27 @@ def iter_blocks(
         LineTooLong: a line (newline excluded) is longer than ``max_line`` bytes.
         OSError: reading failed.
     """
-    buf = bytearray()
-    tail = 0  # length of the open line at the end of buf
+    parts: list[bytes] = []
+    size = 0
+    tail = 0  # length of the open line at the end of parts
     while True:
         data = fh.read(piece)
         if not data:
             break
         last = data.rfind(b"\n")
         tail = tail + len(data) if last < 0 else len(data) - last - 1
-        buf += data
+        parts.append(data)
+        size += len(data)
         if tail > max_line:
-            raise LineTooLong(first_line + buf.count(b"\n"), max_line)
-        if len(buf) - tail >= block:
-            cut = len(buf) - tail
-            done = make_block(first_line, bytes(buf[:cut]), max_line)
+            raise LineTooLong(first_line + sum(p.count(b"\n") for p in parts), max_line)
+        if size - tail >= block:
+            joined, cut = b"".join(parts), size - tail
+            done = make_block(first_line, joined[:cut], max_line)
             yield done
-            del buf[:cut]
+            parts, size = ([joined[cut:]], tail) if tail else ([], 0)
             first_line += done.lines
-    if buf:
-        yield make_block(first_line, bytes(buf), max_line)
+    if parts:
+        yield make_block(first_line, b"".join(parts), max_line)
 
 
 def read_line(fh: BinaryIO, max_line: int = MAX_LINE) -> bytes:
