@@ -174,13 +174,17 @@ def analyse_samples(
 
 def link_intervals(store: SampleStore, link: LinkInfo, window: Window) -> Intervals:
     """One link's intervals over ``window`` (none if it has no samples), e.g. for its chart."""
-    arrays = store.read([link.link_id], window.start, window.end).get(link.link_id)
-    if arrays is None:
-        arrays = SampleArrays(
+    found = list(store.iter_sourced([link.link_id], window.start, window.end))
+    if not found:
+        arrays, step = SampleArrays(
             np.empty(0), np.empty(0), np.empty(0, np.uint64), np.empty(0, np.uint64),
             np.empty(0, np.uint8),
-        )  # fmt: skip
-    return intervals_of(arrays, speed_bps=link.speed_bps, poll_interval_s=link.poll_interval_s)
+        ), 0.0  # fmt: skip
+    else:
+        arrays, step = found[0][2], found[0][1].step_s
+    return intervals_of(
+        arrays, speed_bps=link.speed_bps, poll_interval_s=max(link.poll_interval_s, step)
+    )
 
 
 def write_charts(store: SampleStore, analysis: Analysis, out_dir: Path) -> list[Path]:
