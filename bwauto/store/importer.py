@@ -30,6 +30,7 @@ any problem or conflict is found, so memory stays bounded whatever the file.
 from __future__ import annotations
 
 import csv
+import sqlite3
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -300,21 +301,36 @@ def import_history(
 
 @contextmanager
 def undo_if_refused(state_dir: Path, store_file: Path) -> Iterator[None]:
-    """Remove the state dir (and the store) this block creates, if it ends in an error.
+    """Remove the state dir (and the store) this block creates, if it ends in an error with
+    nothing stored.
 
-    A refused import into a fresh state dir must leave nothing behind.
+    A refused import into a fresh state dir must leave nothing behind; an import from a
+    monitoring system interrupted after some links keeps them, so that it can resume.
     """
     missing = [p for p in (state_dir, *state_dir.parents) if not p.exists()]
     store_existed = store_file.exists()
     try:
         yield
     except BaseException:
-        if not store_existed:
+        if not store_existed and not _has_samples(store_file):
             for suffix in ("", "-wal", "-shm", "-journal"):
                 store_file.with_name(store_file.name + suffix).unlink(missing_ok=True)
-        for directory in missing:  # deepest first
-            try:
-                directory.rmdir()
-            except OSError:
-                break
+            for directory in missing:  # deepest first
+                try:
+                    directory.rmdir()
+                except OSError:
+                    break
         raise
+
+
+def _has_samples(store_file: Path) -> bool:
+    if not store_file.exists():
+        return False
+    try:
+        db = sqlite3.connect(f"{store_file.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT 1 FROM segments LIMIT 1").fetchone() is not None
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
