@@ -133,7 +133,8 @@ def import_samples(
     kind: Annotated[str, typer.Option("--from", help="csv, prometheus, zabbix or rrd")] = "csv",
     link: LinkOpt = [],  # noqa: B006
     selector: Annotated[list[str], typer.Option(
-        "--selector", help="LINK='{label=\"v\",...}' or LINK=ITEMID/HOST:KEY (repeatable)")] = [],  # noqa: B006
+        "--selector", help="Prometheus: LINK='{label=\"v\",...}'; Zabbix: LINK=HOST or "
+        "LINK=ITEMID_IN,ITEMID_OUT (repeatable)")] = [],  # noqa: B006
     since: Annotated[str, typer.Option(help="ISO 8601 or 30d, 12h (sources)")] = "30d",
     until: UntilOpt = None,
     token_env: Annotated[str | None, typer.Option(
