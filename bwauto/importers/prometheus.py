@@ -126,49 +126,59 @@ class PrometheusSource:
         """The store's name for this source (its step is the median scrape interval seen)."""
         return SourceInfo(f"prometheus {self.url}", self.kind, self.step_s)
 
-    def query(self, promql: str, at: float) -> list[dict[str, Any]]:
-        """The ``result`` of an instant query at unix time ``at``."""
-        params = urllib.parse.urlencode({"query": promql, "time": f"{at:.3f}"})
+    def _api(self, path: str, params: dict[str, str]) -> Any:
         what = f"prometheus {self.url}"
-        reply = get_json(what, f"{self.url}/api/v1/query?{params}", headers=self.headers)
+        url = f"{self.url}{path}?{urllib.parse.urlencode(params)}"
+        reply = get_json(what, url, headers=self.headers)
         if not isinstance(reply, dict) or reply.get("status") != "success":
             error = reply.get("error") if isinstance(reply, dict) else None
             raise _QueryError(f"{what}: {error or 'the answer is not a Prometheus reply'}")
-        result = (reply.get("data") or {}).get("result")
+        return reply.get("data")
+
+    def query(self, promql: str, at: float) -> list[dict[str, Any]]:
+        """The ``result`` of an instant query at unix time ``at``."""
+        data = self._api("/api/v1/query", {"query": promql, "time": f"{at:.3f}"})
+        result = (data or {}).get("result") if isinstance(data, dict) else None
         return result if isinstance(result, list) else []
+
+    def series(self, selector: str, since: float, until: float) -> list[dict[str, str]]:
+        """Label sets of the series with samples in ``[since, until]`` (``/api/v1/series``:
+        no sample is loaded, so no query limit applies)."""
+        params = {"match[]": selector, "start": f"{since:.3f}", "end": f"{until:.3f}"}
+        data = self._api("/api/v1/series", params)
+        return [d for d in data if isinstance(d, dict)] if isinstance(data, list) else []
 
     def resolve(self, link: PromLink, since: float, until: float) -> Resolved:
         """Find the link's series (raises ``ImportDataError`` when there is none, or two)."""
-        window = f"[{max(1, int(until - since))}s]"
         tried = candidate_matchers(link)
         for matchers in tried:
-            found = self.query(f"count_over_time({METRICS[0]}{{{matchers}}}{window})", until)
+            found = self.series(f"{METRICS[0]}{{{matchers}}}", since, until)
             if not found:
                 continue
             if len(found) > 1:
-                sets = "; ".join(_labels(s.get("metric", {})) for s in found[:3])
+                sets = "; ".join(_labels(s) for s in found[:3])
                 raise ImportDataError(
                     f"prometheus {self.url}: link {link.link_id}: {{{matchers}}} matches "
                     f"{len(found)} series ({sets}): give --selector {link.link_id}='{{...}}'"
                 )
-            if not self.query(f"count_over_time({METRICS[1]}{{{matchers}}}{window})", until):
+            if not self.series(f"{METRICS[1]}{{{matchers}}}", since, until):
                 raise ImportDataError(
                     f"prometheus {self.url}: link {link.link_id}: no {METRICS[1]} for "
                     f"{{{matchers}}}"
                 )
-            return Resolved(link, matchers, self._uptime(found[0].get("metric", {}), window, until))
+            return Resolved(link, matchers, self._uptime(found[0], since, until))
         shown = " or ".join(f"{{{m}}}" for m in tried)
         raise ImportDataError(
             f"prometheus {self.url}: link {link.link_id}: no {METRICS[0]} series for {shown} "
             f"in the window: give --selector {link.link_id}='{{...}}'"
         )
 
-    def _uptime(self, labels: dict[str, str], window: str, until: float) -> str | None:
+    def _uptime(self, labels: dict[str, str], since: float, until: float) -> str | None:
         keys = [k for k in ("job", "instance") if k in labels]
         if not keys:
             return None
         matchers = ", ".join(f"{k}={promql_string(labels[k])}" for k in keys)
-        found = self.query(f"count_over_time({UPTIME}{{{matchers}}}{window})", until)
+        found = self.series(f"{UPTIME}{{{matchers}}}", since, until)
         return matchers if len(found) == 1 else None
 
     def fetch(self, resolved: Resolved, since: float, until: float) -> SampleArrays:

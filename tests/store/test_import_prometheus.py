@@ -48,7 +48,7 @@ def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prom]:
     proc = servers.Proc("prometheus", [
         "prometheus", f"--config.file={work / 'prometheus.yml'}", f"--storage.tsdb.path={data}",
         "--storage.tsdb.retention.time=400d", f"--web.listen-address=127.0.0.1:{port}",
-        "--log.level=warn",
+        "--query.max-samples=200", "--log.level=warn",
     ], work / "prometheus.log")  # fmt: skip
     proc.start()
     try:
@@ -124,15 +124,17 @@ def test_p95_from_prometheus_equals_the_csv_import(
     )
 
 
-def test_small_chunks_give_the_same_samples(prom: Prom, tmp_path: Path) -> None:
+def test_chunks_shrink_to_the_servers_sample_limit(prom: Prom, tmp_path: Path) -> None:
+    """The server allows 200 samples per query (``--query.max-samples``): a 1-day chunk of
+    two series (576 samples) is refused, so the importer halves it until it passes."""
     from bwauto.importers.prometheus import PrometheusSource, PromLink
 
-    source = PrometheusSource(prom.url, chunk_s=3 * 86400 + 17)
+    source = PrometheusSource(prom.url, chunk_s=86400 + 17)
     link = PromLink("dinkes", "edge-bc-01", "if_name", "vlan110-dinkes")
     res = source.resolve(link, END - 30 * 86400 - 600, END)
     arrays = source.fetch(res, END - 30 * 86400 - 600, END)
     assert arrays.ts.tolist() == histories(END)[0].samples.ts.tolist()
-    assert source.info.step_s == 300
+    assert source.chunk_s == (86400 + 17) / 4 and source.info.step_s == 300
 
 
 def test_an_ambiguous_or_unknown_selector_imports_nothing(
