@@ -69,6 +69,7 @@ from bwauto.store.records import (
     check_sample,
     samples_to_arrays,
 )
+from bwauto.store.schema import SCHEMA, SCHEMA_VERSION, UPGRADE_1_TO_2, SqliteErrors
 from bwauto.store.sources import OWN, SourceInfo, SourceUse, choose_source
 
 __all__ = [
@@ -88,30 +89,6 @@ __all__ = [
 
 DEFAULT_FILENAME = "samples.sqlite"
 """The store's file name inside the state dir."""
-
-SCHEMA_VERSION = 2
-
-_V2_TABLES = (
-    "CREATE TABLE IF NOT EXISTS sources (name TEXT PRIMARY KEY, kind TEXT NOT NULL, "
-    "step_s REAL NOT NULL, coarse INTEGER NOT NULL DEFAULT 0)",
-    "CREATE TABLE IF NOT EXISTS progress (source TEXT NOT NULL, link_id TEXT NOT NULL, "
-    "until REAL NOT NULL, PRIMARY KEY (source, link_id))",
-)
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS segments (id INTEGER PRIMARY KEY, link_id TEXT NOT NULL, "
-    "day INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL, "
-    "source TEXT NOT NULL DEFAULT '')",
-    "CREATE INDEX IF NOT EXISTS segments_link_day ON segments(link_id, day)",
-    *_V2_TABLES,
-    "INSERT OR IGNORE INTO meta VALUES ('format', 'bwauto-samples'), "
-    f"('version', '{SCHEMA_VERSION}')",
-)
-_UPGRADE_1_TO_2 = (
-    "ALTER TABLE segments ADD COLUMN source TEXT NOT NULL DEFAULT ''",
-    *_V2_TABLES,
-    "UPDATE meta SET value = '2' WHERE key = 'version'",
-)
 
 
 def store_path(state_dir: Path) -> Path:
@@ -179,7 +156,7 @@ class SampleStore:
             self._db.execute("PRAGMA synchronous = FULL")
             if create:
                 self._db.execute("BEGIN IMMEDIATE")
-                for statement in _SCHEMA:
+                for statement in SCHEMA:
                     self._db.execute(statement)
                 self._db.execute("COMMIT")
             self._check_schema()
@@ -220,7 +197,7 @@ class SampleStore:
         try:
             row = self._db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
             if row and int(row[0]) == 1:
-                for statement in _UPGRADE_1_TO_2:
+                for statement in UPGRADE_1_TO_2:
                     self._db.execute(statement)
             self._db.execute("COMMIT")
         except BaseException:
@@ -242,8 +219,8 @@ class SampleStore:
     ) -> None:
         self.close()
 
-    def _errors(self, action: str) -> _SqliteErrors:
-        return _SqliteErrors(self.path, action)
+    def _errors(self, action: str) -> SqliteErrors:
+        return SqliteErrors(self.path, action)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -447,28 +424,3 @@ class SampleStore:
         with self._errors("write to"):
             cur = self._db.execute("DELETE FROM segments WHERE day < ?", (day,))
         return int(cur.rowcount)
-
-
-class _SqliteErrors:
-    """Turn sqlite3 errors into one-line ``StoreError``s saying what and where."""
-
-    def __init__(self, path: Path, action: str) -> None:
-        self.path = path
-        self.action = action
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is None or not isinstance(exc, sqlite3.Error):
-            return
-        if "locked" in str(exc) or "busy" in str(exc):
-            msg = f"sample store {self.path} is locked by another bwauto process: try again later"
-        else:
-            msg = f"cannot {self.action} sample store {self.path}: {exc}"
-        raise StoreError(msg) from exc
