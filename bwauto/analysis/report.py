@@ -15,7 +15,8 @@ Columns, in this order (``COLUMNS``); rates in Mbps (10^6 bit/s):
   requested for that link; ``reason`` lists ``CODE: text`` findings separated by ``; ``.
 * ``source``: where the link's samples came from (``bwauto``: its polls and CSV imports, or
   the monitoring system imported, ``bwauto.store.sources``), marked ``(kasar)`` when they are
-  averages (Zabbix trends, RRD archives): a p95 over hourly averages is not a 5-minute p95.
+  averages (Zabbix trends, RRD archives): a p95 over hourly averages is not a 5-minute p95;
+  one chosen among several sources says so and by which rule (``SourceInfo.label``).
   ``resolution_s``: the seconds between its samples (the link's polling interval for bwauto's).
 
 Two CSV dialects: ``"dot"`` (``,`` separator, ``.`` decimals, UTF-8, LF) for tools, and

@@ -53,6 +53,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 
@@ -338,12 +339,12 @@ class SampleStore:
         hi = 2**62 if until is None else math.floor(until / SECONDS_PER_DAY)
         known = self.sources()
         for link_id in ids:
-            chosen = self._choose(link_id, lo, hi, known) if source is None else source
+            chosen, among = self._choose(link_id, lo, hi, known) if source is None else (source, 1)
             if chosen is None:
                 continue
             arrays = self._read_link(link_id, lo, hi, since, until, chosen)
             if arrays is not None:
-                yield link_id, known.get(chosen, OWN), arrays
+                yield link_id, replace(known.get(chosen, OWN), among=among), arrays
 
     def sources(self) -> dict[str, SourceInfo]:
         """Every source samples were imported from, by name (``""``: bwauto's own)."""
@@ -363,7 +364,8 @@ class SampleStore:
 
     def _choose(
         self, link_id: str, lo: int, hi: int, known: Mapping[str, SourceInfo]
-    ) -> str | None:
+    ) -> tuple[str | None, int]:
+        """The source chosen for the link's window, and among how many."""
         with self._errors("read"):
             rows = self._db.execute(
                 "SELECT source, COUNT(DISTINCT day) FROM segments "
@@ -371,9 +373,9 @@ class SampleStore:
                 (link_id, lo, hi),
             ).fetchall()
         if len(rows) <= 1:
-            return str(rows[0][0]) if rows else None
+            return (str(rows[0][0]) if rows else None), len(rows)
         uses = [SourceUse(known.get(str(name), OWN), int(days)) for name, days in rows]
-        return choose_source(uses).name
+        return choose_source(uses).name, len(rows)
 
     def _read_link(
         self,

@@ -29,6 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 COVERAGE_RATIO = 0.9
+RULE_ID = "terhalus yang mencakup jendela"
+"""The rule, as the report states it next to a source chosen among several (Indonesian:
+"the finest that covers the window")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +44,15 @@ class SourceInfo:
         step_s: its resolution in seconds (0 for ``OWN``: the link's polling interval).
         coarse: its values are averages over ``step_s`` (trends, RRD archives), not counters
             read at each poll; a p95 over them is not a 5-minute p95.
+        among: when read for a window, how many sources had samples for it (the others were
+            set aside by ``choose_source``); not stored.
     """
 
     name: str
     kind: str
     step_s: float
     coarse: bool = False
+    among: int = 1
 
     def label(self) -> str:
         """How the report names it.
@@ -54,11 +60,17 @@ class SourceInfo:
         Examples:
             >>> OWN.label()
             'bwauto'
-            >>> SourceInfo("rrd /x/a.rrd", "rrd", 3600.0, True).label()
-            'rrd /x/a.rrd (kasar)'
+            >>> SourceInfo("rrd @3600s", "rrd", 3600.0, True).label()
+            'rrd @3600s (kasar)'
+            >>> SourceInfo("prometheus http://p", "prometheus", 15.0, among=3).label()
+            'prometheus http://p (dipilih dari 3 sumber: terhalus yang mencakup jendela)'
         """
-        name = self.name or "bwauto"
-        return f"{name} (kasar)" if self.coarse else name
+        label = self.name or "bwauto"
+        if self.coarse:
+            label += " (kasar)"
+        if self.among > 1:
+            label += f" (dipilih dari {self.among} sumber: {RULE_ID})"
+        return label
 
 
 OWN = SourceInfo("", "own", 0.0)

@@ -24,6 +24,7 @@ from zabbix_utils import ItemValue, Sender, ZabbixAPI
 from bwauto.analysis.counters import intervals_of
 from bwauto.cli.app import main
 from bwauto.store import SampleStore
+from bwauto.store.sources import RULE_ID
 
 if TYPE_CHECKING:
     from conftest import ZabbixEnv
@@ -119,7 +120,8 @@ def test_zabbix_history_gives_the_csv_p95(
     )  # fmt: skip
     for key in ("in_p95_mbps", "out_p95_mbps", "in_mean_mbps", "out_max_mbps"):
         assert b[key] == pytest.approx(a[key], abs=1e-3), key
-    assert (b["source"], b["resolution_s"]) == (f"zabbix {url}", 300)
+    chosen = f"zabbix {url} (dipilih dari 2 sumber: {RULE_ID})"  # history over trends
+    assert (b["source"], b["resolution_s"]) == (chosen, 300)
     with SampleStore(z_state / "samples.sqlite") as store:
         trend = store.read(source=f"zabbix-trend {url}")["dinkes"]
         assert store.sources()[f"zabbix-trend {url}"].coarse

@@ -19,6 +19,7 @@ import pytest
 from bwauto.analysis.counters import intervals_of
 from bwauto.cli.app import main
 from bwauto.store import SampleStore
+from bwauto.store.sources import RULE_ID
 
 pytestmark = pytest.mark.skipif(shutil.which("rrdtool") is None, reason="rrdtool not installed")
 
@@ -99,8 +100,9 @@ def test_rrd_rates_come_back_and_coarse_windows_are_labelled(
         return json.loads(capsys.readouterr().out)[0]  # type: ignore[no-any-return]
 
     month, day = analysed(END - 30 * 86400), analysed(END - 86400)
-    assert (month["source"], month["resolution_s"]) == ("rrd @1800s (kasar)", 1800)
-    assert (day["source"], day["resolution_s"]) == ("rrd @300s", 300)
+    chosen = f"(dipilih dari 2 sumber: {RULE_ID})"  # the 5-minute and the 30-minute archive
+    assert (month["source"], month["resolution_s"]) == (f"rrd @1800s (kasar) {chosen}", 1800)
+    assert (day["source"], day["resolution_s"]) == (f"rrd @300s {chosen}", 300)
     assert month["coverage_pct"] > 95
     assert bw(state, "samples", "import", "--from", "rrd", str(rrd), "--since", since,
               "--until", until) == 0  # fmt: skip

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from bwauto.store import SampleArrays, SampleStore
-from bwauto.store.sources import OWN, SourceInfo
+from bwauto.store.sources import OWN, RULE_ID, SourceInfo
 
 PROM = SourceInfo("prometheus http://p", "prometheus", 15.0)
 TREND = SourceInfo("zabbix-trend http://z", "zabbix-trend", 3600.0, coarse=True)
@@ -44,9 +45,11 @@ def test_the_finest_source_that_covers_the_window_is_chosen(tmp_path: Path) -> N
         with store.bulk(source=TREND) as w:
             w.add({"a": series(0, 30, 3600), "b": series(0, 30, 3600)})
         got = {link: src for link, src, _ in store.iter_sourced(since=0, until=30 * DAY)}
-        assert got == {"a": PROM, "b": TREND}
+        assert got == {"a": replace(PROM, among=3), "b": TREND}
+        assert got["a"].label() == f"{PROM.name} (dipilih dari 3 sumber: {RULE_ID})"
+        assert got["b"].label() == f"{TREND.name} (kasar)"
         late = {link: src for link, src, _ in store.iter_sourced(["a"], 28 * DAY, 30 * DAY)}
-        assert late == {"a": OWN}  # same coverage: bwauto's own polls win
+        assert late == {"a": replace(OWN, among=3)}  # same coverage: bwauto's own polls win
 
 
 def test_a_version_1_store_is_upgraded(tmp_path: Path) -> None:
