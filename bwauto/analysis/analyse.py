@@ -8,7 +8,7 @@ stays at one link's samples plus the upstreams' bins.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from bwauto.analysis.stats import LinkStats, link_stats
 from bwauto.analysis.window import Window, format_ts
 from bwauto.errors import AnalysisError
 from bwauto.store.samples import SampleArrays, SampleStore
+from bwauto.store.sources import OWN, SourceInfo
 
 Samples = Mapping[str, SampleArrays] | Iterable[tuple[str, SampleArrays]]
 
@@ -94,11 +95,18 @@ def analyse(
     """
     own = not isinstance(store, SampleStore)
     opened = SampleStore(store) if not isinstance(store, SampleStore) else store
+    sources: dict[str, SourceInfo] = {}
+
+    def samples() -> Iterator[tuple[str, SampleArrays]]:
+        ids = [link.link_id for link in links]
+        for link_id, src, arrays in opened.iter_sourced(ids, window.start, window.end):
+            sources[link_id] = src
+            yield link_id, arrays
+
     try:
-        samples = opened.iter_read([link.link_id for link in links], window.start, window.end)
         return analyse_samples(
-            samples, links, upstreams, window, request, settings,
-            select=select, source=f"sample store {opened.path}",
+            samples(), links, upstreams, window, request, settings,
+            select=select, source=f"sample store {opened.path}", sources=sources,
         )  # fmt: skip
     finally:
         if own:
@@ -115,12 +123,16 @@ def analyse_samples(
     *,
     select: Collection[str] | None = None,
     source: str = "the samples given",
+    sources: Mapping[str, SourceInfo] | None = None,
 ) -> Analysis:
     """``analyse`` on samples already in memory (``samples`` may be a generator).
 
     Samples outside ``window`` must already be left out; ``source`` names where they came
-    from in error messages.
+    from in error messages; ``sources`` says, per link, which source its samples are from
+    (filled while ``samples`` is consumed; default: bwauto's own). A source coarser than the
+    link's polling interval sets the interval its gaps are measured against.
     """
+    sources = {} if sources is None else sources
     settings = settings or AnalysisSettings()
     if not links:
         raise AnalysisError("no links to analyse: the inventory has none")
@@ -134,8 +146,9 @@ def analyse_samples(
         link = by_id.get(link_id)
         if link is None:
             continue
+        step = sources[link_id].step_s if link_id in sources else 0.0
         intervals = intervals_of(
-            arrays, speed_bps=link.speed_bps, poll_interval_s=link.poll_interval_s
+            arrays, speed_bps=link.speed_bps, poll_interval_s=max(link.poll_interval_s, step)
         )
         stats[link_id] = link_stats(intervals, window.seconds)
         accumulators[link.upstream].add(link, intervals, stats[link_id])
@@ -153,20 +166,25 @@ def analyse_samples(
         rate = request.rate_bps if request and request.link_id == link.link_id else None
         link_st, load = stats.get(link.link_id), loads[link.upstream]
         decision = decide(link, link_st, load, rate, settings)
-        row = make_row(link, link_st, load, decision, window, rate)
+        src = sources.get(link.link_id, OWN) if link_st is not None else None
+        row = make_row(link, link_st, load, decision, window, rate, src)
         results.append(LinkResult(link, link_st, decision, row))
     return Analysis(window, tuple(results), loads)
 
 
 def link_intervals(store: SampleStore, link: LinkInfo, window: Window) -> Intervals:
     """One link's intervals over ``window`` (none if it has no samples), e.g. for its chart."""
-    arrays = store.read([link.link_id], window.start, window.end).get(link.link_id)
-    if arrays is None:
-        arrays = SampleArrays(
+    found = list(store.iter_sourced([link.link_id], window.start, window.end))
+    if not found:
+        arrays, step = SampleArrays(
             np.empty(0), np.empty(0), np.empty(0, np.uint64), np.empty(0, np.uint64),
             np.empty(0, np.uint8),
-        )  # fmt: skip
-    return intervals_of(arrays, speed_bps=link.speed_bps, poll_interval_s=link.poll_interval_s)
+        ), 0.0  # fmt: skip
+    else:
+        arrays, step = found[0][2], found[0][1].step_s
+    return intervals_of(
+        arrays, speed_bps=link.speed_bps, poll_interval_s=max(link.poll_interval_s, step)
+    )
 
 
 def write_charts(store: SampleStore, analysis: Analysis, out_dir: Path) -> list[Path]:

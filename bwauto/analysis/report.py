@@ -13,6 +13,11 @@ Columns, in this order (``COLUMNS``); rates in Mbps (10^6 bit/s):
   direction; negative when the upstream is over-used.
 * ``requested_mbps`` and ``decision`` (``CAN`` / ``CANNOT``) are empty unless a rate was
   requested for that link; ``reason`` lists ``CODE: text`` findings separated by ``; ``.
+* ``source``: where the link's samples came from (``bwauto``: its polls and CSV imports, or
+  the monitoring system imported, ``bwauto.store.sources``), marked ``(kasar)`` when they are
+  averages (Zabbix trends, RRD archives): a p95 over hourly averages is not a 5-minute p95;
+  one chosen among several sources says so and by which rule (``SourceInfo.label``).
+  ``resolution_s``: the seconds between its samples (the link's polling interval for bwauto's).
 
 Two CSV dialects: ``"dot"`` (``,`` separator, ``.`` decimals, UTF-8, LF) for tools, and
 ``"excel-id"`` (``;`` separator, decimal comma, UTF-8 with BOM, CRLF), which Excel opens
@@ -38,6 +43,7 @@ from bwauto.analysis.model import LinkInfo
 from bwauto.analysis.stats import DirectionStats, LinkStats, p95_utilisation
 from bwauto.analysis.window import Window, format_ts
 from bwauto.paths import atomic_write
+from bwauto.store.sources import SourceInfo
 
 Dialect = Literal["dot", "excel-id"]
 Cell = str | int | float | None
@@ -71,6 +77,8 @@ class ReportRow:
     decision: str | None
     recommended_mbps: float | None
     reason: str
+    source: str = ""
+    resolution_s: float | None = None
 
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ReportRow))
@@ -90,8 +98,10 @@ def make_row(
     decision: Decision,
     window: Window,
     request_bps: int | None,
+    source: SourceInfo | None = None,
 ) -> ReportRow:
-    """Assemble a link's row from its statistics, its upstream's load and its decision."""
+    """Assemble a link's row from its statistics, its upstream's load and its decision
+    (``source``: where its samples came from, ``None`` when it has none)."""
     none = DirectionStats(0, 0, 0, 0.0, 0.0, None, None, None)
     inb, outb = (none, none) if stats is None else (stats.inbound, stats.outbound)
     util = (
@@ -124,6 +134,8 @@ def make_row(
         decision=None if decision.verdict is None else decision.verdict.value,
         recommended_mbps=_mbps(decision.recommended_bps),
         reason=decision.reason_text,
+        source="" if source is None else source.label(),
+        resolution_s=None if source is None else (source.step_s or link.poll_interval_s),
     )
 
 

@@ -74,6 +74,9 @@ HEADERS: dict[str, tuple[str, str, str]] = {
     "recommended_mbps": ("Recommended", "Mbps",
                          "Smallest bandwidth step that keeps the p95 at or below 70 %."),
     "reason": ("Reasons", "", "The findings behind the decision."),
+    "source": ("Source", "",
+               "Where the link's samples came from; coarse: averages over more than 5 minutes."),
+    "resolution_s": ("Resolution", "s", "Seconds between the samples the analysis used."),
 }  # fmt: skip
 RULE = (
     "Decision rule (SOP step 6):",
@@ -112,7 +115,7 @@ def number_format(column: str) -> str | None:
         return "0.000"
     if column.endswith("_pct"):
         return "0.00"
-    if column in ("samples", "invalid_intervals"):
+    if column in ("samples", "invalid_intervals", "resolution_s"):
         return "0"
     if column.startswith("window_"):
         return DATE_FORMAT

@@ -116,25 +116,65 @@ def _poll_round(targets: list[PollTarget], store: SampleStore) -> bool:
     return not result.ok
 
 
+ConflictOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--on-conflict",
+        help="A sample stored with other counters: keep the stored one, or replace it "
+        r"\[default: refuse the import and list them]",
+    ),
+]
+
+
 @samples_app.command("import")
 def import_samples(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV: timestamp,link_id,in_octets,out_octets"
-                                         "[,uptime_s][,counter_bits]", exists=True)],
-    tz: TzOpt = "+07:00",
+    sources: Annotated[list[str], typer.Argument(
+        help="CSV files (timestamp,link_id,in_octets,out_octets[,uptime_s][,counter_bits]); "
+        "with --from prometheus|zabbix the server's URL; with --from rrd the RRD files")],
+    kind: Annotated[str, typer.Option("--from", help="csv, prometheus, zabbix or rrd")] = "csv",
+    link: LinkOpt = [],  # noqa: B006
+    selector: Annotated[list[str], typer.Option(
+        "--selector", help="Prometheus: LINK='{label=\"v\",...}'; Zabbix: LINK=HOST or "
+        "LINK=ITEMID_IN,ITEMID_OUT (repeatable)")] = [],  # noqa: B006
+    since: Annotated[str, typer.Option(help="ISO 8601 or 30d, 12h (sources)")] = "30d",
+    until: UntilOpt = None,
+    token_env: Annotated[str | None, typer.Option(
+        "--token-env", help="Environment variable holding the API token")] = None,
+    user: Annotated[str | None, typer.Option(help="Zabbix API user")] = None,
+    password_env: Annotated[str | None, typer.Option(
+        "--password-env", help="Environment variable holding the Zabbix password")] = None,
+    tz: TzOpt = "+07:00", on_conflict: ConflictOpt = None,
 ) -> None:  # fmt: skip
-    """Import counter history; a bad row refuses the whole file (line and reason)."""
-    from bwauto.store.importer import import_history
+    """Import counter history from CSV or a monitoring system; a bad input imports nothing."""
+    from bwauto.importers.commands import SourceOptions, csv_paths, run_source, summary
+    from bwauto.store.importer import import_files, undo_if_refused
     from bwauto.store.samples import SampleStore, store_path
 
+    if on_conflict not in (None, "keep", "replace"):
+        raise UsageError(f"--on-conflict {on_conflict!r}: choose keep or replace")
+    zone = _tz(tz)
     app = app_context(ctx)
     inventory = app.inventory()
-    app.state_dir.mkdir(parents=True, exist_ok=True)
-    with SampleStore(store_path(app.state_dir), create=True) as store:
-        new = import_history(store, file, set(inventory.links), tz=_tz(tz))
-    console.print(
-        f"{file}: {new} new samples imported" + (" (already imported)" if not new else "")
-    )
+    path = store_path(app.state_dir)
+    files = csv_paths(sources) if kind == "csv" else []
+    opts = SourceOptions(kind, sources, link, selector, since, until, token_env, user,
+                         password_env, zone)  # fmt: skip
+    with undo_if_refused(app.state_dir, path):
+        app.state_dir.mkdir(parents=True, exist_ok=True)
+        with SampleStore(path, create=True) as store:
+            if kind != "csv":
+                for report in run_source(store, inventory, opts):
+                    console.print(summary(report), soft_wrap=True)
+                return
+            result = import_files(store, files, set(inventory.links), tz=zone,
+                                  on_conflict=on_conflict or "refuse")  # type: ignore[arg-type]  # fmt: skip
+    what = ", ".join(str(f) for f in files)
+    note = " (already imported)" if not result.added and not result.conflicts else ""
+    if result.conflicts:
+        verb = "kept the stored samples" if on_conflict == "keep" else "replaced the stored ones"
+        note = f"; {result.conflicts} samples differed from stored ones: {verb}"
+    console.print(f"{what}: {result.rows} rows read, {result.added} new samples imported{note}")
 
 
 def analyse(

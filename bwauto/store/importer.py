@@ -12,178 +12,94 @@ The file::
 * ``uptime_s`` (optional, may be empty): the router's uptime in seconds.
 * ``counter_bits`` (optional, may be empty): 32 or 64 (default 64).
 
-Within a link, rows must go forward in time with no timestamp twice. A file with any bad row is
-refused as a whole: ``ImportDataError`` lists ``FILE:LINE: reason`` for every problem (up to
-``max_problems``) and nothing is stored. A good file is stored in one transaction; samples
-already in the store are skipped, so importing a file twice adds nothing the second time.
+Within a link, rows must go forward in time with no timestamp twice. A line is at most
+``MAX_LINE`` bytes (a row is under 100). A file with any bad row is refused as a whole:
+``ImportDataError`` lists ``FILE:LINE: reason`` for every problem (up to ``max_problems``) and
+nothing is stored. Samples already stored with the same counters are skipped, so importing a
+file twice adds nothing; a sample stored with *different* counters is a conflict, refused unless
+``on_conflict`` says ``keep`` (the stored one) or ``replace``.
+
+How it is fast and bounded: the file is read in blocks of whole lines (``bwauto.store.lines``,
+which refuses an over-long line after reading a little past it), each block is parsed and
+checked on whole columns by pyarrow (``bwauto.store.csv_fast``), and only a block with a
+problem is parsed again row by row (``bwauto.store.csv_rows``) to name each problem with its
+line. Rows go to the store every ``FLUSH_ROWS`` rows inside one transaction, rolled back if
+any problem or conflict is found, so memory stays bounded whatever the file.
 """
 
 from __future__ import annotations
 
 import csv
-import math
-import re
-from array import array
-from collections.abc import Collection, Iterator
+import sqlite3
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from bwauto.analysis.window import WIB
 from bwauto.errors import ImportDataError
+from bwauto.store.csv_fast import Rows, parse_block
+from bwauto.store.csv_rows import OPTIONAL, REQUIRED, iso, parse_lines
+from bwauto.store.lines import MAX_LINE, LineTooLong, iter_blocks, read_line
 from bwauto.store.records import SampleArrays
-from bwauto.store.samples import SampleStore
+from bwauto.store.samples import BulkWriter, Conflict, OnConflict, SampleStore
 
-REQUIRED = ("timestamp", "link_id", "in_octets", "out_octets")
-OPTIONAL = ("uptime_s", "counter_bits")
-_DIGITS = re.compile(r"^[0-9]+$")
+__all__ = ["MAX_LINE", "ImportResult", "import_files", "import_history", "read_history"]
 
-
-class RowError(ValueError):
-    """One problem in one row (the message says what, the caller adds where)."""
+FLUSH_ROWS = 1_000_000
+"""Rows kept in memory before they are written (in the import's transaction)."""
+BLOCK_BYTES = 8 * 1024 * 1024
+"""Bytes of whole lines parsed at once."""
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
-class _Series:
-    """One link's rows so far, in compact arrays."""
+class ImportResult:
+    """What an import did: rows read, samples new (or replaced), conflicts kept or replaced."""
 
-    ts: array[float] = field(default_factory=lambda: array("d"))
-    uptime: array[float] = field(default_factory=lambda: array("d"))
-    in_octets: array[int] = field(default_factory=lambda: array("Q"))
-    out_octets: array[int] = field(default_factory=lambda: array("Q"))
-    bits: array[int] = field(default_factory=lambda: array("B"))
-
-    def arrays(self) -> SampleArrays:
-        """The rows as ``SampleArrays`` (sharing the buffers)."""
-        return SampleArrays(
-            ts=np.frombuffer(self.ts, dtype=np.float64),
-            uptime=np.frombuffer(self.uptime, dtype=np.float64),
-            in_octets=np.frombuffer(self.in_octets, dtype=np.uint64),
-            out_octets=np.frombuffer(self.out_octets, dtype=np.uint64),
-            counter_bits=np.frombuffer(self.bits, dtype=np.uint8),
-        )
+    rows: int = 0
+    added: int = 0
+    conflicts: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One parsed row of a history file."""
+@dataclass
+class _File:
+    """The reading state of one file."""
 
-    ts: float
-    link_id: str
-    in_octets: int
-    out_octets: int
-    uptime_s: float | None
-    counter_bits: int
+    name: str
+    links: dict[str, int]
+    names: list[str]
+    tz: tzinfo
+    max_problems: int
+    last_ts: np.ndarray = field(init=False)
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+    rows: int = 0
+
+    def __post_init__(self) -> None:
+        self.last_ts = np.full(len(self.names), -np.inf)
+
+    def problem(self, line: int | None, reason: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < self.max_problems:
+            where = self.name if line is None else f"{self.name}:{line}"
+            self.problems.append(f"{where}: {reason}")
 
 
-def parse_timestamp(text: str, tz: tzinfo = WIB) -> float:
-    """An ISO 8601 timestamp as unix seconds; without offset it is in ``tz``.
-
-    Examples:
-        >>> parse_timestamp("1970-01-01T07:00:00")
-        0.0
-        >>> parse_timestamp("1970-01-01 00:00:01Z")
-        1.0
-        >>> parse_timestamp("yesterday")
-        Traceback (most recent call last):
-        ...
-        bwauto.store.importer.RowError: timestamp 'yesterday' is not ISO 8601
-    """
+def _header(raw: bytes, file: str) -> list[str]:
+    if not raw.strip():
+        raise ImportDataError(f"{file}:1: the file is empty")
     try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise RowError(f"timestamp {text!r} is not ISO 8601") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    return moment.timestamp()
-
-
-def parse_counter(name: str, text: str, bits: int) -> int:
-    """A counter value: a whole number from 0 to ``2**bits - 1``.
-
-    Examples:
-        >>> parse_counter("in_octets", "4294967295", 32)
-        4294967295
-        >>> parse_counter("in_octets", "4294967296", 32)  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        bwauto.store.importer.RowError: in_octets 4294967296 is above the 32-bit counter maximum ...
-        >>> parse_counter("out_octets", "-5", 64)
-        Traceback (most recent call last):
-        ...
-        bwauto.store.importer.RowError: out_octets -5 is negative
-    """
-    text = text.strip()
-    if not _DIGITS.match(text):
-        if re.match(r"^-\s*[0-9.]+$", text):
-            raise RowError(f"{name} {text} is negative")
-        raise RowError(f"{name} {text!r} is not a whole number")
-    value = int(text)
-    if value >= 2**bits:
-        raise RowError(f"{name} {value} is above the {bits}-bit counter maximum {2**bits - 1}")
-    return value
-
-
-def parse_uptime(text: str) -> float | None:
-    """An uptime in seconds, ``None`` when empty.
-
-    Examples:
-        >>> parse_uptime(""), parse_uptime("86400.5")
-        (None, 86400.5)
-    """
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise RowError(f"uptime_s {text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise RowError(f"uptime_s {text!r} is not a number")
-    if value < 0:
-        raise RowError(f"uptime_s {text} is negative")
-    return value
-
-
-def parse_bits(text: str) -> int:
-    """The counter width, 32 or 64 (64 when empty).
-
-    Examples:
-        >>> parse_bits(""), parse_bits("32")
-        (64, 32)
-    """
-    text = text.strip() or "64"
-    if text not in ("32", "64"):
-        raise RowError(f"counter_bits {text!r} must be 32 or 64")
-    return int(text)
-
-
-def parse_row(cells: dict[str, str], known_links: Collection[str], tz: tzinfo = WIB) -> Row:
-    """Parse one row given as ``{column: text}``; raises ``RowError`` for the first problem."""
-    for name in REQUIRED:
-        if not cells.get(name, "").strip():
-            raise RowError(f"missing {name}")
-    link_id = cells["link_id"].strip()
-    if link_id not in known_links:
-        raise RowError(f"unknown link {link_id!r}: not in the inventory")
-    bits = parse_bits(cells.get("counter_bits", ""))
-    return Row(
-        ts=parse_timestamp(cells["timestamp"], tz),
-        link_id=link_id,
-        in_octets=parse_counter("in_octets", cells["in_octets"], bits),
-        out_octets=parse_counter("out_octets", cells["out_octets"], bits),
-        uptime_s=parse_uptime(cells.get("uptime_s", "")),
-        counter_bits=bits,
-    )
-
-
-def _header(reader: Iterator[list[str]], file: str) -> list[str]:
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise ImportDataError(f"{file}:1: the file is empty") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ImportDataError(
+            f"{file}:1: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+        ) from None
+    header = [h.strip().lower() for h in next(csv.reader([text.rstrip("\r\n")]))]
     problems = []
     if len(header) == 1 and ";" in header[0]:
         problems.append("the separator is ';': save the file as CSV with ',' separators")
@@ -200,10 +116,105 @@ def _header(reader: Iterator[list[str]], file: str) -> list[str]:
     return header
 
 
+def _blocks(fh: BinaryIO, state: _File) -> Iterator[Rows]:
+    """The good rows of each block of the open file; problems go to ``state``."""
+    first = read_line(fh)
+    header = _header(first.removeprefix(_BOM), state.name)
+    for block in iter_blocks(fh, first_line=2, block=BLOCK_BYTES):
+        data, rows = block.data, None
+        if data.isascii() or _is_utf8(data):
+            rows = parse_block(data, block.filled, header, state.links, state.tz, state.last_ts)
+        if rows is None:
+            rows, problems = parse_lines(
+                data, block.first_line, header, state.links, state.tz, state.last_ts
+            )
+            for number, reason in problems:
+                state.problem(number, reason)
+        state.rows += len(rows)
+        yield rows
+
+
+def _is_utf8(block: bytes) -> bool:
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _by_link(parts: list[Rows], names: list[str]) -> dict[str, SampleArrays]:
+    """Rows of many blocks, per link (file order kept within a link)."""
+    link = np.concatenate([p.link for p in parts])
+    columns = {
+        name: np.concatenate([getattr(p, name) for p in parts])
+        for name in ("ts", "uptime", "in_octets", "out_octets", "bits")
+    }
+    if link.shape[0] > 1 and not bool(np.all(link[1:] >= link[:-1])):  # not grouped by link
+        order = np.argsort(link, kind="stable")
+        link = link[order]
+        columns = {name: column[order] for name, column in columns.items()}
+    cuts = np.flatnonzero(link[1:] != link[:-1]) + 1
+    out: dict[str, SampleArrays] = {}
+    for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, link.shape[0]], strict=True):
+        if hi > lo:
+            out[names[int(link[lo])]] = SampleArrays(
+                ts=columns["ts"][lo:hi],
+                uptime=columns["uptime"][lo:hi],
+                in_octets=columns["in_octets"][lo:hi],
+                out_octets=columns["out_octets"][lo:hi],
+                counter_bits=columns["bits"][lo:hi],
+            )
+    return out
+
+
+def _read_into(path: Path, state: _File, sink: BulkWriter | list[Rows]) -> None:
+    """Read ``path`` block by block; good rows go to ``sink`` while no problem is found."""
+    pending: list[Rows] = []
+    count = 0
+    try:
+        with open(path, "rb") as fh:
+            for rows in _blocks(fh, state):
+                if state.problem_count or not len(rows):
+                    pending, count = [], 0
+                    continue
+                pending.append(rows)
+                count += len(rows)
+                if isinstance(sink, BulkWriter) and count >= FLUSH_ROWS:
+                    sink.add(_by_link(pending, state.names))
+                    pending, count = [], 0
+    except LineTooLong as exc:
+        state.problem(exc.line, f"line longer than {exc.limit} bytes: not a history CSV")
+        return
+    except OSError as exc:
+        raise ImportDataError(f"{state.name}: cannot be read: {exc.strerror or exc}") from exc
+    if pending and not state.problem_count:
+        if isinstance(sink, BulkWriter):
+            sink.add(_by_link(pending, state.names))
+        else:
+            sink.extend(pending)
+
+
+def _refuse(state: _File) -> None:
+    if state.problem_count:
+        shown = len(state.problems)
+        more = state.problem_count - shown
+        tail = [f"... and {more} more problems"] if more > 0 else []
+        raise ImportDataError(
+            "\n".join([*state.problems, *tail, f"{state.name}: nothing was imported"])
+        )
+    if state.rows == 0:
+        raise ImportDataError(f"{state.name}: no data rows (only the header): nothing was imported")
+
+
+def _state(path: Path, known_links: Collection[str], tz: tzinfo, max_problems: int) -> _File:
+    names = sorted(known_links)
+    return _File(str(path), {n: i for i, n in enumerate(names)}, names, tz, max_problems)
+
+
 def read_history(
     path: Path, known_links: Collection[str], *, tz: tzinfo = WIB, max_problems: int = 20
 ) -> dict[str, SampleArrays]:
-    """Read and check a whole history file; nothing is stored.
+    """Read and check a whole history file into memory; nothing is stored.
 
     Returns:
         Per link, its samples.
@@ -212,63 +223,64 @@ def read_history(
         ImportDataError: the file cannot be read or has bad rows (all listed, up to
             ``max_problems``, as ``FILE:LINE: reason``).
     """
-    file = str(path)
-    series: dict[str, _Series] = {}
-    problems: list[str] = []
-    count = 0
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            header = _header(reader, file)
-            line = reader.line_num + 1  # where the next record starts
-            for cells in reader:
-                problem = None
-                if any(c.strip() for c in cells):
-                    problem = _take_row(header, cells, known_links, tz, series)
-                if problem:
-                    count += 1
-                    if len(problems) < max_problems:
-                        problems.append(f"{file}:{line}: {problem}")
-                line = reader.line_num + 1
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ImportDataError(f"{file}: cannot be read: {exc}") from exc
-    if problems:
-        more = f"\n... and {count - len(problems)} more problems" if count > len(problems) else ""
-        raise ImportDataError("\n".join(problems) + more + f"\n{file}: nothing was imported")
-    return {link: s.arrays() for link, s in series.items()}
+    state = _state(path, known_links, tz, max_problems)
+    parts: list[Rows] = []
+    _read_into(path, state, parts)
+    _refuse(state)
+    return _by_link(parts, state.names)
 
 
-def _take_row(
-    header: list[str],
-    cells: list[str],
+def _conflict_lines(file: str, writer: BulkWriter) -> list[str]:
+    def one(c: Conflict) -> str:
+        return (
+            f"{file}: link {c.link_id} at {iso(c.ts)}: stored in/out {c.stored[0]}/{c.stored[1]}, "
+            f"this import {c.new[0]}/{c.new[1]}"
+        )
+
+    more = writer.conflict_count - len(writer.conflicts)
+    return [
+        *map(one, writer.conflicts),
+        *([f"... and {more} more conflicts"] if more > 0 else []),
+        f"{file}: {writer.conflict_count} samples conflict with stored ones "
+        "(use --on-conflict keep or replace): nothing was imported",
+    ]
+
+
+def import_files(
+    store: SampleStore,
+    paths: Iterable[Path],
     known_links: Collection[str],
-    tz: tzinfo,
-    series: dict[str, _Series],
-) -> str | None:
-    """Parse and keep one row; the problem with it, or ``None``."""
-    if len(cells) > len(header):
-        return f"{len(cells)} fields, but the header has {len(header)} columns"
-    try:
-        row = parse_row(dict(zip(header, cells, strict=False)), known_links, tz)
-    except RowError as exc:
-        return str(exc)
-    s = series.setdefault(row.link_id, _Series())
-    if s.ts:
-        last = s.ts[-1]
-        if row.ts == last:
-            return f"timestamp {_iso(row.ts)} appears twice for link {row.link_id}"
-        if row.ts < last:
-            return f"timestamp {_iso(row.ts)} goes back in time for link {row.link_id}"
-    s.ts.append(row.ts)
-    s.uptime.append(math.nan if row.uptime_s is None else row.uptime_s)
-    s.in_octets.append(row.in_octets)
-    s.out_octets.append(row.out_octets)
-    s.bits.append(row.counter_bits)
-    return None
+    *,
+    tz: tzinfo = WIB,
+    max_problems: int = 20,
+    on_conflict: OnConflict = "refuse",
+) -> ImportResult:
+    """Import history CSVs into ``store`` in one transaction: all of them or nothing.
 
+    Args:
+        store: the sample store (open it with ``create=True``).
+        paths: the CSV files, imported in this order.
+        known_links: the ids of the inventory's links; any other link refuses the file.
+        tz: the zone of timestamps written without an offset (WIB).
+        max_problems: how many problems (or conflicts) to list before ``... and N more``.
+        on_conflict: what to do with a sample stored with other counters (``OnConflict``).
 
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, WIB).isoformat()
+    Raises:
+        ImportDataError: a file is unreadable, has a bad row or no rows, or conflicts with the
+            store or an earlier file (and ``on_conflict`` is ``refuse``); nothing is stored.
+        StoreError: the store is locked or unusable.
+    """
+    result = ImportResult()
+    with store.bulk(on_conflict, keep_conflicts=max_problems) as writer:
+        for path in paths:
+            state = _state(path, known_links, tz, max_problems)
+            _read_into(path, state, writer)
+            _refuse(state)
+            if on_conflict == "refuse" and writer.conflict_count:
+                raise ImportDataError("\n".join(_conflict_lines(state.name, writer)))
+            result.rows += state.rows
+    result.added, result.conflicts = writer.added, writer.conflict_count
+    return result
 
 
 def import_history(
@@ -278,22 +290,47 @@ def import_history(
     *,
     tz: tzinfo = WIB,
     max_problems: int = 20,
+    on_conflict: OnConflict = "refuse",
 ) -> int:
-    """Import a history CSV into ``store`` in one transaction.
+    """Import one history CSV (see ``import_files``); returns how many samples were new."""
+    result = import_files(
+        store, [path], known_links, tz=tz, max_problems=max_problems, on_conflict=on_conflict
+    )
+    return result.added
 
-    Args:
-        store: the sample store (open it with ``create=True``).
-        path: the CSV file.
-        known_links: the ids of the inventory's links; any other link refuses the file.
-        tz: the zone of timestamps written without an offset (WIB).
-        max_problems: how many problems to list before ``... and N more``.
 
-    Returns:
-        How many samples were new (0 when the file was imported before).
+@contextmanager
+def undo_if_refused(state_dir: Path, store_file: Path) -> Iterator[None]:
+    """Remove the state dir (and the store) this block creates, if it ends in an error with
+    nothing stored.
 
-    Raises:
-        ImportDataError: the file is unreadable or has a bad row; nothing is stored.
-        StoreError: the store is locked or unusable.
+    A refused import into a fresh state dir must leave nothing behind; an import from a
+    monitoring system interrupted after some links keeps them, so that it can resume.
     """
-    series = read_history(path, set(known_links), tz=tz, max_problems=max_problems)
-    return store.append_arrays(series)
+    missing = [p for p in (state_dir, *state_dir.parents) if not p.exists()]
+    store_existed = store_file.exists()
+    try:
+        yield
+    except BaseException:
+        if not store_existed and not _has_samples(store_file):
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                store_file.with_name(store_file.name + suffix).unlink(missing_ok=True)
+            for directory in missing:  # deepest first
+                try:
+                    directory.rmdir()
+                except OSError:
+                    break
+        raise
+
+
+def _has_samples(store_file: Path) -> bool:
+    if not store_file.exists():
+        return False
+    try:
+        db = sqlite3.connect(f"{store_file.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT 1 FROM segments LIMIT 1").fetchone() is not None
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False

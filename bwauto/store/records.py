@@ -81,9 +81,11 @@ class SampleArrays:
 
 def split_days(records: Records) -> Iterator[tuple[int, Records]]:
     """Sort by ts, keep the first of equal ts, and cut into UTC days ``(day, records)``."""
-    records = records[np.argsort(records["ts"], kind="stable")]
     ts = records["ts"]
-    records = records[np.concatenate(([True], ts[1:] != ts[:-1]))]
+    if ts.shape[0] > 1 and not bool(np.all(ts[1:] > ts[:-1])):  # not already sorted, unique
+        records = records[np.argsort(ts, kind="stable")]
+        ts = records["ts"]
+        records = records[np.concatenate(([True], ts[1:] != ts[:-1]))]
     days = np.floor(records["ts"] / SECONDS_PER_DAY).astype(np.int64)
     cuts = np.flatnonzero(days[1:] != days[:-1]) + 1
     for start, stop in zip(np.r_[0, cuts], np.r_[cuts, days.shape[0]], strict=True):

@@ -14,24 +14,32 @@ touches, and when a (link, day) holds more than ``max_segments`` segments they a
 one. A poller every 5 minutes thus writes a few pages per run instead of every link's whole day,
 and a reader never meets more than ``max_segments`` segments per link and day.
 
-Schema (version 1)
+Schema (version 2)
 ------------------
 ::
 
-    meta(key TEXT PRIMARY KEY, value TEXT)     -- ('format', 'bwauto-samples'), ('version', '1')
+    meta(key TEXT PRIMARY KEY, value TEXT)     -- ('format', 'bwauto-samples'), ('version', '2')
     segments(
         id      INTEGER PRIMARY KEY,           -- write order
         link_id TEXT NOT NULL,
         day     INTEGER NOT NULL,              -- floor(ts / 86400): the UTC day of the samples
         n       INTEGER NOT NULL,              -- number of samples in data
-        data    BLOB NOT NULL                  -- n packed little-endian records, sorted by ts
+        data    BLOB NOT NULL,                 -- n packed little-endian records, sorted by ts
+        source  TEXT NOT NULL DEFAULT ''       -- sources.name ('' = bwauto's own samples)
     )
     INDEX segments_link_day ON segments(link_id, day)
+    sources(name TEXT PRIMARY KEY, kind TEXT, step_s REAL, coarse INTEGER)  -- see .sources
+    progress(source TEXT, link_id TEXT, until REAL, PRIMARY KEY (source, link_id))
+
+Version 1 had no ``source`` column, ``sources`` or ``progress``; it is upgraded on opening.
+Samples of different sources are kept apart (``bwauto.store.sources``): ``read`` gives each link
+the samples of one source, chosen by the rule stated there.
 
 A record is 33 bytes, ``RECORD`` below: ``ts`` float64 (unix seconds, manager clock),
 ``uptime`` float64 (seconds; NaN when unknown), ``in`` and ``out`` uint64 (octet counters),
-``bits`` uint8 (counter width, 32 or 64). Within a link, a timestamp is stored once: appending a
-sample whose ``ts`` is already stored does nothing (so re-running an import adds nothing).
+``bits`` uint8 (counter width, 32 or 64). Within a link and source, a timestamp is stored
+once: appending a sample whose ``ts`` is already stored does nothing (so re-running an import
+adds nothing).
 
 Concurrency and crashes: every append is one ``BEGIN IMMEDIATE`` transaction (writers queue on
 SQLite's lock, waiting up to ``busy_timeout_s``); readers are never blocked (WAL). A crash or
@@ -44,39 +52,44 @@ import math
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 
 import numpy as np
 
 from bwauto.errors import StoreError
+from bwauto.store.bulk import BulkWriter, Conflict, OnConflict
 from bwauto.store.records import (
     RECORD,
     SECONDS_PER_DAY,
     Records,
     Sample,
     SampleArrays,
-    check_arrays,
     check_sample,
     samples_to_arrays,
-    split_days,
 )
+from bwauto.store.schema import SCHEMA, SCHEMA_VERSION, UPGRADE_1_TO_2, SqliteErrors
+from bwauto.store.sources import OWN, SourceInfo, SourceUse, choose_source
 
-__all__ = ["DEFAULT_FILENAME", "RECORD", "Sample", "SampleArrays", "SampleStore", "store_path"]
+__all__ = [
+    "DEFAULT_FILENAME",
+    "OWN",
+    "RECORD",
+    "BulkWriter",
+    "Conflict",
+    "OnConflict",
+    "Sample",
+    "SampleArrays",
+    "SampleStore",
+    "SourceInfo",
+    "store_path",
+]
+
 
 DEFAULT_FILENAME = "samples.sqlite"
 """The store's file name inside the state dir."""
-
-SCHEMA_VERSION = 1
-
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS segments (id INTEGER PRIMARY KEY, link_id TEXT NOT NULL, "
-    "day INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS segments_link_day ON segments(link_id, day)",
-    "INSERT OR IGNORE INTO meta VALUES ('format', 'bwauto-samples'), "
-    f"('version', '{SCHEMA_VERSION}')",
-)
 
 
 def store_path(state_dir: Path) -> Path:
@@ -144,7 +157,7 @@ class SampleStore:
             self._db.execute("PRAGMA synchronous = FULL")
             if create:
                 self._db.execute("BEGIN IMMEDIATE")
-                for statement in _SCHEMA:
+                for statement in SCHEMA:
                     self._db.execute(statement)
                 self._db.execute("COMMIT")
             self._check_schema()
@@ -176,6 +189,21 @@ class SampleStore:
                 f"sample store {self.path} has schema version {version}; "
                 f"this bwauto reads up to {SCHEMA_VERSION}: upgrade bwauto"
             )
+        if version < SCHEMA_VERSION:
+            self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Version 1 -> 2 (sources), once, whoever opens the store first."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+            if row and int(row[0]) == 1:
+                for statement in UPGRADE_1_TO_2:
+                    self._db.execute(statement)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         """Close the connection (the store can no longer be used)."""
@@ -192,8 +220,8 @@ class SampleStore:
     ) -> None:
         self.close()
 
-    def _errors(self, action: str) -> _SqliteErrors:
-        return _SqliteErrors(self.path, action)
+    def _errors(self, action: str) -> SqliteErrors:
+        return SqliteErrors(self.path, action)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -216,6 +244,34 @@ class SampleStore:
             by_link.setdefault(sample.link_id, []).append(sample)
         return self.append_arrays({link: samples_to_arrays(rows) for link, rows in by_link.items()})
 
+    @contextmanager
+    def bulk(
+        self,
+        on_conflict: OnConflict = "keep",
+        keep_conflicts: int = 20,
+        source: SourceInfo = OWN,
+    ) -> Iterator[BulkWriter]:
+        """One write transaction for many ``BulkWriter.add`` calls; rolled back on any error.
+
+        Args:
+            on_conflict: see ``OnConflict``.
+            keep_conflicts: how many conflicts the writer keeps for the caller to list (all
+                are counted).
+            source: where the samples come from (``OWN``: polled by bwauto or its CSV);
+                samples are deduplicated and compared within their source only.
+        """
+        writer = BulkWriter(self._db, self, source, on_conflict, keep_conflicts)
+        with self._errors("write to"):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                writer.register_source()
+                yield writer
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
     def append_arrays(self, series: Mapping[str, SampleArrays]) -> int:
         """Store many samples per link in one transaction (the bulk form of ``append``).
 
@@ -229,47 +285,9 @@ class SampleStore:
             ValueError: a value is out of range (a bug in the caller).
             StoreError: the store is locked for longer than the busy timeout, or unusable.
         """
-        groups: list[tuple[str, int, Records]] = []
-        for link_id, arrays in series.items():
-            check_arrays(link_id, arrays)
-            groups.extend((link_id, day, rec) for day, rec in split_days(arrays.to_records()))
-        if not groups:
-            return 0
-        with self._errors("write to"):
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                added = sum(self._merge(link_id, day, rec) for link_id, day, rec in groups)
-                self._db.execute("COMMIT")
-            except BaseException:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise
-        return added
-
-    def _merge(self, link_id: str, day: int, new: Records) -> int:
-        rows = self._db.execute(
-            "SELECT id, n, data FROM segments WHERE link_id = ? AND day = ? ORDER BY id",
-            (link_id, day),
-        ).fetchall()
-        old = [self._decode(link_id, day, n, data) for _, n, data in rows]
-        if old:
-            new = new[~np.isin(new["ts"], np.concatenate([r["ts"] for r in old]))]
-        if new.shape[0] == 0:
-            return 0
-        if len(rows) + 1 > self.max_segments:
-            merged = np.concatenate([*old, new])
-            merged = merged[np.argsort(merged["ts"], kind="stable")]
-            self._db.execute("DELETE FROM segments WHERE link_id = ? AND day = ?", (link_id, day))
-            self._insert(link_id, day, merged)
-        else:
-            self._insert(link_id, day, new)
-        return int(new.shape[0])
-
-    def _insert(self, link_id: str, day: int, records: Records) -> None:
-        self._db.execute(
-            "INSERT INTO segments (link_id, day, n, data) VALUES (?, ?, ?, ?)",
-            (link_id, day, int(records.shape[0]), records.tobytes()),
-        )
+        with self.bulk("keep") as writer:
+            writer.add(series)
+        return writer.added
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -284,6 +302,7 @@ class SampleStore:
         link_ids: Iterable[str] | None = None,
         since: float | None = None,
         until: float | None = None,
+        source: str | None = None,
     ) -> dict[str, SampleArrays]:
         """The samples with ``since <= ts <= until``, per link; links without any are left out.
 
@@ -291,32 +310,87 @@ class SampleStore:
             link_ids: the links to read; ``None`` for every stored link.
             since: first unix second included (``None``: from the start).
             until: last unix second included (``None``: to the end).
+            source: the source to read (``""``: bwauto's own); ``None``: per link, the one
+                ``bwauto.store.sources.choose_source`` picks.
         """
-        return dict(self.iter_read(link_ids, since, until))
+        return dict(self.iter_read(link_ids, since, until, source))
 
     def iter_read(
         self,
         link_ids: Iterable[str] | None = None,
         since: float | None = None,
         until: float | None = None,
+        source: str | None = None,
     ) -> Iterator[tuple[str, SampleArrays]]:
         """Like ``read`` but yields one link at a time, so only one link is in memory."""
+        for link_id, _, arrays in self.iter_sourced(link_ids, since, until, source):
+            yield link_id, arrays
+
+    def iter_sourced(
+        self,
+        link_ids: Iterable[str] | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        source: str | None = None,
+    ) -> Iterator[tuple[str, SourceInfo, SampleArrays]]:
+        """Like ``iter_read``, with the source each link's samples come from."""
         ids = self.links() if link_ids is None else list(dict.fromkeys(link_ids))
         lo = -(2**62) if since is None else math.floor(since / SECONDS_PER_DAY)
         hi = 2**62 if until is None else math.floor(until / SECONDS_PER_DAY)
+        known = self.sources()
         for link_id in ids:
-            arrays = self._read_link(link_id, lo, hi, since, until)
+            chosen, among = self._choose(link_id, lo, hi, known) if source is None else (source, 1)
+            if chosen is None:
+                continue
+            arrays = self._read_link(link_id, lo, hi, since, until, chosen)
             if arrays is not None:
-                yield link_id, arrays
+                yield link_id, replace(known.get(chosen, OWN), among=among), arrays
+
+    def sources(self) -> dict[str, SourceInfo]:
+        """Every source samples were imported from, by name (``""``: bwauto's own)."""
+        with self._errors("read"):
+            rows = self._db.execute("SELECT name, kind, step_s, coarse FROM sources").fetchall()
+        known = {str(n): SourceInfo(str(n), str(k), float(st), bool(c)) for n, k, st, c in rows}
+        known.setdefault("", OWN)
+        return known
+
+    def progress(self, source: str) -> dict[str, float]:
+        """Per link, up to when ``source`` was imported (to resume an interrupted import)."""
+        with self._errors("read"):
+            rows = self._db.execute(
+                "SELECT link_id, until FROM progress WHERE source = ?", (source,)
+            ).fetchall()
+        return {str(link): float(until) for link, until in rows}
+
+    def _choose(
+        self, link_id: str, lo: int, hi: int, known: Mapping[str, SourceInfo]
+    ) -> tuple[str | None, int]:
+        """The source chosen for the link's window, and among how many."""
+        with self._errors("read"):
+            rows = self._db.execute(
+                "SELECT source, COUNT(DISTINCT day) FROM segments "
+                "WHERE link_id = ? AND day BETWEEN ? AND ? GROUP BY source",
+                (link_id, lo, hi),
+            ).fetchall()
+        if len(rows) <= 1:
+            return (str(rows[0][0]) if rows else None), len(rows)
+        uses = [SourceUse(known.get(str(name), OWN), int(days)) for name, days in rows]
+        return choose_source(uses).name, len(rows)
 
     def _read_link(
-        self, link_id: str, lo: int, hi: int, since: float | None, until: float | None
+        self,
+        link_id: str,
+        lo: int,
+        hi: int,
+        since: float | None,
+        until: float | None,
+        source: str = "",
     ) -> SampleArrays | None:
         with self._errors("read"):
             rows = self._db.execute(
                 "SELECT day, n, data FROM segments WHERE link_id = ? AND day BETWEEN ? AND ? "
-                "ORDER BY day, id",
-                (link_id, lo, hi),
+                "AND source = ? ORDER BY day, id",
+                (link_id, lo, hi, source),
             ).fetchall()
         if not rows:
             return None
@@ -352,28 +426,3 @@ class SampleStore:
         with self._errors("write to"):
             cur = self._db.execute("DELETE FROM segments WHERE day < ?", (day,))
         return int(cur.rowcount)
-
-
-class _SqliteErrors:
-    """Turn sqlite3 errors into one-line ``StoreError``s saying what and where."""
-
-    def __init__(self, path: Path, action: str) -> None:
-        self.path = path
-        self.action = action
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is None or not isinstance(exc, sqlite3.Error):
-            return
-        if "locked" in str(exc) or "busy" in str(exc):
-            msg = f"sample store {self.path} is locked by another bwauto process: try again later"
-        else:
-            msg = f"cannot {self.action} sample store {self.path}: {exc}"
-        raise StoreError(msg) from exc

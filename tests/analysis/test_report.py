@@ -49,6 +49,8 @@ EXPECTED_COLUMNS = [
     "decision",
     "recommended_mbps",
     "reason",
+    "source",  # issue 14: trailing, so older readers of the first columns are unaffected
+    "resolution_s",
 ]
 
 ROW = ReportRow(
@@ -113,6 +115,8 @@ def test_dot_csv_values() -> None:
         "decision": "CANNOT",
         "recommended_mbps": "150",
         "reason": "UPSTREAM_HEADROOM: upstream telkom has 12.5 Mbps free; UNDERUSED: x",
+        "source": "",
+        "resolution_s": "",
     }
     assert (rows[1]["requested_mbps"], rows[1]["decision"], rows[1]["reason"]) == ("", "", "")
     assert "\r" not in text
