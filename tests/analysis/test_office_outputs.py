@@ -44,7 +44,7 @@ def test_xlsx_is_a_workbook_a_kasi_can_read_and_print(tmp_path: Path) -> None:
     assert "Unduh p95 (Mbps)" in headers and "Unggah p95 (Mbps)" in headers
     assert "Utilisasi p95 (%)" in headers and "Akhir periode (WIB)" in headers
     assert not any("_" in h for h in headers), headers  # no snake_case machine names
-    assert ws.freeze_panes == "B7" and ws.auto_filter.ref == "A6:X8"
+    assert ws.freeze_panes == "B7" and ws.auto_filter.ref == "A6:Z8"
     setup = ws.page_setup
     assert setup.orientation == "landscape" and int(setup.paperSize) == 9  # A4
     assert setup.fitToWidth == 1 and setup.fitToHeight == 0
