@@ -37,7 +37,7 @@ class RunOutcome:
     @property
     def ok(self) -> bool:
         """True when no router failed and no link was refused or rolled back."""
-        bad = ("failed", "refused", "rolled-back", "declined")
+        bad = ("failed", "refused", "rolled-back", "declined", "interrupted")
         return not self.failed_hosts and not any(r.outcome in bad for r in self.records)
 
 

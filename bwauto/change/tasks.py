@@ -180,11 +180,11 @@ def _data(ctx: TaskContext, done: Execution, record: EvidenceRecord) -> dict[str
 
 
 def _rates(rate: dict[str, int | None] | None) -> str:
-    from bwauto.rates import format_rate
+    from bwauto.platforms.base import ShaperRate
 
     if not rate:
-        return "-"
-    return "/".join(format_rate(v) if v else "-" for v in (rate.get("up"), rate.get("down")))
+        return "unknown"
+    return ShaperRate(rate.get("up"), rate.get("down")).describe()
 
 
 def _result(record: EvidenceRecord, data: dict[str, Any]) -> TaskResult:
