@@ -40,7 +40,7 @@ class CountingTraffic:
         self.calls += 1
 
 
-def ios_spec(name: str = "r1") -> LabRouterSpec:
+def ios_spec(name: str = "r1", archive_path: str | None = None) -> LabRouterSpec:
     return LabRouterSpec(
         name=name,
         platform="cisco_ios",
@@ -65,6 +65,7 @@ def ios_spec(name: str = "r1") -> LabRouterSpec:
         password="s3cret",
         enable_secret="en4ble",
         snmp_community="kominfo-ro",
+        archive_path=archive_path,
     )
 
 
@@ -114,6 +115,19 @@ def cli(router: LabRouter, clock: FakeClock) -> Cli:
 
 @pytest.fixture
 def priv(cli: Cli) -> Cli:
+    cli.enable()
+    return cli
+
+
+@pytest.fixture
+def archived(clock: FakeClock) -> LabRouter:
+    """A router that boots with ``archive`` / ``path flash:archive`` (the revert timer's need)."""
+    return make_router(ios_spec(archive_path="flash:archive"), clock)
+
+
+@pytest.fixture
+def apriv(archived: LabRouter, clock: FakeClock) -> Cli:
+    cli = Cli(archived, clock)
     cli.enable()
     return cli
 
@@ -419,8 +433,9 @@ def test_drop_fault_applies_n_config_lines_then_drops(priv: Cli, router: LabRout
 
 
 def test_revert_timer_rolls_back_unless_confirmed(
-    priv: Cli, router: LabRouter, clock: FakeClock
+    apriv: Cli, archived: LabRouter, clock: FakeClock
 ) -> None:
+    priv, router = apriv, archived
     traffic = CountingTraffic()
     router.traffic = traffic
     assert priv.out("configure terminal revert timer 5").startswith(
@@ -442,7 +457,10 @@ def test_revert_timer_rolls_back_unless_confirmed(
     assert "by rollback" in priv.out("show running-config | include Last configuration")
 
 
-def test_configure_confirm_keeps_the_change(priv: Cli, router: LabRouter, clock: FakeClock) -> None:
+def test_configure_confirm_keeps_the_change(
+    apriv: Cli, archived: LabRouter, clock: FakeClock
+) -> None:
+    priv, router = apriv, archived
     for line in ("configure terminal revert timer 1", "hostname kept", "end"):
         priv.send(line)
     assert priv.out("configure confirm") == ""
@@ -453,8 +471,9 @@ def test_configure_confirm_keeps_the_change(priv: Cli, router: LabRouter, clock:
 
 
 def test_configure_revert_now_and_timer_reset(
-    priv: Cli, router: LabRouter, clock: FakeClock
+    apriv: Cli, archived: LabRouter, clock: FakeClock
 ) -> None:
+    priv, router = apriv, archived
     config = router.config
     assert isinstance(config, IosConfig)
     assert priv.out("configure revert now") == "% No Rollback Confirmed Change pending\n"
