@@ -4,10 +4,9 @@ For each one: read the router, compare with the record, then
 
 * at the target and no guard armed: the change was confirmed (or unguarded); it stands:
   save it, close ``changed`` ("finished"), and write its committed rate to the inventory;
-* at the target with the guard still armed: its post-checks never completed: put the old
-  config back, disarm the guard, save, close ``rolled-back`` ("restored");
-* on the old config: disarm a guard left armed, save, close ``rolled-back`` ("restored");
-* anything else: close ``failed`` and say what the router has ("check the router").
+* otherwise (guard still armed: the post-checks never completed; old config; or a config
+  typed halfway): put the pre-change config back, disarm the guard, save, close
+  ``rolled-back`` ("restored"); if that fails, close ``failed`` ("check the router").
 
 A record whose router lock is held belongs to a live process and is left alone. Called by
 ``bwauto evidence reconcile`` and, for its routers, before every ``raise`` and ``rollback``.
@@ -156,11 +155,8 @@ def _one(
         record.saved, record.saved_detail = device.save(conn, platform, link)
         record.outcome, record.rate_after = "changed", now.as_dict()
         how = "finished: the router runs the target and no guard is armed; saved"
-    elif now in (target, before):
-        how = _put_back(task, platform, link, record, guard, now == target)
     else:
-        record.outcome, record.rate_after = "failed", now.as_dict()
-        how = f"router now {now.describe()}: neither before nor target; check the router"
+        how = _put_back(task, platform, link, record, guard, now)
     record.reconciled = how
     record.checks.append(Check("reconciled", record.outcome != "failed", how))
     record.ended = None
@@ -170,7 +166,7 @@ def _one(
 
 def _put_back(
     task: Task, platform: Platform, link: Link, record: EvidenceRecord, guard: CommitConfirm,
-    at_target: bool,
+    now: ShaperRate,
 ) -> str:  # fmt: skip
     before = record.running_config_before
     restore = platform.change_commands(link, _rate(record.rate_before))
@@ -179,9 +175,11 @@ def _put_back(
     except RollbackError as exc:
         record.outcome = "failed"
         return f"could not restore: {exc}"
-    if at_target:
-        return "restored: the change was never confirmed; the pre-change config is back, saved"
-    return "restored: the router was on its pre-change config; guard disarmed, saved"
+    if record.outcome != "rolled-back":
+        return f"could not restore: the router has {now.describe()}; check the router"
+    if now == _rate(record.rate_before):
+        return "restored: the router was on its pre-change config; guard disarmed, saved"
+    return "restored: the change was never confirmed; the pre-change config is back, saved"
 
 
 def _guard(platform: Platform, record: EvidenceRecord, restore: list[str]) -> CommitConfirm:
