@@ -48,7 +48,7 @@ def redact(config: str) -> str:
     for line in config.splitlines():
         match = REDACT.match(line)
         out.append(f"{match.group('head').rstrip()} <redacted>" if match else line)
-    return "\n".join(out)
+    return "\n".join(out) + ("\n" if config.endswith("\n") else "")
 
 
 def new_change_id(now: dt.datetime | None = None) -> str:

@@ -15,8 +15,8 @@ import pytest
 from bwauto.inventory.loader import load_inventory
 from bwauto.lab.runner import Lab
 from bwauto.lab.testing import device_config, lab_secrets
-from tests.conftest import SAMPLE_INVENTORY
 from tests.change.test_raise_lab import bw, latest
+from tests.conftest import SAMPLE_INVENTORY
 
 INVENTORY = load_inventory(SAMPLE_INVENTORY)
 LINKS = sorted(INVENTORY.links)
@@ -114,7 +114,8 @@ def test_every_link_dry_run_raise_no_op_rollback(
     undone = latest(fresh_lab, link_id)
     assert code == 0 and undone["outcome"] == "changed", text
     assert undone["saved"] is True
-    assert load_inventory(fresh_lab.inventory_dir).links[link_id].committed.down == link.committed.down
+    committed = load_inventory(fresh_lab.inventory_dir).links[link_id].committed
+    assert committed.down == link.committed.down
     if not extra:
         assert device_config(fresh_lab, router) == before
 
