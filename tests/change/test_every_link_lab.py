@@ -127,7 +127,11 @@ def test_upload_target_on_a_link_without_shaper_in_exits_2(
     code, text = run(fresh_lab, capsys, "raise", "--link", "dishub", "--to", "40M/80M", "--yes")
     assert code == 2
     assert "dishub" in text and "shaper_in" in text
-    assert device_config(fresh_lab, "edge-bc-02") == before
+    after = device_config(fresh_lab, "edge-bc-02")
+    assert "shape average 200000000" in after and "shape average 300000000" not in after
+    assert after.replace("!\narchive\n path flash:archive\n", "") == before.replace(
+        "!\narchive\n path flash:archive\n", ""
+    )
 
 
 def test_no_confirm_applies_without_a_guard_and_says_so(
@@ -166,3 +170,43 @@ def test_evidence_is_json_with_every_phase_closed(fresh_lab: Lab) -> None:
     data = [json.loads(Path(p).read_text()) for p in paths]
     assert data and all(d["outcome"] != "in-progress" for d in data)
     assert any(d["phase"] == "saved" for d in data)
+
+
+def test_guard_refused_by_the_router_is_never_recorded_armed(
+    fresh_lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The archive disappears between the pre-check and the arm: IOS refuses the revert timer
+    (stays in exec mode; Netmiko raises ValueError). Evidence, one line, no traceback."""
+    import threading
+
+    config: Any = fresh_lab.router("edge-bc-02").config
+    before = device_config(fresh_lab, "edge-bc-02")
+    fresh_lab.fault("edge-bc-02", "slow", arg="0.2")
+    stop = threading.Event()
+
+    def drop_archive_once_the_change_starts() -> None:
+        while not stop.wait(0.01):
+            found = list((fresh_lab.dir.parent / "evidence").glob("*/rsud.json"))
+            if any(json.loads(p.read_text()).get("phase") == "started" for p in found):
+                config.archive.path = None
+                return
+
+    watcher = threading.Thread(target=drop_archive_once_the_change_starts)
+    watcher.start()
+    try:
+        code, text = run(fresh_lab, capsys, "raise", "--link", "rsud", "--to", "300M", "--yes",
+                         "--force")  # fmt: skip
+    finally:
+        stop.set()
+        watcher.join()
+        fresh_lab.reset_faults()
+    record = latest(fresh_lab, "rsud")
+    assert code == 1 and record["outcome"] in ("rolled-back", "failed"), text
+    assert not [c for c in record["checks"] if c["name"] == "commit-confirm armed" and c["ok"]]
+    assert any("revert timer" in e or "configuration mode" in e for e in record["errors"])
+    assert "rsud on edge-bc-02: " in text
+    after = device_config(fresh_lab, "edge-bc-02")
+    assert "shape average 200000000" in after and "shape average 300000000" not in after
+    assert after.replace("!\narchive\n path flash:archive\n", "") == before.replace(
+        "!\narchive\n path flash:archive\n", ""
+    )
