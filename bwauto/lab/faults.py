@@ -36,7 +36,8 @@ def _drop_once(router: LabRouter, lines: int) -> None:
 
 def reload(router: LabRouter) -> None:
     """The router reloads: what its platform does to the config (IOS: running := startup, an
-    unsaved change is lost; RouterOS: nothing, it keeps its config by itself), then the SNMP
+    unsaved change is lost; RouterOS keeps its config, scheduler ``startup`` entries run
+    again 3 s later), then the SNMP
     agent restarts (sysUpTime and counters from 0) and open CLI sessions are dropped."""
     with router.lock:
         router.before_config_change()

@@ -105,8 +105,8 @@ class PlatformConfig(Protocol):
 
 @runtime_checkable
 class Reloadable(Protocol):
-    """A config that a reload changes (IOS: running := startup). RouterOS has none: it keeps
-    its configuration across reboots by itself."""
+    """A config that a reload changes: IOS goes back to its startup config; RouterOS keeps its
+    configuration but resets its scheduler run-counts and re-arms ``startup`` entries."""
 
     def reload(self) -> None:
         """What the platform does to its configuration when the router reloads."""

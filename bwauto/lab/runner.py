@@ -116,6 +116,8 @@ class Lab:
     def fault(self, router: str, kind: str, on: bool = True, arg: str | None = None) -> None:
         """Switch a fault on or off (see ``bwauto.lab.faults.FAULTS``)."""
         set_fault(self.router(router), kind, on, arg)
+        if self._ssh is not None:
+            self._ssh.after_change(router, reloaded=kind == "reload" and on)
 
     def reset_faults(self) -> None:
         """Every fault of every router off."""

@@ -553,3 +553,59 @@ def test_platform_registry() -> None:
         get_platform("juniper_junos")
     router = LabRouter(ios_spec(), config)
     assert factory(router, "netops").prompt() == "r1>"
+
+
+def test_archive_mode_lines_render_and_no_archive_removes_them(priv: Cli) -> None:
+    """``archive`` / ``path`` / ``maximum`` / ``write-memory`` as in Cisco's "Configuring the
+    Configuration Archive"; ``maximum`` is refused for a network path, as IOS does."""
+    assert priv.out("show archive") == " Archive feature not enabled\n"
+    assert priv.out("configure terminal revert timer 5") == "%Please turn config archive on\n"
+    assert priv.prompt == "r1#"
+    priv.send("configure terminal")
+    priv.send("archive")
+    assert priv.prompt == "r1(config-archive)#"
+    assert "% Invalid input" in priv.out("path nowhere")
+    priv.send("path tftp://192.0.2.9/r1")
+    assert priv.out("maximum 3") == "Cannot set maximum when backing up to network path\n"
+    priv.send("path flash:archive")
+    assert "% Invalid input" in priv.out("maximum 15")
+    priv.send("maximum 2")
+    priv.send("write-memory")
+    priv.send("end")
+    assert "archive\n path flash:archive\n maximum 2\n write-memory\n!" in priv.out("show run")
+    for _ in range(3):  # write-memory archives on every save; only the last 2 are kept
+        priv.send("write memory")
+    shown = priv.out("show archive").splitlines()
+    assert shown[:3] == [
+        "The maximum archive configurations allowed is 2.",
+        "There are currently 2 archive configurations saved.",
+        "The next archive file will be named flash:archive-<timestamp>-3",
+    ]
+    assert shown[4].endswith("-1") and shown[5].endswith("-2 <- Most Recent")
+    priv.send("configure terminal")
+    priv.send("no archive")
+    priv.send("end")
+    assert "archive" not in priv.out("show run | include ^archive")
+    assert priv.out("show archive") == " Archive feature not enabled\n"
+
+
+def test_reload_restores_startup_and_ends_the_session(
+    archived: LabRouter, clock: FakeClock
+) -> None:
+    """A reload loads the startup config: the saved change stays, the unsaved one and a
+    pending revert timer are gone, and the open session is dropped."""
+    from bwauto.lab.faults import reload
+
+    cli = Cli(archived, clock)
+    cli.enable()
+    for line in ("conf t", "hostname saved", "end", "write memory"):
+        cli.send(line)
+    for line in ("configure terminal revert timer 5", "hostname unsaved", "end"):
+        cli.send(line)
+    reload(archived)
+    config = archived.config
+    assert isinstance(config, IosConfig)
+    assert config.hostname == "saved" and config.revert is None
+    assert cli.send("show clock") == "show clock\n"  # the echo, then nothing: dropped
+    assert cli.last_end is SessionEnd.DROP
+    assert "archive\n path flash:archive\n" in config.render()  # saved with the rest

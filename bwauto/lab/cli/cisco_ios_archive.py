@@ -29,8 +29,12 @@ if TYPE_CHECKING:
 
 BACKUP = "Rollback Confirmed Change: Backing up current running config to {file}\n\n"
 NO_ARCHIVE = "%Please turn config archive on"
-"""IOS's refusal of a rollback feature while no ``archive`` / ``path`` is configured (the text
-NAPALM's ios driver matches after ``configure replace ... revert timer``)."""
+"""IOS's refusal of a rollback feature while no ``archive`` / ``path`` is configured: the text
+NAPALM's ios driver matches after ``configure replace ... revert timer``. No public document
+found gives the exact words IOS prints for ``configure terminal revert timer`` itself, so the
+lab reuses this one; what is documented, and what matters, is that the command is refused
+and the session stays in privileged EXEC. Clients should check ``show archive`` first, as
+NAPALM does, and never depend on this wording."""
 TIMER_MINUTES = (1, 120)
 
 
