@@ -234,6 +234,9 @@ def _apply(
         record.errors.append(f"{exc}: putting the router back")
     except CAUGHT as exc:
         record.errors.append(f"during the change: {session_error(task.host.name, exc)}")
+    except Exception as exc:  # a bug: still put the router back, then point at the crash log
+        log = crash_log(ctx.state_dir, exc)
+        record.errors.append(f"internal error ({type(exc).__name__}); crash log: {log}")
     _restore_or_say(task, platform, lp, record, before, restore, guard, armed_at)
     if interrupted:
         record.outcome = "interrupted"

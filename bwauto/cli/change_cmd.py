@@ -92,6 +92,26 @@ def rollback(
 
 
 def _execute(app: AppContext, plan: Plan, yes: bool) -> int:
+    """Run the plan; a bug ends as one line naming a crash log, never as a traceback."""
+    from bwauto.change.crash import crash_log
+    from bwauto.errors import BwautoError
+
+    try:
+        return _execute_plan(app, plan, yes)
+    except (BwautoError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        log = crash_log(app.state_dir, exc)
+        raise InternalError(f"internal error ({type(exc).__name__}); crash log: {log}") from None
+
+
+class InternalError(UsageError):
+    """A bug: reported in one line with the crash log's path (exit 1)."""
+
+    exit_code = 1
+
+
+def _execute_plan(app: AppContext, plan: Plan, yes: bool) -> int:
     from bwauto.change.execute import execute
     from bwauto.change.interrupt import EXIT_INTERRUPTED
 
