@@ -234,15 +234,23 @@ def _show_diffs(outcome: RunOutcome) -> None:
     """The diff of every link that would change, coloured on a terminal."""
     from rich.syntax import Syntax
 
+    from bwauto.platforms.base import NOT_SHAPED
+
     for record in outcome.records:
         if record.diff and record.outcome == "dry-run":
             where = "device" if record.diff_source == "device" else "bwauto: running vs intended"
-            console.print(f"[bold]{record.router} / {record.link}[/] (diff computed by {where})")
+            unshaped = [d for d, v in (record.shaped or {}).items() if v == NOT_SHAPED]
+            note = "".join(f"; {_WORD[d]} {NOT_SHAPED}" for d in unshaped)
+            console.print(f"[bold]{record.router} / {record.link}[/] (diff computed by {where}"
+                          f"{note})")  # fmt: skip
             if console.is_terminal:
                 console.print(Syntax(record.diff, "diff", theme="ansi_dark", word_wrap=True,
                                      background_color="default"))  # fmt: skip
             else:
                 sys.stdout.write(record.diff)
+
+
+_WORD = {"up": "upload", "down": "download"}
 
 
 def _show_table(outcome: RunOutcome) -> None:

@@ -82,6 +82,8 @@ def test_every_link_dry_run_raise_no_op_rollback(
     dry = latest(fresh_lab, link_id)
     assert code == 0 and dry["outcome"] == "dry-run", text
     assert device_config(fresh_lab, router) == before
+    if platform == "cisco_ios" and not link.shaper_in:  # said with the diff, in words
+        assert "upload not shaped on this router" in text
     if extra:  # the archive lines are part of the diff the operator sees
         assert "+archive\n+ path flash:bwauto-archive\n" in dry["diff"]
         assert "+ path flash:bwauto-archive" in text
