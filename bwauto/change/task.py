@@ -219,9 +219,11 @@ def _apply(
             device.send(conn, platform, list(guard.arm))
             armed_at = _armed(ctx, conn, platform, guard, record)
         change = platform.change_commands(lp.link, lp.target)
+        if guard.config_mode_command:  # IOS: the timer starts as config mode is entered
+            armed_at = dt.datetime.now(dt.UTC)
         device.type_lines(conn, platform, change, guard.config_mode_command, ctx.stop)
         if guard.config_mode_command:
-            armed_at = _armed(ctx, conn, platform, guard, record)
+            _armed(ctx, conn, platform, guard, record)
         write_progress(ctx.state_dir, record, "applied")
         after = device.read_section(conn, platform, lp.link)
         post = post_checks(ctx, task.host.name, platform, lp, after)
@@ -311,7 +313,8 @@ def _restore_or_say(
     except RollbackError as exc:
         record.outcome = "failed"
         when = _guard_expiry(guard, armed_at)
-        record.errors.append(str(exc) + (f"; the guard restores it at {when}" if when else ""))
+        record.errors.append(str(exc) + (f"; the guard, once armed, restores it by {when}"
+                                         if when else ""))  # fmt: skip
 
 
 def _guard_expiry(guard: CommitConfirm, armed_at: dt.datetime | None) -> str:

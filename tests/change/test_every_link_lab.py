@@ -238,3 +238,46 @@ def test_an_internal_error_is_one_line_with_a_crash_log(
     assert logs and "injected bug" in logs[0].read_text()
     assert f"crash log: {logs[0]}" in " ".join(record["errors"])
     assert "internal error (RuntimeError)" in text
+
+
+def test_restore_impossible_leaves_the_guard_which_restores_when_it_said(
+    fresh_lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The change breaks the link and then the router refuses new logins: bwauto cannot put
+    it back, so it says when the armed revert timer will; the timer then restores it."""
+    import threading
+    import time
+
+    from bwauto.lab.snmp.faults import set_interface_down
+
+    lab_router = fresh_lab.router("edge-bc-02")
+    fresh_lab.fault("edge-bc-02", "short-minute", arg="4")  # the 2-minute timer lasts 8 s
+    stop = threading.Event()
+
+    def break_things_once_applied() -> None:
+        while not stop.wait(0.01):
+            found = list((fresh_lab.dir.parent / "evidence").glob("*/rsud.json"))
+            if any(json.loads(p.read_text()).get("phase") == "applied" for p in found):
+                set_interface_down(lab_router, "GigabitEthernet0/1.201")
+                lab_router.faults.refuse_auth = True
+                return
+
+    watcher = threading.Thread(target=break_things_once_applied)
+    watcher.start()
+    try:
+        code, text = run(fresh_lab, capsys, "raise", "--link", "rsud", "--to", "300M", "--yes",
+                         "--force")  # fmt: skip
+    finally:
+        stop.set()
+        watcher.join()
+    record = latest(fresh_lab, "rsud")
+    assert code == 1 and record["outcome"] == "failed", text
+    assert any("restores it by" in e and "UTC" in e for e in record["errors"])
+    lab_router.faults.refuse_auth = False
+    set_interface_down(lab_router, "GigabitEthernet0/1.201", False)
+    deadline = time.monotonic() + 30
+    while "shape average 300000000" in device_config(fresh_lab, "edge-bc-02"):
+        assert time.monotonic() < deadline, "the revert timer never restored the router"
+        time.sleep(1)
+    assert "shape average 200000000" in device_config(fresh_lab, "edge-bc-02")
+    assert load_inventory(fresh_lab.inventory_dir).links["rsud"].committed.down == 200_000_000

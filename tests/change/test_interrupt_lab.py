@@ -91,7 +91,7 @@ def router_rate(lab: Lab) -> int | None:
 
 
 def interrupted_at(lab: Lab, point: str, sig: int) -> tuple[int, str]:
-    lab.fault("edge-bc-02", "slow", arg="0.25")  # room to land between two steps
+    lab.fault("edge-bc-02", "slow", arg="0.12")  # room to land between two steps
     proc = start_raise(lab)
     wait_for(POINTS[point](lab), proc, timeout=90)
     os.kill(proc.pid, sig)
