@@ -281,3 +281,17 @@ def test_restore_impossible_leaves_the_guard_which_restores_when_it_said(
         time.sleep(1)
     assert "shape average 200000000" in device_config(fresh_lab, "edge-bc-02")
     assert load_inventory(fresh_lab.inventory_dir).links["rsud"].committed.down == 200_000_000
+
+
+@pytest.mark.parametrize("link_id", ["rsud", "dinkes"])
+def test_a_raise_survives_a_reload(
+    fresh_lab: Lab, capsys: pytest.CaptureFixture[str], link_id: str
+) -> None:
+    """Saved: after a reload (IOS: running := startup) the router still runs the new rate."""
+    link = INVENTORY.links[link_id]
+    code, text = run(fresh_lab, capsys, "raise", "--link", link_id, "--to", str(target(link_id)),
+                     "--yes", "--force")  # fmt: skip
+    assert code == 0, text
+    changed = device_config(fresh_lab, link.router)
+    fresh_lab.fault(link.router, "reload")
+    assert device_config(fresh_lab, link.router) == changed
