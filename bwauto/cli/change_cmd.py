@@ -64,6 +64,7 @@ def raise_(
     from bwauto.change.execute import plan_raise
     from bwauto.change.plan import ChangeOptions
 
+    _one_guard_choice(prepare_archive, no_confirm)
     app = app_context(ctx)
     options = ChangeOptions(dry_run=dry_run, force=force, allow_decrease=allow_decrease,
                             confirm_timeout_s=confirm_timeout, request=request,
@@ -85,10 +86,16 @@ def rollback(
     from bwauto.change.plan import ChangeOptions
     from bwauto.change.rollback import rollback_plan
 
+    _one_guard_choice(prepare_archive, no_confirm)
     app = app_context(ctx)
     options = ChangeOptions(force=force, prepare_archive=prepare_archive, no_confirm=no_confirm)
     plan = rollback_plan(app.inventory(), app.state_dir, change, dry_run, options)
     return _execute(app, plan, yes)
+
+
+def _one_guard_choice(prepare_archive: bool, no_confirm: bool) -> None:
+    if prepare_archive and no_confirm:
+        raise UsageError("give --prepare-archive (guarded) or --no-confirm (unguarded), not both")
 
 
 def _execute(app: AppContext, plan: Plan, yes: bool) -> int:

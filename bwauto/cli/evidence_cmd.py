@@ -19,8 +19,8 @@ def reconcile_cmd(
         list[str], typer.Option("--router", help="Only this router (repeatable); default: all.")
     ] = [],  # noqa: B006 - typer reads the default, never mutates it
 ) -> int:
-    """Read each router with an ``in-progress`` record, compare, finish or restore the change,
-    and close the record saying which."""
+    """Close in-progress records a killed bwauto left: read the router, compare, finish or
+    restore the change, and say which."""
     from bwauto.change.reconcile import open_records, reconcile
 
     app_ctx = app_context(ctx)
