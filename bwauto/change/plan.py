@@ -23,6 +23,10 @@ class ChangeOptions:
     allow_decrease: bool = False
     confirm_timeout_s: int = 120
     request: str | None = None
+    prepare_archive: bool = False
+    """IOS without an archive: add the archive lines (shown in the diff) before the change."""
+    no_confirm: bool = False
+    """Apply without a commit-confirm guard (said so in the evidence)."""
 
 
 @dataclass(frozen=True)
@@ -71,9 +75,40 @@ def select_links(inventory: Inventory, link_ids: list[str], opd: str | None) -> 
     return links
 
 
-def target_rate(link: Link, down: int, up: int | None) -> ShaperRate:
-    """The target: ``--to`` is the download rate; upload stays unless ``--up`` is given."""
+def target_rate(
+    link: Link, down: int, up: int | None, directions: tuple[str, ...] = ("up", "down")
+) -> ShaperRate:
+    """The target: ``--to DOWN`` sets download, upload stays; ``--to UP/DOWN`` sets both.
+    A direction the router does not shape stays ``None`` (not shaped on this router).
+
+    Raises:
+        UsageError: ``UP/DOWN`` for a link whose router cannot shape its upload.
+
+    Examples:
+        >>> from bwauto.inventory.loader import load_inventory
+        >>> link = load_inventory("inventory").links["dishub"]
+        >>> target_rate(link, 80_000_000, None, ("down",)).describe()
+        'upload not shaped on this router, download 80M'
+        >>> target_rate(link, 80_000_000, 40_000_000, ("down",))
+        Traceback (most recent call last):
+        ...
+        bwauto.errors.UsageError: link dishub: its router does not shape upload (no shaper_in \
+in the inventory); give --to DOWN only, or add an input policy-map as shaper_in
+    """
+    if "up" not in directions:
+        if up is not None:
+            raise UsageError(
+                f"link {link.id}: its router does not shape upload (no shaper_in in the "
+                "inventory); give --to DOWN only, or add an input policy-map as shaper_in"
+            )
+        return ShaperRate(up=None, down=down)
     return ShaperRate(up=up if up is not None else link.committed.up, down=down)
+
+
+def committed_rate(link: Link, directions: tuple[str, ...]) -> ShaperRate:
+    """The inventory's committed rate, as far as the router shapes it."""
+    up = link.committed.up if "up" in directions else None
+    return ShaperRate(up=up, down=link.committed.down)
 
 
 def pre_checks(
@@ -91,7 +126,7 @@ def pre_checks(
 ('target above current', True), ('target within interface speed', True)]
     """
     link, target = plan.link, plan.target
-    committed = ShaperRate(link.committed.up, link.committed.down)
+    committed = committed_rate(link, ("up", "down") if target.up is not None else ("down",))
     checks = [
         Check("SNMP answers", oper_up is not None,
               "yes" if oper_up is not None else "no answer: link state unknown"),
@@ -146,6 +181,4 @@ def _not_below(target: ShaperRate, current: ShaperRate) -> bool:
 
 
 def _show(rate: ShaperRate) -> str:
-    up = format_rate(rate.up) if rate.up else "-"
-    down = format_rate(rate.down) if rate.down else "-"
-    return f"{up}/{down}"
+    return rate.describe()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from bwauto.change.evidence import new_change_id, read_evidence
@@ -11,8 +12,12 @@ from bwauto.inventory.models import Inventory
 from bwauto.platforms.base import ShaperRate
 
 
-def rollback_plan(inventory: Inventory, state_dir: Path, change_id: str, dry_run: bool) -> Plan:
-    """A plan that sets every link the change raised back to its rate before the change.
+def rollback_plan(
+    inventory: Inventory, state_dir: Path, change_id: str, dry_run: bool,
+    options: ChangeOptions | None = None,
+) -> Plan:  # fmt: skip
+    """A plan that sets every link the change raised back to its rate before the change
+    (``options``: ``--force``, ``--no-confirm``, ``--prepare-archive`` as for a raise).
 
     Raises:
         UsageError: no evidence for the change, or nothing in it was changed.
@@ -21,7 +26,8 @@ def rollback_plan(inventory: Inventory, state_dir: Path, change_id: str, dry_run
     if not records:
         raise UsageError(f"change {change_id} changed nothing on any router: nothing to roll back")
     request = records[0].get("request")
-    options = ChangeOptions(dry_run=dry_run, allow_decrease=True, request=request)
+    options = replace(options or ChangeOptions(), dry_run=dry_run, allow_decrease=True,
+                      request=request)  # fmt: skip
     plan = Plan(change_id=new_change_id(), options=options)
     for record in records:
         link = inventory.links.get(record["link"])

@@ -45,6 +45,8 @@ class RaiseParams(BaseModel):
     force: bool = False
     allow_decrease: bool = False
     confirm_timeout: int = Field(default=120, ge=1)
+    prepare_archive: bool = False
+    no_confirm: bool = False
 
 
 class RollbackParams(BaseModel):
@@ -53,6 +55,9 @@ class RollbackParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     change: str
+    force: bool = False
+    prepare_archive: bool = False
+    no_confirm: bool = False
 
 
 class AuditParams(BaseModel):
@@ -79,6 +84,13 @@ def _inventory(ctx: TaskContext) -> Inventory:
 def _execute(ctx: TaskContext, inventory: Inventory, plan: Plan) -> Execution:
     from bwauto.change.execute import default_runner, execute
 
+    if not plan.options.dry_run:  # close what a killed bwauto left on these routers first
+        from bwauto.change.reconcile import open_records, reconcile
+
+        routers = set(plan.by_router)
+        if open_records(ctx.state_dir, routers):
+            for item in reconcile(inventory, ctx.inventory_dir, ctx.state_dir, None, routers):
+                ctx.log(f"reconciled: {item.describe()}")
     run = default_runner(inventory, ctx.inventory_dir, ctx.state_dir)
     return execute(plan, ctx.inventory_dir, ctx.state_dir, run)
 
@@ -98,6 +110,8 @@ def raise_task(params: RaiseParams, ctx: TaskContext) -> TaskResult:
         allow_decrease=params.allow_decrease,
         confirm_timeout_s=params.confirm_timeout,
         request=params.request,
+        prepare_archive=params.prepare_archive,
+        no_confirm=params.no_confirm,
     )
     headroom = headroom_check(inventory, ctx.state_dir)
     plan = plan_raise(inventory, ctx.state_dir, [params.link], None, params.to, options, headroom)
@@ -180,11 +194,11 @@ def _data(ctx: TaskContext, done: Execution, record: EvidenceRecord) -> dict[str
 
 
 def _rates(rate: dict[str, int | None] | None) -> str:
-    from bwauto.rates import format_rate
+    from bwauto.platforms.base import ShaperRate
 
     if not rate:
-        return "-"
-    return "/".join(format_rate(v) if v else "-" for v in (rate.get("up"), rate.get("down")))
+        return "unknown"
+    return ShaperRate(rate.get("up"), rate.get("down")).describe()
 
 
 def _result(record: EvidenceRecord, data: dict[str, Any]) -> TaskResult:
@@ -210,10 +224,13 @@ def _result(record: EvidenceRecord, data: dict[str, Any]) -> TaskResult:
 @task("rollback", RollbackParams, "SOP step 8: restore the rates before a change")
 def rollback_task(params: RollbackParams, ctx: TaskContext) -> TaskResult:
     """Put the links of a past change back to their rates before it (dry-run: diff only)."""
+    from bwauto.change.plan import ChangeOptions
     from bwauto.change.rollback import rollback_plan
 
     inventory = _inventory(ctx)
-    plan = rollback_plan(inventory, ctx.state_dir, params.change, ctx.dry_run)
+    options = ChangeOptions(force=params.force, prepare_archive=params.prepare_archive,
+                            no_confirm=params.no_confirm)  # fmt: skip
+    plan = rollback_plan(inventory, ctx.state_dir, params.change, ctx.dry_run, options)
     done = _execute(ctx, inventory, plan)
     for record in done.records:
         _log_diff(ctx, record)

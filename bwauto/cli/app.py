@@ -18,6 +18,7 @@ from bwauto.cli import (
     change_cmd,
     demo_cmd,
     forecast_cmd,
+    evidence_cmd,
     inventory_cmd,
     lab_cmd,
     monitor_cmd,
@@ -46,6 +47,7 @@ app.command("analyse")(analysis_cmd.analyse)
 app.command("forecast")(forecast_cmd.forecast)
 app.command("raise")(change_cmd.raise_)
 app.command("rollback")(change_cmd.rollback)
+app.add_typer(evidence_cmd.app, name="evidence")
 app.add_typer(monitor_cmd.app, name="monitor")
 app.add_typer(request_cmd.app, name="request")
 app.command("play")(play_cmd.play)
@@ -118,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         error("aborted")
         return 1
+    except KeyboardInterrupt:
+        error("interrupted")
+        return 130
     except typer.TyperException as exc:  # usage errors: unknown command, bad option value
         show = getattr(exc, "show", None)
         if show is not None:

@@ -25,6 +25,21 @@ DryRunOpt = Annotated[
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking (scripts).")]
 RequestOpt = Annotated[str | None, typer.Option("--request", help="Request id (register).")]
+ForceOpt = Annotated[
+    bool,
+    typer.Option("--force", help="Proceed despite drift, too little upstream headroom or a silent "
+                 "SNMP agent (before and after the change: SNMP post-checks 'skipped (forced)')."),
+]  # fmt: skip
+PrepareArchiveOpt = Annotated[
+    bool,
+    typer.Option("--prepare-archive", help="IOS without a configuration archive: add 'archive' / "
+                 "'path flash:bwauto-archive' (shown in the diff) so the revert timer can guard "
+                 "the change."),
+]  # fmt: skip
+NoConfirmOpt = Annotated[
+    bool,
+    typer.Option("--no-confirm", help="Apply WITHOUT a commit-confirm guard (recorded as such)."),
+]
 
 
 def raise_(
@@ -38,20 +53,22 @@ def raise_(
     confirm_timeout: Annotated[
         int, typer.Option("--confirm-timeout", help="Seconds before an unconfirmed change reverts.")
     ] = 120,
-    force: Annotated[
-        bool, typer.Option("--force", help="Proceed despite drift or too little upstream headroom.")
-    ] = False,
+    force: ForceOpt = False,
     allow_decrease: Annotated[
         bool, typer.Option("--allow-decrease", help="Allow a target below the current rate.")
     ] = False,
+    prepare_archive: PrepareArchiveOpt = False,
+    no_confirm: NoConfirmOpt = False,
 ) -> int:
     """Raise the shaper of one or more links: diff first, then apply with commit-confirm."""
     from bwauto.change.execute import plan_raise
     from bwauto.change.plan import ChangeOptions
 
+    _one_guard_choice(prepare_archive, no_confirm)
     app = app_context(ctx)
     options = ChangeOptions(dry_run=dry_run, force=force, allow_decrease=allow_decrease,
-                            confirm_timeout_s=confirm_timeout, request=request)  # fmt: skip
+                            confirm_timeout_s=confirm_timeout, request=request,
+                            prepare_archive=prepare_archive, no_confirm=no_confirm)  # fmt: skip
     plan = plan_raise(app.inventory(), app.state_dir, link, opd, to, options, _headroom(app))
     return _execute(app, plan, yes)
 
@@ -61,21 +78,56 @@ def rollback(
     change: Annotated[str, typer.Option("--change", help="CHANGE_ID to undo.")],
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
+    force: ForceOpt = False,
+    prepare_archive: PrepareArchiveOpt = False,
+    no_confirm: NoConfirmOpt = False,
 ) -> int:
     """Put the links of a past change back to their rates before it."""
+    from bwauto.change.plan import ChangeOptions
     from bwauto.change.rollback import rollback_plan
 
+    _one_guard_choice(prepare_archive, no_confirm)
     app = app_context(ctx)
-    plan = rollback_plan(app.inventory(), app.state_dir, change, dry_run)
+    options = ChangeOptions(force=force, prepare_archive=prepare_archive, no_confirm=no_confirm)
+    plan = rollback_plan(app.inventory(), app.state_dir, change, dry_run, options)
     return _execute(app, plan, yes)
 
 
+def _one_guard_choice(prepare_archive: bool, no_confirm: bool) -> None:
+    if prepare_archive and no_confirm:
+        raise UsageError("give --prepare-archive (guarded) or --no-confirm (unguarded), not both")
+
+
 def _execute(app: AppContext, plan: Plan, yes: bool) -> int:
+    """Run the plan; a bug ends as one line naming a crash log, never as a traceback."""
+    from bwauto.change.crash import crash_log
+    from bwauto.errors import BwautoError
+
+    try:
+        return _execute_plan(app, plan, yes)
+    except (BwautoError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        log = crash_log(app.state_dir, exc)
+        raise InternalError(f"internal error ({type(exc).__name__}); crash log: {log}") from None
+
+
+class InternalError(UsageError):
+    """A bug: reported in one line with the crash log's path (exit 1)."""
+
+    exit_code = 1
+
+
+def _execute_plan(app: AppContext, plan: Plan, yes: bool) -> int:
     from bwauto.change.execute import execute
+    from bwauto.change.interrupt import EXIT_INTERRUPTED
+
+    if not plan.options.dry_run:
+        _reconcile(app, set(plan.by_router))
 
     def approve(preview: RunOutcome, diffs: dict[str, str]) -> bool:
         _show_diffs(preview)
-        return yes or _confirm(len(diffs))
+        return yes or _ask(len(diffs))
 
     from bwauto.change.probe import snmp_probe
 
@@ -92,7 +144,38 @@ def _execute(app: AppContext, plan: Plan, yes: bool) -> int:
         return 1
     _show_after_apply(done)
     _show_table(done.outcome)
+    _show_errors(done.outcome)
+    if done.interrupted:
+        err_console.print(f"interrupted: {_interrupted_summary(done.outcome)}")
+        return EXIT_INTERRUPTED
     return 0 if done.ok else 1
+
+
+def _reconcile(app: AppContext, routers: set[str] | None) -> list[str]:
+    """Close what a killed bwauto left ``in-progress`` on these routers; one line each."""
+    from bwauto.change.reconcile import open_records, reconcile
+
+    if not open_records(app.state_dir, routers):
+        return []
+    done = reconcile(app.inventory(), app.inventory_dir, app.state_dir, app.secrets_file, routers)
+    for item in done:
+        err_console.print(f"reconciled: {item.describe()}", markup=False)
+    return [item.outcome for item in done]
+
+
+def _show_errors(outcome: RunOutcome) -> None:
+    """One line per link that did not end well (the table may be cut on a narrow terminal)."""
+    for r in outcome.records:
+        if r.outcome in ("failed", "refused", "rolled-back", "interrupted"):
+            why = "; ".join(r.errors) or _failed_checks(r) or "see the evidence"
+            err_console.print(f"{r.link} on {r.router}: {r.outcome}: {why}", markup=False)
+
+
+def _interrupted_summary(outcome: RunOutcome) -> str:
+    states = {r.outcome for r in outcome.records}
+    if states <= {"interrupted", "rolled-back", "no-op", "refused"}:
+        return "no change was kept; every router is on its pre-change config (see the evidence)"
+    return ", ".join(f"{r.link}: {r.outcome}" for r in outcome.records) + " (see the evidence)"
 
 
 def _run(
@@ -108,6 +191,22 @@ def _run(
         return run_plan(plan, app.inventory_dir, app.state_dir, probe, app.secrets_file,
                         progress=(bar, task_id), write_evidence=write_evidence,
                         expected_diffs=expected_diffs)  # fmt: skip
+
+
+def _ask(count: int) -> bool:
+    """The question, with Ctrl-C working as usual while it waits (it declines, interrupted)."""
+    import signal
+
+    from bwauto.change.interrupt import STOP
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return _confirm(count)
+    except (KeyboardInterrupt, typer.Abort):
+        STOP.set()
+        return False
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _confirm(count: int) -> bool:
@@ -142,15 +241,23 @@ def _show_diffs(outcome: RunOutcome) -> None:
     """The diff of every link that would change, coloured on a terminal."""
     from rich.syntax import Syntax
 
+    from bwauto.platforms.base import NOT_SHAPED
+
     for record in outcome.records:
         if record.diff and record.outcome == "dry-run":
             where = "device" if record.diff_source == "device" else "bwauto: running vs intended"
-            console.print(f"[bold]{record.router} / {record.link}[/] (diff computed by {where})")
+            unshaped = [d for d, v in (record.shaped or {}).items() if v == NOT_SHAPED]
+            note = "".join(f"; {_WORD[d]} {NOT_SHAPED}" for d in unshaped)
+            console.print(f"[bold]{record.router} / {record.link}[/] (diff computed by {where}"
+                          f"{note})")  # fmt: skip
             if console.is_terminal:
                 console.print(Syntax(record.diff, "diff", theme="ansi_dark", word_wrap=True,
                                      background_color="default"))  # fmt: skip
             else:
                 sys.stdout.write(record.diff)
+
+
+_WORD = {"up": "upload", "down": "download"}
 
 
 def _show_table(outcome: RunOutcome) -> None:
@@ -167,11 +274,11 @@ def _show_table(outcome: RunOutcome) -> None:
 
 
 def _rate(rate: dict[str, int | None] | None) -> str:
-    from bwauto.rates import format_rate
+    from bwauto.platforms.base import ShaperRate
 
     if not rate:
-        return "-"
-    return "/".join(format_rate(v) if v else "-" for v in (rate.get("up"), rate.get("down")))
+        return ""
+    return ShaperRate(rate.get("up"), rate.get("down")).describe()
 
 
 def _failed_checks(record: EvidenceRecord) -> str:
