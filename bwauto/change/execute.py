@@ -16,12 +16,12 @@ and the playbook tasks ``raise`` / ``rollback`` all do.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bwauto.change.evidence import EvidenceRecord, write_evidence, write_monitoring
-from bwauto.change.plan import ChangeOptions, Plan
+from bwauto.change.plan import ChangeOptions, Plan, check_plan
 from bwauto.change.runner import (
     HeadroomCheck,
     RunOutcome,
@@ -111,17 +111,31 @@ def plan_raise(
     inventory: Inventory, state_dir: Path, link_ids: list[str], opd: str | None, to: str,
     options: ChangeOptions, headroom: HeadroomCheck | None = None,
 ) -> Plan:  # fmt: skip
-    """``make_plan``; input it refuses (unknown link, bad rate) is recorded as evidence too.
+    """``make_plan`` and ``check_plan``: what the command line and the inventory alone show
+    to be wrong is refused before any router is contacted, and recorded as evidence.
 
     Raises:
-        UsageError: unknown link or OPD, no link named.
+        UsageError: an invalid or unknown link id, an unknown OPD, no link named, a confirm
+            window outside 30-3600 s, a target above the interface speed or below the
+            committed rate without ``allow_decrease``.
         RateError: an unparseable target rate.
     """
     try:
-        return make_plan(inventory, link_ids, opd, to, options, headroom)
+        plan = make_plan(inventory, link_ids, opd, to, options)
+        check_plan(plan)
     except (UsageError, RateError) as exc:
         record_refusal(state_dir, link_ids, exc, options)
         raise
+    return with_headroom(plan, headroom) if headroom else plan
+
+
+def with_headroom(plan: Plan, headroom: HeadroomCheck) -> Plan:
+    """The plan with each link's upstream-headroom check (read from the stored samples)."""
+    by_router = {
+        router: [replace(lp, headroom=headroom(lp.link, lp.target)) for lp in plans]
+        for router, plans in plan.by_router.items()
+    }
+    return replace(plan, by_router=by_router)
 
 
 def execute(
@@ -184,6 +198,7 @@ def record_declined(state_dir: Path, plan: Plan, diffs: dict[str, str]) -> list[
                     change_id=plan.change_id, link=lp.link.id, router=router, platform="",
                     dry_run=False, request=plan.options.request, diff=diffs[lp.link.id],
                     outcome="declined", errors=["the operator did not confirm"],
+                    **plan.options.operator.fields(),
                 )  # fmt: skip
                 paths.append(write_evidence(state_dir, record))
     return paths

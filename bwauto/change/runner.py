@@ -75,15 +75,41 @@ def make_plan(
 def record_refusal(
     state_dir: Path, link_ids: list[str], error: UsageError | RateError, options: ChangeOptions
 ) -> list[Path]:
-    """Evidence of an attempt refused before any router was contacted."""
+    """Evidence of an attempt refused before any router was contacted, one record per link
+    named; an id that is not a valid link id is recorded as ``invalid-input-N`` (the error
+    quotes it), never used as a file name."""
     change_id = new_change_id()
     paths = []
-    for link in link_ids or ["-"]:
-        record = EvidenceRecord(change_id=change_id, link=link, router="", platform="",
+    for name in refusal_names(link_ids):
+        record = EvidenceRecord(change_id=change_id, link=name, router="", platform="",
                                 dry_run=options.dry_run, request=options.request,
-                                outcome="refused", errors=[str(error)])  # fmt: skip
+                                outcome="refused", errors=[str(error)],
+                                **options.operator.fields())  # fmt: skip
         paths.append(write_evidence(state_dir, record))
     return paths
+
+
+def refusal_names(link_ids: list[str]) -> list[str]:
+    """The file names of the refusal records of ``link_ids``.
+
+    Examples:
+        >>> refusal_names(["dinkes", "../x", "dinkes", ""])
+        ['dinkes', 'invalid-input-1', 'invalid-input-2']
+        >>> refusal_names([])
+        ['no-link']
+    """
+    from bwauto.change.ids import is_link_id
+
+    names: list[str] = []
+    invalid = 0
+    for link in link_ids:
+        name = link
+        if not is_link_id(link):
+            invalid += 1
+            name = f"invalid-input-{invalid}"
+        if name not in names:
+            names.append(name)
+    return names or ["no-link"]
 
 
 def run_plan(

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bwauto.case.register import Register
     from bwauto.change.evidence import EvidenceRecord
     from bwauto.change.execute import Execution
+    from bwauto.change.operator import Operator
     from bwauto.change.plan import Plan
     from bwauto.inventory.models import Inventory
 
@@ -44,7 +45,8 @@ class RaiseParams(BaseModel):
     request: str | None = None
     force: bool = False
     allow_decrease: bool = False
-    confirm_timeout: int = Field(default=120, ge=1)
+    confirm_timeout: int = Field(default=120, ge=30, le=3600, description="seconds, 30-3600")
+    by: str | None = Field(default=None, description="who does the change (evidence, documents)")
 
 
 class RollbackParams(BaseModel):
@@ -53,6 +55,7 @@ class RollbackParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     change: str
+    by: str | None = Field(default=None, description="who does the change (evidence, documents)")
 
 
 class AuditParams(BaseModel):
@@ -74,6 +77,12 @@ def _inventory(ctx: TaskContext) -> Inventory:
     from bwauto.inventory.loader import load_inventory
 
     return load_inventory(ctx.inventory_dir)
+
+
+def _operator(ctx: TaskContext, by: str | None) -> Operator:
+    from bwauto.change.operator import office_operator, resolve_operator
+
+    return resolve_operator(by, office_operator(ctx.inventory_dir))
 
 
 def _execute(ctx: TaskContext, inventory: Inventory, plan: Plan) -> Execution:
@@ -98,6 +107,7 @@ def raise_task(params: RaiseParams, ctx: TaskContext) -> TaskResult:
         allow_decrease=params.allow_decrease,
         confirm_timeout_s=params.confirm_timeout,
         request=params.request,
+        operator=_operator(ctx, params.by),
     )
     headroom = headroom_check(inventory, ctx.state_dir)
     plan = plan_raise(inventory, ctx.state_dir, [params.link], None, params.to, options, headroom)
@@ -213,7 +223,8 @@ def rollback_task(params: RollbackParams, ctx: TaskContext) -> TaskResult:
     from bwauto.change.rollback import rollback_plan
 
     inventory = _inventory(ctx)
-    plan = rollback_plan(inventory, ctx.state_dir, params.change, ctx.dry_run)
+    plan = rollback_plan(inventory, ctx.state_dir, params.change, ctx.dry_run,
+                         _operator(ctx, params.by))  # fmt: skip
     done = _execute(ctx, inventory, plan)
     for record in done.records:
         _log_diff(ctx, record)

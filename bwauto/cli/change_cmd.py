@@ -14,6 +14,7 @@ from bwauto.errors import UsageError
 if TYPE_CHECKING:
     from bwauto.change.evidence import EvidenceRecord
     from bwauto.change.execute import Execution
+    from bwauto.change.operator import Operator
     from bwauto.change.plan import Plan
     from bwauto.change.runner import HeadroomCheck, RunOutcome
     from bwauto.change.task import SnmpProbe
@@ -25,6 +26,11 @@ DryRunOpt = Annotated[
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking (scripts).")]
 RequestOpt = Annotated[str | None, typer.Option("--request", help="Request id (register).")]
+ByOpt = Annotated[
+    str | None,
+    typer.Option("--by", help="Who does the change (evidence, documents) \\[default: "
+                 "$BWAUTO_OPERATOR, else office.yaml's operator, else the OS user]"),
+]  # fmt: skip
 
 
 def raise_(
@@ -44,6 +50,7 @@ def raise_(
     allow_decrease: Annotated[
         bool, typer.Option("--allow-decrease", help="Allow a target below the current rate.")
     ] = False,
+    by: ByOpt = None,
 ) -> int:
     """Raise the shaper of one or more links: diff first, then apply with commit-confirm."""
     from bwauto.change.execute import plan_raise
@@ -51,7 +58,8 @@ def raise_(
 
     app = app_context(ctx)
     options = ChangeOptions(dry_run=dry_run, force=force, allow_decrease=allow_decrease,
-                            confirm_timeout_s=confirm_timeout, request=request)  # fmt: skip
+                            confirm_timeout_s=confirm_timeout, request=request,
+                            operator=_operator(app, by))  # fmt: skip
     plan = plan_raise(app.inventory(), app.state_dir, link, opd, to, options, _headroom(app))
     return _execute(app, plan, yes)
 
@@ -61,13 +69,20 @@ def rollback(
     change: Annotated[str, typer.Option("--change", help="CHANGE_ID to undo.")],
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
+    by: ByOpt = None,
 ) -> int:
     """Put the links of a past change back to their rates before it."""
     from bwauto.change.rollback import rollback_plan
 
     app = app_context(ctx)
-    plan = rollback_plan(app.inventory(), app.state_dir, change, dry_run)
+    plan = rollback_plan(app.inventory(), app.state_dir, change, dry_run, _operator(app, by))
     return _execute(app, plan, yes)
+
+
+def _operator(app: AppContext, by: str | None) -> Operator:
+    from bwauto.change.operator import office_operator, resolve_operator
+
+    return resolve_operator(by, office_operator(app.inventory_dir))
 
 
 def _execute(app: AppContext, plan: Plan, yes: bool) -> int:
