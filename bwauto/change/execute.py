@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bwauto.change.evidence import EvidenceRecord, write_evidence, write_monitoring
+from bwauto.change.operator import Operator, resolve_operator
 from bwauto.change.plan import ChangeOptions, Plan, check_plan
 from bwauto.change.runner import (
     HeadroomCheck,
@@ -127,6 +128,26 @@ def plan_raise(
         record_refusal(state_dir, link_ids, exc, options)
         raise
     return with_headroom(plan, headroom) if headroom else plan
+
+
+def plan_rollback(
+    inventory: Inventory, state_dir: Path, change_id: str, dry_run: bool,
+    operator: Operator | None = None,
+) -> Plan:  # fmt: skip
+    """``rollback.rollback_plan``; what it refuses (an invalid or unknown change id, nothing
+    to undo) is recorded as evidence too.
+
+    Raises:
+        UsageError: from ``rollback_plan``.
+    """
+    from bwauto.change.rollback import rollback_plan
+
+    try:
+        return rollback_plan(inventory, state_dir, change_id, dry_run, operator)
+    except UsageError as exc:
+        options = ChangeOptions(dry_run=dry_run, operator=operator or resolve_operator(None))
+        record_refusal(state_dir, [], exc, options)
+        raise
 
 
 def with_headroom(plan: Plan, headroom: HeadroomCheck) -> Plan:

@@ -17,8 +17,9 @@ from nornir.core.task import Result, Task
 
 from bwauto.change.evidence import Check, EvidenceRecord
 from bwauto.change.lock import router_lock
+from bwauto.change.login import connection_error, enter_enable
 from bwauto.change.plan import LinkPlan, Plan, pre_checks, refusal
-from bwauto.errors import ApplyError, BwautoError, ConnectError, RollbackError
+from bwauto.errors import ApplyError, BwautoError, RollbackError
 from bwauto.platforms import get_platform
 from bwauto.platforms.base import (
     CommitConfirm,
@@ -141,21 +142,11 @@ def _session_error(host: str, exc: BaseException) -> str:
 def _connect(task: Task) -> Any:
     try:
         conn = task.host.get_connection("netmiko", task.nornir.config)
-        if conn.secret and not conn.check_enable_mode():
-            conn.enable()
+        if conn.secret or task.host.platform == "cisco_ios":
+            enter_enable(conn, task.host.name)
         return conn
     except Exception as exc:  # netmiko/paramiko raise many types; say which, never swallow
-        raise _connection_error(task.host.name, exc) from exc
-
-
-def _connection_error(host: str, exc: Exception) -> ConnectError:
-    from netmiko.exceptions import NetmikoAuthenticationException
-
-    from bwauto.errors import AuthError
-
-    if isinstance(exc, NetmikoAuthenticationException):
-        return AuthError(f"{host}: authentication failed (check the credentials)")
-    return ConnectError(f"{host}: cannot connect: {type(exc).__name__}: {exc}".splitlines()[0])
+        raise connection_error(task.host.name, exc, task.host.username) from exc
 
 
 def _probe(ctx: ChangeContext, host: str, links: list[str]) -> dict[str, LinkProbe]:

@@ -220,10 +220,10 @@ def _result(record: EvidenceRecord, data: dict[str, Any]) -> TaskResult:
 @task("rollback", RollbackParams, "SOP step 8: restore the rates before a change")
 def rollback_task(params: RollbackParams, ctx: TaskContext) -> TaskResult:
     """Put the links of a past change back to their rates before it (dry-run: diff only)."""
-    from bwauto.change.rollback import rollback_plan
+    from bwauto.change.execute import plan_rollback
 
     inventory = _inventory(ctx)
-    plan = rollback_plan(inventory, ctx.state_dir, params.change, ctx.dry_run,
+    plan = plan_rollback(inventory, ctx.state_dir, params.change, ctx.dry_run,
                          _operator(ctx, params.by))  # fmt: skip
     done = _execute(ctx, inventory, plan)
     for record in done.records:

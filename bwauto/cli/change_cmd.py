@@ -72,10 +72,10 @@ def rollback(
     by: ByOpt = None,
 ) -> int:
     """Put the links of a past change back to their rates before it."""
-    from bwauto.change.rollback import rollback_plan
+    from bwauto.change.execute import plan_rollback
 
     app = app_context(ctx)
-    plan = rollback_plan(app.inventory(), app.state_dir, change, dry_run, _operator(app, by))
+    plan = plan_rollback(app.inventory(), app.state_dir, change, dry_run, _operator(app, by))
     return _execute(app, plan, yes)
 
 
