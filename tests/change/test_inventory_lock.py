@@ -53,10 +53,9 @@ def test_two_processes_updating_together_lose_no_update(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "inventory", inventory)
     sync.mkdir()
     links, rounds = ["dinkes", "disdukcapil"], 10
+    command = [sys.executable, "-c", WORKER, str(inventory)]
     workers = [
-        subprocess.Popen([sys.executable, "-c", WORKER, str(inventory), link, str(sync),
-                          str(rounds)], env=ENV)  # fmt: skip
-        for link in links
+        subprocess.Popen([*command, link, str(sync), str(rounds)], env=ENV) for link in links
     ]
     try:
         wait_for([sync / f"ready-{link}" for link in links])
