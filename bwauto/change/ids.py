@@ -54,10 +54,24 @@ def check_change_id(value: str) -> str:
     Raises:
         UsageError: naming the value.
     """
+    return check_id(value, "change id", "CH-20261128-081502-3f9a")
+
+
+def check_id(value: str, what: str, example: str) -> str:
+    """``value`` if it is a valid id (letters, digits and ``-``) of ``what`` (a change id, a
+    request id).
+
+    Examples:
+        >>> check_id("../KB-1", "request id", "KB-2026-0001")
+        Traceback (most recent call last):
+        ...
+        bwauto.errors.UsageError: request id '../KB-1' is not valid: a request id is like KB-2026-0001
+
+    Raises:
+        UsageError: naming the value.
+    """  # noqa: E501
     if not isinstance(value, str) or CHANGE_ID.fullmatch(value) is None:
-        raise UsageError(
-            f"change id {value!r} is not valid: a change id is like CH-20261128-081502-3f9a"
-        )
+        raise UsageError(f"{what} {value!r} is not valid: a {what} is like {example}")
     return value
 
 
