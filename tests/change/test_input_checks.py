@@ -161,6 +161,6 @@ def test_library_functions_refuse_bad_ids(tmp_path: Path, bad: str) -> None:
         plan_rollback(inventory, state, bad, dry_run=True)
     with pytest.raises(UsageError, match="is not valid"):
         plan_raise(inventory, state, [bad], None, "300M", ChangeOptions(dry_run=True))
-    with pytest.raises(UsageError, match="request id .* is not valid"):
+    with pytest.raises(UsageError, match=r"request id .* is not valid"):
         case_dir(state, bad)  # where a request's documents and attachments go
     assert not files_outside(tmp_path, state)
