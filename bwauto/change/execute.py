@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from bwauto.change.evidence import EvidenceRecord, write_evidence, write_monitoring
-from bwauto.change.operator import Operator, resolve_operator
 from bwauto.change.plan import ChangeOptions, Plan, check_plan
 from bwauto.change.runner import (
     HeadroomCheck,
@@ -132,7 +131,7 @@ def plan_raise(
 
 def plan_rollback(
     inventory: Inventory, state_dir: Path, change_id: str, dry_run: bool,
-    operator: Operator | None = None,
+    options: ChangeOptions | None = None,
 ) -> Plan:  # fmt: skip
     """``rollback.rollback_plan``; what it refuses (an invalid or unknown change id, nothing
     to undo) is recorded as evidence too.
@@ -143,10 +142,9 @@ def plan_rollback(
     from bwauto.change.rollback import rollback_plan
 
     try:
-        return rollback_plan(inventory, state_dir, change_id, dry_run, operator)
+        return rollback_plan(inventory, state_dir, change_id, dry_run, options)
     except UsageError as exc:
-        options = ChangeOptions(dry_run=dry_run, operator=operator or resolve_operator(None))
-        record_refusal(state_dir, [], exc, options)
+        record_refusal(state_dir, [], exc, replace(options or ChangeOptions(), dry_run=dry_run))
         raise
 
 

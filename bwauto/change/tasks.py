@@ -221,10 +221,11 @@ def _result(record: EvidenceRecord, data: dict[str, Any]) -> TaskResult:
 def rollback_task(params: RollbackParams, ctx: TaskContext) -> TaskResult:
     """Put the links of a past change back to their rates before it (dry-run: diff only)."""
     from bwauto.change.execute import plan_rollback
+    from bwauto.change.plan import ChangeOptions
 
     inventory = _inventory(ctx)
-    plan = plan_rollback(inventory, ctx.state_dir, params.change, ctx.dry_run,
-                         _operator(ctx, params.by))  # fmt: skip
+    options = ChangeOptions(operator=_operator(ctx, params.by))
+    plan = plan_rollback(inventory, ctx.state_dir, params.change, ctx.dry_run, options)
     done = _execute(ctx, inventory, plan)
     for record in done.records:
         _log_diff(ctx, record)

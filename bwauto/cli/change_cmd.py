@@ -73,9 +73,11 @@ def rollback(
 ) -> int:
     """Put the links of a past change back to their rates before it."""
     from bwauto.change.execute import plan_rollback
+    from bwauto.change.plan import ChangeOptions
 
     app = app_context(ctx)
-    plan = plan_rollback(app.inventory(), app.state_dir, change, dry_run, _operator(app, by))
+    options = ChangeOptions(operator=_operator(app, by))
+    plan = plan_rollback(app.inventory(), app.state_dir, change, dry_run, options)
     return _execute(app, plan, yes)
 
 
