@@ -12,12 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bwauto.change.evidence import EvidenceRecord, new_change_id
-from bwauto.change.plan import ChangeOptions, LinkPlan, Plan, same_rate
+from bwauto.change.plan import ChangeOptions, LinkPlan, Plan, committed_rate, same_rate
 from bwauto.change.runner import RunOutcome
 from bwauto.errors import UsageError
 from bwauto.inventory.models import Inventory
+from bwauto.platforms import get_platform
 from bwauto.platforms.base import ShaperRate
-from bwauto.rates import format_rate
 
 AUDIT = ChangeOptions(dry_run=True, allow_decrease=True)
 """A read-only run: a dry-run that never refuses for a lower target."""
@@ -44,7 +44,8 @@ class LinkDrift:
         Examples:
             >>> LinkDrift("dinkes", "r1", ShaperRate(50_000_000, 100_000_000),
             ...           ShaperRate(None, 120_000_000)).describe()
-            'dinkes (r1): router -/120M, inventory 50M/100M'
+            'dinkes (r1): router upload not shaped on this router, download 120M, inventory \
+upload 50M, download 100M'
         """
         if self.on_router is None:
             return f"{self.link} ({self.router}): not read: {self.error}"
@@ -77,8 +78,8 @@ class DriftReport:
 
 
 def show(rate: ShaperRate) -> str:
-    """``UP/DOWN`` with ``-`` for a direction not shaped."""
-    return "/".join(format_rate(v) if v else "-" for v in (rate.up, rate.down))
+    """Each direction's rate, or "not shaped on this router"."""
+    return rate.describe()
 
 
 def drift_plan(inventory: Inventory, link_ids: Sequence[str] | None = None) -> Plan:
@@ -95,7 +96,8 @@ def drift_plan(inventory: Inventory, link_ids: Sequence[str] | None = None) -> P
     for link_id in ids:
         link = inventory.links[link_id]
         speed = inventory.routers[link.router].interface_speed(link.interface) or 0
-        target = ShaperRate(link.committed.up, link.committed.down)
+        router = inventory.routers[link.router]
+        target = committed_rate(link, get_platform(router.platform).directions(link))
         plan.by_router.setdefault(link.router, []).append(LinkPlan(link, target, speed))
     return plan
 

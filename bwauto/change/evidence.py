@@ -1,12 +1,19 @@
-"""Evidence records: one JSON file per link per attempt, written once and never overwritten.
+"""Evidence records: one JSON file per link per attempt. Write-ahead: a change's record is
+written ``in-progress`` before its first configuration line and rewritten atomically at each
+phase (``armed``, ``applied``, ``verified``, ``confirmed``, ``saved``); once closed (any other
+outcome) it is never overwritten. An ``in-progress`` record left by a killed process is closed
+by ``bwauto.change.reconcile``.
 
 Layout: ``<state_dir>/evidence/<CHANGE_ID>/<link_id>.json``. Fields: change_id, request,
 operator (a name: ``--by``, ``$BWAUTO_OPERATOR``, the office's; else "USER (OS user)"),
 operator_source, started, ended (ISO 8601 UTC), router, link, platform, dry_run, rate_before,
 rate_after (``{"up": bps, "down": bps}``), running_config_before (secrets redacted), diff,
 diff_source ("device" or "bwauto"), checks (``[{"name", "ok", "detail"}]``), outcome
-(``dry-run``, ``no-op``, ``changed``, ``refused``, ``failed``, ``rolled-back``), errors,
-monitoring (filled in by the monitoring step).
+(``dry-run``, ``no-op``, ``changed``, ``refused``, ``failed``, ``rolled-back``,
+``interrupted``, ``in-progress``), errors, monitoring (filled in by the monitoring step),
+phase, guard, shaped (per direction the rate or "not shaped on this router"), saved (True,
+False, None before a save) and saved_detail, reconciled (how a left ``in-progress`` record
+was closed).
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ def redact(config: str) -> str:
     for line in config.splitlines():
         match = REDACT.match(line)
         out.append(f"{match.group('head').rstrip()} <redacted>" if match else line)
-    return "\n".join(out)
+    return "\n".join(out) + ("\n" if config.endswith("\n") else "")
 
 
 def new_change_id(now: dt.datetime | None = None) -> str:
@@ -103,6 +110,12 @@ class EvidenceRecord:
     outcome: str = "failed"
     errors: list[str] = field(default_factory=list)
     monitoring: dict[str, Any] | None = None
+    phase: str = ""
+    guard: str = ""
+    shaped: dict[str, str] | None = None
+    saved: bool | None = None
+    saved_detail: str = ""
+    reconciled: str | None = None
 
     def to_json(self) -> str:
         """The record as JSON, with the running config redacted."""
@@ -122,18 +135,53 @@ def evidence_path(state_dir: Path, change_id: str, link: str) -> Path:
     return state_dir / "evidence" / check_change_id(change_id) / f"{check_link_id(link)}.json"
 
 
+IN_PROGRESS = "in-progress"
+
+
 def write_evidence(state_dir: Path, record: EvidenceRecord) -> Path:
-    """Write the record atomically; an existing record is never overwritten."""
+    """Close the record, atomically; a closed record is never overwritten (an ``in-progress``
+    one of the same change is replaced)."""
     record.ended = record.ended or utc_now()
     path = evidence_path(state_dir, record.change_id, record.link)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(record.to_json(), encoding="utf-8")
     try:
-        os.link(tmp, path)  # fails if the record exists: never overwrite evidence
+        if _is_in_progress(path):
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # fails if the record exists: never overwrite evidence
     finally:
-        tmp.unlink()
+        tmp.unlink(missing_ok=True)
     return path
+
+
+def write_progress(state_dir: Path, record: EvidenceRecord, phase: str) -> Path:
+    """Write-ahead: the record ``in-progress`` at ``phase``, replacing the previous phase."""
+    record.phase = phase
+    data = json.loads(record.to_json()) | {"outcome": IN_PROGRESS, "ended": None}
+    path = evidence_path(state_dir, record.change_id, record.link)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def _is_in_progress(path: Path) -> bool:
+    try:
+        return bool(json.loads(path.read_text(encoding="utf-8")).get("outcome") == IN_PROGRESS)
+    except (OSError, ValueError):
+        return False
+
+
+def in_progress_records(state_dir: Path) -> list[Path]:
+    """Every record left ``in-progress`` (by a killed process), oldest change first."""
+    folder = state_dir / "evidence"
+    paths = sorted(folder.glob("*/*.json")) if folder.is_dir() else []
+    return [p for p in paths if not p.name.endswith(MONITORING) and _is_in_progress(p)]
 
 
 def read_evidence(state_dir: Path, change_id: str) -> list[dict[str, Any]]:

@@ -15,12 +15,14 @@ and the playbook tasks ``raise`` / ``rollback`` all do.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bwauto.change.evidence import EvidenceRecord, write_evidence, write_monitoring
+from bwauto.change.interrupt import stop_on_signals
 from bwauto.change.plan import ChangeOptions, Plan, check_plan
 from bwauto.change.runner import (
     HeadroomCheck,
@@ -70,6 +72,8 @@ class Execution:
     outcome: RunOutcome | None
     updated: list[str] = field(default_factory=list)
     monitoring: list[Monitored] = field(default_factory=list)
+    interrupted: bool = False
+    """SIGINT/SIGTERM arrived during the apply (the records say what each router did)."""
 
     @property
     def declined(self) -> bool:
@@ -169,19 +173,49 @@ def execute(
         run: one Nornir run of a plan (``default_runner``).
         approve: asked with the diffs before applying; ``None`` applies without asking.
     """
+    with stop_on_signals() as stop:  # SIGINT/SIGTERM: the tasks stop at a safe point
+        done = _execute(plan, inventory_dir, state_dir, run, approve, stop)
+    done.interrupted = stop.is_set()
+    return done
+
+
+def _execute(
+    plan: Plan, inventory_dir: Path, state_dir: Path, run: RunFn, approve: Approve | None,
+    stop: threading.Event,
+) -> Execution:  # fmt: skip
     if plan.options.dry_run:
         outcome = run(plan, True, None)
         return Execution(outcome, outcome)
     preview = run(preview_plan(plan), False, None)
     diffs = approved_diffs(preview)
+    if stop.is_set():
+        return Execution(preview, record_interrupted(state_dir, plan))
     if not diffs:
         return Execution(preview, run(plan, True, None))
     if approve is not None and not approve(preview, diffs):
+        if stop.is_set():
+            return Execution(preview, record_interrupted(state_dir, plan))
         record_declined(state_dir, plan, diffs)
         return Execution(preview, None)
     outcome = run(plan, True, diffs)
     updated, monitored = after_apply(inventory_dir, state_dir, outcome)
     return Execution(preview, outcome, updated, monitored)
+
+
+def record_interrupted(state_dir: Path, plan: Plan) -> RunOutcome:
+    """An ``interrupted`` record for every planned link: stopped before any change."""
+    outcome = RunOutcome(plan.change_id)
+    for router, plans in plan.by_router.items():
+        for lp in plans:
+            record = EvidenceRecord(
+                change_id=plan.change_id, link=lp.link.id, router=router, platform="",
+                dry_run=False, request=plan.options.request, target=lp.target.as_dict(),
+                outcome="interrupted",
+                errors=["interrupted before any change: the router is unchanged"],
+            )  # fmt: skip
+            write_evidence(state_dir, record)
+            outcome.records.append(record)
+    return outcome
 
 
 def after_apply(

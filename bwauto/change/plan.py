@@ -27,6 +27,10 @@ class ChangeOptions:
     request: str | None = None
     operator: Operator = field(default_factory=lambda: resolve_operator(None))
     """Who does the change (``--by``, ``$BWAUTO_OPERATOR``, office settings, OS user)."""
+    prepare_archive: bool = False
+    """IOS without an archive: add the archive lines (shown in the diff) before the change."""
+    no_confirm: bool = False
+    """Apply without a commit-confirm guard (said so in the evidence)."""
 
 
 @dataclass(frozen=True)
@@ -92,11 +96,11 @@ def check_plan(plan: Plan) -> None:
         >>> link = load_inventory("inventory").links["dinkes"]
         >>> lp = LinkPlan(link, ShaperRate(50_000_000, 80_000_000), 1_000_000_000)
         >>> print(target_problem(lp, ChangeOptions()))
-        link dinkes: target 50M/80M is below the committed rate 50M/100M; use --allow-decrease ...
+        link dinkes: target ... is below the committed rate ...; use --allow-decrease to lower it
         >>> check_plan(Plan("CH-1", ChangeOptions(), {"edge-bc-01": [lp]}))
         Traceback (most recent call last):
         ...
-        bwauto.errors.UsageError: link dinkes: target 50M/80M is below the committed rate ...
+        bwauto.errors.UsageError: link dinkes: target ... is below the committed rate ...
         >>> check_plan(Plan("CH-1", ChangeOptions(confirm_timeout_s=-5)))
         Traceback (most recent call last):
         ...
@@ -134,9 +138,40 @@ def target_problem(lp: LinkPlan, options: ChangeOptions) -> str | None:
     return None
 
 
-def target_rate(link: Link, down: int, up: int | None) -> ShaperRate:
-    """The target: ``--to`` is the download rate; upload stays unless ``--up`` is given."""
+def target_rate(
+    link: Link, down: int, up: int | None, directions: tuple[str, ...] = ("up", "down")
+) -> ShaperRate:
+    """The target: ``--to DOWN`` sets download, upload stays; ``--to UP/DOWN`` sets both.
+    A direction the router does not shape stays ``None`` (not shaped on this router).
+
+    Raises:
+        UsageError: ``UP/DOWN`` for a link whose router cannot shape its upload.
+
+    Examples:
+        >>> from bwauto.inventory.loader import load_inventory
+        >>> link = load_inventory("inventory").links["dishub"]
+        >>> target_rate(link, 80_000_000, None, ("down",)).describe()
+        'upload not shaped on this router, download 80M'
+        >>> target_rate(link, 80_000_000, 40_000_000, ("down",))
+        Traceback (most recent call last):
+        ...
+        bwauto.errors.UsageError: link dishub: its router does not shape upload (no shaper_in \
+in the inventory); give --to DOWN only, or add an input policy-map as shaper_in
+    """
+    if "up" not in directions:
+        if up is not None:
+            raise UsageError(
+                f"link {link.id}: its router does not shape upload (no shaper_in in the "
+                "inventory); give --to DOWN only, or add an input policy-map as shaper_in"
+            )
+        return ShaperRate(up=None, down=down)
     return ShaperRate(up=up if up is not None else link.committed.up, down=down)
+
+
+def committed_rate(link: Link, directions: tuple[str, ...]) -> ShaperRate:
+    """The inventory's committed rate, as far as the router shapes it."""
+    up = link.committed.up if "up" in directions else None
+    return ShaperRate(up=up, down=link.committed.down)
 
 
 def pre_checks(
@@ -154,7 +189,7 @@ def pre_checks(
 ('target above current', True), ('target within interface speed', True)]
     """
     link, target = plan.link, plan.target
-    committed = ShaperRate(link.committed.up, link.committed.down)
+    committed = committed_rate(link, ("up", "down") if target.up is not None else ("down",))
     checks = [
         Check("SNMP answers", oper_up is not None,
               "yes" if oper_up is not None else "no answer: link state unknown"),
@@ -209,6 +244,4 @@ def _not_below(target: ShaperRate, current: ShaperRate) -> bool:
 
 
 def _show(rate: ShaperRate) -> str:
-    up = format_rate(rate.up) if rate.up else "-"
-    down = format_rate(rate.down) if rate.down else "-"
-    return f"{up}/{down}"
+    return rate.describe()

@@ -19,6 +19,7 @@ from bwauto.change.plan import ChangeOptions, LinkPlan, Plan, select_links, targ
 from bwauto.change.task import ChangeContext, SnmpProbe
 from bwauto.errors import RateError, UsageError
 from bwauto.inventory.models import Inventory, Link
+from bwauto.platforms import get_platform
 from bwauto.platforms.base import ShaperRate
 from bwauto.rates import parse_rate
 
@@ -36,7 +37,7 @@ class RunOutcome:
     @property
     def ok(self) -> bool:
         """True when no router failed and no link was refused or rolled back."""
-        bad = ("failed", "refused", "rolled-back", "declined")
+        bad = ("failed", "refused", "rolled-back", "declined", "interrupted")
         return not self.failed_hosts and not any(r.outcome in bad for r in self.records)
 
 
@@ -65,7 +66,7 @@ def make_plan(
     plan = Plan(change_id=new_change_id(), options=options)
     for link in links:
         router = inventory.routers[link.router]
-        target = target_rate(link, down, up)
+        target = target_rate(link, down, up, get_platform(router.platform).directions(link))
         speed = router.interface_speed(link.interface) or 0
         check = headroom(link, target) if headroom else None
         plan.by_router.setdefault(link.router, []).append(LinkPlan(link, target, speed, check))

@@ -1,37 +1,36 @@
-"""The Nornir task of a shaper change on one router: read, diff, (apply, verify, confirm or
-restore). All decisions are delegated to ``plan`` and the platform class; this module only
-sequences the I/O and fills one evidence record per link.
+"""The Nornir task of a shaper change on one router: read, diff, (apply, verify, confirm,
+save or restore). All decisions are delegated to ``plan`` and the platform class; the I/O is
+in ``device``; this module only sequences it and fills one evidence record per link.
+
+Write-ahead: before its first configuration line a change writes its record ``in-progress``
+(plan, pre-change config), then rewrites it at each phase: ``armed`` (only once the router
+shows the guard), ``applied``, ``verified``, ``confirmed`` (and the guard verified gone),
+``saved``. The processor closes it when the task ends.
 """
 
 from __future__ import annotations
 
-import contextlib
-import time
+import datetime as dt
+import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from netmiko.exceptions import NetmikoBaseException
 from nornir.core.task import Result, Task
 
-from bwauto.change.evidence import Check, EvidenceRecord
+from bwauto.change import device
+from bwauto.change.crash import crash_log
+from bwauto.change.device import CAUGHT, session_error
+from bwauto.change.evidence import Check, EvidenceRecord, write_progress
+from bwauto.change.interrupt import STOP, Interrupted
 from bwauto.change.lock import router_lock
-from bwauto.change.login import connection_error, enter_enable
 from bwauto.change.plan import LinkPlan, Plan, pre_checks, refusal
-from bwauto.errors import ApplyError, BwautoError, RollbackError
+from bwauto.change.postcheck import post_checks
+from bwauto.errors import BwautoError, CommitError, RollbackError
 from bwauto.platforms import get_platform
-from bwauto.platforms.base import (
-    CommitConfirm,
-    Platform,
-    ShaperRate,
-    find_failure,
-    unified_diff,
-)
-
-SESSION_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, NetmikoBaseException)
-"""What a broken, hung or refused SSH session raises under Netmiko/paramiko."""
-CAUGHT: tuple[type[BaseException], ...] = (BwautoError, *SESSION_ERRORS)
+from bwauto.platforms.base import UNGUARDED, CommitConfirm, Platform, ShaperRate, shaped
+from bwauto.platforms.base import unified_diff as diff_of
 
 
 @dataclass(frozen=True)
@@ -69,6 +68,20 @@ class ChangeContext:
     """Per link, the diff the operator approved; a different diff at apply time is refused."""
     pre_probes: Mapping[str, LinkProbe] | None = None
     """The pre-check's SNMP state of every planned link, read once for all routers."""
+    stop: threading.Event = STOP
+    """Set by SIGINT/SIGTERM: stop at the next safe point and put the router back."""
+
+
+@dataclass
+class RouterGuard:
+    """The router's commit-confirm ability, read once before its first link."""
+
+    missing: str | None = None
+    """Why the guard cannot be armed (IOS: no archive), or None."""
+    setup: list[str] = field(default_factory=list)
+    """``--prepare-archive``: lines still to send before the first change on this router."""
+    setup_text: str = ""
+    """The same lines as the running config shows them (they are part of the diff)."""
 
 
 def shaper_change(task: Task, ctx: ChangeContext) -> Result:
@@ -83,70 +96,192 @@ def shaper_change(task: Task, ctx: ChangeContext) -> Result:
             with router_lock(ctx.state_dir, host, ctx.plan.change_id):
                 _run(task, ctx, platform, records)
     except CAUGHT as exc:
-        message = str(exc) if isinstance(exc, BwautoError) else _session_error(host, exc)
-        for record in records:
-            if record.outcome in ("failed", "pending"):
-                record.outcome = "failed"
-                record.errors.append(message)
-    failed = any(r.outcome in ("failed", "refused", "rolled-back") for r in records)
+        _fail_open(records, str(exc) if isinstance(exc, BwautoError) else session_error(host, exc))
+    except Exception as exc:  # a bug: one line pointing at the crash log, never a traceback
+        log = crash_log(ctx.state_dir, exc)
+        _fail_open(records, f"internal error ({type(exc).__name__}); crash log: {log}")
+    failed = any(r.outcome in ("failed", "refused", "rolled-back", "interrupted") for r in records)
     would_change = ctx.plan.options.dry_run and any(r.outcome == "dry-run" for r in records)
     changed = any(r.outcome == "changed" for r in records)
     return Result(host=task.host, result=records, changed=changed, failed=failed,
                   diff="".join(r.diff for r in records), would_change=would_change)  # fmt: skip
 
 
+def _fail_open(records: list[EvidenceRecord], message: str) -> None:
+    for record in records:
+        if record.outcome in ("failed", "pending"):
+            record.outcome = "failed"
+            record.errors.append(message)
+
+
 def _record(ctx: ChangeContext, lp: LinkPlan, platform: str, host: str) -> EvidenceRecord:
     return EvidenceRecord(
         change_id=ctx.plan.change_id, link=lp.link.id, router=host, platform=platform,
         dry_run=ctx.plan.options.dry_run, request=ctx.plan.options.request,
-        target=asdict(lp.target), outcome="pending", **ctx.plan.options.operator.fields(),
+        target=lp.target.as_dict(), shaped=shaped(lp.target), outcome="pending",
+        **ctx.plan.options.operator.fields(),
     )  # fmt: skip
 
 
 def _run(task: Task, ctx: ChangeContext, platform: Platform, records: list[EvidenceRecord]) -> None:
-    conn = _connect(task)
+    conn = device.connect(task)
     probes = ctx.pre_probes
     if probes is None:
         probes = _probe(ctx, task.host.name, [r.link for r in records])
+    guard = _router_guard(conn, platform, ctx)
     for lp, record in zip(ctx.plan.by_router[task.host.name], records, strict=True):
-        before = _read_section(conn, platform, lp)
-        current = platform.parse_rate(before, lp.link)
-        record.rate_before = asdict(current)
-        record.running_config_before = before
-        intended = platform.intended_section(before, lp.link, lp.target)
-        record.diff = unified_diff(before, intended, task.host.name)
-        if not record.diff:
-            record.outcome = "no-op"
-            record.rate_after = asdict(current)
+        if ctx.stop.is_set():
+            record.outcome = "interrupted"
+            record.errors.append("interrupted before any change: the router is unchanged")
             continue
-        if ctx.expected_diffs is not None and ctx.expected_diffs.get(lp.link.id) != record.diff:
-            record.outcome = "refused"
-            record.errors.append("the router's config changed since the diff was shown; run again")
-            continue
-        probe = probes.get(lp.link.id)
-        record.checks += pre_checks(lp, current, probe.oper_up if probe else None, ctx.plan.options)
-        why = refusal(record.checks, ctx.plan.options)
-        if why:
-            record.outcome, record.errors = "refused", [why]
-        elif ctx.plan.options.dry_run:
-            record.outcome = "dry-run"
-        else:
-            _apply(task, ctx, platform, lp, record, before, current)
+        _link(task, ctx, platform, lp, record, guard, probes.get(lp.link.id))
 
 
-def _session_error(host: str, exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{host}: {type(exc).__name__}" + (f": {text}" if text else "")
+def _router_guard(conn: Any, platform: Platform, ctx: ChangeContext) -> RouterGuard:
+    """Whether the guard can be armed (read before config mode), and what to prepare."""
+    commands = platform.guard_state_commands()
+    missing = platform.guard_missing(device.read(conn, commands)) if commands else None
+    if missing and ctx.plan.options.prepare_archive and not ctx.plan.options.no_confirm:
+        lines, text = platform.guard_setup()
+        return RouterGuard(None, lines, text)
+    return RouterGuard(missing)
 
 
-def _connect(task: Task) -> Any:
+def _link(
+    task: Task, ctx: ChangeContext, platform: Platform, lp: LinkPlan, record: EvidenceRecord,
+    guard: RouterGuard, probe: LinkProbe | None,
+) -> None:  # fmt: skip
+    host, options = task.host.name, ctx.plan.options
+    conn = device.connect(task)
+    before = device.read_section(conn, platform, lp.link)
+    current = platform.parse_rate(before, lp.link)
+    record.rate_before = current.as_dict()
+    record.running_config_before = before
+    intended = platform.intended_section(before, lp.link, lp.target)
+    if intended == before:
+        record.outcome, record.rate_after = "no-op", current.as_dict()
+        return
+    record.diff = diff_of(before, intended + guard.setup_text, host)
+    if ctx.expected_diffs is not None and ctx.expected_diffs.get(lp.link.id) != record.diff:
+        record.outcome = "refused"
+        record.errors.append("the router's config changed since the diff was shown; run again")
+        return
+    record.checks += pre_checks(lp, current, probe.oper_up if probe else None, options)
+    record.checks.append(_guard_check(host, guard, options.no_confirm))
+    why = refusal(record.checks, options)
+    if why:
+        record.outcome, record.errors = "refused", [why]
+    elif options.dry_run:
+        record.outcome = "dry-run"
+    else:
+        _apply(task, ctx, platform, lp, record, guard, before, current)
+
+
+def _guard_check(host: str, guard: RouterGuard, no_confirm: bool) -> Check:
+    if no_confirm:
+        return Check("commit-confirm possible", True, UNGUARDED.detail)
+    if guard.missing:
+        return Check("commit-confirm possible", False, f"{host}: {guard.missing}")
+    extra = " once the archive lines of the diff are added" if guard.setup else ""
+    return Check("commit-confirm possible", True, f"the router can arm the guard{extra}")
+
+
+def _apply(
+    task: Task, ctx: ChangeContext, platform: Platform, lp: LinkPlan, record: EvidenceRecord,
+    rguard: RouterGuard, before: str, current: ShaperRate,
+) -> None:  # fmt: skip
+    restore = platform.change_commands(lp.link, current)
+    name = f"bwauto-{ctx.plan.change_id}-{lp.link.id}"
+    timeout = ctx.plan.options.confirm_timeout_s
+    guard = platform.commit_confirm(name, restore, timeout)
+    if ctx.plan.options.no_confirm:
+        guard = UNGUARDED
+    record.guard = guard.detail
+    write_progress(ctx.state_dir, record, "started")  # before the first configuration line
+    armed_at: dt.datetime | None = None
+    interrupted = False
     try:
-        conn = task.host.get_connection("netmiko", task.nornir.config)
-        if conn.secret or task.host.platform == "cisco_ios":
-            enter_enable(conn, task.host.name)
-        return conn
-    except Exception as exc:  # netmiko/paramiko raise many types; say which, never swallow
-        raise connection_error(task.host.name, exc, task.host.username) from exc
+        conn = device.connect(task)
+        if ctx.stop.is_set():
+            raise Interrupted("interrupted before config mode")
+        if rguard.setup:
+            device.send(conn, platform, rguard.setup)
+            record.checks.append(Check("archive prepared", True, "; ".join(rguard.setup)))
+            rguard.setup = []
+        if guard.arm:
+            device.send(conn, platform, list(guard.arm))
+            armed_at = _armed(ctx, conn, platform, guard, record)
+        change = platform.change_commands(lp.link, lp.target)
+        device.type_lines(conn, platform, change, guard.config_mode_command, ctx.stop)
+        if guard.config_mode_command:
+            armed_at = _armed(ctx, conn, platform, guard, record)
+        write_progress(ctx.state_dir, record, "applied")
+        after = device.read_section(conn, platform, lp.link)
+        post = post_checks(ctx, task.host.name, platform, lp, after)
+        record.checks += post
+        if all(c.ok for c in post):
+            write_progress(ctx.state_dir, record, "verified")
+            if ctx.stop.is_set():
+                raise Interrupted("interrupted in the confirm window")
+            _confirm(ctx, conn, platform, guard, record)
+            record.outcome, record.rate_after = "changed", lp.target.as_dict()
+            record.diff = diff_of(before, after + rguard.setup_text, task.host.name)
+            _save(ctx, conn, platform, lp, record)
+            if ctx.stop.is_set():
+                record.errors.append("interrupt received after the confirm: the change was kept")
+            return
+    except Interrupted as exc:
+        interrupted = True
+        record.errors.append(f"{exc}: putting the router back")
+    except CAUGHT as exc:
+        record.errors.append(f"during the change: {session_error(task.host.name, exc)}")
+    _restore_or_say(task, platform, lp, record, before, restore, guard, armed_at)
+    if interrupted:
+        record.outcome = "interrupted"
+
+
+def _armed(
+    ctx: ChangeContext, conn: Any, platform: Platform, guard: CommitConfirm, record: EvidenceRecord
+) -> dt.datetime:
+    """Record the guard as armed only once the router shows it."""
+    if not device.pending(conn, platform, guard):
+        record.checks.append(Check("commit-confirm armed", False, "the router shows no guard"))
+        raise CommitError("the router did not arm the commit-confirm guard")
+    record.checks.append(Check("commit-confirm armed", True, guard.detail))
+    write_progress(ctx.state_dir, record, "armed")
+    return dt.datetime.now(dt.UTC)
+
+
+def _confirm(
+    ctx: ChangeContext, conn: Any, platform: Platform, guard: CommitConfirm, record: EvidenceRecord
+) -> None:
+    """Disarm the guard and verify that it is gone (IOS: no pending revert; RouterOS: no
+    scheduler entry)."""
+    if not guard.guarded:
+        record.checks.append(Check("commit-confirm guard gone", True, "no guard was armed"))
+        write_progress(ctx.state_dir, record, "confirmed")
+        return
+    device.confirm(conn, platform, guard)
+    gone = not device.pending(conn, platform, guard)
+    what = "no pending revert" if guard.minutes else "no scheduler entry"
+    record.checks.append(Check("commit-confirm guard gone", gone, what if gone else "still armed"))
+    if not gone:
+        raise CommitError("the commit-confirm guard is still armed after the confirm")
+    write_progress(ctx.state_dir, record, "confirmed")
+
+
+def _save(
+    ctx: ChangeContext, conn: Any, platform: Platform, lp: LinkPlan, record: EvidenceRecord
+) -> None:
+    """Persist the change; a failed save is recorded (the change stays on the router)."""
+    try:
+        record.saved, record.saved_detail = device.save(conn, platform, lp.link)
+    except CAUGHT as exc:
+        record.saved, record.saved_detail = False, session_error(record.router, exc)
+    record.checks.append(Check("saved", bool(record.saved), record.saved_detail))
+    if not record.saved:
+        record.errors.append(f"not saved: {record.saved_detail}; run 'write memory' on the router")
+    write_progress(ctx.state_dir, record, "saved")
 
 
 def _probe(ctx: ChangeContext, host: str, links: list[str]) -> dict[str, LinkProbe]:
@@ -156,102 +291,58 @@ def _probe(ctx: ChangeContext, host: str, links: list[str]) -> dict[str, LinkPro
         return {}
 
 
-def _read_section(conn: Any, platform: Platform, lp: LinkPlan) -> str:
-    outputs = [conn.send_command(cmd) for cmd in platform.show_commands(lp.link)]
-    return platform.section(outputs, lp.link)
-
-
-def _send(
-    conn: Any, platform: Platform, commands: list[str], config_mode_command: str | None = None
-) -> str:
-    kwargs = {"config_mode_command": config_mode_command} if config_mode_command else {}
-    output = str(conn.send_config_set(commands, **kwargs))
-    failure = find_failure(output, platform.failure_strings)
-    if failure:
-        raise ApplyError(f"router refused the change: {failure}")
-    return output
-
-
-def _apply(
-    task: Task, ctx: ChangeContext, platform: Platform, lp: LinkPlan, record: EvidenceRecord,
-    before: str, current: ShaperRate,
-) -> None:  # fmt: skip
-    restore = platform.change_commands(lp.link, current)
-    name = f"bwauto-{ctx.plan.change_id}-{lp.link.id}"
-    guard = platform.commit_confirm(name, restore, ctx.plan.options.confirm_timeout_s)
-    record.checks.append(Check("commit-confirm armed", True, guard.detail))
-    try:
-        conn = _connect(task)
-        if guard.arm:
-            _send(conn, platform, list(guard.arm))
-        change = platform.change_commands(lp.link, lp.target)
-        _send(conn, platform, change, guard.config_mode_command)
-        after = _read_section(conn, platform, lp)
-        post = _post_checks(ctx, task.host.name, platform, lp, after)
-        record.checks += post
-        if all(c.ok for c in post):
-            _confirm(conn, platform, guard)
-            record.outcome, record.rate_after = "changed", asdict(lp.target)
-            record.diff = unified_diff(before, after, task.host.name)
-            return
-    except CAUGHT as exc:
-        record.errors.append(f"during the change: {_session_error(task.host.name, exc)}")
-    _restore(task, platform, lp, record, before, restore, guard)
-
-
-def _confirm(conn: Any, platform: Platform, guard: CommitConfirm) -> None:
-    """Disarm the commit-confirm guard: the change stays."""
-    if guard.confirm_config:
-        _send(conn, platform, list(guard.confirm_config))
-    for command in guard.confirm_exec:
-        conn.send_command(command)
-
-
-def _post_checks(
-    ctx: ChangeContext, host: str, platform: Platform, lp: LinkPlan, after: str
-) -> list[Check]:
-    rate = platform.parse_rate(after, lp.link)
-    checks = [Check("rate read back", rate == lp.target, f"router now {rate}")]
-    samples: list[LinkProbe] = []
-    for i in range(ctx.confirm_samples):
-        if i:
-            time.sleep(ctx.confirm_sample_interval_s)
-        probe = _probe(ctx, host, [lp.link.id]).get(lp.link.id)
-        if probe is None:
-            return [*checks, Check("SNMP answers", False, "no SNMP answer after the change")]
-        samples.append(probe)
-    up = all(s.oper_up for s in samples)
-    checks.append(Check("SNMP answers", True, f"{len(samples)} samples in the confirm window"))
-    checks.append(Check("link still up", up, "ifOperStatus up" if up else "ifOperStatus down"))
-    checks.append(Check("counters", True, _sample_detail(samples)))
-    return checks
-
-
-def _sample_detail(samples: list[LinkProbe]) -> str:
-    return "; ".join(f"t={s.uptime_s:.0f}s in={s.in_octets} out={s.out_octets}" for s in samples)
-
-
-def _restore(
+def _restore_or_say(
     task: Task, platform: Platform, lp: LinkPlan, record: EvidenceRecord, before: str,
+    restore: list[str], guard: CommitConfirm, armed_at: dt.datetime | None,
+) -> None:  # fmt: skip
+    """Put the router back; if that fails and a guard is armed, say when it restores."""
+    try:
+        restore_link(task, platform, lp.link, record, before, restore, guard)
+    except RollbackError as exc:
+        record.outcome = "failed"
+        when = _guard_expiry(guard, armed_at)
+        record.errors.append(str(exc) + (f"; the guard restores it at {when}" if when else ""))
+
+
+def _guard_expiry(guard: CommitConfirm, armed_at: dt.datetime | None) -> str:
+    if armed_at is None or not guard.guarded:
+        return ""
+    seconds = guard.minutes * 60 if guard.minutes else _interval(guard)
+    return f"{armed_at + dt.timedelta(seconds=seconds):%H:%M:%S} UTC"
+
+
+def _interval(guard: CommitConfirm) -> int:
+    for word in (guard.arm[0] if guard.arm else "").split():
+        if word.startswith("interval=") and word.endswith("s"):
+            return int(word[len("interval=") : -1])
+    return 0
+
+
+def restore_link(
+    task: Task, platform: Platform, link: Any, record: EvidenceRecord, before: str,
     restore: list[str], guard: CommitConfirm,
 ) -> None:  # fmt: skip
     """Put the router back on its pre-change state over a fresh session (the old one may be
-    dead), sending only what is needed, then disarm the guard and verify."""
-    with contextlib.suppress(Exception):  # the session may already be gone; reconnect below
-        task.host.close_connection("netmiko")
-    task.host.connections.pop("netmiko", None)
+    dead), sending only what is needed, then disarm the guard, verify and save.
+
+    Raises:
+        RollbackError: the router could not be put back.
+    """
     try:
-        conn = _connect(task)
-        if _read_section(conn, platform, lp) != before:
-            _send(conn, platform, restore)
-        _confirm(conn, platform, guard)
-        now = _read_section(conn, platform, lp)
+        conn = device.reconnect(task)
+        if device.read_section(conn, platform, link) != before:
+            device.send(conn, platform, restore)
+        if guard.guarded:
+            device.confirm(conn, platform, guard)
+        now = device.read_section(conn, platform, link)
+        if now == before:
+            record.saved, record.saved_detail = device.save(conn, platform, link)
     except CAUGHT as exc:
         raise RollbackError(
-            f"{task.host.name}: restoring {lp.link.id} failed ({_session_error('', exc)}); the "
-            "commit-confirm guard, if armed, restores it when it expires; check the router"
+            f"{task.host.name}: restoring {link.id} failed ({session_error('', exc)}); check "
+            "the router"
         ) from exc
     restored = now == before
     record.checks.append(Check("restored to the pre-change config", restored, ""))
     record.outcome = "rolled-back" if restored else "failed"
-    record.rate_after = asdict(platform.parse_rate(now, lp.link))
+    record.rate_after = platform.parse_rate(now, link).as_dict()

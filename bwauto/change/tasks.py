@@ -47,6 +47,8 @@ class RaiseParams(BaseModel):
     allow_decrease: bool = False
     confirm_timeout: int = Field(default=120, ge=30, le=3600, description="seconds, 30-3600")
     by: str | None = Field(default=None, description="who does the change (evidence, documents)")
+    prepare_archive: bool = False
+    no_confirm: bool = False
 
 
 class RollbackParams(BaseModel):
@@ -56,6 +58,9 @@ class RollbackParams(BaseModel):
 
     change: str
     by: str | None = Field(default=None, description="who does the change (evidence, documents)")
+    force: bool = False
+    prepare_archive: bool = False
+    no_confirm: bool = False
 
 
 class AuditParams(BaseModel):
@@ -88,6 +93,13 @@ def _operator(ctx: TaskContext, by: str | None) -> Operator:
 def _execute(ctx: TaskContext, inventory: Inventory, plan: Plan) -> Execution:
     from bwauto.change.execute import default_runner, execute
 
+    if not plan.options.dry_run:  # close what a killed bwauto left on these routers first
+        from bwauto.change.reconcile import open_records, reconcile
+
+        routers = set(plan.by_router)
+        if open_records(ctx.state_dir, routers):
+            for item in reconcile(inventory, ctx.inventory_dir, ctx.state_dir, None, routers):
+                ctx.log(f"reconciled: {item.describe()}")
     run = default_runner(inventory, ctx.inventory_dir, ctx.state_dir)
     return execute(plan, ctx.inventory_dir, ctx.state_dir, run)
 
@@ -108,6 +120,8 @@ def raise_task(params: RaiseParams, ctx: TaskContext) -> TaskResult:
         confirm_timeout_s=params.confirm_timeout,
         request=params.request,
         operator=_operator(ctx, params.by),
+        prepare_archive=params.prepare_archive,
+        no_confirm=params.no_confirm,
     )
     headroom = headroom_check(inventory, ctx.state_dir)
     plan = plan_raise(inventory, ctx.state_dir, [params.link], None, params.to, options, headroom)
@@ -190,11 +204,11 @@ def _data(ctx: TaskContext, done: Execution, record: EvidenceRecord) -> dict[str
 
 
 def _rates(rate: dict[str, int | None] | None) -> str:
-    from bwauto.rates import format_rate
+    from bwauto.platforms.base import ShaperRate
 
     if not rate:
-        return "-"
-    return "/".join(format_rate(v) if v else "-" for v in (rate.get("up"), rate.get("down")))
+        return "unknown"
+    return ShaperRate(rate.get("up"), rate.get("down")).describe()
 
 
 def _result(record: EvidenceRecord, data: dict[str, Any]) -> TaskResult:
@@ -224,7 +238,12 @@ def rollback_task(params: RollbackParams, ctx: TaskContext) -> TaskResult:
     from bwauto.change.plan import ChangeOptions
 
     inventory = _inventory(ctx)
-    options = ChangeOptions(operator=_operator(ctx, params.by))
+    options = ChangeOptions(
+        force=params.force,
+        prepare_archive=params.prepare_archive,
+        no_confirm=params.no_confirm,
+        operator=_operator(ctx, params.by),
+    )
     plan = plan_rollback(inventory, ctx.state_dir, params.change, ctx.dry_run, options)
     done = _execute(ctx, inventory, plan)
     for record in done.records:

@@ -17,6 +17,7 @@ from bwauto.cli import (
     analysis_cmd,
     change_cmd,
     demo_cmd,
+    evidence_cmd,
     inventory_cmd,
     lab_cmd,
     monitor_cmd,
@@ -44,6 +45,7 @@ app.command("poll")(analysis_cmd.poll)
 app.command("analyse")(analysis_cmd.analyse)
 app.command("raise")(change_cmd.raise_)
 app.command("rollback")(change_cmd.rollback)
+app.add_typer(evidence_cmd.app, name="evidence")
 app.add_typer(monitor_cmd.app, name="monitor")
 app.add_typer(request_cmd.app, name="request")
 app.command("play")(play_cmd.play)
@@ -103,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         error("aborted")
         return 1
+    except KeyboardInterrupt:
+        error("interrupted")
+        return 130
     except typer.TyperException as exc:  # usage errors: unknown command, bad option value
         show = getattr(exc, "show", None)
         if show is not None:

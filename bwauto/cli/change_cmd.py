@@ -31,6 +31,21 @@ ByOpt = Annotated[
     typer.Option("--by", help="Who does the change (evidence, documents) \\[default: "
                  "$BWAUTO_OPERATOR, else office.yaml's operator, else the OS user]"),
 ]  # fmt: skip
+ForceOpt = Annotated[
+    bool,
+    typer.Option("--force", help="Proceed despite drift, too little upstream headroom or a silent "
+                 "SNMP agent (before and after the change: SNMP post-checks 'skipped (forced)')."),
+]  # fmt: skip
+PrepareArchiveOpt = Annotated[
+    bool,
+    typer.Option("--prepare-archive", help="IOS without a configuration archive: add 'archive' / "
+                 "'path flash:bwauto-archive' (shown in the diff) so the revert timer can guard "
+                 "the change."),
+]  # fmt: skip
+NoConfirmOpt = Annotated[
+    bool,
+    typer.Option("--no-confirm", help="Apply WITHOUT a commit-confirm guard (recorded as such)."),
+]
 
 
 def raise_(
@@ -44,12 +59,12 @@ def raise_(
     confirm_timeout: Annotated[
         int, typer.Option("--confirm-timeout", help="Seconds before an unconfirmed change reverts.")
     ] = 120,
-    force: Annotated[
-        bool, typer.Option("--force", help="Proceed despite drift or too little upstream headroom.")
-    ] = False,
+    force: ForceOpt = False,
     allow_decrease: Annotated[
         bool, typer.Option("--allow-decrease", help="Allow a target below the current rate.")
     ] = False,
+    prepare_archive: PrepareArchiveOpt = False,
+    no_confirm: NoConfirmOpt = False,
     by: ByOpt = None,
 ) -> int:
     """Raise the shaper of one or more links: diff first, then apply with commit-confirm."""
@@ -59,6 +74,7 @@ def raise_(
     app = app_context(ctx)
     options = ChangeOptions(dry_run=dry_run, force=force, allow_decrease=allow_decrease,
                             confirm_timeout_s=confirm_timeout, request=request,
+                            prepare_archive=prepare_archive, no_confirm=no_confirm,
                             operator=_operator(app, by))  # fmt: skip
     plan = plan_raise(app.inventory(), app.state_dir, link, opd, to, options, _headroom(app))
     return _execute(app, plan, yes)
@@ -69,6 +85,9 @@ def rollback(
     change: Annotated[str, typer.Option("--change", help="CHANGE_ID to undo.")],
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
+    force: ForceOpt = False,
+    prepare_archive: PrepareArchiveOpt = False,
+    no_confirm: NoConfirmOpt = False,
     by: ByOpt = None,
 ) -> int:
     """Put the links of a past change back to their rates before it."""
@@ -76,7 +95,8 @@ def rollback(
     from bwauto.change.plan import ChangeOptions
 
     app = app_context(ctx)
-    options = ChangeOptions(operator=_operator(app, by))
+    options = ChangeOptions(force=force, prepare_archive=prepare_archive, no_confirm=no_confirm,
+                            operator=_operator(app, by))  # fmt: skip
     plan = plan_rollback(app.inventory(), app.state_dir, change, dry_run, options)
     return _execute(app, plan, yes)
 
@@ -89,10 +109,14 @@ def _operator(app: AppContext, by: str | None) -> Operator:
 
 def _execute(app: AppContext, plan: Plan, yes: bool) -> int:
     from bwauto.change.execute import execute
+    from bwauto.change.interrupt import EXIT_INTERRUPTED
+
+    if not plan.options.dry_run:
+        _reconcile(app, set(plan.by_router))
 
     def approve(preview: RunOutcome, diffs: dict[str, str]) -> bool:
         _show_diffs(preview)
-        return yes or _confirm(len(diffs))
+        return yes or _ask(len(diffs))
 
     from bwauto.change.probe import snmp_probe
 
@@ -109,7 +133,38 @@ def _execute(app: AppContext, plan: Plan, yes: bool) -> int:
         return 1
     _show_after_apply(done)
     _show_table(done.outcome)
+    _show_errors(done.outcome)
+    if done.interrupted:
+        err_console.print(f"interrupted: {_interrupted_summary(done.outcome)}")
+        return EXIT_INTERRUPTED
     return 0 if done.ok else 1
+
+
+def _reconcile(app: AppContext, routers: set[str] | None) -> list[str]:
+    """Close what a killed bwauto left ``in-progress`` on these routers; one line each."""
+    from bwauto.change.reconcile import open_records, reconcile
+
+    if not open_records(app.state_dir, routers):
+        return []
+    done = reconcile(app.inventory(), app.inventory_dir, app.state_dir, app.secrets_file, routers)
+    for item in done:
+        err_console.print(f"reconciled: {item.describe()}", markup=False)
+    return [item.outcome for item in done]
+
+
+def _show_errors(outcome: RunOutcome) -> None:
+    """One line per link that did not end well (the table may be cut on a narrow terminal)."""
+    for r in outcome.records:
+        if r.outcome in ("failed", "refused", "rolled-back", "interrupted"):
+            why = "; ".join(r.errors) or _failed_checks(r) or "see the evidence"
+            err_console.print(f"{r.link} on {r.router}: {r.outcome}: {why}", markup=False)
+
+
+def _interrupted_summary(outcome: RunOutcome) -> str:
+    states = {r.outcome for r in outcome.records}
+    if states <= {"interrupted", "rolled-back", "no-op", "refused"}:
+        return "no change was kept; every router is on its pre-change config (see the evidence)"
+    return ", ".join(f"{r.link}: {r.outcome}" for r in outcome.records) + " (see the evidence)"
 
 
 def _run(
@@ -125,6 +180,22 @@ def _run(
         return run_plan(plan, app.inventory_dir, app.state_dir, probe, app.secrets_file,
                         progress=(bar, task_id), write_evidence=write_evidence,
                         expected_diffs=expected_diffs)  # fmt: skip
+
+
+def _ask(count: int) -> bool:
+    """The question, with Ctrl-C working as usual while it waits (it declines, interrupted)."""
+    import signal
+
+    from bwauto.change.interrupt import STOP
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return _confirm(count)
+    except (KeyboardInterrupt, typer.Abort):
+        STOP.set()
+        return False
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _confirm(count: int) -> bool:
@@ -184,11 +255,11 @@ def _show_table(outcome: RunOutcome) -> None:
 
 
 def _rate(rate: dict[str, int | None] | None) -> str:
-    from bwauto.rates import format_rate
+    from bwauto.platforms.base import ShaperRate
 
     if not rate:
-        return "-"
-    return "/".join(format_rate(v) if v else "-" for v in (rate.get("up"), rate.get("down")))
+        return ""
+    return ShaperRate(rate.get("up"), rate.get("down")).describe()
 
 
 def _failed_checks(record: EvidenceRecord) -> str:

@@ -12,7 +12,7 @@ from bwauto.lab.runner import Lab
 from bwauto.snmp.models import LinkRef, PollTarget
 
 SHOW_CONFIG = {"cisco_ios": "show running-config", "mikrotik_routeros": "/export"}
-METADATA = ("# 20", "Current configuration :", "! Last configuration change")
+METADATA = ("# 20", "Current configuration :", "! Last configuration change", "! NVRAM config last")
 """Lines that say when and by whom, not what: the export's date, IOS's change stamp and size."""
 
 

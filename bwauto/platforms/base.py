@@ -15,6 +15,7 @@ import jinja2
 
 from bwauto.errors import RenderError
 from bwauto.inventory.models import Link
+from bwauto.rates import format_rate
 
 TEMPLATES = Path(__file__).parent / "templates"
 _ENV = jinja2.Environment(
@@ -27,12 +28,56 @@ _ENV = jinja2.Environment(
 )
 
 
+NOT_SHAPED = "not shaped on this router"
+"""What bwauto says of a direction the router does not shape (never ``None``)."""
+
+DIRECTIONS = ("up", "down")
+
+
 @dataclass(frozen=True)
 class ShaperRate:
-    """A link's shaper rates in bit/s, seen from the OPD (``up`` = upload). None: not shaped."""
+    """A link's shaper rates in bit/s, seen from the OPD (``up`` = upload).
+
+    A direction is ``None`` when the router does not shape it (``Platform.directions`` says
+    which directions a link can shape); it is shown as ``NOT_SHAPED``, never as ``None``.
+    """
 
     up: int | None
     down: int | None
+
+    def describe(self) -> str:
+        """The rate in words, each direction named.
+
+        Examples:
+            >>> ShaperRate(None, 30_000_000).describe()
+            'upload not shaped on this router, download 30M'
+        """
+        pairs = (("upload", self.up), ("download", self.down))
+        return ", ".join(f"{name} {show_direction(value)}" for name, value in pairs)
+
+    def as_dict(self) -> dict[str, int | None]:
+        """``{"up": bps or None, "down": bps or None}`` for the evidence."""
+        return {"up": self.up, "down": self.down}
+
+
+def show_direction(bps: int | None) -> str:
+    """One direction's rate, or ``NOT_SHAPED``.
+
+    Examples:
+        >>> show_direction(150_000_000), show_direction(None)
+        ('150M', 'not shaped on this router')
+    """
+    return NOT_SHAPED if bps is None else format_rate(bps)
+
+
+def shaped(rate: ShaperRate) -> dict[str, str]:
+    """Per direction, the rate or ``NOT_SHAPED`` (for evidence and documents).
+
+    Examples:
+        >>> shaped(ShaperRate(None, 20_000_000))
+        {'up': 'not shaped on this router', 'down': '20M'}
+    """
+    return {"up": show_direction(rate.up), "down": show_direction(rate.down)}
 
 
 @dataclass(frozen=True)
@@ -53,6 +98,19 @@ class CommitConfirm:
     config_mode_command: str | None = None
     confirm_config: tuple[str, ...] = ()
     confirm_exec: tuple[str, ...] = ()
+    name: str = ""
+    """The guard's name on the router (RouterOS scheduler entry); "" when unnamed."""
+    minutes: int = 0
+    """IOS: the revert timer in minutes; 0 where the guard is not a revert timer."""
+
+    @property
+    def guarded(self) -> bool:
+        """False for ``--no-confirm``: the change is applied without any guard."""
+        return bool(self.arm or self.config_mode_command)
+
+
+UNGUARDED = CommitConfirm("none: --no-confirm, applied without a commit-confirm guard")
+"""The guard of an explicit ``--no-confirm`` change: nothing restores it automatically."""
 
 
 class Platform(Protocol):
@@ -84,6 +142,34 @@ class Platform(Protocol):
     def commit_confirm(self, name: str, restore: list[str], timeout_s: int) -> CommitConfirm:
         """The guard that restores the old config unless confirmed within ``timeout_s``."""
         ...
+
+    def directions(self, link: Link) -> tuple[str, ...]:
+        """The directions (``"up"``, ``"down"``) this router shapes for ``link``."""
+        ...
+
+    def guard_state_commands(self) -> list[str]:
+        """Exec commands whose output says whether the commit-confirm guard can be armed."""
+        ...
+
+    def guard_missing(self, outputs: list[str]) -> str | None:
+        """Why the guard cannot be armed (with the fix), or None when it can."""
+        ...
+
+    def guard_setup(self) -> tuple[list[str], str]:
+        """What ``--prepare-archive`` adds: (configuration lines, as the running config shows
+        them). Empty for a platform whose guard needs nothing."""
+        ...
+
+    def pending_commands(self, guard: CommitConfirm) -> list[str]:
+        """Exec commands whose output shows whether ``guard`` is still armed."""
+        ...
+
+    def is_pending(self, outputs: list[str], guard: CommitConfirm) -> bool:
+        """True while ``guard`` is armed (would restore the old config)."""
+        ...
+
+    saves_itself: bool
+    """True when the router keeps configuration changes across a reboot by itself."""
 
 
 def render(platform: str, template: str, **values: object) -> list[str]:

@@ -31,6 +31,14 @@ from bwauto.inventory.models import Link
 from bwauto.platforms.base import CommitConfirm, ShaperRate, render
 
 SHAPE = re.compile(r"^(\s*shape average )(\d+)(.*)$")
+ARCHIVE_PATH = re.compile(r"^\s+path\s+\S+", re.MULTILINE)
+ARCHIVE_DISABLED = "Archive feature not enabled"
+"""``show archive`` without an archive (NAPALM's ios driver tests the same string)."""
+NO_PENDING = "No Rollback Confirmed Change pending"
+"""``show archive config rollback timer`` when no revert timer runs (as NAPALM reads it)."""
+ARCHIVE_SETUP = ["archive", "path flash:bwauto-archive"]
+"""What ``--prepare-archive`` configures: Cisco's *Configuration Rollback Confirmed Change*
+needs a configuration archive with a ``path`` before ``configure terminal revert timer``."""
 POLICE = re.compile(r"^(\s*police (?:cir )?)(\d+)(.*)$")
 
 
@@ -38,6 +46,7 @@ class CiscoIos:
     """Cisco IOS as bwauto drives it (Netmiko ``cisco_ios``, NAPALM ``ios``)."""
 
     name: str = "cisco_ios"
+    saves_itself: bool = False
     failure_strings: tuple[str, ...] = (
         "% Invalid input",
         "% Incomplete command",
@@ -86,7 +95,72 @@ class CiscoIos:
             f"native: configure terminal revert timer {minutes} (minutes)",
             config_mode_command=f"configure terminal revert timer {minutes}",
             confirm_exec=("configure confirm",),
+            minutes=minutes,
         )
+
+    def directions(self, link: Link) -> tuple[str, ...]:
+        """Download through the output policy; upload only where ``shaper_in`` polices it.
+
+        Examples:
+            >>> from bwauto.inventory.models import Link
+            >>> link = Link(id="d", opd="D", router="r", interface="Gi0/3", shaper="PM-D",
+            ...             committed={"up": "10M", "down": "20M"}, upstream="u",
+            ...             contact={"name": "A"})
+            >>> CiscoIos().directions(link)
+            ('down',)
+        """
+        return ("up", "down") if link.shaper_in else ("down",)
+
+    def guard_state_commands(self) -> list[str]:
+        """``show archive`` and the running config's ``archive`` section."""
+        return ["show archive", "show running-config | section archive"]
+
+    def guard_missing(self, outputs: list[str]) -> str | None:
+        """Without ``archive`` + ``path`` IOS refuses ``configure terminal revert timer``.
+
+        Examples:
+            >>> CiscoIos().guard_missing(["Archive feature not enabled", ""])[:40]
+            'the IOS revert timer (commit-confirm) ne'
+            >>> CiscoIos().guard_missing(["", "archive\\n path flash:a\\n"]) is None
+            True
+        """
+        disabled = ARCHIVE_DISABLED in outputs[0]
+        has_path = ARCHIVE_PATH.search(_archive_block(outputs[1])) is not None
+        if has_path and not disabled:
+            return None
+        return (
+            "the IOS revert timer (commit-confirm) needs 'archive' with a 'path', and this "
+            "router has none; fix: configure 'archive' / ' path flash:bwauto-archive' on it, "
+            "or run again with --prepare-archive (adds them, shown in the diff) or --no-confirm "
+            "(applies without a guard)"
+        )
+
+    def guard_setup(self) -> tuple[list[str], str]:
+        """The archive lines, and how the running config shows them."""
+        return list(ARCHIVE_SETUP), "archive\n path flash:bwauto-archive\n"
+
+    def pending_commands(self, guard: CommitConfirm) -> list[str]:
+        """``show archive config rollback timer`` (NAPALM's ``has_pending_commit``)."""
+        return ["show archive config rollback timer"]
+
+    def is_pending(self, outputs: list[str], guard: CommitConfirm) -> bool:
+        """A revert timer runs unless IOS says none is pending.
+
+        Examples:
+            >>> CiscoIos().is_pending(["No Rollback Confirmed Change pending"], CommitConfirm(""))
+            False
+        """
+        return NO_PENDING not in outputs[0]
+
+
+def _archive_block(text: str) -> str:
+    lines, inside = [], False
+    for line in text.splitlines():
+        if not line.startswith(" "):
+            inside = line.strip() == "archive"
+        if inside:
+            lines.append(line + "\n")
+    return "".join(lines)
 
 
 def _block(text: str, name: str | None) -> str:

@@ -63,6 +63,8 @@ class MikrotikRouterOs:
     """MikroTik RouterOS as bwauto drives it (Netmiko ``mikrotik_routeros``)."""
 
     name: str = "mikrotik_routeros"
+    saves_itself: bool = True
+    """RouterOS writes every configuration change to its own storage at once."""
     failure_strings: tuple[str, ...] = (
         "bad command name", "syntax error", "no such item", "invalid value for argument",
         "expected end of command", "failure:", "input does not match any value",
@@ -119,4 +121,36 @@ class MikrotikRouterOs:
         event = "; ".join([*restore, remove]).replace("\\", "\\\\").replace('"', '\\"')
         arm = f'/system scheduler add name={name} interval={timeout_s}s on-event="{event}"'
         detail = f"emulated: scheduler entry {name} restores the old queue after {timeout_s} s"
-        return CommitConfirm(detail, arm=(arm,), confirm_config=(remove,))
+        return CommitConfirm(detail, arm=(arm,), confirm_config=(remove,), name=name)
+
+    def directions(self, link: Link) -> tuple[str, ...]:
+        """A simple queue's ``max-limit=UP/DOWN`` shapes both directions."""
+        return ("up", "down")
+
+    def guard_state_commands(self) -> list[str]:
+        """Nothing: the scheduler needs no preparation."""
+        return []
+
+    def guard_missing(self, outputs: list[str]) -> str | None:
+        """Never: every RouterOS has ``/system scheduler``."""
+        return None
+
+    def guard_setup(self) -> tuple[list[str], str]:
+        """Nothing to prepare."""
+        return [], ""
+
+    def pending_commands(self, guard: CommitConfirm) -> list[str]:
+        """The scheduler entries (terse export: one line each)."""
+        return ["/system scheduler export terse"]
+
+    def is_pending(self, outputs: list[str], guard: CommitConfirm) -> bool:
+        """The guard's scheduler entry is still there.
+
+        Examples:
+            >>> g = CommitConfirm("", name="bwauto-CH-1-x")
+            >>> MikrotikRouterOs().is_pending(["/system scheduler add name=bwauto-CH-1-x"], g)
+            True
+        """
+        text = re.sub(r"\\\r?\n\s*", "", "".join(outputs))
+        names = {f"name={guard.name}", f'name="{guard.name}"'}
+        return any(word in names for word in text.split())

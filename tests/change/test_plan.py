@@ -28,10 +28,17 @@ def test_select_by_link_and_opd_without_duplicates() -> None:
 
 
 def test_plan_groups_by_router_and_parses_targets() -> None:
-    plan = make_plan(INV, ["rsud", "dishub", "dinkes"], None, "150M/300M", ChangeOptions())
-    assert sorted(plan.by_router) == ["edge-bc-01", "edge-bc-02"]
-    assert [lp.link.id for lp in plan.by_router["edge-bc-02"]] == ["rsud", "dishub"]
+    plan = make_plan(INV, ["rsud", "dpmptsp", "dinkes"], None, "150M/300M", ChangeOptions())
+    assert sorted(plan.by_router) == ["edge-bc-01", "edge-bc-02", "edge-bc-03"]
+    assert [lp.link.id for lp in plan.by_router["edge-bc-02"]] == ["rsud"]
     assert plan.by_router["edge-bc-02"][0].target == ShaperRate(150 * M, 300 * M)
+    down_only = make_plan(INV, ["rsud", "dishub"], None, "300M", ChangeOptions())
+    assert [lp.target for lp in down_only.by_router["edge-bc-02"]] == [
+        ShaperRate(100 * M, 300 * M),
+        ShaperRate(None, 300 * M),
+    ]  # dishub: upload not shaped
+    with pytest.raises(UsageError, match=r"link dishub: .*shaper_in"):  # IOS without shaper_in
+        make_plan(INV, ["dishub"], None, "150M/300M", ChangeOptions())
     only_down = make_plan(INV, ["dinkes"], None, "150M", ChangeOptions())
     assert only_down.by_router["edge-bc-01"][0].target == ShaperRate(50 * M, 150 * M)
     with pytest.raises(RateError):

@@ -16,6 +16,7 @@ from bwauto.change.runner import make_plan, run_plan
 from bwauto.cli.app import main
 from bwauto.inventory.loader import load_inventory
 from bwauto.lab.runner import Lab
+from bwauto.lab.snmp.faults import set_interface_down
 from bwauto.lab.testing import device_config, lab_secrets, measured_rate, saturate
 
 M = 1_000_000
@@ -107,13 +108,13 @@ def test_failing_post_check_restores_the_old_config(fresh_lab: Lab) -> None:
     start_caps = lab_router.config.shaper_limits()
     stop = threading.Event()
 
-    def kill_snmp_when_the_shaper_moves() -> None:  # the change breaks management
+    def link_down_when_the_shaper_moves() -> None:  # the change breaks the link
         while not stop.wait(0.01):
             if lab_router.config.shaper_limits() != start_caps:
-                lab_router.faults.snmp_timeout = True
+                set_interface_down(lab_router, "vlan110-dinkes")
                 return
 
-    watcher = threading.Thread(target=kill_snmp_when_the_shaper_moves)
+    watcher = threading.Thread(target=link_down_when_the_shaper_moves)
     watcher.start()
     try:
         code = bw(fresh_lab, "raise", "--link", link, "--to", "400M", "--yes", "--force")
@@ -125,7 +126,7 @@ def test_failing_post_check_restores_the_old_config(fresh_lab: Lab) -> None:
     record = latest(fresh_lab, link)
     assert record["outcome"] == "rolled-back"
     failed = [c["name"] for c in record["checks"] if not c["ok"]]
-    assert "SNMP answers" in failed
+    assert "link still up" in failed  # --force lifts SNMP silence, never a link down
     assert device_config(fresh_lab, router) == before
     assert load_inventory(fresh_lab.inventory_dir).links[link].committed.down == 100 * M
 

@@ -233,10 +233,12 @@ def test_audit_drift_finds_a_rate_changed_behind_bwautos_back(fresh_lab: Lab) ->
     assert result.status == "failed" and found.exit_code == 1
     drifted = {d["link"]: d for d in result.data["drifted"]}
     assert drifted == {
-        "dinkes": {"link": "dinkes", "router": "edge-bc-01", "committed": "50M/100M",
-                   "on_router": "50M/120M"},
-        "dishub": {"link": "dishub", "router": "edge-bc-02", "committed": "20M/50M",
-                   "on_router": "-/70M"},
+        "dinkes": {"link": "dinkes", "router": "edge-bc-01",
+                   "committed": "upload 50M, download 100M",
+                   "on_router": "upload 50M, download 120M"},
+        "dishub": {"link": "dishub", "router": "edge-bc-02",
+                   "committed": "upload not shaped on this router, download 50M",
+                   "on_router": "upload not shaped on this router, download 70M"},
     }  # fmt: skip
     assert len(result.data["in_sync"]) == 8 and not result.data["unread"]
     assert "dinkes" in result.message and "dishub" in result.message

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from bwauto.case.documents.formatting import NOT_SHAPED
 from bwauto.case.inputs import AnalysisSummary, ChangeSummary, CompletenessForm
 from bwauto.case.records import Case, Record
 from bwauto.case.workflow import CaseState, change_succeeded, monitoring_succeeded
@@ -95,6 +96,8 @@ def _change(state: CaseState) -> dict[str, Any]:
     data = change.model_dump()
     for key in ("rate_before", "rate_after", "target"):
         data[key] = NO_RATE | (data[key] or {})
+        if any(v is not None for v in data[key].values()):  # a direction the router leaves be
+            data[key] = {k: NOT_SHAPED if v is None else v for k, v in data[key].items()}
     return {**data, "ok": change_succeeded(data), "added": added, "removed": removed}
 
 

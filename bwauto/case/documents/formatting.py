@@ -68,6 +68,11 @@ def format_number(value: Any, decimals: int, lang: str) -> str:
     return text.translate(str.maketrans(",.", ".,")) if lang == "id" else text
 
 
+NOT_SHAPED = "not-shaped"
+"""A change's direction that the router does not shape (``mbps`` says so in words)."""
+NOT_SHAPED_TEXT = {"id": "tidak dibatasi di router ini", "en": "not shaped on this router"}
+
+
 def filters(lang: str) -> dict[str, Callable[..., str]]:
     """The template filters for ``lang`` ("id" or "en")."""
 
@@ -92,6 +97,8 @@ def filters(lang: str) -> dict[str, Callable[..., str]]:
     def mbps(bps: Any, decimals: int = 0) -> str:
         if bps is None or bps == "":
             return ""
+        if bps == NOT_SHAPED:
+            return NOT_SHAPED_TEXT.get(lang, NOT_SHAPED_TEXT["en"])
         return f"{format_number(int(bps) / 1_000_000, decimals, lang)} Mbps"
 
     def mb(value: Any, decimals: int = 1) -> str:
