@@ -212,6 +212,7 @@ def record_interrupted(state_dir: Path, plan: Plan) -> RunOutcome:
                 dry_run=False, request=plan.options.request, target=lp.target.as_dict(),
                 outcome="interrupted",
                 errors=["interrupted before any change: the router is unchanged"],
+                **plan.options.operator.fields(),
             )  # fmt: skip
             write_evidence(state_dir, record)
             outcome.records.append(record)
