@@ -11,17 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bwauto.change.evidence import Check, EvidenceRecord, new_change_id, write_evidence
 from bwauto.change.inventory_update import update_committed
 from bwauto.change.plan import ChangeOptions, LinkPlan, Plan, select_links, target_rate
-from bwauto.change.task import ChangeContext, SnmpProbe
 from bwauto.errors import RateError, UsageError
 from bwauto.inventory.models import Inventory, Link
 from bwauto.platforms import get_platform
 from bwauto.platforms.base import ShaperRate
 from bwauto.rates import parse_rate
+
+if TYPE_CHECKING:  # the task imports Netmiko: not needed to plan or refuse a change
+    from bwauto.change.task import SnmpProbe
 
 HeadroomCheck = Callable[[Link, ShaperRate], Check | None]
 
@@ -123,7 +125,7 @@ def run_plan(
     from nornir.core.filter import F
 
     from bwauto.change.processors import EvidenceProcessor, ProgressProcessor
-    from bwauto.change.task import shaper_change
+    from bwauto.change.task import ChangeContext, shaper_change
 
     nr = InitNornir(
         runner={"plugin": "threaded", "options": {"num_workers": workers}},
