@@ -81,7 +81,15 @@ class RouterGuard:
     setup: list[str] = field(default_factory=list)
     """``--prepare-archive``: lines still to send before the first change on this router."""
     setup_text: str = ""
-    """The same lines as the running config shows them (they are part of the diff)."""
+    """The same lines as the running config shows them (part of one link's diff)."""
+    shown_in: str | None = None
+    """The link whose diff holds ``setup_text`` (the first one that would change)."""
+
+    def text_for(self, link: str) -> str:
+        """``setup_text`` for the first link that would change, "" for the others."""
+        if self.shown_in is None and self.setup_text:
+            self.shown_in = link
+        return self.setup_text if self.shown_in == link else ""
 
 
 def shaper_change(task: Task, ctx: ChangeContext) -> Result:
@@ -161,7 +169,7 @@ def _link(
     if intended == before:
         record.outcome, record.rate_after = "no-op", current.as_dict()
         return
-    record.diff = diff_of(before, intended + guard.setup_text, host)
+    record.diff = diff_of(before, intended + guard.text_for(lp.link.id), host)
     if ctx.expected_diffs is not None and ctx.expected_diffs.get(lp.link.id) != record.diff:
         record.outcome = "refused"
         record.errors.append("the router's config changed since the diff was shown; run again")
@@ -225,7 +233,7 @@ def _apply(
                 raise Interrupted("interrupted in the confirm window")
             _confirm(ctx, conn, platform, guard, record)
             record.outcome, record.rate_after = "changed", lp.target.as_dict()
-            record.diff = diff_of(before, after + rguard.setup_text, task.host.name)
+            record.diff = diff_of(before, after + rguard.text_for(lp.link.id), task.host.name)
             _save(ctx, conn, platform, lp, record)
             if ctx.stop.is_set():
                 record.errors.append("interrupt received after the confirm: the change was kept")
@@ -235,6 +243,9 @@ def _apply(
         record.errors.append(f"{exc}: putting the router back")
     except CAUGHT as exc:
         record.errors.append(f"during the change: {session_error(task.host.name, exc)}")
+    except Exception as exc:  # a bug: still put the router back, then point at the crash log
+        log = crash_log(ctx.state_dir, exc)
+        record.errors.append(f"internal error ({type(exc).__name__}); crash log: {log}")
     _restore_or_say(task, platform, lp, record, before, restore, guard, armed_at)
     if interrupted:
         record.outcome = "interrupted"

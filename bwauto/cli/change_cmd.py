@@ -108,6 +108,26 @@ def _operator(app: AppContext, by: str | None) -> Operator:
 
 
 def _execute(app: AppContext, plan: Plan, yes: bool) -> int:
+    """Run the plan; a bug ends as one line naming a crash log, never as a traceback."""
+    from bwauto.change.crash import crash_log
+    from bwauto.errors import BwautoError
+
+    try:
+        return _execute_plan(app, plan, yes)
+    except (BwautoError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        log = crash_log(app.state_dir, exc)
+        raise InternalError(f"internal error ({type(exc).__name__}); crash log: {log}") from None
+
+
+class InternalError(UsageError):
+    """A bug: reported in one line with the crash log's path (exit 1)."""
+
+    exit_code = 1
+
+
+def _execute_plan(app: AppContext, plan: Plan, yes: bool) -> int:
     from bwauto.change.execute import execute
     from bwauto.change.interrupt import EXIT_INTERRUPTED
 
@@ -230,15 +250,23 @@ def _show_diffs(outcome: RunOutcome) -> None:
     """The diff of every link that would change, coloured on a terminal."""
     from rich.syntax import Syntax
 
+    from bwauto.platforms.base import NOT_SHAPED
+
     for record in outcome.records:
         if record.diff and record.outcome == "dry-run":
             where = "device" if record.diff_source == "device" else "bwauto: running vs intended"
-            console.print(f"[bold]{record.router} / {record.link}[/] (diff computed by {where})")
+            unshaped = [d for d, v in (record.shaped or {}).items() if v == NOT_SHAPED]
+            note = "".join(f"; {_WORD[d]} {NOT_SHAPED}" for d in unshaped)
+            console.print(f"[bold]{record.router} / {record.link}[/] (diff computed by {where}"
+                          f"{note})")  # fmt: skip
             if console.is_terminal:
                 console.print(Syntax(record.diff, "diff", theme="ansi_dark", word_wrap=True,
                                      background_color="default"))  # fmt: skip
             else:
                 sys.stdout.write(record.diff)
+
+
+_WORD = {"up": "upload", "down": "download"}
 
 
 def _show_table(outcome: RunOutcome) -> None:

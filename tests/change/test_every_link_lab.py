@@ -82,6 +82,8 @@ def test_every_link_dry_run_raise_no_op_rollback(
     dry = latest(fresh_lab, link_id)
     assert code == 0 and dry["outcome"] == "dry-run", text
     assert device_config(fresh_lab, router) == before
+    if platform == "cisco_ios" and not link.shaper_in:  # said with the diff, in words
+        assert "upload not shaped on this router" in text
     if extra:  # the archive lines are part of the diff the operator sees
         assert "+archive\n+ path flash:bwauto-archive\n" in dry["diff"]
         assert "+ path flash:bwauto-archive" in text
@@ -210,3 +212,29 @@ def test_guard_refused_by_the_router_is_never_recorded_armed(
     assert after.replace("!\narchive\n path flash:archive\n", "") == before.replace(
         "!\narchive\n path flash:archive\n", ""
     )
+
+
+def test_an_internal_error_is_one_line_with_a_crash_log(
+    fresh_lab: Lab, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug injected into the apply (fault injection): the router is put back, one line
+    names the crash log, the evidence says so, no traceback on the terminal."""
+    from bwauto.change import device
+
+    real = device.type_lines
+    before = device_config(fresh_lab, "edge-bc-01")
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("injected bug")
+
+    monkeypatch.setattr(device, "type_lines", broken)
+    code, text = run(fresh_lab, capsys, "raise", "--link", "dinkes", "--to", "150M", "--yes",
+                     "--force")  # fmt: skip
+    monkeypatch.setattr(device, "type_lines", real)
+    record = latest(fresh_lab, "dinkes")
+    assert code == 1 and record["outcome"] == "rolled-back", text
+    assert device_config(fresh_lab, "edge-bc-01") == before
+    logs = list((fresh_lab.dir.parent / "crash").glob("*.log"))
+    assert logs and "injected bug" in logs[0].read_text()
+    assert f"crash log: {logs[0]}" in " ".join(record["errors"])
+    assert "internal error (RuntimeError)" in text
