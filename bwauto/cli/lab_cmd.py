@@ -112,13 +112,21 @@ def _source(app_ctx: AppContext, routers: int | None, links_per_router: int) -> 
 def _announce(status: dict[str, Any]) -> None:
     from rich.table import Table
 
-    table = Table("router", "platform", "ssh", "snmp", "links", "faults")
+    table = Table("router", "platform", "ssh", "snmp", "links", "arch", "faults")
     for r in status["routers"]:
         table.add_row(r["name"], r["platform"], str(r["ssh_port"]), str(r["snmp_port"]),
-                      str(r["links"]), ", ".join(r["faults"]) or "-")  # fmt: skip
+                      str(r["links"]), _archive(r),
+                      ", ".join(r["faults"]) or "-")  # fmt: skip
     console.print(table)
     console.print(f"lab inventory: {status['inventory']}", soft_wrap=True)
     console.print(f"use it with:   bwauto -i {status['inventory']} ...", soft_wrap=True)
+
+
+def _archive(router: dict[str, Any]) -> str:
+    """IOS: whether the router has an ``archive`` (the revert timer's need); else ``-``."""
+    if router["platform"] != "cisco_ios":
+        return "-"
+    return "yes" if router.get("archive") else "no"
 
 
 def _start_detached(app_ctx: AppContext, routers: int | None, links_per_router: int) -> None:

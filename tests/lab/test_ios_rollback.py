@@ -20,7 +20,7 @@ from netmiko import BaseConnection, ConnectHandler
 from bwauto.inventory.loader import load_inventory
 from bwauto.lab.cli.cisco_ios_config import IosConfig
 from bwauto.lab.runner import Lab
-from bwauto.lab.testing import device_config, lab_secrets
+from bwauto.lab.testing import archive_paths, device_config, lab_secrets
 
 ARCHIVED, BARE = "edge-bc-02", "edge-bc-03"
 SAMPLE_INVENTORY = Path(__file__).parents[2] / "inventory"
@@ -50,6 +50,13 @@ def short_minute_lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     running = Lab(load_inventory(SAMPLE_INVENTORY), tmp_path / "state").start()
     yield running
     running.stop()
+
+
+def test_the_sample_has_one_ios_router_with_an_archive_and_one_without(lab: Lab) -> None:
+    assert archive_paths(lab) == {"edge-bc-01": None, ARCHIVED: "flash:archive", BARE: None,
+                                  "edge-sk-01": None}  # fmt: skip
+    shapes = {(link.router, link.shaper_in is not None) for link in lab.source.links.values()}
+    assert {(ARCHIVED, True), (ARCHIVED, False), (BARE, True), (BARE, False)} <= shapes
 
 
 def test_revert_timer_is_refused_without_an_archive(lab: Lab) -> None:
@@ -204,3 +211,23 @@ def test_a_wrong_enable_secret_is_refused_with_ios_words(lab: Lab) -> None:
         assert not conn.check_enable_mode()
     finally:
         conn.disconnect()
+
+
+def test_synthetic_labs_mix_ios_routers_with_and_without_archive(tmp_path: Path) -> None:
+    from bwauto.lab.inventory_out import synthetic_inventory, write_inventory
+
+    write_inventory(tmp_path / "src", synthetic_inventory(4, 1), "synthetic")
+    lab = Lab(load_inventory(tmp_path / "src"), tmp_path / "state")  # built, not started
+    assert archive_paths(lab) == {"lab-r001": None, "lab-r002": "flash:archive",
+                                  "lab-r003": None, "lab-r004": None}  # fmt: skip
+
+
+def test_lab_yaml_naming_an_unknown_router_is_refused(tmp_path: Path) -> None:
+    from bwauto.errors import LabError
+    from bwauto.lab.inventory_out import synthetic_inventory, write_inventory
+
+    data = synthetic_inventory(2, 1)
+    data["lab.yaml"] = {"routers": {"no-such-router": {"archive_path": "flash:archive"}}}
+    write_inventory(tmp_path / "src", data, "synthetic")
+    with pytest.raises(LabError, match="no-such-router"):
+        Lab(load_inventory(tmp_path / "src"), tmp_path / "state")
