@@ -106,7 +106,7 @@ def test_demo_walks_the_sop_and_leaves_every_file_in_its_folder(
     ("playbook", "old", "new", "code", "said"),
     [
         ("permohonan-disposisi.yaml", "action: form,", "action: forms,", 2, "action"),
-        ("kenaikan-bandwidth.yaml", 'to: "{{ rate }}"', "to: 5M", 1, "target above current"),
+        ("kenaikan-bandwidth.yaml", 'to: "{{ rate }}"', "to: 5M", 1, "--allow-decrease"),
     ],
     ids=["refused-playbook", "failed-step"],
 )

@@ -127,6 +127,7 @@ class ChangeSummary(BaseModel):
     dry_run: bool = False
     request: str | None = None
     operator: str = ""
+    operator_source: str = ""
     started: str = ""
     ended: str | None = None
     rate_before: dict[str, int | None] | None = None

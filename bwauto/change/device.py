@@ -15,7 +15,8 @@ from nornir.core.task import Task
 from paramiko.ssh_exception import SSHException  # type: ignore[import-untyped]
 
 from bwauto.change.interrupt import Interrupted
-from bwauto.errors import ApplyError, AuthError, BwautoError, CommitError, ConnectError
+from bwauto.change.login import connection_error, enter_enable
+from bwauto.errors import ApplyError, BwautoError, CommitError
 from bwauto.platforms.base import CommitConfirm, Platform, find_failure
 
 SESSION_ERRORS: tuple[type[BaseException], ...] = (
@@ -37,11 +38,11 @@ def connect(task: Task) -> Any:
     """The host's Netmiko session, in enable mode where the platform has one."""
     try:
         conn = task.host.get_connection("netmiko", task.nornir.config)
-        if conn.secret and not conn.check_enable_mode():
-            conn.enable()
+        if conn.secret or task.host.platform == "cisco_ios":
+            enter_enable(conn, task.host.name)
         return conn
     except Exception as exc:  # netmiko/paramiko raise many types; say which, never swallow
-        raise connection_error(task.host.name, exc) from exc
+        raise connection_error(task.host.name, exc, task.host.username) from exc
 
 
 def reconnect(task: Task) -> Any:
@@ -50,15 +51,6 @@ def reconnect(task: Task) -> Any:
         task.host.close_connection("netmiko")
     task.host.connections.pop("netmiko", None)
     return connect(task)
-
-
-def connection_error(host: str, exc: Exception) -> ConnectError:
-    """``AuthError`` for refused credentials, else ``ConnectError`` (one line)."""
-    from netmiko.exceptions import NetmikoAuthenticationException
-
-    if isinstance(exc, NetmikoAuthenticationException):
-        return AuthError(f"{host}: authentication failed (check the credentials)")
-    return ConnectError(f"{host}: cannot connect: {session_error('', exc)}")
 
 
 def read_section(conn: Any, platform: Platform, link: Any) -> str:

@@ -5,7 +5,8 @@ outcome) it is never overwritten. An ``in-progress`` record left by a killed pro
 by ``bwauto.change.reconcile``.
 
 Layout: ``<state_dir>/evidence/<CHANGE_ID>/<link_id>.json``. Fields: change_id, request,
-operator, started, ended (ISO 8601 UTC), router, link, platform, dry_run, rate_before,
+operator (a name: ``--by``, ``$BWAUTO_OPERATOR``, the office's; else "USER (OS user)"),
+operator_source, started, ended (ISO 8601 UTC), router, link, platform, dry_run, rate_before,
 rate_after (``{"up": bps, "down": bps}``), running_config_before (secrets redacted), diff,
 diff_source ("device" or "bwauto"), checks (``[{"name", "ok", "detail"}]``), outcome
 (``dry-run``, ``no-op``, ``changed``, ``refused``, ``failed``, ``rolled-back``,
@@ -27,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bwauto.change.operator import Operator, resolve_operator
 from bwauto.errors import UsageError
 
 REDACT = re.compile(
@@ -70,6 +72,11 @@ def operator() -> str:
         return f"uid-{os.getuid()}"
 
 
+def _default_operator() -> Operator:
+    """``$BWAUTO_OPERATOR``, else the OS user marked as such (``change.operator``)."""
+    return resolve_operator(None)
+
+
 @dataclass
 class Check:
     """One pre- or post-check and its result."""
@@ -89,7 +96,8 @@ class EvidenceRecord:
     platform: str
     dry_run: bool
     request: str | None = None
-    operator: str = field(default_factory=operator)
+    operator: str = field(default_factory=lambda: _default_operator().label)
+    operator_source: str = field(default_factory=lambda: _default_operator().source)
     started: str = field(default_factory=utc_now)
     ended: str | None = None
     rate_before: dict[str, int | None] | None = None
@@ -117,8 +125,14 @@ class EvidenceRecord:
 
 
 def evidence_path(state_dir: Path, change_id: str, link: str) -> Path:
-    """Where the record of ``link`` in ``change_id`` lives."""
-    return state_dir / "evidence" / change_id / f"{link}.json"
+    """Where the record of ``link`` in ``change_id`` lives.
+
+    Raises:
+        UsageError: ``change_id`` or ``link`` is not a valid id (it would leave the state dir).
+    """
+    from bwauto.change.ids import check_change_id, check_link_id
+
+    return state_dir / "evidence" / check_change_id(change_id) / f"{check_link_id(link)}.json"
 
 
 IN_PROGRESS = "in-progress"
@@ -172,7 +186,9 @@ def in_progress_records(state_dir: Path) -> list[Path]:
 
 def read_evidence(state_dir: Path, change_id: str) -> list[dict[str, Any]]:
     """All records of a change, by link (monitoring records are beside them, not in)."""
-    folder = state_dir / "evidence" / change_id
+    from bwauto.change.ids import check_change_id
+
+    folder = state_dir / "evidence" / check_change_id(change_id)
     if not folder.is_dir():
         raise UsageError(f"no evidence for change {change_id} in {folder.parent}")
     paths = [p for p in sorted(folder.glob("*.json")) if not p.name.endswith(MONITORING)]

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bwauto.change.evidence import EvidenceRecord, write_evidence, write_monitoring
 from bwauto.change.interrupt import stop_on_signals
-from bwauto.change.plan import ChangeOptions, Plan
+from bwauto.change.plan import ChangeOptions, Plan, check_plan
 from bwauto.change.runner import (
     HeadroomCheck,
     RunOutcome,
@@ -115,17 +115,50 @@ def plan_raise(
     inventory: Inventory, state_dir: Path, link_ids: list[str], opd: str | None, to: str,
     options: ChangeOptions, headroom: HeadroomCheck | None = None,
 ) -> Plan:  # fmt: skip
-    """``make_plan``; input it refuses (unknown link, bad rate) is recorded as evidence too.
+    """``make_plan`` and ``check_plan``: what the command line and the inventory alone show
+    to be wrong is refused before any router is contacted, and recorded as evidence.
 
     Raises:
-        UsageError: unknown link or OPD, no link named.
+        UsageError: an invalid or unknown link id, an unknown OPD, no link named, a confirm
+            window outside 30-3600 s, a target above the interface speed or below the
+            committed rate without ``allow_decrease``.
         RateError: an unparseable target rate.
     """
     try:
-        return make_plan(inventory, link_ids, opd, to, options, headroom)
+        plan = make_plan(inventory, link_ids, opd, to, options)
+        check_plan(plan)
     except (UsageError, RateError) as exc:
         record_refusal(state_dir, link_ids, exc, options)
         raise
+    return with_headroom(plan, headroom) if headroom else plan
+
+
+def plan_rollback(
+    inventory: Inventory, state_dir: Path, change_id: str, dry_run: bool,
+    options: ChangeOptions | None = None,
+) -> Plan:  # fmt: skip
+    """``rollback.rollback_plan``; what it refuses (an invalid or unknown change id, nothing
+    to undo) is recorded as evidence too.
+
+    Raises:
+        UsageError: from ``rollback_plan``.
+    """
+    from bwauto.change.rollback import rollback_plan
+
+    try:
+        return rollback_plan(inventory, state_dir, change_id, dry_run, options)
+    except UsageError as exc:
+        record_refusal(state_dir, [], exc, replace(options or ChangeOptions(), dry_run=dry_run))
+        raise
+
+
+def with_headroom(plan: Plan, headroom: HeadroomCheck) -> Plan:
+    """The plan with each link's upstream-headroom check (read from the stored samples)."""
+    by_router = {
+        router: [replace(lp, headroom=headroom(lp.link, lp.target)) for lp in plans]
+        for router, plans in plan.by_router.items()
+    }
+    return replace(plan, by_router=by_router)
 
 
 def execute(
@@ -179,6 +212,7 @@ def record_interrupted(state_dir: Path, plan: Plan) -> RunOutcome:
                 dry_run=False, request=plan.options.request, target=lp.target.as_dict(),
                 outcome="interrupted",
                 errors=["interrupted before any change: the router is unchanged"],
+                **plan.options.operator.fields(),
             )  # fmt: skip
             write_evidence(state_dir, record)
             outcome.records.append(record)
@@ -218,6 +252,7 @@ def record_declined(state_dir: Path, plan: Plan, diffs: dict[str, str]) -> list[
                     change_id=plan.change_id, link=lp.link.id, router=router, platform="",
                     dry_run=False, request=plan.options.request, diff=diffs[lp.link.id],
                     outcome="declined", errors=["the operator did not confirm"],
+                    **plan.options.operator.fields(),
                 )  # fmt: skip
                 paths.append(write_evidence(state_dir, record))
     return paths

@@ -22,13 +22,14 @@ def headroom_check(inventory: Inventory, state_dir: Path, since: str = "7d") -> 
     Only the upstream's reasons (and too little data to judge them) fail it; whether the OPD
     uses its link is the SOP step-6 decision's business, not the router change's.
     """
-    from bwauto.analysis.analyse import analyse
-    from bwauto.analysis.model import RaiseRequest
-    from bwauto.analysis.sources import link_infos, upstream_infos
-    from bwauto.analysis.window import parse_window
-    from bwauto.store.samples import store_path
 
     def check(link: Link, target: ShaperRate) -> Check:
+        from bwauto.analysis.analyse import analyse  # only once the input passed its checks
+        from bwauto.analysis.model import RaiseRequest
+        from bwauto.analysis.sources import link_infos, upstream_infos
+        from bwauto.analysis.window import parse_window
+        from bwauto.store.samples import store_path
+
         request = RaiseRequest(link.id, max(target.up or 0, target.down or 0))
         try:
             window = parse_window(since, now=time.time())

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bwauto.change.evidence import Check
+from bwauto.change.ids import check_link_id
+from bwauto.change.operator import Operator, resolve_operator
 from bwauto.errors import UsageError
 from bwauto.inventory.models import Inventory, Link
 from bwauto.platforms.base import ShaperRate
@@ -23,6 +25,8 @@ class ChangeOptions:
     allow_decrease: bool = False
     confirm_timeout_s: int = 120
     request: str | None = None
+    operator: Operator = field(default_factory=lambda: resolve_operator(None))
+    """Who does the change (``--by``, ``$BWAUTO_OPERATOR``, office settings, OS user)."""
     prepare_archive: bool = False
     """IOS without an archive: add the archive lines (shown in the diff) before the change."""
     no_confirm: bool = False
@@ -63,6 +67,8 @@ def select_links(inventory: Inventory, link_ids: list[str], opd: str | None) -> 
     """
     if not link_ids and not opd:
         raise UsageError("name the links to change with --link ID (repeatable) or --opd NAME")
+    for link_id in link_ids:
+        check_link_id(link_id)
     unknown = [i for i in link_ids if i not in inventory.links]
     if unknown:
         raise UsageError(f"unknown link {unknown[0]!r} (see 'bwauto inventory list')")
@@ -73,6 +79,63 @@ def select_links(inventory: Inventory, link_ids: list[str], opd: str | None) -> 
             raise UsageError(f"no link of OPD {opd!r} in the inventory")
         links += [x for x in matched if x not in links]
     return links
+
+
+CONFIRM_TIMEOUT_S = (30, 3600)
+"""The commit-confirm window bwauto accepts, in seconds (IOS counts its revert timer in
+minutes, 1-120; RouterOS's scheduler takes any interval)."""
+
+
+def check_plan(plan: Plan) -> None:
+    """Refuse, before any router is contacted, what the command line and the inventory alone
+    show to be wrong: the confirm window, a target above the interface speed, a target below
+    the committed rate without ``--allow-decrease``.
+
+    Examples:
+        >>> from bwauto.inventory.loader import load_inventory
+        >>> link = load_inventory("inventory").links["dinkes"]
+        >>> lp = LinkPlan(link, ShaperRate(50_000_000, 80_000_000), 1_000_000_000)
+        >>> print(target_problem(lp, ChangeOptions()))
+        link dinkes: target ... is below the committed rate ...; use --allow-decrease to lower it
+        >>> check_plan(Plan("CH-1", ChangeOptions(), {"edge-bc-01": [lp]}))
+        Traceback (most recent call last):
+        ...
+        bwauto.errors.UsageError: link dinkes: target ... is below the committed rate ...
+        >>> check_plan(Plan("CH-1", ChangeOptions(confirm_timeout_s=-5)))
+        Traceback (most recent call last):
+        ...
+        bwauto.errors.UsageError: --confirm-timeout -5: give 30 to 3600 seconds
+
+    Raises:
+        UsageError: the first problem found, naming the link.
+    """
+    low, high = CONFIRM_TIMEOUT_S
+    if not low <= plan.options.confirm_timeout_s <= high:
+        raise UsageError(
+            f"--confirm-timeout {plan.options.confirm_timeout_s}: give {low} to {high} seconds"
+        )
+    for plans in plan.by_router.values():
+        for lp in plans:
+            problem = target_problem(lp, plan.options)
+            if problem:
+                raise UsageError(problem)
+
+
+def target_problem(lp: LinkPlan, options: ChangeOptions) -> str | None:
+    """What is wrong with ``lp``'s target by the inventory alone, or None."""
+    link, target = lp.link, lp.target
+    if lp.interface_speed and max(target.up or 0, target.down or 0) > lp.interface_speed:
+        return (
+            f"link {link.id}: target {_show(target)} is above the speed of {link.interface} "
+            f"({format_rate(lp.interface_speed)})"
+        )
+    committed = ShaperRate(link.committed.up, link.committed.down)
+    if not options.allow_decrease and not _not_below(target, committed):
+        return (
+            f"link {link.id}: target {_show(target)} is below the committed rate "
+            f"{_show(committed)}; use --allow-decrease to lower it"
+        )
+    return None
 
 
 def target_rate(

@@ -11,17 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bwauto.change.evidence import Check, EvidenceRecord, new_change_id, write_evidence
 from bwauto.change.inventory_update import update_committed
 from bwauto.change.plan import ChangeOptions, LinkPlan, Plan, select_links, target_rate
-from bwauto.change.task import ChangeContext, SnmpProbe
 from bwauto.errors import RateError, UsageError
 from bwauto.inventory.models import Inventory, Link
 from bwauto.platforms import get_platform
 from bwauto.platforms.base import ShaperRate
 from bwauto.rates import parse_rate
+
+if TYPE_CHECKING:  # the task imports Netmiko: not needed to plan or refuse a change
+    from bwauto.change.task import SnmpProbe
 
 HeadroomCheck = Callable[[Link, ShaperRate], Check | None]
 
@@ -76,15 +78,41 @@ def make_plan(
 def record_refusal(
     state_dir: Path, link_ids: list[str], error: UsageError | RateError, options: ChangeOptions
 ) -> list[Path]:
-    """Evidence of an attempt refused before any router was contacted."""
+    """Evidence of an attempt refused before any router was contacted, one record per link
+    named; an id that is not a valid link id is recorded as ``invalid-input-N`` (the error
+    quotes it), never used as a file name."""
     change_id = new_change_id()
     paths = []
-    for link in link_ids or ["-"]:
-        record = EvidenceRecord(change_id=change_id, link=link, router="", platform="",
+    for name in refusal_names(link_ids):
+        record = EvidenceRecord(change_id=change_id, link=name, router="", platform="",
                                 dry_run=options.dry_run, request=options.request,
-                                outcome="refused", errors=[str(error)])  # fmt: skip
+                                outcome="refused", errors=[str(error)],
+                                **options.operator.fields())  # fmt: skip
         paths.append(write_evidence(state_dir, record))
     return paths
+
+
+def refusal_names(link_ids: list[str]) -> list[str]:
+    """The file names of the refusal records of ``link_ids``.
+
+    Examples:
+        >>> refusal_names(["dinkes", "../x", "dinkes", ""])
+        ['dinkes', 'invalid-input-1', 'invalid-input-2']
+        >>> refusal_names([])
+        ['no-link']
+    """
+    from bwauto.change.ids import is_link_id
+
+    names: list[str] = []
+    invalid = 0
+    for link in link_ids:
+        name = link
+        if not is_link_id(link):
+            invalid += 1
+            name = f"invalid-input-{invalid}"
+        if name not in names:
+            names.append(name)
+    return names or ["no-link"]
 
 
 def run_plan(
@@ -97,7 +125,7 @@ def run_plan(
     from nornir.core.filter import F
 
     from bwauto.change.processors import EvidenceProcessor, ProgressProcessor
-    from bwauto.change.task import shaper_change
+    from bwauto.change.task import ChangeContext, shaper_change
 
     nr = InitNornir(
         runner={"plugin": "threaded", "options": {"num_workers": workers}},

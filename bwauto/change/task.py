@@ -127,6 +127,7 @@ def _record(ctx: ChangeContext, lp: LinkPlan, platform: str, host: str) -> Evide
         change_id=ctx.plan.change_id, link=lp.link.id, router=host, platform=platform,
         dry_run=ctx.plan.options.dry_run, request=ctx.plan.options.request,
         target=lp.target.as_dict(), shaped=shaped(lp.target), outcome="pending",
+        **ctx.plan.options.operator.fields(),
     )  # fmt: skip
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bwauto.case.register import Register
     from bwauto.change.evidence import EvidenceRecord
     from bwauto.change.execute import Execution
+    from bwauto.change.operator import Operator
     from bwauto.change.plan import Plan
     from bwauto.inventory.models import Inventory
 
@@ -44,7 +45,8 @@ class RaiseParams(BaseModel):
     request: str | None = None
     force: bool = False
     allow_decrease: bool = False
-    confirm_timeout: int = Field(default=120, ge=1)
+    confirm_timeout: int = Field(default=120, ge=30, le=3600, description="seconds, 30-3600")
+    by: str | None = Field(default=None, description="who does the change (evidence, documents)")
     prepare_archive: bool = False
     no_confirm: bool = False
 
@@ -55,6 +57,7 @@ class RollbackParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     change: str
+    by: str | None = Field(default=None, description="who does the change (evidence, documents)")
     force: bool = False
     prepare_archive: bool = False
     no_confirm: bool = False
@@ -79,6 +82,12 @@ def _inventory(ctx: TaskContext) -> Inventory:
     from bwauto.inventory.loader import load_inventory
 
     return load_inventory(ctx.inventory_dir)
+
+
+def _operator(ctx: TaskContext, by: str | None) -> Operator:
+    from bwauto.change.operator import office_operator, resolve_operator
+
+    return resolve_operator(by, office_operator(ctx.inventory_dir))
 
 
 def _execute(ctx: TaskContext, inventory: Inventory, plan: Plan) -> Execution:
@@ -110,6 +119,7 @@ def raise_task(params: RaiseParams, ctx: TaskContext) -> TaskResult:
         allow_decrease=params.allow_decrease,
         confirm_timeout_s=params.confirm_timeout,
         request=params.request,
+        operator=_operator(ctx, params.by),
         prepare_archive=params.prepare_archive,
         no_confirm=params.no_confirm,
     )
@@ -224,13 +234,17 @@ def _result(record: EvidenceRecord, data: dict[str, Any]) -> TaskResult:
 @task("rollback", RollbackParams, "SOP step 8: restore the rates before a change")
 def rollback_task(params: RollbackParams, ctx: TaskContext) -> TaskResult:
     """Put the links of a past change back to their rates before it (dry-run: diff only)."""
+    from bwauto.change.execute import plan_rollback
     from bwauto.change.plan import ChangeOptions
-    from bwauto.change.rollback import rollback_plan
 
     inventory = _inventory(ctx)
-    options = ChangeOptions(force=params.force, prepare_archive=params.prepare_archive,
-                            no_confirm=params.no_confirm)  # fmt: skip
-    plan = rollback_plan(inventory, ctx.state_dir, params.change, ctx.dry_run, options)
+    options = ChangeOptions(
+        force=params.force,
+        prepare_archive=params.prepare_archive,
+        no_confirm=params.no_confirm,
+        operator=_operator(ctx, params.by),
+    )
+    plan = plan_rollback(inventory, ctx.state_dir, params.change, ctx.dry_run, options)
     done = _execute(ctx, inventory, plan)
     for record in done.records:
         _log_diff(ctx, record)

@@ -14,6 +14,7 @@ from bwauto.errors import UsageError
 if TYPE_CHECKING:
     from bwauto.change.evidence import EvidenceRecord
     from bwauto.change.execute import Execution
+    from bwauto.change.operator import Operator
     from bwauto.change.plan import Plan
     from bwauto.change.runner import HeadroomCheck, RunOutcome
     from bwauto.change.task import SnmpProbe
@@ -25,6 +26,11 @@ DryRunOpt = Annotated[
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking (scripts).")]
 RequestOpt = Annotated[str | None, typer.Option("--request", help="Request id (register).")]
+ByOpt = Annotated[
+    str | None,
+    typer.Option("--by", help="Who does the change (evidence, documents) \\[default: "
+                 "$BWAUTO_OPERATOR, else office.yaml's operator, else the OS user]"),
+]  # fmt: skip
 ForceOpt = Annotated[
     bool,
     typer.Option("--force", help="Proceed despite drift, too little upstream headroom or a silent "
@@ -59,6 +65,7 @@ def raise_(
     ] = False,
     prepare_archive: PrepareArchiveOpt = False,
     no_confirm: NoConfirmOpt = False,
+    by: ByOpt = None,
 ) -> int:
     """Raise the shaper of one or more links: diff first, then apply with commit-confirm."""
     from bwauto.change.execute import plan_raise
@@ -68,7 +75,8 @@ def raise_(
     app = app_context(ctx)
     options = ChangeOptions(dry_run=dry_run, force=force, allow_decrease=allow_decrease,
                             confirm_timeout_s=confirm_timeout, request=request,
-                            prepare_archive=prepare_archive, no_confirm=no_confirm)  # fmt: skip
+                            prepare_archive=prepare_archive, no_confirm=no_confirm,
+                            operator=_operator(app, by))  # fmt: skip
     plan = plan_raise(app.inventory(), app.state_dir, link, opd, to, options, _headroom(app))
     return _execute(app, plan, yes)
 
@@ -81,21 +89,29 @@ def rollback(
     force: ForceOpt = False,
     prepare_archive: PrepareArchiveOpt = False,
     no_confirm: NoConfirmOpt = False,
+    by: ByOpt = None,
 ) -> int:
     """Put the links of a past change back to their rates before it."""
+    from bwauto.change.execute import plan_rollback
     from bwauto.change.plan import ChangeOptions
-    from bwauto.change.rollback import rollback_plan
 
     _one_guard_choice(prepare_archive, no_confirm)
     app = app_context(ctx)
-    options = ChangeOptions(force=force, prepare_archive=prepare_archive, no_confirm=no_confirm)
-    plan = rollback_plan(app.inventory(), app.state_dir, change, dry_run, options)
+    options = ChangeOptions(force=force, prepare_archive=prepare_archive, no_confirm=no_confirm,
+                            operator=_operator(app, by))  # fmt: skip
+    plan = plan_rollback(app.inventory(), app.state_dir, change, dry_run, options)
     return _execute(app, plan, yes)
 
 
 def _one_guard_choice(prepare_archive: bool, no_confirm: bool) -> None:
     if prepare_archive and no_confirm:
         raise UsageError("give --prepare-archive (guarded) or --no-confirm (unguarded), not both")
+
+
+def _operator(app: AppContext, by: str | None) -> Operator:
+    from bwauto.change.operator import office_operator, resolve_operator
+
+    return resolve_operator(by, office_operator(app.inventory_dir))
 
 
 def _execute(app: AppContext, plan: Plan, yes: bool) -> int:

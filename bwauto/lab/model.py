@@ -133,6 +133,8 @@ class LabRouter:
     snmp_port: int = 0
     traffic: TrafficSource | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
+    ssh_connections: int = 0
+    """SSH connections accepted since start (tests assert that a refusal opened none)."""
 
     def before_config_change(self) -> None:
         """Called by the CLI emulation just before it changes a shaper or interface state,

@@ -103,6 +103,7 @@ class _Server(asyncssh.SSHServer):
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
         self._handle.connections.add(conn)
+        self._handle.router.ssh_connections += 1
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._handle.connections.discard(self._conn)

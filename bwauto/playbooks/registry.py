@@ -227,10 +227,10 @@ KNOWN_TASKS: dict[str, KnownTask] = {
         "bwauto.change.tasks", "8",
         "raise a link's shaper (dry-run diff, commit-confirm, checks, evidence); with "
         "`request`, attach the evidence (Register.attach_change)",
-        "link, to, request?, force?, allow_decrease?, confirm_timeout?",
+        "link, to, request?, force?, allow_decrease?, confirm_timeout? (30-3600 s), by?",
     ),
     "rollback": KnownTask(
-        "bwauto.change.tasks", "8", "restore the state before a change", "change"
+        "bwauto.change.tasks", "8", "restore the state before a change", "change, by?"
     ),
     "audit_drift": KnownTask(
         "bwauto.change.tasks", "8",

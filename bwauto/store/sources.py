@@ -72,9 +72,9 @@ class SourceInfo:
         if self.coarse:
             label += " " + _("(coarse)")
         if self.among > 1:
-            label += " " + _(
-                "(chosen from {n} sources: the finest that covers the window)"
-            ).format(n=self.among)
+            label += " " + _("(chosen from {n} sources: the finest that covers the window)").format(
+                n=self.among
+            )
         return label
 
 

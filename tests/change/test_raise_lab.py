@@ -180,8 +180,8 @@ def test_bad_input_is_refused_with_evidence_and_nothing_changes(
     err = capsys.readouterr().err
     assert "unknown link 'nope'" in err and "'fast' is not a rate" in err
     assert "Traceback" not in err
-    assert bw(fresh_lab, "raise", "--link", "dinkes", "--to", "80M", "--yes", "--force") == 1
-    assert "use --allow-decrease" in str(latest(fresh_lab, "dinkes")["errors"])
+    assert bw(fresh_lab, "raise", "--link", "dinkes", "--to", "80M", "--yes", "--force") == 2
+    assert "use --allow-decrease" in str(latest(fresh_lab, "dinkes")["errors"])  # before SSH
     fresh_lab.fault("edge-bc-01", "refuse-auth")
     assert bw(fresh_lab, "raise", "--link", "dinkes", "--to", "300M", "--yes", "--force") == 1
     fresh_lab.fault("edge-bc-01", "refuse-auth", on=False)

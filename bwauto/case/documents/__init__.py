@@ -58,8 +58,14 @@ __all__ = [
 
 
 def case_dir(state_dir: Path, case_id: str) -> Path:
-    """Where a case's documents go by default: ``<state_dir>/cases/<case_id>/``."""
-    return Path(state_dir) / "cases" / case_id
+    """Where a case's documents go by default: ``<state_dir>/cases/<case_id>/``.
+
+    Raises:
+        UsageError: ``case_id`` is not a valid request id (it would lead out of the state dir).
+    """
+    from bwauto.change.ids import check_id
+
+    return Path(state_dir) / "cases" / check_id(case_id, "request id", "KB-2026-0001")
 
 
 def _template(kind: str, lang: str, templates_dir: Path | None) -> Path:

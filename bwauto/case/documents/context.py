@@ -34,6 +34,7 @@ from bwauto.case.inputs import AnalysisSummary, ChangeSummary, CompletenessForm
 from bwauto.case.office import Office
 from bwauto.case.records import Case, Record
 from bwauto.case.workflow import CaseState, change_succeeded, monitoring_succeeded
+from bwauto.change.operator import OS_USER
 from bwauto.i18n import translator
 
 SOP = {"number": "04/SOP/Kominfo-PE/10/2018", "name": "Permohonan Kenaikan Bandwidth"}
@@ -116,17 +117,21 @@ def _disposers(case: Case | None) -> dict[int, str]:
 _LOGIN = re.compile(r"[a-z_][a-z0-9_.-]*\$?")
 
 
-def pelaksana(operator: str, office: Mapping[str, Any]) -> str:
-    """Who carried out the change: the evidence's operator, unless it is only a login name
-    (``root``) and the office names its engineer.
+def pelaksana(operator: str, office: Mapping[str, Any], source: str = "", lang: str = "id") -> str:
+    """Who carried out the change: the evidence's operator, unless it is only the OS user (or,
+    in older records, a login name such as ``root``) and the office names its engineer; an OS
+    user left as the only name is marked as such, in the document's language.
 
     Examples:
         >>> pelaksana("Andi Pratama", {"operator": "Budi"}), pelaksana("root", {"operator": "Budi"})
         ('Andi Pratama', 'Budi')
-        >>> pelaksana("root", {"operator": ""})
-        'root'
+        >>> pelaksana("root (OS user)", {"operator": ""}, "os-user", "id")
+        'root (pengguna OS)'
     """
     fallback = str(office.get("operator") or "")
+    if source == OS_USER:
+        name = operator.removesuffix(" (OS user)")
+        return fallback or f"{name} ({translator(lang)('OS user')})"
     if not operator or (fallback and _LOGIN.fullmatch(operator)):
         return fallback or operator
     return operator
@@ -231,7 +236,8 @@ def ba_context(
     ba = state.latest.get("ba")
     change = _change(state, link, lang)
     if change:
-        change["pelaksana"] = pelaksana(change["operator"], office)
+        source = str(change.get("operator_source") or "")
+        change["pelaksana"] = pelaksana(change["operator"], office, source, lang)
     return {"ba": dict(ba.data) if ba else {}, "change": change,
             "monitoring": _monitoring(state, lang)}  # fmt: skip
 

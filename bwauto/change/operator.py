@@ -1,0 +1,113 @@
+"""Who does a change: the name evidence records and documents show as "Pelaksana".
+
+The first of these that names someone wins: ``--by NAME`` (or the playbook task's ``by``),
+``$BWAUTO_OPERATOR``, the ``operator:`` key of the office settings (``<inventory>/office.yaml``),
+and only then the OS user, marked as such because a login such as ``root`` names no one.
+
+Examples:
+    >>> resolve_operator("Budi Santoso", env={"BWAUTO_OPERATOR": "Rina"}).label
+    'Budi Santoso'
+    >>> resolve_operator(None, "Tim Data Center", env={"BWAUTO_OPERATOR": "Rina"}).source
+    'BWAUTO_OPERATOR'
+    >>> resolve_operator(None, "Tim Data Center", env={})
+    Operator(name='Tim Data Center', source='office.yaml')
+    >>> op = resolve_operator(None, env={}, os_user=lambda: "root")
+    >>> op.label, op.source
+    ('root (OS user)', 'os-user')
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypedDict
+
+import yaml
+
+from bwauto.errors import UsageError
+
+OS_USER = "os-user"
+ENV = "BWAUTO_OPERATOR"
+OFFICE_FILE = "office.yaml"
+
+
+class OperatorFields(TypedDict):
+    """An evidence record's operator fields."""
+
+    operator: str
+    operator_source: str
+
+
+@dataclass(frozen=True)
+class Operator:
+    """A person's name and where it came from (``--by``, ``BWAUTO_OPERATOR``, ``office.yaml``,
+    ``os-user``)."""
+
+    name: str
+    source: str
+
+    @property
+    def label(self) -> str:
+        """The name as evidence shows it; the OS user is marked as such."""
+        return f"{self.name} (OS user)" if self.source == OS_USER else self.name
+
+    def fields(self) -> OperatorFields:
+        """The evidence record's ``operator`` and ``operator_source``."""
+        return {"operator": self.label, "operator_source": self.source}
+
+
+def os_user() -> str:
+    """The OS user running bwauto."""
+    try:
+        return getpass.getuser()
+    except OSError:
+        return f"uid-{os.getuid()}"
+
+
+def resolve_operator(
+    by: str | None, office_operator: str | None = None, env: Mapping[str, str] | None = None,
+    os_user: Callable[[], str] = os_user,
+) -> Operator:  # fmt: skip
+    """The operator: ``by``, else ``$BWAUTO_OPERATOR``, else the office's, else the OS user.
+
+    Raises:
+        UsageError: ``by`` is given but blank or spans lines.
+    """
+    env = os.environ if env is None else env
+    if by is not None:
+        return Operator(_name(by, "--by"), "--by")
+    for name, source in ((env.get(ENV), ENV), (office_operator, OFFICE_FILE)):
+        if name and name.strip():
+            return Operator(_name(name, source), source)
+    return Operator(os_user(), OS_USER)
+
+
+def office_operator(inventory_dir: Path) -> str | None:
+    """The ``operator:`` of ``<inventory_dir>/office.yaml``, or None (no file, no key).
+
+    Raises:
+        UsageError: the file is not valid YAML or not a mapping.
+    """
+    path = Path(inventory_dir) / OFFICE_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, yaml.YAMLError) as exc:
+        raise UsageError(f"{path}: cannot read it: {str(exc).splitlines()[0]}") from None
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: expected a mapping with 'operator: NAME'")
+    value = data.get("operator")
+    return str(value) if value not in (None, "") else None
+
+
+def _name(value: str, source: str) -> str:
+    name = value.strip()
+    if not name or "\n" in name or "\r" in name or "\0" in name:
+        raise UsageError(f"{source}: give the operator's name on one line, not {value!r}")
+    return name
