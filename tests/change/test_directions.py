@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bwauto.case.documents.formatting import NOT_SHAPED, filters
+from bwauto.case.documents.formatting import filters
 from bwauto.change.plan import committed_rate, same_rate
 from bwauto.inventory.loader import load_inventory
 from bwauto.platforms import get_platform
@@ -31,5 +31,5 @@ def test_an_unshaped_direction_is_said_in_words() -> None:
     assert rate.describe() == "upload not shaped on this router, download 50M"
     assert shaped(rate) == {"up": "not shaped on this router", "down": "50M"}
     assert same_rate(ShaperRate(None, 50 * M), rate)
-    assert filters("id")["mbps"](NOT_SHAPED) == "tidak dibatasi di router ini"
-    assert filters("en")["mbps"](NOT_SHAPED) == "not shaped on this router"
+    assert filters("id")["laju"](None) == "tidak dibatasi di router ini"
+    assert filters("en")["laju"](None) == "not shaped on this router"
