@@ -35,7 +35,7 @@ def report_text(reg: Register, tmp_path: Path, png: Callable[[str], Path], opera
     [
         ("Budi Santoso", "--by", "id", "Pelaksana *: Budi Santoso\n"),
         ("root (OS user)", "os-user", "id", r"Pelaksana *: root \(pengguna OS\)\n"),
-        ("root (OS user)", "os-user", "en", r"Operator *: root \(OS user\)\n"),
+        ("root (OS user)", "os-user", "en", r"Carried out by *: root \(OS user\)\n"),
     ],
 )
 def test_the_report_names_the_operator(
