@@ -117,13 +117,15 @@ def find_playbooks(candidates: list[Path]) -> Path:
         if all((folder / name).is_file() for name in PLAYBOOKS):
             return folder
     where = ", ".join(str(c) for c in candidates)
-    raise UsageError(f"the playbooks {', '.join(PLAYBOOKS)} are not in {where}: run from the "
-                     "bwauto checkout or pass --playbooks DIR")  # fmt: skip
+    raise UsageError(f"the playbooks {', '.join(PLAYBOOKS)} are not in {where}: pass "
+                     "--playbooks DIR")  # fmt: skip
 
 
 def default_playbook_dirs() -> list[Path]:
-    """``./playbooks``, then the ``playbooks/`` beside the installed package (a checkout)."""
-    return [Path("playbooks"), Path(__file__).resolve().parents[1] / "playbooks"]
+    """The playbooks shipped inside the package (``bwauto.shipped``)."""
+    from bwauto.shipped import playbooks_dir
+
+    return [playbooks_dir()]
 
 
 @contextmanager

@@ -20,7 +20,9 @@ from bwauto.cli.output import JsonOption, console, print_json
 
 def play(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="The playbook (YAML).")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="The playbook (YAML), or a shipped one by name.")
+    ],
     extra: Annotated[
         list[str] | None,
         typer.Option("-e", "--extra-var", help="Set a variable: -e key=value (repeatable)."),
@@ -35,6 +37,10 @@ def play(
     from bwauto.playbooks.progress import RichReporter
 
     app = app_context(ctx)
+    if not file.exists() and file.parent == Path():
+        from bwauto.shipped import shipped_playbook
+
+        file = shipped_playbook(file.name)
     validated = plan(load_playbook(file), load_tasks(), parse_overrides(extra or []), dry_run)
     reporter = RichReporter(console)
     report = run(
