@@ -28,6 +28,7 @@ chain before appending, so concurrent processes and tampered cases are both refu
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -145,18 +146,25 @@ class Register:
         purpose: str,
         received: dt.datetime | None = None,
         by: str | None = None,
+        rate_up_bps: int | None = None,
+        force: bool = False,
     ) -> str:
         """Step 1: register a request letter; returns its id ``KB-<year>-<NNNN>``.
+
+        A letter dated in the future is refused, and so is a letter number already registered
+        (unless ``force``: the same number reused by another OPD, say).
 
         Args:
             opd: the requesting OPD.
             letter_no: the letter's number.
             letter_date: the letter's date.
             link_id: the inventory link to raise.
-            rate_bps: the rate requested, bit/s.
+            rate_bps: the download rate requested, bit/s.
             purpose: what the bandwidth is for ("peruntukan").
             received: when the letter arrived (default: now); step 1's Mutu Baku starts then.
             by: who records it.
+            rate_up_bps: the upload rate requested (``None``: the upload stays as it is).
+            force: register a letter number that is already in the register.
         """
         for name, value in (
             ("opd", opd),
@@ -166,10 +174,18 @@ class Register:
         ):
             if not str(value).strip():
                 raise CaseError(f"new request: {name} must not be empty")
-        if isinstance(rate_bps, bool) or not isinstance(rate_bps, int) or rate_bps <= 0:
-            raise CaseError(f"new request: rate {rate_bps!r} must be a positive number of bit/s")
+        for rate in (rate_bps, rate_up_bps if rate_up_bps is not None else 1):
+            if isinstance(rate, bool) or not isinstance(rate, int) or rate <= 0:
+                raise CaseError(f"new request: rate {rate!r} must be a positive number of bit/s")
         now = self.clock()
-        data = {
+        if letter_date > now.astimezone(WIB).date():
+            raise CaseError(
+                f"new request: the letter is dated {letter_date.isoformat()}, in the future: "
+                "check --letter-date"
+            )
+        if not force:
+            self._unique_letter(letter_no)
+        data: dict[str, Any] = {
             "opd": opd,
             "letter_no": letter_no,
             "letter_date": letter_date.isoformat(),
@@ -178,6 +194,8 @@ class Register:
             "purpose": purpose,
             "received": utc_iso(received or now),
         }
+        if rate_up_bps is not None:
+            data["rate_up_bps"] = rate_up_bps
         with self._conn() as conn, transaction(conn):
             year = now.astimezone(WIB).year
             (seq,) = conn.execute(
@@ -194,6 +212,32 @@ class Register:
             )
             self._insert(conn, rec)
         return case_id
+
+    def _unique_letter(self, letter_no: str) -> None:
+        """Refuse a letter number already registered (compared without case and spaces)."""
+        wanted = "".join(letter_no.split()).casefold()
+        with self._conn() as conn:
+            rows = conn.execute("SELECT case_id, body FROM records WHERE seq = 1").fetchall()
+        for case_id, body in rows:
+            data = json.loads(body).get("data", {})
+            if "".join(str(data.get("letter_no", "")).split()).casefold() == wanted:
+                raise CaseError(
+                    f"new request: letter {letter_no!r} is already registered as {case_id}; "
+                    "if it really is another request, add --force"
+                )
+
+    def requested(self, case_id: str) -> tuple[int | None, int]:
+        """What the request asks: (upload or ``None`` = unchanged, download), in bit/s — the
+        completeness form's (step 5) if it gives a rate, else the letter's."""
+        case = self.get(case_id)
+        state = workflow.replay(case.records())
+        form = state.latest.get("form")
+        new = state.latest["new"].data if "new" in state.latest else {}
+        if form is not None and form.data.get("requested_rate_bps"):
+            up = form.data.get("requested_rate_up_bps")
+            return (int(up) if up else None), int(form.data["requested_rate_bps"])
+        up = new.get("rate_up_bps")
+        return (int(up) if up else None), case.rate_bps
 
     def check(self, case_id: str, kind: str, step: int, data: Mapping[str, Any]) -> None:
         """Refuse (``StepOrderError``) what the SOP's order would refuse, without recording."""
