@@ -251,7 +251,7 @@ def direction_findings(
                 f"{settings.underuse_pct:g}%: it does not use what it has"
             )))  # fmt: skip
         if d.saturated and not d.raised and util is not None:
-            advice = f"; recommended {mbps(d.recommended_bps)}" if d.recommended_bps else ""
+            advice = f" (recommended {mbps(d.recommended_bps)})" if d.recommended_bps else ""
             reasons.append(Reason(Code.SATURATED, (
                 f"{d.direction} is saturated: p95 {mbps(d.p95_bps or 0.0)} of "
                 f"{mbps(d.committed_bps)} ({util:.1f}%), and the request does not raise it"

@@ -37,7 +37,7 @@ from typing import Any
 
 from bwauto.case import chain, workflow
 from bwauto.case.db import connect, migrate, register_path, transaction
-from bwauto.case.errors import CaseError, IntegrityError
+from bwauto.case.errors import CaseError, IntegrityError, StepOrderError
 from bwauto.case.inputs import (
     AnalysisSummary,
     BeritaAcara,
@@ -243,7 +243,8 @@ class Register:
         """Refuse (``StepOrderError``) what the SOP's order would refuse, without recording."""
         case = self.get(case_id)
         self._verified(case)
-        workflow.check(workflow.replay(case.records()), kind, step, data)
+        with _naming(case_id):
+            workflow.check(workflow.replay(case.records()), kind, step, data)
 
     def append(
         self, case_id: str, kind: str, step: int, data: dict[str, Any], by: str | None = None
@@ -259,7 +260,8 @@ class Register:
             case = self._load(conn, case_id)
             self._verified(case)
             records = case.records()
-            workflow.check(workflow.replay(records), kind, step, data)
+            with _naming(case_id):
+                workflow.check(workflow.replay(records), kind, step, data)
             last = records[-1] if records else None
             rec = Record(
                 case_id,
@@ -351,6 +353,12 @@ class Register:
         analysis = state.latest.get("analysis")
         said = analysis.data["summary"].get("decision") if analysis else None
         verdict = "CAN" if can else "CANNOT"
+        if said == "NOT ENOUGH DATA":
+            raise CaseError(
+                f"the analysis of {case_id} says NOT ENOUGH DATA: nothing can be decided; get the "
+                f"data (bwauto poll, or bwauto samples import), then: bwauto analyse --request "
+                f"{case_id}"
+            )
         if said and said != verdict and not note.strip():
             raise CaseError(f"the analysis says {said}; deciding {verdict} needs a note why")
         data = {"can": can, "decision": verdict, "analysis_decision": said, "note": note}
@@ -446,6 +454,16 @@ class Register:
         step = workflow.DOCUMENT_STEPS.get(doc, 0)
         data = {"doc": doc, "lang": lang, "file": attach_files([path], f"document-{doc}")[0]}
         return self.append(case_id, "document", step, data, by)
+
+
+@contextmanager
+def _naming(case_id: str) -> Iterator[None]:
+    """A ``StepOrderError`` names this request in the command it suggests."""
+    try:
+        yield
+    except StepOrderError as exc:
+        text = str(exc).replace(workflow.CASE_ID, case_id)
+        raise StepOrderError(text, missing=exc.missing) from exc
 
 
 def last_hash(case: Case) -> str:

@@ -24,12 +24,20 @@ DryRunOpt = Annotated[
     bool, typer.Option("--dry-run", help="Read and diff only; change nothing on any router.")
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking (scripts).")]
-RequestOpt = Annotated[str | None, typer.Option("--request", help="Request id (register).")]
+RequestOpt = Annotated[
+    str | None,
+    typer.Option("--request", help="Request id: raised only if decided CAN; step 8 recorded."),
+]
 
 
 def raise_(
     ctx: typer.Context,
-    to: Annotated[str, typer.Option("--to", help="Target rate: DOWN (e.g. 150M) or UP/DOWN.")],
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help=r"Target rate: DOWN (e.g. 150M) or UP/DOWN \[default: the request's]"
+        ),
+    ] = None,
     link: LinkOpt = [],  # noqa: B006 - typer reads the default, never mutates it
     opd: OpdOpt = None,
     dry_run: DryRunOpt = False,
@@ -50,10 +58,19 @@ def raise_(
     from bwauto.change.plan import ChangeOptions
 
     app = app_context(ctx)
+    if request is not None:  # the case decides, before any router is touched
+        from bwauto.cli.raise_request import attach_raise, checked_request
+
+        link, to = checked_request(app, request, link, to, dry_run)
+    if to is None:
+        raise UsageError("raise: give --to RATE (or --request ID)")
     options = ChangeOptions(dry_run=dry_run, force=force, allow_decrease=allow_decrease,
                             confirm_timeout_s=confirm_timeout, request=request)  # fmt: skip
     plan = plan_raise(app.inventory(), app.state_dir, link, opd, to, options, _headroom(app))
-    return _execute(app, plan, yes)
+    code = _execute(app, plan, yes)
+    if request is not None:
+        attach_raise(app, request, plan.change_id, link[0])
+    return code
 
 
 def rollback(

@@ -49,6 +49,10 @@ def new(
         bool, typer.Option("--force", help="Register a letter number already registered.")
     ] = False,
     as_json: JsonOption = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print only the id: ID=$(bwauto request new ... -q)"),
+    ] = False,
 ) -> None:
     """Step 1: register an OPD's request letter; prints its id (KB-<year>-<NNNN>)."""
     from bwauto.rates import format_up_down, parse_up_down
@@ -74,6 +78,8 @@ def new(
     )
     if as_json:
         print_json({"request": case_id})
+    elif quiet:
+        say(case_id)
     else:
         asked = format_up_down(up, down, committed.up)
         say(f"{case_id}: langkah 1 (Surat Permohonan Masuk) dicatat: {link}, {asked}")
