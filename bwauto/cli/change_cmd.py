@@ -156,18 +156,21 @@ def _headroom(app: AppContext) -> HeadroomCheck:
 
 
 def _show_diffs(outcome: RunOutcome) -> None:
-    """The diff of every link that would change, coloured on a terminal."""
-    from rich.syntax import Syntax
+    """The diff of every link that would change, coloured on a terminal, never truncated."""
+    from rich.text import Text
 
     for record in outcome.records:
         if record.diff and record.outcome == "dry-run":
             where = "device" if record.diff_source == "device" else "bwauto: running vs intended"
             console.print(f"[bold]{record.router} / {record.link}[/] (diff computed by {where})")
-            if console.is_terminal:
-                console.print(Syntax(record.diff, "diff", theme="ansi_dark", word_wrap=True,
-                                     background_color="default"))  # fmt: skip
+            if console.is_terminal:  # coloured, and wrapped by the terminal: never cut
+                for line in record.diff.splitlines():
+                    console.print(Text(line, style=_DIFF_STYLE.get(line[:1], "")), soft_wrap=True)
             else:
                 sys.stdout.write(record.diff)
+
+
+_DIFF_STYLE = {"+": "green", "-": "red", "@": "bold magenta"}
 
 
 def _show_table(outcome: RunOutcome) -> None:

@@ -101,14 +101,16 @@ def list_cases(
 ) -> None:
     """The requests: id, OPD, link, rate, current step, days in it, overdue."""
     from rich.markup import escape
-    from rich.table import Table
+    from rich.table import Column, Table
 
     tls = [t for t in _timelines(ctx, holidays_file, None, opd, all_) if t.overdue or not overdue]
     rows = [_row(t) for t in tls]
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "OPD", "link", "Mbps", "langkah", "hari kerja", "terlambat")
+    ids = Column("id", no_wrap=True, min_width=12)  # ids are never cut; the rest folds
+    rest = ["OPD", "link", "Mbps", "langkah", "hari kerja", "terlambat"]
+    table = Table(ids, *(Column(name, overflow="fold") for name in rest))
     for r in rows:
         table.add_row(
             r["case"],
