@@ -26,13 +26,15 @@ def test_packaged_data_is_the_checkouts_one_copy() -> None:
 
 
 def test_demo_runs_in_an_empty_dir_without_options(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Before: "no inventory in inventory: run from the bwauto checkout"."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("BWAUTO_INVENTORY", raising=False)
     assert main(["demo", "--dir", "out"]) == 0
     assert list((tmp_path / "out" / "cases").glob("KB-*/*.docx"))
+    out = capsys.readouterr().out
+    assert "upload is saturated" in out  # seen 4: the demo's upload, 49.7 of 50 M, is flagged
 
 
 def test_play_finds_a_shipped_playbook_by_name(

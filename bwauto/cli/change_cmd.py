@@ -64,6 +64,8 @@ def raise_(
         link, to = checked_request(app, request, link, to, dry_run)
     if to is None:
         raise UsageError("raise: give --to RATE (or --request ID)")
+    if "/" not in to:
+        err_console.print(f"--to {to}: the download; the upload stays as it is (UP/DOWN for both)")
     options = ChangeOptions(dry_run=dry_run, force=force, allow_decrease=allow_decrease,
                             confirm_timeout_s=confirm_timeout, request=request)  # fmt: skip
     plan = plan_raise(app.inventory(), app.state_dir, link, opd, to, options, _headroom(app))

@@ -97,9 +97,9 @@ def test_analyse_then_raise_by_request_records_steps_6_and_8(
     assert 6 in reg.state(case_id).done
     assert bw(fresh_lab, "request", "decide", case_id, "--can") == 0
     assert bw(fresh_lab, "raise", "--request", case_id, "--yes") == 0
-    assert (
-        "langkah 8 (Penambahan Bandwidth dan Sistem Monitoring) dicatat" in capsys.readouterr().out
-    )
+    done = capsys.readouterr()
+    assert "langkah 8 (Penambahan Bandwidth dan Sistem Monitoring) dicatat" in done.out
+    assert "--to 150M: the download; the upload stays as it is" in done.err
     state_8 = reg.state(case_id)
     assert 8 in state_8.done and state_8.change_ok and state_8.monitoring_ok
     assert "max-limit=50M/150M" in device_config(fresh_lab, "edge-bc-01")
