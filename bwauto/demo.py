@@ -178,7 +178,7 @@ def run_demo(
         for name, dry_run in [(PLAYBOOKS[0], False), (PLAYBOOKS[1], True), (PLAYBOOKS[1], False),
                               (PLAYBOOKS[2], False)]:  # fmt: skip
             overrides = _vars(name, result.case_id, req)
-            stage(command_line(playbooks / name, overrides, dry_run))
+            stage(command_line(_shown_playbook(playbooks, name), overrides, dry_run))
             report = _play(playbooks / name, overrides, dry_run, started.inventory_dir, folder,
                            reporter)  # fmt: skip
             result.reports.append(report)
@@ -198,6 +198,13 @@ def command_line(playbook: Path, overrides: Mapping[str, str], dry_run: bool) ->
     for key, value in overrides.items():
         args += ["-e", f"{key}={value}"]
     return shlex.join(args + (["--dry-run"] if dry_run else []))
+
+
+def _shown_playbook(playbooks: Path, name: str) -> Path:
+    """A shipped playbook by its name alone (``bwauto play`` finds it), else its path."""
+    from bwauto.shipped import playbooks_dir
+
+    return Path(name) if playbooks.resolve() == playbooks_dir().resolve() else playbooks / name
 
 
 def _history(lab: Lab, folder: Path, result: DemoResult, stage: Callable[[str], None]) -> None:

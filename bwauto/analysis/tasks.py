@@ -208,8 +208,8 @@ def _describe(row: ReportRow) -> str:
         f"{num(row.coverage_pct, ' %')}; upstream {row.upstream} free "
         f"{num(row.upstream_free_mbps)} Mbps"
     )
-    if row.decision:
-        text += f"; requested {num(row.requested_mbps)} Mbps: {row.decision} ({row.reason})"
+    if row.decision:  # the reasons follow, one per line (``decision_lines``)
+        text += f"; requested {num(row.requested_mbps)} Mbps: {row.decision}"
     return text
 
 
