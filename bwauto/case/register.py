@@ -323,10 +323,13 @@ class Register:
     def form(
         self, case_id: str, form: CompletenessForm | Mapping[str, Any], by: str | None = None
     ) -> Record:
-        """Step 5: the Dokumen Isian Kelengkapan (the requested rate defaults to the letter's)."""
+        """Step 5: the Dokumen Isian Kelengkapan (the requested rates default to the letter's)."""
         filled: CompletenessForm = validate_input(CompletenessForm, form, "form")
         data = filled.model_dump(mode="json")
-        data["requested_rate_bps"] = data["requested_rate_bps"] or self.get(case_id).rate_bps
+        if not data["requested_rate_bps"]:  # no rate on the form: the letter's, both directions
+            case = self.get(case_id)
+            data["requested_rate_bps"] = case.rate_bps
+            data["requested_rate_up_bps"] = case.records()[0].data.get("rate_up_bps")
         return self.append(case_id, "form", 5, data, by)
 
     def attach_analysis(

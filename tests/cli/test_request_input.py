@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 from cli_harness import Bw
+
+from bwauto.case.register import Register
 
 NEW = ("request", "new", "--link", "dinkes", "--letter-no", "045/DINKES-SI/III/2026",
        "--letter-date", "2026-02-27", "--purpose", "SIMRS")  # fmt: skip
@@ -56,3 +59,15 @@ def test_a_duplicate_letter_number_needs_force(bw: Bw) -> None:
     assert len(_listed(bw)) == 1
     assert bw(*NEW, "--rate", "150M", "--force")[0] == 0
     assert len(_listed(bw)) == 2
+
+
+def test_up_slash_down_reaches_the_form(bw: Bw, tmp_path: Path) -> None:
+    """A letter for UP/DOWN, and a form that gives no rate: the request asks both."""
+    code, out, _ = bw(*NEW, "--rate", "100M/150M", "-q")
+    assert code == 0
+    case_id = out.strip()
+    for frm, to in (("kadis", "kabid"), ("kabid", "kasi"), ("kasi", "staf")):
+        assert bw("request", "dispose", case_id, "--from", frm, "--to", to)[0] == 0
+    assert bw("request", "form", case_id, "--contact-name", "Rudi")[0] == 0
+    reg = Register.in_state_dir(tmp_path / "state")  # the bw fixture's state dir
+    assert reg.requested(case_id) == (100_000_000, 150_000_000)
