@@ -69,6 +69,20 @@ def _show(tl: Timeline) -> None:
     )
     extra = ", ditolak pada langkah 7" if tl.state.refused else ""
     say(f"status: {state}{extra}; terlambat: {len(tl.overdue)} langkah")
+    for number in tl.state.next_steps():
+        say(f"berikutnya, langkah {number}: {next_command(tl.case.id, number)}")
+
+
+def next_command(case_id: str, number: int) -> str:
+    """The command that records step ``number`` of ``case_id``.
+
+    Examples:
+        >>> next_command("KB-2026-0001", 6)
+        'bwauto analyse --request KB-2026-0001'
+    """
+    from bwauto.case.workflow import CASE_ID, RECORDED_BY
+
+    return RECORDED_BY[number].replace(CASE_ID, case_id)
 
 
 @app.command("status")

@@ -22,6 +22,7 @@ def test_list_and_status_do_not_warn(bw: Bw) -> None:
         code, out, err = bw(*args)
         assert code == 0 and err == "", err
         assert "CONTOH" not in out and "sample" not in out.lower()
+    assert f"berikutnya, langkah 2: bwauto request dispose {case_id} --from kadis --to kabid" in out
 
 
 def test_national_holidays_and_cuti_bersama_from_office_settings(tmp_path: Path) -> None:
