@@ -5,6 +5,7 @@ the package; ``bwauto demo`` runs in an empty directory after a plain, non-edita
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -69,9 +70,12 @@ def test_init_writes_a_starter_deployment(tmp_path: Path) -> None:
 
 def test_demo_from_a_non_editable_install_in_an_empty_dir(tmp_path: Path) -> None:
     """A wheel of this tree in a venv (dependencies from the system), run in an empty dir."""
-    wheels = tmp_path / "wheels"
+    wheels, source = tmp_path / "wheels", tmp_path / "source"  # a clean copy: no stale build/
+    skip = shutil.ignore_patterns(".git", "build", "*.egg-info", "*_cache", "__pycache__",
+                                  ".benchmarks", "bwauto-demo", "state", "tests")  # fmt: skip
+    shutil.copytree(ROOT, source, symlinks=True, ignore=skip)
     pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(wheels), str(ROOT)], check=True,
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(wheels), str(source)], check=True,
                    cwd=tmp_path, timeout=300)  # fmt: skip
     env_dir = tmp_path / "venv"
     venv.create(env_dir, system_site_packages=True, with_pip=False)
