@@ -111,6 +111,19 @@ def parse_typed_rate(value: str, what: str = "rate") -> int:
     return parse_rate(value)
 
 
+def refuse_bare_numbers(value: str, what: str = "rate") -> None:
+    """Refuse ``DOWN`` or ``UP/DOWN`` where a part is a number with no unit (``150M?``); any
+    other problem is left to the parser that follows.
+
+    Examples:
+        >>> refuse_bare_numbers("100M/150M"), refuse_bare_numbers("fast")
+        (None, None)
+    """
+    for part in value.split("/"):
+        if _BARE_RE.match(part):
+            parse_typed_rate(part, what)
+
+
 def parse_up_down(value: str, what: str = "rate") -> tuple[int | None, int]:
     """``DOWN`` or ``UP/DOWN`` as a person typed it, seen from the OPD: (up or None, down).
 

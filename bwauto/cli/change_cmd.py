@@ -64,6 +64,9 @@ def raise_(
         link, to = checked_request(app, request, link, to, dry_run)
     if to is None:
         raise UsageError("raise: give --to RATE (or --request ID)")
+    from bwauto.rates import refuse_bare_numbers
+
+    refuse_bare_numbers(to, "--to")  # a rate with no unit is refused as ambiguous ("150M?")
     if "/" not in to:
         err_console.print(f"--to {to}: the download; the upload stays as it is (UP/DOWN for both)")
     options = ChangeOptions(dry_run=dry_run, force=force, allow_decrease=allow_decrease,

@@ -103,3 +103,14 @@ def test_analyse_then_raise_by_request_records_steps_6_and_8(
     state_8 = reg.state(case_id)
     assert 8 in state_8.done and state_8.change_ok and state_8.monitoring_ok
     assert "max-limit=50M/150M" in device_config(fresh_lab, "edge-bc-01")
+
+
+def test_raise_to_a_rate_without_unit_is_refused(
+    lab: Lab, tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level(logging.INFO, logger="asyncssh")
+    args = ["-i", str(lab.inventory_dir), "--state-dir", str(tmp_path), "raise", "--link",
+            "dinkes", "--to", "150", "--dry-run"]  # fmt: skip
+    assert main(args) == 2
+    assert "'150' has no unit: 150M?" in capsys.readouterr().err
+    assert ssh_logins(caplog) == 0
