@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 
 from netutils.bandwidth import BITS_MAPPING
 
-from bwauto.errors import RateError
+from bwauto.errors import RateError, UsageError
 
 MAX_RATE_BPS = 10**12
 """Anything above 1 Tbit/s is refused as absurd for an OPD link."""
@@ -143,19 +143,28 @@ def parse_up_down(value: str, what: str = "rate") -> tuple[int | None, int]:
     return None, parse_typed_rate(value, what)
 
 
-def format_up_down(up: int | None, down: int, up_now: int | None = None) -> str:
-    """What a request asks, in words: ``150M download (upload stays 50M)`` or ``100M/150M``.
+_UP_DOWN_WORDS = {
+    "en": ("upload/download", "download", "upload stays", "upload unchanged"),
+    "id": ("unggah/unduh", "unduh", "unggah tetap", "unggah tidak berubah"),
+}
+
+
+def format_up_down(up: int | None, down: int, up_now: int | None = None, lang: str = "en") -> str:
+    """What a request asks, in words (``lang`` en or id).
 
     Examples:
         >>> format_up_down(None, 150_000_000, 50_000_000)
         '150M download (upload stays 50M)'
         >>> format_up_down(100_000_000, 150_000_000)
         '100M/150M (upload/download)'
+        >>> format_up_down(None, 150_000_000, 50_000_000, "id")
+        '150M unduh (unggah tetap 50M)'
     """
+    both, down_word, stays, unchanged = _UP_DOWN_WORDS[lang]
     if up is not None:
-        return f"{format_rate(up)}/{format_rate(down)} (upload/download)"
-    stays = f" (upload stays {format_rate(up_now)})" if up_now else " (upload unchanged)"
-    return f"{format_rate(down)} download{stays}"
+        return f"{format_rate(up)}/{format_rate(down)} ({both})"
+    rest = f"{stays} {format_rate(up_now)}" if up_now else unchanged
+    return f"{format_rate(down)} {down_word} ({rest})"
 
 
 def _to_int_bps(amount: Decimal, shown: str) -> int:
@@ -203,3 +212,18 @@ def to_mbps(bps: float) -> float:
         150.0
     """
     return bps / 1_000_000
+
+
+def parse_share(text: str, what: str = "--threshold") -> float:
+    """``80%`` or ``0.8`` → 0.8.
+
+    Examples:
+        >>> parse_share("80%"), parse_share("0.9")
+        (0.8, 0.9)
+    """
+    value = text.strip()
+    try:
+        share = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    except ValueError:
+        raise UsageError(f"{what} {text!r}: write a share such as 80% or 0.8") from None
+    return share

@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
-import yaml
-
-from bwauto.case.errors import CaseError
 from bwauto.case.mutu_baku import Holidays, load_holidays
 
 
@@ -35,32 +33,21 @@ def national_holidays(years: Iterable[int]) -> dict[dt.date, str]:
     return {day: str(name) for day, name in sorted(found.items())}
 
 
-def cuti_bersama(office_file: Path) -> dict[dt.date, str]:
-    """The ``cuti_bersama`` dates of an office settings file (none if it has none).
+def cuti_bersama(inventory_dir: Path) -> dict[date, str]:
+    """The ``cuti_bersama`` days of the office settings (``<inventory>/office.yaml``).
 
     Raises:
-        CaseError: the file is not YAML, or a date is not ``YYYY-MM-DD``.
+        OfficeError: the settings file is invalid (file:line: field: message).
     """
-    if not office_file.is_file():
-        return {}
-    try:
-        doc = yaml.safe_load(office_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CaseError(f"{office_file}: {exc}") from exc
-    listed = doc.get("cuti_bersama") if isinstance(doc, dict) else None
-    days: dict[dt.date, str] = {}
-    for i, item in enumerate(listed or [], 1):
-        day = item.get("date") if isinstance(item, dict) else item
-        if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
-            raise CaseError(f"{office_file}: cuti_bersama entry {i}: {day!r} is not YYYY-MM-DD")
-        days[day] = "Cuti bersama"
-    return days
+    from bwauto.case.office import load_office
+
+    return dict.fromkeys(load_office(inventory_dir).cuti_bersama, "Cuti bersama")
 
 
 def office_holidays(inventory_dir: Path, years: Iterable[int]) -> Holidays:
     """National holidays of ``years``, the office's cuti bersama and its local days."""
     names = national_holidays(years)
-    names.update(cuti_bersama(inventory_dir / "office.yaml"))
+    names.update(cuti_bersama(inventory_dir))
     local = inventory_dir / "holidays.yaml"
     if local.is_file():
         names.update(load_holidays(local).names)

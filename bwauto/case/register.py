@@ -51,6 +51,7 @@ from bwauto.case.inputs import (
 from bwauto.case.mutu_baku import WIB
 from bwauto.case.records import GENESIS, Case, Record, StoredRecord, current_user, utc_iso
 from bwauto.case.steps import DISPOSITIONS, REVIEWS
+from bwauto.i18n import one_of
 
 Clock = Callable[[], dt.datetime]
 
@@ -179,10 +180,12 @@ class Register:
                 raise CaseError(f"new request: rate {rate!r} must be a positive number of bit/s")
         now = self.clock()
         if letter_date > now.astimezone(WIB).date():
-            raise CaseError(
+            raise CaseError(one_of(
+                f"permohonan baru: surat bertanggal {letter_date.isoformat()}, di masa depan: "
+                "periksa --letter-date",
                 f"new request: the letter is dated {letter_date.isoformat()}, in the future: "
-                "check --letter-date"
-            )
+                "check --letter-date",
+            ))  # fmt: skip
         if not force:
             self._unique_letter(letter_no)
         data: dict[str, Any] = {
@@ -221,10 +224,12 @@ class Register:
         for case_id, body in rows:
             data = json.loads(body).get("data", {})
             if "".join(str(data.get("letter_no", "")).split()).casefold() == wanted:
-                raise CaseError(
+                raise CaseError(one_of(
+                    f"permohonan baru: surat {letter_no!r} sudah terdaftar sebagai {case_id}; "
+                    "bila memang permohonan lain, tambahkan --force",
                     f"new request: letter {letter_no!r} is already registered as {case_id}; "
-                    "if it really is another request, add --force"
-                )
+                    "if it really is another request, add --force",
+                ))  # fmt: skip
 
     def requested(self, case_id: str) -> tuple[int | None, int]:
         """What the request asks: (upload or ``None`` = unchanged, download), in bit/s — the
@@ -357,11 +362,14 @@ class Register:
         said = analysis.data["summary"].get("decision") if analysis else None
         verdict = "CAN" if can else "CANNOT"
         if said == "NOT ENOUGH DATA":
-            raise CaseError(
+            raise CaseError(one_of(
+                f"analisa {case_id}: NOT ENOUGH DATA (data belum cukup): belum dapat diputuskan; "
+                f"kumpulkan datanya (bwauto poll, atau bwauto samples import), lalu: bwauto "
+                f"analyse --request {case_id}",
                 f"the analysis of {case_id} says NOT ENOUGH DATA: nothing can be decided; get the "
                 f"data (bwauto poll, or bwauto samples import), then: bwauto analyse --request "
-                f"{case_id}"
-            )
+                f"{case_id}",
+            ))  # fmt: skip
         if said and said != verdict and not note.strip():
             raise CaseError(f"the analysis says {said}; deciding {verdict} needs a note why")
         data = {"can": can, "decision": verdict, "analysis_decision": said, "note": note}
@@ -395,6 +403,17 @@ class Register:
         data["files"] = attach_files([evidence_path] if evidence_path else [], "change-evidence")
         return self.append(case_id, "change", 8, data, by)
 
+    def attach_outcome(
+        self,
+        case_id: str,
+        summary: Mapping[str, Any],
+        files: Sequence[str | Path] = (),
+        by: str | None = None,
+    ) -> Record:
+        """After step 8: the change's outcome (``bwauto.analysis.outcome``) and its chart."""
+        data = {"summary": dict(summary), "files": attach_files(files, "outcome")}
+        return self.append(case_id, "outcome", 8, data, by)
+
     def attach_monitoring(
         self, case_id: str, registration: Mapping[str, Any], by: str | None = None
     ) -> Record:
@@ -405,10 +424,10 @@ class Register:
     def ba(
         self, case_id: str, ba: BeritaAcara | Mapping[str, Any], by: str | None = None
     ) -> Record:
-        """Step 9: the Berita Acara Pekerjaan (number and date default to the case and today)."""
+        """Step 9: the Berita Acara Pekerjaan (the date defaults to today; without a number, the
+        document numbers it from ``office.yaml``'s pattern, else leaves a line to write on)."""
         filled: BeritaAcara = validate_input(BeritaAcara, ba, "Berita Acara Pekerjaan")
         data = filled.model_dump(mode="json")
-        data["number"] = data["number"] or f"BA/{case_id}"
         data["date"] = data["date"] or self.clock().astimezone(WIB).date().isoformat()
         return self.append(case_id, "ba", 9, data, by)
 

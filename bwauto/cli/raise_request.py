@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bwauto.cli.output import console
 from bwauto.errors import UsageError
+from bwauto.i18n import one_of
 
 if TYPE_CHECKING:
     from bwauto.case.register import Register
@@ -43,7 +44,10 @@ def checked_request(
     reg = Register.in_state_dir(app.state_dir)
     case = reg.get(request)
     if links and links != [case.link_id]:
-        raise UsageError(f"request {request} is for link {case.link_id!r}, not {', '.join(links)}")
+        raise UsageError(one_of(
+            f"permohonan {request} untuk link {case.link_id!r}, bukan {', '.join(links)}",
+            f"request {request} is for link {case.link_id!r}, not {', '.join(links)}",
+        ))  # fmt: skip
     up, down = reg.requested(request)
     asked = _target_text(up, down)
     if not dry_run:
@@ -51,10 +55,12 @@ def checked_request(
         analysis = reg.state(request).latest.get("analysis")
         _same_rate_as_analysed(request, analysis.data["summary"] if analysis else {}, up, down)
     if to is not None and parse_target(to) != (up, down):
-        raise UsageError(
+        raise UsageError(one_of(
+            f"--to {to}: {request} memohon {asked} (UP/DOWN; satu nilai berarti unduh) dan "
+            f"diputuskan untuk itu; naikkan ke {asked}, atau daftarkan permohonan baru",
             f"--to {to}: {request} asks {asked} (UP/DOWN; one rate is the download) and was "
-            f"decided for that; raise it to {asked}, or register a new request"
-        )
+            f"decided for that; raise it to {asked}, or register a new request",
+        ))  # fmt: skip
     return [case.link_id], to or asked
 
 
@@ -69,10 +75,12 @@ def _same_rate_as_analysed(
     if round(float(analysed) * 1e6) != down or (
         analysed_up is not None and round(float(analysed_up) * 1e6) != up
     ):
-        raise UsageError(
+        raise UsageError(one_of(
+            f"{request}: analisa menilai nilai lain dari yang dimohonkan sekarang; analisa "
+            f"ulang: bwauto analyse --request {request}",
             f"{request}: the analysis judged another rate than the request asks now; analyse "
-            f"it again: bwauto analyse --request {request}"
-        )
+            f"it again: bwauto analyse --request {request}",
+        ))  # fmt: skip
 
 
 def attach_raise(app: AppContext, request: str, change_id: str, link: str) -> None:
@@ -114,11 +122,16 @@ def _attach(
             f"but is not attached to {request}: {exc}; attach it with: bwauto request change "
             f"{request} --evidence {path}"
         ) from exc
+    from bwauto.i18n import one_of
+
     done = 8 in reg.state(request).done
-    state = "dicatat" if done else "belum lengkap (perubahan atau monitoring gagal)"
-    console.print(
-        f"{request}: {step(8).label('id')} {state}: perubahan {evidence.get('change_id')} "
-        f"({evidence.get('outcome')}) dilampirkan, record {rec.seq}",
-        soft_wrap=True,
-        markup=False,
+    change, outcome = evidence.get("change_id"), evidence.get("outcome")
+    text = one_of(
+        f"{request}: {step(8).label('id')} "
+        f"{'dicatat' if done else 'belum lengkap (perubahan atau monitoring gagal)'}: perubahan "
+        f"{change} ({outcome}) dilampirkan, catatan ke-{rec.seq}",
+        f"{request}: {step(8).label('en')} "
+        f"{'recorded' if done else 'not complete (the change or monitoring failed)'}: change "
+        f"{change} ({outcome}) attached, record {rec.seq}",
     )
+    console.print(text, soft_wrap=True, markup=False)

@@ -81,8 +81,14 @@ def new(
     elif quiet:
         say(case_id)
     else:
-        asked = format_up_down(up, down, committed.up)
-        say(f"{case_id}: langkah 1 (Surat Permohonan Masuk) dicatat: {link}, {asked}")
+        from bwauto.i18n import one_of
+
+        say(one_of(
+            f"{case_id}: langkah 1 (Surat Permohonan Masuk) dicatat: {link}, "
+            f"{format_up_down(up, down, committed.up, 'id')}",
+            f"{case_id}: step 1 (request letter received) recorded: {link}, "
+            f"{format_up_down(up, down, committed.up, 'en')}",
+        ))  # fmt: skip
 
 
 def check_increase(link: str, up_now: int | None, down_now: int, up: int | None, down: int) -> None:
@@ -91,15 +97,19 @@ def check_increase(link: str, up_now: int | None, down_now: int, up: int | None,
     Raises:
         UsageError: naming the direction and both rates.
     """
+    from bwauto.i18n import one_of
     from bwauto.rates import format_rate
 
     pairs = [("download", down_now, down)] + ([("upload", up_now, up)] if up and up_now else [])
     if all(asked <= now for _, now, asked in pairs):
         name, now, asked = pairs[0]
-        raise UsageError(
+        name_id = "unduh" if name == "download" else "unggah"
+        raise UsageError(one_of(
+            f"--rate {format_rate(asked)}: {name_id} {link} sudah {format_rate(now)}; itu bukan "
+            "kenaikan",
             f"--rate {format_rate(asked)}: {link}'s {name} is already {format_rate(now)} "
-            "committed; that is not an increase"
-        )
+            "committed; that is not an increase",
+        ))  # fmt: skip
 
 
 @app.command("dispose")
@@ -140,18 +150,20 @@ def form(
     out: Annotated[
         Path | None, typer.Option("--out", help="--blank: write this DOCX instead of printing.")
     ] = None,
-    lang: Lang = "id",
+    lang: Lang = None,
     out_dir_: OutDir = None,
     by: ById = None,
 ) -> None:
     """Step 5: the Dokumen Isian Kelengkapan — `--blank` prints it for the OPD; with ID and the
     fields, records it and writes the filled DOCX."""
     from bwauto.case.documents import blank_form, to_text, write_docx
+    from bwauto.case.office import load_office
     from bwauto.rates import parse_up_down
 
-    check_lang(lang)
+    lang = check_lang(lang)
     if blank:
-        doc = blank_form(lang, templates_dir(ctx))
+        office = load_office(app_context(ctx).inventory_dir)
+        doc = blank_form(lang, templates_dir(ctx), office=office)
         if out is None:
             typer.echo(to_text(doc), nl=False)
         else:

@@ -69,8 +69,11 @@ def _show(tl: Timeline) -> None:
     )
     extra = ", ditolak pada langkah 7" if tl.state.refused else ""
     say(f"status: {state}{extra}; terlambat: {len(tl.overdue)} langkah")
+    from bwauto.i18n import one_of
+
     for number in tl.state.next_steps():
-        say(f"berikutnya, langkah {number}: {next_command(tl.case.id, number)}")
+        command = next_command(tl.case.id, number)
+        say(one_of(f"berikutnya, langkah {number}: {command}", f"next, step {number}: {command}"))
 
 
 def next_command(case_id: str, number: int) -> str:

@@ -23,14 +23,14 @@ def test_errors_name_the_command_and_the_request(tmp_path: Path) -> None:
     reg = Register.in_state_dir(tmp_path)
     case_id = reg.new(opd="Dinkes", letter_no="1", letter_date=dt.date(2026, 1, 5),
                       link_id="dinkes", rate_bps=150_000_000, purpose="SIMRS")  # fmt: skip
-    with pytest.raises(StepOrderError, match=rf"record it with: bwauto request dispose "
+    with pytest.raises(StepOrderError, match=rf"catat dengan: bwauto request dispose "
                        rf"{case_id} --from kadis --to kabid$"):  # fmt: skip
         reg.dispose(case_id, from_role="kabid", to_role="kasi")
     for frm, to in (("kadis", "kabid"), ("kabid", "kasi"), ("kasi", "staf")):
         reg.dispose(case_id, from_role=frm, to_role=to)
     reg.form(case_id, FORM)
     with pytest.raises(
-        StepOrderError, match=rf"record it with: bwauto analyse --request {case_id}$"
+        StepOrderError, match=rf"catat dengan: bwauto analyse --request {case_id}$"
     ):
         reg.ba(case_id, {"team_name": "Budi", "opd_name": "Rudi"})
     reg.attach_analysis(case_id, {"link_id": "dinkes", "decision": "CAN"})

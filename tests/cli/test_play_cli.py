@@ -107,7 +107,7 @@ def test_from_starts_at_a_step(bw: Bw, tmp_path: Path) -> None:
     play = _playbook(tmp_path)
     code, out, _ = bw("play", play, "-e", f"request={case_id}", "--from", "3")
     assert code == 1 and "before --from 3: not run" in out  # steps 1-2 are not recorded
-    assert "langkah 3" in out and "record it with: bwauto request dispose" in out
+    assert "langkah 3" in out and "catat dengan: bwauto request dispose" in out
     assert bw("request", "dispose", case_id, "--from", "kadis", "--to", "kabid")[0] == 0
     code, out, _ = bw("play", play, "-e", f"request={case_id}", "--from", "2", "--json")
     report = json.loads(out)

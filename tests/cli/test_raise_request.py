@@ -53,7 +53,7 @@ def test_raise_before_a_can_decision_is_refused_before_any_router(
     case_id = to_step_5(fresh_lab)
     assert bw(fresh_lab, "raise", "--request", case_id, "--yes") == 2
     err = capsys.readouterr().err
-    assert "langkah 6" in err and f"record it with: bwauto analyse --request {case_id}" in err
+    assert "langkah 6" in err and f"catat dengan: bwauto analyse --request {case_id}" in err
     reg = Register.in_state_dir(fresh_lab.dir.parent)
     reg.attach_analysis(case_id, {"link_id": "dinkes", "decision": "CANNOT",
                                   "requested_mbps": 150})  # fmt: skip
@@ -75,7 +75,7 @@ def test_raise_of_another_rate_than_decided_is_refused(
     reg.attach_analysis(case_id, {"link_id": "dinkes", "decision": "CAN", "requested_mbps": 150})
     reg.decide(case_id, can=True)
     assert bw(fresh_lab, "raise", "--request", case_id, "--to", "300M", "--yes") == 2
-    assert f"{case_id} asks 150M" in capsys.readouterr().err
+    assert f"{case_id} memohon 150M" in capsys.readouterr().err
     assert bw(fresh_lab, "raise", "--request", case_id, "--link", "rsud", "--yes") == 2
     assert ssh_logins(caplog) == 0
 

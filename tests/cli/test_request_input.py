@@ -31,16 +31,16 @@ def test_a_rate_without_unit_is_refused_with_a_hint(bw: Bw) -> None:
 
 def test_a_rate_not_above_the_committed_one_is_refused(bw: Bw) -> None:
     code, _, err = bw(*NEW, "--rate", "80M")  # dinkes has 50M/100M
-    assert code == 2 and "already 100M committed; that is not an increase" in err
+    assert code == 2 and "unduh dinkes sudah 100M; itu bukan kenaikan" in err
     assert bw(*NEW, "--rate", "100M")[0] == 2
     assert _listed(bw) == []
 
 
 def test_both_directions_as_up_slash_down(bw: Bw) -> None:
     code, out, _ = bw(*NEW, "--rate", "100M/150M")
-    assert code == 0 and "100M/150M (upload/download)" in out
+    assert code == 0 and "100M/150M (unggah/unduh)" in out
     code, out, _ = bw(*NEW[:5], "046/DINKES", *NEW[6:], "--rate", "150M")
-    assert code == 0 and "150M download (upload stays 50M)" in out
+    assert code == 0 and "150M unduh (unggah tetap 50M)" in out
 
 
 def test_a_letter_dated_in_the_future_is_refused(bw: Bw) -> None:
@@ -48,14 +48,14 @@ def test_a_letter_dated_in_the_future_is_refused(bw: Bw) -> None:
     args = list(NEW)
     args[args.index("2026-02-27")] = future
     code, _, err = bw(*args, "--rate", "150M")
-    assert code == 2 and f"dated {future}, in the future" in err
+    assert code == 2 and f"bertanggal {future}, di masa depan" in err
     assert _listed(bw) == []
 
 
 def test_a_duplicate_letter_number_needs_force(bw: Bw) -> None:
     assert bw(*NEW, "--rate", "150M")[0] == 0
     code, _, err = bw(*NEW, "--rate", "150M")
-    assert code == 2 and "is already registered as KB-" in err and "--force" in err
+    assert code == 2 and "sudah terdaftar sebagai KB-" in err and "--force" in err
     assert len(_listed(bw)) == 1
     assert bw(*NEW, "--rate", "150M", "--force")[0] == 0
     assert len(_listed(bw)) == 2
