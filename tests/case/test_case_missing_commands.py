@@ -29,9 +29,7 @@ def test_errors_name_the_command_and_the_request(tmp_path: Path) -> None:
     for frm, to in (("kadis", "kabid"), ("kabid", "kasi"), ("kasi", "staf")):
         reg.dispose(case_id, from_role=frm, to_role=to)
     reg.form(case_id, FORM)
-    with pytest.raises(
-        StepOrderError, match=rf"catat dengan: bwauto analyse --request {case_id}$"
-    ):
+    with pytest.raises(StepOrderError, match=rf"catat dengan: bwauto analyse --request {case_id}$"):
         reg.ba(case_id, {"team_name": "Budi", "opd_name": "Rudi"})
     reg.attach_analysis(case_id, {"link_id": "dinkes", "decision": "CAN"})
     with pytest.raises(StepOrderError, match=rf"bwauto request decide {case_id} --can$"):
