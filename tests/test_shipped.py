@@ -95,4 +95,14 @@ def test_demo_from_a_non_editable_install_in_an_empty_dir(tmp_path: Path) -> Non
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "walked through all 14 steps" in done.stdout
-    assert list(empty.glob("bwauto-demo/*/cases/KB-*/*.docx"))
+    (ba,) = empty.glob("bwauto-demo/*/cases/KB-*/*berita-acara*.docx")
+    check = (
+        "import sys; from docx import Document; d = Document(sys.argv[1]); s = d.sections[0]; "
+        "t = [p.text for p in d.paragraphs] + [c.text for x in d.tables for r in x.rows "
+        "for c in r.cells] + [p.text for p in s.header.paragraphs]; "
+        "print(round(s.page_width.mm), round(s.page_height.mm)); print('\\n'.join(t))"
+    )
+    text = subprocess.run([str(python), "-c", check, str(ba)], env=env, capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    assert text.splitlines()[0] == "210 297"  # A4
+    assert "Engku Putri" in text and "Siti Rahmawati" in text  # kop surat, Kasi (office.yaml)
