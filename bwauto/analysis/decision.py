@@ -196,9 +196,9 @@ def coverage_reason(coverage: float, window_days: float, needed_pct: float) -> R
 
     Examples:
         >>> reason = coverage_reason(0.0, 7.0, 80.0).text
-        >>> reason[:80]
-        'data covers 0.0% of the 7-day window (7 days missing), below the 80% needed to j'
-        >>> reason[80:].split(": ", 1)[1][:48]
+        >>> reason.split(": ")[0]
+        'data covers 0.0% of the window, below the 80% needed to judge (7 of 7 days missing)'
+        >>> reason.split(": ")[1][:48]
         'poll the link for 5.6 more days (bwauto poll, ev'
         >>> reason.endswith("or import its history (bwauto samples import FILE.csv)")
         True
@@ -207,11 +207,21 @@ def coverage_reason(coverage: float, window_days: float, needed_pct: float) -> R
     wanted = window_days * (needed_pct - coverage) / 100.0
     return Reason(
         Code.COVERAGE_LOW,
-        f"data covers {coverage:.1f}% of the {window_days:g}-day window ({missing:.1f} days "
-        f"missing), below the {needed_pct:g}% needed to judge: poll the link for {wanted:.1f} "
-        "more days (bwauto poll, every 5 minutes) or import its history (bwauto samples import "
-        "FILE.csv)".replace(".0 days", " days"),
+        f"data covers {coverage:.1f}% of the window, below the {needed_pct:g}% needed to judge "
+        f"({_days(missing)} of {_days(window_days)} days missing): poll the link for "
+        f"{_days(wanted)} more days (bwauto poll, every 5 minutes) or import its history "
+        "(bwauto samples import FILE.csv)",
     )
+
+
+def _days(days: float) -> str:
+    """Days with one decimal, ``.0`` dropped.
+
+    Examples:
+        >>> _days(7.0), _days(5.6), _days(0.04)
+        ('7', '5.6', '0')
+    """
+    return f"{days:.1f}".removesuffix(".0")
 
 
 def judge_directions(
@@ -247,8 +257,9 @@ def direction_findings(
         util = d.utilisation_pct
         if d.raised and util is not None and util < settings.underuse_pct:
             reasons.append(Reason(Code.UNDERUSED, (
-                f"{d.direction} uses {util:.1f}% of its {mbps(d.committed_bps)} at p95, below "
-                f"{settings.underuse_pct:g}%: it does not use what it has"
+                f"{d.direction}: uses {util:.1f}% of its committed rate at p95, below "
+                f"{settings.underuse_pct:g}% ({mbps(d.committed_bps)} committed): it does not "
+                "use what it has"
             )))  # fmt: skip
         if d.saturated and not d.raised and util is not None:
             advice = f" (recommended {mbps(d.recommended_bps)})" if d.recommended_bps else ""

@@ -127,7 +127,8 @@ def test_underused_link() -> None:
     d = decide(LINK, stats(10 * M, 20 * M), load(), 100 * M, SETTINGS)
     assert codes(d) == [Code.UNDERUSED]
     assert d.reasons[0].text == (
-        "download uses 40.0% of its 50 Mbps at p95, below 50%: it does not use what it has"
+        "download: uses 40.0% of its committed rate at p95, below 50% (50 Mbps committed): it "
+        "does not use what it has"
     )
     assert d.recommended_bps == 30 * M
 
@@ -137,7 +138,7 @@ def test_underuse_judged_per_direction_against_its_own_committed_rate() -> None:
     # download 30 % of 100, upload 80 % of 10: raising the download is not supported by its
     # use; raising the upload is
     d = decide(asym, stats(8 * M, 30 * M), load(), 150 * M, SETTINGS)
-    assert codes(d) == [Code.UNDERUSED] and d.reasons[0].text.startswith("download uses 30.0%")
+    assert codes(d) == [Code.UNDERUSED] and d.reasons[0].text.startswith("download: uses 30.0%")
     d = decide(asym, stats(8 * M, 30 * M), load(), 100 * M, SETTINGS, request_up_bps=20 * M)
     assert d.verdict is Verdict.CAN
 
@@ -162,8 +163,8 @@ def test_coverage_too_low_is_not_enough_data() -> None:
     assert d.verdict is Verdict.NOT_ENOUGH_DATA and d.verdict.sop_step is None
     assert codes(d) == [Code.COVERAGE_LOW]
     assert d.reasons[0].text == (
-        "data covers 62.5% of the 7-day window (2.6 days missing), below the 80% needed to "
-        "judge: poll the link for 1.2 more days (bwauto poll, every 5 minutes) or import its "
+        "data covers 62.5% of the window, below the 80% needed to judge (2.6 of 7 days "
+        "missing): poll the link for 1.2 more days (bwauto poll, every 5 minutes) or import its "
         "history (bwauto samples import FILE.csv)"
     )
 
@@ -173,7 +174,7 @@ def test_no_samples_at_all_is_not_enough_data_never_cannot() -> None:
     d = decide(LINK, None, load(), 100 * M, SETTINGS)
     assert d.verdict is Verdict.NOT_ENOUGH_DATA and d.verdict.value == "NOT ENOUGH DATA"
     assert codes(d) == [Code.COVERAGE_LOW] and d.recommended_bps is None
-    assert "(7 days missing)" in d.reasons[0].text
+    assert "(7 of 7 days missing)" in d.reasons[0].text
 
 
 def test_every_reason_that_applies_is_given() -> None:
