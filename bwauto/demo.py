@@ -117,13 +117,15 @@ def find_playbooks(candidates: list[Path]) -> Path:
         if all((folder / name).is_file() for name in PLAYBOOKS):
             return folder
     where = ", ".join(str(c) for c in candidates)
-    raise UsageError(f"the playbooks {', '.join(PLAYBOOKS)} are not in {where}: run from the "
-                     "bwauto checkout or pass --playbooks DIR")  # fmt: skip
+    raise UsageError(f"the playbooks {', '.join(PLAYBOOKS)} are not in {where}: pass "
+                     "--playbooks DIR")  # fmt: skip
 
 
 def default_playbook_dirs() -> list[Path]:
-    """``./playbooks``, then the ``playbooks/`` beside the installed package (a checkout)."""
-    return [Path("playbooks"), Path(__file__).resolve().parents[1] / "playbooks"]
+    """The playbooks shipped inside the package (``bwauto.shipped``)."""
+    from bwauto.shipped import playbooks_dir
+
+    return [playbooks_dir()]
 
 
 @contextmanager
@@ -178,7 +180,7 @@ def run_demo(
         for name, dry_run in [(PLAYBOOKS[0], False), (PLAYBOOKS[1], True), (PLAYBOOKS[1], False),
                               (PLAYBOOKS[2], False)]:  # fmt: skip
             overrides = _vars(name, result.case_id, req)
-            stage(command_line(playbooks / name, overrides, dry_run))
+            stage(command_line(_shown_playbook(playbooks, name), overrides, dry_run))
             report = _play(playbooks / name, overrides, dry_run, started.inventory_dir, folder,
                            reporter)  # fmt: skip
             result.reports.append(report)
@@ -198,6 +200,13 @@ def command_line(playbook: Path, overrides: Mapping[str, str], dry_run: bool) ->
     for key, value in overrides.items():
         args += ["-e", f"{key}={value}"]
     return shlex.join(args + (["--dry-run"] if dry_run else []))
+
+
+def _shown_playbook(playbooks: Path, name: str) -> Path:
+    """A shipped playbook by its name alone (``bwauto play`` finds it), else its path."""
+    from bwauto.shipped import playbooks_dir
+
+    return Path(name) if playbooks.resolve() == playbooks_dir().resolve() else playbooks / name
 
 
 def _history(lab: Lab, folder: Path, result: DemoResult, stage: Callable[[str], None]) -> None:

@@ -86,6 +86,87 @@ def parse_rate(value: str | int | float) -> int:
     return _check_range(_to_int_bps(amount, value), value)
 
 
+_BARE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*$")
+
+
+def parse_typed_rate(value: str, what: str = "rate") -> int:
+    """A rate a person typed: as ``parse_rate``, but a number with no unit is refused as
+    ambiguous (``150`` is surely not 150 bit/s); ``150bps`` says bit/s explicitly.
+
+    Raises:
+        RateError: no unit, or not a rate (``parse_rate``).
+
+    Examples:
+        >>> parse_typed_rate("150M"), parse_typed_rate("64000bps")
+        (150000000, 64000)
+        >>> parse_typed_rate("150", "--rate")
+        Traceback (most recent call last):
+        ...
+        bwauto.errors.RateError: --rate '150' has no unit: 150M? (write 150bps for bit/s)
+    """
+    bare = _BARE_RE.match(value)
+    if bare:
+        number = bare.group(1)
+        raise RateError(f"{what} {value!r} has no unit: {number}M? (write {number}bps for bit/s)")
+    return parse_rate(value)
+
+
+def refuse_bare_numbers(value: str, what: str = "rate") -> None:
+    """Refuse ``DOWN`` or ``UP/DOWN`` where a part is a number with no unit (``150M?``); any
+    other problem is left to the parser that follows.
+
+    Examples:
+        >>> refuse_bare_numbers("100M/150M"), refuse_bare_numbers("fast")
+        (None, None)
+    """
+    for part in value.split("/"):
+        if _BARE_RE.match(part):
+            parse_typed_rate(part, what)
+
+
+def parse_up_down(value: str, what: str = "rate") -> tuple[int | None, int]:
+    """``DOWN`` or ``UP/DOWN`` as a person typed it, seen from the OPD: (up or None, down).
+
+    A single rate is the download; the upload then stays as it is (``None``).
+
+    Examples:
+        >>> parse_up_down("150M")
+        (None, 150000000)
+        >>> parse_up_down("100M/150M")
+        (100000000, 150000000)
+    """
+    up, slash, down = value.partition("/")
+    if slash:
+        return parse_typed_rate(up, f"{what} (upload)"), parse_typed_rate(
+            down, f"{what} (download)"
+        )
+    return None, parse_typed_rate(value, what)
+
+
+_UP_DOWN_WORDS = {
+    "en": ("upload/download", "download", "upload stays", "upload unchanged"),
+    "id": ("unggah/unduh", "unduh", "unggah tetap", "unggah tidak berubah"),
+}
+
+
+def format_up_down(up: int | None, down: int, up_now: int | None = None, lang: str = "en") -> str:
+    """What a request asks, in words (``lang`` en or id).
+
+    Examples:
+        >>> format_up_down(None, 150_000_000, 50_000_000)
+        '150M download (upload stays 50M)'
+        >>> format_up_down(100_000_000, 150_000_000)
+        '100M/150M (upload/download)'
+        >>> format_up_down(None, 150_000_000, 50_000_000, "id")
+        '150M unduh (unggah tetap 50M)'
+    """
+    both, down_word, stays, unchanged = _UP_DOWN_WORDS[lang]
+    if up is not None:
+        return f"{format_rate(up)}/{format_rate(down)} ({both})"
+    rest = f"{stays} {format_rate(up_now)}" if up_now else unchanged
+    return f"{format_rate(down)} {down_word} ({rest})"
+
+
 def _to_int_bps(amount: Decimal, shown: str) -> int:
     if amount != amount.to_integral_value():
         raise RateError(f"{shown!r} is a fraction of a bit per second")

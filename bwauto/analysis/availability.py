@@ -14,7 +14,8 @@
   makes the upstream look emptier than it is.
 * **Free capacity** = capacity - aggregate p95, per direction; the report shows the smaller.
 * **Oversubscription** = committed sum / capacity, against the upstream's ``max_oversubscription``.
-* A **raise** to rate R (``raise_impact``) takes each direction to ``max(committed, R)``; the
+* A **raise** to DOWN (or UP/DOWN, ``raise_impact``) takes the download to
+  ``max(committed, DOWN)`` and the upload to ``max(committed, UP)`` (unchanged without UP); the
   free capacity after it is the free capacity minus the increase (the new rate fully used),
   the oversubscription after it counts the link at its new larger rate.
 
@@ -268,21 +269,26 @@ class RaiseImpact:
         return self.increase_up_bps > 0 or self.increase_down_bps > 0
 
 
-def raise_impact(load: UpstreamLoad, link: LinkInfo, rate_bps: int) -> RaiseImpact:
-    """The upstream's free capacity and oversubscription if ``link`` went to ``rate_bps``.
+def raise_impact(
+    load: UpstreamLoad, link: LinkInfo, rate_bps: int, up_bps: int | None = None
+) -> RaiseImpact:
+    """The upstream's free capacity and oversubscription if ``link``'s download went to
+    ``rate_bps`` (and its upload to ``up_bps``, when given).
 
     Examples:
         >>> up = UpstreamInfo("isp", 1000, 1.5)
         >>> load = UpstreamLoad(up, 2, 1200, 300.0, 700.0, 10, 100.0)
-        >>> imp = raise_impact(load, LinkInfo("a", 100, 200, "isp"), 300)
+        >>> imp = raise_impact(load, LinkInfo("a", 100, 200, "isp"), 300, 300)
         >>> imp.increase_up_bps, imp.increase_down_bps
         (200, 100)
         >>> imp.free_in_after_bps, imp.free_out_after_bps
         (500.0, 200.0)
         >>> imp.committed_sum_after_bps, imp.oversubscription_after
         (1300, 1.3)
+        >>> raise_impact(load, LinkInfo("a", 100, 200, "isp"), 300).increase_up_bps
+        0
     """
-    new_up = max(link.committed_up_bps, rate_bps)
+    new_up = max(link.committed_up_bps, up_bps or 0)
     new_down = max(link.committed_down_bps, rate_bps)
     inc_up, inc_down = new_up - link.committed_up_bps, new_down - link.committed_down_bps
     free_in, free_out = load.free_in_bps, load.free_out_bps

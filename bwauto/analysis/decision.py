@@ -1,25 +1,34 @@
 """SOP steps 7 and 8: can the link be raised as requested, and to what should it go.
 
-``CAN`` (SOP step 8, add the bandwidth) when nothing blocks the raise; ``CANNOT`` (SOP step 7,
-reply letter) with every blocking reason that applies:
+Three outcomes:
+
+* ``CAN`` (SOP step 8, add the bandwidth) when nothing blocks the raise;
+* ``CANNOT`` (SOP step 7, reply letter) with every blocking reason that applies;
+* ``NOT ENOUGH DATA`` when the data covers less of the window than ``min_coverage_pct``: it says
+  how many days are missing and how to get them (poll, or import history), and leads to
+  neither step 7 nor step 8 — the request waits for data.
+
+A request carries both directions, ``UP/DOWN`` seen from the OPD (a single rate is download:
+``up`` is then ``None`` and the upload stays as it is). Each direction is judged on its own:
 
 ==========================  ========================================================
 code                        when
 ==========================  ========================================================
 ``COVERAGE_LOW``            data covers less of the window than ``min_coverage_pct``
-``UNDERUSED``               p95 utilisation is below ``underuse_pct``
+``UNDERUSED``               a direction the request raises has p95 below ``underuse_pct``
 ``NOT_AN_INCREASE``         the requested rate raises neither direction
 ``UPSTREAM_HEADROOM``       the upstream's free capacity is less than the increase
 ``OVERSUBSCRIBED``          after the raise, the upstream is sold above its policy
 ``UPSTREAM_LOAD_UNKNOWN``   no link of the upstream has data: free capacity unknown
 ==========================  ========================================================
 
-Non-blocking notes: ``ABOVE_LADDER`` (no ladder step keeps the p95 under the target) and
-``OK`` (the reason given with ``CAN``). Reasons are short English sentences; the codes are
-stable so that the letters in Bahasa Indonesia can translate them.
+Non-blocking notes: ``SATURATED`` (a direction the request does not raise is at or above
+``saturated_pct`` of its rate at p95), ``ABOVE_LADDER`` (no ladder step keeps the p95 under the
+target) and ``OK`` (the reason given with ``CAN``). Reasons are short English sentences; the
+codes are stable so that the letters in Bahasa Indonesia can translate them.
 
-The recommended rate is the smallest ladder step for which the link's p95 (the larger
-direction) is at most ``target_pct`` of the step.
+The recommended rate of a direction is the smallest ladder step for which its p95 is at most
+``target_pct`` of the step (``recommended_bps``: the larger direction's, as before).
 
 Examples:
     >>> recommend_rate(36_000_000, DEFAULT_LADDER_BPS, 70.0)
@@ -44,10 +53,13 @@ class Verdict(StrEnum):
 
     CAN = "CAN"
     CANNOT = "CANNOT"
+    NOT_ENOUGH_DATA = "NOT ENOUGH DATA"
 
     @property
-    def sop_step(self) -> int:
-        """The SOP step that follows: 8 (raise it) or 7 (reply letter)."""
+    def sop_step(self) -> int | None:
+        """The SOP step that follows: 8 (raise it), 7 (reply letter), or none (wait for data)."""
+        if self is Verdict.NOT_ENOUGH_DATA:
+            return None
         return 8 if self is Verdict.CAN else 7
 
 
@@ -62,6 +74,7 @@ class Code(StrEnum):
     OVERSUBSCRIBED = "OVERSUBSCRIBED"
     UPSTREAM_LOAD_UNKNOWN = "UPSTREAM_LOAD_UNKNOWN"
     ABOVE_LADDER = "ABOVE_LADDER"
+    SATURATED = "SATURATED"
 
 
 BLOCKING = frozenset(
@@ -98,13 +111,51 @@ class Reason:
 
 
 @dataclass(frozen=True, slots=True)
+class DirectionJudgement:
+    """One direction of a link: its use, what the request asks of it, what it should get.
+
+    Attributes:
+        direction: ``"upload"`` (router ingress, ``in``) or ``"download"`` (egress, ``out``).
+        committed_bps: its committed rate now.
+        p95_bps: its p95 over the window (``None`` without data).
+        requested_bps: the rate asked for it (``None``: the request leaves it as it is).
+        recommended_bps: the smallest ladder step keeping its p95 under the target.
+        saturated: its p95 is at or above ``saturated_pct`` of the committed rate.
+    """
+
+    direction: str
+    committed_bps: int
+    p95_bps: float | None
+    requested_bps: int | None
+    recommended_bps: int | None
+    saturated: bool
+
+    @property
+    def utilisation_pct(self) -> float | None:
+        """p95 / committed, in %."""
+        return None if self.p95_bps is None else self.p95_bps * 100.0 / self.committed_bps
+
+    @property
+    def raised(self) -> bool:
+        """The request takes this direction above its committed rate."""
+        return self.requested_bps is not None and self.requested_bps > self.committed_bps
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
-    """The verdict (``None`` without a request), its reasons and the recommended rate."""
+    """The verdict (``None`` without a request), its reasons, the recommended rate (the larger
+    direction's) and each direction's judgement (upload, download)."""
 
     verdict: Verdict | None
     reasons: tuple[Reason, ...]
     recommended_bps: int | None
     impact: RaiseImpact | None = None
+    directions: tuple[DirectionJudgement, ...] = ()
+
+    @property
+    def recommended(self) -> dict[str, int | None]:
+        """The recommended rate per direction (``upload``, ``download``)."""
+        return {d.direction: d.recommended_bps for d in self.directions}
 
     @property
     def reason_text(self) -> str:
@@ -140,23 +191,101 @@ def recommend_rate(
     return None
 
 
+def coverage_reason(coverage: float, window_days: float, needed_pct: float) -> Reason:
+    """``COVERAGE_LOW``: how many days of the window are missing and how to get them.
+
+    Examples:
+        >>> reason = coverage_reason(0.0, 7.0, 80.0).text
+        >>> reason.split(": ")[0]
+        'data covers 0.0% of the window, below the 80% needed to judge (7 of 7 days missing)'
+        >>> reason.split(": ")[1][:48]
+        'poll the link for 5.6 more days (bwauto poll, ev'
+        >>> reason.endswith("or import its history (bwauto samples import FILE.csv)")
+        True
+    """
+    missing = window_days * (100.0 - coverage) / 100.0
+    wanted = window_days * (needed_pct - coverage) / 100.0
+    return Reason(
+        Code.COVERAGE_LOW,
+        f"data covers {coverage:.1f}% of the window, below the {needed_pct:g}% needed to judge "
+        f"({_days(missing)} of {_days(window_days)} days missing): poll the link for "
+        f"{_days(wanted)} more days (bwauto poll, every 5 minutes) or import its history "
+        "(bwauto samples import FILE.csv)",
+    )
+
+
+def _days(days: float) -> str:
+    """Days with one decimal, ``.0`` dropped.
+
+    Examples:
+        >>> _days(7.0), _days(5.6), _days(0.04)
+        ('7', '5.6', '0')
+    """
+    return f"{days:.1f}".removesuffix(".0")
+
+
+def judge_directions(
+    link: LinkInfo,
+    stats: LinkStats | None,
+    requested: tuple[int | None, int | None],
+    settings: AnalysisSettings,
+) -> tuple[DirectionJudgement, DirectionJudgement]:
+    """Upload and download, each against its own committed rate and requested rate."""
+    p95s = (None, None) if stats is None else (stats.inbound.p95_bps, stats.outbound.p95_bps)
+    out = []
+    for name, committed, p95, asked in zip(
+        ("upload", "download"),
+        (link.committed_up_bps, link.committed_down_bps),
+        p95s,
+        requested,
+        strict=True,
+    ):
+        recommended = (
+            None if p95 is None else recommend_rate(p95, settings.ladder_bps, settings.target_pct)
+        )
+        saturated = p95 is not None and p95 * 100.0 >= settings.saturated_pct * committed
+        out.append(DirectionJudgement(name, committed, p95, asked, recommended, saturated))
+    return out[0], out[1]
+
+
+def direction_findings(
+    directions: Sequence[DirectionJudgement], settings: AnalysisSettings
+) -> list[Reason]:
+    """Per direction: a raised direction that is underused; a saturated one not raised."""
+    reasons = []
+    for d in directions:
+        util = d.utilisation_pct
+        if d.raised and util is not None and util < settings.underuse_pct:
+            reasons.append(Reason(Code.UNDERUSED, (
+                f"{d.direction}: uses {util:.1f}% of its committed rate at p95, below "
+                f"{settings.underuse_pct:g}% ({mbps(d.committed_bps)} committed): it does not "
+                "use what it has"
+            )))  # fmt: skip
+        if d.saturated and not d.raised and util is not None:
+            advice = f" (recommended {mbps(d.recommended_bps)})" if d.recommended_bps else ""
+            reasons.append(Reason(Code.SATURATED, (
+                f"{d.direction} is saturated: p95 {mbps(d.p95_bps or 0.0)} of "
+                f"{mbps(d.committed_bps)} ({util:.1f}%), and the request does not raise it"
+                f"{advice}"
+            )))  # fmt: skip
+    return reasons
+
+
 def link_findings(
-    link: LinkInfo, stats: LinkStats | None, settings: AnalysisSettings
+    link: LinkInfo,
+    stats: LinkStats | None,
+    settings: AnalysisSettings,
+    window_days: float = 7.0,
+    with_usage: bool = True,
 ) -> tuple[list[Reason], int | None]:
     """What the link's own data says: coverage, usage, and the recommended rate."""
     reasons: list[Reason] = []
     coverage = 0.0 if stats is None else stats.coverage_pct
     if coverage < settings.min_coverage_pct:
-        reasons.append(
-            Reason(
-                Code.COVERAGE_LOW,
-                f"data covers {coverage:.1f}% of the window, below the "
-                f"{settings.min_coverage_pct:g}% needed to judge",
-            )
-        )
+        reasons.append(coverage_reason(coverage, window_days, settings.min_coverage_pct))
     util = (
         None
-        if stats is None
+        if stats is None or not with_usage
         else p95_utilisation(stats, link.committed_up_bps, link.committed_down_bps)
     )
     if util is not None and util * 100.0 < settings.underuse_pct:
@@ -230,6 +359,8 @@ def decide(
     load: UpstreamLoad,
     request_bps: int | None,
     settings: AnalysisSettings,
+    request_up_bps: int | None = None,
+    window_days: float = 7.0,
 ) -> Decision:
     """The decision for one link: a verdict when a rate is requested, findings always.
 
@@ -237,21 +368,37 @@ def decide(
         link: the link.
         stats: its statistics over the window (``None`` when it has no samples).
         load: its upstream's load.
-        request_bps: the requested rate, or ``None`` (then no verdict, only findings).
+        request_bps: the requested download rate, or ``None`` (then no verdict, only findings).
         settings: the thresholds.
+        request_up_bps: the requested upload rate (``None``: the upload stays as it is).
+        window_days: the window's length, to say how many days of data are missing.
     """
-    reasons, recommended = link_findings(link, stats, settings)
+    asked = (request_up_bps, request_bps)
+    directions = judge_directions(link, stats, asked, settings)
     if request_bps is None:
-        return Decision(None, tuple(reasons), recommended)
-    impact = raise_impact(load, link, request_bps)
-    reasons = _blocking_first([*reasons, *request_findings(load, impact)])
+        reasons, recommended = link_findings(link, stats, settings, window_days)
+        return Decision(None, tuple(reasons), recommended, directions=directions)
+    reasons, recommended = link_findings(link, stats, settings, window_days, with_usage=False)
+    if any(r.code is Code.COVERAGE_LOW for r in reasons):
+        return Decision(Verdict.NOT_ENOUGH_DATA, tuple(_blocking_first(reasons)), recommended,
+                        directions=directions)  # fmt: skip
+    impact = raise_impact(load, link, request_bps, request_up_bps)
+    found = [*direction_findings(directions, settings), *reasons]
+    reasons = _blocking_first([*found, *request_findings(load, impact)])
     if any(r.blocking for r in reasons):
-        return Decision(Verdict.CANNOT, tuple(reasons), recommended, impact)
+        return Decision(Verdict.CANNOT, tuple(reasons), recommended, impact, directions)
     ok = Reason(
         Code.OK,
-        f"coverage, usage, upstream headroom and oversubscription allow {mbps(request_bps)}",
+        f"coverage, usage, upstream headroom and oversubscription allow "
+        f"{_asked_text(request_up_bps, request_bps)}",
     )
-    return Decision(Verdict.CAN, (ok, *reasons), recommended, impact)
+    return Decision(Verdict.CAN, (ok, *reasons), recommended, impact, directions)
+
+
+def _asked_text(up_bps: int | None, down_bps: int) -> str:
+    """``150 Mbps download`` or ``100 Mbps upload / 150 Mbps download``."""
+    down = f"{mbps(down_bps)} download"
+    return down if up_bps is None else f"{mbps(up_bps)} upload / {down}"
 
 
 def _blocking_first(reasons: list[Reason]) -> list[Reason]:

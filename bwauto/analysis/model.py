@@ -68,14 +68,13 @@ class UpstreamInfo:
 
 @dataclass(frozen=True, slots=True)
 class RaiseRequest:
-    """An OPD's request: raise ``link_id`` to ``rate_bps``.
-
-    The rate applies to both directions but never lowers one: a 30M/100M link asked to go
-    to 50M becomes 50M/100M.
+    """An OPD's request: raise ``link_id``'s download to ``rate_bps`` (and its upload to
+    ``up_bps``, when the request says ``UP/DOWN``; otherwise the upload stays as it is).
     """
 
     link_id: str
     rate_bps: int
+    up_bps: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +89,7 @@ class AnalysisSettings:
         bin_s: width of the time bins links are aligned to for an upstream's aggregate
             (raised to the slowest polling interval among the upstream's links).
         min_bin_fill: share of a bin that valid data must cover for the bin to be measured.
+        saturated_pct: a direction whose p95 reaches this share of its rate is saturated.
     """
 
     min_coverage_pct: float = 80.0
@@ -98,3 +98,4 @@ class AnalysisSettings:
     ladder_bps: tuple[int, ...] = DEFAULT_LADDER_BPS
     bin_s: float = 300.0
     min_bin_fill: float = 0.5
+    saturated_pct: float = 95.0

@@ -230,6 +230,31 @@ def report_table(rows: Sequence[ReportRow], title: str | None = None) -> Table:
     return table
 
 
+def report_blocks(rows: Sequence[ReportRow]) -> list[str]:
+    """The report folded for a narrow terminal: one block of ``name: value`` lines per link,
+    nothing cut, ids whole (what ``report_table`` shows, in the same order)."""
+    lines: list[str] = []
+    for row in rows:
+        reasons = ", ".join(part.split(":", 1)[0] for part in row.reason.split("; ") if part)
+        lines += [
+            f"{row.link_id} ({row.opd})",
+            f"  committed {_with_unit(row.committed_mbps, ' M')}, coverage "
+            f"{_with_unit(row.coverage_pct, '%', 1)}",
+            f"  p95 in {_with_unit(row.in_p95_mbps, ' M', 1)}, out "
+            f"{_with_unit(row.out_p95_mbps, ' M', 1)}, util "
+            f"{_with_unit(row.p95_utilisation_pct, '%', 1)}",
+            f"  upstream {row.upstream}: free {_with_unit(row.upstream_free_mbps, ' M', 1)}",
+        ]
+        if row.decision is not None:
+            lines.append(
+                f"  requested {_with_unit(row.requested_mbps, ' M')}: {row.decision}; "
+                f"recommended {_with_unit(row.recommended_mbps, ' M')}"
+            )
+        if reasons:
+            lines.append(f"  reasons: {reasons}")
+    return lines
+
+
 def _with_unit(value: float | None, unit: str, decimals: int = 3) -> str:
     return "-" if value is None else format_cell(value, decimals) + unit
 
@@ -237,5 +262,5 @@ def _with_unit(value: float | None, unit: str, decimals: int = 3) -> str:
 def _verdict(decision: str | None) -> str:
     if decision is None:
         return "-"
-    colour = "green" if decision == "CAN" else "red"
+    colour = {"CAN": "green", "CANNOT": "red"}.get(decision, "yellow")
     return f"[{colour}]{decision}[/]"

@@ -32,6 +32,7 @@ def analyse_inventory(
     since: str | None = None,
     until: str | None = None,
     request_rate_bps: int | None = None,
+    request_up_bps: int | None = None,
     tz: tzinfo = WIB,
     now: float | None = None,
     settings: AnalysisSettings | None = None,
@@ -44,7 +45,8 @@ def analyse_inventory(
         link_ids: the links to report; ``None`` for all.
         since: ISO 8601 or a relative span (``7d``); default: the last 7 days.
         until: ISO 8601 or relative; default: now.
-        request_rate_bps: the OPD's requested rate: decide CAN/CANNOT (exactly one link).
+        request_rate_bps: the OPD's requested download rate: decide (exactly one link).
+        request_up_bps: the requested upload rate (``None``: the upload stays as it is).
         tz: the zone of times written without an offset.
         now: "now" in Unix seconds (default: the clock).
         settings: thresholds (default ``AnalysisSettings()``).
@@ -59,7 +61,7 @@ def analyse_inventory(
     if request_rate_bps is not None:
         if len(chosen) != 1:
             raise UsageError("a request rate needs exactly one link")
-        request = RaiseRequest(chosen[0], request_rate_bps)
+        request = RaiseRequest(chosen[0], request_rate_bps, request_up_bps)
     window = parse_window(since, until, now=time.time() if now is None else now, tz=tz)
     return analyse(
         store_path(state_dir),

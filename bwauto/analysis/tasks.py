@@ -28,10 +28,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bwauto.errors import UsageError
 from bwauto.playbooks.registry import TaskContext, TaskResult, task
-from bwauto.rates import parse_rate
+from bwauto.rates import parse_up_down
 
 if TYPE_CHECKING:
     from bwauto.analysis.analyse import Analysis
+    from bwauto.analysis.decision import Decision
     from bwauto.analysis.report import ReportRow
     from bwauto.analysis.run import ReportFiles
     from bwauto.case.register import Register
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 def _rate(value: str | None) -> str | None:
     if value is not None:
-        parse_rate(value)  # a RateError (ValueError) refuses the playbook before it runs
+        parse_up_down(value)  # a RateError (ValueError) refuses the playbook before it runs
     return value
 
 
@@ -94,44 +95,97 @@ def _load(ctx: TaskContext) -> Inventory:
 
 
 def requested_rate(reg: Register, case_id: str) -> int:
-    """The rate a request asks for: the completeness form's (step 5), else the letter's."""
-    form = reg.state(case_id).latest.get("form")
-    from_form = form.data.get("requested_rate_bps") if form else None
-    return int(from_form) if from_form else reg.get(case_id).rate_bps
+    """The download rate a request asks for: the completeness form's (step 5), else the
+    letter's."""
+    return reg.requested(case_id)[1]
+
+
+def decision_lines(decision: Decision) -> list[str]:
+    """The verdict, what follows it, each direction, and every reason: one line each."""
+    from bwauto.analysis.decision import Verdict, mbps
+
+    lines = []
+    if decision.verdict is not None:
+        nxt = {Verdict.CAN: "next: SOP step 8, raise it",
+               Verdict.CANNOT: "next: SOP step 7, reply letter",
+               Verdict.NOT_ENOUGH_DATA: "neither step 7 nor 8: get the data, then analyse again",
+               }[decision.verdict]  # fmt: skip
+        lines.append(f"decision: {decision.verdict.value} ({nxt})")
+    for d in decision.directions:
+        use = "no data" if d.p95_bps is None else (
+            f"p95 {mbps(d.p95_bps)} of {mbps(d.committed_bps)} ({d.utilisation_pct:.1f}%)"
+        )  # fmt: skip
+        asked = f"requested {mbps(d.requested_bps)}" if d.requested_bps else "not requested"
+        advice = f"recommended {mbps(d.recommended_bps)}" if d.recommended_bps else "no advice"
+        flag = ", SATURATED" if d.saturated else ""
+        lines.append(f"  {d.direction}: {use}{flag}; {asked}; {advice}")
+    lines += [f"  - {reason}" for reason in decision.reasons]
+    return lines
+
+
+def _summary(row: ReportRow, decision: Decision, up: int | None) -> dict[str, Any]:
+    """The report row, with what the request asked of the upload and each direction."""
+    summary = dataclasses.asdict(row)
+    summary["requested_up_mbps"] = None if up is None else up / 1e6
+    summary["directions"] = [
+        {"direction": d.direction, "committed_mbps": d.committed_bps / 1e6,
+         "p95_mbps": None if d.p95_bps is None else d.p95_bps / 1e6,
+         "requested_mbps": None if d.requested_bps is None else d.requested_bps / 1e6,
+         "recommended_mbps": None if d.recommended_bps is None else d.recommended_bps / 1e6,
+         "saturated": d.saturated}
+        for d in decision.directions
+    ]  # fmt: skip
+    return summary
 
 
 @task("analyse", AnalyseParams, "SOP step 6: analyse usage, capacity and availability")
 def analyse_task(params: AnalyseParams, ctx: TaskContext) -> TaskResult:
-    """Analyse one link or all; with ``request``, attach the link's analysis to it."""
+    """Analyse one link or all; with ``request``, attach the link's analysis to it.
+
+    NOT ENOUGH DATA is not attached: step 6 waits for the data, and the step fails saying so.
+    """
+    from bwauto.analysis.decision import Verdict
     from bwauto.analysis.run import analyse_inventory
 
     inventory = _load(ctx)
-    rate = parse_rate(params.request_rate) if params.request_rate else None
+    up, down = parse_up_down(params.request_rate) if params.request_rate else (None, None)
     reg = None
     if params.request is not None:
         reg = _checked_request(ctx, params.request, str(params.link))
-        rate = rate or requested_rate(reg, params.request)
+        if down is None:
+            up, down = reg.requested(params.request)
     links = None if params.every else [str(params.link)]
     result = analyse_inventory(inventory, ctx.state_dir, links, since=params.since,
-                               until=params.until, request_rate_bps=rate)  # fmt: skip
+                               until=params.until, request_rate_bps=down,
+                               request_up_bps=up)  # fmt: skip
     for row in result.rows:
         ctx.log(_describe(row))
     data: dict[str, Any] = {"rows": [dataclasses.asdict(r) for r in result.rows]}
-    if rate is not None:
+    decision = result.results[0].decision if down is not None else None
+    if decision is not None:
         data["decision"] = result.rows[0].decision
+        data["recommended"] = decision.recommended
+        for line in decision_lines(decision):
+            ctx.log(line)
     if ctx.dry_run:
         return _dry_run_result(params, result, data)
+    if params.request is not None and decision and decision.verdict is Verdict.NOT_ENOUGH_DATA:
+        return TaskResult.failed(
+            f"{params.request}: NOT ENOUGH DATA to judge {params.link}, step 6 not recorded: "
+            f"{decision.reasons[0].text}; then run the analysis again", data
+        )  # fmt: skip
     files = _write(params, result, ctx)
     data["files"] = [str(p) for p in files.paths]
     for path in files.paths:
         ctx.log(f"wrote {path}")
-    if reg is not None and params.request is not None:
-        summary = dataclasses.asdict(result.rows[0])
-        reg.attach_analysis(params.request, summary, files.paths, by=params.by)
-        verdict = f": {data['decision']}" if data.get("decision") else ""
+    if reg is not None and params.request is not None and decision is not None:
+        summary = _summary(result.rows[0], decision, up)
+        rec = reg.attach_analysis(params.request, summary, files.paths, by=params.by)
+        data["record"] = rec.seq
         return TaskResult.changed(
-            f"{params.request}: analysis of {params.link} attached (step 6){verdict}", data
-        )
+            f"{params.request}: analysis of {params.link} attached (step 6): "
+            f"{data['decision']}", data
+        )  # fmt: skip
     return TaskResult.ok(f"{len(result.rows)} links analysed, {len(files.paths)} files", data)
 
 
@@ -156,8 +210,8 @@ def _describe(row: ReportRow) -> str:
         f"{num(row.coverage_pct, ' %')}; upstream {row.upstream} free "
         f"{num(row.upstream_free_mbps)} Mbps"
     )
-    if row.decision:
-        text += f"; requested {num(row.requested_mbps)} Mbps: {row.decision} ({row.reason})"
+    if row.decision:  # the reasons follow, one per line (``decision_lines``)
+        text += f"; requested {num(row.requested_mbps)} Mbps: {row.decision}"
     return text
 
 
@@ -208,6 +262,14 @@ def decide_task(params: DecideParams, ctx: TaskContext) -> TaskResult:
         raise CaseError(
             f"the analysis of {params.request} has no decision: analyse it with its request rate"
         )
+    if verdict == "NOT ENOUGH DATA":
+        data = {"request": params.request, "decision": verdict, "step": None, "analysis": said}
+        if ctx.dry_run:
+            return TaskResult.ok(f"{params.request}: NOT ENOUGH DATA: nothing to decide", data)
+        raise CaseError(
+            f"{params.request}: the analysis says NOT ENOUGH DATA: nothing can be "
+            f"decided; get the data, then: bwauto analyse --request {params.request}"
+        )
     number = 8 if verdict == "CAN" else 7
     data = {"request": params.request, "decision": verdict, "step": number, "analysis": said}
     label = step(number).label("id")
@@ -224,9 +286,9 @@ def _fresh(params: DecideParams, reg: Register, ctx: TaskContext) -> str | None:
     from bwauto.analysis.run import analyse_inventory
 
     link = reg.get(params.request).link_id
-    rate = parse_rate(params.rate) if params.rate else requested_rate(reg, params.request)
+    up, down = parse_up_down(params.rate) if params.rate else reg.requested(params.request)
     result = analyse_inventory(_load(ctx), ctx.state_dir, [link], since=params.since,
-                               request_rate_bps=rate)  # fmt: skip
+                               request_rate_bps=down, request_up_bps=up)  # fmt: skip
     return result.rows[0].decision
 
 

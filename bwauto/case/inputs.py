@@ -63,7 +63,7 @@ class AnalysisSummary(BaseModel):
     upstream_capacity_mbps: float | None = None
     upstream_free_mbps: float | None = None
     requested_mbps: float | None = None
-    decision: Literal["CAN", "CANNOT"] | None = None
+    decision: Literal["CAN", "CANNOT", "NOT ENOUGH DATA"] | None = None
     recommended_mbps: float | None = None
     reason: str = ""
 
@@ -161,6 +161,7 @@ class CompletenessForm(_Form):
     contact_email: str = ""
     location: str = ""
     requested_rate_bps: int | None = Field(default=None, gt=0)
+    requested_rate_up_bps: int | None = Field(default=None, gt=0)
     purpose: str = Field(min_length=1)
     applications: str = ""
     users: int | None = Field(default=None, ge=0)

@@ -28,6 +28,7 @@ chain before appending, so concurrent processes and tampered cases are both refu
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -36,7 +37,7 @@ from typing import Any
 
 from bwauto.case import chain, workflow
 from bwauto.case.db import connect, migrate, register_path, transaction
-from bwauto.case.errors import CaseError, IntegrityError
+from bwauto.case.errors import CaseError, IntegrityError, StepOrderError
 from bwauto.case.inputs import (
     AnalysisSummary,
     BeritaAcara,
@@ -50,6 +51,7 @@ from bwauto.case.inputs import (
 from bwauto.case.mutu_baku import WIB
 from bwauto.case.records import GENESIS, Case, Record, StoredRecord, current_user, utc_iso
 from bwauto.case.steps import DISPOSITIONS, REVIEWS
+from bwauto.i18n import one_of
 
 Clock = Callable[[], dt.datetime]
 
@@ -145,18 +147,25 @@ class Register:
         purpose: str,
         received: dt.datetime | None = None,
         by: str | None = None,
+        rate_up_bps: int | None = None,
+        force: bool = False,
     ) -> str:
         """Step 1: register a request letter; returns its id ``KB-<year>-<NNNN>``.
+
+        A letter dated in the future is refused, and so is a letter number already registered
+        (unless ``force``: the same number reused by another OPD, say).
 
         Args:
             opd: the requesting OPD.
             letter_no: the letter's number.
             letter_date: the letter's date.
             link_id: the inventory link to raise.
-            rate_bps: the rate requested, bit/s.
+            rate_bps: the download rate requested, bit/s.
             purpose: what the bandwidth is for ("peruntukan").
             received: when the letter arrived (default: now); step 1's Mutu Baku starts then.
             by: who records it.
+            rate_up_bps: the upload rate requested (``None``: the upload stays as it is).
+            force: register a letter number that is already in the register.
         """
         for name, value in (
             ("opd", opd),
@@ -166,10 +175,20 @@ class Register:
         ):
             if not str(value).strip():
                 raise CaseError(f"new request: {name} must not be empty")
-        if isinstance(rate_bps, bool) or not isinstance(rate_bps, int) or rate_bps <= 0:
-            raise CaseError(f"new request: rate {rate_bps!r} must be a positive number of bit/s")
+        for rate in (rate_bps, rate_up_bps if rate_up_bps is not None else 1):
+            if isinstance(rate, bool) or not isinstance(rate, int) or rate <= 0:
+                raise CaseError(f"new request: rate {rate!r} must be a positive number of bit/s")
         now = self.clock()
-        data = {
+        if letter_date > now.astimezone(WIB).date():
+            raise CaseError(one_of(
+                f"permohonan baru: surat bertanggal {letter_date.isoformat()}, di masa depan: "
+                "periksa --letter-date",
+                f"new request: the letter is dated {letter_date.isoformat()}, in the future: "
+                "check --letter-date",
+            ))  # fmt: skip
+        if not force:
+            self._unique_letter(letter_no)
+        data: dict[str, Any] = {
             "opd": opd,
             "letter_no": letter_no,
             "letter_date": letter_date.isoformat(),
@@ -178,6 +197,8 @@ class Register:
             "purpose": purpose,
             "received": utc_iso(received or now),
         }
+        if rate_up_bps is not None:
+            data["rate_up_bps"] = rate_up_bps
         with self._conn() as conn, transaction(conn):
             year = now.astimezone(WIB).year
             (seq,) = conn.execute(
@@ -195,11 +216,40 @@ class Register:
             self._insert(conn, rec)
         return case_id
 
+    def _unique_letter(self, letter_no: str) -> None:
+        """Refuse a letter number already registered (compared without case and spaces)."""
+        wanted = "".join(letter_no.split()).casefold()
+        with self._conn() as conn:
+            rows = conn.execute("SELECT case_id, body FROM records WHERE seq = 1").fetchall()
+        for case_id, body in rows:
+            data = json.loads(body).get("data", {})
+            if "".join(str(data.get("letter_no", "")).split()).casefold() == wanted:
+                raise CaseError(one_of(
+                    f"permohonan baru: surat {letter_no!r} sudah terdaftar sebagai {case_id}; "
+                    "bila memang permohonan lain, tambahkan --force",
+                    f"new request: letter {letter_no!r} is already registered as {case_id}; "
+                    "if it really is another request, add --force",
+                ))  # fmt: skip
+
+    def requested(self, case_id: str) -> tuple[int | None, int]:
+        """What the request asks: (upload or ``None`` = unchanged, download), in bit/s — the
+        completeness form's (step 5) if it gives a rate, else the letter's."""
+        case = self.get(case_id)
+        state = workflow.replay(case.records())
+        form = state.latest.get("form")
+        new = state.latest["new"].data if "new" in state.latest else {}
+        if form is not None and form.data.get("requested_rate_bps"):
+            up = form.data.get("requested_rate_up_bps")
+            return (int(up) if up else None), int(form.data["requested_rate_bps"])
+        up = new.get("rate_up_bps")
+        return (int(up) if up else None), case.rate_bps
+
     def check(self, case_id: str, kind: str, step: int, data: Mapping[str, Any]) -> None:
         """Refuse (``StepOrderError``) what the SOP's order would refuse, without recording."""
         case = self.get(case_id)
         self._verified(case)
-        workflow.check(workflow.replay(case.records()), kind, step, data)
+        with _naming(case_id):
+            workflow.check(workflow.replay(case.records()), kind, step, data)
 
     def append(
         self, case_id: str, kind: str, step: int, data: dict[str, Any], by: str | None = None
@@ -215,7 +265,8 @@ class Register:
             case = self._load(conn, case_id)
             self._verified(case)
             records = case.records()
-            workflow.check(workflow.replay(records), kind, step, data)
+            with _naming(case_id):
+                workflow.check(workflow.replay(records), kind, step, data)
             last = records[-1] if records else None
             rec = Record(
                 case_id,
@@ -277,10 +328,13 @@ class Register:
     def form(
         self, case_id: str, form: CompletenessForm | Mapping[str, Any], by: str | None = None
     ) -> Record:
-        """Step 5: the Dokumen Isian Kelengkapan (the requested rate defaults to the letter's)."""
+        """Step 5: the Dokumen Isian Kelengkapan (the requested rates default to the letter's)."""
         filled: CompletenessForm = validate_input(CompletenessForm, form, "form")
         data = filled.model_dump(mode="json")
-        data["requested_rate_bps"] = data["requested_rate_bps"] or self.get(case_id).rate_bps
+        if not data["requested_rate_bps"]:  # no rate on the form: the letter's, both directions
+            case = self.get(case_id)
+            data["requested_rate_bps"] = case.rate_bps
+            data["requested_rate_up_bps"] = case.records()[0].data.get("rate_up_bps")
         return self.append(case_id, "form", 5, data, by)
 
     def attach_analysis(
@@ -307,6 +361,15 @@ class Register:
         analysis = state.latest.get("analysis")
         said = analysis.data["summary"].get("decision") if analysis else None
         verdict = "CAN" if can else "CANNOT"
+        if said == "NOT ENOUGH DATA":
+            raise CaseError(one_of(
+                f"analisa {case_id}: NOT ENOUGH DATA (data belum cukup): belum dapat diputuskan; "
+                f"kumpulkan datanya (bwauto poll, atau bwauto samples import), lalu: bwauto "
+                f"analyse --request {case_id}",
+                f"the analysis of {case_id} says NOT ENOUGH DATA: nothing can be decided; get the "
+                f"data (bwauto poll, or bwauto samples import), then: bwauto analyse --request "
+                f"{case_id}",
+            ))  # fmt: skip
         if said and said != verdict and not note.strip():
             raise CaseError(f"the analysis says {said}; deciding {verdict} needs a note why")
         data = {"can": can, "decision": verdict, "analysis_decision": said, "note": note}
@@ -413,6 +476,16 @@ class Register:
         step = workflow.DOCUMENT_STEPS.get(doc, 0)
         data = {"doc": doc, "lang": lang, "file": attach_files([path], f"document-{doc}")[0]}
         return self.append(case_id, "document", step, data, by)
+
+
+@contextmanager
+def _naming(case_id: str) -> Iterator[None]:
+    """A ``StepOrderError`` names this request in the command it suggests."""
+    try:
+        yield
+    except StepOrderError as exc:
+        text = str(exc).replace(workflow.CASE_ID, case_id)
+        raise StepOrderError(text, missing=exc.missing) from exc
 
 
 def last_hash(case: Case) -> str:

@@ -161,11 +161,47 @@ def monitoring_succeeded(registration: Mapping[str, Any] | None) -> bool:
     return registration is not None and bool(registration.get("ok"))
 
 
-def _missing(number: int, detail_id: str = "", detail_en: str = "") -> StepOrderError:
+CASE_ID = "<ID>"
+"""Stands for the request's id in the commands below; ``Register`` puts the real one in."""
+
+RECORDED_BY: dict[int, str] = {
+    1: "bwauto request new --link LINK --rate RATE --letter-no NO --letter-date YYYY-MM-DD "
+    "--purpose TEXT",
+    2: f"bwauto request dispose {CASE_ID} --from kadis --to kabid",
+    3: f"bwauto request dispose {CASE_ID} --from kabid --to kasi",
+    4: f"bwauto request dispose {CASE_ID} --from kasi --to staf",
+    5: f"bwauto request form {CASE_ID} --contact-name NAME",
+    6: f"bwauto analyse --request {CASE_ID}",
+    7: f"bwauto request decide {CASE_ID} --cannot",
+    8: f"bwauto request decide {CASE_ID} --can, then bwauto raise --request {CASE_ID} --yes",
+    9: f"bwauto request ba {CASE_ID} --team-name NAME --opd-name NAME",
+    10: f"bwauto request report {CASE_ID} --summary TEXT",
+    11: f"bwauto request review {CASE_ID} --by kasi --approve",
+    12: f"bwauto request review {CASE_ID} --by kabid --approve",
+    13: f"bwauto request review {CASE_ID} --by kadis --approve",
+    14: f"bwauto request close {CASE_ID}",
+}
+"""SOP step → the command that records it (named by every "not recorded" error)."""
+
+_STEP8_PARTS = {
+    "decision": f"bwauto request decide {CASE_ID} --can",
+    "change": f"bwauto raise --request {CASE_ID} --yes",
+    "monitoring": f"bwauto monitor register --link LINK --json > reg.json, then bwauto request "
+    f"monitoring {CASE_ID} --registration reg.json",
+}
+
+
+def _missing(
+    number: int, detail_id: str = "", detail_en: str = "", command: str = ""
+) -> StepOrderError:
     s = step(number)
     id_part = f"{s.label('id')} belum dicatat" + (f": {detail_id}" if detail_id else "")
     en_part = f"{s.label('en')} not recorded yet" + (f": {detail_en}" if detail_en else "")
-    return StepOrderError(one_of(id_part, en_part), missing=number)
+    how = command or RECORDED_BY[number]
+    return StepOrderError(
+        one_of(f"{id_part}; catat dengan: {how}", f"{en_part}; record it with: {how}"),
+        missing=number,
+    )
 
 
 def _require(state: CaseState, number: int) -> None:
@@ -188,12 +224,15 @@ def _require_step8(state: CaseState) -> None:
         )
     _require(state, 6)
     if state.decision is None:
-        raise _missing(8, "keputusan dapat dinaikkan belum dicatat", "no CAN decision yet")
+        raise _missing(8, "keputusan dapat dinaikkan belum dicatat", "no CAN decision yet",
+                       _STEP8_PARTS["decision"])  # fmt: skip
     if not state.change_ok:
-        raise _missing(8, "bukti perubahan bandwidth belum dilampirkan", "no successful change")
+        raise _missing(8, "bukti perubahan bandwidth belum dilampirkan", "no successful change",
+                       _STEP8_PARTS["change"])  # fmt: skip
     raise _missing(
-        8, "pendaftaran ke sistem monitoring belum dicatat", "monitoring registration missing"
-    )
+        8, "pendaftaran ke sistem monitoring belum dicatat", "monitoring registration missing",
+        _STEP8_PARTS["monitoring"],
+    )  # fmt: skip
 
 
 def _not_done(state: CaseState, number: int) -> None:
@@ -260,10 +299,12 @@ def _check_step8(state: CaseState, kind: str) -> None:
         _require_step8(state)
     if state.decision is None:
         _require(state, 6)
-        raise _missing(8, "keputusan dapat dinaikkan belum dicatat", "no CAN decision yet")
+        raise _missing(8, "keputusan dapat dinaikkan belum dicatat", "no CAN decision yet",
+                       _STEP8_PARTS["decision"])  # fmt: skip
     _not_done(state, 8)
     if kind == "monitoring" and not state.change_ok:
-        raise _missing(8, "bukti perubahan bandwidth belum dilampirkan", "no successful change")
+        raise _missing(8, "bukti perubahan bandwidth belum dilampirkan", "no successful change",
+                       _STEP8_PARTS["change"])  # fmt: skip
 
 
 def _check_review(state: CaseState, number: int, data: Mapping[str, Any]) -> None:

@@ -14,9 +14,11 @@ from bwauto.cli.output import JsonOption, console, err_console, print_json
 from bwauto.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import tzinfo
 
     from bwauto.analysis.analyse import Analysis
+    from bwauto.analysis.report import ReportRow
     from bwauto.inventory.models import Inventory, Link
     from bwauto.snmp.models import PollTarget
     from bwauto.store.samples import SampleStore
@@ -33,8 +35,22 @@ SinceOpt = Annotated[str | None, typer.Option(help=r"ISO 8601, or 7d, 30d, 12h \
 UntilOpt = Annotated[str | None, typer.Option(help=r"ISO 8601 or relative \[default: now]")]
 RequestOpt = Annotated[
     str | None,
-    typer.Option("--request-rate", help="The OPD's requested rate (one --link): CAN/CANNOT."),
+    typer.Option(
+        "--request-rate",
+        help="The rate asked (one --link): DOWN (download) or UP/DOWN; decides CAN, CANNOT or "
+        "NOT ENOUGH DATA.",
+    ),
 ]
+CaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--request",
+        help="A request (KB-2026-0001): analyse its link and rate, record SOP step 6 with the "
+        "CSV, XLSX and chart attached.",
+    ),
+]
+WIDE = 120
+"""Below this many columns, tables are folded into blocks of lines (nothing is cut)."""
 CsvOpt = Annotated[Path | None, typer.Option("--csv", help="Write the report as CSV.")]
 ExcelIdOpt = Annotated[
     bool, typer.Option("--excel-id", help="CSV for Excel in Indonesian (; and decimal comma).")
@@ -181,25 +197,62 @@ def analyse(
     ctx: typer.Context, link: LinkOpt = [], opd: OpdOpt = None, every: AllOpt = False,  # noqa: B006
     since: SinceOpt = None, until: UntilOpt = None, request_rate: RequestOpt = None,
     csv: CsvOpt = None, excel_id: ExcelIdOpt = False, xlsx: XlsxOpt = None, chart: ChartOpt = None,
-    as_json: JsonOption = False, tz: TzOpt = "+07:00",
-) -> None:  # fmt: skip
-    """Analyse usage, capacity and availability (SOP step 6); decide a request (step 7 or 8)."""
+    as_json: JsonOption = False, tz: TzOpt = "+07:00", request: CaseOpt = None,
+) -> int:  # fmt: skip
+    """Analyse usage, capacity and availability (SOP step 6); decide a request: CAN (step 8),
+    CANNOT (step 7) or NOT ENOUGH DATA. With --request, record step 6 in the case file."""
     from bwauto.analysis.run import analyse_inventory
-    from bwauto.rates import parse_rate
+    from bwauto.rates import parse_up_down
 
     app = app_context(ctx)
+    if request is not None:
+        return _analyse_request(app, request, link, since, until, request_rate, csv, excel_id,
+                                xlsx, chart, as_json)  # fmt: skip
     inventory = app.inventory()
     chosen = [x.id for x in chosen_links(inventory, link, opd, every)]
     if request_rate is not None and len(chosen) != 1:
         raise UsageError("--request-rate needs exactly one link (--link ID)")
-    rate = parse_rate(request_rate) if request_rate is not None else None
+    up, down = parse_up_down(request_rate, "--request-rate") if request_rate else (None, None)
     result = analyse_inventory(inventory, app.state_dir, chosen, since=since, until=until,
-                               request_rate_bps=rate, tz=_tz(tz))  # fmt: skip
+                               request_rate_bps=down, request_up_bps=up, tz=_tz(tz))  # fmt: skip
     _write_outputs(app, result, csv, excel_id, xlsx, chart)
     if as_json:
         print_json([asdict(r) for r in result.rows])
-        return
-    _show(result, rate is not None)
+        return 0
+    _show(result, down is not None, up is None)
+    return 0
+
+
+def _analyse_request(
+    app: AppContext, request: str, link: list[str], since: str | None, until: str | None,
+    rate: str | None, csv: Path | None, excel_id: bool, xlsx: Path | None, chart: Path | None,
+    as_json: bool,
+) -> int:  # fmt: skip
+    """``analyse --request ID``: the playbook's ``analyse`` task, as a command (step 6)."""
+    from bwauto.analysis.report import ReportRow
+    from bwauto.analysis.tasks import AnalyseParams, analyse_task
+    from bwauto.case.register import Register
+    from bwauto.playbooks.registry import TaskContext
+
+    case_link = Register.in_state_dir(app.state_dir).get(request).link_id
+    if link and link != [case_link]:
+        raise UsageError(f"request {request} is for link {case_link!r}, not {', '.join(link)}")
+    params = AnalyseParams(link=case_link, request=request, request_rate=rate,
+                           since=since or "7d", until=until, csv=csv, excel_id=excel_id,
+                           xlsx=xlsx, chart_dir=chart)  # fmt: skip
+    lines: list[str] = []
+    ctx = TaskContext(False, app.inventory_dir, app.state_dir, log=lines.append)
+    result = analyse_task(params, ctx)
+    if as_json:
+        print_json({"status": result.status, "message": result.message, **result.data})
+    else:
+        rows = [ReportRow(**r) for r in result.data["rows"]]
+        _print_rows(rows, f"SOP step 6 analysis for {request}")
+        for line in lines[len(rows) :]:
+            console.print(line, soft_wrap=True, markup=False)
+        out = console if result.status != "failed" else err_console
+        out.print(result.message, soft_wrap=True, markup=False)
+    return 1 if result.status == "failed" else 0
 
 
 def _write_outputs(
@@ -220,15 +273,26 @@ def _write_outputs(
         err_console.print(f"{len(files.charts)} charts written in {chart}")
 
 
-def _show(result: Analysis, with_decision: bool) -> None:
-    from bwauto.analysis.report import report_table
+def _show(result: Analysis, with_decision: bool, download_only: bool) -> None:
+    from bwauto.analysis.tasks import decision_lines
     from bwauto.analysis.window import format_ts
 
     span = f"{format_ts(result.window.start)} .. {format_ts(result.window.end)}"
-    console.print(report_table(result.rows, title=f"SOP step 6 analysis, {span}"))
+    _print_rows(result.rows, f"SOP step 6 analysis, {span}")
     if with_decision:
-        decision = result.results[0].decision
-        step = decision.verdict.sop_step if decision.verdict else None
-        console.print(f"decision: [bold]{decision.verdict}[/] (next: SOP step {step})")
-        for reason in decision.reasons:
-            console.print(f"  - {reason}", soft_wrap=True)
+        if download_only:
+            console.print("the requested rate is the download (give UP/DOWN for both)")
+        for line in decision_lines(result.results[0].decision):
+            console.print(line, soft_wrap=True, markup=False)
+
+
+def _print_rows(rows: Sequence[ReportRow], title: str) -> None:
+    """The report as a table, or folded into blocks on a terminal narrower than ``WIDE``."""
+    from bwauto.analysis.report import report_blocks, report_table
+
+    if console.width >= WIDE:
+        console.print(report_table(rows, title=title))
+        return
+    console.print(title, soft_wrap=True, markup=False)
+    for line in report_blocks(rows):
+        console.print(line, soft_wrap=True, markup=False)

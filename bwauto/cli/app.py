@@ -6,6 +6,7 @@ or usage. Only a bug shows a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +20,7 @@ from bwauto.cli import (
     demo_cmd,
     evidence_cmd,
     forecast_cmd,
+    init_cmd,
     inventory_cmd,
     lab_cmd,
     monitor_cmd,
@@ -52,6 +54,7 @@ app.add_typer(monitor_cmd.app, name="monitor")
 app.add_typer(request_cmd.app, name="request")
 app.command("play")(play_cmd.play)
 app.command("demo")(demo_cmd.demo)
+app.command("init")(init_cmd.init)
 
 
 def _version(value: bool) -> None:
@@ -102,6 +105,7 @@ def root(
         state_dir=state_dir or default_state_dir(),
         secrets_file=secrets,
         lang=set_lang(lang),
+        inventory_given=inventory is not None or bool(os.environ.get("BWAUTO_INVENTORY")),
     )
 
 

@@ -25,7 +25,10 @@ DryRunOpt = Annotated[
     bool, typer.Option("--dry-run", help="Read and diff only; change nothing on any router.")
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking (scripts).")]
-RequestOpt = Annotated[str | None, typer.Option("--request", help="Request id (register).")]
+RequestOpt = Annotated[
+    str | None,
+    typer.Option("--request", help="Request id: raised only if decided CAN; step 8 recorded."),
+]
 ByOpt = Annotated[
     str | None,
     typer.Option("--by", help="Who does the change (evidence, documents) \\[default: "
@@ -50,7 +53,12 @@ NoConfirmOpt = Annotated[
 
 def raise_(
     ctx: typer.Context,
-    to: Annotated[str, typer.Option("--to", help="Target rate: DOWN (e.g. 150M) or UP/DOWN.")],
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help=r"Target rate: DOWN (e.g. 150M) or UP/DOWN \[default: the request's]"
+        ),
+    ] = None,
     link: LinkOpt = [],  # noqa: B006 - typer reads the default, never mutates it
     opd: OpdOpt = None,
     dry_run: DryRunOpt = False,
@@ -73,12 +81,26 @@ def raise_(
 
     _one_guard_choice(prepare_archive, no_confirm)
     app = app_context(ctx)
+    if request is not None:  # the case decides, before any router is touched
+        from bwauto.cli.raise_request import attach_raise, checked_request
+
+        link, to = checked_request(app, request, link, to, dry_run)
+    if to is None:
+        raise UsageError("raise: give --to RATE (or --request ID)")
+    from bwauto.rates import refuse_bare_numbers
+
+    refuse_bare_numbers(to, "--to")  # a rate with no unit is refused as ambiguous ("150M?")
+    if "/" not in to:
+        err_console.print(f"--to {to}: the download; the upload stays as it is (UP/DOWN for both)")
     options = ChangeOptions(dry_run=dry_run, force=force, allow_decrease=allow_decrease,
                             confirm_timeout_s=confirm_timeout, request=request,
                             prepare_archive=prepare_archive, no_confirm=no_confirm,
                             operator=_operator(app, by))  # fmt: skip
     plan = plan_raise(app.inventory(), app.state_dir, link, opd, to, options, _headroom(app))
-    return _execute(app, plan, yes)
+    code = _execute(app, plan, yes)
+    if request is not None:
+        attach_raise(app, request, plan.change_id, link[0])
+    return code
 
 
 def rollback(
@@ -254,8 +276,8 @@ def _headroom(app: AppContext) -> HeadroomCheck:
 
 
 def _show_diffs(outcome: RunOutcome) -> None:
-    """The diff of every link that would change, coloured on a terminal."""
-    from rich.syntax import Syntax
+    """The diff of every link that would change, coloured on a terminal, never truncated."""
+    from rich.text import Text
 
     from bwauto.platforms.base import NOT_SHAPED
 
@@ -266,14 +288,15 @@ def _show_diffs(outcome: RunOutcome) -> None:
             note = "".join(f"; {_WORD[d]} {NOT_SHAPED}" for d in unshaped)
             console.print(f"[bold]{record.router} / {record.link}[/] (diff computed by {where}"
                           f"{note})")  # fmt: skip
-            if console.is_terminal:
-                console.print(Syntax(record.diff, "diff", theme="ansi_dark", word_wrap=True,
-                                     background_color="default"))  # fmt: skip
+            if console.is_terminal:  # coloured, and wrapped by the terminal: never cut
+                for line in record.diff.splitlines():
+                    console.print(Text(line, style=_DIFF_STYLE.get(line[:1], "")), soft_wrap=True)
             else:
                 sys.stdout.write(record.diff)
 
 
 _WORD = {"up": "upload", "down": "download"}
+_DIFF_STYLE = {"+": "green", "-": "red", "@": "bold magenta"}
 
 
 def _show_table(outcome: RunOutcome) -> None:

@@ -20,6 +20,7 @@ class AppContext:
     state_dir: Path
     secrets_file: str | None = None
     lang: str = "id"
+    inventory_given: bool = True
     _cache: tuple[tuple[int, ...], Inventory] | None = field(default=None, repr=False)
 
     def inventory(self) -> Inventory:

@@ -24,7 +24,9 @@ DirOpt = Annotated[
 ]
 PlaybooksOpt = Annotated[
     Path | None,
-    typer.Option("--playbooks", help=r"Folder with the shipped playbooks \[default: ./playbooks]"),
+    typer.Option(
+        "--playbooks", help=r"Folder with the demo's playbooks \[default: the shipped ones]"
+    ),
 ]
 
 
@@ -32,17 +34,18 @@ def demo(ctx: typer.Context, folder: DirOpt = None, playbooks: PlaybooksOpt = No
     """Start the lab and walk one request through all 14 SOP steps with the playbooks:
     analysis, decision, dry-run diff, raise, monitoring, documents, reviews, verify, export.
 
-    The lab simulates the inventory (--inventory, default ./inventory); the demo's folder is
-    its state dir (--state-dir is not used). The lab stops at the end, on error or Ctrl-C.
+    The lab simulates the sample inventory shipped with bwauto (or --inventory DIR); the
+    demo's folder is its state dir (--state-dir is not used). Works from any directory. The
+    lab stops at the end, on error or Ctrl-C.
     """
     from bwauto.demo import default_playbook_dirs, find_playbooks, new_folder, run_demo
     from bwauto.playbooks.progress import RichReporter
+    from bwauto.shipped import sample_inventory
 
-    source = app_context(ctx).inventory_dir
+    app = app_context(ctx)
+    source = app.inventory_dir if app.inventory_given else sample_inventory()
     if not (source / "hosts.yaml").is_file():
-        raise UsageError(
-            f"no inventory in {source}: run from the bwauto checkout or pass --inventory DIR"
-        )
+        raise UsageError(f"no inventory in {source}: no hosts.yaml there")
     found = find_playbooks([playbooks] if playbooks else default_playbook_dirs())
     target = _fresh(folder) if folder else new_folder(Path("bwauto-demo"))
     console.print(f"[bold]bwauto demo[/]: every file goes to [bold]{target}[/]")

@@ -38,7 +38,11 @@ OutDir = Annotated[
 ]
 HolidaysOpt = Annotated[
     Path | None,
-    typer.Option("--holidays", help=r"Holidays YAML \[default: <inventory>/holidays.yaml]."),
+    typer.Option(
+        "--holidays",
+        help=r"Holidays YAML \[default: national holidays, office.yaml's cuti bersama and "
+        r"<inventory>/holidays.yaml].",
+    ),
 ]
 
 
@@ -165,17 +169,19 @@ def say(text: str) -> None:
 
 
 def holidays(ctx: typer.Context, given: Path | None) -> Holidays:
-    """``--holidays``, else ``<inventory>/holidays.yaml``, else the shipped sample (warned)."""
-    from bwauto.case.mutu_baku import SAMPLE_HOLIDAYS, load_holidays
+    """``--holidays`` FILE, else the national holidays (``holidays`` package) with the office's
+    cuti bersama (``office.yaml``) and local days (``<inventory>/holidays.yaml``)."""
+    from bwauto.case.holidays import office_holidays
+    from bwauto.case.mutu_baku import WIB, load_holidays
 
-    path = given or app_context(ctx).inventory_dir / "holidays.yaml"
-    if given is None and not path.is_file():
-        path = SAMPLE_HOLIDAYS
-    result = load_holidays(path)
+    if given is None:
+        year = dt.datetime.now(WIB).year
+        return office_holidays(app_context(ctx).inventory_dir, range(year - 3, year + 2))
+    result = load_holidays(given)
     if result.sample:
         err_console.print(
-            f"peringatan: hari libur dari CONTOH {path}; kantor harus memelihara "
-            "<inventory>/holidays.yaml sendiri",
+            f"peringatan: hari libur dari CONTOH {given}; kantor harus memelihara daftarnya "
+            "sendiri",
             soft_wrap=True,
             markup=False,
         )

@@ -31,7 +31,10 @@ from bwauto.errors import UsageError
 def new(
     ctx: typer.Context,
     link: Annotated[str, typer.Option("--link", help="The OPD's link (inventory id).")],
-    rate: Annotated[str, typer.Option("--rate", help="Rate requested: 100M, 1G ...")],
+    rate: Annotated[
+        str,
+        typer.Option("--rate", help="Rate asked: DOWN (150M, download) or UP/DOWN (100M/150M)."),
+    ],
     letter_no: Annotated[str, typer.Option("--letter-no", help="The request letter's number.")],
     letter_date: Annotated[str, typer.Option("--letter-date", help="Its date, YYYY-MM-DD.")],
     purpose: Annotated[str, typer.Option("--purpose", help="What the bandwidth is for.")],
@@ -42,14 +45,24 @@ def new(
         str | None, typer.Option("--received", help=r"When the letter arrived \[default: now].")
     ] = None,
     by: ById = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Register a letter number already registered.")
+    ] = False,
     as_json: JsonOption = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print only the id: ID=$(bwauto request new ... -q)"),
+    ] = False,
 ) -> None:
     """Step 1: register an OPD's request letter; prints its id (KB-<year>-<NNNN>)."""
-    from bwauto.rates import parse_rate
+    from bwauto.rates import format_up_down, parse_up_down
 
     inv = app_context(ctx).inventory()
     if link not in inv.links:
         raise UsageError(f"unknown link {link!r}; links: {', '.join(inv.links)}")
+    up, down = parse_up_down(rate, "--rate")
+    committed = inv.links[link].committed
+    check_increase(link, committed.up, committed.down, up, down)
     date = parse_date(letter_date, "--letter-date")
     assert date is not None
     case_id = register(ctx, by).new(
@@ -57,14 +70,46 @@ def new(
         letter_no=letter_no,
         letter_date=date,
         link_id=link,
-        rate_bps=parse_rate(rate),
+        rate_bps=down,
         purpose=purpose,
         received=parse_time(received, "--received"),
+        rate_up_bps=up,
+        force=force,
     )
     if as_json:
         print_json({"request": case_id})
+    elif quiet:
+        say(case_id)
     else:
-        say(f"{case_id}: langkah 1 (Surat Permohonan Masuk) dicatat")
+        from bwauto.i18n import one_of
+
+        say(one_of(
+            f"{case_id}: langkah 1 (Surat Permohonan Masuk) dicatat: {link}, "
+            f"{format_up_down(up, down, committed.up, 'id')}",
+            f"{case_id}: step 1 (request letter received) recorded: {link}, "
+            f"{format_up_down(up, down, committed.up, 'en')}",
+        ))  # fmt: skip
+
+
+def check_increase(link: str, up_now: int | None, down_now: int, up: int | None, down: int) -> None:
+    """Refuse a request that raises nothing: a requested rate not above the committed one.
+
+    Raises:
+        UsageError: naming the direction and both rates.
+    """
+    from bwauto.i18n import one_of
+    from bwauto.rates import format_rate
+
+    pairs = [("download", down_now, down)] + ([("upload", up_now, up)] if up and up_now else [])
+    if all(asked <= now for _, now, asked in pairs):
+        name, now, asked = pairs[0]
+        name_id = "unduh" if name == "download" else "unggah"
+        raise UsageError(one_of(
+            f"--rate {format_rate(asked)}: {name_id} {link} sudah {format_rate(now)}; itu bukan "
+            "kenaikan",
+            f"--rate {format_rate(asked)}: {link}'s {name} is already {format_rate(now)} "
+            "committed; that is not an increase",
+        ))  # fmt: skip
 
 
 @app.command("dispose")
@@ -113,7 +158,7 @@ def form(
     fields, records it and writes the filled DOCX."""
     from bwauto.case.documents import blank_form, to_text, write_docx
     from bwauto.case.office import load_office
-    from bwauto.rates import parse_rate
+    from bwauto.rates import parse_up_down
 
     lang = check_lang(lang)
     if blank:
@@ -127,13 +172,15 @@ def form(
     if case_id is None or contact_name is None:
         raise UsageError("request form: give ID and --contact-name (or --blank)")
     reg = register(ctx, by)
+    form_rate = parse_up_down(rate, "--rate") if rate else None
     fields = {
         "contact_name": contact_name,
         "contact_position": contact_position,
         "contact_phone": phone,
         "contact_email": email,
         "location": location,
-        "requested_rate_bps": parse_rate(rate) if rate else None,
+        "requested_rate_bps": form_rate[1] if form_rate else None,
+        "requested_rate_up_bps": form_rate[0] if form_rate else None,
         "purpose": purpose or reg.get(case_id).request.get("purpose", ""),
         "applications": applications,
         "users": users,

@@ -69,6 +69,23 @@ def _show(tl: Timeline) -> None:
     )
     extra = ", ditolak pada langkah 7" if tl.state.refused else ""
     say(f"status: {state}{extra}; terlambat: {len(tl.overdue)} langkah")
+    from bwauto.i18n import one_of
+
+    for number in tl.state.next_steps():
+        command = next_command(tl.case.id, number)
+        say(one_of(f"berikutnya, langkah {number}: {command}", f"next, step {number}: {command}"))
+
+
+def next_command(case_id: str, number: int) -> str:
+    """The command that records step ``number`` of ``case_id``.
+
+    Examples:
+        >>> next_command("KB-2026-0001", 6)
+        'bwauto analyse --request KB-2026-0001'
+    """
+    from bwauto.case.workflow import CASE_ID, RECORDED_BY
+
+    return RECORDED_BY[number].replace(CASE_ID, case_id)
 
 
 @app.command("status")
@@ -101,14 +118,16 @@ def list_cases(
 ) -> None:
     """The requests: id, OPD, link, rate, current step, days in it, overdue."""
     from rich.markup import escape
-    from rich.table import Table
+    from rich.table import Column, Table
 
     tls = [t for t in _timelines(ctx, holidays_file, None, opd, all_) if t.overdue or not overdue]
     rows = [_row(t) for t in tls]
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "OPD", "link", "Mbps", "langkah", "hari kerja", "terlambat")
+    ids = Column("id", no_wrap=True, min_width=12)  # ids are never cut; the rest folds
+    rest = ["OPD", "link", "Mbps", "langkah", "hari kerja", "terlambat"]
+    table = Table(ids, *(Column(name, overflow="fold") for name in rest))
     for r in rows:
         table.add_row(
             r["case"],

@@ -245,8 +245,27 @@ KNOWN_TASKS: dict[str, KnownTask] = {
 }  # fmt: skip
 """Task names the shipped playbooks use → the module expected to register them."""
 
-TASK_MODULES: tuple[str, ...] = tuple(dict.fromkeys(k.module for k in KNOWN_TASKS.values()))
+TASK_MODULES: tuple[str, ...] = (
+    *dict.fromkeys(k.module for k in KNOWN_TASKS.values()),
+    "bwauto.case.recorded",  # which steps a case already holds (re-runs are idempotent)
+)
 ENTRY_POINT_GROUP = "bwauto.tasks"
+
+RecordedCheck = Callable[[Any, TaskContext], TaskResult | None]
+"""Says whether a step's result is already recorded (the result to report), else ``None``."""
+
+RECORDED: dict[str, RecordedCheck] = {}
+"""Task name → its ``RecordedCheck``: a re-run reports such a step ``ok (already recorded)``."""
+
+
+def recorded_check(name: str) -> Callable[[RecordedCheck], RecordedCheck]:
+    """Register the ``RecordedCheck`` of task ``name`` (decorator)."""
+
+    def decorate(func: RecordedCheck) -> RecordedCheck:
+        RECORDED[name] = func
+        return func
+
+    return decorate
 
 
 def load_tasks() -> TaskRegistry:

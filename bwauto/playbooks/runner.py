@@ -1,10 +1,14 @@
 """Run a validated ``Plan``: each step in order, dry-run passed to every one, stop at a failure.
 
-A step whose ``when`` is false is *skipped*. A step that raises a ``BwautoError`` or returns a
-``failed`` result has failed: the run stops there (the remaining steps are *not run*) unless
-the step says ``continue_on_error: true``. Any other exception is a bug and propagates.
-Each step's result is available to later ``when`` expressions as ``steps.<id>.status``,
-``.message`` and ``.data``.
+A step whose ``when`` is false is *skipped*, saying why in words ("decision is CANNOT"). A step
+whose result the case file already holds (``registry.RECORDED``) reports ``ok (already
+recorded)`` and the run goes on: running a playbook again is safe, and after a failure the same
+command resumes at the failed step. A step that raises a ``BwautoError`` or returns a ``failed``
+result has failed: its reason (and its evidence file, for a change) is shown and the run stops
+there (the remaining steps are *not run*) unless the step says ``continue_on_error: true``. Any
+other exception is a bug and propagates. ``start_at`` (``--from STEP_ID``) passes over the steps
+before it; ``ask`` (``--step``) is asked before each step. Each step's result is available to
+later ``when`` expressions as ``steps.<id>.status``, ``.message`` and ``.data``.
 """
 
 from __future__ import annotations
@@ -15,10 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from bwauto.errors import BwautoError
+from bwauto.errors import BwautoError, UsageError
 from bwauto.playbooks import templating
-from bwauto.playbooks.registry import TaskContext, TaskResult
+from bwauto.playbooks.explain import evidence_reasons, why_false
+from bwauto.playbooks.registry import RECORDED, TaskContext, TaskResult
 from bwauto.playbooks.validate import Plan, PlannedStep
+
+Ask = Callable[[PlannedStep], bool]
+"""``--step``: asked before a step; ``False`` passes over it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +111,21 @@ class _Silent:
         return None
 
 
+def start_index(plan: Plan, start_at: str | None) -> int:
+    """The index of the step ``--from`` names (its ``id``, or its number).
+
+    Raises:
+        UsageError: no step has that id or number.
+    """
+    if start_at is None:
+        return 1
+    for planned in plan.steps:
+        if start_at in (planned.step.id, str(planned.step.index)):
+            return planned.step.index
+    ids = ", ".join(p.step.id for p in plan.steps if p.step.id) or "none"
+    raise UsageError(f"--from {start_at}: no such step in {plan.playbook.name} (ids: {ids})")
+
+
 def run(
     plan: Plan,
     *,
@@ -111,16 +134,27 @@ def run(
     state_dir: Path,
     reporter: Reporter | None = None,
     clock: Callable[[], float] = time.monotonic,
+    start_at: str | None = None,
+    ask: Ask | None = None,
 ) -> PlayReport:
     """Run ``plan``; returns the report (``exit_code`` 1 if any step failed)."""
     out = reporter or _Silent()
+    first = start_index(plan, start_at)
     report = PlayReport(plan.playbook.name, dry_run, len(plan.steps))
     results: dict[str, dict[str, Any]] = {}
     for planned in plan.steps:
         step = planned.step
         out.step_started(step.index, len(plan.steps), step.name, step.task)
         start = clock()
-        result = _run_step(planned, plan, results, dry_run, inventory_dir, state_dir, out)
+        ctx = _context(planned, plan, dry_run, inventory_dir, state_dir, out)
+        if step.index < first:
+            result = _recorded(planned, ctx) or TaskResult.skipped(
+                f"before --from {start_at}: not run"
+            )
+        elif ask is not None and not ask(planned):
+            result = TaskResult.skipped("not run: declined at --step")
+        else:
+            result = _run_step(planned, plan, results, ctx)
         outcome = StepOutcome(step.index, step.name, step.task, result, clock() - start)
         report.outcomes.append(outcome)
         out.step_finished(outcome)
@@ -136,33 +170,59 @@ def run(
     return report
 
 
-def _run_step(
-    planned: PlannedStep,
-    plan: Plan,
-    results: dict[str, dict[str, Any]],
-    dry_run: bool,
-    inventory_dir: Path,
-    state_dir: Path,
+def _context(
+    planned: PlannedStep, plan: Plan, dry_run: bool, inventory_dir: Path, state_dir: Path,
     out: Reporter,
-) -> TaskResult:
-    step = planned.step
-    if step.when is not None:
-        names = {**plan.vars, "steps": results, "dry_run": dry_run}
-        if not templating.evaluate(step.when, names):
-            return TaskResult.skipped(f"when: {step.when} is false")
-    ctx = TaskContext(
+) -> TaskContext:  # fmt: skip
+    return TaskContext(
         dry_run=dry_run,
         inventory_dir=inventory_dir,
         state_dir=state_dir,
         playbook=plan.playbook.path,
-        step=step.name,
+        step=planned.step.name,
         vars=plan.vars,
         log=out.log,
     )
+
+
+def _recorded(planned: PlannedStep, ctx: TaskContext) -> TaskResult | None:
+    """The step's result if the case file already holds it (else ``None``: run it)."""
+    check = RECORDED.get(planned.spec.name)
+    if check is None:
+        return None
+    try:
+        return check(planned.params, ctx)
+    except BwautoError:
+        return None  # e.g. no such request: the task itself will say so
+
+
+def _run_step(
+    planned: PlannedStep, plan: Plan, results: dict[str, dict[str, Any]], ctx: TaskContext
+) -> TaskResult:
+    step = planned.step
+    if step.when is not None:
+        names = {**plan.vars, "steps": results, "dry_run": ctx.dry_run}
+        if not templating.evaluate(step.when, names):
+            return TaskResult.skipped(why_false(step.when, names))
+    done = _recorded(planned, ctx)
+    if done is not None:
+        return done
     try:
         result = planned.spec.func(planned.params, ctx)
     except BwautoError as exc:
         return TaskResult.failed(str(exc))
-    if dry_run and result.status == "changed":
+    if ctx.dry_run and result.status == "changed":
         return TaskResult("would_change", result.message, result.data)
-    return result
+    return _with_evidence(result)
+
+
+def _with_evidence(result: TaskResult) -> TaskResult:
+    """A failed change says why (from its evidence) and where its evidence is."""
+    path = result.data.get("evidence") if result.status == "failed" else None
+    if not path:
+        return result
+    message = result.message.replace(": see the evidence", "")
+    reasons = [r for r in evidence_reasons(Path(str(path))) if r not in message]
+    if reasons:
+        message += f"; {'; '.join(reasons)}"
+    return TaskResult.failed(f"{message}; evidence: {path}", result.data)

@@ -172,7 +172,7 @@ def test_free_capacity_per_direction_and_the_smaller_one() -> None:
 def test_raise_impact_never_lowers_a_direction() -> None:
     load = UpstreamLoad(UP, 3, 1200, 300.0, 800.0, 5, 100.0)
     link = LinkInfo("a", committed_up_bps=100, committed_down_bps=300, upstream="isp")
-    imp = raise_impact(load, link, 200)
+    imp = raise_impact(load, link, 200, up_bps=200)
     assert (imp.new_up_bps, imp.new_down_bps) == (200, 300)
     assert (imp.increase_up_bps, imp.increase_down_bps) == (100, 0)
     assert (imp.free_in_after_bps, imp.free_out_after_bps) == (600.0, 200.0)
@@ -180,5 +180,6 @@ def test_raise_impact_never_lowers_a_direction() -> None:
     imp2 = raise_impact(load, link, 500)
     assert imp2.committed_sum_after_bps == 1200 - 300 + 500
     assert imp2.oversubscription_after == pytest.approx(1.4)
-    assert raise_impact(load, link, 300).increase_up_bps == 200
-    assert not raise_impact(load, link, 100).is_increase
+    assert raise_impact(load, link, 300, up_bps=300).increase_up_bps == 200
+    assert raise_impact(load, link, 400).increase_up_bps == 0  # one rate: the download only
+    assert not raise_impact(load, link, 100, up_bps=100).is_increase

@@ -127,40 +127,66 @@ def test_underused_link() -> None:
     d = decide(LINK, stats(10 * M, 20 * M), load(), 100 * M, SETTINGS)
     assert codes(d) == [Code.UNDERUSED]
     assert d.reasons[0].text == (
-        "the link uses 40.0% of its committed rate at p95, below 50%: it does not use what it has"
+        "download: uses 40.0% of its committed rate at p95, below 50% (50 Mbps committed): it "
+        "does not use what it has"
     )
     assert d.recommended_bps == 30 * M
 
 
 def test_underuse_judged_per_direction_against_its_own_committed_rate() -> None:
     asym = LinkInfo("bpkad", committed_up_bps=10 * M, committed_down_bps=100 * M, upstream="telkom")
-    # download 30 % of 100, upload 80 % of 10: the upload is busy, so the link is not idle
+    # download 30 % of 100, upload 80 % of 10: raising the download is not supported by its
+    # use; raising the upload is
     d = decide(asym, stats(8 * M, 30 * M), load(), 150 * M, SETTINGS)
-    assert Code.UNDERUSED not in codes(d)
+    assert codes(d) == [Code.UNDERUSED] and d.reasons[0].text.startswith("download: uses 30.0%")
+    d = decide(asym, stats(8 * M, 30 * M), load(), 100 * M, SETTINGS, request_up_bps=20 * M)
+    assert d.verdict is Verdict.CAN
 
 
-def test_coverage_too_low_to_judge() -> None:
+def test_each_direction_is_judged_and_a_saturated_one_not_raised_is_flagged() -> None:
+    """Seen 4: the demo's Dinas Kesehatan asks 150M; upload p95 49.7 of 50 M went unnoticed."""
+    dinkes = LinkInfo("dinkes", 50 * M, 100 * M, "telkom")
+    d = decide(dinkes, stats(49.7 * M, 70 * M), load(), 150 * M, SETTINGS)
+    assert d.verdict is Verdict.CAN
+    assert d.impact is not None and d.impact.increase_up_bps == 0  # one rate = download
+    saturated = [r for r in d.reasons if r.code is Code.SATURATED]
+    assert len(saturated) == 1 and saturated[0].text.startswith("upload is saturated: p95 49.7")
+    assert "the request does not raise it" in saturated[0].text
+    assert d.recommended == {"upload": 100 * M, "download": 100 * M}
+    both = decide(dinkes, stats(49.7 * M, 70 * M), load(), 150 * M, SETTINGS, 100 * M)
+    assert Code.SATURATED not in codes(both) and both.impact is not None
+    assert both.impact.increase_up_bps == 50 * M
+
+
+def test_coverage_too_low_is_not_enough_data() -> None:
     d = decide(LINK, stats(30 * M, 45 * M, coverage=62.5), load(), 100 * M, SETTINGS)
+    assert d.verdict is Verdict.NOT_ENOUGH_DATA and d.verdict.sop_step is None
     assert codes(d) == [Code.COVERAGE_LOW]
-    assert d.reasons[0].text == "data covers 62.5% of the window, below the 80% needed to judge"
+    assert d.reasons[0].text == (
+        "data covers 62.5% of the window, below the 80% needed to judge (2.6 of 7 days "
+        "missing): poll the link for 1.2 more days (bwauto poll, every 5 minutes) or import its "
+        "history (bwauto samples import FILE.csv)"
+    )
 
 
-def test_no_samples_at_all_is_coverage_zero() -> None:
+def test_no_samples_at_all_is_not_enough_data_never_cannot() -> None:
+    """Seen 3: at coverage 0 % the verdict was CANNOT (next: step 7)."""
     d = decide(LINK, None, load(), 100 * M, SETTINGS)
+    assert d.verdict is Verdict.NOT_ENOUGH_DATA and d.verdict.value == "NOT ENOUGH DATA"
     assert codes(d) == [Code.COVERAGE_LOW] and d.recommended_bps is None
+    assert "(7 of 7 days missing)" in d.reasons[0].text
 
 
 def test_every_reason_that_applies_is_given() -> None:
     d = decide(
         LINK,
-        stats(5 * M, 10 * M, coverage=50.0),
+        stats(5 * M, 10 * M),
         load(agg_out=990 * M, committed=1500 * M),
         100 * M,
         SETTINGS,
     )
     assert d.verdict is Verdict.CANNOT
     assert set(codes(d)) == {
-        Code.COVERAGE_LOW,
         Code.UNDERUSED,
         Code.UPSTREAM_HEADROOM,
         Code.OVERSUBSCRIBED,
@@ -197,13 +223,15 @@ def test_above_the_ladder_is_a_note_not_a_refusal() -> None:
 def test_thresholds_are_configurable() -> None:
     strict = AnalysisSettings(min_coverage_pct=99.0, underuse_pct=95.0)
     d = decide(LINK, stats(30 * M, 45 * M, coverage=98.0), load(), 100 * M, strict)
-    assert set(codes(d)) == {Code.COVERAGE_LOW, Code.UNDERUSED}
+    assert d.verdict is Verdict.NOT_ENOUGH_DATA and codes(d) == [Code.COVERAGE_LOW]
+    d = decide(LINK, stats(30 * M, 45 * M, coverage=99.0), load(), 100 * M, strict)
+    assert codes(d) == [Code.UNDERUSED]
 
 
 def test_codes_are_stable_strings() -> None:
     assert {c.value for c in Code} == {
         "OK", "COVERAGE_LOW", "UNDERUSED", "NOT_AN_INCREASE", "UPSTREAM_HEADROOM",
-        "OVERSUBSCRIBED", "UPSTREAM_LOAD_UNKNOWN", "ABOVE_LADDER",
+        "OVERSUBSCRIBED", "UPSTREAM_LOAD_UNKNOWN", "ABOVE_LADDER", "SATURATED",
     }  # fmt: skip
     assert Code.OK not in BLOCKING and Code.ABOVE_LADDER not in BLOCKING
 

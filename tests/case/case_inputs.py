@@ -128,13 +128,16 @@ FORM = {
 
 
 def new_request(reg: Register) -> str:
+    """The same letter each time (``force``: tests make many), dated no later than the clock."""
+    today = reg.clock().astimezone(dt.timezone(dt.timedelta(hours=7))).date()
     return reg.new(
         opd="Dinas Kesehatan",
         letter_no="045/DINKES-SI/III/2026",
-        letter_date=dt.date(2026, 2, 27),
+        letter_date=min(dt.date(2026, 2, 27), today),
         link_id="dinkes",
         rate_bps=200_000_000,
         purpose="SIMRS dan telekonsultasi puskesmas",
+        force=True,
     )
 
 

@@ -29,7 +29,10 @@ def test_form_before_dispositions_names_step_4(reg: Register) -> None:
         mp.setenv("BWAUTO_LANG", "en")
         with pytest.raises(StepOrderError) as exc:
             reg.form(case_id, FORM)
-    assert str(exc.value) == "step 4 (Kasi assigns the data-center team) not recorded yet"
+    assert str(exc.value) == (
+        "step 4 (Kasi assigns the data-center team) not recorded yet; record it with: "
+        f"bwauto request dispose {case_id} --from kasi --to staf"
+    )
 
 
 def test_dispositions_in_order(reg: Register) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import textwrap
 from pathlib import Path
 
+import pytest
 from cli_harness import Bw
 
 PLAYBOOK = """
@@ -70,13 +72,19 @@ def test_dry_run_changes_nothing_and_a_real_run_stops_at_the_failure(
     assert json.loads(bw("request", "status", case_id, "--json")[1])["next_steps"] == [5]
 
 
-def test_a_failing_step_gives_exit_1(bw: Bw, tmp_path: Path) -> None:
+def test_a_second_run_is_ok_already_recorded_and_a_failing_step_gives_exit_1(
+    bw: Bw, tmp_path: Path
+) -> None:
+    """Seen 12: a second run failed at its first step ("... sudah dicatat")."""
     case_id = _new(bw)
     play = _playbook(tmp_path)
     assert bw("play", play, "-e", f"request={case_id}")[0] == 0
-    code, out, _ = bw("play", play, "-e", f"request={case_id}")  # step 2 is already recorded
+    code, out, _ = bw("play", play, "-e", f"request={case_id}")  # every step already recorded
+    assert code == 0, out
+    assert out.count("(already recorded)") >= 3 and "OK: 3 ok" in out
+    code, out, _ = bw("play", play, "-e", "request=KB-2099-0009")
     assert code == 1
-    assert "langkah 2 (Disposisi Kepala Dinas) sudah dicatat" in out
+    assert "no request 'KB-2099-0009'" in out
     assert "FAILED: 1 failed, 2 not run, stopped at step 1" in out
 
 
@@ -92,3 +100,35 @@ def test_a_malformed_playbook_is_refused_with_its_line(bw: Bw, tmp_path: Path) -
     code, _, err = bw("play", str(broken))
     assert code == 2 and f"{broken}:4: invalid YAML" in err
     assert json.loads(bw("request", "status", case_id, "--json")[1])["next_steps"] == [2]
+
+
+def test_from_starts_at_a_step(bw: Bw, tmp_path: Path) -> None:
+    case_id = _new(bw)
+    play = _playbook(tmp_path)
+    code, out, _ = bw("play", play, "-e", f"request={case_id}", "--from", "3")
+    assert code == 1 and "before --from 3: not run" in out  # steps 1-2 are not recorded
+    assert "langkah 3" in out and "catat dengan: bwauto request dispose" in out
+    assert bw("request", "dispose", case_id, "--from", "kadis", "--to", "kabid")[0] == 0
+    code, out, _ = bw("play", play, "-e", f"request={case_id}", "--from", "2", "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert [s["status"] for s in report["steps"]] == ["ok", "changed", "changed"]
+    assert report["steps"][0]["message"].startswith("(already recorded)")
+    assert bw("play", play, "-e", f"request={case_id}", "--from", "nope")[0] == 2
+
+
+def test_step_asks_before_each_step(
+    bw: Bw, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id = _new(bw)
+    play = _playbook(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\nn\ny\n"))
+    code, out, err = bw("play", play, "-e", f"request={case_id}", "--step", "--json")
+    assert "{" in out, (code, out, err)
+    steps = json.loads(out[out.index("{") :])["steps"]
+    assert [s["status"] for s in steps] == ["changed", "skipped", "failed"]
+    assert steps[1]["message"] == "not run: declined at --step"
+    monkeypatch.setattr("sys.stdin", io.StringIO("c\n"))
+    code, out, _ = bw("play", play, "-e", f"request={case_id}", "--step", "--json")
+    steps = json.loads(out[out.index("{") :])["steps"]
+    assert code == 0 and [s["status"] for s in steps] == ["ok", "changed", "changed"]

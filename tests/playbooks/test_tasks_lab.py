@@ -327,3 +327,32 @@ def test_skipping_steps_is_refused_before_any_router_is_touched(
         raise_task(RaiseParams(link="rsud", to="300M", request=case_id), ctx)
     assert reg.get(case_id).record_count == 1
     assert not (shared_state / "evidence").exists()
+
+
+def test_a_raise_failed_by_a_lab_fault_resumes_when_run_again(fresh_case: Case) -> None:
+    """Seen 12: a second run failed at its first step; a failed raise said only "rolled-back:
+    see the evidence"; skipped steps showed "when: ... is false"."""
+    case, lab = fresh_case, fresh_case.lab
+    lab.fault("edge-bc-01", "drop-mid-config", arg="1")
+    failed = case.kenaikan("150M")
+    lab.fault("edge-bc-01", "drop-mid-config", on=False)
+    assert failed.exit_code == 1 and failed.stopped_at == 4
+    raise_step = failed.outcomes[-1].result
+    assert raise_step.status == "failed" and "rolled-back" in raise_step.message
+    assert "during the change" in raise_step.message  # the reason, from the evidence
+    evidence = raise_step.message.split("evidence: ")[-1]
+    assert Path(evidence).is_file() and json.loads(Path(evidence).read_text())["link"] == "dinkes"
+    skipped = failed.outcomes[2].result
+    assert skipped.status == "skipped" and skipped.message == "decision is CAN"
+    assert 8 not in case.case_state.done
+
+    again = case.kenaikan("150M")  # the same command, the fault cleared
+    assert again.exit_code == 0, again.to_dict()
+    assert statuses(again)[:2] == ["ok", "ok"]
+    assert all(o.result.message.startswith("(already recorded)") for o in again.outcomes[:2])
+    assert statuses(again)[3] == "changed"  # resumed at the raise
+    assert {8, 9, 10} <= set(case.case_state.done)
+    assert "max-limit=50M/150M name=q-dinkes" in device_config(lab, "edge-bc-01")
+
+    third = case.kenaikan("150M")
+    assert third.exit_code == 0 and "changed" not in statuses(third)

@@ -1,0 +1,137 @@
+"""``bwauto raise --request ID``: the case file decides what may be raised, and records it.
+
+Before anything is read from or typed on a router, the request must be decided CAN (SOP step
+8) for the link and the rate given (``--link`` and ``--to`` default to the request's);
+otherwise the raise is refused with exit 2 and a line naming the command that is missing.
+A ``--dry-run`` changes nothing and is allowed at any time. After the raise, its evidence and
+the link's monitoring registration are attached to the request: step 8 is then recorded by
+itself.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bwauto.cli.output import console
+from bwauto.errors import UsageError
+from bwauto.i18n import one_of
+
+if TYPE_CHECKING:
+    from bwauto.case.register import Register
+    from bwauto.cli.context import AppContext
+
+
+def _target_text(up: int | None, down: int) -> str:
+    from bwauto.rates import format_rate
+
+    return format_rate(down) if up is None else f"{format_rate(up)}/{format_rate(down)}"
+
+
+def checked_request(
+    app: AppContext, request: str, links: list[str], to: str | None, dry_run: bool
+) -> tuple[list[str], str]:
+    """The links and target of a raise for ``request``, refused unless it was decided CAN.
+
+    Raises:
+        CaseError: no such request; StepOrderError: not decided CAN (names the missing command).
+        UsageError: another link or rate than the request's.
+    """
+    from bwauto.case.register import Register
+    from bwauto.change.runner import parse_target
+
+    reg = Register.in_state_dir(app.state_dir)
+    case = reg.get(request)
+    if links and links != [case.link_id]:
+        raise UsageError(one_of(
+            f"permohonan {request} untuk link {case.link_id!r}, bukan {', '.join(links)}",
+            f"request {request} is for link {case.link_id!r}, not {', '.join(links)}",
+        ))  # fmt: skip
+    up, down = reg.requested(request)
+    asked = _target_text(up, down)
+    if not dry_run:
+        reg.check(request, "change", 8, {})  # not CAN yet: refused before any router
+        analysis = reg.state(request).latest.get("analysis")
+        _same_rate_as_analysed(request, analysis.data["summary"] if analysis else {}, up, down)
+    if to is not None and parse_target(to) != (up, down):
+        raise UsageError(one_of(
+            f"--to {to}: {request} memohon {asked} (UP/DOWN; satu nilai berarti unduh) dan "
+            f"diputuskan untuk itu; naikkan ke {asked}, atau daftarkan permohonan baru",
+            f"--to {to}: {request} asks {asked} (UP/DOWN; one rate is the download) and was "
+            f"decided for that; raise it to {asked}, or register a new request",
+        ))  # fmt: skip
+    return [case.link_id], to or asked
+
+
+def _same_rate_as_analysed(
+    request: str, summary: dict[str, Any], up: int | None, down: int
+) -> None:
+    """The decision was taken on the analysed rate: a form changed since then is refused."""
+    analysed = summary.get("requested_mbps")
+    analysed_up = summary.get("requested_up_mbps")
+    if analysed is None:
+        return
+    if round(float(analysed) * 1e6) != down or (
+        analysed_up is not None and round(float(analysed_up) * 1e6) != up
+    ):
+        raise UsageError(one_of(
+            f"{request}: analisa menilai nilai lain dari yang dimohonkan sekarang; analisa "
+            f"ulang: bwauto analyse --request {request}",
+            f"{request}: the analysis judged another rate than the request asks now; analyse "
+            f"it again: bwauto analyse --request {request}",
+        ))  # fmt: skip
+
+
+def attach_raise(app: AppContext, request: str, change_id: str, link: str) -> None:
+    """Attach the change's evidence and monitoring registration to the request (step 8)."""
+    from bwauto.case.register import Register
+    from bwauto.change.evidence import MONITORING, evidence_path
+
+    path = evidence_path(app.state_dir, change_id, link)
+    if not path.is_file():
+        return  # nothing reached the router (refused before): nothing to attach
+    evidence = json.loads(path.read_text(encoding="utf-8"))
+    if evidence.get("dry_run"):
+        return
+    reg = Register.in_state_dir(app.state_dir)
+    mon_path = path.with_name(f"{link}{MONITORING}")
+    monitoring = _read(mon_path)
+    _attach(reg, request, evidence, path, monitoring)
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else None
+
+
+def _attach(
+    reg: Register, request: str, evidence: dict[str, Any], path: Path,
+    monitoring: dict[str, Any] | None,
+) -> None:  # fmt: skip
+    from bwauto.case.errors import CaseError
+    from bwauto.case.steps import step
+
+    try:
+        rec = reg.attach_change(request, evidence, path, monitoring=monitoring)
+    except CaseError as exc:
+        raise CaseError(
+            f"change {evidence.get('change_id')} ended {evidence.get('outcome')!r} on the router "
+            f"but is not attached to {request}: {exc}; attach it with: bwauto request change "
+            f"{request} --evidence {path}"
+        ) from exc
+    from bwauto.i18n import one_of
+
+    done = 8 in reg.state(request).done
+    change, outcome = evidence.get("change_id"), evidence.get("outcome")
+    text = one_of(
+        f"{request}: {step(8).label('id')} "
+        f"{'dicatat' if done else 'belum lengkap (perubahan atau monitoring gagal)'}: perubahan "
+        f"{change} ({outcome}) dilampirkan, catatan ke-{rec.seq}",
+        f"{request}: {step(8).label('en')} "
+        f"{'recorded' if done else 'not complete (the change or monitoring failed)'}: change "
+        f"{change} ({outcome}) attached, record {rec.seq}",
+    )
+    console.print(text, soft_wrap=True, markup=False)
