@@ -15,6 +15,7 @@ import pytest
 from bwauto.inventory.loader import load_inventory
 from bwauto.lab.runner import Lab
 from bwauto.lab.testing import device_config, lab_secrets
+from bwauto.rates import format_rate
 from tests.change.test_raise_lab import bw, latest
 from tests.conftest import SAMPLE_INVENTORY
 
@@ -64,7 +65,7 @@ def test_every_link_dry_run_raise_no_op_rollback(
     link = INVENTORY.links[link_id]
     router = link.router
     platform = INVENTORY.routers[router].platform
-    new = f"{target(link_id)}"
+    new = format_rate(target(link_id))  # a rate with a unit: a bare number is refused
     extra: list[str] = []
     before = device_config(fresh_lab, router)
     if router in NO_ARCHIVE:  # a clear refusal before config mode, then --prepare-archive
@@ -289,7 +290,7 @@ def test_a_raise_survives_a_reload(
 ) -> None:
     """Saved: after a reload (IOS: running := startup) the router still runs the new rate."""
     link = INVENTORY.links[link_id]
-    code, text = run(fresh_lab, capsys, "raise", "--link", link_id, "--to", str(target(link_id)),
+    code, text = run(fresh_lab, capsys, "raise", "--link", link_id, "--to", format_rate(target(link_id)),
                      "--yes", "--force")  # fmt: skip
     assert code == 0, text
     changed = device_config(fresh_lab, link.router)
