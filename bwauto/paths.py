@@ -53,3 +53,40 @@ def atomic_write(path: Path, data: bytes | str, private: bool = False) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def check_output(path: Path, option: str, *, folder: bool = False, suffix: str = "") -> Path:
+    """Refuse, before any work, an output path that cannot be written: a folder where a file is
+    wanted (or the reverse), a parent that is a file, a parent folder bwauto may not write
+    in, or the wrong file ending (``suffix``). Returns ``path``.
+
+    Raises:
+        UsageError: naming the option, the path and what to change.
+
+    Examples:
+        >>> check_output(Path("/tmp/x.xlsx"), "--xlsx", suffix=".xlsx")
+        PosixPath('/tmp/x.xlsx')
+        >>> check_output(Path("/tmp/x.csv"), "--xlsx", suffix=".xlsx")
+        Traceback (most recent call last):
+        ...
+        bwauto.errors.UsageError: --xlsx /tmp/x.csv: the file name must end in .xlsx
+        >>> check_output(Path("/etc/hostname/x.csv"), "--csv")
+        Traceback (most recent call last):
+        ...
+        bwauto.errors.UsageError: --csv /etc/hostname/x.csv: /etc/hostname is a file, not a folder
+    """
+    from bwauto.errors import UsageError
+
+    if suffix and not folder and path.suffix.lower() != suffix:
+        raise UsageError(f"{option} {path}: the file name must end in {suffix}")
+    if path.exists() and path.is_dir() != folder:
+        what = "is a file; give a folder" if folder else "is a folder; give a file name"
+        raise UsageError(f"{option} {path}: {what}")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"{option} {path}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {path}: cannot write in {parent}")
+    return path

@@ -220,10 +220,16 @@ def parse_share(text: str, what: str = "--threshold") -> float:
     Examples:
         >>> parse_share("80%"), parse_share("0.9")
         (0.8, 0.9)
+        >>> parse_share("80")
+        Traceback (most recent call last):
+        ...
+        bwauto.errors.UsageError: --threshold '80': a share is written 80% or 0.8 (80%?)
     """
     value = text.strip()
     try:
         share = float(value[:-1]) / 100 if value.endswith("%") else float(value)
     except ValueError:
         raise UsageError(f"{what} {text!r}: write a share such as 80% or 0.8") from None
+    if not value.endswith("%") and abs(share) > 1:
+        raise UsageError(f"{what} {text!r}: a share is written 80% or 0.8 ({share:g}%?)")
     return share

@@ -59,7 +59,7 @@ def test_demo_walks_the_sop_and_leaves_every_file_in_its_folder(
     (folder,) = (tmp_path / "bwauto-demo").iterdir()
     assert re.fullmatch(r"\d{8}-\d{6}", folder.name)
     assert f"bwauto-demo/{folder.name}" in out  # it names its folder
-    for progress in ("[4/10] Langkah 8", "-add comment", "+add comment", "What is where"):
+    for progress in ("[4/11] Langkah 8", "-add comment", "+add comment", "What is where"):
         assert progress in out
     assert not any(listening(port) for port in lab_ports(folder))  # the lab is stopped
 
@@ -83,7 +83,10 @@ def test_demo_walks_the_sop_and_leaves_every_file_in_its_folder(
     assert len(report.inline_shapes) >= 2
     text = docx_text(docs / names[2])
     for expected in ("Jl. Engku Putri No. 1", "Siti Rahmawati, S.Kom.", "Andi Pratama",
-                     "Gambar 1. Pemakaian link selama periode analisa"):  # fmt: skip
+                     "Gambar 1. Pemakaian link selama periode analisa",
+                     # issue 15: the outcome of the raise, before → after, with its chart
+                     "Hasil Kenaikan (sesudah dibanding sebelum)", "100 Mbps → 150 Mbps",
+                     "Pemakaian link sebelum dan sesudah perubahan"):  # fmt: skip
         assert expected in text, expected
     assert report.core_properties.author == "Dinas Komunikasi dan Informatika"
 

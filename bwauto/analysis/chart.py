@@ -59,6 +59,17 @@ def tick_label(when: dt.datetime, lang: str, seconds: bool = False) -> str:
     )
 
 
+def wib_time_axis(ax: Any, span_days: float, lang: str) -> None:
+    """Ticks of a time axis (matplotlib dates) labelled with WIB day, month (in ``lang``) and
+    time; with seconds when the chart spans only a few minutes."""
+    locator = mdates.AutoDateLocator(tz=WIB, minticks=4, maxticks=10)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    short = span_days * SECONDS_PER_DAY < SHORT_SPAN_S
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda x, _pos: tick_label(mdates.num2date(x), lang, short))  # type: ignore[no-untyped-call]
+    )
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -90,12 +101,7 @@ def build_figure(
     ax.set_title(title or _title(link, row, lang), fontsize=10)
     ax.set_ylabel("Mbps")
     ax.set_xlabel(_("time (WIB)"))
-    locator = mdates.AutoDateLocator(tz=WIB, minticks=4, maxticks=10)  # type: ignore[no-untyped-call]
-    ax.xaxis.set_major_locator(locator)
-    short = len(when) > 1 and (when[-1] - when[0]) * SECONDS_PER_DAY < SHORT_SPAN_S
-    ax.xaxis.set_major_formatter(
-        FuncFormatter(lambda x, _pos: tick_label(mdates.num2date(x), lang, short))  # type: ignore[no-untyped-call]
-    )
+    wib_time_axis(ax, float(when[-1] - when[0]) if len(when) > 1 else 1.0, lang)
     ax.set_ylim(0, 1.3 * _top(link, row, intervals))  # room for the legend above the lines
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper left", fontsize=7, ncols=3)

@@ -265,7 +265,7 @@ def forecast_series(
     """Fit and project one daily-p95 series; refuse (with the reason) below ``min_days``."""
     last = float(daily.p95_bps[-1]) if len(daily) else None
     if len(daily) < min_days:
-        why = f"{len(daily)} day(s) of history, a forecast needs at least {min_days}"
+        why = f"{len(daily)} weekday(s) of history, a forecast needs at least {min_days}"
         return ForecastRow(
             kind, subject, direction, limit_bps, len(daily), last, None, None, why, min_days
         )

@@ -11,13 +11,16 @@ import csv
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from bwauto.analysis.forecast import ForecastRow, date_of
 from bwauto.i18n import translator
 from bwauto.paths import atomic_write
+
+if TYPE_CHECKING:
+    from bwauto.analysis.forecast_run import Forecast
 
 FORECAST_COLUMNS = (
     "kind", "subject", "direction", "limit_bps", "days", "p95_last_bps",
@@ -36,9 +39,12 @@ def _t(lang: str | None = None) -> dict[str, str]:
         "band": _("95 % band"), "link": _("link"), "upstream": _("upstream"),
         "up": _("upload"), "down": _("download"), "already": _("already above"),
         "not-within-horizon": _("not within the horizon"),
-        "refused": _("no forecast: {days} day(s) of data, at least {needed} needed"),
+        "refused": _("no forecast: {days} weekday(s) of data, at least {needed} needed"),
         "daily": _("daily p95"), "trend": _("trend"), "limit_line": _("limit"),
-        "ylabel": "Mbps", "date": _("date (WIB)"), "sheet": _("Forecast"),
+        "ylabel": "Mbps", "date": _("date (WIB)"), "sheet": _("Forecast"), "now": _("today"),
+        "crossing": _("crossing"),
+        "settings": _("Limit: {threshold} of the committed rate (links), the capacity "
+                      "(upstreams); horizon {horizon} days; as of {today}; weekdays only."),
     }  # fmt: skip
 
 
@@ -92,8 +98,7 @@ def human_cells(row: ForecastRow, lang: str | None = None) -> list[str]:
         when = m["crossing_date"]
         band = f"{m['earliest_date'] or '?'} .. {m['latest_date'] or '>'}"
     else:
-        when = t[row.crossing.status]
-        band = f"{m['earliest_date']} .. {m['latest_date'] or '>'}" if m["earliest_date"] else ""
+        when, band = t[row.crossing.status], ""
     return [t[row.kind], row.subject, t[row.direction], _mbps(row.limit_bps), str(row.days),
             _mbps(row.p95_last_bps), slope, when, band]  # fmt: skip
 
@@ -116,30 +121,68 @@ def forecast_table(rows: Sequence[ForecastRow], lang: str | None = None) -> Tabl
     for i, title in enumerate(headers(lang)):
         if i == 1:  # ids are never broken or ellipsized
             table.add_column(title, no_wrap=True, min_width=widest)
+        elif i in (2, 7):  # one word each: never split inside it
+            table.add_column(title, min_width=10)
         else:
-            table.add_column(title, overflow="fold")
+            table.add_column(title)
     for row in rows:
         table.add_row(*human_cells(row, lang))
     return table
 
 
-def add_forecast_sheet(workbook: Any, rows: Sequence[ForecastRow], lang: str | None = None) -> Any:
-    """Add the forecast sheet ("Prakiraan") to an openpyxl workbook (frozen header, filter)."""
-    sheet = workbook.create_sheet(_t(lang)["sheet"])
-    sheet.append([_t(lang)["title"]])
+def sheet_cells(row: ForecastRow, lang: str | None = None) -> list[Any]:
+    """The row's cells in the sheet: numbers as numbers (Mbps, days), dates as dates."""
+    import datetime as dt
+
+    human = human_cells(row, lang)
+    m = machine_row(row)
+
+    def mbps(bps: float | None) -> float | None:
+        return None if bps is None else round(bps / 1e6, 3)
+
+    slope = None if row.trend is None else round(row.trend.slope * 7 / 1e6, 3)
+    when: Any = human[7]
+    if m["status"] == "date":
+        when = dt.date.fromisoformat(m["crossing_date"])
+    return [human[0], row.subject, human[2], mbps(row.limit_bps), row.days,
+            mbps(row.p95_last_bps), slope, when, human[8]]  # fmt: skip
+
+
+def add_forecast_sheet(workbook: Any, forecast: Forecast, lang: str | None = None) -> Any:
+    """Add the forecast sheet ("Prakiraan") to an openpyxl workbook: a title block with the
+    settings, a frozen header with a filter, numbers and dates as such, A4 landscape."""
+    from openpyxl.styles import Font
+
+    t = _t(lang)
+    sheet = workbook.create_sheet(t["sheet"])
+    settings = forecast.settings
+    sheet.append([t["title"]])
+    sheet["A1"].font = Font(bold=True, size=12)
+    sheet.append([t["settings"].format(threshold=f"{settings.threshold:.0%}",
+                                       horizon=f"{settings.horizon_days:g}",
+                                       today=date_of(forecast.today))])  # fmt: skip
+    sheet.append([])
     sheet.append(headers(lang))
-    for row in rows:
-        sheet.append(human_cells(row, lang))
-    sheet.freeze_panes = "A3"
-    sheet.auto_filter.ref = f"A2:I{len(rows) + 2}"
+    for cell in sheet[4]:
+        cell.font = Font(bold=True)
+    for row in forecast.rows:
+        sheet.append(sheet_cells(row, lang))
+    for cells in sheet.iter_rows(min_row=5, min_col=8, max_col=8):
+        for cell in cells:
+            cell.number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "A5"
+    sheet.auto_filter.ref = f"A4:I{len(forecast.rows) + 4}"
     for column, width in zip("ABCDEFGHI", (10, 18, 10, 12, 10, 16, 16, 22, 26), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     return sheet
 
 
-def write_forecast_xlsx(rows: Sequence[ForecastRow], path: Path, lang: str | None = None) -> Path:
+def write_forecast_xlsx(forecast: Forecast, path: Path, lang: str | None = None) -> Path:
     """The "Prakiraan" sheet in ``path``: added to the workbook there (replacing an older
     "Prakiraan"), or a new workbook with that sheet only."""
     from openpyxl import Workbook, load_workbook
@@ -149,11 +192,11 @@ def write_forecast_xlsx(rows: Sequence[ForecastRow], path: Path, lang: str | Non
         name = _t(lang)["sheet"]
         if name in workbook.sheetnames:
             workbook.remove(workbook[name])
-        add_forecast_sheet(workbook, rows, lang)
+        add_forecast_sheet(workbook, forecast, lang)
     else:
         workbook = Workbook()
         default = workbook.active
-        add_forecast_sheet(workbook, rows, lang)
+        add_forecast_sheet(workbook, forecast, lang)
         if default is not None:
             workbook.remove(default)
     out = io.BytesIO()
@@ -201,14 +244,25 @@ def render_forecast_chart(
             lo, hi = tr.intercept_lo + tr.slope_lo * x, tr.intercept_hi + tr.slope_hi * x
             ax.fill_between(epoch + x, np.minimum(lo, hi) / 1e6, np.maximum(lo, hi) / 1e6,
                             color=colour, alpha=0.12)  # fmt: skip
-    ax.axvline(epoch + today, color="grey", lw=0.8)
+    ax.axvline(epoch + today, color="grey", lw=0.8, label=t["now"])
+    for row in rows:
+        if row.crossing is not None and row.crossing.status == "date" and row.crossing.day:
+            ax.plot(
+                epoch + row.crossing.day,
+                row.limit_bps / 1e6,
+                "x",
+                ms=9,
+                mew=2,
+                color=colours[row.direction],
+                label=f"{t['crossing']} {t[row.direction]} {date_of(row.crossing.day)}",
+            )
     ax.set_title(f"{subject} — {t['title']}", fontsize=10)
     ax.set_ylabel(t["ylabel"])
     ax.set_xlabel(t["date"])
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d-%m-%Y"))  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))  # type: ignore[no-untyped-call]
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="upper left", fontsize=7, ncols=3)
+    ax.legend(loc="best", fontsize=7, ncols=2)
     fig.autofmt_xdate()
     fig.tight_layout()
     buffer = io.BytesIO()

@@ -56,8 +56,11 @@ class ForecastSettings:
             raise UsageError(f"horizon {self.horizon_days:g} days: give a positive horizon")
         if not self.history_days > 0:
             raise UsageError(f"history {self.history_days:g} days: give a positive span")
-        if not 0 < self.threshold <= 1.5:
-            raise UsageError(f"threshold {self.threshold:.0%}: give a share in (0 %, 150 %]")
+        if not 0 < self.threshold <= 1:
+            raise UsageError(
+                f"threshold {self.threshold:.0%}: give a share in (0 %, 100 %]: a link's shaper "
+                "keeps its traffic at or below its committed rate"
+            )
         if self.min_days < 2:
             raise UsageError(f"min days {self.min_days}: a trend needs at least 2 days")
 

@@ -55,7 +55,7 @@ class ForecastParams(BaseModel):
 @task("outcome", OutcomeParams, "after step 8: the change's outcome, attached to the request")
 def outcome_task(params: OutcomeParams, ctx: TaskContext) -> TaskResult:
     """Compare the link after the change with its step-6 window; attach the result."""
-    from bwauto.analysis.outcome_run import case_change, outcome_json, record_outcome
+    from bwauto.analysis.outcome_run import case_change, record_outcome
     from bwauto.analysis.window import parse_days
     from bwauto.case.documents import case_dir
     from bwauto.case.register import Register
@@ -67,9 +67,8 @@ def outcome_task(params: OutcomeParams, ctx: TaskContext) -> TaskResult:
         case_change(reg, params.request)  # names a missing step 6 or 8
         return TaskResult.would_change(f"{params.request}: the outcome would be attached")
     folder = params.out_dir or case_dir(ctx.state_dir, params.request)
-    result, _ = record_outcome(reg, load_inventory(ctx.inventory_dir), ctx.state_dir,
+    result, data, _ = record_outcome(reg, load_inventory(ctx.inventory_dir), ctx.state_dir,
                                params.request, after_s, folder, params.lang or None)  # fmt: skip
-    data: dict[str, Any] = outcome_json(result)
     enough = "" if result.enough_after else " (not enough data after the change yet)"
     return TaskResult.changed(f"{params.request}: outcome attached{enough}", data)
 
@@ -110,7 +109,7 @@ def forecast_task(params: ForecastParams, ctx: TaskContext) -> TaskResult:
     if params.csv is not None:
         files.append(write_forecast_csv(result.rows, params.csv))
     if params.xlsx is not None:
-        files.append(write_forecast_xlsx(result.rows, params.xlsx, params.lang or None))
+        files.append(write_forecast_xlsx(result, params.xlsx, params.lang or None))
     if params.chart_dir is not None:
         files += write_forecast_charts(result, params.chart_dir, params.lang or None)
     data["files"] = [str(p) for p in files]

@@ -55,7 +55,7 @@ class DirectionOutcome:
         at_cap_before: share of valid time at the old cap (None when not shaped).
         at_cap_after: share of valid time at the new cap (None when not shaped).
         new_rate_used: the after-p95 exceeds the old cap (None when the direction was not
-            raised).
+            raised, or too little of the window after the change is measured to say).
     """
 
     direction: str
@@ -80,6 +80,16 @@ class DirectionOutcome:
     def enough_after(self) -> bool:
         """The after-window is covered well enough to judge."""
         return self.after.coverage_pct >= MIN_COVERAGE_PCT
+
+    def utilisation(self) -> tuple[float | None, float | None]:
+        """p95 over the cap in force, before and after (None where not shaped or no data)."""
+
+        def share(p95: float | None, cap: int | None) -> float | None:
+            return None if p95 is None or not cap else p95 / cap
+
+        return share(self.before.p95_bps, self.old_cap_bps), share(
+            self.after.p95_bps, self.new_cap_bps
+        )
 
 
 def time_at_cap(intervals: Intervals, direction: str, cap_bps: int | None) -> float | None:
@@ -119,8 +129,9 @@ def compare_direction(
     b = direction_stats(before, ifmib, before_window_s or _span(before))
     a = direction_stats(after, ifmib, after_window_s)
     raised = old_cap_bps is not None and new_cap_bps is not None and new_cap_bps > old_cap_bps
-    used = None
-    if raised and a.p95_bps is not None and old_cap_bps is not None:
+    used = None  # not raised, or too little data after the change to say
+    enough = a.coverage_pct >= MIN_COVERAGE_PCT
+    if raised and enough and a.p95_bps is not None and old_cap_bps is not None:
         used = a.p95_bps > old_cap_bps
     return DirectionOutcome(
         direction, old_cap_bps, new_cap_bps, b, a,
@@ -158,14 +169,23 @@ class Outcome:
         """Every direction's after-window is covered well enough to judge."""
         return all(d.enough_after for d in self.directions)
 
-    def available_at(self) -> float:
-        """When the after-window will be long enough, if polling goes on from now.
+    def available_at(self, now: float) -> float:
+        """When the window after the change will be covered well enough, if polling goes on:
+        not before the window ends, and not before the missing valid time has passed.
 
-        The missing share of the window is added to its end: a guide, not a promise.
+        Examples:
+            >>> from bwauto.analysis.stats import DirectionStats
+            >>> half = DirectionStats(1, 0, 0, 43_200.0, 50.0, 1.0, 1.0, 1.0)
+            >>> d = DirectionOutcome("down", 1, 2, half, half, None, None, None)
+            >>> Outcome("l", 0.0, -10.0, 0.0, 86_400.0, (d,)).available_at(now=43_200.0)
+            86400.0
+            >>> Outcome("l", 0.0, -10.0, 0.0, 86_400.0, (d,)).available_at(now=90_000.0)
+            115920.0
         """
-        worst = min(d.after.coverage_pct for d in self.directions)
         span = self.after_end - self.change_at
-        return self.after_end + max(0.0, (MIN_COVERAGE_PCT - worst) / 100.0) * span
+        valid = min(d.after.valid_s for d in self.directions)
+        missing = max(0.0, MIN_COVERAGE_PCT / 100.0 * span - valid)
+        return max(self.after_end, now + missing)
 
 
 def compare(

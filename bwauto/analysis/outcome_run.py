@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bwauto.analysis.analyse import link_intervals
+from bwauto.analysis.chart import wib_time_axis
 from bwauto.analysis.counters import Intervals
 from bwauto.analysis.model import LinkInfo
 from bwauto.analysis.outcome import Outcome, compare
 from bwauto.analysis.window import WIB, Window
+from bwauto.case.documents import unused_path
 from bwauto.errors import UsageError
-from bwauto.i18n import translator
+from bwauto.i18n import LANGS, current, one_of, translator
 from bwauto.paths import atomic_write
 from bwauto.store.samples import SampleStore, store_path
 
@@ -53,18 +55,14 @@ def outcome_of(
     return compare(link.link_id, iv_before, iv_after, old, new, windows), iv_before, iv_after
 
 
-def outcome_json(outcome: Outcome) -> dict[str, Any]:
-    """The outcome as plain data (bit/s, unix seconds, shares 0..1)."""
+def outcome_json(outcome: Outcome, now: float) -> dict[str, Any]:
+    """The outcome as plain data (bit/s, unix seconds, shares 0..1), as of ``now``."""
     data = asdict(outcome)
     data["enough_after"] = outcome.enough_after
-    data["available_at"] = outcome.available_at()
+    data["available_at"] = outcome.available_at(now)
+    for direction, item in zip(outcome.directions, data["directions"], strict=True):
+        item["utilisation_before"], item["utilisation_after"] = direction.utilisation()
     return data
-
-
-def write_outcome_json(outcome: Outcome, path: Path) -> Path:
-    """Write ``outcome_json`` atomically and return the path."""
-    atomic_write(path, json.dumps(outcome_json(outcome), indent=2, ensure_ascii=False) + "\n")
-    return path
 
 
 def _chart_labels(lang: str | None) -> dict[str, str]:
@@ -72,7 +70,7 @@ def _chart_labels(lang: str | None) -> dict[str, str]:
     return {
         "title": _("{link}: before and after the change"), "change": _("change"),
         "up": _("upload"), "down": _("download"), "old": _("old cap"), "new": _("new cap"),
-        "y": "Mbit/s", "x": _("time (WIB)"),
+        "y": "Mbps", "x": _("time (WIB)"),
     }  # fmt: skip
 
 
@@ -80,7 +78,6 @@ def render_outcome_chart(
     outcome: Outcome, before: Intervals, after: Intervals, lang: str | None = None
 ) -> bytes:
     """PNG: both windows' rates on one time axis, the old and new caps, the change marked."""
-    import matplotlib.dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -110,9 +107,7 @@ def render_outcome_chart(
     ax.set_title(t["title"].format(link=outcome.link_id), fontsize=10)
     ax.set_ylabel(t["y"])
     ax.set_xlabel(t["x"])
-    locator = mdates.AutoDateLocator(tz=WIB)  # type: ignore[no-untyped-call]
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=WIB))  # type: ignore[no-untyped-call]
+    wib_time_axis(ax, (outcome.after_end - outcome.before_start) / 86_400.0, lang or current())
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper left", fontsize=7, ncols=4)
@@ -130,23 +125,31 @@ def record_outcome(
     after_s: float,
     folder: Path,
     lang: str | None = None,
-) -> tuple[Outcome, list[Record]]:
-    """Compute a case's outcome, write ``outcome.json`` and ``outcome.png`` into ``folder`` and
-    record it in the case (record ``outcome``, after step 8), figures and files."""
+) -> tuple[Outcome, dict[str, Any], list[Record]]:
+    """Compute a case's outcome, write ``outcome.json`` and its chart in each language
+    (``outcome-id.png``, ``outcome-en.png``; new names when earlier ones exist, since attached
+    files are never rewritten) into ``folder``, and record it in the case (record ``outcome``,
+    after step 8) with its figures. Returns the outcome, its data and the record."""
     from bwauto.analysis.sources import link_infos
 
     before, change_at, old, new, link_id = case_change(reg, case_id)
     links = {info.link_id: info for info in link_infos(inventory)}
     if link_id not in links:
         raise UsageError(f"{case_id}: link {link_id!r} is no longer in the inventory")
+    now = time.time()
     result, iv_before, iv_after = outcome_of(
-        state_dir, links[link_id], change_at, old, new, before, after_s, time.time()
+        state_dir, links[link_id], change_at, old, new, before, after_s, now
     )
-    data_path = write_outcome_json(result, folder / "outcome.json")
-    chart = folder / "outcome.png"
-    atomic_write(chart, render_outcome_chart(result, iv_before, iv_after, lang))
-    records = [reg.attach_outcome(case_id, outcome_json(result), [data_path, chart])]
-    return result, records
+    data = outcome_json(result, now)
+    data_path = unused_path(folder / "outcome.json")  # an attached file is never rewritten
+    atomic_write(data_path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    charts = []
+    for chart_lang in LANGS:  # the report in either language shows the chart in its own
+        chart = unused_path(folder / f"outcome-{chart_lang}.png")
+        atomic_write(chart, render_outcome_chart(result, iv_before, iv_after, chart_lang))
+        charts.append(chart)
+    records = [reg.attach_outcome(case_id, data, [data_path, *charts])]
+    return result, data, records
 
 
 def case_change(
@@ -158,13 +161,15 @@ def case_change(
     state = reg.state(case_id)
     analysis, change = state.latest.get("analysis"), state.latest.get("change")
     if analysis is None:
-        raise StepOrderError(
-            f"{case_id}: langkah 6 belum dicatat: run 'bwauto analyse --request {case_id}'"
-        )
+        raise StepOrderError(one_of(
+            f"{case_id}: langkah 6 belum dicatat: jalankan 'bwauto analyse --request {case_id}'",
+            f"{case_id}: step 6 not recorded yet: run 'bwauto analyse --request {case_id}'",
+        ))  # fmt: skip
     if change is None or not state.change_ok:
-        raise StepOrderError(
-            f"{case_id}: langkah 8 belum selesai: run 'bwauto raise --request {case_id}'"
-        )
+        raise StepOrderError(one_of(
+            f"{case_id}: langkah 8 belum selesai: jalankan 'bwauto raise --request {case_id}'",
+            f"{case_id}: step 8 not done yet: run 'bwauto raise --request {case_id}'",
+        ))  # fmt: skip
     summary = analysis.data["summary"]
     before = Window(_ts(summary["window_start"]), _ts(summary["window_end"]))
     at = _ts(change.data.get("ended") or change.data["started"])

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from bwauto.analysis.forecast_run import Forecast
 
 from bwauto.cli.analysis_cmd import AllOpt, LinkOpt, OpdOpt, chosen_links
 from bwauto.cli.context import app_context
 from bwauto.cli.output import JsonOption, console, err_console, print_json
-from bwauto.errors import AnalysisError
+from bwauto.errors import AnalysisError, UsageError
+from bwauto.paths import check_output
 from bwauto.rates import parse_share
 
 HorizonOpt = Annotated[str, typer.Option("--horizon", help="How far ahead: 90d, 12w, ...")]
@@ -39,13 +43,7 @@ def forecast(
 ) -> int:  # fmt: skip
     """Forecast when each link's daily p95 reaches the threshold of its committed rate, and
     when each upstream's aggregate reaches its capacity (robust Theil–Sen trend)."""
-    from bwauto.analysis.forecast_report import (
-        forecast_table,
-        machine_row,
-        write_forecast_charts,
-        write_forecast_csv,
-        write_forecast_xlsx,
-    )
+    from bwauto.analysis.forecast_report import forecast_table, machine_row
     from bwauto.analysis.forecast_run import ForecastSettings, forecast_inventory
     from bwauto.analysis.window import parse_days, parse_time
 
@@ -54,6 +52,10 @@ def forecast(
         horizon_days=parse_days(horizon, "--horizon"),
         threshold=parse_share(threshold), min_days=min_days,
     )  # fmt: skip
+    for path, option, folder, suffix in ((csv, "--csv", False, ""), (xlsx, "--xlsx", False,
+                                         ".xlsx"), (chart, "--chart", True, "")):  # fmt: skip
+        if path is not None:
+            check_output(path, option, folder=folder, suffix=suffix)
     app = app_context(ctx)
     inventory = app.inventory()
     ids = [x.id for x in chosen_links(inventory, link, opd, every)]
@@ -65,15 +67,35 @@ def forecast(
             f"{first.subject}: {first.refused}; poll the links longer or import their history "
             "(bwauto samples import)"
         )
-    if csv is not None:
-        err_console.print(f"CSV written: {write_forecast_csv(result.rows, csv)}")
-    if xlsx is not None:
-        err_console.print(f"XLSX written: {write_forecast_xlsx(result.rows, xlsx)}")
-    if chart is not None:
-        charts = write_forecast_charts(result, chart)
-        err_console.print(f"{len(charts)} charts written in {chart}")
+    _write(result, csv, xlsx, chart)
     if as_json:
         print_json([machine_row(r) for r in result.rows])
     else:
         console.print(forecast_table(result.rows))
     return 0
+
+
+def _write(result: Forecast, csv: Path | None, xlsx: Path | None, chart: Path | None) -> None:
+    """The files asked for, each said in one line; a file system error is one line too."""
+    from bwauto.analysis.forecast_report import (
+        write_forecast_charts,
+        write_forecast_csv,
+        write_forecast_xlsx,
+    )
+    from bwauto.i18n import translator
+
+    _ = translator()
+    try:
+        if csv is not None:
+            err_console.print(
+                _("CSV written: {path}").format(path=write_forecast_csv(result.rows, csv))
+            )
+        if xlsx is not None:
+            err_console.print(
+                _("XLSX written: {path}").format(path=write_forecast_xlsx(result, xlsx))
+            )
+        if chart is not None:
+            charts = write_forecast_charts(result, chart)
+            err_console.print(_("{n} charts written in {path}").format(n=len(charts), path=chart))
+    except OSError as exc:
+        raise UsageError(f"cannot write {exc.filename or ''}: {exc.strerror or exc}") from exc

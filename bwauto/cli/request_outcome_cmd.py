@@ -25,22 +25,21 @@ def outcome(
     """After step 8: the link's usage since the change against the step-6 window, per
     direction (p95, mean, max, time at the cap, new rate used), with a chart; attached to the
     case for the step-10 report."""
-    from bwauto.analysis.outcome_run import outcome_json, record_outcome
+    from bwauto.analysis.outcome_run import record_outcome
     from bwauto.analysis.window import parse_days
 
     after_s = parse_days(after, "--after") * 86_400.0
     reg = register(ctx, by)
     app = app_context(ctx)
     folder = out_dir(ctx, case_id, out)
-    result, records = record_outcome(reg, app.inventory(), app.state_dir, case_id, after_s,
-                                     folder)  # fmt: skip
-    if not as_json:  # stdout is the JSON document then
-        for rec in records:
-            recorded(rec)
-    if as_json:
-        print_json(outcome_json(result))
+    result, data, records = record_outcome(reg, app.inventory(), app.state_dir, case_id,
+                                           after_s, folder)  # fmt: skip
+    if as_json:  # stdout is the JSON document alone
+        print_json(data)
         return
-    _show(result)
+    for rec in records:
+        recorded(rec)
+    _show(result, float(data["available_at"]))
 
 
 def _labels() -> dict[str, str]:
@@ -50,7 +49,8 @@ def _labels() -> dict[str, str]:
     return {
         "dir": _("direction"), "up": _("upload"), "down": _("download"),
         "cap": _("cap (old → new)"), "p95": _("p95 (before → after)"), "mean": _("mean"),
-        "max": _("max"), "at_cap": _("time at the cap"), "used": _("new rate used"),
+        "max": _("max"), "util": _("utilisation"), "at_cap": _("time at the cap"),
+        "used": _("new rate used"),
         "yes": _("yes"), "no": _("no"), "na": "—",
         "title": _("Outcome of the change on {link}"),
         "missing": _("not enough data after the change yet ({pct} % of {span}); available "
@@ -58,31 +58,42 @@ def _labels() -> dict[str, str]:
     }  # fmt: skip
 
 
-def _show(result: Outcome) -> None:
+def _show(result: Outcome, available_at: float) -> None:
     from rich.table import Table
 
     from bwauto.analysis.window import format_ts
+    from bwauto.case.documents.formatting import filters
+    from bwauto.i18n import current
 
     t = _labels()
     table = Table(title=t["title"].format(link=result.link_id))
-    for key in ("dir", "cap", "p95", "mean", "max", "at_cap", "used"):
-        table.add_column(t[key], overflow="fold")
+    for key in ("dir", "cap", "p95", "mean", "max", "util", "at_cap", "used"):
+        table.add_column(t[key])
     for d in result.directions:
         table.add_row(
             t[d.direction], _pair(d.old_cap_bps, d.new_cap_bps, t),
             _pair(d.before.p95_bps, d.after.p95_bps, t),
             _pair(d.before.mean_bps, d.after.mean_bps, t),
             _pair(d.before.max_bps, d.after.max_bps, t),
+            " → ".join(_pct(u, t) for u in d.utilisation()),
             f"{_pct(d.at_cap_before, t)} → {_pct(d.at_cap_after, t)}",
             t["na"] if d.new_rate_used is None else t["yes" if d.new_rate_used else "no"],
         )  # fmt: skip
     console.print(table)
     if not result.enough_after:
         worst = min(d.after.coverage_pct for d in result.directions)
-        span = f"{(result.after_end - result.change_at) / 3600:g} h"
-        when = format_ts(result.available_at())
+        span = _span(result.after_end - result.change_at)
+        when = filters(current())["waktu"](format_ts(available_at))
         text = t["missing"].format(pct=f"{worst:.0f}", span=span, when=when)
         console.print(text, soft_wrap=True)
+
+
+def _span(seconds: float) -> str:
+    """``24 h``, ``7 d``, ``90 min``, ``30 s``."""
+    for unit, size in (("d", 86_400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g} {unit}"
+    return f"{seconds:g} s"
 
 
 def _pair(a: float | None, b: float | None, t: dict[str, str]) -> str:

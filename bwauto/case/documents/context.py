@@ -247,25 +247,28 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
 
 def outcome_context(state: CaseState, lang: str) -> dict[str, Any]:
     """The change's outcome (``bwauto request outcome``): a row per direction in words and
-    Mbps, its chart, or what is missing and when it will be there."""
+    Mbps, its chart in ``lang``, or what is missing and when it will be there."""
     from bwauto.analysis.window import format_ts
 
     _ = translator(lang)
     f = filters(lang)
     record = state.latest.get("outcome")
     if record is None:
-        return {"enough": False, "rows": [], "chart": "", "missing": _(
+        return {"enough": False, "rows": [], "chart": "", "span": "", "missing": _(
             "The outcome of the raise has not been measured yet: run 'bwauto request outcome "
             "{case}' once the poller has a day of data after the change."
         ).format(case=record_case(state))}  # fmt: skip
     summary = record.data["summary"]
-    charts = [x["path"] for x in record.files() if x["path"].lower().endswith(".png")]
-    rows = [_outcome_row(d, f, _) for d in summary["directions"]]
+    pngs = [x["path"] for x in record.files() if x["path"].lower().endswith(".png")]
+    chart = next((p for p in pngs if Path(p).stem.startswith(f"outcome-{lang}")), "")
     missing = "" if summary["enough_after"] else _(
         "Not enough data after the change yet; the outcome can be judged from {when}."
-    ).format(when=format_ts(float(summary["available_at"])))  # fmt: skip
-    return {"enough": bool(summary["enough_after"]), "rows": rows,
-            "chart": charts[0] if charts else "", "missing": missing}  # fmt: skip
+    ).format(when=f["waktu"](format_ts(float(summary["available_at"]))))  # fmt: skip
+    span = f"{f['waktu'](format_ts(summary['change_at']))} – "
+    span += f["waktu"](format_ts(summary["after_end"]))
+    return {"enough": bool(summary["enough_after"]), "span": span, "chart": chart,
+            "rows": [_outcome_row(d, f, _) for d in summary["directions"]],
+            "missing": missing}  # fmt: skip
 
 
 def record_case(state: CaseState) -> str:
@@ -274,9 +277,7 @@ def record_case(state: CaseState) -> str:
     return first.case if first else ""
 
 
-def _outcome_row(
-    d: Mapping[str, Any], f: Mapping[str, Any], _: Any
-) -> dict[str, str]:  # fmt: skip
+def _outcome_row(d: Mapping[str, Any], f: Mapping[str, Any], _: Any) -> dict[str, str]:
     def pair(a: Any, b: Any) -> str:
         return f"{f['laju'](a)} → {f['laju'](b)}"
 
@@ -289,6 +290,8 @@ def _outcome_row(
         "cap": pair(d["old_cap_bps"], d["new_cap_bps"]),
         "p95": pair(d["before"]["p95_bps"], d["after"]["p95_bps"]),
         "mean": pair(d["before"]["mean_bps"], d["after"]["mean_bps"]),
+        "max": pair(d["before"]["max_bps"], d["after"]["max_bps"]),
+        "util": f"{share(d.get('utilisation_before'))} → {share(d.get('utilisation_after'))}",
         "at_cap": f"{share(d['at_cap_before'])} → {share(d['at_cap_after'])}",
         "used": "–" if used is None else (_("yes") if used else _("no")),
     }
