@@ -104,11 +104,17 @@ def main(argv: list[str] | None = None) -> int:
         error("aborted")
         return 1
     except typer.TyperException as exc:  # usage errors: unknown command, bad option value
-        show = getattr(exc, "show", None)
-        if show is not None:
-            show()
+        error(usage_line(exc))
         return int(getattr(exc, "exit_code", 2))
     return result if isinstance(result, int) else 0
+
+
+def usage_line(exc: typer.TyperException) -> str:
+    """A usage error as one line that points at the command's help (not Click's 3 lines)."""
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "bwauto"
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    return f"{message} (see '{command} --help')"
 
 
 def run() -> None:

@@ -186,10 +186,12 @@ def history(
     step: Annotated[int, typer.Option(help="Seconds between samples.")] = 300,
 ) -> None:
     """Write the lab links' counter history as CSV for 'bwauto samples import'."""
+    from bwauto.files import check_output_path
     from bwauto.lab.cli import make_router
     from bwauto.lab.history import write_history
     from bwauto.lab.specs import LabSecrets, router_specs
 
+    check_output_path(out, "--out")
     inventory = app_context(ctx).inventory()
     routers = [make_router(spec) for spec in router_specs(inventory, LabSecrets.generate())]
     write_history(routers, out, days, time.time(), step)

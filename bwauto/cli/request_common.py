@@ -90,10 +90,12 @@ def parse_time(value: str | None, option: str) -> dt.datetime | None:
 
 def read_json(path: Path, what: str) -> dict[str, Any]:
     """A JSON object from ``path`` (``UsageError`` if unreadable or not an object)."""
+    from bwauto.files import InputFileError, read_text
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{what} {path}: {exc}") from exc
+        data = json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise InputFileError(path, f"{what}: not valid JSON: {exc.msg}", exc.lineno) from None
     if not isinstance(data, dict):
         raise UsageError(f"{what} {path}: expected a JSON object")
     return data

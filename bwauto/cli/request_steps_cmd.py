@@ -112,9 +112,12 @@ def form(
     """Step 5: the Dokumen Isian Kelengkapan — `--blank` prints it for the OPD; with ID and the
     fields, records it and writes the filled DOCX."""
     from bwauto.case.documents import blank_form, to_text, write_docx
+    from bwauto.files import check_output_path
     from bwauto.rates import parse_rate
 
     check_lang(lang)
+    if out is not None:
+        check_output_path(out, "--out")
     if blank:
         doc = blank_form(lang, templates_dir(ctx))
         if out is None:

@@ -169,8 +169,10 @@ def export(
     """Write a zip with everything of the request: records, verification, documents, charts,
     CSV and evidence files, with their SHA-256."""
     from bwauto.case.chain import export as export_case
+    from bwauto.files import check_output_path
 
-    path = export_case(register(ctx).get(case_id), out or Path(f"{case_id}.zip"))
+    target = check_output_path(out or Path(f"{case_id}.zip"), "--out")
+    path = export_case(register(ctx).get(case_id), target)
     if as_json:
         print_json({"request": case_id, "zip": str(path)})
     else:

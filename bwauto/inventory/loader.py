@@ -6,6 +6,7 @@ raised together as one ``InventoryError``; nothing half-valid is ever returned.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,7 +14,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bwauto.errors import InventoryError, Problem
+from bwauto.files import os_reason
 from bwauto.inventory.models import PLATFORMS, Inventory, Link, Router, Upstream
+from bwauto.inventory.schema import (
+    MODEL_FIELDS,
+    ROUTER_DATA_FIELDS,
+    did_you_mean,
+    schema_problems,
+)
 from bwauto.inventory.yamlsrc import Key, YamlDoc, read_yaml
 from bwauto.rates import format_rate
 
@@ -21,7 +29,6 @@ SECRET_KEYS = frozenset(
     {"password", "secret", "enable_secret", "community", "snmp_community", "auth_key",
      "priv_key", "api_token", "token"}
 )  # fmt: skip
-ROUTER_DATA_FIELDS = ("interfaces", "snmp", "poll_interval_s", "credentials_env", "ssh_timeout_s")
 M = TypeVar("M", bound=BaseModel)
 FILES = ("hosts.yaml", "groups.yaml", "defaults.yaml", "links.yaml")
 
@@ -33,17 +40,18 @@ def load_inventory(directory: str | Path) -> Inventory:
         InventoryError: listing every problem found in every file.
     """
     base = Path(directory)
-    if not base.is_dir():
-        raise InventoryError([Problem(str(base), "", "", "inventory directory not found")])
+    check_inventory_dir(base)
     docs = {name: _read(base / name, optional=name in ("groups.yaml", "defaults.yaml"))
             for name in FILES}  # fmt: skip
     problems = [p for doc in docs.values() for p in doc.problems]
     for doc in docs.values():
         problems += _secret_problems(doc, doc.data, ())
+    problems += schema_problems(docs)
     routers = _routers(docs, problems)
     upstreams = _entities(docs["links.yaml"], "upstreams", Upstream, problems)
     links = _entities(docs["links.yaml"], "links", Link, problems)
-    host_names = {str(name) for name in _mapping(docs["hosts.yaml"])}
+    hosts_doc = docs["hosts.yaml"]
+    host_names = None if hosts_doc.problems else {str(name) for name in _mapping(hosts_doc)}
     problems += _cross_check(docs["links.yaml"], host_names, routers, links)
     if problems:
         raise InventoryError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
@@ -58,8 +66,19 @@ def load_inventory(directory: str | Path) -> Inventory:
     )
 
 
+def check_inventory_dir(base: Path) -> None:
+    """Refuse a missing inventory dir, or a file given where the dir is expected."""
+    try:
+        if base.is_dir():
+            return
+        reason = "is a file: give the inventory directory" if base.exists() else "not found"
+    except OSError as exc:
+        reason = os_reason(exc)
+    raise InventoryError([Problem(str(base), "", "", f"inventory directory {reason}")])
+
+
 def _read(path: Path, optional: bool) -> YamlDoc:
-    if optional and not path.exists():
+    if optional and not os.path.lexists(path):
         return YamlDoc(str(path), {})
     doc = read_yaml(path)
     if doc.problems:
@@ -82,6 +101,8 @@ def _secret_problems(doc: YamlDoc, node: Any, path: tuple[Key, ...]) -> list[Pro
     else:
         return found
     for key, value in items:
+        if key == "credentials_env" and path[-1:] == ("data",):
+            continue  # names of environment variables, checked by the schema
         if isinstance(key, str) and key.lower() in SECRET_KEYS and value not in (None, ""):
             where = ".".join(str(p) for p in path)
             msg = "secrets must not be in inventory files: use an environment variable or "
@@ -107,6 +128,8 @@ def _routers(docs: Mapping[str, YamlDoc], problems: list[Problem]) -> dict[str, 
                 Problem(docs["hosts.yaml"].file, str(name), "", "expected a mapping", line)
             )
             continue
+        if any(g not in groups for g in _names(raw.get("groups"))):
+            continue  # reported by the schema as an unknown group
         fields, sources = _resolve_host(str(name), raw, groups, defaults, docs)
         router = _validate(Router, fields, sources, str(name), problems)
         if router is not None:
@@ -141,6 +164,12 @@ def _resolve_host(
     return fields, sources
 
 
+def _names(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
 def _group_chain(names: list[Any], groups: dict[str, Any]) -> list[str]:
     chain: list[str] = []
     for group in names:
@@ -159,6 +188,8 @@ def _validate(
         return model.model_validate(fields)
     except ValidationError as exc:
         for err in exc.errors():
+            if model is Router and err["type"] == "extra_forbidden":
+                continue  # every key of hosts, groups and defaults is checked by the schema
             loc = [str(p) for p in err["loc"]]
             doc, path = sources.get(loc[0], sources["name"])
             line = doc.line(*path, *err["loc"][1:])
@@ -172,7 +203,7 @@ def _message(err: Any) -> str:
     if err["type"] == "missing":
         return "is required"
     if err["type"] == "extra_forbidden":
-        return "unknown field (check its spelling)"
+        return "unknown key" + did_you_mean(str(err["loc"][-1]), MODEL_FIELDS)
     msg: str = err["msg"]
     return msg.removeprefix("Value error, ")
 
@@ -208,7 +239,7 @@ def _entities(
 
 def _cross_check(
     doc: YamlDoc,
-    host_names: set[str],
+    host_names: set[str] | None,
     routers: dict[str, Router],
     links: list[tuple[int, Link]],
 ) -> list[Problem]:
@@ -224,6 +255,8 @@ def _cross_check(
             ("router", host_names, "router"),
             ("upstream", up_ids, "upstream"),
         ):
+            if known is None:
+                continue  # hosts.yaml unreadable: already reported, nothing to check against
             if field in raw and raw[field] not in known:
                 msg = f"unknown {what} {raw[field]!r}" + (
                     " (not in hosts.yaml)" if what == "router" else ""
