@@ -7,6 +7,7 @@ raised together as one ``InventoryError``; nothing half-valid is ever returned.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,16 +20,13 @@ from bwauto.inventory.models import PLATFORMS, Inventory, Link, Router, Upstream
 from bwauto.inventory.schema import (
     MODEL_FIELDS,
     ROUTER_DATA_FIELDS,
+    SECRET_KEYS,
     did_you_mean,
     schema_problems,
 )
 from bwauto.inventory.yamlsrc import Key, YamlDoc, read_yaml
 from bwauto.rates import format_rate
 
-SECRET_KEYS = frozenset(
-    {"password", "secret", "enable_secret", "community", "snmp_community", "auth_key",
-     "priv_key", "api_token", "token"}
-)  # fmt: skip
 M = TypeVar("M", bound=BaseModel)
 FILES = ("hosts.yaml", "groups.yaml", "defaults.yaml", "links.yaml")
 
@@ -46,15 +44,17 @@ def load_inventory(directory: str | Path) -> Inventory:
     problems = [p for doc in docs.values() for p in doc.problems]
     for doc in docs.values():
         problems += _secret_problems(doc, doc.data, ())
-    problems += schema_problems(docs)
-    routers = _routers(docs, problems)
+    schema = schema_problems(docs)
+    problems += schema
+    routers = _routers(docs, problems, _misread(docs, schema))
     upstreams = _entities(docs["links.yaml"], "upstreams", Upstream, problems)
     links = _entities(docs["links.yaml"], "links", Link, problems)
     hosts_doc = docs["hosts.yaml"]
     host_names = None if hosts_doc.problems else {str(name) for name in _mapping(hosts_doc)}
     problems += _cross_check(docs["links.yaml"], host_names, routers, links)
     if problems:
-        raise InventoryError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
+        unique = list(dict.fromkeys(problems))  # a group's or defaults' error, once
+        raise InventoryError(sorted(unique, key=lambda p: (p.file, p.line or 0)))
     defaults = docs["defaults.yaml"].data or {}
     secrets = (defaults.get("data") or {}).get("secrets_file")
     return Inventory(
@@ -69,9 +69,9 @@ def load_inventory(directory: str | Path) -> Inventory:
 def check_inventory_dir(base: Path) -> None:
     """Refuse a missing inventory dir, or a file given where the dir is expected."""
     try:
-        if base.is_dir():
+        if stat.S_ISDIR(os.stat(base).st_mode):
             return
-        reason = "is a file: give the inventory directory" if base.exists() else "not found"
+        reason = "is a file: give the inventory directory"
     except OSError as exc:
         reason = os_reason(exc)
     raise InventoryError([Problem(str(base), "", "", f"inventory directory {reason}")])
@@ -117,11 +117,35 @@ def _mapping(doc: YamlDoc) -> dict[str, Any]:
     return doc.data if isinstance(doc.data, dict) and not doc.problems else {}
 
 
-def _routers(docs: Mapping[str, YamlDoc], problems: list[Problem]) -> dict[str, Router]:
+def _misread(docs: Mapping[str, YamlDoc], schema: list[Problem]) -> set[str]:
+    """Hosts whose fields cannot be trusted: a misspelt key in them, their groups or defaults.
+
+    They are not validated further, so that one typo gives one problem, not its consequences.
+    """
+    bad = {docs[name].file: {p.where.split(".")[0] or p.field for p in schema
+                             if p.file == docs[name].file}
+           for name in ("hosts.yaml", "groups.yaml", "defaults.yaml")}  # fmt: skip
+    hosts, groups = _mapping(docs["hosts.yaml"]), _mapping(docs["groups.yaml"])
+    if bad[docs["defaults.yaml"].file]:
+        return set(hosts)
+    misread = set(bad[docs["hosts.yaml"].file])
+    for name, raw in hosts.items():
+        if isinstance(raw, dict):
+            chain = _group_chain(_names(raw.get("groups")), groups)
+            if set(chain) & bad[docs["groups.yaml"].file]:
+                misread.add(name)
+    return misread
+
+
+def _routers(
+    docs: Mapping[str, YamlDoc], problems: list[Problem], skip: set[str]
+) -> dict[str, Router]:
     hosts, groups = _mapping(docs["hosts.yaml"]), _mapping(docs["groups.yaml"])
     defaults = _mapping(docs["defaults.yaml"])
     routers: dict[str, Router] = {}
     for name, raw in hosts.items():
+        if name in skip:
+            continue
         if not isinstance(raw, dict):
             line = docs["hosts.yaml"].line(name)
             problems.append(
@@ -190,10 +214,14 @@ def _validate(
         for err in exc.errors():
             if model is Router and err["type"] == "extra_forbidden":
                 continue  # every key of hosts, groups and defaults is checked by the schema
-            loc = [str(p) for p in err["loc"]]
+            loc = [str(p) for p in err["loc"] if p != "[key]"]
             doc, path = sources.get(loc[0], sources["name"])
-            line = doc.line(*path, *err["loc"][1:])
-            problems.append(Problem(doc.file, where, ".".join(loc), _message(err), line))
+            line = doc.line(*path, *loc[1:])
+            if doc is sources["name"][0]:
+                problems.append(Problem(doc.file, where, ".".join(loc), _message(err), line))
+            else:  # from a group or defaults: said once, where it is written
+                subject = ".".join(str(p) for p in (*path, *loc[1:]))
+                problems.append(Problem(doc.file, "", subject, _message(err), line))
         return None
 
 

@@ -21,6 +21,11 @@ from bwauto.errors import Problem
 from bwauto.inventory.models import Link, Router, SnmpSettings, Upstream
 from bwauto.inventory.yamlsrc import Key, YamlDoc
 
+SECRET_KEYS = frozenset(
+    {"password", "secret", "enable_secret", "community", "snmp_community", "auth_key",
+     "priv_key", "api_token", "token"}
+)  # fmt: skip
+"""Keys refused as secrets (with their own message) wherever they appear."""
 HOST_KEYS = ("hostname", "platform", "port", "groups", "data")
 DEFAULTS_KEYS = ("platform", "port", "data")
 ROUTER_DATA_FIELDS = ("interfaces", "snmp", "poll_interval_s", "credentials_env", "ssh_timeout_s")
@@ -52,7 +57,8 @@ def schema_problems(docs: dict[str, YamlDoc]) -> list[Problem]:
         for entry, raw in _mapping(doc).items():
             if isinstance(raw, dict):
                 problems += _router_layer(doc, (entry,), raw, HOST_KEYS, ())
-                problems += _group_refs(doc, entry, raw, groups)
+                if not docs["groups.yaml"].problems:  # else groups.yaml's problem says it all
+                    problems += _group_refs(doc, entry, raw, groups)
     defaults = docs["defaults.yaml"]
     problems += _router_layer(defaults, (), _mapping(defaults), DEFAULTS_KEYS, DEFAULTS_DATA_KEYS)
     links = docs["links.yaml"]
@@ -120,7 +126,7 @@ def _unknown(
     return [
         _problem(doc, (*path, key), "unknown key" + did_you_mean(str(key), known))
         for key in raw
-        if key not in known
+        if key not in known and str(key).lower() not in SECRET_KEYS
     ]
 
 
