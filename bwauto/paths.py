@@ -3,6 +3,11 @@
 The state dir is ``--state-dir``, else ``$BWAUTO_STATE_DIR``, else
 ``$XDG_STATE_HOME/bwauto``, else ``~/.local/state/bwauto``.
 
+It holds the case register, evidence and samples: only its owner may read it (0700, files
+0600). An office whose team shares one state dir names a group (``state_group`` in the
+inventory's ``defaults.yaml`` data, or ``$BWAUTO_STATE_GROUP``): the dir is then 0750 with
+the set-group-id bit, so everything created in it belongs to that group and is 0640.
+
 Examples:
     >>> default_state_dir({"BWAUTO_STATE_DIR": "/srv/bwauto"})
     PosixPath('/srv/bwauto')
@@ -12,9 +17,16 @@ Examples:
 
 from __future__ import annotations
 
+import grp
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
+
+PRIVATE_UMASK = 0o077
+"""Default: the state dir 0700, its files 0600."""
+GROUP_UMASK = 0o027
+"""With ``state_group``: the state dir 0750, its files 0640, nothing for others."""
 
 
 def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -53,3 +65,64 @@ def atomic_write(path: Path, data: bytes | str, private: bool = False) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def state_umask(group: str | None) -> int:
+    """The umask bwauto runs under: private, or shared with ``group``.
+
+    Examples:
+        >>> oct(state_umask(None)), oct(state_umask("netops"))
+        ('0o77', '0o27')
+    """
+    return GROUP_UMASK if group else PRIVATE_UMASK
+
+
+def state_group(inventory_dir: Path, env: Mapping[str, str] | None = None) -> str | None:
+    """``$BWAUTO_STATE_GROUP``, else ``data.state_group`` in ``defaults.yaml``, else None.
+
+    Only that one value is read here (the inventory is validated by the command that uses it).
+    """
+    env = os.environ if env is None else env
+    if env.get("BWAUTO_STATE_GROUP"):
+        return env["BWAUTO_STATE_GROUP"]
+    from bwauto.files import InputFileError, read_yaml
+
+    try:
+        data = read_yaml(inventory_dir / "defaults.yaml")
+    except InputFileError:
+        return None  # the inventory check names the problem
+    value = (data.get("data") or {}).get("state_group") if isinstance(data, dict) else None
+    return str(value) if value else None
+
+
+def prepare_state_dir(state_dir: Path, group: str | None) -> None:
+    """Give an existing state dir its modes, and create it when it is shared with ``group``.
+
+    Private (default): others lose any access to an existing dir; a new one is created 0700
+    when first needed (under ``state_umask``). Shared: the dir is created if needed, given to
+    ``group``, and made 0750 with set-group-id so that new files and dirs inherit the group.
+
+    Raises:
+        StoreError: the group does not exist, or the dir cannot be given to it.
+    """
+    from bwauto.errors import StoreError
+
+    if group is None:
+        if state_dir.is_dir():
+            mode = stat.S_IMODE(state_dir.stat().st_mode)
+            if mode & 0o007 and state_dir.stat().st_uid == os.getuid():
+                state_dir.chmod(mode & ~0o007)
+        return
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise StoreError(f"state_group {group!r}: no such group on this machine") from None
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        if state_dir.stat().st_gid != gid:
+            os.chown(state_dir, -1, gid)
+        state_dir.chmod(0o750 | stat.S_ISGID)
+    except OSError as exc:
+        raise StoreError(
+            f"state dir {state_dir}: cannot share it with group {group!r}: {exc.strerror}"
+        ) from None

@@ -6,6 +6,7 @@ or usage. Only a bug shows a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -26,7 +27,14 @@ from bwauto.cli import (
 from bwauto.cli.context import AppContext
 from bwauto.cli.output import error
 from bwauto.errors import BwautoError
-from bwauto.paths import default_inventory_dir, default_state_dir
+from bwauto.paths import (
+    PRIVATE_UMASK,
+    default_inventory_dir,
+    default_state_dir,
+    prepare_state_dir,
+    state_group,
+    state_umask,
+)
 
 app = typer.Typer(
     name="bwauto",
@@ -88,11 +96,22 @@ def root(
         state_dir=state_dir or default_state_dir(),
         secrets_file=secrets,
     )
+    group = state_group(ctx.obj.inventory_dir)
+    os.umask(state_umask(group))  # every file bwauto creates: 0600, or 0640 for the team
+    prepare_state_dir(ctx.obj.state_dir, group)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run bwauto with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     args = sys.argv[1:] if argv is None else argv
+    umask = os.umask(PRIVATE_UMASK)
+    try:
+        return _run(args)
+    finally:
+        os.umask(umask)  # main() may be called in-process (tests, scripts)
+
+
+def _run(args: list[str]) -> int:
     try:
         result = app(args=args, prog_name="bwauto", standalone_mode=False)
     except BwautoError as exc:
