@@ -6,6 +6,7 @@
     └── CaseError                    exit 2: a request, step or record cannot be used as asked
         ├── StepOrderError           the SOP's order forbids this record (names the missing step)
         ├── DocumentError            a document template is missing or cannot be rendered
+        ├── SigningError             a record is not signed with a key allowed for its role
         └── IntegrityError           exit 1: a case's records fail verification
 """
 
@@ -33,6 +34,10 @@ class StepOrderError(CaseError):
 
 class DocumentError(CaseError):
     """A document template is missing, invalid, or refers to something the case lacks."""
+
+
+class SigningError(CaseError):
+    """A record (a review) is not signed with a key that ``allowed_signers`` allows for it."""
 
 
 class IntegrityError(CaseError):

@@ -20,14 +20,18 @@ method                       step    what it records
 ``attach_document``          5–10    a generated document (path + SHA-256)
 ===========================  ======  ==========================================================
 
-Each record stores who (``by``, else the register's user, else the OS user) and when (UTC).
-Every write is one ``BEGIN IMMEDIATE`` transaction that re-reads and verifies the case's
-chain before appending, so concurrent processes and tampered cases are both refused safely.
+Each record stores who (``by``, else the register's user, else the OS user) and when (UTC),
+and is signed by the register's ``signer`` (``bwauto.case.signing``) when it has one. With
+``allowed`` (the inventory's ``allowed_signers``), a review must be signed by a key allowed for
+its role. Every write is one ``BEGIN IMMEDIATE`` transaction that re-reads and verifies the
+case's chain and attached files before appending, so concurrent processes and tampered cases
+are both refused safely; after it commits, the record's hash is appended to the journal.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -36,7 +40,7 @@ from typing import Any
 
 from bwauto.case import chain, workflow
 from bwauto.case.db import connect, migrate, register_path, transaction
-from bwauto.case.errors import CaseError, IntegrityError
+from bwauto.case.errors import CaseError, IntegrityError, SigningError
 from bwauto.case.inputs import (
     AnalysisSummary,
     BeritaAcara,
@@ -49,7 +53,9 @@ from bwauto.case.inputs import (
 )
 from bwauto.case.mutu_baku import WIB
 from bwauto.case.records import GENESIS, Case, Record, StoredRecord, current_user, utc_iso
+from bwauto.case.signing import KEY_ENV, AllowedSigners, Signer
 from bwauto.case.steps import DISPOSITIONS, REVIEWS
+from bwauto.files import os_reason
 
 Clock = Callable[[], dt.datetime]
 
@@ -57,18 +63,36 @@ Clock = Callable[[], dt.datetime]
 class Register:
     """The register of requests, in one SQLite file."""
 
-    def __init__(self, path: Path, *, clock: Clock | None = None, user: str | None = None) -> None:
+    def __init__(
+        self, path: Path, *, clock: Clock | None = None, user: str | None = None,
+        signer: Signer | Callable[[str | None], Signer | None] | None = None,
+        allowed: AllowedSigners | None = None,
+    ) -> None:  # fmt: skip
         """Open (and migrate on first use) the register at ``path``.
 
         Args:
             path: the SQLite file.
             clock: returns "now", timezone-aware (tests pass a fixed clock).
             user: who records, when a call gives no ``by`` (default: the OS user).
+            signer: the key that signs each record, or a function of the role it signs as.
+            allowed: who may sign as which role; reviews must then be signed for their role.
         """
         self.path = Path(path)
         self.clock: Clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.user = user
+        self.signer = signer
+        self.allowed = allowed
         self._migrated = False
+
+    @property
+    def journal(self) -> Path:
+        """The journal beside the register: one ``case seq hash`` line per record."""
+        return journal_path(self.path)
+
+    @property
+    def base(self) -> Path:
+        """The state dir: attached files inside it are referred to relative to it."""
+        return self.path.parent
 
     @classmethod
     def in_state_dir(cls, state_dir: Path, **kwargs: Any) -> Register:
@@ -124,13 +148,19 @@ class Register:
         if row is None:
             raise CaseError(f"no request {case_id!r} in the register ({self.path})")
         stored = tuple(
-            StoredRecord(seq, body, digest)
-            for seq, body, digest in conn.execute(
-                "SELECT seq, body, hash FROM records WHERE case_id = ? ORDER BY seq", (case_id,)
+            StoredRecord(seq, body, digest, sig)
+            for seq, body, digest, sig in conn.execute(
+                "SELECT seq, body, hash, sig FROM records WHERE case_id = ? ORDER BY seq",
+                (case_id,),
             )
         )
         cid, opd, link_id, rate_bps, created_at, head_hash, count, closed_at = row
-        return Case(cid, opd, link_id, rate_bps, created_at, head_hash, count, closed_at, stored)
+        summary = (opd, link_id, rate_bps, created_at, closed_at)
+        shown = chain.summary_of(stored) or summary  # what is shown comes from the records
+        anchors = read_journal(self.journal).get(cid, ())
+        opd, link_id, rate_bps, created_at, closed_at = shown
+        return Case(cid, opd, link_id, rate_bps, created_at, head_hash, count, closed_at, stored,
+                    summary, anchors, str(self.base))  # fmt: skip
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -192,7 +222,8 @@ class Register:
                 "head_hash, record_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
                 (case_id, year, seq, opd, link_id, rate_bps, utc_iso(now), rec.hash),
             )
-            self._insert(conn, rec)
+            self._insert(conn, rec, self._signature(rec, "staf"))
+        append_journal(self.journal, rec)
         return case_id
 
     def check(self, case_id: str, kind: str, step: int, data: Mapping[str, Any]) -> None:
@@ -213,9 +244,10 @@ class Register:
         """
         with self._conn() as conn, transaction(conn):
             case = self._load(conn, case_id)
-            self._verified(case)
+            self._verified(case, reattaching=kind == "reattach")
             records = case.records()
-            workflow.check(workflow.replay(records), kind, step, data)
+            if kind != "reattach":  # a file put right, at any point of the case
+                workflow.check(workflow.replay(records), kind, step, data)
             last = records[-1] if records else None
             rec = Record(
                 case_id,
@@ -228,29 +260,74 @@ class Register:
                 last_hash(case),
                 (last.step, last.kind) if last else None,
             )
-            self._insert(conn, rec)
+            role = str(data.get("role")) if kind == "review" else "staf"
+            self._insert(conn, rec, self._signature(rec, role, required=kind == "review"))
             conn.execute(
                 "UPDATE requests SET head_hash = ?, record_count = ?, "
                 "closed_at = CASE WHEN ? = 'close' THEN ? ELSE closed_at END WHERE id = ?",
                 (rec.hash, rec.seq, kind, utc_iso(rec.at), case_id),
             )
+        append_journal(self.journal, rec)
         return rec
 
-    @staticmethod
-    def _verified(case: Case) -> None:
-        report = chain.verify(case, check_files=False)
-        if not report.ok:
+    def _signature(self, rec: Record, role: str, required: bool = False) -> str | None:
+        """Sign ``rec`` as ``role``; a review must be signed by a key allowed for its role."""
+        signer = self.signer(role) if callable(self.signer) else self.signer
+        if required and self.allowed is not None:
+            allowed = signer is not None and role in self.allowed.roles_of(signer.public)
+            if not allowed:
+                why = "it is not signed" if signer is None else "the key is not allowed for it"
+                raise SigningError(
+                    f"a review as {role} must be signed with a key that {self.allowed.source} "
+                    f"allows for {role}: {why} (--key, or ${KEY_ENV})"
+                )
+        return signer.sign(rec.hash) if signer is not None else None
+
+    def _verified(self, case: Case, reattaching: bool = False) -> None:
+        report = chain.verify(case, allowed=self.allowed)
+        problems = [p for p in report.problems
+                    if not (reattaching and p.problem in chain.FILE_PROBLEMS)]  # fmt: skip
+        if problems:
+            extra = ""
+            if problems[0].problem in chain.FILE_PROBLEMS:
+                extra = f"; re-attach it with a reason: `bwauto request reattach {case.id}`"
             raise IntegrityError(
-                f"{case.id} fails verification ({report.problems[0]}): nothing recorded; "
+                f"{case.id} fails verification ({problems[0]}): nothing recorded{extra}; "
                 f"see `bwauto request verify {case.id}`"
             )
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, rec: Record) -> None:
+    def _insert(conn: sqlite3.Connection, rec: Record, sig: str | None) -> None:
         conn.execute(
-            "INSERT INTO records (case_id, seq, step, kind, body, hash) VALUES (?, ?, ?, ?, ?, ?)",
-            (rec.case, rec.seq, rec.step, rec.kind, rec.canonical().decode(), rec.hash),
+            "INSERT INTO records (case_id, seq, step, kind, body, hash, sig) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (rec.case, rec.seq, rec.step, rec.kind, rec.canonical().decode(), rec.hash, sig),
         )
+
+    def _files(self, paths: Sequence[str | Path], role: str) -> list[dict[str, str]]:
+        return attach_files(paths, role, self.base)
+
+    def reattach(
+        self, case_id: str, *, path: str | Path, reason: str, by: str | None = None
+    ) -> Record:
+        """Record that an attached file changed, why, and its new content (unblocks the case).
+
+        Raises:
+            CaseError: no reason, or ``path`` is not a file the case attached.
+        """
+        if not reason.strip():
+            raise CaseError("re-attaching a file needs a reason (--reason)")
+        ref = self._files([path], "reattached")[0]
+        case = self.get(case_id)
+        known = {str(case.file_path(f)): (r.seq, r.step, f) for r in case.records()
+                 for f in r.files()}  # fmt: skip
+        target = str(case.file_path(ref))
+        if target not in known:
+            raise CaseError(f"{path} is not a file attached to {case_id}")
+        seq, step, old = known[target]
+        data = {"replaces": {"record": seq, "sha256": old.get("sha256")}, "reason": reason,
+                "file": {**ref, "role": old.get("role", "file")}}  # fmt: skip
+        return self.append(case_id, "reattach", step, data, by)
 
     # -- the SOP's steps -------------------------------------------------------------------
 
@@ -295,7 +372,7 @@ class Register:
         link_id = self.get(case_id).link_id
         if row.link_id != link_id:
             raise CaseError(f"analysis is of link {row.link_id!r}; {case_id} is for {link_id!r}")
-        data = {"summary": row.model_dump(mode="json"), "files": attach_files(files, "analysis")}
+        data = {"summary": row.model_dump(mode="json"), "files": self._files(files, "analysis")}
         return self.append(case_id, "analysis", 6, data, by)
 
     def decide(self, case_id: str, *, can: bool, note: str = "", by: str | None = None) -> Record:
@@ -337,7 +414,7 @@ class Register:
                 f"{case_id} is for {link_id!r}"
             )
         data = change.model_dump(mode="json")
-        data["files"] = attach_files([evidence_path] if evidence_path else [], "change-evidence")
+        data["files"] = self._files([evidence_path] if evidence_path else [], "change-evidence")
         return self.append(case_id, "change", 8, data, by)
 
     def attach_monitoring(
@@ -363,8 +440,8 @@ class Register:
         """Step 10: the implementation report (chart and other files attached by path)."""
         filled: ReportInfo = validate_input(ReportInfo, info, "laporan hasil pelaksanaan")
         data = filled.model_dump(mode="json")
-        charts = attach_files([filled.chart] if filled.chart else [], "chart")
-        data["files"] = charts + attach_files(filled.files, "documentation")
+        charts = self._files([filled.chart] if filled.chart else [], "chart")
+        data["files"] = charts + self._files(filled.files, "documentation")
         return self.append(case_id, "report", 10, data, by)
 
     def review(
@@ -400,8 +477,40 @@ class Register:
     ) -> Record:
         """Record a generated document (``form``, ``reply``, ``ba``, ``report``) by path + hash."""
         step = workflow.DOCUMENT_STEPS.get(doc, 0)
-        data = {"doc": doc, "lang": lang, "file": attach_files([path], f"document-{doc}")[0]}
+        data = {"doc": doc, "lang": lang, "file": self._files([path], f"document-{doc}")[0]}
         return self.append(case_id, "document", step, data, by)
+
+
+def journal_path(register: Path) -> Path:
+    """``register.journal`` beside ``register.sqlite``."""
+    return Path(register).with_suffix(".journal")
+
+
+def append_journal(journal: Path, rec: Record) -> None:
+    """Append ``case seq hash`` (one ``write`` on an ``O_APPEND`` file: lines never mix)."""
+    line = f"{rec.case} {rec.seq} {rec.hash}\n".encode("ascii")
+    fd = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_journal(journal: Path) -> dict[str, tuple[tuple[int, str], ...]]:
+    """Case id → its ``(seq, hash)`` anchors, in journal order (empty if there is none)."""
+    try:
+        text = journal.read_text(encoding="ascii", errors="replace")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise IntegrityError(f"journal {journal}: {os_reason(exc)}") from None
+    out: dict[str, list[tuple[int, str]]] = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1].isdigit():
+            out.setdefault(parts[0], []).append((int(parts[1]), parts[2]))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def last_hash(case: Case) -> str:
