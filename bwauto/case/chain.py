@@ -323,7 +323,9 @@ def _file_problems(case: Case, records: list[Record]) -> list[ChainProblem]:
     return out
 
 
-def verify_against(case: Case, export_zip: Path) -> VerifyReport:
+def verify_against(
+    case: Case, export_zip: Path, allowed: AllowedSigners | None = None
+) -> VerifyReport:
     """``verify`` plus: the register still extends the history exported in ``export_zip``.
 
     Raises:
@@ -337,7 +339,7 @@ def verify_against(case: Case, export_zip: Path) -> VerifyReport:
         anchors = [(int(r["position"]), str(r["hash"])) for r in rows]
     except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
         raise IntegrityError(f"{export_zip}: not an export of {case.id} ({exc})") from None
-    report = verify(case)
+    report = verify(case, allowed=allowed)
     extra = _anchor_problems(case, anchors, f"the export {Path(export_zip).name}")
     problems = sorted([*report.problems, *extra], key=lambda p: p.record)
     return VerifyReport(case.id, report.records, problems)

@@ -53,7 +53,7 @@ from bwauto.case.inputs import (
 )
 from bwauto.case.mutu_baku import WIB
 from bwauto.case.records import GENESIS, Case, Record, StoredRecord, current_user, utc_iso
-from bwauto.case.signing import KEY_ENV, AllowedSigners, Signer
+from bwauto.case.signing import KEY_ENV, AllowedSigners, Signer, signer_for
 from bwauto.case.steps import DISPOSITIONS, REVIEWS
 from bwauto.files import os_reason
 
@@ -66,7 +66,7 @@ class Register:
     def __init__(
         self, path: Path, *, clock: Clock | None = None, user: str | None = None,
         signer: Signer | Callable[[str | None], Signer | None] | None = None,
-        allowed: AllowedSigners | None = None,
+        allowed: AllowedSigners | None = None, signed_reviews: bool = False,
     ) -> None:  # fmt: skip
         """Open (and migrate on first use) the register at ``path``.
 
@@ -75,13 +75,16 @@ class Register:
             clock: returns "now", timezone-aware (tests pass a fixed clock).
             user: who records, when a call gives no ``by`` (default: the OS user).
             signer: the key that signs each record, or a function of the role it signs as.
-            allowed: who may sign as which role; reviews must then be signed for their role.
+            allowed: who may sign as which role: every record must then be signed by an
+                allowed key, and a review by a key allowed for its role.
+            signed_reviews: refuse reviews when there is no ``allowed`` at all.
         """
         self.path = Path(path)
         self.clock: Clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.user = user
         self.signer = signer
         self.allowed = allowed
+        self.signed_reviews = signed_reviews
         self._migrated = False
 
     @property
@@ -98,6 +101,24 @@ class Register:
     def in_state_dir(cls, state_dir: Path, **kwargs: Any) -> Register:
         """The register at ``<state_dir>/register.sqlite``."""
         return cls(register_path(state_dir), **kwargs)
+
+    @classmethod
+    def for_office(
+        cls, state_dir: Path, inventory_dir: Path, *, user: str | None = None,
+        key: Path | None = None,
+    ) -> Register:  # fmt: skip
+        """The register as commands use it: records signed (``signing.signer_for``), checked
+        against the inventory's ``allowed_signers``; a review is refused without one."""
+        allowed = AllowedSigners.load(inventory_dir)
+        signers: dict[str | None, Signer | None] = {}
+
+        def signer(role: str | None) -> Signer | None:
+            if role not in signers:
+                signers[role] = signer_for(role, key, inventory_dir)
+            return signers[role]
+
+        return cls(register_path(state_dir), user=user, signer=signer, allowed=allowed,
+                   signed_reviews=True)  # fmt: skip
 
     @contextmanager
     def _conn(self) -> Iterator[sqlite3.Connection]:
@@ -260,8 +281,8 @@ class Register:
                 last_hash(case),
                 (last.step, last.kind) if last else None,
             )
-            role = str(data.get("role")) if kind == "review" else "staf"
-            self._insert(conn, rec, self._signature(rec, role, required=kind == "review"))
+            role = str(data.get({"review": "role", "dispose": "from"}.get(kind, ""), "staf"))
+            self._insert(conn, rec, self._signature(rec, role, review=kind == "review"))
             conn.execute(
                 "UPDATE requests SET head_hash = ?, record_count = ?, "
                 "closed_at = CASE WHEN ? = 'close' THEN ? ELSE closed_at END WHERE id = ?",
@@ -270,18 +291,29 @@ class Register:
         append_journal(self.journal, rec)
         return rec
 
-    def _signature(self, rec: Record, role: str, required: bool = False) -> str | None:
-        """Sign ``rec`` as ``role``; a review must be signed by a key allowed for its role."""
+    def _signature(self, rec: Record, role: str, review: bool = False) -> str | None:
+        """Sign ``rec`` as ``role``. With ``allowed``, the key must be listed (for a review: for
+        its role); a review without any ``allowed_signers`` is refused if ``signed_reviews``."""
         signer = self.signer(role) if callable(self.signer) else self.signer
-        if required and self.allowed is not None:
-            allowed = signer is not None and role in self.allowed.roles_of(signer.public)
-            if not allowed:
-                why = "it is not signed" if signer is None else "the key is not allowed for it"
+        if self.allowed is None:
+            if review and self.signed_reviews:
                 raise SigningError(
-                    f"a review as {role} must be signed with a key that {self.allowed.source} "
-                    f"allows for {role}: {why} (--key, or ${KEY_ENV})"
+                    f"a review as {role} must be signed, and the inventory has no "
+                    f"allowed_signers: see README, 'Signed records'"
                 )
-        return signer.sign(rec.hash) if signer is not None else None
+            return signer.sign(rec.hash) if signer is not None else None
+        how = f"(--key, or ${KEY_ENV})"
+        if signer is None:
+            raise SigningError(f"records of this office are signed: no signing key {how}")
+        roles = self.allowed.roles_of(signer.public)
+        if not roles or (review and role not in roles):
+            what = f"for {role}" if review else "for any role"
+            raise SigningError(
+                f"the signing key is not allowed {what} in {self.allowed.source}"
+                + (f" (it is allowed for {', '.join(roles)})" if roles else "")
+                + f": use a key of {role if review else 'yours'} {how}"
+            )
+        return signer.sign(rec.hash)
 
     def _verified(self, case: Case, reattaching: bool = False) -> None:
         report = chain.verify(case, allowed=self.allowed)

@@ -173,22 +173,32 @@ class AllowedSigners:
         return tuple(r for r in ROLES if key in self.keys.get(r, frozenset()))
 
 
-def signer_for(role: str | None, explicit: Path | None = None) -> Signer | None:
-    """The key that signs: ``--key``, else ``$BWAUTO_SIGNING_KEY`` (a file, or a directory
-    with one key per role), else None."""
+LAB_KEYS = "signing-keys"
+"""The lab's and demo's throwaway private keys, one per role, in their generated inventory."""
+
+
+def signer_for(
+    role: str | None, explicit: Path | None = None, inventory_dir: Path | None = None
+) -> Signer | None:
+    """The key that signs as ``role``: ``--key``, else ``$BWAUTO_SIGNING_KEY`` (a file, or a
+    directory with one key per role), else the lab's ``<inventory>/signing-keys/``, else None."""
     path = explicit or (Path(os.environ[KEY_ENV]) if os.environ.get(KEY_ENV) else None)
+    if path is None and inventory_dir is not None and (inventory_dir / LAB_KEYS).is_dir():
+        path = inventory_dir / LAB_KEYS
     if path is None:
         return None
+    path = path.expanduser()
     if path.is_dir():
         path = path / (role or "staf")
-    return Signer.from_file(path.expanduser())
+    return Signer.from_file(path)
 
 
-def throwaway_keys(directory: Path) -> str:
-    """Generate a key per role in ``directory`` (lab, demo); returns ``allowed_signers`` text."""
+def throwaway_keys(inventory_dir: Path) -> None:
+    """Lab and demo: a throwaway key per role in ``<inventory_dir>/signing-keys/`` and the
+    ``allowed_signers`` that lists them. Never do this in an office's inventory."""
     lines = []
     for role in ROLES:
         signer = Signer.generate()
-        signer.write(directory / role)
+        signer.write(inventory_dir / LAB_KEYS / role)
         lines.append(f"{role} {signer.public} {role}@bwauto-lab")
-    return "\n".join(lines) + "\n"
+    (inventory_dir / FILE_NAME).write_text("\n".join(lines) + "\n")

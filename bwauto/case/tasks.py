@@ -159,7 +159,7 @@ def _plan(p: AnyStep, reg: Register) -> tuple[str, int, dict[str, Any], Callable
 def request_step(params: RequestStepParams, ctx: TaskContext) -> TaskResult:
     """Record (or, in a dry-run, check) one SOP step of a request."""
     p = params.root
-    reg = Register.in_state_dir(ctx.state_dir)
+    reg = Register.for_office(ctx.state_dir, ctx.inventory_dir)
     kind, number, check, record = _plan(p, reg)
     label = step(number).label("id") if number else kind
     if ctx.dry_run:
@@ -188,7 +188,7 @@ class DocumentParams(BaseModel):
 @task("document", DocumentParams, "write a request's document (form, reply, ba, report)")
 def document(params: DocumentParams, ctx: TaskContext) -> TaskResult:
     """Write (or, in a dry-run, render only) a document of a request and record it."""
-    reg = Register.in_state_dir(ctx.state_dir)
+    reg = Register.for_office(ctx.state_dir, ctx.inventory_dir)
     out_dir = params.out_dir or case_dir(ctx.state_dir, params.request)
     path = write_document(
         reg,

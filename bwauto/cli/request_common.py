@@ -39,11 +39,13 @@ HolidaysOpt = Annotated[
 ]
 
 
-def register(ctx: typer.Context, by: str | None = None) -> Register:
-    """The register in the state dir, recording as ``by`` (else the OS user)."""
+def register(ctx: typer.Context, by: str | None = None, key: Path | None = None) -> Register:
+    """The register in the state dir, recording as ``by`` (else the OS user), signing with
+    ``key`` (else ``$BWAUTO_SIGNING_KEY``) against the inventory's ``allowed_signers``."""
     from bwauto.case.register import Register
 
-    return Register.in_state_dir(app_context(ctx).state_dir, user=by)
+    app = app_context(ctx)
+    return Register.for_office(app.state_dir, app.inventory_dir, user=by, key=key)
 
 
 def templates_dir(ctx: typer.Context) -> Path:

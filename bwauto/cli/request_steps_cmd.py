@@ -159,12 +159,20 @@ def review(
     person: Annotated[
         str | None, typer.Option("--person", help="Who reviews [default: the OS user].")
     ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help=r"The reviewer's SSH Ed25519 key \[default: "
+            r"$BWAUTO_SIGNING_KEY]; allowed_signers must allow it for the role.",
+        ),
+    ] = None,
 ) -> None:
     """Steps 11–13: Kasi checks the report, Kabid passes it up, Kadis reviews — approve, or
-    return the case to a step with a note."""
+    return the case to a step with a note. Signed with the reviewer's key."""
     if approve == return_:
         raise UsageError("request review: give exactly one of --approve or --return")
-    rec = register(ctx, person).review(
+    rec = register(ctx, person, key).review(
         case_id, role=role, approve=approve, note=note, return_to=to_step
     )
     recorded(rec)

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bwauto.case.signing import throwaway_keys
 from bwauto.errors import LabError
 from bwauto.inventory.models import Inventory
 from bwauto.lab.cli import make_router
@@ -96,6 +97,7 @@ class Lab:
         data = lab_inventory(self.source, ports, "../secrets.yaml")
         header = f"bwauto lab inventory, written {time.strftime('%Y-%m-%d %H:%M:%S')}: simulated"
         write_inventory(self.inventory_dir, data, header + " routers on 127.0.0.1")
+        throwaway_keys(self.inventory_dir)  # records are signed: a throwaway key per role
 
     def router(self, name: str) -> LabRouter:
         """One simulated router by name."""
