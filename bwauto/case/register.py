@@ -220,6 +220,7 @@ class Register:
         if isinstance(rate_bps, bool) or not isinstance(rate_bps, int) or rate_bps <= 0:
             raise CaseError(f"new request: rate {rate_bps!r} must be a positive number of bit/s")
         now = self.clock()
+        signer = self._signer("staf")
         data = {
             "opd": opd,
             "letter_no": letter_no,
@@ -243,7 +244,7 @@ class Register:
                 "head_hash, record_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
                 (case_id, year, seq, opd, link_id, rate_bps, utc_iso(now), rec.hash),
             )
-            self._insert(conn, rec, self._signature(rec, "staf"))
+            self._insert(conn, rec, signer.sign(rec.hash) if signer else None)
         append_journal(self.journal, rec)
         return case_id
 
@@ -263,6 +264,8 @@ class Register:
             IntegrityError: the case's records fail verification.
             StepOrderError: the SOP's order does not allow this record now.
         """
+        role = str(data.get({"review": "role", "dispose": "from"}.get(kind, ""), "staf"))
+        signer = self._signer(role, review=kind == "review")
         with self._conn() as conn, transaction(conn):
             case = self._load(conn, case_id)
             self._verified(case, reattaching=kind == "reattach")
@@ -281,8 +284,7 @@ class Register:
                 last_hash(case),
                 (last.step, last.kind) if last else None,
             )
-            role = str(data.get({"review": "role", "dispose": "from"}.get(kind, ""), "staf"))
-            self._insert(conn, rec, self._signature(rec, role, review=kind == "review"))
+            self._insert(conn, rec, signer.sign(rec.hash) if signer else None)
             conn.execute(
                 "UPDATE requests SET head_hash = ?, record_count = ?, "
                 "closed_at = CASE WHEN ? = 'close' THEN ? ELSE closed_at END WHERE id = ?",
@@ -291,9 +293,10 @@ class Register:
         append_journal(self.journal, rec)
         return rec
 
-    def _signature(self, rec: Record, role: str, review: bool = False) -> str | None:
-        """Sign ``rec`` as ``role``. With ``allowed``, the key must be listed (for a review: for
-        its role); a review without any ``allowed_signers`` is refused if ``signed_reviews``."""
+    def _signer(self, role: str, review: bool = False) -> Signer | None:
+        """The key that signs as ``role``, refused before anything is recorded: with ``allowed``
+        it must be listed (for a review: for its role); a review without any
+        ``allowed_signers`` is refused if ``signed_reviews``."""
         signer = self.signer(role) if callable(self.signer) else self.signer
         if self.allowed is None:
             if review and self.signed_reviews:
@@ -301,7 +304,7 @@ class Register:
                     f"a review as {role} must be signed, and the inventory has no "
                     f"allowed_signers: see README, 'Signed records'"
                 )
-            return signer.sign(rec.hash) if signer is not None else None
+            return signer
         how = f"(--key, or ${KEY_ENV})"
         if signer is None:
             raise SigningError(f"records of this office are signed: no signing key {how}")
@@ -313,7 +316,7 @@ class Register:
                 + (f" (it is allowed for {', '.join(roles)})" if roles else "")
                 + f": use a key of {role if review else 'yours'} {how}"
             )
-        return signer.sign(rec.hash)
+        return signer
 
     def _verified(self, case: Case, reattaching: bool = False) -> None:
         report = chain.verify(case, allowed=self.allowed)
