@@ -177,7 +177,7 @@ def test_review_must_be_signed_with_a_key_of_its_role(
     office.review(cid, role="kasi", approve=True)
     office.review(cid, role="kabid", approve=True)
     as_kasi = Register.for_office(office.base, inv, key=inv / "signing-keys" / "kasi")
-    with pytest.raises(SigningError, match="not allowed for kadis .*allowed for kasi"):
+    with pytest.raises(SigningError, match=r"not allowed for kadis .*allowed for kasi"):
         as_kasi.review(cid, role="kadis", approve=True)
     unsigned = Register(office.path, allowed=office.allowed)
     with pytest.raises(SigningError, match="no signing key"):
@@ -220,7 +220,7 @@ def test_tampered_attachment_blocks_records_until_reattached(office: Register) -
     csv_file = office.base / "cases" / cid / "analysis.csv"
     csv_file.write_text("link_id,decision\ndinkes,CANNOT\n", encoding="utf-8")
     assert _kinds(office, cid) == ["file-changed"]
-    with pytest.raises(IntegrityError, match="file-changed.*re-attach it with a reason"):
+    with pytest.raises(IntegrityError, match=r"file-changed.*re-attach it with a reason"):
         office.review(cid, role="kasi", approve=True)
     with pytest.raises(Exception, match="needs a reason"):
         office.reattach(cid, path=csv_file, reason=" ")
