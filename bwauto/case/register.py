@@ -31,7 +31,6 @@ are both refused safely; after it commits, the record's hash is appended to the 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -51,11 +50,11 @@ from bwauto.case.inputs import (
     attach_files,
     validate_input,
 )
+from bwauto.case.journal import append_journal, journal_path, read_journal
 from bwauto.case.mutu_baku import WIB
 from bwauto.case.records import GENESIS, Case, Record, StoredRecord, current_user, utc_iso
 from bwauto.case.signing import KEY_ENV, AllowedSigners, Signer, signer_for
 from bwauto.case.steps import DISPOSITIONS, REVIEWS
-from bwauto.files import os_reason
 
 Clock = Callable[[], dt.datetime]
 
@@ -514,38 +513,6 @@ class Register:
         step = workflow.DOCUMENT_STEPS.get(doc, 0)
         data = {"doc": doc, "lang": lang, "file": self._files([path], f"document-{doc}")[0]}
         return self.append(case_id, "document", step, data, by)
-
-
-def journal_path(register: Path) -> Path:
-    """``register.journal`` beside ``register.sqlite``."""
-    return Path(register).with_suffix(".journal")
-
-
-def append_journal(journal: Path, rec: Record) -> None:
-    """Append ``case seq hash`` (one ``write`` on an ``O_APPEND`` file: lines never mix)."""
-    line = f"{rec.case} {rec.seq} {rec.hash}\n".encode("ascii")
-    fd = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, line)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def read_journal(journal: Path) -> dict[str, tuple[tuple[int, str], ...]]:
-    """Case id → its ``(seq, hash)`` anchors, in journal order (empty if there is none)."""
-    try:
-        text = journal.read_text(encoding="ascii", errors="replace")
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise IntegrityError(f"journal {journal}: {os_reason(exc)}") from None
-    out: dict[str, list[tuple[int, str]]] = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[1].isdigit():
-            out.setdefault(parts[0], []).append((int(parts[1]), parts[2]))
-    return {k: tuple(v) for k, v in out.items()}
 
 
 def last_hash(case: Case) -> str:
