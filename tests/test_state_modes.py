@@ -89,3 +89,26 @@ def test_unknown_state_group_is_one_line(
     assert main(["-i", str(inv), "--state-dir", str(tmp_path / "s"), *NEW]) == 2
     err = capsys.readouterr().err.strip()
     assert err == "error: state_group 'no-such-group-xyz': no such group on this machine"
+
+
+def test_readme_names_every_state_file_that_holds_a_secret(
+    inv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: the README said no secret is written to a state file, but snmp.yml holds the
+    community (snmp_exporter reads it from there): each such file is named, with its mode."""
+    secret = "c0mm-Zq81-unique"
+    monkeypatch.setenv("BWAUTO_SNMP_COMMUNITY", secret)
+    monkeypatch.delenv("BWAUTO_SECRETS", raising=False)
+    state = tmp_path / "state"
+    _run(inv, state, tmp_path)
+    assert main(["-i", str(inv), "--state-dir", str(state), "monitor", "register",
+                 "--link", "dinkes"]) == 0  # fmt: skip
+    holders = [p for p in state.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+    assert [p.name for p in holders] == ["snmp.yml"]
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## State dir", 1)[1].split("\n## ", 1)[0]
+    assert "No secret is ever printed, logged or written to a state file." not in readme
+    for path in holders:
+        assert str(path.relative_to(state)) in section
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "0600" in section and "snmp_exporter reads" in section
