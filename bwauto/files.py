@@ -132,6 +132,21 @@ def parse_yaml_text(text: str, file: str, *, secret: bool = False) -> Any:
         raise yaml_error(exc, file, secret=secret) from None
 
 
+def check_yaml_aliases(text: str, file: str) -> None:
+    """Refuse YAML text whose aliases expand too far, before another parser (ruamel) builds
+    it; a text PyYAML cannot parse is left to that parser to report."""
+    try:
+        loader = FAST_LOADER(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.YAMLError:
+        return
+    if node is not None:
+        check_yaml_size(node, file)
+
+
 def yaml_error(exc: yaml.YAMLError, file: str, *, secret: bool = False) -> InputFileError:
     """A YAML error as one line: file, line, and the problem (never the content if secret)."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)

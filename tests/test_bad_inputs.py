@@ -85,6 +85,11 @@ def bomb(levels: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+PLAYBOOK_BOMB = (
+    b"name: x\nvars:\n"
+    + b"".join(b"  " + line + b"\n" for line in bomb(10).splitlines())
+    + b"steps: [{task: noop}]\n"
+)
 SECRETS_BAD_YAML = f'defaults:\n  username: admin\n  password: "{PASSWORD}\n  x: [\n'.encode()
 SAMPLE_LINKS = (SAMPLE / "links.yaml").read_bytes()
 SAMPLE_HOSTS = (SAMPLE / "hosts.yaml").read_bytes()
@@ -247,6 +252,8 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
     ("playbook-directory", nothing, ["play", "{tmp}"], 2, ("is a directory",)),
     ("playbook-loop", symlink("/p.yaml", "p.yaml"), ["play", "{tmp}/p.yaml"], 2,
      ("p.yaml", "symbolic link loop")),
+    ("playbook-alias-bomb", write("/p.yaml", PLAYBOOK_BOMB),
+     ["play", "{tmp}/p.yaml"], 2, ("p.yaml:", "YAML aliases expand to more than")),
     ("playbook-yaml", write("/p.yaml", b"name: x\nsteps: [\n"), ["play", "{tmp}/p.yaml"], 2,
      ("p.yaml:",)),
     # --- secrets file: never echoed

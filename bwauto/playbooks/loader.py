@@ -10,7 +10,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from bwauto.errors import Problem
-from bwauto.files import InputFileError, read_text
+from bwauto.files import InputFileError, check_yaml_aliases, read_text
 from bwauto.playbooks.model import PLAYBOOK_KEYS, STEP_KEYS, Playbook, PlaybookError, PlayStep
 
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -96,6 +96,7 @@ def load_playbook(path: str | Path) -> Playbook:
 def _read(path: Path) -> Any:
     try:
         text = read_text(path)
+        check_yaml_aliases(text, str(path))
     except InputFileError as exc:
         raise PlaybookError([Problem(str(path), "", "", exc.reason, exc.line)]) from None
     try:
