@@ -91,8 +91,9 @@ def state_group(inventory_dir: Path, env: Mapping[str, str] | None = None) -> st
         data = read_yaml(inventory_dir / "defaults.yaml")
     except InputFileError:
         return None  # the inventory check names the problem
-    value = (data.get("data") or {}).get("state_group") if isinstance(data, dict) else None
-    return str(value) if value else None
+    section = data.get("data") if isinstance(data, dict) else None
+    value = section.get("state_group") if isinstance(section, dict) else None
+    return str(value) if value else None  # a malformed file: the inventory check names it
 
 
 def prepare_state_dir(state_dir: Path, group: str | None) -> None:
