@@ -58,7 +58,8 @@ def test_a_version_1_register_is_migrated(tmp_path: Path) -> None:
     assert schema_version(connect(path)) == SCHEMA_VERSION
     assert new_request(reg) == "KB-2026-0002"  # the sequence continues (migration 1 -> 2)
     assert [c.id for c in reg.cases(opd="bapenda", open_only=False)] == [case_id]
-    assert [c.id for c in reg.cases(open_only=True)] == ["KB-2026-0002"]
+    # listed on what the hashed records say: this hand-made 'close' is not a record
+    assert [c.id for c in reg.cases(open_only=True)] == [case_id, "KB-2026-0002"]
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
