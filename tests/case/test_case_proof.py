@@ -93,6 +93,7 @@ def test_summary_row_is_outside_nothing(office: Register) -> None:
     assert (case.opd, case.rate_bps) == ("Dinas Kesehatan", 200_000_000)  # from the records
     assert _kinds(office, cid) == ["summary-edited"]
     assert [c.opd for c in office.cases()] == ["Dinas Kesehatan"]
+    assert office.cases(opd="dinas lain") == []
 
 
 def test_deleting_the_last_record_and_fixing_the_head_is_caught(office: Register) -> None:
