@@ -132,3 +132,16 @@ def test_review_by_kadis_needs_a_kadis_key(bw: Bw, tmp_path: Path) -> None:
     (tmp_path / "inventory" / "allowed_signers").unlink()
     code, _, err = bw("request", "review", case_id, "--by", "kadis", "--approve")
     assert code == 2 and "the inventory has no allowed_signers" in err
+
+
+def test_tampered_docx_blocks_further_records_until_reattached(bw: Bw, tmp_path: Path) -> None:
+    """Was: a tampered DOCX did not block further records."""
+    case_id = _new(bw)
+    _to_step_5(bw, case_id)
+    docx = next((tmp_path / "state").rglob("*.docx"))
+    docx.write_bytes(docx.read_bytes() + b"\0")
+    code, _, err = bw("request", "close", case_id)
+    assert code == 1 and "file-changed" in err and "request reattach" in err
+    code, out, _ = bw("request", "reattach", case_id, str(docx), "--reason", "dicetak ulang")
+    assert code == 0 and "dilampirkan ulang" in out
+    assert bw("request", "verify", case_id)[0] == 0
