@@ -96,6 +96,17 @@ def state_group(inventory_dir: Path, env: Mapping[str, str] | None = None) -> st
     return str(value) if value else None  # a malformed file: the inventory check names it
 
 
+STATE_ENTRIES = ("register.sqlite", "samples.sqlite", "evidence", "monitoring", "lab", "locks")
+
+
+def _is_state_dir(path: Path) -> bool:
+    """An existing dir that bwauto made (a dir given by mistake, e.g. ``~``, is left alone)."""
+    try:
+        return path.is_dir() and any((path / name).exists() for name in STATE_ENTRIES)
+    except OSError:
+        return False
+
+
 def prepare_state_dir(state_dir: Path, group: str | None) -> None:
     """Give an existing state dir its modes, and create it when it is shared with ``group``.
 
@@ -109,7 +120,7 @@ def prepare_state_dir(state_dir: Path, group: str | None) -> None:
     from bwauto.errors import StoreError
 
     if group is None:
-        if state_dir.is_dir():
+        if _is_state_dir(state_dir):
             mode = stat.S_IMODE(state_dir.stat().st_mode)
             if mode & 0o007 and state_dir.stat().st_uid == os.getuid():
                 state_dir.chmod(mode & ~0o007)
