@@ -77,6 +77,33 @@ def nothing(inv: Path, tmp: Path) -> None:
     """Leave the inventory as it is."""
 
 
+def with_case(then: Mutation) -> Mutation:
+    """Register request KB-<year>-0001 for dinkes in ``{tmp}/state``, then ``then``."""
+
+    def apply(inv: Path, tmp: Path) -> None:
+        import datetime as dt
+
+        from bwauto.case.register import Register
+
+        Register.in_state_dir(tmp / "state").new(
+            opd="Dinas Kesehatan", letter_no="1", letter_date=dt.date(2026, 3, 2),
+            link_id="dinkes", rate_bps=200_000_000, purpose="SIMRS",
+        )  # fmt: skip
+        then(inv, tmp)
+
+    return apply
+
+
+def case_argv(*args: str) -> list[str]:
+    """``request ARGS`` for the case made by ``with_case`` (its id has this year in it)."""
+    import datetime as dt
+
+    from bwauto.case.mutu_baku import WIB
+
+    year = dt.datetime.now(WIB).year
+    return ["request", args[0], f"KB-{year}-0001", *args[1:]]
+
+
 def bomb(levels: int) -> bytes:
     """A "billion laughs": each level refers 9 times to the one before."""
     lines = ['lol0: &lol0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
@@ -256,6 +283,21 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
      ["play", "{tmp}/p.yaml"], 2, ("p.yaml:", "YAML aliases expand to more than")),
     ("playbook-yaml", write("/p.yaml", b"name: x\nsteps: [\n"), ["play", "{tmp}/p.yaml"], 2,
      ("p.yaml:",)),
+    # --- other input files: analysis summary (CSV/JSON), evidence JSON, holidays
+    ("summary-binary", with_case(write("/s.csv", b"link_id\x00dinkes\n")),
+     case_argv("analysis", "--summary", "{tmp}/s.csv"), 2, ("s.csv:1", "binary")),
+    ("summary-latin1", with_case(write("/s.csv", b"link_id,opd\ndinkes,Caf\xe9\n")),
+     case_argv("analysis", "--summary", "{tmp}/s.csv"), 2, ("s.csv:2", "not UTF-8")),
+    ("summary-missing", with_case(nothing), case_argv("analysis", "--summary", "{tmp}/no.csv"),
+     2, ("no.csv", "not found")),
+    ("evidence-bad-json", with_case(write("/e.json", b'{"a": 1,\n "b": }\n')),
+     case_argv("change", "--evidence", "{tmp}/e.json"), 2, ("e.json:2", "not valid JSON")),
+    ("evidence-directory", with_case(nothing), case_argv("change", "--evidence", "{tmp}"), 2,
+     ("is a directory",)),
+    ("holidays-binary", with_case(write("/h.yaml", b"\x00\x01")),
+     case_argv("status", "--holidays", "{tmp}/h.yaml"), 2, ("h.yaml:1", "binary")),
+    ("holidays-yaml", with_case(write("/h.yaml", b"holidays: [\n")),
+     case_argv("status", "--holidays", "{tmp}/h.yaml"), 2, ("h.yaml:", "YAML")),
     # --- secrets file: never echoed
     ("secrets-yaml-error", write("/s.yaml", SECRETS_BAD_YAML, 0o600),
      SECRETS_POLL, 2,
