@@ -18,6 +18,7 @@ method                       step    what it records
 ``review``                   11–13   kasi / kabid / kadis: approve, or return to a step
 ``close``                    14      done
 ``attach_document``          5–10    a generated document (path + SHA-256)
+``reattach``                 any     a changed attached file, its new SHA-256 and the reason
 ===========================  ======  ==========================================================
 
 Each record stores who (``by``, else the register's user, else the OS user) and when (UTC),
