@@ -194,7 +194,19 @@ def check_output_dir(path: Path, what: str = "output directory") -> Path:
     """Refuse, before any work, a directory to write into that cannot be one."""
     if path.exists() and not path.is_dir():
         raise InputFileError(path, f"{what}: is a file, expected a directory")
-    return check_output_path(path / "x", what).parent
+    _check_parents(path, (path, *path.parents), what)
+    return path
+
+
+def _check_parents(path: Path, candidates: tuple[Path, ...], what: str) -> None:
+    """The first existing of ``candidates`` must be a writable directory."""
+    for parent in candidates:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputFileError(path, f"{what}: {parent} is not a directory")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise InputFileError(path, f"{what}: {parent} is not writable")
+            return
 
 
 def check_output_path(path: Path, what: str = "output file") -> Path:
@@ -208,11 +220,5 @@ def check_output_path(path: Path, what: str = "output file") -> Path:
     """
     if path.is_dir():
         raise InputFileError(path, f"{what}: is a directory, expected a file name")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise InputFileError(path, f"{what}: {parent} is not a directory")
-            if not os.access(parent, os.W_OK | os.X_OK):
-                raise InputFileError(path, f"{what}: {parent} is not writable")
-            break
+    _check_parents(path, tuple(path.parents), what)
     return path

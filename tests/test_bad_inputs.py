@@ -298,6 +298,12 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
      case_argv("status", "--holidays", "{tmp}/h.yaml"), 2, ("h.yaml:1", "binary")),
     ("holidays-yaml", with_case(write("/h.yaml", b"holidays: [\n")),
      case_argv("status", "--holidays", "{tmp}/h.yaml"), 2, ("h.yaml:", "YAML")),
+    ("out-dir-parent-file", with_case(write("/FILE", b"x")),
+     case_argv("ba", "--team-name", "x", "--opd-name", "y", "--out-dir", "{tmp}/FILE/d"), 2,
+     ("FILE/d", "--out-dir", "is not a directory")),
+    ("out-dir-is-file", with_case(write("/FILE", b"x")),
+     case_argv("ba", "--team-name", "x", "--opd-name", "y", "--out-dir", "{tmp}/FILE"), 2,
+     ("FILE", "--out-dir", "expected a directory")),
     # --- secrets file: never echoed
     ("secrets-yaml-error", write("/s.yaml", SECRETS_BAD_YAML, 0o600),
      SECRETS_POLL, 2,

@@ -29,9 +29,22 @@ app = typer.Typer(
 
 ById = Annotated[str | None, typer.Option("--by", help="Who records this [default: the OS user].")]
 Lang = Annotated[str, typer.Option("--lang", help="Document language: id or en.")]
+
+
+def _checked_out_dir(value: Path | None) -> Path | None:
+    """``--out-dir`` refused before anything is recorded if it cannot be a directory."""
+    from bwauto.files import check_output_dir
+
+    return None if value is None else check_output_dir(value, "--out-dir")
+
+
 OutDir = Annotated[
     Path | None,
-    typer.Option("--out-dir", help=r"Where documents go \[default: <state-dir>/cases/ID]."),
+    typer.Option(
+        "--out-dir",
+        help=r"Where documents go \[default: <state-dir>/cases/ID].",
+        callback=_checked_out_dir,
+    ),
 ]
 HolidaysOpt = Annotated[
     Path | None,
