@@ -270,6 +270,8 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
      ("FILE", "--chart", "expected a directory")),
     ("history-out-parent-file", write("/FILE", b"x"),
      ["lab", "history", "--out", "{tmp}/FILE/h.csv"], 2, ("FILE/h.csv",)),
+    ("demo-dir-parent-file", write("/FILE", b"x"), ["demo", "--dir", "{tmp}/FILE/d"], 2,
+     ("FILE/d", "--dir", "is not a directory")),
     # --- playbooks
     ("playbook-binary", write("/p.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
      ["play", "{tmp}/p.yaml"], 2, ("p.yaml:", "binary")),
