@@ -107,6 +107,20 @@ def _is_state_dir(path: Path) -> bool:
         return False
 
 
+def _public_parents(state_dir: Path) -> None:
+    """Create missing dirs above the state dir 0755, as ``mkdir -p`` would: only the state dir
+    itself is private (bwauto runs under umask 077, which would make them 0700)."""
+    missing = [d for d in state_dir.absolute().parents if not d.exists()]
+    for d in reversed(missing):
+        try:
+            d.mkdir()
+            d.chmod(0o755)
+        except FileExistsError:
+            continue
+        except OSError:
+            return  # the command that writes there says why
+
+
 def prepare_state_dir(state_dir: Path, group: str | None) -> None:
     """Give an existing state dir its modes, and create it when it is shared with ``group``.
 
@@ -119,6 +133,7 @@ def prepare_state_dir(state_dir: Path, group: str | None) -> None:
     """
     from bwauto.errors import StoreError
 
+    _public_parents(state_dir)
     if group is None:
         if _is_state_dir(state_dir):
             mode = stat.S_IMODE(state_dir.stat().st_mode)
@@ -138,3 +153,25 @@ def prepare_state_dir(state_dir: Path, group: str | None) -> None:
         raise StoreError(
             f"state dir {state_dir}: cannot share it with group {group!r}: {exc.strerror}"
         ) from None
+
+
+def let_group_through(state_dir: Path, target: Path, gid: int) -> None:
+    """Let members of ``gid`` traverse, not list, the dirs from ``state_dir`` down to ``target``.
+
+    Files another service reads (snmp_exporter's ``snmp.yml``, for the ``prometheus`` group)
+    may live inside the private state dir: each dir on the way gets that group and ``g+x``, or,
+    when it already belongs to the team's ``state_group``, ``o+x``. Nothing becomes readable.
+    """
+    state, dest = state_dir.resolve(), target.resolve()
+    on_the_way = [d for d in dest.parents if d == state or state in d.parents]
+    for d in on_the_way:
+        st = d.stat()
+        if st.st_uid != os.geteuid():
+            continue
+        mode = stat.S_IMODE(st.st_mode)
+        if st.st_gid != gid and not mode & 0o070:  # private: give it to the group, x only
+            os.chown(d, -1, gid)
+            st = d.stat()
+        bit = 0o010 if st.st_gid == gid else 0o001
+        if not mode & bit:
+            d.chmod(mode | bit)

@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 
 from netutils.bandwidth import BITS_MAPPING
 
-from bwauto.errors import RateError
+from bwauto.errors import RateError, UsageError
 
 MAX_RATE_BPS = 10**12
 """Anything above 1 Tbit/s is refused as absurd for an OPD link."""
@@ -131,3 +131,18 @@ def to_mbps(bps: float) -> float:
         150.0
     """
     return bps / 1_000_000
+
+
+def parse_share(text: str, what: str = "--threshold") -> float:
+    """``80%`` or ``0.8`` → 0.8.
+
+    Examples:
+        >>> parse_share("80%"), parse_share("0.9")
+        (0.8, 0.9)
+    """
+    value = text.strip()
+    try:
+        share = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    except ValueError:
+        raise UsageError(f"{what} {text!r}: write a share such as 80% or 0.8") from None
+    return share

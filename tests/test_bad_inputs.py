@@ -8,6 +8,7 @@ Each case: (id, mutation of the copied inventory/tmp dir, argv, exit code, texts
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -126,7 +127,7 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
     ("host-key-typo", edit("hosts.yaml", "hostname: 10.30.0.1", "hostnmae: 10.30.0.1"), CHECK, 2,
      ("hosts.yaml:", "edge-sk-01.hostnmae", "did you mean 'hostname'")),
     ("defaults-dat", edit("defaults.yaml", "\ndata:", "\ndat:"), CHECK, 2,
-     ("defaults.yaml:4", "dat: unknown key", "did you mean 'data'")),
+     ("defaults.yaml:", "dat: unknown key", "did you mean 'data'")),
     ("links-top-level-key", append("links.yaml", "upstream:\n  - x\n"), CHECK, 2,
      ("links.yaml:", "upstream: unknown key", "did you mean 'upstreams'")),
     ("links-unknown-top-level", append("links.yaml", "extras: {a: 1}\n"), CHECK, 2,
@@ -135,7 +136,7 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
                            "    intefaces:\n      ether2: 1G\n      ether4"), CHECK, 2,
      ("hosts.yaml:", "edge-sk-01.data.intefaces", "did you mean 'interfaces'")),
     ("snmp-key-typo", edit("defaults.yaml", "    retries: 1", "    retires: 1"), CHECK, 2,
-     ("defaults.yaml:9", "data.snmp.retires", "did you mean 'retries'")),
+     ("defaults.yaml:", "data.snmp.retires", "did you mean 'retries'")),
     ("group-key-typo", edit("groups.yaml", "  platform: cisco_ios", "  platfrom: cisco_ios"),
      CHECK, 2, ("groups.yaml:", "cisco.platfrom", "did you mean 'platform'")),
     ("group-data-typo", edit("groups.yaml", "    vendor: Cisco", "    poll_intervl_s: 60"),
@@ -157,7 +158,7 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
      CHECK, 2, ("links.yaml:", "committed.dwn", "unknown key")),
     # --- groups
     ("unknown-group", edit("hosts.yaml", "groups: [cisco]", "groups: [cisoc]"), CHECK, 2,
-     ("hosts.yaml:19", "unknown group 'cisoc'", "did you mean 'cisco'")),
+     ("hosts.yaml:", "unknown group 'cisoc'", "did you mean 'cisco'")),
     ("groups-not-list", edit("hosts.yaml", "groups: [cisco]", "groups: cisco"), CHECK, 2,
      ("hosts.yaml:", "edge-bc-02.groups", "expected a list")),
     # --- credentials_env: names of variables, never the secret
@@ -166,7 +167,7 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
      CHECK, 2, ("hosts.yaml:", "credentials_env.password", "name of an environment variable")),
     ("credentials-env-field", edit("hosts.yaml", "site: POP Sekupang",
                                    "site: POP Sekupang\n    credentials_env: {passwd: EDGE_PASS}"),
-     CHECK, 2, ("hosts.yaml:31", "credentials_env.passwd: Input should be")),
+     CHECK, 2, ("hosts.yaml:", "credentials_env.passwd: Input should be")),
     ("credentials-env-not-map", edit("defaults.yaml", "  poll_interval_s: 300",
                                      "  poll_interval_s: 300\n  credentials_env: EDGE_PASS"),
      CHECK, 2, ("defaults.yaml:", "credentials_env", "expected a mapping")),
@@ -187,11 +188,11 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
     ("empty-hosts", write("hosts.yaml", b"# nothing\n"), CHECK, 2,
      ("hosts.yaml", "file is empty")),
     ("hosts-a-list", write("hosts.yaml", b"- a\n- b\n"), CHECK, 2,
-     ("hosts.yaml:1", "expected a mapping")),
+     ("hosts.yaml:", "expected a mapping")),
     ("host-not-mapping", edit("hosts.yaml", "edge-sk-01:\n", "edge-sk-01: 5\nx-unused:\n"),
      CHECK, 2, ("hosts.yaml:", "edge-sk-01", "expected a mapping")),
     ("data-not-mapping", write("defaults.yaml", b"port: 22\ndata: 5\n"), CHECK, 2,
-     ("defaults.yaml:2", "data: expected a mapping")),
+     ("defaults.yaml:", "data: expected a mapping")),
     # --- values
     ("port-range", edit("defaults.yaml", "port: 22", "port: 99999"), CHECK, 2,
      ("defaults.yaml:", "port")),
@@ -211,7 +212,7 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
     ("duplicate-link-id", edit("links.yaml", "id: disdukcapil", "id: dinkes"), CHECK, 2,
      ("links.yaml:", "duplicate link id")),
     ("links-empty-list", write("links.yaml", b"upstreams: [{id: a, capacity: 1G}]\nlinks: []\n"),
-     CHECK, 2, ("links.yaml:2", "links: expected a non-empty list")),
+     CHECK, 2, ("links.yaml:", "links: expected a non-empty list")),
     ("poll-interval-range", edit("defaults.yaml", "poll_interval_s: 300", "poll_interval_s: 1"),
      CHECK, 2, ("defaults.yaml:", "poll_interval_s")),
     ("snmp-version", edit("defaults.yaml", "version: v2c", "version: v4"), CHECK, 2,
@@ -220,9 +221,9 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
     ("hosts-latin1", edit("hosts.yaml", "Batam Center (Gedung", "Batam Cent\xe9r (Gedung"), CHECK,
      0, ()),  # valid UTF-8: the control case for the next one
     ("hosts-latin1-bytes", write("hosts.yaml", SAMPLE_HOSTS.replace(b"Center", b"Cent\xe9r", 1)),
-     CHECK, 2, ("hosts.yaml:8", "not UTF-8")),
+     CHECK, 2, ("hosts.yaml:", "not UTF-8")),
     ("hosts-binary", write("hosts.yaml", b"\x7fELF\x02\x01\x01\x00\x00\x00binary"), CHECK, 2,
-     ("hosts.yaml:1", "binary")),
+     ("hosts.yaml:", "binary")),
     ("links-utf16", write("links.yaml", "upstreams: []\n".encode("utf-16")), CHECK, 2,
      ("links.yaml",)),
     ("links-symlink-loop", symlink("links.yaml", "links.yaml"), CHECK, 2,
@@ -351,6 +352,8 @@ def test_bad_input_gives_one_line(
     assert line.startswith("error: ") and "\n" not in line, out.err
     for text in expected:
         assert text in line, (text, line)
+        if text.endswith(":") and "." in text:  # "file.yaml:" names the line too
+            assert re.search(re.escape(text) + r"\d+: ", line), (text, line)
 
 
 def test_corpus_is_large_enough() -> None:

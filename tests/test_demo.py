@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from docx import Document
+from docx.shared import Mm
 
 from bwauto.case.chain import verify
 from bwauto.case.register import Register
@@ -74,12 +75,24 @@ def test_demo_walks_the_sop_and_leaves_every_file_in_its_folder(
     ba = docx_text(docs / names[0])
     assert "100 Mbps" in ba and "150 Mbps" in ba and "dinkes" in ba
     assert {p.suffix for p in (docs / "analisa").iterdir()} == {".csv", ".xlsx", ".png"}
+    report = Document(str(docs / names[2]))  # A4, kop surat, signatories, engineer, charts
+    section = report.sections[0]  # Word keeps twentieths of a point: within 0.1 mm
+    assert abs(section.page_width - Mm(210)) < Mm(0.1) > abs(section.page_height - Mm(297))
+    # the logo and the analysis chart; the after-raise chart needs samples polled after the
+    # raise (the `poll` task; tests/case/test_case_documents.py draws it from imported samples)
+    assert len(report.inline_shapes) >= 2
+    text = docx_text(docs / names[2])
+    for expected in ("Jl. Engku Putri No. 1", "Siti Rahmawati, S.Kom.", "Andi Pratama",
+                     "Gambar 1. Pemakaian link selama periode analisa"):  # fmt: skip
+        assert expected in text, expected
+    assert report.core_properties.author == "Dinas Komunikasi dan Informatika"
 
     evidence = sorted((folder / "evidence").glob("*/dinkes.json"))
     outcomes = sorted(p.read_text().split('"outcome": "')[1].split('"')[0] for p in evidence)
     assert outcomes == ["changed", "dry-run"]  # the dry-run diff, then the apply
     assert list((folder / "evidence").glob("*/dinkes.monitoring.json"))
-    assert (folder / "monitoring" / "prometheus" / "rules" / "link-dinkes.yml").is_file()
+    rules = folder / "monitoring/prometheus/rules/bwauto-links.yml"
+    assert "link_id: dinkes" in rules.read_text()
     assert load_inventory(folder / "lab" / "inventory").links["dinkes"].committed.down == 150 * M
     assert (SAMPLE_INVENTORY / "links.yaml").read_bytes() == sample_links  # never the user's
 

@@ -110,5 +110,27 @@ def test_readme_names_every_state_file_that_holds_a_secret(
     assert "No secret is ever printed, logged or written to a state file." not in readme
     for path in holders:
         assert str(path.relative_to(state)) in section
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert "0600" in section and "snmp_exporter reads" in section
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode in (0o600, 0o640) and not mode & 0o007
+        if mode == 0o640:
+            assert grp.getgrgid(path.stat().st_gid).gr_name == "prometheus"
+    assert "0640" in section and "0600" in section and "snmp_exporter reads" in section
+
+
+def test_a_service_group_may_traverse_to_its_files_but_read_nothing_else(tmp_path: Path) -> None:
+    """snmp_exporter (group prometheus) reads snmp.yml inside the private state dir."""
+    from bwauto.paths import let_group_through
+
+    state = tmp_path / "state"
+    (state / "monitoring" / "prometheus").mkdir(parents=True)
+    for d in (state, state / "monitoring"):
+        d.chmod(0o700)
+    let_group_through(state, state / "monitoring" / "prometheus", os.getgid())
+    for d in (state, state / "monitoring"):
+        assert stat.S_IMODE(d.stat().st_mode) == 0o710 and d.stat().st_gid == os.getgid()
+    team = tmp_path / "team"
+    (team / "m").mkdir(parents=True)
+    team.chmod(0o2750)  # a state_group's dir of another group: others may traverse only
+    os.chown(team, -1, 0 if os.getgid() != 0 else 1)
+    let_group_through(team, team / "m", os.getgid())
+    assert stat.S_IMODE(team.stat().st_mode) == 0o2751

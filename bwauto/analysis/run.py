@@ -94,6 +94,7 @@ def write_outputs(
     excel_id: bool = False,
     xlsx: Path | None = None,
     chart_dir: Path | None = None,
+    agency: str = "",
 ) -> ReportFiles:
     """Write the report of ``result`` as CSV, XLSX and charts (each only when given a path).
 
@@ -104,6 +105,9 @@ def write_outputs(
         excel_id: write the CSV for Excel in Indonesian (``;``, decimal comma, BOM).
         xlsx: the XLSX file.
         chart_dir: a folder for one PNG per reported link (``<link_id>.png``).
+        agency: the office's name for the XLSX title block (``office.yaml``).
+
+    The XLSX and the charts are in the current language (``bwauto.i18n``).
     """
     from bwauto.analysis.report import write_csv
 
@@ -113,8 +117,32 @@ def write_outputs(
     if xlsx is not None:
         from bwauto.analysis.xlsx import write_xlsx  # openpyxl: only when asked
 
-        files.xlsx = write_xlsx(result.rows, xlsx)
+        files.xlsx = write_xlsx(result.rows, xlsx, agency=agency)
     if chart_dir is not None:
         with SampleStore(store_path(state_dir)) as store:
             files.charts = write_charts(store, result, chart_dir)
     return files
+
+
+def after_raise_chart(
+    inventory: Inventory, state_dir: Path, link_id: str, since: str, path: Path,
+    lang: str | None = None,
+) -> Path | None:  # fmt: skip
+    """The chart of ``link_id`` from ``since`` (the raise, ISO 8601) to now, from the poller's
+    samples, with the link's new committed rates; ``None`` when nothing was polled since."""
+    from bwauto.analysis.analyse import link_intervals
+    from bwauto.analysis.chart import write_chart
+    from bwauto.errors import AnalysisError, StoreError
+    from bwauto.i18n import translator
+
+    try:
+        result = analyse_inventory(inventory, state_dir, [link_id], since=since)
+    except (AnalysisError, StoreError, UsageError):
+        return None
+    link = result.results[0]
+    if link.row.samples == 0:
+        return None
+    with SampleStore(store_path(state_dir)) as store:
+        intervals = link_intervals(store, link.link, result.window)
+    title = translator(lang)("Use of link {link} after the raise").format(link=link_id)
+    return write_chart(link.link, intervals, link.row, path, lang, title=title)

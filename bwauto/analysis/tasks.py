@@ -1,4 +1,4 @@
-"""Playbook tasks of SOP steps 6–8: ``analyse`` and ``decide``.
+"""Playbook tasks of SOP steps 6–8: ``analyse``, ``decide`` and ``poll``.
 
 ``analyse`` is ``bwauto analyse``: one ``link`` (optionally with the OPD's ``request_rate``)
 or ``all: true``, over ``since``..``until``, with the report for Kasi as ``csv`` / ``xlsx`` /
@@ -12,6 +12,8 @@ row is attached to the request with the CSV, XLSX and chart (written into
 (``"CAN"`` / ``"CANNOT"``) for the playbook's ``when``; in a dry-run, where the analysis was not
 attached, it runs the analysis again with ``since`` and ``rate`` (default: the request's) to
 say what the decision would be, and records nothing.
+
+``poll`` is ``bwauto poll`` for one link, a few rounds a few seconds apart.
 
 A dry-run writes no file and records nothing: it shows the figures and what would be written.
 """
@@ -170,8 +172,11 @@ def _write(params: AnalyseParams, result: Analysis, ctx: TaskContext) -> ReportF
         csv = csv or folder / f"analisa-{params.link}.csv"
         xlsx = xlsx or folder / f"analisa-{params.link}.xlsx"
         charts = charts or folder
+    from bwauto.case.office import load_office
+
+    agency = load_office(ctx.inventory_dir).agency_full
     return write_outputs(result, ctx.state_dir, csv=csv, excel_id=params.excel_id, xlsx=xlsx,
-                         chart_dir=charts)  # fmt: skip
+                         chart_dir=charts, agency=agency)  # fmt: skip
 
 
 def _dry_run_result(params: AnalyseParams, result: Analysis, data: dict[str, Any]) -> TaskResult:
@@ -223,3 +228,51 @@ def _fresh(params: DecideParams, reg: Register, ctx: TaskContext) -> str | None:
     result = analyse_inventory(_load(ctx), ctx.state_dir, [link], since=params.since,
                                request_rate_bps=rate)  # fmt: skip
     return result.rows[0].decision
+
+
+class PollParams(BaseModel):
+    """Parameters of ``poll``: one link, ``rounds`` polls ``interval_s`` apart."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    link: str
+    rounds: int = Field(default=3, ge=1, le=100)
+    interval_s: float = Field(default=2.0, ge=0.0, le=3600.0)
+
+
+@task("poll", PollParams, "poll a link's SNMP counters into the sample store (bwauto poll)")
+def poll(params: PollParams, ctx: TaskContext) -> TaskResult:
+    """``bwauto poll --link LINK --count ROUNDS --interval S``: e.g. right after a raise, so that
+    the report's after-the-raise chart has data before the regular poller's next run."""
+    import time
+
+    from bwauto.change.plan import select_links
+    from bwauto.credentials import CredentialResolver
+    from bwauto.inventory.loader import load_inventory
+    from bwauto.snmp.poller import poll_once
+    from bwauto.snmp.targets import poll_targets
+    from bwauto.store.records import Sample
+    from bwauto.store.samples import SampleStore, store_path
+
+    inventory = load_inventory(ctx.inventory_dir)
+    links = select_links(inventory, [params.link], None)
+    if ctx.dry_run:
+        return TaskResult.would_change(f"would poll {params.link} {params.rounds} times")
+    resolver = CredentialResolver.from_files(None, inventory.secrets_file)
+    targets = poll_targets(inventory, links, resolver)
+    stored, errors = 0, []
+    with SampleStore(store_path(ctx.state_dir), create=True) as store:
+        for round_no in range(params.rounds):
+            if round_no:
+                time.sleep(params.interval_s)
+            result = poll_once(targets)
+            stored += store.append(
+                Sample(s.link_id, s.ts, s.uptime_s, s.in_octets, s.out_octets, s.counter_bits)
+                for s in result.samples
+            )
+            errors += [
+                str(e) for e in (*result.router_errors.values(), *result.link_errors.values())
+            ]
+    if errors:
+        return TaskResult.failed(f"{params.link}: {errors[0]}", {"stored": stored})
+    return TaskResult.changed(f"{params.link}: {stored} samples stored", {"stored": stored})

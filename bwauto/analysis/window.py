@@ -103,6 +103,23 @@ def parse_time(value: str, *, now: float, tz: tzinfo = WIB, what: str = "time") 
     return moment.timestamp()
 
 
+def parse_days(value: str, what: str) -> float:
+    """A positive span such as ``90d``, ``12w`` or ``36h`` in days.
+
+    Examples:
+        >>> parse_days("12w", "--horizon"), parse_days("36h", "--horizon")
+        (84.0, 1.5)
+        >>> parse_days("0d", "--horizon")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        bwauto.errors.UsageError: --horizon '0d': give a positive span such as 90d, 12w ...
+    """
+    match = _RELATIVE.match(value)
+    if not match or int(match.group(1)) == 0:
+        raise UsageError(f"{what} {value!r}: give a positive span such as 90d, 12w or 36h")
+    return int(match.group(1)) * _UNITS[match.group(2)] / 86_400
+
+
 def parse_window(
     since: str | None = None,
     until: str | None = None,

@@ -6,6 +6,7 @@
     └── CaseError                    exit 2: a request, step or record cannot be used as asked
         ├── StepOrderError           the SOP's order forbids this record (names the missing step)
         ├── DocumentError            a document template is missing or cannot be rendered
+        ├── OfficeError              office.yaml is invalid (names file:line)
         ├── SigningError             a record is not signed with a key allowed for its role
         └── IntegrityError           exit 1: a case's records fail verification
 """
@@ -34,6 +35,10 @@ class StepOrderError(CaseError):
 
 class DocumentError(CaseError):
     """A document template is missing, invalid, or refers to something the case lacks."""
+
+
+class OfficeError(CaseError):
+    """``office.yaml`` (the office's letterhead, signatories, numbering) is invalid."""
 
 
 class SigningError(CaseError):

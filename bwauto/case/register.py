@@ -448,6 +448,17 @@ class Register:
         data["files"] = self._files([evidence_path] if evidence_path else [], "change-evidence")
         return self.append(case_id, "change", 8, data, by)
 
+    def attach_outcome(
+        self,
+        case_id: str,
+        summary: Mapping[str, Any],
+        files: Sequence[str | Path] = (),
+        by: str | None = None,
+    ) -> Record:
+        """After step 8: the change's outcome (``bwauto.analysis.outcome``) and its chart."""
+        data = {"summary": dict(summary), "files": self._files(files, "outcome")}
+        return self.append(case_id, "outcome", 8, data, by)
+
     def attach_monitoring(
         self, case_id: str, registration: Mapping[str, Any], by: str | None = None
     ) -> Record:
@@ -458,10 +469,10 @@ class Register:
     def ba(
         self, case_id: str, ba: BeritaAcara | Mapping[str, Any], by: str | None = None
     ) -> Record:
-        """Step 9: the Berita Acara Pekerjaan (number and date default to the case and today)."""
+        """Step 9: the Berita Acara Pekerjaan (the date defaults to today; without a number, the
+        document numbers it from ``office.yaml``'s pattern, else leaves a line to write on)."""
         filled: BeritaAcara = validate_input(BeritaAcara, ba, "Berita Acara Pekerjaan")
         data = filled.model_dump(mode="json")
-        data["number"] = data["number"] or f"BA/{case_id}"
         data["date"] = data["date"] or self.clock().astimezone(WIB).date().isoformat()
         return self.append(case_id, "ba", 9, data, by)
 

@@ -27,13 +27,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
 from bwauto.case.documents import case_dir, write_document
 from bwauto.case.inputs import BeritaAcara, CompletenessForm, ReportInfo
+from bwauto.case.mutu_baku import WIB
+from bwauto.case.office import ba_number
 from bwauto.case.records import Record
 from bwauto.case.register import Register
 from bwauto.case.steps import DISPOSITIONS, REVIEWS, step
+from bwauto.i18n import current
 from bwauto.playbooks.registry import TaskContext, TaskResult, task
 
 COMMON = ("request", "by", "action")
@@ -160,6 +163,9 @@ def request_step(params: RequestStepParams, ctx: TaskContext) -> TaskResult:
     """Record (or, in a dry-run, check) one SOP step of a request."""
     p = params.root
     reg = Register.for_office(ctx.state_dir, ctx.inventory_dir)
+    if isinstance(p, BaStep) and not p.number:
+        day = p.date or reg.clock().astimezone(WIB).date()
+        p = p.model_copy(update={"number": ba_number(ctx.inventory_dir, p.request, day)})
     kind, number, check, record = _plan(p, reg)
     label = step(number).label("id") if number else kind
     if ctx.dry_run:
@@ -178,11 +184,17 @@ class DocumentParams(BaseModel):
 
     request: str
     kind: Literal["form", "reply", "ba", "report"]
-    lang: Literal["id", "en"] = "id"
+    lang: Literal["id", "en"] | None = None
     out_dir: Path | None = None
     reply_no: str = ""
     chart: str = ""
     by: str | None = None
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _empty_is_current(cls, value: Any) -> Any:
+        """``lang: ""`` (the playbooks' default) means the chosen language (``--lang``)."""
+        return None if value == "" else value
 
 
 @task("document", DocumentParams, "write a request's document (form, reply, ba, report)")
@@ -195,8 +207,8 @@ def document(params: DocumentParams, ctx: TaskContext) -> TaskResult:
         params.request,
         params.kind,
         out_dir,
-        lang=params.lang,
-        templates_dir=ctx.inventory_dir / "templates",
+        lang=params.lang or current(),
+        inventory_dir=ctx.inventory_dir,
         reply_no=params.reply_no,
         chart=params.chart,
         by=params.by,

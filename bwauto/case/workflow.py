@@ -18,6 +18,7 @@ from typing import Any
 from bwauto.case.errors import StepOrderError
 from bwauto.case.records import Record
 from bwauto.case.steps import REVIEWS, step
+from bwauto.i18n import one_of
 
 CHANGE_OK = ("changed", "no-op")
 """Change outcomes that complete step 8 (a dry-run never does)."""
@@ -164,7 +165,7 @@ def _missing(number: int, detail_id: str = "", detail_en: str = "") -> StepOrder
     s = step(number)
     id_part = f"{s.label('id')} belum dicatat" + (f": {detail_id}" if detail_id else "")
     en_part = f"{s.label('en')} not recorded yet" + (f": {detail_en}" if detail_en else "")
-    return StepOrderError(f"{id_part} — {en_part}", missing=number)
+    return StepOrderError(one_of(id_part, en_part), missing=number)
 
 
 def _require(state: CaseState, number: int) -> None:
@@ -199,7 +200,8 @@ def _not_done(state: CaseState, number: int) -> None:
     if number in state.done:
         s = step(number)
         raise StepOrderError(
-            f"{s.label('id')} sudah dicatat — {s.label('en')} is already recorded", missing=0
+            one_of(f"{s.label('id')} sudah dicatat", f"{s.label('en')} is already recorded"),
+            missing=0,
         )
 
 
@@ -210,11 +212,16 @@ def check(state: CaseState, kind: str, number: int, data: Mapping[str, Any]) -> 
         StepOrderError: naming the missing step (``missing``), or why the record is refused.
     """
     if state.closed:
-        raise StepOrderError("kasus sudah ditutup (langkah 14) — the case is closed (step 14)")
+        raise StepOrderError(
+            one_of("kasus sudah ditutup (langkah 14)", "the case is closed (step 14)")
+        )
     if kind == "document":
         _check_document(state, str(data["doc"]))
     elif kind in ("change", "monitoring"):
         _check_step8(state, kind)
+    elif kind == "outcome":
+        if not state.change_ok:
+            raise _missing(8, "bukti perubahan bandwidth belum dilampirkan", "no successful change")
     elif kind == "analysis":
         _require(state, 5)
         _no_decision_yet(state)
@@ -241,7 +248,10 @@ def _no_decision_yet(state: CaseState) -> None:
     if state.decision is not None:
         n = 8 if state.decision else 7
         raise StepOrderError(
-            f"keputusan sudah dicatat (langkah {n}) — the decision is already recorded (step {n})"
+            one_of(
+                f"keputusan sudah dicatat (langkah {n})",
+                f"the decision is already recorded (step {n})",
+            )
         )
 
 
@@ -265,8 +275,11 @@ def _check_review(state: CaseState, number: int, data: Mapping[str, Any]) -> Non
     if not isinstance(target, int) or not 5 <= target < number or target == 7:
         role = next(r for r, n in REVIEWS.items() if n == number)
         raise StepOrderError(
-            f"{role} hanya dapat mengembalikan ke langkah 5, 6 atau 8–{number - 1} — "
-            f"{role} can return the case to step 5, 6 or 8–{number - 1}, not {target!r}"
+            one_of(
+                f"{role} hanya dapat mengembalikan ke langkah 5, 6 atau 8–{number - 1}, "
+                f"bukan {target!r}",
+                f"{role} can return the case to step 5, 6 or 8–{number - 1}, not {target!r}",
+            )
         )
 
 

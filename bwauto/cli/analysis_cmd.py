@@ -43,7 +43,9 @@ XlsxOpt = Annotated[Path | None, typer.Option("--xlsx", help="Write the report a
 ChartOpt = Annotated[Path | None, typer.Option("--chart", help="Write a PNG per link here.")]
 
 
-def _chosen(inventory: Inventory, links: list[str], opd: str | None, every: bool) -> list[Link]:
+def chosen_links(
+    inventory: Inventory, links: list[str], opd: str | None, every: bool
+) -> list[Link]:
     from bwauto.change.plan import select_links
 
     if every or (not links and not opd):
@@ -91,7 +93,7 @@ def poll(
     app = app_context(ctx)
     inventory = app.inventory()
     resolver = CredentialResolver.from_files(app.secrets_file, inventory.secrets_file)
-    targets = poll_targets(inventory, _chosen(inventory, link, opd, every), resolver)
+    targets = poll_targets(inventory, chosen_links(inventory, link, opd, every), resolver)
     app.state_dir.mkdir(parents=True, exist_ok=True)
     failed = False
     with SampleStore(store_path(app.state_dir), create=True) as store:
@@ -161,7 +163,7 @@ def analyse(
         check_output_dir(chart, "--chart")
     app = app_context(ctx)
     inventory = app.inventory()
-    chosen = [x.id for x in _chosen(inventory, link, opd, every)]
+    chosen = [x.id for x in chosen_links(inventory, link, opd, every)]
     if request_rate is not None and len(chosen) != 1:
         raise UsageError("--request-rate needs exactly one link (--link ID)")
     rate = parse_rate(request_rate) if request_rate is not None else None
@@ -179,9 +181,11 @@ def _write_outputs(
     chart: Path | None,
 ) -> None:  # fmt: skip
     from bwauto.analysis.run import write_outputs
+    from bwauto.case.office import load_office
 
+    agency = load_office(app.inventory_dir).agency_full if xlsx is not None else ""
     files = write_outputs(result, app.state_dir, csv=csv, excel_id=excel_id, xlsx=xlsx,
-                          chart_dir=chart)  # fmt: skip
+                          chart_dir=chart, agency=agency)  # fmt: skip
     if files.csv is not None:
         err_console.print(f"CSV written: {files.csv}")
     if files.xlsx is not None:

@@ -18,6 +18,7 @@ from bwauto.cli import (
     analysis_cmd,
     change_cmd,
     demo_cmd,
+    forecast_cmd,
     inventory_cmd,
     lab_cmd,
     monitor_cmd,
@@ -50,6 +51,7 @@ app.add_typer(lab_cmd.app, name="lab")
 app.add_typer(analysis_cmd.samples_app, name="samples")
 app.command("poll")(analysis_cmd.poll)
 app.command("analyse")(analysis_cmd.analyse)
+app.command("forecast")(forecast_cmd.forecast)
 app.command("raise")(change_cmd.raise_)
 app.command("rollback")(change_cmd.rollback)
 app.add_typer(monitor_cmd.app, name="monitor")
@@ -85,16 +87,27 @@ def root(
         str | None,
         typer.Option("--secrets", help=r"Secrets file, mode 0600 \[default: $BWAUTO_SECRETS]"),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help=r"Language of documents, XLSX, charts and case output: id or en "
+            r"\[default: $BWAUTO_LANG, else id]",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
     """Global options shared by every command."""
+    from bwauto.i18n import set_lang
+
     ctx.obj = AppContext(
         inventory_dir=inventory or default_inventory_dir(),
         state_dir=state_dir or default_state_dir(),
         secrets_file=secrets,
+        lang=set_lang(lang),
     )
     group = state_group(ctx.obj.inventory_dir)
     os.umask(state_umask(group))  # every file bwauto creates: 0600, or 0640 for the team
@@ -112,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: list[str]) -> int:
+    from bwauto.i18n import reset
+
     try:
         result = app(args=args, prog_name="bwauto", standalone_mode=False)
     except BwautoError as exc:
@@ -125,6 +140,8 @@ def _run(args: list[str]) -> int:
     except typer.TyperException as exc:  # usage errors: unknown command, bad option value
         error(usage_line(exc))
         return int(getattr(exc, "exit_code", 2))
+    finally:
+        reset()  # the next in-process call chooses again (tests run many)
     return result if isinstance(result, int) else 0
 
 

@@ -19,6 +19,7 @@ class AppContext:
     inventory_dir: Path
     state_dir: Path
     secrets_file: str | None = None
+    lang: str = "id"
     _cache: tuple[tuple[int, ...], Inventory] | None = field(default=None, repr=False)
 
     def inventory(self) -> Inventory:

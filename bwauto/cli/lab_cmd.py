@@ -112,13 +112,21 @@ def _source(app_ctx: AppContext, routers: int | None, links_per_router: int) -> 
 def _announce(status: dict[str, Any]) -> None:
     from rich.table import Table
 
-    table = Table("router", "platform", "ssh", "snmp", "links", "faults")
+    table = Table("router", "platform", "ssh", "snmp", "links", "arch", "faults")
     for r in status["routers"]:
         table.add_row(r["name"], r["platform"], str(r["ssh_port"]), str(r["snmp_port"]),
-                      str(r["links"]), ", ".join(r["faults"]) or "-")  # fmt: skip
+                      str(r["links"]), _archive(r),
+                      ", ".join(r["faults"]) or "-")  # fmt: skip
     console.print(table)
     console.print(f"lab inventory: {status['inventory']}", soft_wrap=True)
     console.print(f"use it with:   bwauto -i {status['inventory']} ...", soft_wrap=True)
+
+
+def _archive(router: dict[str, Any]) -> str:
+    """IOS: whether the router has an ``archive`` (the revert timer's need); else ``-``."""
+    if router["platform"] != "cisco_ios":
+        return "-"
+    return "yes" if router.get("archive") else "no"
 
 
 def _start_detached(app_ctx: AppContext, routers: int | None, links_per_router: int) -> None:
@@ -184,15 +192,29 @@ def history(
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
     days: Annotated[float, typer.Option(help="How many days, ending now.")] = 7,
     step: Annotated[int, typer.Option(help="Seconds between samples.")] = 300,
+    growth: Annotated[
+        str, typer.Option(help="Linear demand growth per week, e.g. 2% (a known trend).")
+    ] = "0%",
+    start_level: Annotated[
+        str, typer.Option(help="Demand at the start, as a share of the model's: 50%.")
+    ] = "100%",
+    until: Annotated[
+        str | None, typer.Option(help=r"End of the history, ISO 8601 \[default: now].")
+    ] = None,
 ) -> None:
     """Write the lab links' counter history as CSV for 'bwauto samples import'."""
+    from bwauto.analysis.window import parse_time
     from bwauto.files import check_output_path
     from bwauto.lab.cli import make_router
     from bwauto.lab.history import write_history
+    from bwauto.lab.snmp.demand import Growth
     from bwauto.lab.specs import LabSecrets, router_specs
+    from bwauto.rates import parse_share
 
     check_output_path(out, "--out")
     inventory = app_context(ctx).inventory()
     routers = [make_router(spec) for spec in router_specs(inventory, LabSecrets.generate())]
-    write_history(routers, out, days, time.time(), step)
+    trend = Growth(parse_share(start_level, "--start-level"), parse_share(growth, "--growth"))
+    end = time.time() if until is None else parse_time(until, now=time.time(), what="--until")
+    write_history(routers, out, days, end, step, trend)
     console.print(f"{out}: {days:g} days of {len(inventory.links)} links every {step} s")

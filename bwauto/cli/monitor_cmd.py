@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bwauto.cli.context import AppContext, app_context
-from bwauto.cli.output import JsonOption, console, error, print_json
+from bwauto.cli.output import JsonOption, console, err_console, error, print_json
 
 if TYPE_CHECKING:
     from bwauto.credentials import CredentialResolver
     from bwauto.inventory.models import Inventory
     from bwauto.monitoring.base import Registration
+    from bwauto.monitoring.runner import SyncResult
 
 app = typer.Typer(
     help="Put OPD links into the monitoring system (Prometheus by default, or Zabbix).",
@@ -59,12 +60,17 @@ def register(
 def sync(
     ctx: typer.Context,
     every: Annotated[
-        bool, typer.Option("--all", help="Every link, not only those failed, new or changed.")
+        bool,
+        typer.Option("--all", help="Verify every link, not only those failed, new or changed."),
     ] = False,
     backend: BackendOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Re-register links whose last registration failed, is missing or has an old capacity."""
+    """Make the backend monitor exactly the inventory's links with the current settings.
+
+    Links removed from the inventory are removed; links that failed, are new, have another
+    capacity, or were registered under other settings are (re)registered and verified.
+    """
     from bwauto.errors import MonitoringError
     from bwauto.monitoring.runner import sync_links
 
@@ -72,17 +78,14 @@ def sync(
     result = sync_links(inventory, backend, None, app_ctx.state_dir, every=every, credentials=creds)
     if as_json:
         data: dict[str, Any] = {
+            "changes": list(result.changes),
+            "removed": list(result.removed),
             "registrations": [r.to_dict() for r in result.registrations],
             "errors": result.errors,
         }
         print_json(data)
     else:
-        for registration in result.registrations:
-            _show(registration)
-        for link_id, message in result.errors.items():
-            error(f"{link_id}: {message}")
-        if not result.registrations and not result.errors:
-            console.print("nothing to sync: every link is registered with its current capacity")
+        _show_sync(result)
     if result.errors:
         total = len(result.errors) + len(result.registrations)
         raise MonitoringError(
@@ -91,8 +94,69 @@ def sync(
         )
 
 
+def _show_sync(result: SyncResult) -> None:
+    for change in result.changes:
+        console.print(change, markup=False, soft_wrap=True)
+    for registration in result.registrations:
+        _show(registration)
+    for link_id in result.removed:
+        console.print(f"{link_id}: removed (no longer in the inventory)", markup=False)
+    for link_id, message in result.errors.items():
+        error(f"{link_id}: {message}")
+    if result.nothing:
+        console.print("nothing to sync: every link is registered with its current capacity")
+
+
+@app.command("setup")
+def setup(
+    ctx: typer.Context,
+    backend: Annotated[str, typer.Argument(help="prometheus")] = "prometheus",
+    as_json: JsonOption = False,
+) -> None:
+    """Write everything a fresh Prometheus and snmp_exporter need; print how to start them."""
+    from bwauto.errors import UsageError
+    from bwauto.monitoring import setup as su
+    from bwauto.monitoring.links import monitored_link
+    from bwauto.monitoring.prometheus import PrometheusBackend
+    from bwauto.monitoring.settings import load_settings
+
+    if backend != "prometheus":
+        raise UsageError(f"monitor setup: only 'prometheus' has files to set up, not {backend!r}")
+    app_ctx, inventory, creds = _setup(ctx)
+    settings = load_settings(inventory.directory, app_ctx.state_dir)
+    targets = [monitored_link(inventory, link, creds) for link in inventory.links.values()]
+    prom = PrometheusBackend(settings, credentials=creds)
+    outcome = prom.sync(targets, reload=False)
+    changes = list(outcome.changes)
+    warnings = [p for p in [su.group_problem(settings, prom.gid)] if p]
+    warnings += su.reach_problems(su.parents(settings.prometheus_dir.parent), prom.gid)
+    cmds = su.commands(settings, app_ctx.state_dir)
+    if as_json:
+        print_json({"output_dir": str(settings.prometheus_dir), "changes": changes,
+                    "warnings": warnings, "debian": list(cmds.debian),
+                    "foreground": list(cmds.foreground), "then": list(cmds.then)})  # fmt: skip
+        return
+    _show_setup(settings.prometheus_dir, changes, warnings, cmds)
+
+
+def _show_setup(out: Any, changes: list[str], warnings: list[str], cmds: Any) -> None:
+    group = "; ".join(changes) if changes else "already up to date"
+    console.print(f"{out}: {group}", markup=False, soft_wrap=True)
+    for warning in warnings:
+        err_console.print(f"warning: {warning}", markup=False, soft_wrap=True, highlight=False)
+    lines = ["", "On Debian (packages prometheus, prometheus-snmp-exporter):",
+             *[f"  {c}" for c in cmds.debian],
+             "Elsewhere, in the foreground (Prometheus needs --web.enable-lifecycle):",
+             *[f"  {c}" for c in cmds.foreground],
+             "Then, with both running:", *[f"  {c}" for c in cmds.then]]  # fmt: skip
+    for line in lines:
+        console.print(line, markup=False, soft_wrap=True, highlight=False)
+
+
 def _show(registration: Registration) -> None:
-    what = ", ".join(registration.changes) if registration.changed else "already up to date"
+    what = ", ".join(registration.changes) or (
+        "registered" if registration.changed else "already up to date"
+    )
     console.print(
         f"{registration.link_id}: {registration.backend}: {what}", markup=False, soft_wrap=True
     )

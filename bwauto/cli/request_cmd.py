@@ -22,7 +22,18 @@ command                                        step    what
 
 from __future__ import annotations
 
-from bwauto.cli import request_steps_cmd, request_view_cmd, request_work_cmd
+from bwauto.cli import (
+    request_outcome_cmd,
+    request_steps_cmd,
+    request_view_cmd,
+    request_work_cmd,
+)
 from bwauto.cli.request_common import app
 
-__all__ = ["app", "request_steps_cmd", "request_view_cmd", "request_work_cmd"]
+__all__ = [
+    "app",
+    "request_outcome_cmd",
+    "request_steps_cmd",
+    "request_view_cmd",
+    "request_work_cmd",
+]

@@ -28,7 +28,10 @@ app = typer.Typer(
 )
 
 ById = Annotated[str | None, typer.Option("--by", help="Who records this [default: the OS user].")]
-Lang = Annotated[str, typer.Option("--lang", help="Document language: id or en.")]
+Lang = Annotated[
+    str | None,
+    typer.Option("--lang", help=r"Document language: id or en \[default: the global --lang]."),
+]
 
 
 def _checked_out_dir(value: Path | None) -> Path | None:
@@ -73,11 +76,11 @@ def out_dir(ctx: typer.Context, case_id: str, given: Path | None) -> Path:
     return given or case_dir(app_context(ctx).state_dir, case_id)
 
 
-def check_lang(lang: str) -> str:
-    """Refuse a language without templates."""
-    if lang not in ("id", "en"):
-        raise UsageError(f"--lang {lang!r}: id or en")
-    return lang
+def check_lang(lang: str | None) -> str:
+    """``lang``, else the global ``--lang`` / ``$BWAUTO_LANG``; refuse one without templates."""
+    from bwauto.i18n import current, resolve
+
+    return resolve(lang) if lang else current()
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:
@@ -124,6 +127,7 @@ WHAT = {
     "decision": "keputusan",
     "change": "bukti perubahan",
     "monitoring": "pendaftaran monitoring",
+    "outcome": "hasil perubahan",
     "ba": "berita acara",
     "report": "laporan",
     "review": "review",
@@ -134,14 +138,22 @@ WHAT = {
 
 
 def recorded(rec: Record) -> None:
-    """One line saying what was recorded, at which step, by whom, when (WIB)."""
+    """One line saying what was recorded, at which step, by whom, when (WIB), in the chosen
+    language."""
     from bwauto.case.documents.formatting import filters
     from bwauto.case.steps import step
+    from bwauto.i18n import current, one_of
 
-    when = filters("id")["waktu"](rec.at)
+    lang = current()
+    when = filters(lang)["waktu"](rec.at)
+    label = step(rec.step).label("en" if lang == "en" else "id")
+    what = WHAT.get(rec.kind, rec.kind)
     say(
-        f"{rec.case}: {step(rec.step).label('id')}: {WHAT.get(rec.kind, rec.kind)} dicatat "
-        f"(record {rec.seq}) oleh {rec.by}, {when}"
+        one_of(
+            f"{rec.case}: {label}: {what} dicatat (catatan ke-{rec.seq}) oleh {rec.by}, {when}",
+            f"{rec.case}: {label}: {rec.kind} recorded (record {rec.seq}) by {rec.by}, {when}",
+            lang,
+        )
     )
 
 
@@ -153,13 +165,15 @@ def write_case_document(
     from bwauto.case.documents import write_document
 
     out = out_dir(ctx, case_id, given_out_dir)
-    wrote(write_document(reg, case_id, kind, out, lang=lang, templates_dir=templates_dir(ctx),
-                         reply_no=reply_no, chart=chart))  # fmt: skip
+    wrote(write_document(reg, case_id, kind, out, lang=lang, reply_no=reply_no, chart=chart,
+                         inventory_dir=app_context(ctx).inventory_dir))  # fmt: skip
 
 
 def wrote(path: Path) -> None:
     """One line naming a written file."""
-    say(f"ditulis: {path}")
+    from bwauto.i18n import one_of
+
+    say(one_of(f"ditulis: {path}", f"written: {path}"))
 
 
 def say(text: str) -> None:

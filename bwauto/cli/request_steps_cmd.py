@@ -105,21 +105,23 @@ def form(
     out: Annotated[
         Path | None, typer.Option("--out", help="--blank: write this DOCX instead of printing.")
     ] = None,
-    lang: Lang = "id",
+    lang: Lang = None,
     out_dir_: OutDir = None,
     by: ById = None,
 ) -> None:
     """Step 5: the Dokumen Isian Kelengkapan — `--blank` prints it for the OPD; with ID and the
     fields, records it and writes the filled DOCX."""
     from bwauto.case.documents import blank_form, to_text, write_docx
+    from bwauto.case.office import load_office
     from bwauto.files import check_output_path
     from bwauto.rates import parse_rate
 
-    check_lang(lang)
+    lang = check_lang(lang)
     if out is not None:
         check_output_path(out, "--out")
     if blank:
-        doc = blank_form(lang, templates_dir(ctx))
+        office = load_office(app_context(ctx).inventory_dir)
+        doc = blank_form(lang, templates_dir(ctx), office=office)
         if out is None:
             typer.echo(to_text(doc), nl=False)
         else:

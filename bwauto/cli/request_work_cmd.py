@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from bwauto.cli.context import app_context
 from bwauto.cli.request_common import (
     ById,
     Lang,
@@ -82,13 +83,13 @@ def decide(
     note: Annotated[str, typer.Option("--note", help="Why (needed against the analysis).")] = "",
     reply_no: Annotated[str, typer.Option("--reply-no", help="The reply letter's number.")] = "",
     chart: Chart = None,
-    lang: Lang = "id",
+    lang: Lang = None,
     out_dir_: OutDir = None,
     by: ById = None,
 ) -> None:
     """Steps 7/8: the decision. CANNOT (step 7) also writes the draft reply letter."""
 
-    check_lang(lang)
+    lang = check_lang(lang)
     reg = register(ctx, by)
     recorded(reg.decide(case_id, can=can, note=note))
     if not can:
@@ -136,20 +137,27 @@ def ba(
     opd_position: Annotated[str, typer.Option("--opd-position")] = "",
     team_nip: Annotated[str, typer.Option("--team-nip")] = "",
     opd_nip: Annotated[str, typer.Option("--opd-nip")] = "",
-    number: Annotated[str, typer.Option("--number", help=r"\[default: BA/ID].")] = "",
+    number: Annotated[
+        str, typer.Option("--number", help=r"\[default: office.yaml's numbering.ba pattern].")
+    ] = "",
     date: Annotated[str | None, typer.Option("--date", help=r"\[default: today].")] = None,
     work: Annotated[
         list[str] | None, typer.Option("--work", help="Work done (repeatable) [default: derived].")
     ] = None,
     notes: Annotated[str, typer.Option("--notes")] = "",
-    lang: Lang = "id",
+    lang: Lang = None,
     out_dir_: OutDir = None,
     by: ById = None,
 ) -> None:
     """Step 9: record the Berita Acara Pekerjaan and write it (DOCX) for signature."""
 
-    check_lang(lang)
+    from bwauto.case.mutu_baku import WIB
+    from bwauto.case.office import ba_number
+
+    lang = check_lang(lang)
     reg = register(ctx, by)
+    day = parse_date(date, "--date") or reg.clock().astimezone(WIB).date()
+    number = number or ba_number(app_context(ctx).inventory_dir, case_id, day)
     fields = {
         "team_name": team_name,
         "opd_name": opd_name,
@@ -175,13 +183,13 @@ def report(
         list[Path] | None, typer.Option("--file", help="Photos/screens to attach (repeatable).")
     ] = None,
     notes: Annotated[str, typer.Option("--notes")] = "",
-    lang: Lang = "id",
+    lang: Lang = None,
     out_dir_: OutDir = None,
     by: ById = None,
 ) -> None:
     """Step 10: record the implementation report and write it (DOCX)."""
 
-    check_lang(lang)
+    lang = check_lang(lang)
     reg = register(ctx, by)
     info = {
         "summary": summary,
@@ -200,13 +208,13 @@ def document(
     kind: Annotated[str, typer.Option("--kind", help="form, reply, ba or report.")],
     reply_no: Annotated[str, typer.Option("--reply-no")] = "",
     chart: Chart = None,
-    lang: Lang = "id",
+    lang: Lang = None,
     out_dir_: OutDir = None,
     by: ById = None,
 ) -> None:
     """Write a document of the request again (e.g. after the office edited a template)."""
 
-    check_lang(lang)
+    lang = check_lang(lang)
     write_case_document(
         ctx,
         register(ctx, by),

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bwauto.errors import LabError
-from bwauto.lab.model import LabRouter
+from bwauto.lab.model import LabRouter, Reloadable
 from bwauto.lab.snmp import faults as snmp
 
 
@@ -32,6 +32,28 @@ def _set(attr: str, value: object) -> Callable[[LabRouter, str | None], None]:
 
 def _drop_once(router: LabRouter, lines: int) -> None:
     router.faults.drop_after_config_lines, router.faults.drop_once = lines, True
+
+
+def reload(router: LabRouter) -> None:
+    """The router reloads: what its platform does to the config (IOS: running := startup, an
+    unsaved change is lost; RouterOS keeps its config, scheduler ``startup`` entries run
+    again 3 s later), then the SNMP
+    agent restarts (sysUpTime and counters from 0) and open CLI sessions are dropped."""
+    with router.lock:
+        router.before_config_change()
+        if isinstance(router.config, Reloadable):
+            router.config.reload()
+        snmp.reboot(router)
+
+
+def set_minute(router: LabRouter, seconds: float) -> None:
+    """How long one minute of the IOS revert timer lasts on this router (a lab setting, for
+    tests; the real one is 60 s). A timer already running keeps its deadline."""
+    if seconds <= 0:
+        raise ValueError("must be > 0")
+    with router.lock:
+        if hasattr(router.config, "minute_s"):
+            setattr(router.config, "minute_s", seconds)  # noqa: B010 (PlatformConfig has none)
 
 
 def _need(arg: str | None, what: str) -> str:
@@ -56,6 +78,12 @@ FAULTS: dict[str, FaultKind] = {
                               lambda r, a: snmp.set_snmp_timeout(r, False)),
     "reboot": FaultKind("reboot: sysUpTime and counters restart from 0 (an event)",
                         lambda r, a: snmp.reboot(r), lambda r, a: None),
+    "reload": FaultKind("reload: IOS loses unsaved config (running := startup), RouterOS keeps "
+                        "its config; sysUpTime/counters restart, CLI sessions drop (an event)",
+                        lambda r, a: reload(r), lambda r, a: None),
+    "short-minute": FaultKind("one IOS revert-timer minute lasts --arg SECONDS (default 1)",
+                              lambda r, a: set_minute(r, float(a or 1)),
+                              lambda r, a: set_minute(r, r.spec.minute_s)),
     "wrap32": FaultKind("32-bit counters wrap soon (--arg SECONDS, default 30)",
                         lambda r, a: snmp.wrap_counters_soon(r, float(a or 30)),
                         lambda r, a: snmp.clear_counter_wrap(r)),
@@ -89,6 +117,7 @@ def reset_faults(router: LabRouter) -> None:
     """Every switch off (a reboot that happened stays in the counters' history)."""
     snmp.reset_snmp_faults(router)
     router.faults.reset()
+    set_minute(router, router.spec.minute_s)
 
 
 def active_faults(router: LabRouter) -> list[str]:
@@ -97,6 +126,7 @@ def active_faults(router: LabRouter) -> list[str]:
     flags = {"refuse-auth": f.refuse_auth, "hang-after-login": f.hang_after_login,
              "drop-mid-config": f.drop_after_config_lines is not None,
              "slow": f.reply_delay_s > 0, "snmp-timeout": f.snmp_timeout, "no-hc": f.snmp_no_hc,
-             "renumber": f.snmp_if_index_shift != 0}  # fmt: skip
+             "renumber": f.snmp_if_index_shift != 0,
+             "short-minute": getattr(router.config, "minute_s", 60.0) != 60.0}  # fmt: skip
     down = [i.name for i in router.spec.interfaces if not i.oper_up]
     return [k for k, v in flags.items() if v] + [f"interface-down {n}" for n in down]

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bwauto.lab.model import LabRouter
+from bwauto.lab.snmp.demand import Growth
 from bwauto.lab.snmp.faults import traffic_of
 from bwauto.paths import atomic_write
 
@@ -20,10 +21,17 @@ WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 COLUMNS = ("timestamp", "link_id", "in_octets", "out_octets", "uptime_s", "counter_bits")
 
 
-def history_csv(routers: Iterable[LabRouter], start: float, end: float, step: float = 300) -> str:
+def history_csv(
+    routers: Iterable[LabRouter],
+    start: float,
+    end: float,
+    step: float = 300,
+    growth: Growth | None = None,
+) -> str:
     """CSV text of every link's 64-bit counters from ``start`` to ``end`` every ``step`` s.
 
     The router counts as booted at ``start``: counters and ``uptime_s`` start at 0 there.
+    ``growth``: a known linear trend of every link's demand (``demand.Growth``), or None.
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -31,7 +39,7 @@ def history_csv(routers: Iterable[LabRouter], start: float, end: float, step: fl
     for router in routers:
         traffic = traffic_of(router)
         for link in router.spec.links:
-            series = traffic.history(link.link_id, start, end, step)
+            series = traffic.history(link.link_id, start, end, step, growth)
             for ts, i, o in zip(series.ts, series.in_octets, series.out_octets, strict=True):
                 stamp = dt.datetime.fromtimestamp(float(ts), WIB).isoformat(timespec="seconds")
                 writer.writerow((stamp, link.link_id, int(i), int(o), f"{ts - start:.0f}", 64))
@@ -39,8 +47,13 @@ def history_csv(routers: Iterable[LabRouter], start: float, end: float, step: fl
 
 
 def write_history(
-    routers: Iterable[LabRouter], path: Path, days: float, end: float, step: float = 300
+    routers: Iterable[LabRouter],
+    path: Path,
+    days: float,
+    end: float,
+    step: float = 300,
+    growth: Growth | None = None,
 ) -> Path:
     """Write ``days`` of history ending at ``end`` (atomically) and return the path."""
-    atomic_write(path, history_csv(routers, end - days * 86400, end, step))
+    atomic_write(path, history_csv(routers, end - days * 86400, end, step, growth))
     return path

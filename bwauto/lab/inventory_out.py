@@ -24,14 +24,17 @@ GROUP_OF = {"mikrotik_routeros": "mikrotik", "cisco_ios": "cisco"}
 
 
 def synthetic_inventory(routers: int, links_per_router: int = 20) -> dict[str, Any]:
-    """Inventory data for ``routers`` routers (platforms alternating) with their links.
+    """Inventory data for ``routers`` routers (platforms alternating) with their links, and
+    the lab's ``lab.yaml``: every other IOS router boots with an ``archive``, as in the sample.
 
     Examples:
-        >>> data = synthetic_inventory(2, 3)
+        >>> data = synthetic_inventory(4, 3)
         >>> sorted(data["hosts.yaml"]), len(data["links.yaml"]["links"])
-        (['lab-r001', 'lab-r002'], 6)
+        (['lab-r001', 'lab-r002', 'lab-r003', 'lab-r004'], 12)
         >>> data["links.yaml"]["links"][3]["interface"]
         'GigabitEthernet0/1.101'
+        >>> data["lab.yaml"]["routers"]
+        {'lab-r002': {'archive_path': 'flash:archive'}, 'lab-r004': {}}
     """
     hosts: dict[str, Any] = {}
     links: list[dict[str, Any]] = []
@@ -57,11 +60,14 @@ def synthetic_inventory(routers: int, links_per_router: int = 20) -> dict[str, A
             })  # fmt: skip
     upstreams = [{"id": f"isp-{u}", "capacity": "10G", "max_oversubscription": 2.0}
                  for u in range(1, n_upstreams + 1)]  # fmt: skip
+    ios = [name for name, host in hosts.items() if host["groups"] == [GROUP_OF["cisco_ios"]]]
+    device = {n: {"archive_path": "flash:archive"} if i % 2 == 0 else {} for i, n in enumerate(ios)}
     return {
         "hosts.yaml": hosts,
         "groups.yaml": GROUPS,
         "defaults.yaml": {"port": 22, "data": {"snmp": {"version": "v2c"}}},
         "links.yaml": {"upstreams": upstreams, "links": links},
+        "lab.yaml": {"routers": device},
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass
@@ -63,6 +63,8 @@ class LabRouterSpec:
     snmp_community: str = "public"
     snmp_v3: SnmpV3User | None = None
     seed: int = 0
+    archive_path: str | None = None  # IOS: boots with ``archive`` / ``path`` (see lab.yaml)
+    minute_s: float = 60.0  # how long one IOS revert-timer minute lasts in this lab
 
 
 @dataclass
@@ -98,6 +100,16 @@ class PlatformConfig(Protocol):
 
     def interface_enabled(self, name: str) -> bool:
         """False when the interface is administratively shut down in the config."""
+        ...
+
+
+@runtime_checkable
+class Reloadable(Protocol):
+    """A config that a reload changes: IOS goes back to its startup config; RouterOS keeps its
+    configuration but resets its scheduler run-counts and re-arms ``startup`` entries."""
+
+    def reload(self) -> None:
+        """What the platform does to its configuration when the router reloads."""
         ...
 
 

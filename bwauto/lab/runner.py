@@ -3,6 +3,11 @@
 ``Lab(source, state_dir).start()`` builds routers from an inventory, starts their servers on
 free ports of 127.0.0.1, and writes a ready-to-use inventory (``<state_dir>/lab/inventory``)
 and its 0600 secrets file (``<state_dir>/lab/secrets.yaml``) pointing at them.
+
+Device state that is not inventory data (which IOS router boots with an ``archive``) comes from
+the source inventory's optional ``lab.yaml`` (``bwauto.lab.device_state``); it is copied into
+the lab inventory, and ``status()`` shows it per router (``"archive": path or None``). The IOS
+revert-timer minute lasts ``BWAUTO_LAB_MINUTE_S`` seconds (default 60).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from bwauto.case.signing import throwaway_keys
 from bwauto.errors import LabError
 from bwauto.inventory.models import Inventory
 from bwauto.lab.cli import make_router
+from bwauto.lab.device_state import FILE_NAME, load_device_state, minute_seconds
 from bwauto.lab.faults import active_faults, reset_faults, set_fault
 from bwauto.lab.inventory_out import lab_inventory, write_inventory, write_secrets
 from bwauto.lab.model import LabRouter
@@ -36,9 +42,9 @@ class Lab:
         self.source = source
         self.dir = lab_dir(state_dir)
         self.creds = creds or LabSecrets.generate()
-        self.routers: dict[str, LabRouter] = {
-            spec.name: make_router(spec) for spec in router_specs(source, self.creds)
-        }
+        self.device = load_device_state(source.directory)
+        specs = router_specs(source, self.creds, self.device, minute_seconds())
+        self.routers: dict[str, LabRouter] = {spec.name: make_router(spec) for spec in specs}
         self._loop: Any = None
         self._ssh: Any = None
         self._agents: list[Any] = []
@@ -97,6 +103,9 @@ class Lab:
         data = lab_inventory(self.source, ports, "../secrets.yaml")
         header = f"bwauto lab inventory, written {time.strftime('%Y-%m-%d %H:%M:%S')}: simulated"
         write_inventory(self.inventory_dir, data, header + " routers on 127.0.0.1")
+        source_state = Path(self.source.directory) / FILE_NAME
+        if source_state.exists():
+            atomic_write(self.inventory_dir / FILE_NAME, source_state.read_text(encoding="utf-8"))
         throwaway_keys(self.inventory_dir)  # records are signed: a throwaway key per role
 
     def router(self, name: str) -> LabRouter:
@@ -109,6 +118,8 @@ class Lab:
     def fault(self, router: str, kind: str, on: bool = True, arg: str | None = None) -> None:
         """Switch a fault on or off (see ``bwauto.lab.faults.FAULTS``)."""
         set_fault(self.router(router), kind, on, arg)
+        if self._ssh is not None:
+            self._ssh.after_change(router, reloaded=kind == "reload" and on)
 
     def reset_faults(self) -> None:
         """Every fault of every router off."""
@@ -122,7 +133,8 @@ class Lab:
             "inventory": str(self.inventory_dir),
             "routers": [
                 {"name": n, "platform": r.spec.platform, "ssh_port": r.ssh_port,
-                 "snmp_port": r.snmp_port, "links": len(r.spec.links), "faults": active_faults(r)}
+                 "snmp_port": r.snmp_port, "links": len(r.spec.links), "faults": active_faults(r),
+                 "archive": r.spec.archive_path}
                 for n, r in self.routers.items()
             ],
         }  # fmt: skip

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets as pysecrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
+from bwauto.errors import LabError
 from bwauto.inventory.models import Inventory, Link, Router
+from bwauto.lab.device_state import DeviceState
 from bwauto.lab.model import LabInterface, LabLink, LabRouterSpec, SnmpV3User
 
 UPLINK = {"cisco_ios": "GigabitEthernet0/0", "mikrotik_routeros": "ether1"}
@@ -42,9 +45,32 @@ class LabSecrets:
         )
 
 
-def router_specs(inventory: Inventory, creds: LabSecrets) -> list[LabRouterSpec]:
-    """One simulated router per inventory router, carrying its links and interfaces."""
-    return [_spec(router, inventory, creds) for router in inventory.routers.values()]
+def router_specs(
+    inventory: Inventory,
+    creds: LabSecrets,
+    device: Mapping[str, DeviceState] | None = None,
+    minute_s: float = 60.0,
+) -> list[LabRouterSpec]:
+    """One simulated router per inventory router, carrying its links and interfaces.
+
+    Args:
+        inventory: the routers and links to simulate.
+        creds: the lab run's credentials.
+        device: per router, what it boots with beyond the inventory (``lab.yaml``).
+        minute_s: seconds in one IOS revert-timer minute.
+
+    Raises:
+        LabError: ``device`` names a router that the inventory does not have.
+    """
+    device = device or {}
+    unknown = sorted(set(device) - set(inventory.routers))
+    if unknown:
+        raise LabError(f"lab.yaml names routers not in the inventory: {', '.join(unknown)}")
+    return [
+        replace(_spec(router, inventory, creds), minute_s=minute_s,
+                archive_path=device.get(name, DeviceState()).archive_path)
+        for name, router in inventory.routers.items()
+    ]  # fmt: skip
 
 
 def _seed(name: str) -> int:

@@ -61,6 +61,12 @@ class SshServerHandle:
             self._timer.cancel()
             self._timer = None
 
+    def drop_connections(self) -> None:
+        """Abort every open connection (a reload: the router's TCP sessions are gone)."""
+        for conn in list(self.connections):
+            conn.abort()
+        self.connections.clear()
+
     async def wait_closed(self) -> None:
         """Wait until the listener is closed."""
         if self._acceptor is not None:
@@ -363,6 +369,15 @@ class SshLab:
             self.stop()
             raise failures[0]
         return self
+
+    def after_change(self, router: str, reloaded: bool = False) -> None:
+        """From any thread, after a router's state changed outside its CLI (a fault): re-arm
+        its timer (scheduler entries, revert timer), and after a reload drop its sessions."""
+        for handle in self.handles:
+            if handle.router.spec.name == router:
+                if reloaded:
+                    self.background.loop.call_soon_threadsafe(handle.drop_connections)
+                self.background.loop.call_soon_threadsafe(handle.arm_timer)
 
     def stop(self, timeout: float = 2.0) -> None:
         """Close every listener and connection; stop the loop if this lab started it."""

@@ -65,3 +65,9 @@ def saturate(lab: Lab, router: str, link_id: str) -> None:
     link = next(x for x in r.spec.links if x.link_id == link_id)
     speed = next(i.speed_bps for i in r.spec.interfaces if i.name == link.interface)
     traffic_of(r).set_demand(link_id, 0.9 * speed, 0.9 * speed)
+
+
+def archive_paths(lab: Lab) -> dict[str, str | None]:
+    """Router -> the ``archive`` ``path`` it booted with (None: no archive, so IOS refuses the
+    revert timer). From the source inventory's ``lab.yaml``; ``lab status`` shows the same."""
+    return {name: r.spec.archive_path for name, r in lab.routers.items()}

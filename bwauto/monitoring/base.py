@@ -7,6 +7,12 @@ there is called as ``factory(settings, credentials=resolver)`` and must give an 
     register(target: MonitoredLink) -> Registration   # idempotent; says whether it changed
     verify(target: MonitoredLink) -> Verification     # reads the backend's state back
 
+and may have (``monitor sync`` uses it when present, else ``register`` per link)::
+
+    sync(targets: list[MonitoredLink], keep: Sequence[str]) -> SyncOutcome
+        # monitor exactly ``targets`` (``keep``: leave those links as they are), remove the
+        # rest; a no-op changes and reloads nothing
+
 Errors: every failure is a :class:`~bwauto.errors.MonitoringError` (exit 1) in one line that
 names the backend and where it was reached, e.g.
 ``prometheus at http://127.0.0.1:9090: connection refused``. A registration that was written
@@ -139,6 +145,14 @@ class Registration:
         detail = v.summary() if v else ", ".join(self.changes) or "no change"
         return {"backend": self.backend, "ok": self.ok, "verified": bool(v and v.ok),
                 "detail": detail, **data}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What making a backend monitor exactly a set of links changed, and which it dropped."""
+
+    changes: tuple[str, ...]
+    removed: tuple[str, ...]
 
 
 class VerificationError(MonitoringError):

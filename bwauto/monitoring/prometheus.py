@@ -3,10 +3,14 @@ Prometheus URL is configured, a reload and a verification through its HTTP API.
 
 Without a URL it needs no server: ``register`` writes the files (see
 :mod:`bwauto.monitoring.promfiles`) atomically, each only when its text changes, and
-``verify`` checks them. With ``prometheus.url`` it also POSTs ``/-/reload`` to snmp_exporter
-and to Prometheus (``--web.enable-lifecycle``), then polls ``/api/v1/targets`` and
-``/api/v1/query`` until the link's target is up, its counters are scraped and
-``bwauto_link_capacity_bps`` has the registered values, for at most ``verify_timeout_s``.
+``verify`` checks them. Every read-modify-write of the files holds the output dir's lock
+(:func:`bwauto.monitoring.files.locked`), so concurrent registrations all land.
+
+With ``prometheus.url`` it POSTs ``/-/reload`` to snmp_exporter when ``snmp.yml`` changed and
+to Prometheus (``--web.enable-lifecycle``) when a file it reads changed, never when nothing
+did; then it polls ``/api/v1/targets`` and ``/api/v1/query`` until the router's target is up,
+the link's counters are scraped and ``bwauto_link_capacity_bps`` has the registered values,
+for at most ``verify_timeout_s``.
 """
 
 from __future__ import annotations
@@ -16,22 +20,37 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from bwauto.errors import MonitoringError
+from bwauto.monitoring import promconfig as pc
 from bwauto.monitoring import promfiles as pf
-from bwauto.monitoring.base import Check, MonitoredLink, Registration, Verification, describe_error
-from bwauto.monitoring.settings import MonitoringSettings
-from bwauto.paths import atomic_write
+from bwauto.monitoring.base import (
+    Check,
+    MonitoredLink,
+    Registration,
+    SyncOutcome,
+    Verification,
+    describe_error,
+)
+from bwauto.monitoring.files import ensure_dir, fix_mode, locked, usable_gid, write_file
+from bwauto.monitoring.settings import MonitoringSettings, duration_seconds
+from bwauto.paths import let_group_through
 
 if TYPE_CHECKING:
     from bwauto.credentials import CredentialResolver
 
 POLL_S = 0.5
 NOT_SCRAPED_YET = "unknown"  # a target's health before its first scrape
+LOCK_FILE = ".bwauto.lock"
+PENDING_FILE = ".bwauto-reload-pending"
+
+
+def _read_by_prometheus(rel: str) -> bool:
+    return rel.startswith(("rules/", "targets/")) or rel in (pc.PROMETHEUS_FILE, pc.SCRAPE_FILE)
 
 
 class PrometheusBackend:
@@ -49,6 +68,7 @@ class PrometheusBackend:
         self.settings = settings
         self.out = settings.prometheus_dir
         self.url = settings.prometheus.url
+        self.gid = usable_gid(settings.prometheus.group)
         self._sleep = sleep
 
     @property
@@ -57,32 +77,60 @@ class PrometheusBackend:
         return f"prometheus at {self.url}" if self.url else f"prometheus files in {self.out}"
 
     def register(self, target: MonitoredLink) -> Registration:
-        """Write the link's files; reload and verify the live servers when a URL is set.
+        """Add or update the link in the files; reload and verify the live servers (URL set).
 
         Raises:
             MonitoringError: a file could not be written, or a server refused or is unreachable.
         """
-        changes = self.write_files(target)
-        if self.url:
-            exporter = f"http://{self.settings.prometheus.snmp_exporter}"
-            self._post(exporter, "/-/reload", "snmp_exporter")
-            self._post(self.url, "/-/reload", "prometheus")
+        changes = self.update(lambda state: state.with_link(target))
+        self.reload(changes)
         verification = self.verify(target)
         return Registration(self.name, target.link_id, bool(changes), tuple(changes), verification)
+
+    def deregister(self, link_ids: list[str]) -> tuple[str, ...]:
+        """Stop monitoring ``link_ids`` (a router left with no link loses its target too)."""
+        changes = self.update(lambda state: state.without(set(link_ids)))
+        self.reload(changes)
+        return tuple(changes)
+
+    def sync(
+        self, targets: list[MonitoredLink], keep: Sequence[str] = (), *, reload: bool = True
+    ) -> SyncOutcome:
+        """Monitor exactly ``targets`` (and ``keep``, left as they are): add, update, remove
+        the rest; one reload if anything changed (none with ``reload=False``)."""
+        wanted = {t.link_id for t in targets} | set(keep)
+        before: list[str] = []
+
+        def replace(state: pf.PromState) -> pf.PromState:
+            before.extend(state.links)
+            kept = state.without(set(state.links) - set(keep))
+            for target in targets:
+                kept = kept.with_link(target)
+            return kept
+
+        changes = self.update(replace)
+        if reload:
+            self.reload(changes)
+        return SyncOutcome(tuple(changes), tuple(sorted(set(before) - wanted)))
+
+    def monitored(self) -> list[str]:
+        """The ids of the links in the files now."""
+        return list(self._state().links)
 
     def verify(self, target: MonitoredLink) -> Verification:
         """Check the files; with a URL, poll the API until all checks pass or time runs out.
 
-        The bound is ``verify_timeout_s``, plus one poll interval while a new target is
+        The bound is ``verify_timeout_s``, plus one scrape interval while a new target is
         discovered but not scraped yet (Prometheus scrapes it at an offset within its interval).
         """
         start = time.monotonic()
         checks = self._file_checks(target)
         if self.url and all(c.ok for c in checks):
             timeout = self.settings.prometheus.verify_timeout_s
+            scrape = duration_seconds(self.settings.prometheus.scrape_interval)
             while True:
                 live, health = self._live_checks(target)
-                limit = timeout + (target.poll_interval_s if health == NOT_SCRAPED_YET else 0)
+                limit = timeout + (scrape if health == NOT_SCRAPED_YET else 0)
                 if all(c.ok for c in live) or time.monotonic() - start >= limit:
                     break
                 self._sleep(POLL_S)
@@ -91,83 +139,123 @@ class PrometheusBackend:
 
     # --- files -------------------------------------------------------------------------
 
-    def write_files(self, target: MonitoredLink) -> list[str]:
-        """Write every file the link needs; return what changed ("wrote targets/r1.json")."""
+    def update(self, change: Callable[[pf.PromState], pf.PromState]) -> list[str]:
+        """Under the lock: read the state, ``change`` it, write what differs, remove the rest.
+
+        Returns what changed ("wrote targets/r1.json", "removed rules/link-x.yml").
+        """
         try:
-            return self._write_files(target)
+            ensure_dir(self.out, self.gid)
+            if self.gid is not None and self.settings.state_dir is not None:
+                let_group_through(self.settings.state_dir, self.out, self.gid)
+            with locked(self.out / LOCK_FILE):
+                return self._apply(pf.render(change(self._state()), self.settings))
         except OSError as exc:
             raise MonitoringError(f"{self.where}: cannot write: {exc}") from exc
 
-    def _write_files(self, target: MonitoredLink) -> list[str]:
+    def _apply(self, files: dict[str, str]) -> list[str]:
         changes: list[str] = []
-        own = pf.targets_file(target.router)
-        for path in sorted((self.out / "targets").glob("*.json")):
-            rel = f"targets/{path.name}"
-            if rel != own:
-                changes += self._drop_target(rel, target.link_id)
-        changes += self._put(own, pf.merge_targets(self._read(own), target))
-        rules = pf.render_link_rules(target, self.settings)
-        changes += self._put(pf.rules_file(target.link_id), rules)
-        changes += self._put(pf.ALERTS_FILE, pf.render_alert_rules(self.settings))
-        modules = pf.merge_snmp_config(self._snmp_modules(), target.router, target.snmp)
-        changes += self._put(pf.SNMP_FILE, pf.render_snmp_config(modules), private=True)
-        changes += self._put(pf.SCRAPE_FILE, pf.render_scrape_config(self.settings))
+        for rel, text in files.items():
+            changes += self._put(rel, text)
+        for pattern in pf.OWNED_GLOBS:
+            for path in sorted(self.out.glob(pattern)):
+                rel = str(path.relative_to(self.out))
+                if rel not in files:
+                    path.unlink()
+                    changes.append(f"removed {rel}")
         return changes
 
-    def _drop_target(self, rel: str, link_id: str) -> list[str]:
-        text = self._read(rel)
-        rest = pf.remove_target(text, link_id)
-        if rest == text:
-            return []
-        if rest is None:
-            (self.out / rel).unlink()
-            return [f"removed {rel}"]
-        return self._put(rel, rest)
+    def _state(self) -> pf.PromState:
+        """What the files monitor now (read from the former layout's files after an upgrade)."""
+        manifest = self._read(pf.MANIFEST_FILE)
+        if manifest is None and list(self.out.glob("rules/link-*.yml")):
+            from bwauto.monitoring.promlegacy import legacy_state
+
+            def texts(pattern: str) -> dict[str, str]:
+                return {p.name: p.read_text(encoding="utf-8") for p in self.out.glob(pattern)}
+
+            return legacy_state(texts("targets/*.json"), texts("rules/link-*.yml"),
+                                self._snmp_modules())  # fmt: skip
+        return pf.parse_state(manifest, self._snmp_modules())
 
     def _read(self, rel: str) -> str | None:
         path = self.out / rel
         return path.read_text(encoding="utf-8") if path.exists() else None
 
-    def _put(self, rel: str, text: str, private: bool = False) -> list[str]:
+    def _put(self, rel: str, text: str) -> list[str]:
         path = self.out / rel
+        secret = rel in pf.SECRET_FILES
         if self._read(rel) == text:
-            if private and path.stat().st_mode & 0o077:
-                path.chmod(0o600)
+            fix_mode(path, secret=secret, gid=self.gid)
             return []
-        if private:
-            atomic_write(path, text, private=True)
-        else:
-            atomic_write(path, text)
+        ensure_dir(path.parent, self.gid, self.out)
+        write_file(path, text, secret=secret, gid=self.gid)
         return [f"wrote {rel}"]
 
     def _snmp_modules(self) -> dict[str, Any]:
-        text = self._read(pf.SNMP_FILE)
+        text = self._read(pc.SNMP_FILE)
         try:
             data = yaml.safe_load(text) if text else {}
         except yaml.YAMLError as exc:
-            raise MonitoringError(f"{self.out / pf.SNMP_FILE} is not valid YAML: {exc}") from None
+            raise MonitoringError(f"{self.out / pc.SNMP_FILE} is not valid YAML: {exc}") from None
+        if data is None:
+            return {}
         if not isinstance(data, dict):
-            raise MonitoringError(f"{self.out / pf.SNMP_FILE}: expected a mapping of modules")
+            raise MonitoringError(f"{self.out / pc.SNMP_FILE}: expected a mapping of modules")
         return data
 
+    def reload(self, changes: list[str]) -> None:
+        """POST ``/-/reload`` to the servers whose files changed (none when nothing did).
+
+        A reload that failed is remembered (``.bwauto-reload-pending``) and made by the next
+        registration or sync even if no file changes then: the files are already written.
+        """
+        if not self.url:
+            return
+        written = {c.split(" ", 1)[1] for c in changes}
+        due = set(self._pending_reloads())
+        if written & pf.EXPORTER_FILES:
+            due.add("snmp_exporter")
+        if any(_read_by_prometheus(rel) for rel in written):
+            due.add("prometheus")
+        servers = {"snmp_exporter": f"http://{self.settings.prometheus.snmp_exporter}",
+                   "prometheus": self.url}  # fmt: skip
+        for what in ("snmp_exporter", "prometheus"):
+            if what in due:
+                try:
+                    self._post(servers[what], "/-/reload", what)
+                except MonitoringError:
+                    self._set_pending_reloads(due)
+                    raise
+                due.discard(what)
+        self._set_pending_reloads(due)
+
+    def _pending_reloads(self) -> list[str]:
+        text = self._read(PENDING_FILE)
+        return [x for x in (text or "").split() if x in ("snmp_exporter", "prometheus")]
+
+    def _set_pending_reloads(self, due: set[str]) -> None:
+        path = self.out / PENDING_FILE
+        if not due:
+            path.unlink(missing_ok=True)
+        elif sorted(due) != self._pending_reloads():
+            write_file(path, "\n".join(sorted(due)) + "\n", secret=False, gid=self.gid)
+
     def _file_checks(self, target: MonitoredLink) -> list[Check]:
-        groups = pf.parse_targets(self._read(pf.targets_file(target.router)))
-        want = pf.target_group(target)
-        has_target = want in groups
-        rules_ok = self._read(pf.rules_file(target.link_id)) == pf.render_link_rules(
-            target, self.settings
-        )
-        try:
-            module = self._snmp_modules().get(pf.module_name(target.router))
-        except MonitoringError as exc:
-            module = str(exc)
+        state = self._state()
+        has_link = state.links.get(target.link_id) == pf.link_entry(target)
+        addr = pf.address(target.router_host, target.snmp_port)
+        has_target = pf.parse_targets(self._read(pf.targets_file(target.router))) == [
+            pf.target_group(target.router, addr)
+        ]
+        module = self._snmp_modules().get(pf.module_name(target.router))
         return [
             Check("target file", has_target, f"{pf.targets_file(target.router)}: "
-                  + ("has the link" if has_target else "link missing or different")),
-            Check("rules file", rules_ok, f"{pf.rules_file(target.link_id)}: "
-                  + ("capacity " + _caps(target) if rules_ok else "missing or different")),
+                  + ("the router's target" if has_target else "missing or different")),
+            Check("link rules", has_link, f"{pf.LINKS_FILE}: "
+                  + ("capacity " + _caps(target) if has_link else "link missing or different")),
             Check("snmp module", module == pf.snmp_module(target.snmp),
-                  f"{pf.SNMP_FILE}: module {pf.module_name(target.router)}"),
+                  f"{pc.SNMP_FILE}: module {pf.module_name(target.router)}"),
         ]  # fmt: skip
 
     # --- live --------------------------------------------------------------------------
@@ -176,21 +264,21 @@ class PrometheusBackend:
         """The live checks, and the target's health ("up", "down", "unknown" or "absent")."""
         check, health = self._target_check(target)
         counters = [self._counter_check(target, d) for d in ("up", "down")]
-        return [check, *counters, self._capacity_check(target)], health
+        return [check, *counters, self._capacity_check(target), self._info_check(target)], health
 
     def _target_check(self, target: MonitoredLink) -> tuple[Check, str]:
         job = self.settings.prometheus.job_name
-        address = pf.target_group(target)["targets"][0]
+        addr = pf.address(target.router_host, target.snmp_port)
         data = self._api("/api/v1/targets", {"state": "active"})
         found = [
             t
             for t in data.get("activeTargets", [])
             if t.get("scrapePool") == job
-            and t["labels"].get("link_id") == target.link_id
-            and t["labels"].get("instance") == address
+            and t["labels"].get("router") == target.router
+            and t["labels"].get("instance") == addr
         ]
         if not found:
-            detail = f"no active target {address} for {target.link_id}"
+            detail = f"no active target {addr} for router {target.router} in job {job}"
             return Check("target up", False, detail), "absent"
         t = found[0]
         health = str(t.get("health"))
@@ -214,6 +302,13 @@ class PrometheusBackend:
         want = {d: float(v) for d, v in target.capacity.items()}
         shown = ", ".join(f"{d}={v:.0f}" for d, v in sorted(seen.items())) or "no series"
         return Check(pf.CAPACITY_METRIC, seen == want, f"{shown} (want {_caps(target)})")
+
+    def _info_check(self, target: MonitoredLink) -> Check:
+        query = f"{pf.INFO_METRIC}{{link_id={pf.promql_string(target.link_id)}}}"
+        result = self._api("/api/v1/query", {"query": query}).get("result", [])
+        seen = sorted(str(r["metric"].get("if_name")) for r in result)
+        ok = seen == [target.if_name]
+        return Check(pf.INFO_METRIC, ok, f"if_name {', '.join(seen) or 'no series'}")
 
     def _api(self, path: str, params: dict[str, str]) -> dict[str, Any]:
         assert self.url is not None

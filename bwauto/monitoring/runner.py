@@ -7,11 +7,16 @@ never undoes a raise: it is recorded in ``<state_dir>/monitoring/registrations.j
 raised as a :class:`~bwauto.errors.MonitoringError`; running it again retries (it is idempotent).
 
 The record holds, per link and backend, the last attempt: when, ok or the error, the capacity
-registered, and the verification. It never holds a secret.
+registered, a fingerprint of the settings it was made with, and the verification. It never
+holds a secret. Every change to it is made under its lock (concurrent registrations all land).
+
+``sync_links`` makes the backend monitor exactly the inventory's links: links removed from
+the inventory are removed from the backend and from the record, and reported.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -21,12 +26,20 @@ from typing import Any
 from bwauto.credentials import CredentialResolver
 from bwauto.errors import BwautoError, CredentialError, MonitoringError
 from bwauto.inventory.models import Inventory, Link
-from bwauto.monitoring.base import Registration, VerificationError, get_backend
+from bwauto.monitoring.base import (
+    MonitoredLink,
+    Registration,
+    SyncOutcome,
+    VerificationError,
+    get_backend,
+)
+from bwauto.monitoring.files import locked
 from bwauto.monitoring.links import find_link, monitored_link
 from bwauto.monitoring.settings import MonitoringSettings, load_settings
 from bwauto.paths import atomic_write, default_state_dir
 
 LEDGER = Path("monitoring") / "registrations.json"
+LEDGER_LOCK = Path("monitoring") / ".registrations.lock"
 
 
 def register_link(
@@ -65,9 +78,9 @@ def register_link(
     try:
         registration = backend.register(monitored_link(inventory, the_link, credentials))
     except (MonitoringError, CredentialError) as exc:
-        record(state, name, the_link, error=str(exc))
+        record(state, name, the_link, error=str(exc), settings=settings)
         raise
-    record(state, name, the_link, registration=registration)
+    record(state, name, the_link, registration=registration, settings=settings)
     if not registration.ok:
         where = getattr(backend, "where", name)
         raise VerificationError(registration, str(where))
@@ -108,10 +121,18 @@ def _default_backend(inventory: Inventory, state_dir: Path) -> str:
 
 @dataclass
 class SyncResult:
-    """What ``sync_links`` did: one registration or error per link."""
+    """What ``sync_links`` did: the backend's changes, one registration or error per link that
+    needed it, and the links no longer in the inventory that it stopped monitoring."""
 
     registrations: list[Registration] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+    changes: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    @property
+    def nothing(self) -> bool:
+        """True when nothing was changed, registered, removed or failed."""
+        return not (self.registrations or self.errors or self.changes or self.removed)
 
 
 def sync_links(
@@ -123,37 +144,104 @@ def sync_links(
     every: bool = False,
     credentials: CredentialResolver | None = None,
 ) -> SyncResult:
-    """Register every link that needs it (``every``: all links), going on after a failure.
+    """Make the backend monitor exactly the inventory's links, with the current settings.
 
-    A link needs it when it has no successful record for the backend, or when its recorded
-    capacity differs from the inventory's committed rate.
+    A backend with a ``sync`` method gets the whole set at once (one write, one reload, the
+    links no longer in the inventory removed); then every link that needs it is verified and
+    recorded: it has no successful record, or another capacity, or the settings changed
+    since (``every``: all links). Other backends get ``register`` for each such link. A link
+    whose router's secrets are missing fails alone and stays monitored as it was.
     """
     state = state_dir or default_state_dir()
     settings = settings or load_settings(inventory.directory, state)
     credentials = credentials or CredentialResolver.from_files(None, inventory.secrets_file)
     name = backend_name or settings.backend
-    todo = inventory.links.values() if every else pending(inventory, name, state)
+    backend = get_backend(name, settings, credentials=credentials)
+    todo = list(inventory.links.values()) if every else pending(inventory, name, state, settings)
     result = SyncResult()
-    for link in todo:
+    targets: dict[str, MonitoredLink] = {}
+    for link in inventory.links.values():
         try:
-            result.registrations.append(
-                register_link(link, inventory, name, settings, state, credentials=credentials)
-            )
+            targets[link.id] = monitored_link(inventory, link, credentials)
         except BwautoError as exc:
             result.errors[link.id] = str(exc)
+            record(state, name, link, error=str(exc), settings=settings)
+    sync = getattr(backend, "sync", None)
+    if callable(sync):
+        try:
+            outcome: SyncOutcome = sync(list(targets.values()), keep=sorted(result.errors))
+            result.changes, result.removed = outcome.changes, outcome.removed
+        except BwautoError as exc:  # nothing could be written or reloaded: every link failed
+            for link_id in targets:
+                result.errors[link_id] = str(exc)
+                record(state, name, inventory.links[link_id], error=str(exc), settings=settings)
+        for link in todo:
+            if link.id not in result.errors:
+                _verify_and_record(backend, name, link, targets[link.id], state, settings, result)
+    else:
+        for link in todo:
+            if link.id not in result.errors:
+                _register(link, inventory, name, settings, state, credentials, result)
+    result.removed = tuple(sorted({*result.removed, *forget_removed(state, name, inventory)}))
     return result
 
 
-def pending(inventory: Inventory, backend_name: str, state_dir: Path) -> list[Link]:
-    """Links whose last registration with ``backend_name`` failed, is missing or is stale."""
+def _register(
+    link: Link, inventory: Inventory, name: str, settings: MonitoringSettings, state: Path,
+    credentials: CredentialResolver, result: SyncResult,
+) -> None:  # fmt: skip
+    try:
+        registration = register_link(link, inventory, name, settings, state,
+                                     credentials=credentials)  # fmt: skip
+    except BwautoError as exc:
+        result.errors[link.id] = str(exc)
+        return
+    result.registrations.append(registration)
+
+
+def _verify_and_record(
+    backend: Any, name: str, link: Link, target: MonitoredLink, state: Path,
+    settings: MonitoringSettings, result: SyncResult,
+) -> None:  # fmt: skip
+    try:
+        verification = backend.verify(target)
+    except BwautoError as exc:
+        result.errors[link.id] = str(exc)
+        record(state, name, link, error=str(exc), settings=settings)
+        return
+    registration = Registration(name, link.id, bool(result.changes), (), verification)
+    record(state, name, link, registration=registration, settings=settings)
+    if registration.ok:
+        result.registrations.append(registration)
+    else:
+        result.errors[link.id] = f"link {link.id} not verified: {verification.summary()}"
+
+
+def pending(
+    inventory: Inventory,
+    backend_name: str,
+    state_dir: Path,
+    settings: MonitoringSettings | None = None,
+) -> list[Link]:
+    """Links whose last registration with ``backend_name`` failed, is missing or is stale
+    (another capacity, or, when ``settings`` are given, made under other settings)."""
     records = load_records(state_dir)
+    wanted = settings_fingerprint(settings, backend_name) if settings is not None else None
     out = []
     for link in inventory.links.values():
         last = records.get(link.id, {}).get(backend_name)
         capacity = {"up": link.committed.up, "down": link.committed.down}
-        if not last or not last.get("ok") or last.get("capacity") != capacity:
+        stale = wanted is not None and last is not None and last.get("settings") != wanted
+        if not last or not last.get("ok") or last.get("capacity") != capacity or stale:
             out.append(link)
     return out
+
+
+def settings_fingerprint(settings: MonitoringSettings, backend_name: str) -> str:
+    """A short hash of the settings that shape what ``backend_name`` is given."""
+    data = settings.model_dump(mode="json", include={"alert", backend_name})
+    text = json.dumps(data, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def load_records(state_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:
@@ -168,24 +256,49 @@ def load_records(state_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:
     return data if isinstance(data, dict) else {}
 
 
+def _write_records(state_dir: Path, records: dict[str, dict[str, dict[str, Any]]]) -> None:
+    atomic_write(state_dir / LEDGER, json.dumps(records, indent=2, sort_keys=True) + "\n")
+
+
 def record(
     state_dir: Path,
     backend_name: str,
     link: Link,
     registration: Registration | None = None,
     error: str | None = None,
+    settings: MonitoringSettings | None = None,
 ) -> None:
-    """Store the outcome of one attempt (replacing the link's previous one for that backend)."""
-    records = load_records(state_dir)
+    """Store the outcome of one attempt (replacing the link's previous one for that backend),
+    under the ledger's lock."""
     entry: dict[str, Any] = {
         "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "ok": registration is not None and registration.ok,
         "capacity": {"up": link.committed.up, "down": link.committed.down},
         "error": error,
     }
+    if settings is not None:
+        entry["settings"] = settings_fingerprint(settings, backend_name)
     if registration is not None:
         entry["registration"] = registration.to_dict()
         if not registration.ok and registration.verification is not None:
             entry["error"] = registration.verification.summary()
-    records.setdefault(link.id, {})[backend_name] = entry
-    atomic_write(state_dir / LEDGER, json.dumps(records, indent=2, sort_keys=True) + "\n")
+    with locked(state_dir / LEDGER_LOCK):
+        records = load_records(state_dir)
+        records.setdefault(link.id, {})[backend_name] = entry
+        _write_records(state_dir, records)
+
+
+def forget_removed(state_dir: Path, backend_name: str, inventory: Inventory) -> list[str]:
+    """Drop the ledger entries of ``backend_name`` for links no longer in the inventory."""
+    with locked(state_dir / LEDGER_LOCK):
+        records = load_records(state_dir)
+        gone = sorted(k for k, v in records.items()
+                      if k not in inventory.links and backend_name in v)  # fmt: skip
+        if not gone:
+            return []
+        for link_id in gone:
+            del records[link_id][backend_name]
+            if not records[link_id]:
+                del records[link_id]
+        _write_records(state_dir, records)
+    return gone

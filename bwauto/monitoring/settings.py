@@ -11,14 +11,19 @@ Every key is optional; without the file bwauto writes Prometheus files under the
       output_dir: /etc/prometheus/bwauto   # default <state_dir>/monitoring/prometheus
       url: http://127.0.0.1:9090   # optional: then POST /-/reload and verify via the API
       snmp_exporter: 127.0.0.1:9116
-      job_name: bwauto_snmp
+      job_name: bwauto_snmp        # the scrape job; rules, alerts and verification follow it
+      scrape_interval: 60s         # its own setting: not the step-6 poll interval
       rule_interval: 30s
+      group: prometheus            # the Unix group that may read the files (snmp.yml: 0640)
       verify_timeout_s: 90
     zabbix:
       url: https://zabbix.example/api_jsonrpc.php
       credentials_env: {token: MY_ZABBIX_TOKEN}   # optional: env var names to read first
       group_prefix: "OPD/"         # host group per OPD: "OPD/Dinas Kesehatan"
       common_group: bwauto         # every bwauto host is also in this group
+      host_per: router             # one host per router (template + LLD); or link
+      discovery_interval: 10m      # interface discovery (bwauto also runs it at each change)
+      item_interval: 1m            # how often each link's counters are polled
 
 Zabbix credentials are never in this file. For each of ``token``, ``username`` and
 ``password`` the first of these wins: the variable named in ``zabbix.credentials_env``;
@@ -100,7 +105,9 @@ class PrometheusSettings(_Model):
     url: HttpUrl | None = None
     snmp_exporter: HostPort = "127.0.0.1:9116"
     job_name: str = Field(default="bwauto_snmp", pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+    scrape_interval: Duration = "60s"
     rule_interval: Duration = "30s"
+    group: str | None = Field(default="prometheus", pattern=r"^[a-z_][a-z0-9_-]*\$?$")
     verify_timeout_s: float = Field(default=90.0, gt=0, le=3600)
     request_timeout_s: float = Field(default=10.0, gt=0, le=300)
 
@@ -115,6 +122,10 @@ class ZabbixSettings(_Model):
     group_prefix: str = "OPD/"
     common_group: str = Field(default="bwauto", min_length=1)
     host_prefix: str = Field(default="bwauto-", pattern=r"^[A-Za-z0-9._ -]*$")
+    host_per: Literal["router", "link"] = "router"
+    template: str = Field(default="bwauto SNMP links", pattern=r"^[A-Za-z0-9._ -]+$")
+    discovery_interval: Duration = "10m"
+    item_interval: Duration = "1m"
     request_timeout_s: float = Field(default=10.0, gt=0, le=300)
     validate_certs: bool = True
 
@@ -127,6 +138,12 @@ class MonitoringSettings(_Model):
     prometheus: PrometheusSettings = PrometheusSettings()
     zabbix: ZabbixSettings = ZabbixSettings()
     source: str | None = Field(default=None, exclude=True)
+    state_dir: Path | None = Field(default=None, exclude=True)
+
+    @property
+    def lock_dir(self) -> Path:
+        """Where bwauto's monitoring locks live (``<state_dir>/monitoring``)."""
+        return (self.state_dir or self.prometheus_dir.parent) / "monitoring"
 
     @property
     def prometheus_dir(self) -> Path:
@@ -174,7 +191,7 @@ def resolve_paths(settings: MonitoringSettings, base: Path, state_dir: Path) -> 
     elif not out.is_absolute():
         out = base / out
     prometheus = settings.prometheus.model_copy(update={"output_dir": out.absolute()})
-    return settings.model_copy(update={"prometheus": prometheus})
+    return settings.model_copy(update={"prometheus": prometheus, "state_dir": state_dir})
 
 
 def _problem(doc: YamlDoc, err: Any) -> Problem:

@@ -1,6 +1,7 @@
-"""Pure side of the ``zabbix`` backend: the Zabbix 6.0 objects a link should have, and diffs.
+"""Pure side of the ``zabbix`` backend's one-host-per-link layout (``zabbix.host_per: link``,
+for OPD-level permissions by host group), and the diffs both layouts use.
 
-One Zabbix host per link (``<host_prefix><link_id>``), because the capacity is a host macro:
+One Zabbix host per link (``<host_prefix><link_id>``), the capacity being a host macro:
 
 - SNMP interface to the router (v2c community / v3 keys in *secret* host macros, so the API
   never shows them again; a salted PBKDF2 fingerprint in the macro's description lets bwauto

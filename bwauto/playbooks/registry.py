@@ -185,6 +185,19 @@ class KnownTask:
 
 
 KNOWN_TASKS: dict[str, KnownTask] = {
+    "outcome": KnownTask(
+        "bwauto.analysis.forecast_tasks", "8 → 10",
+        "the change's outcome: the link after the change against its step-6 window, per "
+        "direction, with a chart, attached to the request for the step-10 report",
+        "request, after? (24h), lang?, out_dir?, by?",
+    ),
+    "forecast": KnownTask(
+        "bwauto.analysis.forecast_tasks", "review",
+        "saturation forecast of links and upstreams (daily p95, Theil–Sen); the XLSX gets a "
+        "'Prakiraan' sheet (added to an existing workbook)",
+        "link | all: true, horizon?, history?, threshold?, min_days?, csv?, xlsx?, chart_dir?, "
+        "lang?",
+    ),
     "request_step": KnownTask(
         "bwauto.case.tasks", "1–14",
         "record a step of a request in the register",

@@ -68,8 +68,12 @@ def test_import_then_report_in_every_format(
     assert tuple(rows[0]) == COLUMNS and len(rows) == 10
     assert all(float(r["coverage_pct"]) > 95 for r in rows)
     assert all(r["decision"] == "" and r["requested_mbps"] == "" for r in rows)
-    sheet = load_workbook(out / "r.xlsx").active
-    assert tuple(c.value for c in sheet[1]) == COLUMNS and sheet.max_row == 2 + 10
+    book = load_workbook(out / "r.xlsx")
+    sheet = book["Semua link"]  # Indonesian by default; the machine names are in Keterangan
+    assert "Unduh p95 (Mbps)" in [c.value for c in sheet[6]] and sheet.max_row == 6 + 10
+    assert [r[1].value for r in book["Keterangan"].iter_rows(min_row=2, max_row=25)] == list(
+        COLUMNS
+    )
     pngs = sorted((out / "charts").glob("*.png"))
     assert len(pngs) == 10 and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
     assert run("analyse", "--link", "rsud", "--since", "3d", "--csv", str(out / "id.csv"),

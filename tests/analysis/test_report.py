@@ -7,12 +7,10 @@ import io
 import os
 import struct
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from known_history import History
-from openpyxl import load_workbook
 from rich.console import Console
 
 from bwauto.analysis.analyse import analyse, write_charts
@@ -25,7 +23,6 @@ from bwauto.analysis.report import (
     report_table,
     write_csv,
 )
-from bwauto.analysis.xlsx import write_xlsx
 
 EXPECTED_COLUMNS = [
     "link_id",
@@ -167,35 +164,6 @@ def test_csv_is_written_atomically_over_an_old_file(tmp_path: Path) -> None:
 def test_format_cell(value: float | str | None, decimals: int, dot: str, comma: str) -> None:
     assert format_cell(value, decimals) == dot
     assert format_cell(value, decimals, "excel-id") == comma
-
-
-def test_xlsx_reads_back(tmp_path: Path) -> None:
-    path = write_xlsx([ROW, NO_REQUEST], tmp_path / "report.xlsx")
-    wb = load_workbook(path)
-    ws = wb["report"]
-    assert [c.value for c in ws[1]] == EXPECTED_COLUMNS
-    units = {h: u.value for h, u in zip(EXPECTED_COLUMNS, ws[2], strict=True)}
-    assert units["in_p95_mbps"] == "Mbps" and units["coverage_pct"] == "%"
-    assert units["committed_mbps"] == "Mbps (download)" and units["window_start"] == "WIB"
-    data = {h: c for h, c in zip(EXPECTED_COLUMNS, ws[3], strict=True)}
-    assert data["link_id"].value == "dinkes"
-    assert data["in_p95_mbps"].value == pytest.approx(38.12345)
-    assert data["in_p95_mbps"].number_format == "0.000"
-    assert data["coverage_pct"].number_format == "0.00"
-    assert data["samples"].value == 2010 and data["samples"].number_format == "0"
-    assert data["window_start"].value == datetime(2024, 5, 1, 0, 0)
-    assert data["window_start"].number_format == "yyyy-mm-dd hh:mm:ss"
-    assert data["decision"].value == "CANNOT"
-    assert ws.cell(row=4, column=EXPECTED_COLUMNS.index("decision") + 1).value is None
-    assert ws.freeze_panes == "B3"
-    assert ws.max_row == 4
-    assert ws[1][0].font.bold
-    widths = {
-        h: ws.column_dimensions[c.column_letter].width
-        for h, c in zip(EXPECTED_COLUMNS, ws[1], strict=True)
-    }
-    assert widths["reason"] >= len(ROW.reason) and widths["samples"] >= len("samples")
-    assert all(w <= 80 for w in widths.values())
 
 
 def png_size(path: Path) -> tuple[int, int]:

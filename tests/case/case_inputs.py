@@ -68,8 +68,8 @@ def analysis_row(decision: str = "CAN") -> dict[str, Any]:
         "requested_mbps": 200.0,
         "decision": decision,
         "recommended_mbps": 100.0 if refused else 150.0,
-        "reason": "UPSTREAM_HEADROOM: upstream telkom-astinet has 37.8 Mbps free, 100 needed; "
-        "UNDERUSED: p95 is 58.35% of the committed rate"
+        "reason": "UPSTREAM_HEADROOM: upstream telkom-astinet has 37.8 Mbps free (download, at "
+        "p95), the raise needs 100 Mbps"
         if refused
         else "",
     }
@@ -96,9 +96,13 @@ def change_evidence(outcome: str = "changed", dry_run: bool = False) -> dict[str
         "+/queue simple set [find name=q-dinkes] max-limit=200M/200M\n",
         "diff_source": "bwauto",
         "checks": [
-            {"name": "link up before", "ok": True, "detail": "ifOperStatus up"},
-            {"name": "rate read back", "ok": True, "detail": "200M/200M"},
-            {"name": "snmp answers", "ok": True, "detail": "sysUpTime 8d"},
+            {"name": "link up", "ok": True, "detail": "ifOperStatus up"},
+            {
+                "name": "rate read back",
+                "ok": True,
+                "detail": "router now ShaperRate(up=200000000, down=200000000)",
+            },
+            {"name": "counters", "ok": True, "detail": "t=3s in=123456789 out=987654321"},
         ],
         "outcome": outcome,
         "errors": [],

@@ -119,3 +119,43 @@ def test_a_missing_chart_is_an_error(reg: Register, tmp_path: Path) -> None:
     doc = render_document("reply", reg.get(case_id), chart=str(tmp_path / "nope.png"))
     with pytest.raises(DocumentError, match=r"nope\.png does not exist"):
         write_docx(doc, tmp_path / "x.docx")
+
+
+def test_report_embeds_the_chart_of_the_hours_after_the_raise(tmp_path: Path) -> None:
+    """The poller's samples since the raise (here: the lab's traffic model for the last 12 h,
+    imported like any history) are drawn into the report next to the analysis chart."""
+    import shutil
+
+    from case_inputs import change_evidence, walk_to_analysis, write_png
+
+    from bwauto.case.mutu_baku import WIB as wib
+    from bwauto.cli.app import main
+
+    inv, state = tmp_path / "inventory", tmp_path / "state"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "inventory", inv)
+    base = ["-i", str(inv), "--state-dir", str(state)]
+    assert main([*base, "lab", "history", "--out", str(tmp_path / "h.csv"), "--days", "0.5"]) == 0
+    assert main([*base, "samples", "import", str(tmp_path / "h.csv")]) == 0
+    now = dt.datetime.now(wib).replace(microsecond=0)
+    reg = Register.in_state_dir(state, clock=lambda: now, user="budi")
+    case_id = new_request(reg)
+    walk_to_analysis(reg, case_id)
+    reg.attach_analysis(case_id, analysis_row("CAN"), [write_png(tmp_path / "a.png", 60, 30)])
+    reg.decide(case_id, can=True)
+    raised = (now - dt.timedelta(hours=6)).astimezone(dt.UTC).isoformat()
+    evidence = tmp_path / "e.json"
+    evidence.write_text("{}", encoding="utf-8")
+    reg.attach_change(case_id, change_evidence() | {"ended": raised}, evidence)
+    reg.attach_monitoring(case_id, {"backend": "prometheus", "ok": True})
+    reg.ba(case_id, {"team_name": "Andi Pratama", "opd_name": "Rudi Hartono"})
+    reg.report(case_id, {"summary": "baik"})
+    path = write_document(reg, case_id, "report", tmp_path / "docs", inventory_dir=inv)
+    document = docx.Document(str(path))
+    assert len(document.inline_shapes) == 3  # the logo, before, after
+    captions = [p.text for p in document.paragraphs if p.text.startswith("Gambar")]
+    assert captions == [
+        "Gambar 1. Pemakaian link selama periode analisa (sebelum kenaikan)",
+        "Gambar 2. Pemakaian link pada jam-jam setelah kenaikan",
+    ]
+    after = tmp_path / "docs" / f"{case_id}-grafik-setelah-kenaikan.png"
+    assert after.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and after.stat().st_size > 20_000

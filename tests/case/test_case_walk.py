@@ -90,16 +90,16 @@ def test_full_walk_through_14_steps(
         assert expected in text
 
     text, tables = _text(ba_doc)
-    assert "BERITA ACARA PEKERJAAN" in text and "Nomor: BA/KB-2026-0001" in text
+    assert "BERITA ACARA PEKERJAAN" in text and "Nomor: ......" in text
     assert "Pada hari ini Rabu, tanggal 4 Maret 2026" in text
     assert [
         "Bandwidth",
         "Sebelum",
         "Sesudah",
-        "Unduh (download)",
+        "Unduh",
         "100 Mbps",
         "200 Mbps",
-        "Unggah (upload)",
+        "Unggah",
         "50 Mbps",
         "200 Mbps",
     ] in tables
@@ -112,7 +112,7 @@ def test_full_walk_through_14_steps(
         "Budi Santoso",
         "Rudi Hartono",
         "NIP. 19850101",
-        "prometheus (terdaftar dan terverifikasi)",
+        "prometheus: terverifikasi di prometheus pada 4 Maret 2026 09:20 WIB",
     ):
         assert expected in text, expected
 
@@ -123,11 +123,13 @@ def test_full_walk_through_14_steps(
         "Pemeriksaan",
         "Hasil",
         "Keterangan",
-        "link up before",
+        "Status link",
         "berhasil",
-        "ifOperStatus up",
+        "antarmuka aktif",
     ]
-    assert "target edge-bc-01 up" in text and "93,4 %" in text
+    assert "terverifikasi di prometheus pada 4 Maret 2026 09:20 WIB" in text and "93,4 %" in text
+    assert "router kini membatasi 200 Mbps unduh / 200 Mbps unggah" in text
+    assert "ShaperRate" not in text and "987654321" not in text
     assert len(docx.Document(str(report_doc)).inline_shapes) == 1
 
 
@@ -151,7 +153,9 @@ def test_refused_request_ends_at_step_7_with_its_reply_letter(
         "555/KOMINFO-PE/III/2026",
         "Nomor 045/DINKES-SI/III/2026 tanggal\n27 Februari 2026".replace("\n", " "),
         "tidak dapat dinaikkan / tidak tersedia",
-        "UPSTREAM_HEADROOM: upstream telkom-astinet has 37.8 Mbps free",
+        "Sisa kapasitas upstream telkom-astinet pada arah unduh hanya 37,8 Mbps (persentil "
+        "ke-95), sedangkan kenaikan yang dimohonkan memerlukan 100 Mbps.",
+        "Permohonan dapat diajukan kembali setelah kapasitas upstream ditambah.",
         "Menunggu penambahan kapasitas upstream Telkom.",
     ):
         assert expected in text, expected

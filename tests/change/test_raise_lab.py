@@ -212,8 +212,8 @@ def test_a_raise_puts_the_link_back_into_monitoring(fresh_lab: Lab) -> None:
     folder = fresh_lab.dir.parent / "evidence" / str(change)
     monitoring = json.loads((folder / "dinkes.monitoring.json").read_text())
     assert monitoring["backend"] == "prometheus" and monitoring["ok"] is True
-    rules = (fresh_lab.dir.parent / "monitoring" / "prometheus" / "rules").glob("link-dinkes*")
-    assert "150000000" in next(rules).read_text()
+    rules = fresh_lab.dir.parent / "monitoring" / "prometheus" / "rules" / "bwauto-links.yml"
+    assert "vector(150000000)" in rules.read_text()
 
 
 def test_a_failing_monitoring_backend_leaves_the_raise_in_place(

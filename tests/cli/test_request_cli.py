@@ -7,7 +7,9 @@ import sqlite3
 import zipfile
 from pathlib import Path
 
+import pytest
 from cli_harness import Bw
+from language import foreign_words
 
 ANALYSIS = {
     "link_id": "dinkes",
@@ -248,3 +250,20 @@ def test_verify_names_a_tampered_record(bw: Bw, tmp_path: Path) -> None:
         "request", "analysis", case_id, "--summary", _json_file(tmp_path, "a.json", ANALYSIS)
     )
     assert code == 1 and "fails verification" in err
+
+
+def test_one_language_per_output_chosen_globally(bw: Bw, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = bw("--lang", "en", "request", "form", "--blank")
+    assert code == 0 and "COMPLETENESS FORM" in out and "Phone (0778) 462 000" in out
+    assert not foreign_words(out.replace("(DOKUMEN ISIAN KELENGKAPAN)", ""), "en") - {"dan"}
+    code, out, _ = bw("request", "form", "--blank")  # default: Indonesian, with the kop surat
+    assert "DOKUMEN ISIAN KELENGKAPAN" in out and "Telepon (0778) 462 000" in out
+    assert "Jl. Engku Putri No. 1, Batam Centre, Batam 29461" in out
+    monkeypatch.setenv("BWAUTO_LANG", "en")
+    assert "COMPLETENESS FORM" in bw("request", "form", "--blank")[1]
+    assert "DOKUMEN ISIAN KELENGKAPAN" in bw("--lang", "id", "request", "form", "--blank")[1]
+    code, out, err = bw("--lang", "fr", "request", "list")
+    assert code == 2 and err.strip().endswith("--lang 'fr': id or en") and "\n" not in err.strip()
+    monkeypatch.setenv("BWAUTO_LANG", "jv")
+    code, _, err = bw("request", "list")
+    assert code == 2 and "BWAUTO_LANG 'jv': id or en" in err

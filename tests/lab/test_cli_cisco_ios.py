@@ -40,7 +40,7 @@ class CountingTraffic:
         self.calls += 1
 
 
-def ios_spec(name: str = "r1") -> LabRouterSpec:
+def ios_spec(name: str = "r1", archive_path: str | None = None) -> LabRouterSpec:
     return LabRouterSpec(
         name=name,
         platform="cisco_ios",
@@ -65,6 +65,7 @@ def ios_spec(name: str = "r1") -> LabRouterSpec:
         password="s3cret",
         enable_secret="en4ble",
         snmp_community="kominfo-ro",
+        archive_path=archive_path,
     )
 
 
@@ -114,6 +115,19 @@ def cli(router: LabRouter, clock: FakeClock) -> Cli:
 
 @pytest.fixture
 def priv(cli: Cli) -> Cli:
+    cli.enable()
+    return cli
+
+
+@pytest.fixture
+def archived(clock: FakeClock) -> LabRouter:
+    """A router that boots with ``archive`` / ``path flash:archive`` (the revert timer's need)."""
+    return make_router(ios_spec(archive_path="flash:archive"), clock)
+
+
+@pytest.fixture
+def apriv(archived: LabRouter, clock: FakeClock) -> Cli:
+    cli = Cli(archived, clock)
     cli.enable()
     return cli
 
@@ -419,8 +433,9 @@ def test_drop_fault_applies_n_config_lines_then_drops(priv: Cli, router: LabRout
 
 
 def test_revert_timer_rolls_back_unless_confirmed(
-    priv: Cli, router: LabRouter, clock: FakeClock
+    apriv: Cli, archived: LabRouter, clock: FakeClock
 ) -> None:
+    priv, router = apriv, archived
     traffic = CountingTraffic()
     router.traffic = traffic
     assert priv.out("configure terminal revert timer 5").startswith(
@@ -442,7 +457,10 @@ def test_revert_timer_rolls_back_unless_confirmed(
     assert "by rollback" in priv.out("show running-config | include Last configuration")
 
 
-def test_configure_confirm_keeps_the_change(priv: Cli, router: LabRouter, clock: FakeClock) -> None:
+def test_configure_confirm_keeps_the_change(
+    apriv: Cli, archived: LabRouter, clock: FakeClock
+) -> None:
+    priv, router = apriv, archived
     for line in ("configure terminal revert timer 1", "hostname kept", "end"):
         priv.send(line)
     assert priv.out("configure confirm") == ""
@@ -453,8 +471,9 @@ def test_configure_confirm_keeps_the_change(priv: Cli, router: LabRouter, clock:
 
 
 def test_configure_revert_now_and_timer_reset(
-    priv: Cli, router: LabRouter, clock: FakeClock
+    apriv: Cli, archived: LabRouter, clock: FakeClock
 ) -> None:
+    priv, router = apriv, archived
     config = router.config
     assert isinstance(config, IosConfig)
     assert priv.out("configure revert now") == "% No Rollback Confirmed Change pending\n"
@@ -534,3 +553,59 @@ def test_platform_registry() -> None:
         get_platform("juniper_junos")
     router = LabRouter(ios_spec(), config)
     assert factory(router, "netops").prompt() == "r1>"
+
+
+def test_archive_mode_lines_render_and_no_archive_removes_them(priv: Cli) -> None:
+    """``archive`` / ``path`` / ``maximum`` / ``write-memory`` as in Cisco's "Configuring the
+    Configuration Archive"; ``maximum`` is refused for a network path, as IOS does."""
+    assert priv.out("show archive") == " Archive feature not enabled\n"
+    assert priv.out("configure terminal revert timer 5") == "%Please turn config archive on\n"
+    assert priv.prompt == "r1#"
+    priv.send("configure terminal")
+    priv.send("archive")
+    assert priv.prompt == "r1(config-archive)#"
+    assert "% Invalid input" in priv.out("path nowhere")
+    priv.send("path tftp://192.0.2.9/r1")
+    assert priv.out("maximum 3") == "Cannot set maximum when backing up to network path\n"
+    priv.send("path flash:archive")
+    assert "% Invalid input" in priv.out("maximum 15")
+    priv.send("maximum 2")
+    priv.send("write-memory")
+    priv.send("end")
+    assert "archive\n path flash:archive\n maximum 2\n write-memory\n!" in priv.out("show run")
+    for _ in range(3):  # write-memory archives on every save; only the last 2 are kept
+        priv.send("write memory")
+    shown = priv.out("show archive").splitlines()
+    assert shown[:3] == [
+        "The maximum archive configurations allowed is 2.",
+        "There are currently 2 archive configurations saved.",
+        "The next archive file will be named flash:archive-<timestamp>-3",
+    ]
+    assert shown[4].endswith("-1") and shown[5].endswith("-2 <- Most Recent")
+    priv.send("configure terminal")
+    priv.send("no archive")
+    priv.send("end")
+    assert "archive" not in priv.out("show run | include ^archive")
+    assert priv.out("show archive") == " Archive feature not enabled\n"
+
+
+def test_reload_restores_startup_and_ends_the_session(
+    archived: LabRouter, clock: FakeClock
+) -> None:
+    """A reload loads the startup config: the saved change stays, the unsaved one and a
+    pending revert timer are gone, and the open session is dropped."""
+    from bwauto.lab.faults import reload
+
+    cli = Cli(archived, clock)
+    cli.enable()
+    for line in ("conf t", "hostname saved", "end", "write memory"):
+        cli.send(line)
+    for line in ("configure terminal revert timer 5", "hostname unsaved", "end"):
+        cli.send(line)
+    reload(archived)
+    config = archived.config
+    assert isinstance(config, IosConfig)
+    assert config.hostname == "saved" and config.revert is None
+    assert cli.send("show clock") == "show clock\n"  # the echo, then nothing: dropped
+    assert cli.last_end is SessionEnd.DROP
+    assert "archive\n path flash:archive\n" in config.render()  # saved with the rest

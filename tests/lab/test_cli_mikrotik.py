@@ -3,6 +3,8 @@ errors in RouterOS's words, exports, the scheduler as commit-confirm (injected c
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bwauto.lab.cli import get_platform, make_router
@@ -337,6 +339,60 @@ def test_repeating_scheduler_runs_each_interval(
     assert not config.interface_enabled("ether1")
     cli.out("/system scheduler disable tick")
     assert config.next_deadline() is None
+
+
+def test_scheduler_start_time_and_interval_follow_the_manual(
+    cli: Cli, router: LabRouter, clock: FakeClock
+) -> None:
+    """MikroTik, "Scheduler": start-date/start-time are the first execution, ``interval`` the
+    time between two; with ``interval=0`` the script runs only at its start time; a start in
+    the past with an interval runs on the start + k * interval grid."""
+    config = router.config
+    assert isinstance(config, RouterOsConfig)
+    now = clock.now = BOOT + 1000  # the lab's router clock is UTC; BOOT is 00:00:00
+
+    def hms(when: float) -> str:
+        return time.strftime("%H:%M:%S", time.gmtime(when))
+
+    add = "/system scheduler add"
+    cli.out(f'{add} name=once start-time={hms(now + 300)} on-event="/interface disable ether1"')
+    once = config.schedulers[0]
+    assert once.next_run == now + 300
+    cli.out(f'{add} name=grid start-time={hms(now - 25)} interval=10s on-event=":log info x"')
+    assert config.schedulers[1].next_run == now + 5  # -25 + 3 * 10
+    cli.out(f'{add} name=gone start-time={hms(now - 25)} on-event=":log info x"')
+    assert config.schedulers[2].next_run is None  # interval 0 and its start is past: never
+    assert cli.out("/system scheduler add name=bad start-time=25:00:00") == (
+        "invalid value for argument start-time"
+    )
+    clock.now = now + 301
+    config.run_due(router)
+    assert once.run_count == 1 and once.next_run is None and not config.interface_enabled("ether1")
+
+
+def test_scheduler_startup_entries_run_after_each_reload(
+    cli: Cli, router: LabRouter, clock: FakeClock
+) -> None:
+    """``start-time=startup``: "execute the script 3 seconds after the system startup", once per
+    boot with ``interval=0``; "Rebooting the router will reset run-count" (MikroTik,
+    "Scheduler"). The queue change made over SSH survives the reload: RouterOS has no unsaved
+    state."""
+    from bwauto.lab.faults import reload
+
+    config = router.config
+    assert isinstance(config, RouterOsConfig)
+    cli.out('/queue simple set [find name="q-dinkes"] max-limit=60M/120M')
+    clock.now = BOOT + 10
+    cli.out('/system scheduler add name=boot start-time=startup on-event=":log info booted"')
+    detail = cli.out("/system scheduler print detail")
+    assert "start-time=startup" in detail and "start-date" not in detail
+    assert config.schedulers[0].next_run is None  # the boot is past
+    clock.now = BOOT + 100
+    reload(router)
+    assert config.schedulers[0].next_run == BOOT + 103 and config.schedulers[0].run_count == 0
+    clock.now = BOOT + 104
+    assert config.run_due(router) == 1
+    assert limits(router)["vlan110"] == (60_000_000, 120_000_000)
 
 
 def test_a_failing_statement_ends_the_script(router: LabRouter) -> None:

@@ -64,7 +64,7 @@ def test_detached_lab_status_fault_and_down(
     inventory = state_dir / "lab" / "inventory"
     assert f"lab inventory: {inventory}" in capsys.readouterr().out
     assert bw(state_dir, "inventory", "check", inventory=inventory) == 0
-    assert "inventory OK: 3 routers, 10 links, 2 upstreams" in capsys.readouterr().out
+    assert "inventory OK: 4 routers, 10 links, 2 upstreams" in capsys.readouterr().out
     assert stat.S_IMODE((state_dir / "lab" / "secrets.yaml").stat().st_mode) == 0o600
 
     assert bw(state_dir, "lab", "up", "--detach") == 1  # one lab per state dir
@@ -81,8 +81,12 @@ def test_detached_lab_status_fault_and_down(
     assert bw(state_dir, "lab", "status", "--json") == 0
     status = json.loads(capsys.readouterr().out)
     faults = {r["name"]: r["faults"] for r in status["routers"]}
-    assert faults == {"edge-bc-01": [], "edge-bc-02": [],
+    assert faults == {"edge-bc-01": [], "edge-bc-02": [], "edge-bc-03": [],
                       "edge-sk-01": ["snmp-timeout", "interface-down ether4"]}  # fmt: skip
+    archives = {r["name"]: r["archive"] for r in status["routers"]}
+    assert archives == {"edge-bc-01": None, "edge-bc-02": "flash:archive", "edge-bc-03": None,
+                        "edge-sk-01": None}  # fmt: skip
+    assert (inventory / "lab.yaml").exists()  # the lab inventory says so too
     assert status["pid"] == int((state_dir / "lab" / "lab.pid").read_text())
     assert bw(state_dir, "lab", "status") == 0
     table = capsys.readouterr().out  # a rich table: a long cell may wrap

@@ -38,6 +38,7 @@ from bwauto.snmp.targets import poll_targets
 
 M = 1_000_000
 ROS, IOS = "edge-bc-01", "edge-bc-02"  # mikrotik_routeros, cisco_ios in the sample inventory
+IOS_NA = "edge-bc-03"  # cisco_ios without an archive (inventory/lab.yaml)
 IF_NAME_COLUMN = "1.3.6.1.2.1.31.1.1.1.1"
 SESSION_ERRORS = (OSError, EOFError, NetmikoBaseException)
 F = TypeVar("F", bound=Callable[..., None])
@@ -271,7 +272,7 @@ def test_snmp_timeout_fault_is_reported_by_the_poll(lab_faults: Lab) -> None:
     result = poll(lab_faults, timeout_s=0.3, retries=0)
     assert set(result.router_errors) == {"edge-sk-01"}
     assert "no SNMP answer" in str(result.router_errors["edge-sk-01"])
-    assert {s.router for s in result.samples} == {ROS, IOS}
+    assert {s.router for s in result.samples} == {ROS, IOS, IOS_NA}
 
 
 @covers("reboot")
@@ -309,7 +310,7 @@ def test_no_hc_fault_makes_the_poll_fall_back_to_32_bit(lab_faults: Lab) -> None
     assert {s.counter_bits for s in poll(lab_faults, IOS).samples} == {64}
     lab_faults.fault(IOS, "no-hc")
     result = poll(lab_faults, IOS)
-    assert result.ok and len(result.samples) == 4
+    assert result.ok and len(result.samples) == 2  # rsud, dishub
     assert {s.counter_bits for s in result.samples} == {32}
     assert all(s.out_octets < 2**32 for s in result.samples)
 
@@ -333,6 +334,67 @@ def test_renumber_fault_moves_if_index_and_the_poller_follows(lab_faults: Lab) -
     for link_id, sample in after.items():
         assert sample.if_index == before[link_id].if_index + 40
         assert sample.if_name == before[link_id].if_name
+
+
+@covers("reload")
+def test_reload_fault_loses_unsaved_ios_config_and_keeps_saved(fresh_lab: Lab) -> None:
+    """IOS boots from the startup config: what ``write memory`` saved survives a reload, an
+    unsaved change does not (Cisco IOS Configuration Fundamentals, "Managing Configuration
+    Files"); an open session dies with the reload."""
+    policy = ["policy-map PM-DISHUB-OUT", "class class-default"]
+    conn = connect(fresh_lab, IOS)
+    conn.enable()
+    conn.send_config_set([*policy, "shape average 60000000"])
+    assert "[OK]" in conn.save_config()
+    conn.send_config_set([*policy, "shape average 70000000"])  # not saved
+    fresh_lab.fault(IOS, "reload")
+    time.sleep(0.2)
+    assert not conn.is_alive()  # the reload took the TCP session with it
+    conn.disconnect()
+    running = device_config(fresh_lab, IOS)
+    assert "shape average 60000000" in running and "shape average 70000000" not in running
+    caps = fresh_lab.router(IOS).config.shaper_limits()
+    assert caps["GigabitEthernet0/1.202"] == (None, 60_000_000)
+
+
+@covers("reload")
+def test_reload_fault_keeps_routeros_config(fresh_lab: Lab) -> None:
+    """RouterOS has no startup config to save: a change is kept across a reboot by itself
+    (MikroTik RouterOS manual, "Console": changes are stored when made; only Safe Mode undoes
+    them, and only when its session ends abnormally)."""
+    conn = connect(fresh_lab, ROS)
+    try:
+        conn.send_command('/queue simple set [find name="q-dinkes"] max-limit=50M/150M')
+    finally:
+        conn.disconnect()
+    fresh_lab.fault(ROS, "reload")
+    assert "max-limit=50M/150M" in device_config(fresh_lab, ROS)
+
+
+@covers("short-minute")
+def test_short_minute_fault_makes_an_unconfirmed_ios_change_revert_soon(fresh_lab: Lab) -> None:
+    """With ``short-minute`` a revert-timer minute lasts a fraction of a second, so a test can
+    watch IOS restore the config armed with ``configure terminal revert timer 1``."""
+    fresh_lab.fault(IOS, "short-minute", arg="0.5")
+    routers = {r["name"]: r for r in fresh_lab.status()["routers"]}
+    assert "short-minute" in routers[IOS]["faults"]
+    conn = connect(fresh_lab, IOS)
+    try:
+        conn.enable()
+        conn.send_config_set(
+            ["policy-map PM-DISHUB-OUT", "class class-default", "shape average 70000000"],
+            config_mode_command="configure terminal revert timer 1",
+        )
+        assert "Timer value: 1 min" in conn.send_command("show archive config rollback timer")
+        time.sleep(0.8)
+        assert "No Rollback Confirmed Change pending" in conn.send_command(
+            "show archive config rollback timer"
+        )
+    finally:
+        conn.disconnect()
+    assert "shape average 50000000" in device_config(fresh_lab, IOS)
+    fresh_lab.fault(IOS, "short-minute", on=False)
+    assert fresh_lab.router(IOS).config.minute_s == 60.0  # type: ignore[attr-defined]
 
 
 def test_every_fault_has_a_test_showing_its_effect() -> None:

@@ -21,7 +21,7 @@ from bwauto.lab.model import LabRouter, SnmpV3User
 from bwauto.lab.snmp.agent import AgentThread
 from bwauto.lab.snmp.testing import make_router
 from bwauto.monitoring.base import MonitoredLink, SnmpAuth
-from bwauto.monitoring.promfiles import render_scrape_config
+from bwauto.monitoring.prometheus import PrometheusBackend
 from bwauto.monitoring.settings import (
     MonitoringSettings,
     PrometheusSettings,
@@ -105,11 +105,12 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PromEnv]:
     stack = servers.PrometheusStack(work, work / "out")
     prom = PrometheusSettings(
         url=stack.url, snmp_exporter=stack.exporter, rule_interval="1s", verify_timeout_s=40,
-        output_dir=stack.out_dir,
+        output_dir=stack.out_dir, scrape_interval="2s",
     )  # fmt: skip
     settings = resolve_paths(MonitoringSettings(prometheus=prom), work, work)
+    PrometheusBackend(settings).sync([], reload=False)  # what `monitor setup` writes
     try:
-        stack.start(render_scrape_config(settings))
+        stack.start()
         yield PromEnv(stack, settings)
     finally:
         stack.stop()

@@ -1,8 +1,7 @@
 """Real monitoring servers for the tests, each on 127.0.0.1 and free ports, in temp dirs.
 
-- :class:`PrometheusStack`: Prometheus (``--web.enable-lifecycle``, tmp storage) whose config
-  is bwauto's own ``scrape-config.yml`` plus a fast ``global`` section, and snmp_exporter
-  reading bwauto's ``snmp.yml``.
+- :class:`PrometheusStack`: Prometheus (``--web.enable-lifecycle``, tmp storage) on the
+  ``prometheus.yml`` bwauto wrote, and snmp_exporter reading bwauto's ``snmp.yml``.
 - :class:`Postgres`: a throw-away cluster (run as the ``postgres`` user when we are root,
   because initdb refuses root) holding a ``zabbix`` template database loaded once from
   Debian's schema files; :meth:`Postgres.clone` copies it in a fraction of a second.
@@ -21,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import pwd
 import random
 import shutil
 import signal
@@ -81,10 +81,17 @@ class Proc:
     popen: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        """Start it; as ``user``, with that user's group and supplementary groups (as
+        systemd's ``User=`` and login do), not ours."""
+        ids: dict[str, object] = {}
+        if self.user:
+            gid = pwd.getpwnam(self.user).pw_gid
+            ids = {"user": self.user, "group": gid,
+                   "extra_groups": os.getgrouplist(self.user, gid)}  # fmt: skip
         with open(self.log, "ab") as out:
             self.popen = subprocess.Popen(
                 self.args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                env=self.env, user=self.user,
+                env=self.env, **ids,  # type: ignore[arg-type]
             )  # fmt: skip
 
     def check(self) -> None:
@@ -142,25 +149,27 @@ class PrometheusStack:
     def exporter(self) -> str:
         return f"127.0.0.1:{self.exporter_port}"
 
-    def start(self, scrape_config: str) -> None:
-        """Start both; ``scrape_config`` is bwauto's rendered scrape-config.yml text."""
-        snmp_yml = self.out_dir / "snmp.yml"
-        if not snmp_yml.exists():
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            snmp_yml.write_text("{}\n")
-            snmp_yml.chmod(0o600)
-        config = self.workdir / "prometheus.yml"
-        fast = "global:\n  scrape_interval: 2s\n  evaluation_interval: 1s\n"
-        config.write_text(fast + scrape_config)
-        exporter = Proc("snmp_exporter", [
-            "prometheus-snmp-exporter", f"--config.file={snmp_yml}",
-            f"--web.listen-address={self.exporter}", "--log.level=warn",
-        ], self.workdir / "snmp_exporter.log")  # fmt: skip
-        prometheus = Proc("prometheus", [
-            "prometheus", f"--config.file={config}", f"--storage.tsdb.path={self.workdir / 'tsdb'}",
-            f"--web.listen-address=127.0.0.1:{self.prom_port}", "--web.enable-lifecycle",
-            "--log.level=warn",
-        ], self.workdir / "prometheus.log")  # fmt: skip
+    def start(self, user: str | None = None) -> None:
+        """Start both on the ``snmp.yml`` and ``prometheus.yml`` bwauto wrote in ``out_dir``
+        (as ``monitor setup`` prints them, plus test ports), as ``user`` if given."""
+        snmp_yml, config = self.out_dir / "snmp.yml", self.out_dir / "prometheus.yml"
+        tsdb = self.workdir / "tsdb"
+        tsdb.mkdir(exist_ok=True)
+        if user:
+            shutil.chown(tsdb, user)
+        self.start_commands([
+            ["prometheus-snmp-exporter", f"--config.file={snmp_yml}",
+             f"--web.listen-address={self.exporter}"],  # info: logs each config (re)load
+            ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tsdb}",
+             f"--web.listen-address=127.0.0.1:{self.prom_port}", "--web.enable-lifecycle",
+             "--log.level=warn"],
+        ], user)  # fmt: skip
+
+    def start_commands(self, commands: list[list[str]], user: str | None = None) -> None:
+        """Start snmp_exporter then Prometheus from the given command lines; wait for both."""
+        exporter = Proc("snmp_exporter", commands[0], self.workdir / "snmp_exporter.log",
+                        user=user)  # fmt: skip
+        prometheus = Proc("prometheus", commands[1], self.workdir / "prometheus.log", user=user)
         for proc in (exporter, prometheus):
             self.procs.append(proc)
             proc.start()

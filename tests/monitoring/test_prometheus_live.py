@@ -58,7 +58,18 @@ def wait_for(check: Any, timeout_s: float = 30.0) -> Any:
         time.sleep(0.3)
 
 
-def test_register_makes_the_link_scraped_with_its_capacity(
+def reload_times(env: PromEnv) -> tuple[float, int]:
+    """When Prometheus last (re)loaded its configuration; how often snmp_exporter did (0.21
+    has no metric for it, its log says "Loaded config file" at each load)."""
+    with urllib.request.urlopen(f"{env.stack.url}/metrics", timeout=5) as reply:
+        metrics = reply.read().decode().splitlines()
+    name = "prometheus_config_last_reload_success_timestamp_seconds "
+    prom = next(float(x.split()[-1]) for x in metrics if x.startswith(name))
+    log = (env.stack.workdir / "snmp_exporter.log").read_text()
+    return prom, log.count("Loaded config file")
+
+
+def test_register_makes_the_router_scraped_and_the_link_known_with_its_capacity(
     prometheus: PromEnv, lab_routers: Any, lab_link: Any
 ) -> None:
     url = prometheus.stack.url
@@ -68,25 +79,26 @@ def test_register_makes_the_link_scraped_with_its_capacity(
     assert registration.changed
     assert registration.verification is not None and registration.verification.ok
     targets = [t for t in api(url, "/api/v1/targets")["activeTargets"]
-               if t["labels"].get("link_id") == link.link_id]  # fmt: skip
+               if t["labels"].get("router") == "lab-mt"]  # fmt: skip
     assert len(targets) == 1 and targets[0]["health"] == "up"
-    labels = targets[0]["labels"]
-    assert {k: labels[k] for k in ("link_id", "opd", "router", "upstream")} == {
-        "link_id": link.link_id, "opd": link.opd, "router": "lab-mt", "upstream": "lab-isp",
-    }  # fmt: skip
-    assert not any("capacity" in k for k in labels)
+    assert targets[0]["scrapePool"] == "bwauto_snmp"
+    assert not any(k in targets[0]["labels"] for k in ("link_id", "opd", "capacity"))
+    info = query(url, f'bwauto_link_info{{link_id="{link.link_id}"}}')
+    assert [r["metric"]["if_name"] for r in info] == ["ether2"]
+    assert {k: info[0]["metric"][k] for k in ("opd", "router", "upstream")} == {
+        "opd": link.opd, "router": "lab-mt", "upstream": "lab-isp"}  # fmt: skip
     for metric in ("ifHCInOctets", "ifHCOutOctets"):
-        rows = query(url, f'{metric}{{link_id="{link.link_id}", if_name="ether2"}}')
+        rows = query(url, f'{metric}{{router="lab-mt", if_name="ether2"}}')
         assert len(rows) == 1 and float(rows[0]["value"][1]) > 0, metric
     assert capacities(url, link.link_id) == {"up": 10e6, "down": 20e6}
 
 
-def test_traffic_rule_selects_the_links_interface_in_bits_per_second(
+def test_traffic_rule_is_the_links_interface_in_bits_per_second(
     prometheus: PromEnv, lab_routers: Any, lab_link: Any
 ) -> None:
     link = lab_link(lab_routers["lab-mt"], 0, up=10_000_000, down=20_000_000)
     PrometheusBackend(prometheus.settings).register(link)
-    promql = f'bwauto_link_traffic_bps{{link_id="{link.link_id}"}}'
+    promql = f'link:traffic_bps:rate5m{{link_id="{link.link_id}"}}'
 
     rows = wait_for(lambda: len(query(prometheus.stack.url, promql)) == 2 and
                     query(prometheus.stack.url, promql))  # fmt: skip
@@ -99,20 +111,86 @@ def test_traffic_rule_selects_the_links_interface_in_bits_per_second(
     assert 0 < by_direction["down"] <= 20e6 * 1.2
 
 
-def test_registering_again_changes_nothing(
+def test_every_series_of_a_link_carries_its_own_interface_one_target_per_router(
     prometheus: PromEnv, lab_routers: Any, lab_link: Any
 ) -> None:
+    """What was seen 7: 10 targets for 3 routers, and ifHCOutOctets{link_id="dinkes",
+    if_name="vlan120-disdukcapil"}. Three links on two routers: two targets, and every series
+    carrying a link_id has that link's interface."""
+    url = prometheus.stack.url
+    links = [lab_link(lab_routers["lab-mt"], 0), lab_link(lab_routers["lab-mt"], 1),
+             lab_link(lab_routers["lab-ios"], 0, v3=True)]  # fmt: skip
+    backend = PrometheusBackend(prometheus.settings)
+    backend.sync(links)
+    wanted = {link.link_id: link.if_name for link in links}
+    rate = "link:if_octets:rate5m"
+
+    rows = wait_for(lambda: len(query(url, rate)) == 6 and query(url, rate))
+    assert rows, f"{rate}: {query(url, rate)}"
+    series = query(url, '{link_id!=""}')
+    assert len({r["metric"]["__name__"] for r in series}) >= 5
+    for row in series:
+        labels = row["metric"]
+        assert labels["link_id"] in wanted, labels
+        if "if_name" in labels:
+            assert labels["if_name"] == wanted[labels["link_id"]], labels
+    pools = [t for t in api(url, "/api/v1/targets")["activeTargets"]
+             if t["scrapePool"] == "bwauto_snmp"]  # fmt: skip
+    assert sorted(t["labels"]["router"] for t in pools) == ["lab-ios", "lab-mt"]
+
+
+def test_a_link_removed_by_sync_disappears_from_prometheus(
+    prometheus: PromEnv, lab_routers: Any, lab_link: Any
+) -> None:
+    """Done when: a removed link disappears from Prometheus after sync (and its router's
+    target, when it was the router's last link)."""
+    url = prometheus.stack.url
+    kept = lab_link(lab_routers["lab-mt"], 0)
+    gone = [lab_link(lab_routers["lab-mt"], 1), lab_link(lab_routers["lab-ios"], 0, v3=True)]
+    backend = PrometheusBackend(prometheus.settings)
+    backend.sync([kept, *gone])
+    assert wait_for(lambda: len(query(url, "bwauto_link_info")) == 3)
+
+    outcome = backend.sync([kept])
+
+    assert outcome.removed == tuple(sorted(link.link_id for link in gone))
+    info = wait_for(
+        lambda: len(query(url, "bwauto_link_info")) == 1 and query(url, "bwauto_link_info")
+    )
+    assert info and info[0]["metric"]["link_id"] == kept.link_id
+    assert query(url, f'bwauto_link_capacity_bps{{link_id="{gone[0].link_id}"}}') == []
+
+    def routers() -> list[str]:
+        active = api(url, "/api/v1/targets")["activeTargets"]
+        return sorted(t["labels"]["router"] for t in active if t["scrapePool"] == "bwauto_snmp")
+
+    assert wait_for(lambda: routers() == ["lab-mt"]), routers()
+
+
+def test_registering_again_touches_and_reloads_nothing(
+    prometheus: PromEnv, lab_routers: Any, lab_link: Any
+) -> None:
+    """What was seen 9: a no-op register reloaded both servers (sync --all: once per link)."""
     link = lab_link(lab_routers["lab-mt"], 0, up=10_000_000, down=20_000_000)
     backend = PrometheusBackend(prometheus.settings)
-    backend.register(link)
+    backend.sync([link])
     out = prometheus.settings.prometheus_dir
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    reloaded = reload_times(prometheus)
+    time.sleep(1.1)  # Prometheus's reload timestamp has a resolution of one second
 
     again = backend.register(link)
+    synced = backend.sync([link])
 
     assert (again.changed, again.changes) == (False, ())
     assert again.verification is not None and again.verification.ok
+    assert synced.changes == () and synced.removed == ()
+    assert reload_times(prometheus) == reloaded
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+    # a change reloads each server once, and only the one whose files changed
+    backend.register(lab_link(lab_routers["lab-mt"], 0, up=11_000_000, down=20_000_000))
+    after = reload_times(prometheus)
+    assert after[0] > reloaded[0] and after[1] == reloaded[1]
 
 
 def test_a_capacity_change_shows_the_new_value(
@@ -124,7 +202,7 @@ def test_a_capacity_change_shows_the_new_value(
 
     registration = backend.register(raised)
 
-    assert registration.changes == (f"wrote rules/link-{raised.link_id}.yml",)
+    assert registration.changes == ("wrote bwauto-links.json", "wrote rules/bwauto-links.yml")
     assert registration.verification is not None and registration.verification.ok
     assert capacities(prometheus.stack.url, raised.link_id) == {"up": 50e6, "down": 100e6}
 
@@ -138,9 +216,12 @@ def test_an_ios_link_over_snmpv3_is_found_by_its_full_name_in_ifdescr(
     registration = PrometheusBackend(prometheus.settings).register(link)
 
     assert registration.verification is not None and registration.verification.ok
-    rows = query(prometheus.stack.url, f'ifHCInOctets{{link_id="{link.link_id}"}}')
+    rows = query(prometheus.stack.url, 'ifHCInOctets{router="lab-ios"}')
     row = next(r for r in rows if r["metric"]["if_descr"] == link.if_name)
     assert row["metric"]["if_name"] == "Gi0/0/1.100"  # IOS's short ifName
+    rate = f'link:if_octets:rate5m{{link_id="{link.link_id}"}}'
+    joined = wait_for(lambda: query(prometheus.stack.url, rate))
+    assert {r["metric"]["if_name"] for r in joined} == {link.if_name}
 
 
 def test_an_unreachable_prometheus_is_one_clear_error(
@@ -205,4 +286,5 @@ def test_monitor_register_end_to_end_from_the_inventory(
     assert result["ok"] and result["changed"]
     checks = {c["name"]: c for c in result["verification"]["checks"]}
     assert checks["target up"]["ok"] and checks["ifHCInOctets scraped"]["ok"]
+    assert checks["bwauto_link_info"]["ok"]
     assert capacities(prometheus.stack.url, "e2e") == {"up": 10e6, "down": 20e6}

@@ -1,4 +1,5 @@
-"""The generated Prometheus and snmp_exporter files: pure rendering, checked by the real tools."""
+"""The generated Prometheus and snmp_exporter files: pure rendering, checked by the real tools
+(promtool check/test rules, snmp_exporter --dry-run)."""
 
 from __future__ import annotations
 
@@ -7,60 +8,94 @@ import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
+from bwauto.monitoring import promconfig as pc
 from bwauto.monitoring import promfiles as pf
 from bwauto.monitoring.base import MonitoredLink, SnmpAuth
-from bwauto.monitoring.settings import AlertSettings, MonitoringSettings, resolve_paths
+from bwauto.monitoring.settings import (
+    AlertSettings,
+    MonitoringSettings,
+    PrometheusSettings,
+    resolve_paths,
+)
 
 LINK = MonitoredLink(
     link_id="dinkes", opd="Dinas Kesehatan", router="edge-bc-01", router_host="10.20.0.1",
     snmp_port=161, snmp=SnmpAuth(community="c0mm"), if_name="vlan110-dinkes",
     capacity_up_bps=100_000_000, capacity_down_bps=100_000_000, upstream="telkom-astinet",
 )  # fmt: skip
+OTHER = replace(LINK, link_id="disdukcapil", opd="Disdukcapil", if_name="vlan120-disdukcapil")
 V3 = SnmpAuth("v3", user="mon", auth_key="a" * 12, priv_key="p" * 12, auth_protocol="SHA-256",
               priv_protocol="AES-256", timeout_s=1.5, retries=2)  # fmt: skip
+IOS = replace(LINK, link_id="bpkad", opd="BPKAD", router="edge-bc-02", router_host="10.20.0.2",
+              snmp=V3, if_name="GigabitEthernet0/1.201", if_column="ifDescr")  # fmt: skip
 promtool = pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed")
 
 
-def settings(tmp_path: Path, **alert: object) -> MonitoringSettings:
-    return resolve_paths(MonitoringSettings(alert=AlertSettings(**alert)), tmp_path, tmp_path)
+def settings(tmp_path: Path, job: str = "bwauto_snmp", **alert: Any) -> MonitoringSettings:
+    prom = PrometheusSettings(job_name=job)
+    return resolve_paths(
+        MonitoringSettings(alert=AlertSettings(**alert), prometheus=prom), tmp_path, tmp_path
+    )
 
 
-def test_target_group_has_the_link_labels_and_never_the_capacity() -> None:
-    group = pf.target_group(LINK)
+def write(tmp_path: Path, s: MonitoringSettings, links: list[MonitoredLink]) -> Path:
+    out = s.prometheus_dir
+    for rel, text in pf.render(pf.from_links(links), s).items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text)
+    return out
 
-    assert group["targets"] == ["10.20.0.1:161"]
-    assert group["labels"] == {
-        "link_id": "dinkes", "opd": "Dinas Kesehatan", "router": "edge-bc-01",
-        "upstream": "telkom-astinet", "__param_module": "bwauto_edge_bc_01",
-        "__scrape_interval__": "300s", "__scrape_timeout__": "30s",
+
+def test_one_target_per_router_labelled_with_the_router_only(tmp_path: Path) -> None:
+    """What was seen 7: 10 targets for 3 routers; now one per router, no link labels."""
+    files = pf.render(pf.from_links([LINK, OTHER, IOS]), settings(tmp_path))
+
+    targets = {k: json.loads(v) for k, v in files.items() if k.startswith("targets/")}
+    assert targets == {
+        "targets/edge-bc-01.json": [{"targets": ["10.20.0.1:161"], "labels": {
+            "router": "edge-bc-01", "__param_module": "bwauto_edge_bc_01"}}],
+        "targets/edge-bc-02.json": [{"targets": ["10.20.0.2:161"], "labels": {
+            "router": "edge-bc-02", "__param_module": "bwauto_edge_bc_02"}}],
     }  # fmt: skip
-    assert "100000000" not in json.dumps(group)
 
 
 def test_ipv6_router_addresses_are_bracketed() -> None:
-    assert pf.target_group(replace(LINK, router_host="2001:db8::1"))["targets"] == [
-        "[2001:db8::1]:161"
-    ]
+    state = pf.from_links([replace(LINK, router_host="2001:db8::1")])
+    assert state.routers == {"edge-bc-01": {"address": "[2001:db8::1]:161"}}
 
 
-def test_merging_targets_replaces_the_link_and_keeps_the_others() -> None:
-    other = replace(LINK, link_id="bpkad", opd="BPKAD")
-    text = pf.merge_targets(pf.merge_targets(None, LINK), other)
-    moved = pf.merge_targets(text, replace(LINK, snmp_port=1161))
+def test_the_scrape_interval_is_its_own_setting_not_the_poll_interval(tmp_path: Path) -> None:
+    """What was seen 11: the scrape interval was the 300 s poll interval; default now 60 s."""
+    link = replace(LINK, poll_interval_s=300)
+    files = pf.render(pf.from_links([link]), settings(tmp_path))
 
-    groups = json.loads(moved)
-    assert [g["labels"]["link_id"] for g in groups] == ["bpkad", "dinkes"]
-    assert groups[1]["targets"] == ["10.20.0.1:1161"]
-    assert pf.remove_target(moved, "dinkes") == pf.merge_targets(None, other)
-    assert pf.remove_target(pf.merge_targets(None, LINK), "dinkes") is None
-    assert pf.parse_targets("not json") == []
+    job = yaml.safe_load(files[pc.SCRAPE_FILE])["scrape_configs"][0]
+    assert (job["scrape_interval"], job["scrape_timeout"]) == ("60s", "50s")
+    assert "300" not in files["targets/edge-bc-01.json"]
+    assert "__scrape_interval__" not in "".join(files.values())
+    fast = resolve_paths(MonitoringSettings(prometheus=PrometheusSettings(scrape_interval="15s")),
+                         tmp_path, tmp_path)  # fmt: skip
+    assert pc.scrape_job(fast)["scrape_interval"] == "15s"
+    assert pf.rate_record(fast) == "link:if_octets:rate5m"
 
 
-def test_snmp_module_v2c_walks_if_mib_by_numeric_oid_without_an_ifname_label() -> None:
+def test_the_job_name_is_used_everywhere_it_matters(tmp_path: Path) -> None:
+    """What was seen 2: the job had to be named bwauto_snmp."""
+    files = pf.render(pf.from_links([LINK]), settings(tmp_path, job="routers_snmp"))
+
+    assert "bwauto_snmp" not in "".join(files.values())
+    for rel in (pc.SCRAPE_FILE, pc.PROMETHEUS_FILE):
+        assert yaml.safe_load(files[rel])["scrape_configs"][0]["job_name"] == "routers_snmp"
+    assert 'job="routers_snmp"' in files[pf.RECORDING_FILE]
+    assert 'up{job="routers_snmp"}' in files[pf.ALERTS_FILE]
+
+
+def test_snmp_module_walks_if_mib_by_numeric_oid_with_both_name_labels() -> None:
     module = pf.snmp_module(LINK.snmp)
 
     assert module["version"] == 2 and module["auth"] == {"community": "c0mm"}
@@ -71,7 +106,6 @@ def test_snmp_module_v2c_walks_if_mib_by_numeric_oid_without_an_ifname_label() -
                      "ifHCOutOctets": "1.3.6.1.2.1.31.1.1.1.10"}  # fmt: skip
     labels = {lk["labelname"] for m in module["metrics"] for lk in m["lookups"]}
     assert labels == {"if_name", "if_descr"}  # "ifName" would collide with the exporter's own
-    assert all(lk["oid"] in module["walk"] for m in module["metrics"] for lk in m["lookups"])
 
 
 def test_snmp_module_v3_maps_protocols_to_snmp_exporter_names() -> None:
@@ -85,137 +119,185 @@ def test_snmp_module_v3_maps_protocols_to_snmp_exporter_names() -> None:
     assert (module["timeout"], module["retries"]) == ("1.5s", 2)
 
 
-def test_merging_snmp_modules_keeps_other_routers() -> None:
-    modules = pf.merge_snmp_config({"bwauto_r2": {"x": 1}}, "edge-bc-01", LINK.snmp)
+def test_links_file_has_the_info_metric_and_the_capacity_of_every_link(tmp_path: Path) -> None:
+    rules = pf.link_rules(pf.from_links([LINK, IOS]), settings(tmp_path))["groups"]
+    assert len(rules) == 1  # one group for every link, not one per link
+    by = [(r["record"], r["expr"], r["labels"]) for r in rules[0]["rules"]]
 
-    assert list(modules) == ["bwauto_edge_bc_01", "bwauto_r2"]
-    assert modules["bwauto_r2"] == {"x": 1}
-
-
-def test_link_rules_record_capacity_per_direction_and_traffic_of_the_links_row(
-    tmp_path: Path,
-) -> None:
-    link = replace(LINK, capacity_up_bps=50_000_000, if_column="ifDescr", poll_interval_s=60)
-    rules = pf.link_rules(link, settings(tmp_path))["groups"][0]["rules"]
-
-    capacity = [(r["expr"], r["labels"]["direction"]) for r in rules if r.get("record") ==
-                pf.CAPACITY_METRIC]  # fmt: skip
-    assert capacity == [("vector(50000000)", "up"), ("vector(100000000)", "down")]
-    assert rules[0]["labels"] == {"link_id": "dinkes", "opd": "Dinas Kesehatan",
-                                  "router": "edge-bc-01", "upstream": "telkom-astinet",
-                                  "direction": "up"}  # fmt: skip
-    traffic = [r["expr"] for r in rules if r.get("record") == pf.TRAFFIC_METRIC]
-    row = '{job="bwauto_snmp", link_id="dinkes", if_descr="vlan110-dinkes"}[4m]'
-    assert traffic == [f"8 * rate(ifHCInOctets{row})", f"8 * rate(ifHCOutOctets{row})"]
+    assert by == [
+        ("bwauto_link_info", "vector(1)", {"link_id": "bpkad", "opd": "BPKAD",
+         "router": "edge-bc-02", "upstream": "telkom-astinet", "if_name": "GigabitEthernet0/1.201",
+         "if_column": "ifDescr"}),
+        ("bwauto_link_capacity_bps", "vector(100000000)", {"link_id": "bpkad", "direction": "up"}),
+        ("bwauto_link_capacity_bps", "vector(100000000)",
+         {"link_id": "bpkad", "direction": "down"}),
+        ("bwauto_link_info", "vector(1)", {"link_id": "dinkes", "opd": "Dinas Kesehatan",
+         "router": "edge-bc-01", "upstream": "telkom-astinet", "if_name": "vlan110-dinkes",
+         "if_column": "ifName"}),
+        ("bwauto_link_capacity_bps", "vector(100000000)", {"link_id": "dinkes", "direction": "up"}),
+        ("bwauto_link_capacity_bps", "vector(100000000)",
+         {"link_id": "dinkes", "direction": "down"}),
+    ]  # fmt: skip
 
 
-def test_alert_uses_the_configured_threshold_and_duration(tmp_path: Path) -> None:
-    rule = pf.alert_rules(settings(tmp_path, threshold=0.9, **{"for": "30m"}))["groups"][0]
-    alert = rule["rules"][0]
-
-    assert alert["alert"] == "BwautoLinkUtilisationHigh" and alert["for"] == "30m"
-    assert alert["expr"].rstrip().endswith("> 0.9")
-    assert "90%" in alert["annotations"]["summary"]
-
-
-def test_scrape_config_points_at_the_exporter_targets_and_rules(tmp_path: Path) -> None:
-    config = pf.scrape_config(settings(tmp_path))
-    out = tmp_path / "monitoring" / "prometheus"
-
-    assert config["rule_files"] == [f"{out}/rules/*.yml"]
-    job = config["scrape_configs"][0]
-    assert job["metrics_path"] == "/snmp"
-    assert job["file_sd_configs"] == [{"files": [f"{out}/targets/*.json"]}]
-    assert job["relabel_configs"][-1] == {"target_label": "__address__",
-                                          "replacement": "127.0.0.1:9116"}  # fmt: skip
-
-
-def test_rendering_is_deterministic_and_marked_generated(tmp_path: Path) -> None:
+def test_rendering_is_byte_stable_and_has_no_yaml_anchors(tmp_path: Path) -> None:
+    """What was seen 10: PyYAML anchors (&id003) made snmp.yml differ on every write."""
     s = settings(tmp_path)
+    once = pf.render(pf.from_links([LINK, OTHER, IOS]), s)
+    again = pf.render(pf.from_links([IOS, OTHER, LINK]), s)
 
-    def render() -> list[str]:
-        snmp = pf.render_snmp_config({"m": pf.snmp_module(LINK.snmp)})
-        return [pf.render_link_rules(LINK, s), pf.render_alert_rules(s),
-                pf.render_scrape_config(s), snmp]  # fmt: skip
+    assert once == again
+    for rel, text in once.items():
+        assert "&id" not in text and "*id" not in text, rel
+        if rel.endswith(".yml"):
+            assert text.startswith(pc.HEADER) and yaml.safe_load(text) is not None, rel
+    state = pf.parse_state(once[pf.MANIFEST_FILE], yaml.safe_load(once[pc.SNMP_FILE]))
+    assert pf.render(state, s) == once
 
-    texts = render()
-    assert texts == render()
-    assert all(t.startswith(pf.HEADER) and yaml.safe_load(t) for t in texts)
+
+def test_removing_a_link_drops_its_router_when_it_was_the_last(tmp_path: Path) -> None:
+    state = pf.from_links([LINK, OTHER, IOS])
+
+    files = pf.render(state.without({"bpkad"}), settings(tmp_path))
+
+    assert "targets/edge-bc-02.json" not in files
+    assert list(yaml.safe_load(files[pc.SNMP_FILE])) == ["bwauto_edge_bc_01"]
+    assert "bpkad" not in files[pf.LINKS_FILE] + files[pf.MANIFEST_FILE]
 
 
-def _write_all(tmp_path: Path) -> MonitoringSettings:
-    s = settings(tmp_path)
-    out = s.prometheus_dir
-    (out / "rules").mkdir(parents=True)
-    (out / pf.rules_file(LINK.link_id)).write_text(pf.render_link_rules(LINK, s))
-    (out / pf.ALERTS_FILE).write_text(pf.render_alert_rules(s))
-    (out / pf.SCRAPE_FILE).write_text(pf.render_scrape_config(s))
-    return s
+def test_with_no_link_snmp_yml_is_still_a_valid_empty_config(tmp_path: Path) -> None:
+    files = pf.render(pf.PromState(), settings(tmp_path))
+    assert yaml.safe_load(files[pc.SNMP_FILE]) == {}
+    assert not [k for k in files if k.startswith("targets/")]
 
 
 @promtool
 def test_promtool_accepts_the_generated_config_and_rules(tmp_path: Path) -> None:
-    s = _write_all(tmp_path)
-    out = s.prometheus_dir
+    out = write(tmp_path, settings(tmp_path), [LINK, OTHER, IOS])
 
-    config = subprocess.run(["promtool", "check", "config", str(out / pf.SCRAPE_FILE)],
+    for rel in (pc.PROMETHEUS_FILE, pc.SCRAPE_FILE):
+        config = subprocess.run(["promtool", "check", "config", str(out / rel)],
+                                capture_output=True, text=True)  # fmt: skip
+        assert config.returncode == 0, config.stdout + config.stderr
+    assert "SUCCESS: 3 rule files found" in config.stdout
+
+
+def _promtool_test(tmp_path: Path, out: Path, series: list[dict[str, str]], **tests: Any) -> None:
+    spec = {
+        "rule_files": [str(out / pf.LINKS_FILE), str(out / pf.RECORDING_FILE),
+                       str(out / pf.ALERTS_FILE)],
+        "evaluation_interval": "1m",
+        "tests": [{"interval": "1m", "input_series": series, **tests}],
+    }  # fmt: skip
+    test_file = tmp_path / "rules-test.yml"
+    test_file.write_text(yaml.safe_dump(spec))
+    result = subprocess.run(["promtool", "test", "rules", str(test_file)],
                             capture_output=True, text=True)  # fmt: skip
-    rules = subprocess.run(["promtool", "check", "rules", *map(str, (out / "rules").glob("*.yml"))],
-                           capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
 
-    assert config.returncode == 0, config.stdout + config.stderr
-    assert rules.returncode == 0, rules.stdout + rules.stderr
-    assert "SUCCESS: 4 rules found" in rules.stdout and "SUCCESS: 1 rules found" in rules.stdout
+
+def _row(
+    metric: str, router: str, index: int, name: str, descr: str, values: str
+) -> dict[str, str]:
+    labels = (f'job="bwauto_snmp", instance="{router}:161", router="{router}", '
+              f'ifIndex="{index}", if_name="{name}", if_descr="{descr}"')  # fmt: skip
+    return {"series": f"{metric}{{{labels}}}", "values": values}
+
+
+def _joined(link_id: str, opd: str, router: str, idx: int, name: str, descr: str, value: float,
+            metric: str = "link:if_octets:rate5m") -> dict[str, Any]:  # fmt: skip
+    direction = "up"
+    labels = {"job": "bwauto_snmp", "instance": f"{router}:161", "router": router,
+              "ifIndex": str(idx), "if_name": name, "if_descr": descr, "link_id": link_id,
+              "opd": opd, "upstream": "telkom-astinet", "direction": direction}  # fmt: skip
+    inner = ", ".join(f'{k}="{v}"' for k, v in labels.items())
+    return {"labels": f"{metric}{{{inner}}}", "value": value}
 
 
 @promtool
-def test_promtool_alert_fires_above_the_threshold_only_after_15_minutes(tmp_path: Path) -> None:
-    s = _write_all(tmp_path)
-    rules = s.prometheus_dir / "rules"
-    series = 'if{d}{{job="bwauto_snmp", link_id="dinkes", if_name="vlan110-dinkes", ifIndex="3"}}'
-    # 90 Mbit/s up = 675e6 octets a minute (90 % of 100M); 50 Mbit/s down (50 %).
-    tests = {
-        "rule_files": [str(rules / f"link-{LINK.link_id}.yml"), str(rules / "bwauto-alerts.yml")],
-        "evaluation_interval": "1m",
-        "tests": [{
-            "interval": "1m",
-            "input_series": [
-                {"series": series.format(d="HCInOctets"), "values": "0+675000000x60"},
-                {"series": series.format(d="HCOutOctets"), "values": "0+375000000x60"},
-            ],
-            "alert_rule_test": [
-                {"eval_time": "10m", "alertname": pf.ALERT_NAME, "exp_alerts": []},
-                {"eval_time": "40m", "alertname": pf.ALERT_NAME, "exp_alerts": [{
-                    "exp_labels": {"severity": "warning", "link_id": "dinkes", "direction": "up",
-                                   "opd": "Dinas Kesehatan", "router": "edge-bc-01",
-                                   "upstream": "telkom-astinet"},
-                    "exp_annotations": {
-                        "summary": "Link dinkes (Dinas Kesehatan) up above 80% of its capacity",
-                        "description": "Traffic on edge-bc-01 has been 90% of the link's "
-                                       "capacity for 15m.",
-                    },
-                }]},
-            ],
-        }],
-    }  # fmt: skip
-    test_file = tmp_path / "alert-test.yml"
-    test_file.write_text(yaml.safe_dump(tests))
+def test_each_links_series_is_the_row_of_its_own_interface(tmp_path: Path) -> None:
+    """What was seen 7: ifHCOutOctets{link_id="dinkes", if_name="vlan120-disdukcapil"} existed.
+    Now the join keeps only the row whose name is the link's interface (ifName, or ifDescr on
+    IOS, where ifName is the short name)."""
+    out = write(tmp_path, settings(tmp_path), [LINK, OTHER, IOS])
+    per_min = "0+6000000x30"  # 6e6 octets a minute = 100000 octets/s
+    series = [
+        _row("ifHCInOctets", "edge-bc-01", 3, "vlan110-dinkes", "vlan110-dinkes", per_min),
+        _row("ifHCInOctets", "edge-bc-01", 4, "vlan120-disdukcapil", "vlan120-disdukcapil",
+             "0+12000000x30"),
+        _row("ifHCInOctets", "edge-bc-01", 9, "ether9", "ether9", per_min),  # not a link
+        _row("ifHCInOctets", "edge-bc-02", 7, "Gi0/1.201", "GigabitEthernet0/1.201", per_min),
+        _row("ifHCInOctets", "edge-bc-02", 8, "GigabitEthernet0/1.201", "other", per_min),
+    ]  # fmt: skip
+    ios = _joined("bpkad", "BPKAD", "edge-bc-02", 7, "GigabitEthernet0/1.201",
+                  "GigabitEthernet0/1.201", 100000.0)  # fmt: skip
+    _promtool_test(tmp_path, out, series, promql_expr_test=[
+        {"expr": 'link:if_octets:rate5m{direction="up"}', "eval_time": "10m", "exp_samples": [
+            _joined("dinkes", "Dinas Kesehatan", "edge-bc-01", 3, "vlan110-dinkes",
+                    "vlan110-dinkes", 100000.0),
+            _joined("disdukcapil", "Disdukcapil", "edge-bc-01", 4, "vlan120-disdukcapil",
+                    "vlan120-disdukcapil", 200000.0),
+            ios,
+        ]},
+        {"expr": 'link:traffic_bps:rate5m{link_id="dinkes"}', "eval_time": "10m",
+         "exp_samples": [_joined("dinkes", "Dinas Kesehatan", "edge-bc-01", 3, "vlan110-dinkes",
+                                 "vlan110-dinkes", 800000.0, metric="link:traffic_bps:rate5m")]},
+        {"expr": 'link:utilisation:ratio_rate5m{link_id="disdukcapil"}', "eval_time": "10m",
+         "exp_samples": [_joined("disdukcapil", "Disdukcapil", "edge-bc-01", 4,
+                                 "vlan120-disdukcapil", "vlan120-disdukcapil", 0.016,
+                                 metric="link:utilisation:ratio_rate5m")]},
+    ])  # fmt: skip
 
-    result = subprocess.run(["promtool", "test", "rules", str(test_file)],
-                            capture_output=True, text=True)  # fmt: skip
 
-    assert result.returncode == 0, result.stdout + result.stderr
+@promtool
+def test_alerts_utilisation_target_down_and_no_data(tmp_path: Path) -> None:
+    out = write(tmp_path, settings(tmp_path, threshold=0.8), [LINK, OTHER])
+    # dinkes: 90 Mbit/s up = 675e6 octets a minute (90 % of 100M); disdukcapil: no row at all.
+    series = [
+        _row("ifHCInOctets", "edge-bc-01", 3, "vlan110-dinkes", "vlan110-dinkes",
+             "0+675000000x60"),
+        _row("ifHCOutOctets", "edge-bc-01", 3, "vlan110-dinkes", "vlan110-dinkes",
+             "0+75000000x60"),
+        {"series": 'up{job="bwauto_snmp", instance="edge-bc-01:161", router="edge-bc-01"}',
+         "values": "1x10 0x50"},
+    ]  # fmt: skip
+    high = {"severity": "warning", "link_id": "dinkes", "direction": "up",
+            "opd": "Dinas Kesehatan", "router": "edge-bc-01", "upstream": "telkom-astinet",
+            "if_name": "vlan110-dinkes", "if_descr": "vlan110-dinkes", "ifIndex": "3",
+            "instance": "edge-bc-01:161", "job": "bwauto_snmp"}  # fmt: skip
+    _promtool_test(tmp_path, out, series, alert_rule_test=[
+        {"eval_time": "10m", "alertname": pf.ALERT_NAME, "exp_alerts": []},
+        {"eval_time": "40m", "alertname": pf.ALERT_NAME, "exp_alerts": [{
+            "exp_labels": high,
+            "exp_annotations": {
+                "summary": "Link dinkes (Dinas Kesehatan) up above 80% of its capacity",
+                "description": "Traffic on edge-bc-01 vlan110-dinkes has been 90% of the "
+                               "link's capacity for 15m.",
+            }}]},
+        {"eval_time": "40m", "alertname": pf.TARGET_DOWN_ALERT, "exp_alerts": [{
+            "exp_labels": {"severity": "warning", "job": "bwauto_snmp", "router": "edge-bc-01",
+                           "instance": "edge-bc-01:161"},
+            "exp_annotations": {"summary": "snmp_exporter cannot walk router edge-bc-01 "
+                                           "(edge-bc-01:161)"}}]},
+        {"eval_time": "40m", "alertname": pf.NO_DATA_ALERT, "exp_alerts": [{
+            "exp_labels": {"severity": "warning", "link_id": "disdukcapil", "opd": "Disdukcapil",
+                           "router": "edge-bc-01", "upstream": "telkom-astinet",
+                           "if_name": "vlan120-disdukcapil", "if_column": "ifName"},
+            "exp_annotations": {"summary": "No traffic data for link disdukcapil: interface "
+                                "vlan120-disdukcapil not found on edge-bc-01, or not scraped"},
+        }]},
+    ])  # fmt: skip
 
 
 @pytest.mark.skipif(shutil.which("prometheus-snmp-exporter") is None,
                     reason="prometheus-snmp-exporter not installed")  # fmt: skip
 def test_snmp_exporter_accepts_the_generated_modules(tmp_path: Path) -> None:
-    config = tmp_path / "snmp.yml"
-    modules = pf.merge_snmp_config(pf.merge_snmp_config({}, "r1", LINK.snmp), "r2", V3)
-    config.write_text(pf.render_snmp_config(modules))
+    out = write(tmp_path, settings(tmp_path), [LINK, IOS])
 
-    result = subprocess.run(["prometheus-snmp-exporter", f"--config.file={config}", "--dry-run"],
-                            capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        ["prometheus-snmp-exporter", f"--config.file={out / pc.SNMP_FILE}", "--dry-run"],
+        capture_output=True, text=True,
+    )  # fmt: skip
 
     assert result.returncode == 0, result.stderr
     assert "Configuration parsed successfully" in result.stderr

@@ -44,13 +44,8 @@ def test_after_a_raise_prometheus_scrapes_the_link_with_its_new_capacity(
     p = prometheus.settings.prometheus
     monitoring = {"backend": "prometheus", "prometheus": {
         "output_dir": str(p.output_dir), "url": p.url, "snmp_exporter": p.snmp_exporter,
-        "rule_interval": "1s", "verify_timeout_s": 40}}  # fmt: skip
+        "rule_interval": "1s", "verify_timeout_s": 40, "scrape_interval": "2s"}}  # fmt: skip
     (fresh_lab.inventory_dir / "monitoring.yaml").write_text(yaml.safe_dump(monitoring))
-    hosts_file = fresh_lab.inventory_dir / "hosts.yaml"
-    hosts = yaml.safe_load(hosts_file.read_text())
-    for host in hosts.values():  # scrape every 10 s, not every 5 min, so the test is quick
-        host["data"]["poll_interval_s"] = 10
-    hosts_file.write_text(yaml.safe_dump(hosts))
 
     record = raise_dinkes(fresh_lab, "150M")
 
@@ -58,7 +53,7 @@ def test_after_a_raise_prometheus_scrapes_the_link_with_its_new_capacity(
     rows = prom_query(prometheus.stack.url, 'bwauto_link_capacity_bps{link_id="dinkes"}')
     assert {r["metric"]["direction"]: float(r["value"][1]) for r in rows} == {
         "up": 50e6, "down": 150e6}  # fmt: skip
-    up = prom_query(prometheus.stack.url, 'up{link_id="dinkes"}')
+    up = prom_query(prometheus.stack.url, 'up{job="bwauto_snmp", router="edge-bc-01"}')
     assert [float(r["value"][1]) for r in up] == [1.0]
 
 
@@ -76,11 +71,12 @@ def test_after_a_raise_zabbix_has_the_new_capacity_and_polls_the_link(
     assert first["ok"] and second["ok"], (first, second)
     api = ZabbixAPI(url=zabbix.frontend.url, user="Admin", password="zabbix")
     try:
-        [host] = api.host.get(filter={"host": "bwauto-dinkes"}, selectMacros="extend")
+        [host] = api.host.get(filter={"host": "bwauto-edge-bc-01"}, selectMacros="extend",
+                              selectParentTemplates=["host"])  # fmt: skip
         values = {m["macro"]: m.get("value") for m in host["macros"]}
-        assert values["{$LINK.CAPACITY.BPS:down}"] == "200000000"
-        assert values["{$LINK.CAPACITY.BPS:up}"] == "50000000"
-        items = api.item.get(hostids=[host["hostid"]])
-        assert {i["key_"] for i in items} == {"bwauto.link.bps[up]", "bwauto.link.bps[down]"}
+        assert values['{$LINK.CAPACITY.BPS.DOWN:"vlan110-dinkes"}'] == "200000000"
+        assert values['{$LINK.CAPACITY.BPS.UP:"vlan110-dinkes"}'] == "50000000"
+        assert values['{$LINK.ID:"vlan110-dinkes"}'] == "dinkes"
+        assert [t["host"] for t in host["parentTemplates"]] == ["bwauto SNMP links"]
     finally:
         api.logout()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -63,7 +66,10 @@ def state(tmp_path: Path) -> Path:
 
 
 def rules_text(state: Path, link_id: str) -> str:
-    return (state / "monitoring/prometheus/rules" / f"link-{link_id}.yml").read_text()
+    """The link's capacity rules in the shared links file."""
+    data = yaml.safe_load((state / "monitoring/prometheus/rules/bwauto-links.yml").read_text())
+    rules = [r for r in data["groups"][0]["rules"] if r["labels"]["link_id"] == link_id]
+    return yaml.safe_dump(rules)
 
 
 def test_register_by_id_uses_the_committed_rate_and_records_success(
@@ -169,7 +175,7 @@ def test_after_a_raise_the_summary_comes_back_and_nothing_is_raised(
     failed = runner.register_after_change(raised, inventory, state, credentials=CREDS)
     assert failed == {
         "backend": "prometheus", "ok": False, "verified": False, "link_id": "dinkes",
-        "detail": f"snmp_exporter at {dead_url}: connection refused",
+        "detail": f"prometheus at {dead_url}: connection refused",
         "retry": "bwauto monitor register --link dinkes",
     }  # fmt: skip
     assert runner.load_records(state)["dinkes"]["prometheus"]["ok"] is False
@@ -204,14 +210,17 @@ def cli(
 def test_cli_register_then_again_then_sync(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli("register", "--link", "dinkes") == 0
     first = capsys.readouterr().out
-    assert first.startswith("dinkes: prometheus: wrote targets/edge-bc-01.json")
-    assert "verified in" in first and "target file: targets/edge-bc-01.json: has the link" in first
+    assert first.startswith("dinkes: prometheus: wrote bwauto-links.json")
+    assert "verified in" in first
+    assert "target file: targets/edge-bc-01.json: the router's target" in first
 
     assert cli("register", "-l", "dinkes") == 0
     assert capsys.readouterr().out.startswith("dinkes: prometheus: already up to date")
 
     assert cli("sync") == 0  # only bpkad was never registered
-    assert capsys.readouterr().out.startswith("bpkad: prometheus: wrote targets/edge-bc-01.json")
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == ["wrote bwauto-links.json", "wrote rules/bwauto-links.yml"]
+    assert out[2] == "bpkad: prometheus: registered" and len(out) == 4
     assert cli("sync") == 0
     assert "nothing to sync" in capsys.readouterr().out
 
@@ -245,3 +254,121 @@ def test_cli_unreachable_backend_is_one_line_and_exit_1(
 def test_cli_unknown_backend_is_a_usage_error(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli("register", "--link", "dinkes", "--backend", "nagios") == 2
     assert "unknown monitoring backend 'nagios'" in capsys.readouterr().err
+
+
+def test_cli_sync_removes_links_no_longer_in_the_inventory_and_says_so(
+    cli: Any, inv_dir: Path, state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What was seen 6: a link removed from the inventory stayed monitored forever."""
+    assert cli("sync") == 0
+    capsys.readouterr()
+    links = yaml.safe_load((inv_dir / "links.yaml").read_text())
+    links["links"] = [x for x in links["links"] if x["id"] != "bpkad"]
+    (inv_dir / "links.yaml").write_text(yaml.safe_dump(links))
+
+    assert cli("sync") == 0
+
+    out = capsys.readouterr().out.splitlines()
+    assert "bpkad: removed (no longer in the inventory)" in out
+    prom = state / "monitoring/prometheus"
+    assert "bpkad" not in (prom / "bwauto-links.json").read_text()
+    assert "bpkad" not in (prom / "rules/bwauto-links.yml").read_text()
+    assert list(runner.load_records(state)) == ["dinkes"]
+    assert cli("sync") == 0
+    assert "nothing to sync" in capsys.readouterr().out
+
+
+def test_cli_sync_applies_a_changed_alert_threshold(
+    cli: Any, inv_dir: Path, state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What was seen 8: after the threshold went from 0.8 to 0.9, sync said nothing to sync."""
+    assert cli("sync") == 0
+    capsys.readouterr()
+    (inv_dir / "monitoring.yaml").write_text("alert: {threshold: 0.9}\n")
+
+    assert cli("sync") == 0
+
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "wrote rules/bwauto-alerts.yml"
+    assert {"dinkes: prometheus: registered", "bpkad: prometheus: registered"} <= set(out)
+    alerts = (state / "monitoring/prometheus/rules/bwauto-alerts.yml").read_text()
+    assert "> 0.9" in alerts
+    assert cli("sync") == 0
+    assert "nothing to sync" in capsys.readouterr().out
+
+
+EIGHT = [f"opd{i}" for i in range(8)]
+
+
+def test_eight_concurrent_registers_all_land(tmp_path: Path) -> None:
+    """What was seen 5: with parallel registers a link was recorded ok but missing from the
+    targets. Eight `bwauto monitor register` processes at once: every one lands in the files
+    and in the ledger."""
+    inv = tmp_path / "inventory"
+    inv.mkdir()
+    hosts = {f"r{i}": {"hostname": f"10.0.0.{i}", "platform": "mikrotik_routeros",
+                       "data": {"interfaces": {f"ether{j}": "1G" for j in range(2, 5)}}}
+             for i in range(3)}  # fmt: skip
+    links = {"upstreams": [{"id": "telkom", "capacity": "10G"}], "links": [
+        {"id": link, "opd": f"OPD {i}", "router": f"r{i % 3}", "interface": f"ether{2 + i // 3}",
+         "shaper": f"q-{link}", "committed": {"up": "10M", "down": "20M"}, "upstream": "telkom",
+         "contact": CONTACT} for i, link in enumerate(EIGHT)]}  # fmt: skip
+    (inv / "hosts.yaml").write_text(yaml.safe_dump(hosts))
+    (inv / "links.yaml").write_text(yaml.safe_dump(links))
+    state = tmp_path / "state"
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": root, "BWAUTO_SNMP_COMMUNITY": "c0mm"}
+    args = [sys.executable, "-m", "bwauto", "--inventory", str(inv), "--state-dir", str(state),
+            "monitor", "register", "--link"]  # fmt: skip
+
+    procs = [subprocess.Popen([*args, link], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE) for link in EIGHT]  # fmt: skip
+    codes = [(p.wait(120), p.stderr.read() if p.stderr else b"") for p in procs]
+
+    assert [c for c, _ in codes] == [0] * 8, codes
+    out = state / "monitoring/prometheus"
+    manifest = json.loads((out / "bwauto-links.json").read_text())
+    assert sorted(manifest["links"]) == EIGHT
+    assert sorted(p.name for p in (out / "targets").glob("*.json")) == [
+        "r0.json", "r1.json", "r2.json"]  # fmt: skip
+    rules = (out / "rules/bwauto-links.yml").read_text()
+    assert all(f"link_id: {link}" in rules for link in EIGHT)
+    records = runner.load_records(state)
+    assert sorted(records) == EIGHT and all(r["prometheus"]["ok"] for r in records.values())
+
+
+def test_cli_setup_writes_snmp_yml_before_any_registration(
+    cli: Any, state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What was seen 1: snmp.yml did not exist until `monitor sync --all`, so snmp_exporter
+    would not start. 3: the commands name --web.enable-lifecycle."""
+    assert cli("setup", "prometheus") == 0
+
+    out = capsys.readouterr().out
+    prom = state / "monitoring/prometheus"
+    modules = yaml.safe_load((prom / "snmp.yml").read_text())
+    assert list(modules) == ["bwauto_edge_bc_01"]
+    assert modules["bwauto_edge_bc_01"]["auth"] == {"community": "c0mm"}
+    for rel in ("prometheus.yml", "scrape-config.yml", "targets/edge-bc-01.json",
+                "debian/prometheus-snmp-exporter.service.d/bwauto.conf"):  # fmt: skip
+        assert (prom / rel).is_file(), rel
+    assert f"prometheus-snmp-exporter --config.file={prom}/snmp.yml" in out
+    assert f"prometheus --config.file={prom}/prometheus.yml --web.enable-lifecycle" in out
+    assert runner.load_records(state) == {}  # nothing registered, nothing reloaded
+    assert cli("setup", "prometheus") == 0
+    assert "already up to date" in capsys.readouterr().out
+    assert cli("setup", "zabbix") == 2
+
+
+def test_cli_setup_names_a_parent_dir_the_group_cannot_enter(
+    cli: Any, state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What was seen 4: the default output dir under ~/.local/state could not be read by the
+    prometheus user; setup says which directory stops it."""
+    state.mkdir(parents=True)
+    state.chmod(0o700)
+
+    assert cli("setup", "prometheus") == 0
+
+    err = capsys.readouterr().err
+    assert f"warning: {state} (mode 0700): the group cannot enter it" in err

@@ -98,3 +98,21 @@ def test_backends_are_found_by_entry_point_name(tmp_path: Path) -> None:
     assert isinstance(zabbix, ZabbixBackend) and zabbix.name == "zabbix"
     with pytest.raises(UsageError, match=r"unknown monitoring backend 'nagios' \(installed: "):
         get_backend("nagios", s)
+
+
+def test_scrape_interval_group_and_zabbix_layout_have_operator_defaults(tmp_path: Path) -> None:
+    s = load_settings(tmp_path, tmp_path / "state")
+
+    assert (s.prometheus.scrape_interval, s.prometheus.group) == ("60s", "prometheus")
+    assert (s.zabbix.host_per, s.zabbix.template) == ("router", "bwauto SNMP links")
+    assert s.lock_dir == tmp_path / "state" / "monitoring"
+    (tmp_path / "monitoring.yaml").write_text(
+        "prometheus: {scrape_interval: 15s, job_name: routers, group: null}\n"
+        "zabbix: {host_per: link}\n"
+    )
+    s = load_settings(tmp_path, tmp_path / "state")
+    assert (s.prometheus.scrape_interval, s.prometheus.job_name) == ("15s", "routers")
+    assert s.prometheus.group is None and s.zabbix.host_per == "link"
+    (tmp_path / "monitoring.yaml").write_text("zabbix: {host_per: opd}\n")
+    with pytest.raises(InventoryError, match="host_per"):
+        load_settings(tmp_path, tmp_path / "state")

@@ -1,4 +1,5 @@
-"""The zabbix backend against a real Zabbix 6.0 (server, API, PostgreSQL) polling the lab."""
+"""The zabbix backend's one-host-per-link layout against a real Zabbix 6.0 (server, API,
+PostgreSQL) polling the lab. The default layout, one host per router: test_zabbix_router_live."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from zabbix_utils import ZabbixAPI
 
 from bwauto.credentials import CredentialResolver
 from bwauto.errors import MonitoringError
-from bwauto.monitoring.settings import ZabbixSettings
+from bwauto.monitoring.settings import MonitoringSettings, ZabbixSettings
 from bwauto.monitoring.zabbix import ZabbixBackend
 
 if TYPE_CHECKING:
@@ -24,6 +25,12 @@ def zapi(zabbix: ZabbixEnv) -> Iterator[ZabbixAPI]:
     api = ZabbixAPI(url=zabbix.frontend.url, user="Admin", password="zabbix")
     yield api
     api.logout()
+
+
+def per_link(env: ZabbixEnv) -> MonitoringSettings:
+    """The one-host-per-link layout (``zabbix.host_per: link``), tested in this module."""
+    z = env.settings.zabbix.model_copy(update={"host_per": "link"})
+    return env.settings.model_copy(update={"zabbix": z})
 
 
 def host_of(api: ZabbixAPI, link_id: str) -> dict[str, Any]:
@@ -44,7 +51,7 @@ def test_register_creates_host_items_macro_and_trigger(
     zabbix: ZabbixEnv, zapi: ZabbixAPI, lab_routers: Any, lab_link: Any
 ) -> None:
     link = lab_link(lab_routers["lab-mt"], 0, up=10_000_000, down=20_000_000)
-    backend = ZabbixBackend(zabbix.settings, credentials=zabbix.credentials)
+    backend = ZabbixBackend(per_link(zabbix), credentials=zabbix.credentials)
 
     registration = backend.register(link)
 
@@ -79,7 +86,7 @@ def test_registering_again_changes_nothing(
     zabbix: ZabbixEnv, lab_routers: Any, lab_link: Any
 ) -> None:
     link = lab_link(lab_routers["lab-mt"], 0, up=10_000_000, down=20_000_000)
-    backend = ZabbixBackend(zabbix.settings, credentials=zabbix.credentials)
+    backend = ZabbixBackend(per_link(zabbix), credentials=zabbix.credentials)
     backend.register(link)
 
     again = backend.register(link)
@@ -91,7 +98,7 @@ def test_registering_again_changes_nothing(
 def test_a_capacity_change_updates_the_macro(
     zabbix: ZabbixEnv, zapi: ZabbixAPI, lab_routers: Any, lab_link: Any
 ) -> None:
-    backend = ZabbixBackend(zabbix.settings, credentials=zabbix.credentials)
+    backend = ZabbixBackend(per_link(zabbix), credentials=zabbix.credentials)
     backend.register(lab_link(lab_routers["lab-mt"], 0, up=10_000_000, down=20_000_000))
 
     registration = backend.register(
@@ -109,7 +116,7 @@ def test_a_changed_community_is_noticed_without_reading_the_secret(
 ) -> None:
     from dataclasses import replace
 
-    backend = ZabbixBackend(zabbix.settings, credentials=zabbix.credentials)
+    backend = ZabbixBackend(per_link(zabbix), credentials=zabbix.credentials)
     link = lab_link(lab_routers["lab-mt"], 1)
     backend.register(link)
     other = replace(link, snmp=replace(link.snmp, community="another-one"))
@@ -124,7 +131,7 @@ def test_a_moved_agent_updates_the_interface_and_the_items_keep_it(
 ) -> None:
     from dataclasses import replace
 
-    backend = ZabbixBackend(zabbix.settings, credentials=zabbix.credentials)
+    backend = ZabbixBackend(per_link(zabbix), credentials=zabbix.credentials)
     link = lab_link(lab_routers["lab-mt"], 0)
     backend.register(link)
 
@@ -146,7 +153,7 @@ def test_zabbix_server_polls_the_lab_agents_over_v2c_and_v3(
         lab_link(lab_routers["lab-mt"], 1, poll_s=1),  # v2c, ifName
         lab_link(lab_routers["lab-ios"], 0, poll_s=1, v3=True),  # SHA-256/AES-256, ifDescr
     ]
-    backend = ZabbixBackend(zabbix.settings, credentials=zabbix.credentials)
+    backend = ZabbixBackend(per_link(zabbix), credentials=zabbix.credentials)
     for link in links:
         backend.register(link)
     zabbix.server.reload_config_cache()
@@ -190,7 +197,7 @@ def test_refused_credentials_are_one_clear_error(
     )
 
     with pytest.raises(MonitoringError) as info:
-        ZabbixBackend(zabbix.settings, credentials=wrong).register(
+        ZabbixBackend(per_link(zabbix), credentials=wrong).register(
             lab_link(lab_routers["lab-mt"], 0)
         )
 

@@ -113,7 +113,14 @@ def test_one_request_walks_all_14_steps(fresh_case: Case) -> None:
     case, lab = fresh_case, fresh_case.lab
     report = case.kenaikan("150M")
     assert report.exit_code == 0, report.to_dict()
-    assert statuses(report) == ["changed", "changed", "skipped", "changed", "ok"] + ["changed"] * 4
+    no_outcome = ["skipped"]  # outcome_after not given
+    assert (
+        statuses(report)
+        == ["changed", "changed", "skipped", "changed", "ok"]
+        + ["changed"] * 2
+        + no_outcome
+        + ["changed"] * 2
+    )
     review = case.play("permohonan-tinjauan.yaml", request=case.case_id, kasi="Siti")
     assert statuses(review) == ["changed"] * 4
 
@@ -137,7 +144,7 @@ def test_one_request_walks_all_14_steps(fresh_case: Case) -> None:
     registered = load_records(case.state)["dinkes"]["prometheus"]  # monitoring
     assert registered["ok"] and registered["capacity"] == {"up": 50 * M, "down": 150 * M}
     assert state.latest["change"].data["monitoring"]["ok"]
-    rules = (case.state / "monitoring/prometheus/rules/link-dinkes.yml").read_text()
+    rules = (case.state / "monitoring/prometheus/rules/bwauto-links.yml").read_text()
     assert "150000000" in rules
 
     analysis = state.latest["analysis"]  # step 6: the row and its CSV, XLSX and chart
@@ -171,7 +178,7 @@ def test_a_refused_request_ends_at_step_7_with_its_reply_letter(
     case = open_case(lab, shared_state, 900 * M)  # more than the upstream has free
     report = case.kenaikan("900M")
     assert report.exit_code == 0, report.to_dict()
-    assert statuses(report) == ["changed", "changed", "changed"] + ["skipped"] * 6
+    assert statuses(report) == ["changed", "changed", "changed"] + ["skipped"] * 7
     assert step_data(report, "decide")["decision"] == "CANNOT"
     state = case.case_state
     assert state.refused and 7 in state.done and 8 not in state.done
@@ -191,7 +198,7 @@ def test_a_dry_run_changes_no_router_and_records_no_step(lab: Lab, shared_state:
     report = case.kenaikan("150M", dry_run=True)
     assert report.exit_code == 0, report.to_dict()
     assert statuses(report) == ["would_change", "would_change", "skipped", "would_change",
-                                "would_change"] + ["skipped"] * 4  # fmt: skip
+                                "would_change"] + ["skipped"] * 5  # fmt: skip
     assert step_data(report, "decide")["decision"] == "CAN"
     raised = step_data(report, "raise")
     assert raised["outcome"] == "dry-run" and "+add comment" in raised["diff"]
@@ -277,16 +284,20 @@ def test_review_all_links_writes_the_report_for_kasi(
     validated = plan(load_playbook(PLAYBOOKS / "review-all-links.yaml"), load_tasks(),
                      {"out_dir": str(out), "since": "7d"})  # fmt: skip
     dry = run(validated, dry_run=True, inventory_dir=lab.inventory_dir, state_dir=shared_state)
-    assert statuses(dry) == ["would_change"] and not out.exists()
+    assert statuses(dry) == ["would_change", "would_change"] and not out.exists()
     report = run(validated, dry_run=False, inventory_dir=lab.inventory_dir,
                  state_dir=shared_state)  # fmt: skip
-    assert statuses(report) == ["ok"]
+    assert statuses(report) == ["ok", "changed"]
     rows = report.outcomes[0].result.data["rows"]
     assert len(rows) == 10 and all(r["coverage_pct"] > 99 for r in rows)
     csv_lines = (out / "semua-link.csv").read_text().splitlines()
     assert len(csv_lines) == 11 and csv_lines[0].startswith("link_id,opd,router")
     assert load_workbook(out / "semua-link.xlsx").active.max_row >= 11
-    assert len(list((out / "grafik").glob("*.png"))) == 10
+    assert len(list((out / "grafik").glob("*.png"))) == 10 + 10 + 2  # links, forecasts
+    forecast = report.outcomes[1].result.data["rows"]
+    assert len(forecast) == (10 + 2) * 2 and {r["status"] for r in forecast} == {"refused"}
+    sheet = load_workbook(out / "semua-link.xlsx")["Prakiraan"]
+    assert sheet.max_row == 2 + 24 and "perlu sedikitnya 14" in str(sheet["H3"].value)
 
 
 def test_skipping_steps_is_refused_before_any_router_is_touched(
@@ -302,7 +313,7 @@ def test_skipping_steps_is_refused_before_any_router_is_touched(
                       purpose="SIMRS")  # fmt: skip
     case = Case(lab, shared_state, reg, case_id)
     report = case.kenaikan("150M")  # steps 2–5 were never recorded
-    assert statuses(report) == ["failed"] and report.not_run == 8
+    assert statuses(report) == ["failed"] and report.not_run == 9
     assert report.outcomes[0].result.message.startswith(
         "langkah 5 (Dokumen Isian Kelengkapan) belum dicatat"
     )

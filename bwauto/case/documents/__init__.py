@@ -10,12 +10,15 @@ kind       step  template (``<lang>/NAME.yaml``)  what it is
 =========  ====  ==============================  ======================================
 
 Templates are YAML + Jinja2 (``templates.py`` describes them); the office overrides one by
-putting a file of the same name in ``<inventory>/templates/<lang>/``.
+putting a file of the same name in ``<inventory>/templates/<lang>/``. The letterhead, the
+signatories, the numbering and the paper come from ``<inventory>/office.yaml``
+(``bwauto.case.office``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +28,7 @@ from bwauto.case.documents.templates import RenderedDoc, find_template, render_t
 from bwauto.case.documents.text_writer import to_text
 from bwauto.case.errors import DocumentError
 from bwauto.case.mutu_baku import WIB
+from bwauto.case.office import Office, load_office
 from bwauto.case.records import Case
 from bwauto.case.workflow import DOCUMENT_STEPS, replay
 
@@ -75,6 +79,9 @@ def render_document(
     today: dt.date | None = None,
     reply_no: str = "",
     chart: str = "",
+    office: Office | None = None,
+    link: Mapping[str, Any] | None = None,
+    after_chart: str = "",
 ) -> RenderedDoc:
     """Render document ``kind`` for ``case`` (``None`` only for a blank ``form``).
 
@@ -86,6 +93,9 @@ def render_document(
         today: the document's date (default: today in WIB).
         reply_no: the reply letter's number (``reply``).
         chart: a PNG to show instead of the one attached to the analysis/report.
+        office: the office settings (default: none, A4 and an empty letterhead).
+        link: the inventory link (``interface``, ``shaper``, ``shaper_in``) for the BA/report.
+        after_chart: a PNG of the hours after the raise (report).
 
     Raises:
         DocumentError: unknown kind or language, a template error, or no case.
@@ -96,26 +106,57 @@ def render_document(
         raise DocumentError(f"a {kind!r} document needs a request")
     state = replay(case.records()) if case else None
     values: dict[str, Any] = ctx.base_context(case, lang, day)
+    values |= ctx.office_context(office or Office(), case, kind, day)
     if kind == "form":
         values |= ctx.form_context(state)
+    elif kind == "reply" and state is not None:
+        values |= ctx.reply_context(state, reply_no or values["number"], chart, lang)
+    elif kind == "ba" and state is not None:
+        values |= ctx.ba_context(state, values["office"], link or {}, lang)
     elif state is not None:
-        values |= _kind_context(kind, state, reply_no, chart)
+        values |= ctx.report_context(state, values["office"], link or {}, lang, chart, after_chart)
+    if case is not None and values.get("ba"):
+        values["ba"] = ctx.completed_ba(values["ba"], office or Office(), case.id, day)
     return render_template(path, values, lang)
 
 
-def _kind_context(kind: str, state: Any, reply_no: str, chart: str) -> dict[str, Any]:
-    if kind == "reply":
-        return ctx.reply_context(state, reply_no, chart)
-    if kind == "ba":
-        return ctx.ba_context(state)
-    return ctx.report_context(state, chart)
+def _after_chart(register: Register, case: Case, inventory_dir: Path, out: Path, lang: str) -> str:
+    """The chart of the hours after the raise from the poller's samples ("" without any)."""
+    from bwauto.analysis.run import after_raise_chart
+    from bwauto.inventory.loader import load_inventory
+
+    change = replay(case.records()).latest.get("change")
+    ended = change.data.get("ended") if change else None
+    if not ended or not (inventory_dir / "links.yaml").is_file():
+        return ""
+    path = unused_path(out / f"{case.id}-grafik-setelah-kenaikan.png")
+    state_dir = Path(register.path).parent
+    chart = after_raise_chart(
+        load_inventory(inventory_dir), state_dir, case.link_id, str(ended), path, lang
+    )
+    return str(chart) if chart else ""
+
+
+def inventory_link(inventory_dir: Path | None, link_id: str) -> dict[str, Any]:
+    """The inventory's link ``link_id`` as a dict ({} without an inventory or such a link)."""
+    if inventory_dir is None or not (Path(inventory_dir) / "links.yaml").is_file():
+        return {}
+    from bwauto.inventory.loader import load_inventory
+
+    link = load_inventory(Path(inventory_dir)).links.get(link_id)
+    return link.model_dump(mode="json") if link is not None else {}
 
 
 def blank_form(
-    lang: str = "id", templates_dir: Path | None = None, today: dt.date | None = None
+    lang: str = "id",
+    templates_dir: Path | None = None,
+    today: dt.date | None = None,
+    office: Office | None = None,
 ) -> RenderedDoc:
     """The blank Dokumen Isian Kelengkapan (step 5), for the OPD to fill in."""
-    return render_document("form", None, lang=lang, templates_dir=templates_dir, today=today)
+    return render_document(
+        "form", None, lang=lang, templates_dir=templates_dir, today=today, office=office
+    )
 
 
 def unused_path(path: Path) -> Path:
@@ -140,6 +181,8 @@ def write_document(
     chart: str = "",
     by: str | None = None,
     dry_run: bool = False,
+    inventory_dir: Path | None = None,
+    after_chart: str = "",
 ) -> Path:
     """Render document ``kind`` of ``case_id`` to DOCX in ``out_dir`` and record it.
 
@@ -147,6 +190,7 @@ def write_document(
     after step 9 ...). With ``dry_run`` the document is rendered (so template errors show)
     but neither written nor recorded; the path it would have is returned. An existing file is
     never overwritten: a new version is written as ``NAME-2.docx``, ``NAME-3.docx``...
+    With ``inventory_dir``, its ``office.yaml``, its ``templates/`` and the case's link are used.
 
     Raises:
         StepOrderError: the document does not belong to the case's current stage.
@@ -154,14 +198,22 @@ def write_document(
     """
     register.check(case_id, "document", DOCUMENT_STEPS.get(kind, 0), {"doc": kind})
     today = register.clock().astimezone(WIB).date()
+    case = register.get(case_id)
+    if inventory_dir is not None and templates_dir is None:
+        templates_dir = Path(inventory_dir) / "templates"
+    if kind == "report" and not after_chart and inventory_dir is not None and not dry_run:
+        after_chart = _after_chart(register, case, Path(inventory_dir), Path(out_dir), lang)
     doc = render_document(
         kind,
-        register.get(case_id),
+        case,
         lang=lang,
         templates_dir=templates_dir,
         today=today,
         reply_no=reply_no,
         chart=chart,
+        office=load_office(inventory_dir),
+        link=inventory_link(inventory_dir, case.link_id),
+        after_chart=after_chart,
     )
     path = unused_path(Path(out_dir) / Path(doc.filename).name)
     if dry_run:

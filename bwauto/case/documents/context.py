@@ -1,26 +1,40 @@
 """What each document's template sees: the case and its records, as plain dicts.
 
 Every template gets ``case`` (id, opd, link_id, rate_bps, letter_no, letter_date, purpose,
-received), ``sop`` (number, name), ``today`` (WIB date) and ``lang``. Then, per document:
+received), ``sop`` (number, name), ``today`` (WIB date), ``lang``, ``office`` (``office.yaml``:
+agency, signatories with names filled from the dispositions when the file has none, team,
+operator, paper, ``logo`` as a path) and ``number`` (this document's number from the office's
+pattern, "" without one). Then, per document:
 
 * ``form`` (step 5): ``form`` — the Dokumen Isian Kelengkapan fields (all empty when blank),
   ``blank``;
 * ``reply`` (step 7): ``analysis`` (the step-6 report row, with ``reasons``), ``decision``,
   ``reply_no``, ``chart`` (a PNG path or "");
 * ``ba`` (step 9): ``ba``, ``change`` (the successful change, with ``added``/``removed``
-  diff line counts), ``monitoring``;
+  diff line counts, ``interface``, ``queue``, ``pelaksana``, ``outcome_text``, ``rows`` — the
+  checks in words), ``monitoring`` (with ``status``);
 * ``report`` (step 10): ``report``, ``change``, ``monitoring``, ``ba``, ``analysis``,
-  ``chart``, ``documentation`` (other attached files).
+  ``figures`` (charts and photos: ``{path, caption}``), ``attachments`` (other files).
+
+The reply's ``analysis.reasons`` are plain sentences in the document's language
+(``wording.reason_text``) and ``resubmit`` says when the request may be sent again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from bwauto.case.documents import wording
+from bwauto.case.documents.formatting import filters
 from bwauto.case.inputs import AnalysisSummary, ChangeSummary, CompletenessForm
+from bwauto.case.office import Office
 from bwauto.case.records import Case, Record
 from bwauto.case.workflow import CaseState, change_succeeded, monitoring_succeeded
+from bwauto.i18n import translator
 
 SOP = {"number": "04/SOP/Kominfo-PE/10/2018", "name": "Permohonan Kenaikan Bandwidth"}
 CASE_FIELDS = (
@@ -50,6 +64,74 @@ def base_context(case: Case | None, lang: str, today: dt.date) -> dict[str, Any]
     return {"case": info, "sop": SOP, "today": today, "lang": lang}
 
 
+SIGNER_STEPS = {"kadis": 2, "kabid": 3, "kasi": 4}
+"""Who signs → the disposition step they recorded (their name when office.yaml has none)."""
+
+
+def office_context(office: Office, case: Case | None, kind: str, day: dt.date) -> dict[str, Any]:
+    """``office`` (the office settings, signatories completed) and this document's ``number``."""
+    data = office.model_dump(mode="json")
+    data["logo"] = str(office.logo_path or "")
+    data["agency"]["full"] = office.agency_full
+    disposers = _disposers(case)
+    for role, step in SIGNER_STEPS.items():
+        if not data["signatories"][role]["name"]:
+            data["signatories"][role]["name"] = disposers.get(step, "")
+    number = office.numbering.number(kind, case.id, day) if case else ""
+    return {"office": data, "number": number}
+
+
+def completed_ba(ba: dict[str, Any], office: Office, case_id: str, day: dt.date) -> dict[str, Any]:
+    """The BA's fields completed from the office: its number from the office's pattern and the
+    BA's date when none was recorded; PIHAK PERTAMA's NIP and position from ``team`` when the
+    team member is listed there.
+
+    Examples:
+        >>> from bwauto.case.office import Numbering, Person
+        >>> office = Office(team=[Person(name="Andi Pratama", nip="1991", position="Pranata")],
+        ...                 numbering=Numbering(ba="{seq}/BA/{bulan_romawi}/{tahun}"))
+        >>> ba = {"team_name": "Andi Pratama", "team_nip": "", "team_position": "Staf",
+        ...       "date": "2026-11-30", "number": ""}
+        >>> done = completed_ba(ba, office, "KB-2026-0003", dt.date(2026, 12, 1))
+        >>> done["number"], done["team_nip"], done["team_position"]
+        ('3/BA/XI/2026', '1991', 'Staf')
+    """
+    done = dict(ba)
+    if not done.get("number"):
+        when = dt.date.fromisoformat(str(ba["date"])[:10]) if ba.get("date") else day
+        done["number"] = office.numbering.number("ba", case_id, when)
+    member = next((p for p in office.team if p.name == ba.get("team_name")), None)
+    if member is not None:
+        done["team_nip"] = done.get("team_nip") or member.nip
+        done["team_position"] = done.get("team_position") or member.position
+    return done
+
+
+def _disposers(case: Case | None) -> dict[int, str]:
+    if case is None:
+        return {}
+    return {r.step: r.by for r in case.records() if r.kind == "dispose"}
+
+
+_LOGIN = re.compile(r"[a-z_][a-z0-9_.-]*\$?")
+
+
+def pelaksana(operator: str, office: Mapping[str, Any]) -> str:
+    """Who carried out the change: the evidence's operator, unless it is only a login name
+    (``root``) and the office names its engineer.
+
+    Examples:
+        >>> pelaksana("Andi Pratama", {"operator": "Budi"}), pelaksana("root", {"operator": "Budi"})
+        ('Andi Pratama', 'Budi')
+        >>> pelaksana("root", {"operator": ""})
+        'root'
+    """
+    fallback = str(office.get("operator") or "")
+    if not operator or (fallback and _LOGIN.fullmatch(operator)):
+        return fallback or operator
+    return operator
+
+
 def form_context(state: CaseState | None) -> dict[str, Any]:
     """``form``: the recorded form, or every field empty; ``blank``."""
     record = state.latest.get("form") if state else None
@@ -58,12 +140,13 @@ def form_context(state: CaseState | None) -> dict[str, Any]:
     return {"form": dict(record.data), "blank": False}
 
 
-def _analysis(state: CaseState) -> dict[str, Any]:
+def _analysis(state: CaseState, lang: str) -> dict[str, Any]:
     record = state.latest.get("analysis")
     if record is None:
         return {}
     row = AnalysisSummary.model_validate(record.data["summary"])
-    return {**row.model_dump(), "reasons": row.reasons}
+    reasons = [wording.reason_text(r, lang) for r in row.reasons]
+    return {**row.model_dump(), "reasons": reasons, "codes": row.reasons}
 
 
 def _first_png(record: Record | None) -> str:
@@ -71,14 +154,19 @@ def _first_png(record: Record | None) -> str:
     return next((f["path"] for f in files if f["path"].lower().endswith(".png")), "")
 
 
-def reply_context(state: CaseState, reply_no: str = "", chart: str = "") -> dict[str, Any]:
-    """Step 7: the analysis figures, the decision, the reply letter's number and chart."""
+def reply_context(
+    state: CaseState, reply_no: str = "", chart: str = "", lang: str = "id"
+) -> dict[str, Any]:
+    """Step 7: the analysis figures and reasons in words, the decision, the reply letter's
+    number (``reply_no`` overrides the office's pattern) and chart."""
     decision = state.latest.get("decision")
+    analysis = _analysis(state, lang)
     return {
-        "analysis": _analysis(state),
+        "analysis": analysis,
         "decision": dict(decision.data) if decision else {},
-        "reply_no": reply_no,
+        "resubmit": wording.resubmit_text(analysis.get("codes", []), lang),
         "chart": chart or _first_png(state.latest.get("analysis")),
+        "reply_no": reply_no,
     }
 
 
@@ -86,7 +174,7 @@ NO_RATE = {"up": None, "down": None}
 NO_MONITORING = {"backend": "", "ok": False, "verified": False, "detail": ""}
 
 
-def _change(state: CaseState) -> dict[str, Any]:
+def _change(state: CaseState, link: Mapping[str, Any], lang: str) -> dict[str, Any]:
     record = state.latest.get("change")
     if record is None:
         return {}
@@ -95,36 +183,150 @@ def _change(state: CaseState) -> dict[str, Any]:
     data = change.model_dump()
     for key in ("rate_before", "rate_after", "target"):
         data[key] = NO_RATE | (data[key] or {})
-    return {**data, "ok": change_succeeded(data), "added": added, "removed": removed}
+    rows = [wording.check_row(c, data, lang) for c in data["checks"]]
+    return {
+        **data,
+        "ok": change_succeeded(data),
+        "added": added,
+        "removed": removed,
+        "interface": str(link.get("interface", "")),
+        "queue": _queue(link, change.platform, lang),
+        "outcome_text": wording.outcome_text(change.outcome, lang),
+        "rows": rows,
+    }
 
 
-def _monitoring(state: CaseState) -> dict[str, Any]:
+def _queue(link: Mapping[str, Any], platform: str, lang: str) -> str:
+    """The shaper's name and kind: ``q-dinkes (simple queue)``, IOS policy-maps per direction."""
+    _ = translator(lang)
+    shaper, shaper_in = link.get("shaper"), link.get("shaper_in")
+    if not shaper:
+        return ""
+    if platform == "mikrotik_routeros":
+        return f"{shaper} (simple queue)"
+    if shaper_in:
+        return _("{out} (policy-map, download), {inn} (policy-map, upload)").format(
+            out=shaper, inn=shaper_in
+        )
+    return f"{shaper} (policy-map)"
+
+
+def _monitoring(state: CaseState, lang: str) -> dict[str, Any]:
     record = state.latest.get("monitoring")
     change = state.latest.get("change")
     nested = change.data.get("monitoring") if change else None
     if record is not None and (monitoring_succeeded(record.data) or not nested):
-        return NO_MONITORING | record.data
-    return NO_MONITORING | (nested or {})
+        data, when = NO_MONITORING | record.data, record.at.isoformat()
+    else:
+        data = NO_MONITORING | (nested or {})
+        when = str(change.data.get("ended") or change.at.isoformat()) if change else ""
+    return data | {"status": wording.monitoring_status(data, when, lang)}
 
 
-def ba_context(state: CaseState) -> dict[str, Any]:
-    """Step 9: the Berita Acara's fields, the change and the monitoring registration."""
+def ba_context(
+    state: CaseState, office: Mapping[str, Any], link: Mapping[str, Any], lang: str = "id"
+) -> dict[str, Any]:
+    """Step 9: the Berita Acara's fields, the change (with who carried it out, the interface
+    and the queue) and the monitoring registration."""
     ba = state.latest.get("ba")
+    change = _change(state, link, lang)
+    if change:
+        change["pelaksana"] = pelaksana(change["operator"], office)
+    return {"ba": dict(ba.data) if ba else {}, "change": change,
+            "monitoring": _monitoring(state, lang)}  # fmt: skip
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
+
+
+def outcome_context(state: CaseState, lang: str) -> dict[str, Any]:
+    """The change's outcome (``bwauto request outcome``): a row per direction in words and
+    Mbps, its chart, or what is missing and when it will be there."""
+    from bwauto.analysis.window import format_ts
+
+    _ = translator(lang)
+    f = filters(lang)
+    record = state.latest.get("outcome")
+    if record is None:
+        return {"enough": False, "rows": [], "chart": "", "missing": _(
+            "The outcome of the raise has not been measured yet: run 'bwauto request outcome "
+            "{case}' once the poller has a day of data after the change."
+        ).format(case=record_case(state))}  # fmt: skip
+    summary = record.data["summary"]
+    charts = [x["path"] for x in record.files() if x["path"].lower().endswith(".png")]
+    rows = [_outcome_row(d, f, _) for d in summary["directions"]]
+    missing = "" if summary["enough_after"] else _(
+        "Not enough data after the change yet; the outcome can be judged from {when}."
+    ).format(when=format_ts(float(summary["available_at"])))  # fmt: skip
+    return {"enough": bool(summary["enough_after"]), "rows": rows,
+            "chart": charts[0] if charts else "", "missing": missing}  # fmt: skip
+
+
+def record_case(state: CaseState) -> str:
+    """The case id of a replayed state ("" if it has no records)."""
+    first = state.latest.get("new")
+    return first.case if first else ""
+
+
+def _outcome_row(
+    d: Mapping[str, Any], f: Mapping[str, Any], _: Any
+) -> dict[str, str]:  # fmt: skip
+    def pair(a: Any, b: Any) -> str:
+        return f"{f['laju'](a)} → {f['laju'](b)}"
+
+    def share(v: Any) -> str:
+        return "–" if v is None else f["persen"](100 * float(v), 0)
+
+    used = d.get("new_rate_used")
     return {
-        "ba": dict(ba.data) if ba else {},
-        "change": _change(state),
-        "monitoring": _monitoring(state),
+        "direction": _("Download") if d["direction"] == "down" else _("Upload"),
+        "cap": pair(d["old_cap_bps"], d["new_cap_bps"]),
+        "p95": pair(d["before"]["p95_bps"], d["after"]["p95_bps"]),
+        "mean": pair(d["before"]["mean_bps"], d["after"]["mean_bps"]),
+        "at_cap": f"{share(d['at_cap_before'])} → {share(d['at_cap_after'])}",
+        "used": "–" if used is None else (_("yes") if used else _("no")),
     }
 
 
-def report_context(state: CaseState, chart: str = "") -> dict[str, Any]:
-    """Step 10: the report, the change with its checks, monitoring, the BA and the analysis."""
+def report_context(
+    state: CaseState, office: Mapping[str, Any], link: Mapping[str, Any], lang: str = "id",
+    chart: str = "", after_chart: str = "",
+) -> dict[str, Any]:  # fmt: skip
+    """Step 10: the report, the change with its checks, monitoring, the BA and the analysis;
+    ``figures``: the analysis chart, the after-the-raise chart and the photos, captioned."""
+    _ = translator(lang)
     report = state.latest.get("report")
     files = report.files() if report else []
+    before = chart or next((f["path"] for f in files if f["role"] == "chart"), "")
+    before = before or _first_png(state.latest.get("analysis"))
+    figures = (
+        [
+            {
+                "path": before,
+                "caption": _("Use of the link during the analysis period (before the raise)"),
+            }
+        ]
+        if before
+        else []
+    )
+    if after_chart:
+        figures.append(
+            {"path": after_chart, "caption": _("Use of the link in the hours after the raise")}
+        )
+    outcome = outcome_context(state, lang)
+    if outcome["enough"] and outcome["chart"]:
+        figures.append({"path": outcome["chart"],
+                        "caption": _("Use of the link before and after the change")})  # fmt: skip
+    docs = [f["path"] for f in files if f["role"] == "documentation"]
+    figures += [{"path": p, "caption": _("Documentation: {name}").format(name=Path(p).name)}
+                for p in docs if p.lower().endswith(IMAGE_SUFFIXES)]  # fmt: skip
+    for number, figure in enumerate(figures, 1):
+        figure["caption"] = _("Figure {n}. {caption}").format(n=number, caption=figure["caption"])
     return {
-        **ba_context(state),
+        **ba_context(state, office, link, lang),
         "report": dict(report.data) if report else {},
-        "analysis": _analysis(state),
-        "chart": chart or next((f["path"] for f in files if f["role"] == "chart"), ""),
-        "documentation": [f["path"] for f in files if f["role"] == "documentation"],
+        "analysis": _analysis(state, lang),
+        "outcome": outcome,
+        "figures": figures,
+        "attachments": [Path(p).name for p in docs if not p.lower().endswith(IMAGE_SUFFIXES)],
     }

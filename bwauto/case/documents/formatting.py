@@ -1,9 +1,10 @@
 """Template filters: dates, times, numbers and rates written the Indonesian (or English) way.
 
 ``tanggal`` (date), ``hari`` (weekday), ``waktu`` (time in WIB), ``mbps`` (bit/s → Mbps),
-``mb`` (a figure already in Mbps), ``angka`` (number), ``persen`` (percentage), ``isi`` (a
-dotted line when empty, for forms). Missing figures print as ``–``; missing dates and rates
-print empty, so that ``| isi`` can turn them into a line to write on.
+``mb`` (a figure already in Mbps), ``laju`` (one direction's shaped rate in bit/s: Mbps, or
+"not shaped on this router" when the direction has none), ``angka`` (number), ``persen``
+(percentage), ``isi`` (a dotted line when empty, for forms). Missing figures print as ``–``;
+missing dates and rates print empty, so that ``| isi`` can turn them into a line to write on.
 
 Examples:
     >>> f = filters("id")
@@ -17,6 +18,8 @@ Examples:
     ('2 March 2026', '1,234.5')
     >>> f["isi"](""), f["isi"]("Rudi")
     ('..............................', 'Rudi')
+    >>> f["laju"](None), filters("en")["laju"](50_000_000)
+    ('tidak dibatasi di router ini', '50 Mbps')
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from bwauto.case.mutu_baku import WIB
+from bwauto.i18n import translator
 
 MONTHS = {
     "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -100,8 +104,13 @@ def filters(lang: str) -> dict[str, Callable[..., str]]:
     def persen(value: Any, decimals: int = 1) -> str:
         return NONE if value is None or value == "" else f"{angka(value, decimals)} %"
 
+    def laju(bps: Any) -> str:
+        if bps is None or bps == "":
+            return translator(lang)("not shaped on this router")
+        return mbps(bps)
+
     def isi(value: Any) -> str:
         return BLANK if value is None or str(value).strip() == "" else str(value)
 
     return {"tanggal": tanggal, "hari": hari, "waktu": waktu, "angka": angka, "mbps": mbps,
-            "mb": mb, "persen": persen, "isi": isi}  # fmt: skip
+            "mb": mb, "persen": persen, "isi": isi, "laju": laju}  # fmt: skip

@@ -7,17 +7,21 @@ A template is found first in ``<override>/<lang>/<name>.yaml`` (the office's cop
     filename: "{{ case.id }}-berita-acara.docx"
     vars: {kota: Batam, ...}                 # office constants, usable as {{ kota }}
     blocks:                                  # the document, top to bottom
-      - heading: "BERITA ACARA PEKERJAAN"    # level: 0 (title) .. 3
+      - kop: true                            # the letterhead from office.yaml, with its rule
+      - heading: "BERITA ACARA PEKERJAAN"    # level: 0 (title) .. 3; numbered: true → "N. "
       - paragraph: "Pada hari ini {{ ba.date | hari }} ..."   # bold/italic/align/size
       - fields: [["Nama OPD", "{{ case.opd }}"], ...]          # label : value table
       - table: {header: [...], rows: [[...]]}  # or {header, from: EXPR, row: ["{{ item.x }}"]}
       - list: ["...", "..."]                 # or {from: EXPR, item: "{{ item }}"}
       - monospace: "{{ change.diff }}"
-      - image: "{{ chart }}"                 # width_cm: 15
+      - image: "{{ chart }}"                 # width_cm: 15, caption: TEXT
+      - figures: {from: figures}             # images with captions: [{path, caption}]
       - signatures: [{above: ..., title: ..., name: ..., id: ...}]
       - page_break: true
 
 Any block may carry ``if: EXPR`` (a Jinja2 expression) to appear only when it is true.
+Headings with ``numbered: true`` are numbered 1, 2, 3 ... in the order they appear, so a
+section left out by its ``if`` leaves no gap.
 Text is rendered in a sandbox with undefined names refused, so a typo in a template is an
 error naming the template and block, never a silently empty field.
 """
@@ -35,6 +39,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from bwauto.case.documents.formatting import filters
 from bwauto.case.errors import DocumentError
 from bwauto.files import InputFileError, read_yaml
+from bwauto.i18n import translator
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 BLOCK_KINDS = (
@@ -47,6 +52,8 @@ BLOCK_KINDS = (
     "image",
     "signatures",
     "page_break",
+    "kop",
+    "figures",
 )
 
 
@@ -133,12 +140,16 @@ def render_template(path: Path, context: Mapping[str, Any], lang: str) -> Render
     title = renderer.text(doc.get("title", ""))
     filename = renderer.text(doc.get("filename", "")) or f"{title or path.stem}.docx"
     settings = {k: ctx[k] for k in ("font", "font_size") if k in ctx}
+    office = ctx.get("office") or {}
+    settings["paper"] = office.get("paper", "A4")
+    settings["author"] = (office.get("agency") or {}).get("name") or ""
     return RenderedDoc(title, filename, blocks, path, settings)
 
 
 class _Renderer:
     def __init__(self, env: SandboxedEnvironment, ctx: dict[str, Any], path: Path) -> None:
         self.env, self.ctx, self.path = env, ctx, path
+        self.sections = 0
 
     def text(self, source: Any, extra: Mapping[str, Any] | None = None) -> str:
         if source is None:
@@ -164,7 +175,27 @@ class _Renderer:
         return Block(kind, text=self.text(value), options=options)
 
     def _heading(self, value: Any, options: dict[str, Any]) -> Block:
-        return self._simple("heading", value, options)
+        block = self._simple("heading", value, options)
+        if options.get("numbered"):
+            self.sections += 1
+            block.text = f"{self.sections}. {block.text}"
+        return block
+
+    def _kop(self, value: Any, options: dict[str, Any]) -> Block:
+        """The letterhead: ``office.agency``'s lines; the logo path in ``options["logo"]``."""
+        office = self.ctx.get("office") or {}
+        agency = office.get("agency") or {}
+        lang = str(self.ctx.get("lang", "id"))
+        contact = _contact_line(agency, lang)
+        lines = [str(agency.get("parent", "")).upper(), str(agency.get("name", "")).upper(),
+                 str(agency.get("address", "")), contact]  # fmt: skip
+        return Block("kop", items=lines, options={**options, "logo": office.get("logo", "")})
+
+    def _figures(self, value: Any, options: dict[str, Any]) -> Block:
+        if not isinstance(value, dict) or "from" not in value:
+            raise DocumentError("figures: expected {from: EXPR} giving [{path, caption}]")
+        rows = [[str(f["path"]), str(f.get("caption", ""))] for f in self.expr(value["from"])]
+        return Block("figures", rows=rows, options=options)
 
     def _paragraph(self, value: Any, options: dict[str, Any]) -> Block:
         return self._simple("paragraph", value, options)
@@ -210,6 +241,15 @@ class _Renderer:
             {k: self.text(s.get(k, "")) for k in ("above", "title", "name", "id")} for s in value
         ]
         return Block("signatures", signatures=sigs, options=options)
+
+
+_CONTACT = (("phone", "Phone"), ("email", "E-mail"), ("website", "Website"))
+
+
+def _contact_line(agency: Mapping[str, Any], lang: str) -> str:
+    """``Telepon (0778) 462 000, Pos-el x@y, Laman z`` (the parts the office gave)."""
+    _ = translator(lang)
+    return ", ".join(f"{_(label)} {agency[key]}" for key, label in _CONTACT if agency.get(key))
 
 
 def _rows(value: Any) -> list[list[Any]]:

@@ -105,11 +105,22 @@ def _signatures(block: Block, width: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _kop(block: Block, width: int) -> str:
+    lines = [line.center(width).rstrip() for line in block.items if line]
+    return "\n".join([*lines, "=" * width]) + "\n"
+
+
+def _figures(block: Block, width: int) -> str | None:
+    return "".join(f"[{caption or path}]\n" for path, caption in block.rows) or None
+
+
 def _page_break(block: Block, width: int) -> str:
     return "\f"
 
 
 _WRITERS: dict[str, Callable[[Block, int], str | None]] = {
+    "kop": _kop,
+    "figures": _figures,
     "heading": _heading,
     "paragraph": _paragraph,
     "fields": _fields,

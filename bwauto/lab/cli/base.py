@@ -194,6 +194,13 @@ class CliSession(ABC):
         self.username = username
         self.echo = True  # False while the user types a password
         self._config_lines = 0
+        self._booted = router.boot_time
+
+    @property
+    def router_reloaded(self) -> bool:
+        """True once the router has rebooted since this session logged in: a reload ends
+        every session (the TCP connection is gone with the old process)."""
+        return self.router.boot_time != self._booted
 
     def greeting(self) -> str:
         """Text shown once after login, before the first prompt."""
@@ -329,7 +336,8 @@ class Terminal:
         line = "".join(self._line)
         self._line.clear()
         out.append(Chunk(self.newline, False))
-        reply = self.session.handle_line(line)
+        reply = Reply(end=SessionEnd.DROP) if self.session.router_reloaded else None
+        reply = reply or self.session.handle_line(line)
         if reply.end is SessionEnd.DROP:
             self.ended = True
             out.append(Chunk("", True, reply.end))

@@ -9,6 +9,7 @@ Modes and prompts (hostname ``r1``)::
     config-pmap                       r1(config-pmap)#      class class-default
     config-pmap-c                     r1(config-pmap-c)#    shape average / police cir
     config-pmap-c-police              r1(config-pmap-c-police)#
+    config-archive                    r1(config-archive)#   path / maximum / write-memory
 
 As on IOS, a line unknown in a config sub-mode is tried in the enclosing modes (and leaves the
 sub-mode when it matches there); keywords may be abbreviated; errors are IOS's own words with
@@ -234,9 +235,9 @@ class IosSession(CliSession):
         return show.show_startup_config(self.config)
 
     def write_memory(self, inv: Invocation) -> str:
-        """``write [memory]``."""
-        self.config.save()
-        return "Building configuration...\n[OK]"
+        """``write [memory]``: running -> startup, "Building configuration...\\n[OK]" (Cisco IOS
+        Configuration Fundamentals, "Managing Configuration Files")."""
+        return self.config.save()
 
     def copy_run_start(self, inv: Invocation) -> str:
         """``copy running-config startup-config`` (asks the destination, as IOS does)."""
@@ -311,6 +312,8 @@ _PRIV = [
     _cmd("show running-config all", _S.show_running),
     _cmd("show running-config interface", _S.show_running_interface, 1, 2),
     _cmd("show startup-config", _S.show_startup),
+    _cmd("show archive", archive.show),
+    _cmd("show archive config rollback timer", archive.show_timer),
     _cmd("show policy-map", _S.show_policy_map, 0, 1),
     _cmd("show policy-map interface", _S.show_policy_interface, 0, 2),
     _cmd("write", _S.write_memory),
@@ -324,6 +327,8 @@ _CONFIG = [
     _cmd("interface", conf.interface, 1, 2),
     _cmd("no interface", conf.no_interface, 1, 2),
     _cmd("policy-map", conf.policy_map, 1, 1),
+    _cmd("archive", archive.enter),
+    _cmd("no archive", archive.no_archive),
     _cmd("no policy-map", conf.no_policy_map, 1, 1),
     _cmd("ip domain name", conf.domain_name, 1, 1),
     _cmd("ip domain-name", conf.domain_name, 1, 1),
@@ -367,6 +372,15 @@ _POLICE = [
     _cmd("exceed-action", conf.police_action, 1, 1),
     _cmd("violate-action", conf.police_action, 1, 1),
 ]
+_ARCHIVE = [
+    *_LEAVE,
+    _cmd("path", archive.path, 1, 1),
+    _cmd("no path", archive.no_path, 0, 1),
+    _cmd("maximum", archive.maximum, 1, 1),
+    _cmd("no maximum", archive.no_maximum, 0, 1),
+    _cmd("write-memory", archive.write_memory),
+    _cmd("no write-memory", archive.no_write_memory),
+]
 PRIV_TABLE: CommandTable[IosSession] = CommandTable(_PRIV)
 TABLES: dict[str, CommandTable[IosSession]] = {
     "exec": CommandTable(_EXEC),
@@ -377,6 +391,7 @@ TABLES: dict[str, CommandTable[IosSession]] = {
     "config-pmap": CommandTable(_PMAP),
     "config-pmap-c": CommandTable(_PMAP_CLASS),
     "config-pmap-c-police": CommandTable(_POLICE),
+    "config-archive": CommandTable(_ARCHIVE),
 }
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bwauto.lab.cli.cisco_ios_files import Archive, ArchiveFiles, PendingRevert
 from bwauto.lab.model import LabRouterSpec
 
 if TYPE_CHECKING:
@@ -129,10 +130,14 @@ class IosConfig:
     clock: Callable[[], float] = time.time
     last_change: float = 0.0
     last_change_by: str = ""
+    archive: Archive = field(default_factory=lambda: Archive())
+    archive_files: ArchiveFiles = field(default_factory=lambda: ArchiveFiles())
     startup_text: str = ""
     saved_at: float | None = None
-    revert_at: float | None = None
+    minute_s: float = 60.0
+    revert: PendingRevert | None = None
     _snapshot: dict[str, Any] | None = field(default=None, repr=False)
+    _startup: dict[str, Any] | None = field(default=None, repr=False)
 
     @classmethod
     def from_spec(cls, spec: LabRouterSpec, clock: Callable[[], float] = time.time) -> IosConfig:
@@ -143,6 +148,8 @@ class IosConfig:
             users={spec.username: spec.password},
             snmp_communities={spec.snmp_community: "RO"},
             clock=clock,
+            archive=Archive(path=spec.archive_path),
+            minute_s=spec.minute_s,
         )
         config._add_spec_interfaces(spec)
         for link in spec.links:
@@ -235,22 +242,64 @@ class IosConfig:
         """Record a configuration change by ``user`` now."""
         self.last_change, self.last_change_by = self.clock(), user
 
-    def save(self) -> None:
-        """``write memory``: the running config becomes the startup config."""
+    def save(self) -> str:
+        """``write memory``: the running config becomes the startup config; with ``archive``
+        / ``write-memory`` a copy also goes to the archive. Returns what IOS prints.
+
+        Follows Cisco, "Configuration Replace and Configuration Rollback" (IOS 12.3T feature
+        guide, ``write-memory``: "enables automatic generation of a configuration archive
+        file when the running configuration is copied to the startup configuration").
+        """
         self.startup_text = self.render()
         self.saved_at = self.clock()
+        self._startup = self._state()
+        if self.archive.configured and self.archive.write_memory:
+            self.archive_files.add(self.archive, self.clock())
+        return "Building configuration...\n[OK]"
 
-    def arm_revert(self, minutes: int) -> None:
-        """``configure terminal revert timer N``: snapshot now (unless a timer already runs)
-        and roll back to it after N minutes unless ``configure confirm`` comes first."""
+    def reload(self) -> None:
+        """The router reloads: the running config is read back from the startup config, an
+        unsaved change is lost, and a pending revert timer dies with the old running config.
+
+        Follows Cisco IOS Configuration Fundamentals ("Managing Configuration Files": the
+        startup configuration in NVRAM is what the router loads at boot; changes that were
+        not copied to it with ``copy running-config startup-config`` are lost on reload).
+        """
+        if self._startup is not None:
+            for key, value in copy.deepcopy(self._startup).items():
+                setattr(self, key, value)
+        self._snapshot, self.revert = None, None
+        self.last_change, self.last_change_by = self.clock(), ""
+
+    def _state(self) -> dict[str, Any]:
+        return copy.deepcopy({k: getattr(self, k) for k in _REVERTIBLE})
+
+    @property
+    def revert_at(self) -> float | None:
+        """When the pending Rollback Confirmed Change fires (None: none pending)."""
+        return self.revert.due_at if self.revert is not None else None
+
+    def arm_revert(self, minutes: int, user: str) -> str | None:
+        """``configure terminal revert timer N``: archive the running config now (unless a
+        timer already runs) and roll back to it after N minutes unless ``configure confirm``
+        comes first. Returns the archive file written, None when a timer was already running.
+
+        Follows Cisco, "Configuration Rollback Confirmed Change" (IOS XE 17 System Management
+        guide): "You must configure a configuration archive before performing this
+        procedure"; the caller refuses when ``archive.configured`` is False.
+        """
+        written = None
         if self._snapshot is None:
-            self._snapshot = copy.deepcopy({k: getattr(self, k) for k in _REVERTIBLE})
-        self.revert_at = self.clock() + 60 * minutes
+            self._snapshot = self._state()
+            written = self.archive_files.add(self.archive, self.clock())
+        now = self.clock()
+        self.revert = PendingRevert(now, now + self.minute_s * minutes, minutes, user)
+        return written
 
     def confirm(self) -> bool:
         """``configure confirm``: keep the change; False when no revert timer was running."""
         armed = self._snapshot is not None
-        self._snapshot, self.revert_at = None, None
+        self._snapshot, self.revert = None, None
         return armed
 
     def next_deadline(self) -> float | None:
@@ -259,7 +308,7 @@ class IosConfig:
 
     def run_due(self, router: LabRouter) -> int:
         """Roll back to the snapshot once the revert timer has expired."""
-        if self.revert_at is None or self.revert_at > self.clock():
+        if self.revert is None or self.revert.due_at > self.clock():
             return 0
         self.revert_now(router)
         return 1
@@ -271,7 +320,7 @@ class IosConfig:
         router.before_config_change()
         for key, value in self._snapshot.items():
             setattr(self, key, value)
-        self._snapshot, self.revert_at = None, None
+        self._snapshot, self.revert = None, None
         self.touch("rollback")
 
     def render(self) -> str:
@@ -282,7 +331,7 @@ class IosConfig:
         )
         parts.append(f"ip domain name {self.domain_name}\nip cef\nno ipv6 cef\n!\n")
         parts += [f"username {u} secret 9 {fake_secret_hash(p)}\n" for u, p in self.users.items()]
-        parts.append("!\n")
+        parts.append("!\n" + self.archive.render())
         parts += [render_policy_map(p) for p in self.policy_maps.values()]
         parts += [render_interface(i) for i in self.interfaces.values()]
         parts.append(_MIDDLE)
@@ -336,6 +385,7 @@ _REVERTIBLE = (
     "policy_maps",
     "snmp_communities",
     "domain_name",
+    "archive",
 )
 _HEAD = """version {version}
 service timestamps debug datetime msec

@@ -8,6 +8,7 @@ against this config when their interval has elapsed).
 
 from __future__ import annotations
 
+import calendar
 import re
 import time
 from collections.abc import Callable
@@ -173,6 +174,93 @@ class RosScheduler:
     run_count: int = 0
     comment: str = ""
     disabled: bool = False
+    start_time: str | None = None  # as typed: "startup" or "HH:MM:SS"; None: when added
+    start_date: str | None = None  # as typed: "YYYY-MM-DD" or "mmm/DD/YYYY"; None: when added
+
+    @property
+    def at_startup(self) -> bool:
+        """True for ``start-time=startup``."""
+        return self.start_time == "startup"
+
+
+STARTUP_DELAY_S = 3.0
+"""``start-time=startup`` means "3 seconds after the system startup" (MikroTik, Scheduler)."""
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def parse_start_time(text: str) -> str:
+    """A scheduler ``start-time``: ``startup`` or a time of day ``HH:MM:SS``.
+
+    Raises:
+        ValueError: neither.
+
+    Examples:
+        >>> parse_start_time("startup"), parse_start_time("3:05:00")
+        ('startup', '03:05:00')
+    """
+    if text == "startup":
+        return text
+    match = re.fullmatch(r"(\d{1,2}):(\d\d):(\d\d)", text)
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59 or int(match[3]) > 59:
+        raise ValueError(text)
+    return f"{int(match[1]):02d}:{match[2]}:{match[3]}"
+
+
+def parse_start_date(text: str) -> str:
+    """A scheduler ``start-date``, ``YYYY-MM-DD`` (RouterOS 7.10+) or ``mmm/DD/YYYY``.
+
+    Raises:
+        ValueError: neither.
+
+    Examples:
+        >>> parse_start_date("2025-11-28"), parse_start_date("nov/28/2025")
+        ('2025-11-28', '2025-11-28')
+    """
+    match = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)", text)
+    if match is None:
+        old = re.fullmatch(r"([a-z]{3})/(\d\d)/(\d{4})", text.lower())
+        if old is None or old[1] not in _MONTHS:
+            raise ValueError(text)
+        text = f"{old[3]}-{_MONTHS.index(old[1]) + 1:02d}-{old[2]}"
+    time.strptime(text, "%Y-%m-%d")  # a real date, or ValueError
+    return text
+
+
+def schedule(entry: RosScheduler, now: float, booted: float) -> None:
+    """Set ``entry.start`` and ``entry.next_run`` from its start-date/-time and interval.
+
+    Follows MikroTik's RouterOS manual, "Scheduler": ``start-date``/``start-time`` are the
+    first execution; ``interval`` is the time between two executions, and with an interval of
+    zero "the script is only executed at its start time"; ``startup`` means "3 seconds after
+    the system startup", and "if the interval is set to value other than 0 scheduler will not
+    run at startup". Without a start-time the entry starts when it is added (so the first
+    run is one interval later). The lab's router clock is UTC.
+
+    Examples:
+        >>> e = RosScheduler("g", 120, "", start=1_000.0, next_run=None)
+        >>> schedule(e, 1_000.0, 0.0); e.next_run
+        1120.0
+        >>> e.interval_s = 0; schedule(e, 1_000.0, 0.0); e.next_run is None
+        True
+    """
+    if entry.at_startup:
+        entry.start = booted + STARTUP_DELAY_S
+    elif entry.start_time is not None or entry.start_date is not None:
+        day = entry.start_date or time.strftime("%Y-%m-%d", time.gmtime(entry.start))
+        clock = entry.start_time or time.strftime("%H:%M:%S", time.gmtime(entry.start))
+        entry.start = float(calendar.timegm(time.strptime(f"{day} {clock}", "%Y-%m-%d %H:%M:%S")))
+    entry.next_run = _first_after(entry, now)
+
+
+def _first_after(entry: RosScheduler, now: float) -> float | None:
+    start, every = entry.start, entry.interval_s
+    if entry.at_startup and every > 0:
+        start += every  # not at startup itself: every interval after it
+    if start > now:
+        return start
+    if every <= 0:
+        return None
+    return start + (int((now - start) // every) + 1) * every
 
 
 @dataclass
@@ -225,6 +313,17 @@ class RouterOsConfig:
         """False when the interface is disabled (or does not exist)."""
         return any(i.name == name and not i.disabled for i in self.interfaces)
 
+    def reload(self) -> None:
+        """The router reboots. RouterOS has no startup config to fall back to: the running
+        configuration is kept as it is (MikroTik RouterOS manual, "Console": a change is
+        stored when it is made, only Safe Mode undoes changes, and only when its session ends
+        abnormally). Scheduler entries stay; "Rebooting the router will reset run-count", and
+        ``start-time=startup`` entries run again 3 s after the boot (MikroTik, "Scheduler")."""
+        booted = self.clock()
+        for entry in self.schedulers:
+            entry.run_count = 0
+            schedule(entry, booted, booted)
+
     def next_deadline(self) -> float | None:
         """When the next scheduler entry is due, on ``clock``."""
         due = [s.next_run for s in self.schedulers if not s.disabled and s.next_run is not None]
@@ -250,4 +349,6 @@ def _following(entry: RosScheduler, now: float) -> float | None:
         return None
     assert entry.next_run is not None
     later = entry.next_run + entry.interval_s
-    return later if later > now else now + entry.interval_s
+    while later <= now:  # runs missed while nobody looked are not run twice
+        later += entry.interval_s
+    return later

@@ -20,6 +20,9 @@ from bwauto.lab.cli.mikrotik_routeros_config import (
     RouterOsConfig,
     parse_rate_pair,
     parse_ros_time,
+    parse_start_date,
+    parse_start_time,
+    schedule,
 )
 from bwauto.lab.cli.mikrotik_routeros_syntax import (
     Arguments,
@@ -173,8 +176,8 @@ def _apply(
     for item in targets:
         for attr, value in values.items():
             setattr(item, attr, value)
-        if isinstance(item, RosScheduler) and "interval_s" in values:
-            item.next_run = now + item.interval_s if item.interval_s > 0 else None
+        if isinstance(item, RosScheduler) and values.keys() & _TIMING:
+            schedule(item, now, shell.router.boot_time)
 
 
 def make_print(menu: ItemMenu) -> Handler:
@@ -275,18 +278,21 @@ def _build_queue(shell: RouterOsShell, values: dict[str, Any]) -> RosQueue:
 
 def _build_scheduler(shell: RouterOsShell, values: dict[str, Any]) -> RosScheduler:
     now = shell.config.clock()
-    interval = int(values.get("interval_s", 0))
     entry = RosScheduler(
         name=_auto_name("schedule", shell.config.schedulers),
-        interval_s=interval,
+        interval_s=0,
         on_event="",
         start=now,
-        next_run=now + interval if interval > 0 else None,
+        next_run=None,
         owner=shell.user,
     )
     for attr, value in values.items():
         setattr(entry, attr, value)
+    schedule(entry, now, shell.router.boot_time)
     return entry
+
+
+_TIMING = frozenset({"interval_s", "start_time", "start_date"})
 
 
 _COMMON = {"comment": ("comment", _text), "disabled": ("disabled", _yes_no)}
@@ -330,8 +336,8 @@ SCHEDULERS = ItemMenu(
         "interval": ("interval_s", _seconds),
         "on-event": ("on_event", _text),
         "policy": ("", _text),
-        "start-time": ("", _text),
-        "start-date": ("", _text),
+        "start-time": ("start_time", lambda v, c: parse_start_time(v)),
+        "start-date": ("start_date", lambda v, c: parse_start_date(v)),
     },
     affects_traffic=False,
     can_add=True,

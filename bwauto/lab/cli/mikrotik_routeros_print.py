@@ -69,13 +69,15 @@ def scheduler_props(s: RosScheduler, config: RouterOsConfig) -> dict[str, str]:
     props = {
         "name": s.name,
         "start-date": start_date,
-        "start-time": start_time,
+        "start-time": "startup" if s.at_startup else start_time,
         "interval": format_ros_time(s.interval_s),
         "on-event": s.on_event,
         "owner": s.owner,
         "policy": POLICY,
         "run-count": str(s.run_count),
     }
+    if s.at_startup:
+        del props["start-date"]
     if s.next_run is not None and not s.disabled:
         props["next-run"] = " ".join(ros_date(s.next_run))
     return props
@@ -161,7 +163,14 @@ def print_schedulers(
     for s in items:
         p = scheduler_props(s, config)
         event = s.on_event if len(s.on_event) <= 40 else s.on_event[:37] + "..."
-        cells = [s.name, p["start-date"], p["start-time"], p["interval"], event, p["run-count"]]
+        cells = [
+            s.name,
+            p.get("start-date", ""),
+            p["start-time"],
+            p["interval"],
+            event,
+            p["run-count"],
+        ]
         rows.append(("X" if s.disabled else "", cells))
     head = ["Flags: X - disabled", "Columns: " + ", ".join(columns)]
     return "\n".join(head + _table(columns, rows, {"RUN-COUNT"}))
@@ -221,8 +230,8 @@ def _scheduler_export(s: RosScheduler) -> str:
         ("interval", format_ros_time(s.interval_s)),
         ("on-event", s.on_event),
         ("policy", POLICY),
-        ("start-date", date),
-        ("start-time", clock),
+        *([] if s.at_startup else [("start-date", date)]),
+        ("start-time", "startup" if s.at_startup else clock),
     ]
     props += [("comment", s.comment)] if s.comment else []
     props += [("disabled", "yes")] if s.disabled else []

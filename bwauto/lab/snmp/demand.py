@@ -210,20 +210,53 @@ def integrate_octets(
 
 
 def cumulative_octets(
-    profile: LinkProfile, direction: int, times: FloatArray, cap_bps: float
+    profile: LinkProfile,
+    direction: int,
+    times: FloatArray,
+    cap_bps: float,
+    growth: Growth | None = None,
 ) -> FloatArray:
     """Octets carried from ``times[0]`` to each of ``times`` (sorted) under a constant cap.
 
     Exact for the piecewise-constant model: the integral is accumulated per bucket, then
-    interpolated linearly inside the bucket each time falls in.
+    interpolated linearly inside the bucket each time falls in. ``growth`` scales the demand
+    by a known linear trend from ``times[0]`` (histories for the forecast's tests).
     """
     if times.size == 0:
         return np.zeros(0)
     start, end = float(times[0]), float(times[-1])
     buckets, seconds = bucket_span(start, max(end, start + 1e-9))
-    rate = np.minimum(demand_bps(profile, direction, buckets), max(cap_bps, 0.0)) / 8.0
+    demand = demand_bps(profile, direction, buckets)
+    if growth is not None:
+        at: FloatArray = buckets.astype(np.float64) * BUCKET_S
+        demand = np.multiply(demand, growth.factor(at, start))
+    rate = np.minimum(demand, max(cap_bps, 0.0)) / 8.0
     at_edges = np.concatenate(([0.0], np.cumsum(rate * seconds)))  # octets at each bucket end
     idx = np.clip(np.floor(times / BUCKET_S).astype(np.int64) - buckets[0], 0, buckets.size - 1)
     bucket_lo = np.maximum(buckets[idx] * BUCKET_S, start)
     octets: FloatArray = at_edges[idx] + rate[idx] * (times - bucket_lo)
     return octets
+
+
+WEEK_S = 7 * 86_400.0
+
+
+@dataclass(frozen=True)
+class Growth:
+    """A known linear trend of demand: ``level + per_week x weeks since the origin``.
+
+    ``Growth(per_week=0.02)`` is +2 % of the model's demand per week from 100 %, not compounded;
+    ``Growth(level=0.5, per_week=0.03)`` starts at half the model's demand.
+
+    Examples:
+        >>> Growth(level=0.5, per_week=0.05).factor(np.array([0.0, 604_800.0]), 0.0).tolist()
+        [0.5, 0.55]
+    """
+
+    level: float = 1.0
+    per_week: float = 0.0
+
+    def factor(self, t: FloatArray, origin: float) -> FloatArray:
+        """The demand multiplier at times ``t``."""
+        out: FloatArray = self.level + self.per_week * (t - origin) / WEEK_S
+        return out

@@ -43,6 +43,7 @@ from bwauto.lab.snmp.demand import (
     DOWN,
     UP,
     FloatArray,
+    Growth,
     IntArray,
     LinkProfile,
     bucket_span,
@@ -222,7 +223,14 @@ class RouterTraffic:
                 for counter in iface.counters:
                     counter.offset32 = 0
 
-    def history(self, link_id: str, start: float, end: float, step: float = 300.0) -> CounterSeries:
+    def history(
+        self,
+        link_id: str,
+        start: float,
+        end: float,
+        step: float = 300.0,
+        growth: Growth | None = None,
+    ) -> CounterSeries:
         """The model's counters of one link every ``step`` s, under the caps configured now.
 
         Args:
@@ -230,6 +238,7 @@ class RouterTraffic:
             start: first sample (counters are 0 there), unix seconds.
             end: last sample time at most.
             step: seconds between samples.
+            growth: a known demand trend from ``start`` (``demand.Growth``), or None.
         """
         link = next((lk for lk in self._router.spec.links if lk.link_id == link_id), None)
         if link is None:
@@ -238,7 +247,7 @@ class RouterTraffic:
         with self._router.lock:
             limits = self._router.config.shaper_limits().get(link.interface, (None, None))
             caps = self._caps(iface, limits)
-        return link_history(link, self._router.spec.seed, start, end, step, caps)
+        return link_history(link, self._router.spec.seed, start, end, step, caps, growth)
 
     # -- internals -------------------------------------------------------------------------
 
@@ -298,6 +307,7 @@ def link_history(
     end: float,
     step: float,
     caps: tuple[float, float],
+    growth: Growth | None = None,
 ) -> CounterSeries:
     """Vectorised counter series of one link under fixed (ingress, egress) caps in bit/s.
 
@@ -308,6 +318,7 @@ def link_history(
         end: last sample time at most.
         step: seconds between samples.
         caps: (ingress, egress) caps in bit/s; 0 means the link carries nothing.
+        growth: a known demand trend from ``start`` (``demand.Growth``), or None.
 
     Examples:
         >>> link = LabLink("opd-a", "ether2", "q", 10_000_000, 20_000_000)
@@ -319,6 +330,6 @@ def link_history(
         raise LabError(f"history of {link.link_id}: need step > 0 and end >= start")
     ts = start + step * np.arange(math.floor((end - start) / step) + 1, dtype=np.float64)
     profile = _profile(link, seed)
-    in_o = np.floor(cumulative_octets(profile, UP, ts, caps[0])).astype(np.int64)
-    out_o = np.floor(cumulative_octets(profile, DOWN, ts, caps[1])).astype(np.int64)
-    return CounterSeries(link.link_id, ts, in_o, out_o)
+    in_o = np.floor(cumulative_octets(profile, UP, ts, caps[0], growth))
+    out_o = np.floor(cumulative_octets(profile, DOWN, ts, caps[1], growth))
+    return CounterSeries(link.link_id, ts, in_o.astype(np.int64), out_o.astype(np.int64))

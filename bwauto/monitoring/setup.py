@@ -1,0 +1,94 @@
+"""``bwauto monitor setup prometheus``: every file a fresh Prometheus and snmp_exporter need,
+and the exact commands that start them.
+
+It writes the whole output dir for the inventory's links (``snmp.yml`` included, so
+snmp_exporter can start before the first registration), without reloading anything (the
+servers may not run yet), and checks that the ``prometheus`` user can reach the files:
+through the configured group (``prometheus.group``, default ``prometheus``) and through
+every parent directory.
+
+Examples:
+    >>> reach_problems([("/home/u", 0o40700, 1000, 1000)], gid=105)
+    ['/home/u (mode 0700): the group cannot enter it; use an output_dir outside it']
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bwauto.monitoring import promconfig as pc
+from bwauto.monitoring.settings import MonitoringSettings
+
+SYSTEMD_DIR = Path("/etc/systemd/system")
+
+
+@dataclass(frozen=True)
+class Commands:
+    """What to run after ``setup``: on Debian (systemd), or anywhere in the foreground."""
+
+    debian: tuple[str, ...]
+    foreground: tuple[str, ...]
+    then: tuple[str, ...]
+
+
+def commands(settings: MonitoringSettings, state_dir: Path) -> Commands:
+    """The commands that start snmp_exporter and Prometheus on the files ``setup`` wrote."""
+    p, out = settings.prometheus, settings.prometheus_dir
+    q = shlex.quote
+    installs = tuple(
+        f"sudo install -D -m 0644 {q(str(out / rel))} "
+        f"{q(str(SYSTEMD_DIR / rel.removeprefix('debian/')))}"
+        for rel in (pc.EXPORTER_DROPIN, pc.PROMETHEUS_DROPIN)
+    )
+    debian = (
+        *installs,
+        "sudo systemctl daemon-reload",
+        "sudo systemctl restart prometheus-snmp-exporter prometheus",
+    )
+    listen = (p.url or "http://127.0.0.1:9090").split("://", 1)[1]
+    foreground = (
+        f"prometheus-snmp-exporter --config.file={q(str(out / pc.SNMP_FILE))} "
+        f"--web.listen-address={p.snmp_exporter}",
+        f"prometheus --config.file={q(str(out / pc.PROMETHEUS_FILE))} --web.enable-lifecycle "
+        f"--web.listen-address={listen} "
+        f"--storage.tsdb.path={q(str(state_dir / 'monitoring' / 'tsdb'))}",
+    )
+    return Commands(debian, foreground, ("bwauto monitor sync --all",))
+
+
+def parents(path: Path) -> list[tuple[str, int, int, int]]:
+    """``(dir, st_mode, uid, gid)`` of ``path`` and each existing parent, root last."""
+    out = []
+    for d in (path, *path.parents):
+        if d.exists():
+            st = d.stat()
+            out.append((str(d), st.st_mode, st.st_uid, st.st_gid))
+    return out
+
+
+def reach_problems(dirs: Iterable[tuple[str, int, int, int]], gid: int | None) -> list[str]:
+    """Directories a member of ``gid`` (not their owner) cannot enter."""
+    problems = []
+    for name, mode, _uid, dir_gid in dirs:
+        can = mode & 0o001 or (gid is not None and dir_gid == gid and mode & 0o010)
+        if not can:
+            problems.append(f"{name} (mode {mode & 0o7777:04o}): the group cannot enter it; "
+                            "use an output_dir outside it")  # fmt: skip
+    return problems
+
+
+def group_problem(settings: MonitoringSettings, gid: int | None) -> str | None:
+    """Why the files cannot be given to the configured group, or None."""
+    group = settings.prometheus.group
+    if not group:
+        return ("prometheus.group is not set: snmp.yml is 0600, readable by bwauto's user only "
+                "(snmp_exporter must then run as that user)")  # fmt: skip
+    if gid is None:
+        return (f"group {group!r} does not exist or this user (uid {os.geteuid()}) is not in "
+                "it: snmp.yml is 0600; install the prometheus packages first, or run setup "
+                "as root, or set prometheus.group")  # fmt: skip
+    return None

@@ -1,0 +1,233 @@
+"""The documents as the office prints them: rendered to PDF by LibreOffice, read back as text.
+
+One ``soffice --convert-to pdf`` call converts every document of the module (LibreOffice
+starts slowly); ``pdfinfo``/``pdftotext`` (poppler-utils) read page size and text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import docx
+import pytest
+from case_inputs import (
+    Clock,
+    analysis_row,
+    change_evidence,
+    new_request,
+    walk_to_analysis,
+    write_png,
+)
+from language import foreign_words
+
+from bwauto.case.documents import write_document
+from bwauto.case.mutu_baku import WIB
+from bwauto.case.office import ba_number, load_office
+from bwauto.case.register import Register
+
+REPO_INVENTORY = Path(__file__).resolve().parents[2] / "inventory"
+A4_PT = (595.3, 841.9)
+F4_PT = (609.4, 935.4)  # 215 x 330 mm
+NEEDS = ("soffice", "pdftotext", "pdfinfo")
+Pdfs = dict[str, tuple[str, tuple[float, float]]]
+"""Document name → (its PDF text, whitespace folded; page size in pt); ``path:NAME`` → DOCX."""
+
+pytestmark = pytest.mark.skipif(
+    not all(shutil.which(t) for t in NEEDS),
+    reason="needs LibreOffice (libreoffice-writer) and poppler-utils (.ci/install-test-deps)",
+)
+
+
+def _inventory(tmp: Path, paper: str = "A4") -> Path:
+    inv = tmp / f"inventory-{paper}"
+    shutil.copytree(REPO_INVENTORY, inv)
+    office = inv / "office.yaml"
+    office.write_text(office.read_text("utf-8").replace("paper: A4", f"paper: {paper}"), "utf-8")
+    return inv
+
+
+def _walk_to_report(reg: Register, clock: Clock, tmp: Path, inv: Path, out: Path) -> list[Path]:
+    case_id = new_request(reg)
+    walk_to_analysis(reg, case_id, clock)
+    clock.advance(hours=20)
+    reg.attach_analysis(case_id, analysis_row("CAN"), [write_png(tmp / "analisa.png", 300, 120)])
+    reg.decide(case_id, can=True)
+    clock.advance(hours=24, minutes=20)
+    evidence = tmp / "CH-20260304-021500-3f9a.json"
+    evidence.write_text("{}", encoding="utf-8")
+    change = change_evidence() | {"operator": "root"}
+    change["rate_before"] = {"up": None, "down": 100_000_000}  # upload not shaped here
+    change["rate_after"] = {"up": None, "down": 200_000_000}
+    reg.attach_change(case_id, change, evidence)
+    written = {"backend": "prometheus", "ok": True, "verified": False, "detail": "wrote files"}
+    reg.attach_monitoring(case_id, written)
+    clock.advance(hours=1)
+    number = ba_number(inv, case_id, clock.now.date())  # as `request ba` and the playbook do
+    reg.ba(case_id, {"team_name": "Andi Pratama", "opd_name": "Rudi Hartono", "number": number})
+    ba = write_document(reg, case_id, "ba", out, inventory_dir=inv)
+    ba_en = write_document(reg, case_id, "ba", out / "en", lang="en", inventory_dir=inv)
+    photo = write_png(tmp / "foto-rak-server.png", 200, 150)
+    reg.report(case_id, {"summary": "Kenaikan berjalan baik.", "files": [str(photo)]})
+    report = write_document(reg, case_id, "report", out, inventory_dir=inv)
+    return [ba, report, ba_en]
+
+
+def _refused(reg: Register, tmp: Path, inv: Path, out: Path) -> Path:
+    case_id = reg.new(opd="Dinas Pendidikan", letter_no="421/DISDIK/III/2026",
+                      letter_date=dt.date(2026, 2, 27), link_id="dinkes", rate_bps=300_000_000,
+                      purpose="ujian daring")  # fmt: skip
+    walk_to_analysis(reg, case_id)
+    row = analysis_row("CANNOT") | {"p95_utilisation_pct": 96.0, "out_p95_mbps": 96.0}
+    reg.attach_analysis(case_id, row, [write_png(tmp / "tolak.png", 300, 120)])
+    reg.decide(case_id, can=False)
+    return write_document(reg, case_id, "reply", out, inventory_dir=inv)
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pdfs]:
+    """name → (PDF text, page size in pt) for the BA, the report and the reply (A4), and the BA
+    on F4; every document written through ``write_document`` with the sample office.yaml."""
+    tmp = tmp_path_factory.mktemp("office-docs")
+    out = tmp / "docs"
+    docs: dict[str, Path] = {}
+    for paper in ("A4", "F4"):
+        clock = Clock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=WIB))
+        reg = Register(tmp / paper / "register.sqlite", clock=clock, user="budi")
+        inv = _inventory(tmp, paper)
+        ba, report, ba_en = _walk_to_report(reg, clock, tmp / paper, inv, out / paper)
+        docs[f"ba-{paper}"] = ba
+        if paper == "A4":
+            docs["report"], docs["reply"] = report, _refused(reg, tmp, inv, out / "reply")
+            docs["ba-en"] = ba_en
+    flat = tmp / "flat"
+    flat.mkdir()
+    for name, path in docs.items():
+        shutil.copy(path, flat / f"{name}.docx")
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp}/lo-profile",
+         "--convert-to", "pdf", "--outdir", str(flat), *sorted(map(str, flat.glob("*.docx")))],
+        check=True, capture_output=True, timeout=240,
+    )  # fmt: skip
+    result: Pdfs = {}
+    for name in docs:
+        pdf = flat / f"{name}.pdf"
+        text = subprocess.run(["pdftotext", str(pdf), "-"], check=True,
+                              capture_output=True, text=True).stdout  # fmt: skip
+        info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True,
+                              text=True).stdout  # fmt: skip
+        size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
+        assert size, info
+        result[name] = (" ".join(text.split()), (float(size[1]), float(size[2])))
+    yield result | {f"path:{k}": (str(v), (0.0, 0.0)) for k, v in docs.items()}
+
+
+def _page(pdfs: Pdfs, name: str) -> tuple[float, float]:
+    return pdfs[name][1]
+
+
+def test_paper_is_a4_by_default_and_f4_when_configured(pdfs: Pdfs) -> None:
+    for name in ("ba-A4", "report", "reply"):
+        assert _page(pdfs, name) == pytest.approx(A4_PT, abs=1.0), name
+    assert _page(pdfs, "ba-F4") == pytest.approx(F4_PT, abs=1.0)
+
+
+def test_berita_acara_carries_kop_signatories_router_and_rates(pdfs: Pdfs) -> None:
+    text = pdfs["ba-A4"][0]
+    for expected in (
+        "PEMERINTAH KOTA BATAM",
+        "DINAS KOMUNIKASI DAN INFORMATIKA",
+        "Jl. Engku Putri No. 1, Batam Centre, Batam 29461",
+        "Telepon (0778) 462 000, Pos-el kominfo@batam.go.id, Laman kominfo.batam.go.id",
+        "Nomor: 1/BA/Kominfo-PE/III/2026",
+        "edge-bc-01",
+        "vlan110-dinkes",
+        "q-dinkes (simple queue)",
+        "100 Mbps",
+        "200 Mbps",
+        "tidak dibatasi di router ini",
+        "CH-20260304-021500-3f9a",
+        "4 Maret 2026 09:18 WIB",
+        "Pelaksana Andi Pratama",
+        "berkas ditulis, belum diverifikasi",
+        "Siti Rahmawati, S.Kom.",
+        "NIP. 19840722 201001 2 011",
+        "NIP. 19910214 201503 1 002",  # PIHAK PERTAMA's NIP, from office.yaml's team
+    ):
+        assert expected in text, expected
+    assert "BA/KB-2026" not in text and "root" not in text and "terverifikasi di" not in text
+    assert not foreign_words(text, "id"), foreign_words(text, "id")
+
+
+def test_report_in_indonesian_with_numbered_sections_charts_and_photos(pdfs: Pdfs) -> None:
+    text = pdfs["report"][0]
+    numbers = [int(n) for n in re.findall(r"(?<!Gambar )(?<![\d.:/-])(\d)\. (?=[A-Z][a-z])", text)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 7, numbers
+    for expected in (
+        "Andi Pratama",
+        "200 Mbps / tidak dibatasi di router ini",
+        "berhasil diterapkan",
+        "Gambar 1. Pemakaian link selama periode analisa (sebelum kenaikan)",
+        "Gambar 2. Dokumentasi: foto-rak-server.png",
+        "1/BA/Kominfo-PE/III/2026",
+        "Siti Rahmawati, S.Kom.",
+    ):
+        assert expected in text, expected
+    for raw in ("ShaperRate", "987654321", "rate read back", "changed", "/tmp/", "root"):
+        assert raw not in text, raw
+    assert not foreign_words(text, "id"), foreign_words(text, "id")
+    document = docx.Document(pdfs["path:report"][0])
+    rows = [[c.text for c in r.cells] for t in document.tables for r in t.rows]
+    assert ["Pelaksana", "Andi Pratama"] in rows
+    assert [
+        "Bandwidth terbaca dari router",
+        "berhasil",
+        "router kini membatasi 200 Mbps unduh / tidak dibatasi di router ini unggah",
+    ] in rows
+    assert ["Penghitung trafik", "berhasil", "penghitung trafik terbaca setelah perubahan"] in rows
+    assert len(document.inline_shapes) == 3  # the logo, the analysis chart, the photo
+    props = document.core_properties
+    assert props.author == "Dinas Komunikasi dan Informatika"
+    assert props.created is not None and props.created.year == dt.datetime.now(dt.UTC).year
+    created = props.created.replace(tzinfo=None)
+    assert abs((dt.datetime.now(dt.UTC).replace(tzinfo=None) - created).total_seconds()) < 900
+
+
+def test_reply_letter_reasons_in_plain_indonesian(pdfs: Pdfs) -> None:
+    text = pdfs["reply"][0]
+    for expected in (
+        "Drs. Rudi Sakyakirti, M.M.",
+        "NIP. 19690312 199003 1 004",
+        "Nomor : 2/Kominfo-PE/III/2026",  # the second request of the register
+        "Sisa kapasitas upstream telkom-astinet pada arah unduh hanya 37,8 Mbps (persentil "
+        "ke-95), sedangkan kenaikan yang dimohonkan memerlukan 100 Mbps.",
+        "Permohonan dapat diajukan kembali setelah kapasitas upstream ditambah.",
+        "96,0 %",
+    ):
+        assert expected in text, expected
+    assert "UPSTREAM_HEADROOM" not in text and "mendekati" not in text
+    assert not foreign_words(text, "id"), foreign_words(text, "id")
+
+
+def test_berita_acara_in_english_when_asked(pdfs: Pdfs) -> None:
+    text = pdfs["ba-en"][0]
+    for expected in (
+        "WORK REPORT",
+        "Number: 1/BA/Kominfo-PE/III/2026",
+        "Phone (0778) 462 000, E-mail kominfo@batam.go.id, Website kominfo.batam.go.id",
+        "not shaped on this router",
+        "files written, not yet verified",
+        "Andi Pratama",
+        "Siti Rahmawati, S.Kom.",
+    ):
+        assert expected in text, expected
+    assert _page(pdfs, "ba-en") == pytest.approx(A4_PT, abs=1.0)
+    office = load_office(REPO_INVENTORY)  # the office's own names stay as they are
+    names = [office.agency.name, office.agency_full, office.signatories.kasi.position]
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, "").replace(name.upper(), "")
+    assert not foreign_words(text, "en"), foreign_words(text, "en")
