@@ -59,7 +59,7 @@ def test_demo_walks_the_sop_and_leaves_every_file_in_its_folder(
     (folder,) = (tmp_path / "bwauto-demo").iterdir()
     assert re.fullmatch(r"\d{8}-\d{6}", folder.name)
     assert f"bwauto-demo/{folder.name}" in out  # it names its folder
-    for progress in ("[4/9] Langkah 8", "-add comment", "+add comment", "What is where"):
+    for progress in ("[4/10] Langkah 8", "-add comment", "+add comment", "What is where"):
         assert progress in out
     assert not any(listening(port) for port in lab_ports(folder))  # the lab is stopped
 
