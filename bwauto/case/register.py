@@ -40,7 +40,7 @@ from typing import Any
 
 from bwauto.case import chain, workflow
 from bwauto.case.db import connect, migrate, register_path, transaction
-from bwauto.case.errors import CaseError, IntegrityError, SigningError
+from bwauto.case.errors import CaseError, IntegrityError
 from bwauto.case.inputs import (
     AnalysisSummary,
     BeritaAcara,
@@ -54,7 +54,7 @@ from bwauto.case.inputs import (
 from bwauto.case.journal import append_journal, journal_path, read_journal
 from bwauto.case.mutu_baku import WIB
 from bwauto.case.records import GENESIS, Case, Record, StoredRecord, current_user, utc_iso
-from bwauto.case.signing import KEY_ENV, AllowedSigners, Signer, signer_for
+from bwauto.case.signing import AllowedSigners, Signer, authorised, signer_for
 from bwauto.case.steps import DISPOSITIONS, REVIEWS
 
 Clock = Callable[[], dt.datetime]
@@ -290,29 +290,10 @@ class Register:
         return rec
 
     def _signer(self, role: str, review: bool = False) -> Signer | None:
-        """The key that signs as ``role``, refused before anything is recorded: with ``allowed``
-        it must be listed (for a review: for its role); a review without any
-        ``allowed_signers`` is refused if ``signed_reviews``."""
+        """The key that signs as ``role``, refused before anything is recorded."""
         signer = self.signer(role) if callable(self.signer) else self.signer
-        if self.allowed is None:
-            if review and self.signed_reviews:
-                raise SigningError(
-                    f"a review as {role} must be signed, and the inventory has no "
-                    f"allowed_signers: see README, 'Signed records'"
-                )
-            return signer
-        how = f"(--key, or ${KEY_ENV})"
-        if signer is None:
-            raise SigningError(f"records of this office are signed: no signing key {how}")
-        roles = self.allowed.roles_of(signer.public)
-        if not roles or (review and role not in roles):
-            what = f"for {role}" if review else "for any role"
-            raise SigningError(
-                f"the signing key is not allowed {what} in {self.allowed.source}"
-                + (f" (it is allowed for {', '.join(roles)})" if roles else "")
-                + f": use a key of {role if review else 'yours'} {how}"
-            )
-        return signer
+        return authorised(signer, self.allowed, role, review=review,
+                          signed_reviews=self.signed_reviews)  # fmt: skip
 
     def _verified(self, case: Case, reattaching: bool = False) -> None:
         report = chain.verify(case, allowed=self.allowed)

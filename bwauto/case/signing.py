@@ -35,7 +35,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from bwauto.case.errors import CaseError
+from bwauto.case.errors import CaseError, SigningError
 from bwauto.files import InputFileError, read_bytes, read_text
 
 NAMESPACE = b"bwauto-record-v1\n"
@@ -202,3 +202,33 @@ def throwaway_keys(inventory_dir: Path) -> None:
         signer.write(inventory_dir / LAB_KEYS / role)
         lines.append(f"{role} {signer.public} {role}@bwauto-lab")
     (inventory_dir / FILE_NAME).write_text("\n".join(lines) + "\n")
+
+
+def authorised(
+    signer: Signer | None, allowed: AllowedSigners | None, role: str, *, review: bool = False,
+    signed_reviews: bool = False,
+) -> Signer | None:  # fmt: skip
+    """``signer`` if it may sign as ``role``; else ``SigningError`` (nothing is recorded).
+
+    With ``allowed``, the key must be listed (for a review: for its role); without it, a review
+    is refused if ``signed_reviews``, and anything else is signed if a key is at hand.
+    """
+    if allowed is None:
+        if review and signed_reviews:
+            raise SigningError(
+                f"a review as {role} must be signed, and the inventory has no "
+                f"allowed_signers: see README, 'Signed records'"
+            )
+        return signer
+    how = f"(--key, or ${KEY_ENV})"
+    if signer is None:
+        raise SigningError(f"records of this office are signed: no signing key {how}")
+    roles = allowed.roles_of(signer.public)
+    if not roles or (review and role not in roles):
+        what = f"for {role}" if review else "for any role"
+        raise SigningError(
+            f"the signing key is not allowed {what} in {allowed.source}"
+            + (f" (it is allowed for {', '.join(roles)})" if roles else "")
+            + f": use a key of {role if review else 'yours'} {how}"
+        )
+    return signer
