@@ -32,9 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bwauto.errors import CredentialError
+from bwauto.files import InputFileError, os_reason, read_yaml
 
 FIELDS = (
     "username", "password", "enable_secret", "snmp_community",
@@ -73,19 +72,24 @@ def _env_part(name: str) -> str:
 
 
 def load_secrets_file(path: Path) -> dict[str, Any]:
-    """Read a secrets file, refusing it unless only its owner can read it (mode 0600)."""
+    """Read a secrets file, refusing it unless only its owner can read it (mode 0600).
+
+    No error ever quotes the file's content: a YAML error says only where.
+    """
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError as exc:
-        raise CredentialError(f"secrets file {path} not found") from exc
+    except OSError as exc:
+        raise CredentialError(f"secrets file {path}: {os_reason(exc)}") from None
     if mode & 0o077:
         raise CredentialError(
             f"secrets file {path} has mode {mode:04o}: others can read it; run 'chmod 600 {path}'"
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise CredentialError(f"secrets file {path} is not valid YAML: {exc}") from None
+        data = read_yaml(path, secret=True) or {}
+    except InputFileError as exc:
+        where = path if exc.line is None else f"{path}:{exc.line}"
+        reason = exc.reason.split(" (")[0]  # never a byte or a column of a secret
+        raise CredentialError(f"secrets file {where}: {reason}") from None
     if not isinstance(data, dict):
         raise CredentialError(f"secrets file {path}: expected a mapping")
     return data

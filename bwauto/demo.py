@@ -175,7 +175,7 @@ def run_demo(
         stage(f"lab: {len(started.routers)} simulated routers on 127.0.0.1; the commands below "
               f"run as: {run_as}")  # fmt: skip
         _history(started, folder, result, stage)
-        result.case_id = _register(folder, req)
+        result.case_id = _register(folder, started.inventory_dir, req)
         stage(f"langkah 1: {req.opd} asks {req.rate} on {req.link}: request {result.case_id}")
         for name, dry_run in [(PLAYBOOKS[0], False), (PLAYBOOKS[1], True), (PLAYBOOKS[1], False),
                               (PLAYBOOKS[2], False)]:  # fmt: skip
@@ -184,7 +184,7 @@ def run_demo(
             report = _play(playbooks / name, overrides, dry_run, started.inventory_dir, folder,
                            reporter)  # fmt: skip
             result.reports.append(report)
-    _verify_and_export(folder, result, stage)
+        _verify_and_export(folder, started.inventory_dir, result, stage)
     result.seconds = time.monotonic() - start
     return result
 
@@ -223,12 +223,12 @@ def _history(lab: Lab, folder: Path, result: DemoResult, stage: Callable[[str], 
     stage(f"samples import {path.name}: {result.imported} samples, 7 days of {len(links)} links")
 
 
-def _register(folder: Path, req: DemoRequest) -> str:
+def _register(folder: Path, inventory_dir: Path, req: DemoRequest) -> str:
     from bwauto.case.register import Register
     from bwauto.rates import parse_rate
 
     today = dt.datetime.now(WIB).date()
-    return Register.in_state_dir(folder).new(
+    return Register.for_office(folder, inventory_dir).new(
         opd=req.opd,
         letter_no=f"400.7/{today:%m%d}/DINKES/{today:%Y}",
         letter_date=today,
@@ -269,12 +269,15 @@ def _play(
     return report
 
 
-def _verify_and_export(folder: Path, result: DemoResult, stage: Callable[[str], None]) -> None:
+def _verify_and_export(
+    folder: Path, inventory_dir: Path, result: DemoResult, stage: Callable[[str], None]
+) -> None:
     from bwauto.case.chain import export, verify
     from bwauto.case.register import Register
 
-    case = Register.in_state_dir(folder).get(result.case_id)
-    report = verify(case)
+    reg = Register.for_office(folder, inventory_dir)
+    case = reg.get(result.case_id)
+    report = verify(case, allowed=reg.allowed)
     result.records, result.verified = report.records, report.ok
     if not report.ok:
         raise DemoError(f"request verify {case.id}: {'; '.join(map(str, report.problems))}")

@@ -3,6 +3,11 @@
 The state dir is ``--state-dir``, else ``$BWAUTO_STATE_DIR``, else
 ``$XDG_STATE_HOME/bwauto``, else ``~/.local/state/bwauto``.
 
+It holds the case register, evidence and samples: only its owner may read it (0700, files
+0600). An office whose team shares one state dir names a group (``state_group`` in the
+inventory's ``defaults.yaml`` data, or ``$BWAUTO_STATE_GROUP``): the dir is then 0750 with
+the set-group-id bit, so everything created in it belongs to that group and is 0640.
+
 Examples:
     >>> default_state_dir({"BWAUTO_STATE_DIR": "/srv/bwauto"})
     PosixPath('/srv/bwauto')
@@ -12,9 +17,16 @@ Examples:
 
 from __future__ import annotations
 
+import grp
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
+
+PRIVATE_UMASK = 0o077
+"""Default: the state dir 0700, its files 0600."""
+GROUP_UMASK = 0o027
+"""With ``state_group``: the state dir 0750, its files 0640, nothing for others."""
 
 
 def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -55,38 +67,111 @@ def atomic_write(path: Path, data: bytes | str, private: bool = False) -> None:
     os.replace(tmp, path)
 
 
-def check_output(path: Path, option: str, *, folder: bool = False, suffix: str = "") -> Path:
-    """Refuse, before any work, an output path that cannot be written: a folder where a file is
-    wanted (or the reverse), a parent that is a file, a parent folder bwauto may not write
-    in, or the wrong file ending (``suffix``). Returns ``path``.
-
-    Raises:
-        UsageError: naming the option, the path and what to change.
+def state_umask(group: str | None) -> int:
+    """The umask bwauto runs under: private, or shared with ``group``.
 
     Examples:
-        >>> check_output(Path("/tmp/x.xlsx"), "--xlsx", suffix=".xlsx")
-        PosixPath('/tmp/x.xlsx')
-        >>> check_output(Path("/tmp/x.csv"), "--xlsx", suffix=".xlsx")
-        Traceback (most recent call last):
-        ...
-        bwauto.errors.UsageError: --xlsx /tmp/x.csv: the file name must end in .xlsx
-        >>> check_output(Path("/etc/hostname/x.csv"), "--csv")
-        Traceback (most recent call last):
-        ...
-        bwauto.errors.UsageError: --csv /etc/hostname/x.csv: /etc/hostname is a file, not a folder
+        >>> oct(state_umask(None)), oct(state_umask("netops"))
+        ('0o77', '0o27')
     """
-    from bwauto.errors import UsageError
+    return GROUP_UMASK if group else PRIVATE_UMASK
 
-    if suffix and not folder and path.suffix.lower() != suffix:
-        raise UsageError(f"{option} {path}: the file name must end in {suffix}")
-    if path.exists() and path.is_dir() != folder:
-        what = "is a file; give a folder" if folder else "is a folder; give a file name"
-        raise UsageError(f"{option} {path}: {what}")
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir():
-        raise UsageError(f"{option} {path}: {parent} is a file, not a folder")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"{option} {path}: cannot write in {parent}")
-    return path
+
+def state_group(inventory_dir: Path, env: Mapping[str, str] | None = None) -> str | None:
+    """``$BWAUTO_STATE_GROUP``, else ``data.state_group`` in ``defaults.yaml``, else None.
+
+    Only that one value is read here (the inventory is validated by the command that uses it).
+    """
+    env = os.environ if env is None else env
+    if env.get("BWAUTO_STATE_GROUP"):
+        return env["BWAUTO_STATE_GROUP"]
+    from bwauto.files import InputFileError, read_yaml
+
+    try:
+        data = read_yaml(inventory_dir / "defaults.yaml")
+    except InputFileError:
+        return None  # the inventory check names the problem
+    section = data.get("data") if isinstance(data, dict) else None
+    value = section.get("state_group") if isinstance(section, dict) else None
+    return str(value) if value else None  # a malformed file: the inventory check names it
+
+
+STATE_ENTRIES = ("register.sqlite", "samples.sqlite", "evidence", "monitoring", "lab", "locks")
+
+
+def _is_state_dir(path: Path) -> bool:
+    """An existing dir that bwauto made (a dir given by mistake, e.g. ``~``, is left alone)."""
+    try:
+        return path.is_dir() and any((path / name).exists() for name in STATE_ENTRIES)
+    except OSError:
+        return False
+
+
+def _public_parents(state_dir: Path) -> None:
+    """Create missing dirs above the state dir 0755, as ``mkdir -p`` would: only the state dir
+    itself is private (bwauto runs under umask 077, which would make them 0700)."""
+    missing = [d for d in state_dir.absolute().parents if not d.exists()]
+    for d in reversed(missing):
+        try:
+            d.mkdir()
+            d.chmod(0o755)
+        except FileExistsError:
+            continue
+        except OSError:
+            return  # the command that writes there says why
+
+
+def prepare_state_dir(state_dir: Path, group: str | None) -> None:
+    """Give an existing state dir its modes, and create it when it is shared with ``group``.
+
+    Private (default): others lose any access to an existing dir; a new one is created 0700
+    when first needed (under ``state_umask``). Shared: the dir is created if needed, given to
+    ``group``, and made 0750 with set-group-id so that new files and dirs inherit the group.
+
+    Raises:
+        StoreError: the group does not exist, or the dir cannot be given to it.
+    """
+    from bwauto.errors import StoreError
+
+    _public_parents(state_dir)
+    if group is None:
+        if _is_state_dir(state_dir):
+            mode = stat.S_IMODE(state_dir.stat().st_mode)
+            if mode & 0o007 and state_dir.stat().st_uid == os.getuid():
+                state_dir.chmod(mode & ~0o007)
+        return
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise StoreError(f"state_group {group!r}: no such group on this machine") from None
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        if state_dir.stat().st_gid != gid:
+            os.chown(state_dir, -1, gid)
+        state_dir.chmod(0o750 | stat.S_ISGID)
+    except OSError as exc:
+        raise StoreError(
+            f"state dir {state_dir}: cannot share it with group {group!r}: {exc.strerror}"
+        ) from None
+
+
+def let_group_through(state_dir: Path, target: Path, gid: int) -> None:
+    """Let members of ``gid`` traverse, not list, the dirs from ``state_dir`` down to ``target``.
+
+    Files another service reads (snmp_exporter's ``snmp.yml``, for the ``prometheus`` group)
+    may live inside the private state dir: each dir on the way gets that group and ``g+x``, or,
+    when it already belongs to the team's ``state_group``, ``o+x``. Nothing becomes readable.
+    """
+    state, dest = state_dir.resolve(), target.resolve()
+    on_the_way = [d for d in dest.parents if d == state or state in d.parents]
+    for d in on_the_way:
+        st = d.stat()
+        if st.st_uid != os.geteuid():
+            continue
+        mode = stat.S_IMODE(st.st_mode)
+        if st.st_gid != gid and not mode & 0o070:  # private: give it to the group, x only
+            os.chown(d, -1, gid)
+            st = d.stat()
+        bit = 0o010 if st.st_gid == gid else 0o001
+        if not mode & bit:
+            d.chmod(mode | bit)

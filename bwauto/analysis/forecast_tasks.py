@@ -62,7 +62,7 @@ def outcome_task(params: OutcomeParams, ctx: TaskContext) -> TaskResult:
     from bwauto.inventory.loader import load_inventory
 
     after_s = parse_days(params.after, "after") * 86_400.0
-    reg = Register.in_state_dir(ctx.state_dir, user=params.by)
+    reg = Register.for_office(ctx.state_dir, ctx.inventory_dir, user=params.by)
     if ctx.dry_run:
         case_change(reg, params.request)  # names a missing step 6 or 8
         return TaskResult.would_change(f"{params.request}: the outcome would be attached")

@@ -192,7 +192,7 @@ def analyse_task(params: AnalyseParams, ctx: TaskContext) -> TaskResult:
 def _checked_request(ctx: TaskContext, request: str, link: str) -> Register:
     from bwauto.case.register import Register
 
-    reg = Register.in_state_dir(ctx.state_dir)
+    reg = Register.for_office(ctx.state_dir, ctx.inventory_dir)
     case = reg.get(request)
     if case.link_id != link:
         raise UsageError(f"request {request} is for link {case.link_id!r}, not {link!r}")
@@ -252,7 +252,7 @@ def decide_task(params: DecideParams, ctx: TaskContext) -> TaskResult:
     from bwauto.case.register import Register
     from bwauto.case.steps import step
 
-    reg = Register.in_state_dir(ctx.state_dir)
+    reg = Register.for_office(ctx.state_dir, ctx.inventory_dir)
     analysis = reg.state(params.request).latest.get("analysis")
     if analysis is None and not ctx.dry_run:
         reg.check(params.request, "decision", 8, {})  # names the missing step 6

@@ -9,11 +9,18 @@ names what is wrong:
 * **missing** — a record number is absent (named by the step its successor says it followed),
   or the case has fewer records than the register counted;
 * **reordered** — a stored position holds another record's number;
+* **summary-edited** — the ``requests`` row (OPD, link, rate, dates) differs from the hashed
+  records it summarises (what is shown always comes from the records);
+* **truncated / rewritten** — the journal beside the register (or an export, with
+  ``verify_against``) holds a record the register no longer has, or holds another hash for it;
+* **unsigned / bad-signature / unknown-signer / wrong-role** — with ``allowed_signers``, every
+  record must carry a valid signature by an allowed key, and a review by a key of its role;
 * **file changed / missing** — an attached file (analysis CSV, chart, evidence, document) no
-  longer has the SHA-256 recorded when it was attached.
+  longer has the SHA-256 recorded when it was attached (or last re-attached, with a reason).
 
-``export(case, dest)`` writes a zip with the records, the verification, and every attached
-file, each listed with its recorded and current SHA-256 in ``manifest.json``.
+``export(case, dest)`` writes a zip with the records (hashes and signatures), the journal's
+anchors, the verification, and every attached file, each listed with its recorded and current
+SHA-256 in ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -36,7 +43,10 @@ from bwauto.case.records import (
     sha256_hex,
     utc_iso,
 )
+from bwauto.case.signing import AllowedSigners, signed_by
 from bwauto.case.steps import step
+
+FILE_PROBLEMS = ("file-changed", "file-missing")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +111,23 @@ def _parse(row: StoredRecord) -> tuple[dict[str, Any], Record] | None:
         return None
 
 
-def verify(case: Case, check_files: bool = True) -> VerifyReport:
-    """Check the chain of ``case``'s records (and, by default, the files they attach)."""
+def summary_of(stored: tuple[StoredRecord, ...]) -> tuple[Any, ...] | None:
+    """(opd, link_id, rate_bps, created_at, closed_at) from the hashed records, or None."""
+    parsed = [_parse(row) for row in stored]
+    if not parsed or parsed[0] is None or parsed[0][1].kind != "new":
+        return None
+    first = parsed[0][1]
+    data = first.data
+    closes = [p[1] for p in parsed if p is not None and p[1].kind == "close"]
+    closed = utc_iso(closes[-1].at) if closes else None
+    return (data.get("opd"), data.get("link_id"), data.get("rate_bps"), utc_iso(first.at), closed)
+
+
+def verify(
+    case: Case, check_files: bool = True, allowed: AllowedSigners | None = None
+) -> VerifyReport:
+    """Check the chain of ``case``'s records, its summary row, its journal anchors, its
+    signatures (strictly with ``allowed``) and, by default, the files they attach."""
     problems: list[ChainProblem] = []
     parsed: dict[int, tuple[StoredRecord, Record]] = {}
     for row in case.stored:
@@ -118,8 +143,11 @@ def verify(case: Case, check_files: bool = True) -> VerifyReport:
         problems += _row_problems(case, row, body, rec)
         parsed.setdefault(rec.seq, (row, rec))
     problems += _link_problems(case, parsed)
+    problems += _summary_problems(case)
+    problems += _anchor_problems(case, case.anchors, "the journal")
+    problems += _signature_problems(case, parsed, allowed)
     if check_files:
-        problems += _file_problems([rec for _, rec in parsed.values()])
+        problems += _file_problems(case, [parsed[k][1] for k in sorted(parsed)])
     problems.sort(key=lambda p: p.record)
     return VerifyReport(case.id, len(case.stored), problems)
 
@@ -207,34 +235,121 @@ def _missing(seq: int, parsed: dict[int, tuple[StoredRecord, Record]], count: in
     )
 
 
-def _file_problems(records: list[Record]) -> list[ChainProblem]:
-    out = []
+_SUMMARY_FIELDS = ("opd", "link_id", "rate_bps", "created_at", "closed_at")
+
+
+def _summary_problems(case: Case) -> list[ChainProblem]:
+    derived = summary_of(case.stored)
+    if case.row is None or derived is None:
+        return []
+    changed = [f for f, a, b in zip(_SUMMARY_FIELDS, case.row, derived, strict=True) if a != b]
+    if not changed:
+        return []
+    msg = f"the requests row's {', '.join(changed)} differ from the hashed records"
+    return [ChainProblem(1, 1, "new", "summary-edited", msg)]
+
+
+def _anchor_problems(
+    case: Case, anchors: tuple[tuple[int, str], ...] | list[tuple[int, str]], where: str
+) -> list[ChainProblem]:
+    out: list[ChainProblem] = []
+    stored = {row.position: row.stored_hash for row in case.stored}
+    for seq, digest in anchors:
+        if seq not in stored and seq > len(case.stored):
+            msg = f"{where} holds record {seq}, which the register no longer has"
+            out.append(ChainProblem(seq, None, None, "truncated", msg))
+        elif seq in stored and stored[seq] != digest and digest not in stored.values():
+            msg = f"{where} holds another hash for record {seq}: the chain was rewritten"
+            out.append(ChainProblem(seq, None, None, "rewritten", msg))
+    return out
+
+
+def _signature_problems(
+    case: Case, parsed: dict[int, tuple[StoredRecord, Record]], allowed: AllowedSigners | None
+) -> list[ChainProblem]:
+    out: list[ChainProblem] = []
+    for seq in sorted(parsed):
+        row, rec = parsed[seq]
+        problem = _signature_problem(row, rec, allowed)
+        if problem:
+            out.append(ChainProblem(seq, rec.step, rec.kind, *problem))
+    return out
+
+
+def _signature_problem(
+    row: StoredRecord, rec: Record, allowed: AllowedSigners | None
+) -> tuple[str, str] | None:
+    if row.signature is None:
+        return None if allowed is None else ("unsigned", "it carries no signature")
+    key = signed_by(row.signature, row.stored_hash)
+    if key is None:
+        return "bad-signature", "its signature does not match its hash"
+    if allowed is None:
+        return None
+    roles = allowed.roles_of(key)
+    if not roles:
+        return "unknown-signer", f"signed by a key that {allowed.source} does not list"
+    role = rec.data.get("role") if rec.kind == "review" else None
+    if role is not None and role not in roles:
+        return "wrong-role", f"a review as {role} signed by a key allowed for {', '.join(roles)}"
+    return None
+
+
+def _file_problems(case: Case, records: list[Record]) -> list[ChainProblem]:
+    """Each attached file against its latest recorded SHA-256 (a re-attach updates it)."""
+    expected: dict[str, tuple[Record, dict[str, Any]]] = {}
     for rec in records:
         for ref in rec.files():
-            path = Path(ref.get("path", ""))
-            if not path.is_file():
-                out.append(
-                    ChainProblem(
-                        rec.seq, rec.step, rec.kind, "file-missing", f"{path} is no longer there"
-                    )
+            expected[str(case.file_path(ref))] = (rec, ref)
+    out = []
+    for rec, ref in expected.values():
+        path = case.file_path(ref)
+        if not path.is_file():
+            out.append(
+                ChainProblem(
+                    rec.seq, rec.step, rec.kind, "file-missing", f"{path} is no longer there"
                 )
-            elif file_sha256(path) != ref.get("sha256"):
-                out.append(
-                    ChainProblem(
-                        rec.seq,
-                        rec.step,
-                        rec.kind,
-                        "file-changed",
-                        f"{path} changed since it was attached",
-                    )
+            )
+        elif file_sha256(path) != ref.get("sha256"):
+            out.append(
+                ChainProblem(
+                    rec.seq,
+                    rec.step,
+                    rec.kind,
+                    "file-changed",
+                    f"{path} changed since it was attached",
                 )
+            )
     return out
+
+
+def verify_against(
+    case: Case, export_zip: Path, allowed: AllowedSigners | None = None
+) -> VerifyReport:
+    """``verify`` plus: the register still extends the history exported in ``export_zip``.
+
+    Raises:
+        IntegrityError: the zip is unreadable or is not an export of this case.
+    """
+    from bwauto.case.errors import IntegrityError
+
+    try:
+        with zipfile.ZipFile(export_zip) as zf:
+            rows = json.loads(zf.read(f"{case.id}/records.json"))
+        anchors = [(int(r["position"]), str(r["hash"])) for r in rows]
+    except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
+        raise IntegrityError(f"{export_zip}: not an export of {case.id} ({exc})") from None
+    report = verify(case, allowed=allowed)
+    extra = _anchor_problems(case, anchors, f"the export {Path(export_zip).name}")
+    problems = sorted([*report.problems, *extra], key=lambda p: p.record)
+    return VerifyReport(case.id, report.records, problems)
 
 
 def export(case: Case, dest: Path, now: dt.datetime | None = None) -> Path:
     """Write ``dest`` (a zip) with everything of the case; returns ``dest``.
 
-    Layout: ``<id>/records.json``, ``<id>/verify.json``, ``<id>/manifest.json`` and
+    Layout: ``<id>/records.json`` (bodies, hashes, signatures), ``<id>/anchors.json`` (the
+    journal's hashes), ``<id>/verify.json``, ``<id>/manifest.json`` and
     ``<id>/files/<NN>-<role>-<name>`` for every file a record attached.
     """
     report = verify(case)
@@ -257,6 +372,8 @@ def export(case: Case, dest: Path, now: dt.datetime | None = None) -> Path:
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(f"{case.id}/records.json", _dumps(rows))
+        anchors = [{"seq": seq, "hash": digest} for seq, digest in case.anchors]
+        zf.writestr(f"{case.id}/anchors.json", _dumps(anchors))
         zf.writestr(f"{case.id}/verify.json", _dumps(report.to_dict()))
         zf.writestr(f"{case.id}/manifest.json", _dumps(manifest))
         for f in files:
@@ -273,7 +390,8 @@ def _dumps(obj: Any) -> str:
 def _record_entry(row: StoredRecord) -> dict[str, Any]:
     parsed = _parse(row)
     body: Any = parsed[0] if parsed else row.body_text
-    return {"position": row.position, "hash": row.stored_hash, "body": body}
+    return {"position": row.position, "hash": row.stored_hash, "signature": row.signature,
+            "body": body}  # fmt: skip
 
 
 def _export_files(case: Case) -> list[dict[str, Any]]:
@@ -283,14 +401,14 @@ def _export_files(case: Case) -> list[dict[str, Any]]:
         if parsed is None:
             continue
         for ref in parsed[1].files():
-            source = Path(ref.get("path", ""))
+            source = case.file_path(ref)
             if str(source) in seen:
                 continue
             present = source.is_file()
             seen[str(source)] = {
                 "name": f"files/{len(seen) + 1:02d}-{ref.get('role', 'file')}-{source.name}",
                 "source": str(source),
-                "original_path": str(source),
+                "original_path": str(ref.get("path", "")),
                 "record": parsed[1].seq,
                 "role": ref.get("role", ""),
                 "sha256_recorded": ref.get("sha256"),

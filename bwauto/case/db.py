@@ -1,18 +1,19 @@
 """The register's SQLite file: connection settings and schema migrations.
 
-Schema (version 3)::
+Schema (version 4)::
 
     schema_version(version)                     one row: the schema's version
     requests(id, year, seq, opd, link_id, rate_bps, created_at,
              head_hash, record_count, closed_at)    one row per request (KB-<year>-<NNNN>)
-    records(case_id, seq, step, kind, body, hash)   the case's chained records, seq 1..n
+    records(case_id, seq, step, kind, body, hash, sig)  the chained records, seq 1..n
     request_seq(year, last)                     last sequence number given out per year
 
 ``body`` is the record's canonical JSON (``bwauto.case.records``); ``hash`` its SHA-256;
-``head_hash``/``record_count`` the case's last hash and length, so that a deleted last record
-is detected too. Every write runs in a ``BEGIN IMMEDIATE`` transaction: two processes never
-interleave, and a crash leaves the previous state. ``MIGRATIONS[i]`` takes the schema from
-version ``i`` to ``i + 1``; a file is migrated when opened.
+``sig`` the author's signature of ``hash``; ``head_hash``/``record_count`` the case's last hash
+and length. Each record's hash is also appended to ``register.journal`` beside the file, an
+anchor outside the database. Every write runs in a ``BEGIN IMMEDIATE`` transaction: two
+processes never interleave, and a crash leaves the previous state. ``MIGRATIONS[i]`` takes the
+schema from version ``i`` to ``i + 1``; a file is migrated when opened.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             SELECT json_extract(r.body, '$.at') FROM records r
             WHERE r.case_id = requests.id AND r.kind = 'close')""",
         "CREATE INDEX requests_opd ON requests (opd)",
+    ),
+    (  # 3 -> 4: each record's signature (bwauto.case.signing), beside its hash
+        "ALTER TABLE records ADD COLUMN sig TEXT",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

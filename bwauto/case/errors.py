@@ -7,6 +7,7 @@
         ├── StepOrderError           the SOP's order forbids this record (names the missing step)
         ├── DocumentError            a document template is missing or cannot be rendered
         ├── OfficeError              office.yaml is invalid (names file:line)
+        ├── SigningError             a record is not signed with a key allowed for its role
         └── IntegrityError           exit 1: a case's records fail verification
 """
 
@@ -38,6 +39,10 @@ class DocumentError(CaseError):
 
 class OfficeError(CaseError):
     """``office.yaml`` (the office's letterhead, signatories, numbering) is invalid."""
+
+
+class SigningError(CaseError):
+    """A record (a review) is not signed with a key that ``allowed_signers`` allows for it."""
 
 
 class IntegrityError(CaseError):

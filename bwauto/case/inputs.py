@@ -209,13 +209,15 @@ def validate_input(model: type[BaseModel], data: Mapping[str, Any] | BaseModel, 
         raise CaseError(f"{what}: {field}: {first['msg']}") from exc
 
 
-def attach_files(paths: Sequence[str | Path], role: str) -> list[dict[str, str]]:
-    """File references (path, role, SHA-256) for ``paths``.
+def attach_files(
+    paths: Sequence[str | Path], role: str, base: Path | None = None
+) -> list[dict[str, str]]:
+    """File references (path, role, SHA-256) for ``paths`` (relative to ``base`` if inside).
 
     Raises:
         CaseError: a path that is not a file.
     """
     try:
-        return [file_ref(Path(p), role) for p in paths]
+        return [file_ref(Path(p), role, base) for p in paths]
     except FileNotFoundError as exc:
         raise CaseError(f"cannot attach {exc}: no such file") from exc

@@ -25,10 +25,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from bwauto.case.errors import CaseError
 from bwauto.case.steps import step
+from bwauto.files import InputFileError, read_yaml
 
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 SAMPLE_HOLIDAYS = Path(__file__).with_name("data") / "holidays-2026.yaml"
@@ -59,9 +58,9 @@ def load_holidays(path: Path) -> Holidays:
         CaseError: the file is missing or not a list of dated holidays.
     """
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise CaseError(f"holidays file {path}: {exc}") from exc
+        doc = read_yaml(Path(path))
+    except InputFileError as exc:
+        raise CaseError(f"holidays file {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("holidays"), list):
         raise CaseError(f"holidays file {path}: expected 'holidays:' with a list of dates")
     names: dict[dt.date, str] = {}

@@ -52,6 +52,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bwauto.case.errors import OfficeError
+from bwauto.files import InputFileError, check_yaml_aliases, read_text
 
 FILENAME = "office.yaml"
 PAPER_MM: dict[str, tuple[int, int]] = {"A4": (210, 297), "F4": (215, 330)}
@@ -203,7 +204,11 @@ def load_office(directory: Path | None) -> Office:
     path = Path(directory) / FILENAME
     if not path.is_file():
         return Office(directory=str(directory))
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_text(path)
+        check_yaml_aliases(text, str(path))
+    except InputFileError as exc:
+        raise OfficeError(str(exc)) from None
     try:
         root = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader) or {}  # a SafeLoader subclass

@@ -18,7 +18,7 @@ import getpass
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +35,7 @@ Kind = Literal[
     "review",
     "close",
     "document",
+    "reattach",
 ]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 GENESIS = "0" * 64
@@ -68,8 +69,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def file_ref(path: Path, role: str) -> dict[str, str]:
-    """A reference to an attached file: absolute path, role and the SHA-256 of its content.
+def file_ref(path: Path, role: str, base: Path | None = None) -> dict[str, str]:
+    """A reference to an attached file: path, role and the SHA-256 of its content.
+
+    A file inside ``base`` (the state dir) is referred to relative to it, so that a moved or
+    restored state dir still verifies; any other file by its absolute path.
 
     Raises:
         FileNotFoundError: if ``path`` is not a file.
@@ -77,7 +81,10 @@ def file_ref(path: Path, role: str) -> dict[str, str]:
     resolved = Path(path).resolve()
     if not resolved.is_file():
         raise FileNotFoundError(str(path))
-    return {"path": str(resolved), "role": role, "sha256": file_sha256(resolved)}
+    shown = resolved
+    if base is not None and resolved.is_relative_to(Path(base).resolve()):
+        shown = resolved.relative_to(Path(base).resolve())
+    return {"path": str(shown), "role": role, "sha256": file_sha256(resolved)}
 
 
 def utc_iso(when: dt.datetime) -> str:
@@ -181,6 +188,7 @@ class StoredRecord:
     position: int
     body_text: str
     stored_hash: str
+    signature: str | None = None
 
     def record(self) -> Record:
         """The parsed record (raises on a body that is not a record)."""
@@ -201,6 +209,10 @@ class Case:
         record_count: number of records, as the register last wrote it.
         closed_at: when step 14 was recorded, if it was.
         stored: the records as read, in stored order.
+        row: the ``requests`` row as stored (opd, link_id, rate_bps, created_at, closed_at);
+            the fields above come from the hashed records, and ``verify`` compares the two.
+        anchors: ``(seq, hash)`` of the case's records in the journal beside the register.
+        base: the state dir, against which relative file references are resolved.
     """
 
     id: str
@@ -212,10 +224,31 @@ class Case:
     record_count: int
     closed_at: str | None
     stored: tuple[StoredRecord, ...]
+    row: tuple[Any, ...] | None = None
+    anchors: tuple[tuple[int, str], ...] = ()
+    base: str = ""
 
     def records(self) -> list[Record]:
-        """The parsed records (raises on an unreadable one: verify first when in doubt)."""
-        return [s.record() for s in self.stored]
+        """The parsed records, attached files' paths made absolute (raises on an unreadable
+        one: verify first when in doubt)."""
+        return [self._absolute(s.record()) for s in self.stored]
+
+    def file_path(self, ref: dict[str, Any]) -> Path:
+        """Where an attached file is now (a relative reference is inside the state dir)."""
+        return Path(self.base or ".") / str(ref.get("path", ""))
+
+    def _absolute(self, rec: Record) -> Record:
+        if not rec.files():
+            return rec
+        data = dict(rec.data)
+        if isinstance(data.get("files"), list):
+            data["files"] = [self._ref(f) for f in data["files"]]
+        if isinstance(data.get("file"), dict):
+            data["file"] = self._ref(data["file"])
+        return replace(rec, data=data)
+
+    def _ref(self, ref: Any) -> Any:
+        return {**ref, "path": str(self.file_path(ref))} if isinstance(ref, dict) else ref
 
     @property
     def request(self) -> dict[str, Any]:

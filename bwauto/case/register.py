@@ -18,11 +18,15 @@ method                       step    what it records
 ``review``                   11–13   kasi / kabid / kadis: approve, or return to a step
 ``close``                    14      done
 ``attach_document``          5–10    a generated document (path + SHA-256)
+``reattach``                 any     a changed attached file, its new SHA-256 and the reason
 ===========================  ======  ==========================================================
 
-Each record stores who (``by``, else the register's user, else the OS user) and when (UTC).
-Every write is one ``BEGIN IMMEDIATE`` transaction that re-reads and verifies the case's
-chain before appending, so concurrent processes and tampered cases are both refused safely.
+Each record stores who (``by``, else the register's user, else the OS user) and when (UTC),
+and is signed by the register's ``signer`` (``bwauto.case.signing``) when it has one. With
+``allowed`` (the inventory's ``allowed_signers``), a review must be signed by a key allowed for
+its role. Every write is one ``BEGIN IMMEDIATE`` transaction that re-reads and verifies the
+case's chain and attached files before appending, so concurrent processes and tampered cases
+are both refused safely; after it commits, the record's hash is appended to the journal.
 """
 
 from __future__ import annotations
@@ -48,8 +52,10 @@ from bwauto.case.inputs import (
     attach_files,
     validate_input,
 )
+from bwauto.case.journal import append_journal, journal_path, read_journal
 from bwauto.case.mutu_baku import WIB
 from bwauto.case.records import GENESIS, Case, Record, StoredRecord, current_user, utc_iso
+from bwauto.case.signing import AllowedSigners, Signer, authorised, signer_for
 from bwauto.case.steps import DISPOSITIONS, REVIEWS
 from bwauto.i18n import one_of
 
@@ -59,23 +65,62 @@ Clock = Callable[[], dt.datetime]
 class Register:
     """The register of requests, in one SQLite file."""
 
-    def __init__(self, path: Path, *, clock: Clock | None = None, user: str | None = None) -> None:
+    def __init__(
+        self, path: Path, *, clock: Clock | None = None, user: str | None = None,
+        signer: Signer | Callable[[str | None], Signer | None] | None = None,
+        allowed: AllowedSigners | None = None, signed_reviews: bool = False,
+    ) -> None:  # fmt: skip
         """Open (and migrate on first use) the register at ``path``.
 
         Args:
             path: the SQLite file.
             clock: returns "now", timezone-aware (tests pass a fixed clock).
             user: who records, when a call gives no ``by`` (default: the OS user).
+            signer: the key that signs each record, or a function of the role it signs as.
+            allowed: who may sign as which role: every record must then be signed by an
+                allowed key, and a review by a key allowed for its role.
+            signed_reviews: refuse reviews when there is no ``allowed`` at all.
         """
         self.path = Path(path)
         self.clock: Clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.user = user
+        self.signer = signer
+        self.allowed = allowed
+        self.signed_reviews = signed_reviews
         self._migrated = False
+
+    @property
+    def journal(self) -> Path:
+        """The journal beside the register: one ``case seq hash`` line per record."""
+        return journal_path(self.path)
+
+    @property
+    def base(self) -> Path:
+        """The state dir: attached files inside it are referred to relative to it."""
+        return self.path.parent
 
     @classmethod
     def in_state_dir(cls, state_dir: Path, **kwargs: Any) -> Register:
         """The register at ``<state_dir>/register.sqlite``."""
         return cls(register_path(state_dir), **kwargs)
+
+    @classmethod
+    def for_office(
+        cls, state_dir: Path, inventory_dir: Path, *, user: str | None = None,
+        key: Path | None = None,
+    ) -> Register:  # fmt: skip
+        """The register as commands use it: records signed (``signing.signer_for``), checked
+        against the inventory's ``allowed_signers``; a review is refused without one."""
+        allowed = AllowedSigners.load(inventory_dir)
+        signers: dict[str | None, Signer | None] = {}
+
+        def signer(role: str | None) -> Signer | None:
+            if role not in signers:
+                signers[role] = signer_for(role, key, inventory_dir)
+            return signers[role]
+
+        return cls(register_path(state_dir), user=user, signer=signer, allowed=allowed,
+                   signed_reviews=True)  # fmt: skip
 
     @contextmanager
     def _conn(self) -> Iterator[sqlite3.Connection]:
@@ -102,16 +147,12 @@ class Register:
     def cases(self, opd: str | None = None, open_only: bool = False) -> list[Case]:
         """All requests (oldest first), optionally only an OPD's (case-insensitive substring)
         or only those not closed."""
-        sql = "SELECT id FROM requests WHERE 1=1"
-        args: list[Any] = []
-        if opd:
-            sql += " AND lower(opd) LIKE ?"
-            args.append(f"%{opd.lower()}%")
-        if open_only:
-            sql += " AND closed_at IS NULL"
         with self._conn() as conn:
-            ids = [r[0] for r in conn.execute(sql + " ORDER BY year, seq", args)]
-            return [self._load(conn, i) for i in ids]
+            ids = [r[0] for r in conn.execute("SELECT id FROM requests ORDER BY year, seq")]
+            cases = [self._load(conn, i) for i in ids]
+        # filtered on what the hashed records say, not on the (editable) summary row
+        return [c for c in cases if (not opd or opd.lower() in c.opd.lower())
+                and not (open_only and c.closed_at)]  # fmt: skip
 
     def state(self, case_id: str) -> workflow.CaseState:
         """Where the case stands (replayed from its records)."""
@@ -126,13 +167,19 @@ class Register:
         if row is None:
             raise CaseError(f"no request {case_id!r} in the register ({self.path})")
         stored = tuple(
-            StoredRecord(seq, body, digest)
-            for seq, body, digest in conn.execute(
-                "SELECT seq, body, hash FROM records WHERE case_id = ? ORDER BY seq", (case_id,)
+            StoredRecord(seq, body, digest, sig)
+            for seq, body, digest, sig in conn.execute(
+                "SELECT seq, body, hash, sig FROM records WHERE case_id = ? ORDER BY seq",
+                (case_id,),
             )
         )
         cid, opd, link_id, rate_bps, created_at, head_hash, count, closed_at = row
-        return Case(cid, opd, link_id, rate_bps, created_at, head_hash, count, closed_at, stored)
+        summary = (opd, link_id, rate_bps, created_at, closed_at)
+        shown = chain.summary_of(stored) or summary  # what is shown comes from the records
+        anchors = read_journal(self.journal).get(cid, ())
+        opd, link_id, rate_bps, created_at, closed_at = shown
+        return Case(cid, opd, link_id, rate_bps, created_at, head_hash, count, closed_at, stored,
+                    summary, anchors, str(self.base))  # fmt: skip
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -188,6 +235,7 @@ class Register:
             ))  # fmt: skip
         if not force:
             self._unique_letter(letter_no)
+        signer = self._signer("staf")
         data: dict[str, Any] = {
             "opd": opd,
             "letter_no": letter_no,
@@ -213,7 +261,8 @@ class Register:
                 "head_hash, record_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
                 (case_id, year, seq, opd, link_id, rate_bps, utc_iso(now), rec.hash),
             )
-            self._insert(conn, rec)
+            self._insert(conn, rec, signer.sign(rec.hash) if signer else None)
+        append_journal(self.journal, rec)
         return case_id
 
     def _unique_letter(self, letter_no: str) -> None:
@@ -261,12 +310,15 @@ class Register:
             IntegrityError: the case's records fail verification.
             StepOrderError: the SOP's order does not allow this record now.
         """
+        role = str(data.get({"review": "role", "dispose": "from"}.get(kind, ""), "staf"))
+        signer = self._signer(role, review=kind == "review")
         with self._conn() as conn, transaction(conn):
             case = self._load(conn, case_id)
-            self._verified(case)
+            self._verified(case, reattaching=kind == "reattach")
             records = case.records()
-            with _naming(case_id):
-                workflow.check(workflow.replay(records), kind, step, data)
+            if kind != "reattach":  # a file put right, at any point of the case
+                with _naming(case_id):
+                    workflow.check(workflow.replay(records), kind, step, data)
             last = records[-1] if records else None
             rec = Record(
                 case_id,
@@ -279,29 +331,66 @@ class Register:
                 last_hash(case),
                 (last.step, last.kind) if last else None,
             )
-            self._insert(conn, rec)
+            self._insert(conn, rec, signer.sign(rec.hash) if signer else None)
             conn.execute(
                 "UPDATE requests SET head_hash = ?, record_count = ?, "
                 "closed_at = CASE WHEN ? = 'close' THEN ? ELSE closed_at END WHERE id = ?",
                 (rec.hash, rec.seq, kind, utc_iso(rec.at), case_id),
             )
+        append_journal(self.journal, rec)
         return rec
 
-    @staticmethod
-    def _verified(case: Case) -> None:
-        report = chain.verify(case, check_files=False)
-        if not report.ok:
+    def _signer(self, role: str, review: bool = False) -> Signer | None:
+        """The key that signs as ``role``, refused before anything is recorded."""
+        signer = self.signer(role) if callable(self.signer) else self.signer
+        return authorised(signer, self.allowed, role, review=review,
+                          signed_reviews=self.signed_reviews)  # fmt: skip
+
+    def _verified(self, case: Case, reattaching: bool = False) -> None:
+        report = chain.verify(case, allowed=self.allowed)
+        problems = [p for p in report.problems
+                    if not (reattaching and p.problem in chain.FILE_PROBLEMS)]  # fmt: skip
+        if problems:
+            extra = ""
+            if problems[0].problem in chain.FILE_PROBLEMS:
+                extra = f"; re-attach it with a reason: `bwauto request reattach {case.id}`"
             raise IntegrityError(
-                f"{case.id} fails verification ({report.problems[0]}): nothing recorded; "
+                f"{case.id} fails verification ({problems[0]}): nothing recorded{extra}; "
                 f"see `bwauto request verify {case.id}`"
             )
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, rec: Record) -> None:
+    def _insert(conn: sqlite3.Connection, rec: Record, sig: str | None) -> None:
         conn.execute(
-            "INSERT INTO records (case_id, seq, step, kind, body, hash) VALUES (?, ?, ?, ?, ?, ?)",
-            (rec.case, rec.seq, rec.step, rec.kind, rec.canonical().decode(), rec.hash),
+            "INSERT INTO records (case_id, seq, step, kind, body, hash, sig) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (rec.case, rec.seq, rec.step, rec.kind, rec.canonical().decode(), rec.hash, sig),
         )
+
+    def _files(self, paths: Sequence[str | Path], role: str) -> list[dict[str, str]]:
+        return attach_files(paths, role, self.base)
+
+    def reattach(
+        self, case_id: str, *, path: str | Path, reason: str, by: str | None = None
+    ) -> Record:
+        """Record that an attached file changed, why, and its new content (unblocks the case).
+
+        Raises:
+            CaseError: no reason, or ``path`` is not a file the case attached.
+        """
+        if not reason.strip():
+            raise CaseError("re-attaching a file needs a reason (--reason)")
+        ref = self._files([path], "reattached")[0]
+        case = self.get(case_id)
+        known = {str(case.file_path(f)): (r.seq, r.step, f) for r in case.records()
+                 for f in r.files()}  # fmt: skip
+        target = str(case.file_path(ref))
+        if target not in known:
+            raise CaseError(f"{path} is not a file attached to {case_id}")
+        seq, step, old = known[target]
+        data = {"replaces": {"record": seq, "sha256": old.get("sha256")}, "reason": reason,
+                "file": {**ref, "role": old.get("role", "file")}}  # fmt: skip
+        return self.append(case_id, "reattach", step, data, by)
 
     # -- the SOP's steps -------------------------------------------------------------------
 
@@ -349,7 +438,7 @@ class Register:
         link_id = self.get(case_id).link_id
         if row.link_id != link_id:
             raise CaseError(f"analysis is of link {row.link_id!r}; {case_id} is for {link_id!r}")
-        data = {"summary": row.model_dump(mode="json"), "files": attach_files(files, "analysis")}
+        data = {"summary": row.model_dump(mode="json"), "files": self._files(files, "analysis")}
         return self.append(case_id, "analysis", 6, data, by)
 
     def decide(self, case_id: str, *, can: bool, note: str = "", by: str | None = None) -> Record:
@@ -400,7 +489,7 @@ class Register:
                 f"{case_id} is for {link_id!r}"
             )
         data = change.model_dump(mode="json")
-        data["files"] = attach_files([evidence_path] if evidence_path else [], "change-evidence")
+        data["files"] = self._files([evidence_path] if evidence_path else [], "change-evidence")
         return self.append(case_id, "change", 8, data, by)
 
     def attach_outcome(
@@ -411,7 +500,7 @@ class Register:
         by: str | None = None,
     ) -> Record:
         """After step 8: the change's outcome (``bwauto.analysis.outcome``) and its chart."""
-        data = {"summary": dict(summary), "files": attach_files(files, "outcome")}
+        data = {"summary": dict(summary), "files": self._files(files, "outcome")}
         return self.append(case_id, "outcome", 8, data, by)
 
     def attach_monitoring(
@@ -437,8 +526,8 @@ class Register:
         """Step 10: the implementation report (chart and other files attached by path)."""
         filled: ReportInfo = validate_input(ReportInfo, info, "laporan hasil pelaksanaan")
         data = filled.model_dump(mode="json")
-        charts = attach_files([filled.chart] if filled.chart else [], "chart")
-        data["files"] = charts + attach_files(filled.files, "documentation")
+        charts = self._files([filled.chart] if filled.chart else [], "chart")
+        data["files"] = charts + self._files(filled.files, "documentation")
         return self.append(case_id, "report", 10, data, by)
 
     def review(
@@ -474,7 +563,7 @@ class Register:
     ) -> Record:
         """Record a generated document (``form``, ``reply``, ``ba``, ``report``) by path + hash."""
         step = workflow.DOCUMENT_STEPS.get(doc, 0)
-        data = {"doc": doc, "lang": lang, "file": attach_files([path], f"document-{doc}")[0]}
+        data = {"doc": doc, "lang": lang, "file": self._files([path], f"document-{doc}")[0]}
         return self.append(case_id, "document", step, data, by)
 
 

@@ -162,7 +162,7 @@ def _plan(p: AnyStep, reg: Register) -> tuple[str, int, dict[str, Any], Callable
 def request_step(params: RequestStepParams, ctx: TaskContext) -> TaskResult:
     """Record (or, in a dry-run, check) one SOP step of a request."""
     p = params.root
-    reg = Register.in_state_dir(ctx.state_dir)
+    reg = Register.for_office(ctx.state_dir, ctx.inventory_dir)
     if isinstance(p, BaStep) and not p.number:
         day = p.date or reg.clock().astimezone(WIB).date()
         p = p.model_copy(update={"number": ba_number(ctx.inventory_dir, p.request, day)})
@@ -200,7 +200,7 @@ class DocumentParams(BaseModel):
 @task("document", DocumentParams, "write a request's document (form, reply, ba, report)")
 def document(params: DocumentParams, ctx: TaskContext) -> TaskResult:
     """Write (or, in a dry-run, render only) a document of a request and record it."""
-    reg = Register.in_state_dir(ctx.state_dir)
+    reg = Register.for_office(ctx.state_dir, ctx.inventory_dir)
     out_dir = params.out_dir or case_dir(ctx.state_dir, params.request)
     path = write_document(
         reg,

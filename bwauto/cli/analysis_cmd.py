@@ -75,6 +75,10 @@ def _tz(text: str) -> tzinfo:
     Examples:
         >>> _tz("+08:00").tzname(None)
         'WITA'
+        >>> _tz("+25:00")
+        Traceback (most recent call last):
+        ...
+        bwauto.errors.UsageError: --tz '+25:00': not a UTC offset: write one from -12:00 to +14:00
     """
     import datetime as dt
     import re
@@ -82,6 +86,9 @@ def _tz(text: str) -> tzinfo:
     match = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", text.strip())
     if not match:
         raise UsageError(f"--tz {text!r}: write the UTC offset as +07:00")
+    hours, minutes = int(match.group(2)), int(match.group(3))
+    if minutes >= 60 or hours * 60 + minutes > (14 if match.group(1) == "+" else 12) * 60:
+        raise UsageError(f"--tz {text!r}: not a UTC offset: write one from -12:00 to +14:00")
     sign = 1 if match.group(1) == "+" else -1
     offset = dt.timedelta(hours=int(match.group(2)), minutes=int(match.group(3))) * sign
     names = {7: "WIB", 8: "WITA", 9: "WIT"}
@@ -202,8 +209,15 @@ def analyse(
     """Analyse usage, capacity and availability (SOP step 6); decide a request: CAN (step 8),
     CANNOT (step 7) or NOT ENOUGH DATA. With --request, record step 6 in the case file."""
     from bwauto.analysis.run import analyse_inventory
+    from bwauto.files import check_output_dir, check_output_path
     from bwauto.rates import parse_up_down
 
+    zone = _tz(tz)
+    for path, what, suffix in ((csv, "--csv", ""), (xlsx, "--xlsx", ".xlsx")):
+        if path is not None:
+            check_output_path(path, what, suffix)
+    if chart is not None:
+        check_output_dir(chart, "--chart")
     app = app_context(ctx)
     if request is not None:
         return _analyse_request(app, request, link, since, until, request_rate, csv, excel_id,
@@ -214,7 +228,7 @@ def analyse(
         raise UsageError("--request-rate needs exactly one link (--link ID)")
     up, down = parse_up_down(request_rate, "--request-rate") if request_rate else (None, None)
     result = analyse_inventory(inventory, app.state_dir, chosen, since=since, until=until,
-                               request_rate_bps=down, request_up_bps=up, tz=_tz(tz))  # fmt: skip
+                               request_rate_bps=down, request_up_bps=up, tz=zone)  # fmt: skip
     _write_outputs(app, result, csv, excel_id, xlsx, chart)
     if as_json:
         print_json([asdict(r) for r in result.rows])

@@ -30,7 +30,14 @@ from bwauto.cli import (
 from bwauto.cli.context import AppContext
 from bwauto.cli.output import error
 from bwauto.errors import BwautoError
-from bwauto.paths import default_inventory_dir, default_state_dir
+from bwauto.paths import (
+    PRIVATE_UMASK,
+    default_inventory_dir,
+    default_state_dir,
+    prepare_state_dir,
+    state_group,
+    state_umask,
+)
 
 app = typer.Typer(
     name="bwauto",
@@ -107,13 +114,24 @@ def root(
         lang=set_lang(lang),
         inventory_given=inventory is not None or bool(os.environ.get("BWAUTO_INVENTORY")),
     )
+    group = state_group(ctx.obj.inventory_dir)
+    os.umask(state_umask(group))  # every file bwauto creates: 0600, or 0640 for the team
+    prepare_state_dir(ctx.obj.state_dir, group)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run bwauto with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    umask = os.umask(PRIVATE_UMASK)
+    try:
+        return _run(args)
+    finally:
+        os.umask(umask)  # main() may be called in-process (tests, scripts)
+
+
+def _run(args: list[str]) -> int:
     from bwauto.i18n import reset
 
-    args = sys.argv[1:] if argv is None else argv
     try:
         result = app(args=args, prog_name="bwauto", standalone_mode=False)
     except BwautoError as exc:
@@ -128,13 +146,19 @@ def main(argv: list[str] | None = None) -> int:
         error("interrupted")
         return 130
     except typer.TyperException as exc:  # usage errors: unknown command, bad option value
-        show = getattr(exc, "show", None)
-        if show is not None:
-            show()
+        error(usage_line(exc))
         return int(getattr(exc, "exit_code", 2))
     finally:
         reset()  # the next in-process call chooses again (tests run many)
     return result if isinstance(result, int) else 0
+
+
+def usage_line(exc: typer.TyperException) -> str:
+    """A usage error as one line that points at the command's help (not Click's 3 lines)."""
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "bwauto"
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    return f"{message} (see '{command} --help')"
 
 
 def run() -> None:

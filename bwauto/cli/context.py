@@ -37,7 +37,7 @@ class AppContext:
 def _mtime(path: Path) -> int:
     try:
         return path.stat().st_mtime_ns
-    except FileNotFoundError:
+    except OSError:  # missing, a loop, a parent that is a file: the loader says which
         return 0
 
 

@@ -62,8 +62,11 @@ def demo(ctx: typer.Context, folder: DirOpt = None, playbooks: PlaybooksOpt = No
 
 
 def _fresh(folder: Path) -> Path:
+    from bwauto.files import check_output_dir
+
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise UsageError(f"--dir {folder}: not an empty folder; the demo needs a fresh one")
+    check_output_dir(folder, "--dir")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -15,7 +15,7 @@ from bwauto.cli.analysis_cmd import AllOpt, LinkOpt, OpdOpt, chosen_links
 from bwauto.cli.context import app_context
 from bwauto.cli.output import JsonOption, console, err_console, print_json
 from bwauto.errors import AnalysisError, UsageError
-from bwauto.paths import check_output
+from bwauto.files import check_output_dir, check_output_path
 from bwauto.rates import parse_share
 
 HorizonOpt = Annotated[str, typer.Option("--horizon", help="How far ahead: 90d, 12w, ...")]
@@ -52,10 +52,11 @@ def forecast(
         horizon_days=parse_days(horizon, "--horizon"),
         threshold=parse_share(threshold), min_days=min_days,
     )  # fmt: skip
-    for path, option, folder, suffix in ((csv, "--csv", False, ""), (xlsx, "--xlsx", False,
-                                         ".xlsx"), (chart, "--chart", True, "")):  # fmt: skip
+    for path, option, suffix in ((csv, "--csv", ""), (xlsx, "--xlsx", ".xlsx")):
         if path is not None:
-            check_output(path, option, folder=folder, suffix=suffix)
+            check_output_path(path, option, suffix)
+    if chart is not None:
+        check_output_dir(chart, "--chart")
     app = app_context(ctx)
     inventory = app.inventory()
     ids = [x.id for x in chosen_links(inventory, link, opd, every)]

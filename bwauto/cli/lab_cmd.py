@@ -209,12 +209,14 @@ def history(
 ) -> None:
     """Write the lab links' counter history as CSV for 'bwauto samples import'."""
     from bwauto.analysis.window import parse_time
+    from bwauto.files import check_output_path
     from bwauto.lab.cli import make_router
     from bwauto.lab.history import write_history
     from bwauto.lab.snmp.demand import Growth
     from bwauto.lab.specs import LabSecrets, router_specs
     from bwauto.rates import parse_share
 
+    check_output_path(out, "--out")
     inventory = app_context(ctx).inventory()
     routers = [make_router(spec) for spec in router_specs(inventory, LabSecrets.generate())]
     trend = Growth(parse_share(start_level, "--start-level"), parse_share(growth, "--growth"))

@@ -32,9 +32,22 @@ Lang = Annotated[
     str | None,
     typer.Option("--lang", help=r"Document language: id or en \[default: the global --lang]."),
 ]
+
+
+def _checked_out_dir(value: Path | None) -> Path | None:
+    """``--out-dir`` refused before anything is recorded if it cannot be a directory."""
+    from bwauto.files import check_output_dir
+
+    return None if value is None else check_output_dir(value, "--out-dir")
+
+
 OutDir = Annotated[
     Path | None,
-    typer.Option("--out-dir", help=r"Where documents go \[default: <state-dir>/cases/ID]."),
+    typer.Option(
+        "--out-dir",
+        help=r"Where documents go \[default: <state-dir>/cases/ID].",
+        callback=_checked_out_dir,
+    ),
 ]
 HolidaysOpt = Annotated[
     Path | None,
@@ -46,11 +59,13 @@ HolidaysOpt = Annotated[
 ]
 
 
-def register(ctx: typer.Context, by: str | None = None) -> Register:
-    """The register in the state dir, recording as ``by`` (else the OS user)."""
+def register(ctx: typer.Context, by: str | None = None, key: Path | None = None) -> Register:
+    """The register in the state dir, recording as ``by`` (else the OS user), signing with
+    ``key`` (else ``$BWAUTO_SIGNING_KEY``) against the inventory's ``allowed_signers``."""
     from bwauto.case.register import Register
 
-    return Register.in_state_dir(app_context(ctx).state_dir, user=by)
+    app = app_context(ctx)
+    return Register.for_office(app.state_dir, app.inventory_dir, user=by, key=key)
 
 
 def templates_dir(ctx: typer.Context) -> Path:
@@ -97,10 +112,12 @@ def parse_time(value: str | None, option: str) -> dt.datetime | None:
 
 def read_json(path: Path, what: str) -> dict[str, Any]:
     """A JSON object from ``path`` (``UsageError`` if unreadable or not an object)."""
+    from bwauto.files import InputFileError, read_text
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{what} {path}: {exc}") from exc
+        data = json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise InputFileError(path, f"{what}: not valid JSON: {exc.msg}", exc.lineno) from None
     if not isinstance(data, dict):
         raise UsageError(f"{what} {path}: expected a JSON object")
     return data

@@ -158,9 +158,12 @@ def form(
     fields, records it and writes the filled DOCX."""
     from bwauto.case.documents import blank_form, to_text, write_docx
     from bwauto.case.office import load_office
+    from bwauto.files import check_output_path
     from bwauto.rates import parse_up_down
 
     lang = check_lang(lang)
+    if out is not None:
+        check_output_path(out, "--out")
     if blank:
         office = load_office(app_context(ctx).inventory_dir)
         doc = blank_form(lang, templates_dir(ctx), office=office)
@@ -205,12 +208,20 @@ def review(
     person: Annotated[
         str | None, typer.Option("--person", help="Who reviews [default: the OS user].")
     ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help=r"The reviewer's SSH Ed25519 key \[default: "
+            r"$BWAUTO_SIGNING_KEY]; allowed_signers must allow it for the role.",
+        ),
+    ] = None,
 ) -> None:
     """Steps 11–13: Kasi checks the report, Kabid passes it up, Kadis reviews — approve, or
-    return the case to a step with a note."""
+    return the case to a step with a note. Signed with the reviewer's key."""
     if approve == return_:
         raise UsageError("request review: give exactly one of --approve or --return")
-    rec = register(ctx, person).review(
+    rec = register(ctx, person, key).review(
         case_id, role=role, approve=approve, note=note, return_to=to_step
     )
     recorded(rec)

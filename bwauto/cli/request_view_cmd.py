@@ -159,13 +159,27 @@ def _row(tl: Timeline) -> dict[str, Any]:
 
 
 @app.command("verify")
-def verify(ctx: typer.Context, case_id: CaseId, as_json: JsonOption = False) -> None:
-    """Check the hash chain of a request's records and its attached files; names each record
-    that was edited, removed or reordered (exit 1)."""
+def verify(
+    ctx: typer.Context,
+    case_id: CaseId,
+    against: Annotated[
+        Path | None,
+        typer.Option("--against", help="An earlier export (zip): the register must extend it."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the hash chain of a request's records, its summary, its journal, its signatures
+    and its attached files; names each record that was edited, removed or reordered (exit 1)."""
     from bwauto.case.chain import verify as verify_case
+    from bwauto.case.chain import verify_against
     from bwauto.case.errors import IntegrityError
 
-    report = verify_case(register(ctx).get(case_id))
+    reg = register(ctx)
+    case = reg.get(case_id)
+    if against is not None:
+        report = verify_against(case, against, allowed=reg.allowed)
+    else:
+        report = verify_case(case, allowed=reg.allowed)
     if as_json:
         print_json(report.to_dict())
     elif report.ok:
@@ -174,6 +188,19 @@ def verify(ctx: typer.Context, case_id: CaseId, as_json: JsonOption = False) -> 
         say(f"  {problem}")
     if not report.ok:
         raise IntegrityError(f"{case_id}: {len(report.problems)} problem(s) found")
+
+
+@app.command("reattach")
+def reattach(
+    ctx: typer.Context,
+    case_id: CaseId,
+    file: Annotated[Path, typer.Argument(help="The attached file, as it is now.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it changed (recorded).")],
+    by: Annotated[str | None, typer.Option("--by", help="Who records this.")] = None,
+) -> None:
+    """Record that an attached file changed, and why: until then the case takes no record."""
+    rec = register(ctx, by).reattach(case_id, path=file, reason=reason)
+    say(f"{case_id}: {file} dilampirkan ulang (catatan {rec.seq}): {reason}")
 
 
 @app.command("export")
@@ -188,8 +215,10 @@ def export(
     """Write a zip with everything of the request: records, verification, documents, charts,
     CSV and evidence files, with their SHA-256."""
     from bwauto.case.chain import export as export_case
+    from bwauto.files import check_output_path
 
-    path = export_case(register(ctx).get(case_id), out or Path(f"{case_id}.zip"))
+    target = check_output_path(out or Path(f"{case_id}.zip"), "--out")
+    path = export_case(register(ctx).get(case_id), target)
     if as_json:
         print_json({"request": case_id, "zip": str(path)})
     else:

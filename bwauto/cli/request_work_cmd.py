@@ -38,10 +38,9 @@ Chart = Annotated[Path | None, typer.Option("--chart", help="A PNG chart to incl
 def _summary_row(path: Path, link_id: str) -> dict[str, Any]:
     if path.suffix.lower() != ".csv":
         return read_json(path, "analysis summary")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UsageError(f"analysis summary {path}: {exc}") from exc
+    from bwauto.files import read_text
+
+    text = read_text(path, encoding="utf-8-sig")
     first = text.partition("\n")[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     rows = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))

@@ -6,6 +6,8 @@ raised together as one ``InventoryError``; nothing half-valid is ever returned.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,15 +15,18 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bwauto.errors import InventoryError, Problem
+from bwauto.files import os_reason
 from bwauto.inventory.models import PLATFORMS, Inventory, Link, Router, Upstream
+from bwauto.inventory.schema import (
+    MODEL_FIELDS,
+    ROUTER_DATA_FIELDS,
+    SECRET_KEYS,
+    did_you_mean,
+    schema_problems,
+)
 from bwauto.inventory.yamlsrc import Key, YamlDoc, read_yaml
 from bwauto.rates import format_rate
 
-SECRET_KEYS = frozenset(
-    {"password", "secret", "enable_secret", "community", "snmp_community", "auth_key",
-     "priv_key", "api_token", "token"}
-)  # fmt: skip
-ROUTER_DATA_FIELDS = ("interfaces", "snmp", "poll_interval_s", "credentials_env", "ssh_timeout_s")
 M = TypeVar("M", bound=BaseModel)
 FILES = ("hosts.yaml", "groups.yaml", "defaults.yaml", "links.yaml")
 
@@ -33,20 +38,23 @@ def load_inventory(directory: str | Path) -> Inventory:
         InventoryError: listing every problem found in every file.
     """
     base = Path(directory)
-    if not base.is_dir():
-        raise InventoryError([Problem(str(base), "", "", "inventory directory not found")])
+    check_inventory_dir(base)
     docs = {name: _read(base / name, optional=name in ("groups.yaml", "defaults.yaml"))
             for name in FILES}  # fmt: skip
     problems = [p for doc in docs.values() for p in doc.problems]
     for doc in docs.values():
         problems += _secret_problems(doc, doc.data, ())
-    routers = _routers(docs, problems)
+    schema = schema_problems(docs)
+    problems += schema
+    routers = _routers(docs, problems, _misread(docs, schema))
     upstreams = _entities(docs["links.yaml"], "upstreams", Upstream, problems)
     links = _entities(docs["links.yaml"], "links", Link, problems)
-    host_names = {str(name) for name in _mapping(docs["hosts.yaml"])}
+    hosts_doc = docs["hosts.yaml"]
+    host_names = None if hosts_doc.problems else {str(name) for name in _mapping(hosts_doc)}
     problems += _cross_check(docs["links.yaml"], host_names, routers, links)
     if problems:
-        raise InventoryError(sorted(problems, key=lambda p: (p.file, p.line or 0)))
+        unique = list(dict.fromkeys(problems))  # a group's or defaults' error, once
+        raise InventoryError(sorted(unique, key=lambda p: (p.file, p.line or 0)))
     defaults = docs["defaults.yaml"].data or {}
     secrets = (defaults.get("data") or {}).get("secrets_file")
     return Inventory(
@@ -58,8 +66,19 @@ def load_inventory(directory: str | Path) -> Inventory:
     )
 
 
+def check_inventory_dir(base: Path) -> None:
+    """Refuse a missing inventory dir, or a file given where the dir is expected."""
+    try:
+        if stat.S_ISDIR(os.stat(base).st_mode):
+            return
+        reason = "is a file: give the inventory directory"
+    except OSError as exc:
+        reason = os_reason(exc)
+    raise InventoryError([Problem(str(base), "", "", f"inventory directory {reason}")])
+
+
 def _read(path: Path, optional: bool) -> YamlDoc:
-    if optional and not path.exists():
+    if optional and not os.path.lexists(path):
         return YamlDoc(str(path), {})
     doc = read_yaml(path)
     if doc.problems:
@@ -82,6 +101,8 @@ def _secret_problems(doc: YamlDoc, node: Any, path: tuple[Key, ...]) -> list[Pro
     else:
         return found
     for key, value in items:
+        if key == "credentials_env" and path[-1:] == ("data",):
+            continue  # names of environment variables, checked by the schema
         if isinstance(key, str) and key.lower() in SECRET_KEYS and value not in (None, ""):
             where = ".".join(str(p) for p in path)
             msg = "secrets must not be in inventory files: use an environment variable or "
@@ -96,17 +117,43 @@ def _mapping(doc: YamlDoc) -> dict[str, Any]:
     return doc.data if isinstance(doc.data, dict) and not doc.problems else {}
 
 
-def _routers(docs: Mapping[str, YamlDoc], problems: list[Problem]) -> dict[str, Router]:
+def _misread(docs: Mapping[str, YamlDoc], schema: list[Problem]) -> set[str]:
+    """Hosts whose fields cannot be trusted: a misspelt key in them, their groups or defaults.
+
+    They are not validated further, so that one typo gives one problem, not its consequences.
+    """
+    bad = {docs[name].file: {p.where.split(".")[0] or p.field for p in schema
+                             if p.file == docs[name].file}
+           for name in ("hosts.yaml", "groups.yaml", "defaults.yaml")}  # fmt: skip
+    hosts, groups = _mapping(docs["hosts.yaml"]), _mapping(docs["groups.yaml"])
+    if bad[docs["defaults.yaml"].file]:
+        return set(hosts)
+    misread = set(bad[docs["hosts.yaml"].file])
+    for name, raw in hosts.items():
+        if isinstance(raw, dict):
+            chain = _group_chain(_names(raw.get("groups")), groups)
+            if set(chain) & bad[docs["groups.yaml"].file]:
+                misread.add(name)
+    return misread
+
+
+def _routers(
+    docs: Mapping[str, YamlDoc], problems: list[Problem], skip: set[str]
+) -> dict[str, Router]:
     hosts, groups = _mapping(docs["hosts.yaml"]), _mapping(docs["groups.yaml"])
     defaults = _mapping(docs["defaults.yaml"])
     routers: dict[str, Router] = {}
     for name, raw in hosts.items():
+        if name in skip:
+            continue
         if not isinstance(raw, dict):
             line = docs["hosts.yaml"].line(name)
             problems.append(
                 Problem(docs["hosts.yaml"].file, str(name), "", "expected a mapping", line)
             )
             continue
+        if any(g not in groups for g in _names(raw.get("groups"))):
+            continue  # reported by the schema as an unknown group
         fields, sources = _resolve_host(str(name), raw, groups, defaults, docs)
         router = _validate(Router, fields, sources, str(name), problems)
         if router is not None:
@@ -141,6 +188,12 @@ def _resolve_host(
     return fields, sources
 
 
+def _names(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
 def _group_chain(names: list[Any], groups: dict[str, Any]) -> list[str]:
     chain: list[str] = []
     for group in names:
@@ -159,10 +212,16 @@ def _validate(
         return model.model_validate(fields)
     except ValidationError as exc:
         for err in exc.errors():
-            loc = [str(p) for p in err["loc"]]
+            if model is Router and err["type"] == "extra_forbidden":
+                continue  # every key of hosts, groups and defaults is checked by the schema
+            loc = [str(p) for p in err["loc"] if p != "[key]"]
             doc, path = sources.get(loc[0], sources["name"])
-            line = doc.line(*path, *err["loc"][1:])
-            problems.append(Problem(doc.file, where, ".".join(loc), _message(err), line))
+            line = doc.line(*path, *loc[1:])
+            if doc is sources["name"][0]:
+                problems.append(Problem(doc.file, where, ".".join(loc), _message(err), line))
+            else:  # from a group or defaults: said once, where it is written
+                subject = ".".join(str(p) for p in (*path, *loc[1:]))
+                problems.append(Problem(doc.file, "", subject, _message(err), line))
         return None
 
 
@@ -172,7 +231,7 @@ def _message(err: Any) -> str:
     if err["type"] == "missing":
         return "is required"
     if err["type"] == "extra_forbidden":
-        return "unknown field (check its spelling)"
+        return "unknown key" + did_you_mean(str(err["loc"][-1]), MODEL_FIELDS)
     msg: str = err["msg"]
     return msg.removeprefix("Value error, ")
 
@@ -208,7 +267,7 @@ def _entities(
 
 def _cross_check(
     doc: YamlDoc,
-    host_names: set[str],
+    host_names: set[str] | None,
     routers: dict[str, Router],
     links: list[tuple[int, Link]],
 ) -> list[Problem]:
@@ -224,6 +283,8 @@ def _cross_check(
             ("router", host_names, "router"),
             ("upstream", up_ids, "upstream"),
         ):
+            if known is None:
+                continue  # hosts.yaml unreadable: already reported, nothing to check against
             if field in raw and raw[field] not in known:
                 msg = f"unknown {what} {raw[field]!r}" + (
                     " (not in hosts.yaml)" if what == "router" else ""

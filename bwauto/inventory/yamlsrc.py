@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from bwauto.errors import Problem
+from bwauto.files import FAST_LOADER, InputFileError, check_yaml_size, read_text
 
 Key = str | int
 
@@ -42,27 +43,28 @@ class YamlDoc:
 
 
 def read_yaml(path: Path) -> YamlDoc:
-    """Read and parse ``path``; a missing file is a problem, not an exception."""
-    if not path.is_file():
+    """Read and parse ``path``; an unreadable file is a problem, not an exception."""
+    try:
+        text = read_text(path)
+    except InputFileError as exc:
         doc = YamlDoc(str(path), None)
-        doc.problems.append(Problem(str(path), "", "", "file not found"))
+        doc.problems.append(Problem(str(path), "", "", exc.reason, exc.line))
         return doc
-    return parse_yaml(path.read_text(encoding="utf-8"), str(path))
-
-
-FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's parser when PyYAML has it (about 6x faster, same marks); errors are worded by the
-pure-Python parser, which says more precisely what is wrong."""
+    return parse_yaml(text, str(path))
 
 
 def parse_yaml(text: str, file: str) -> YamlDoc:
     """Parse YAML text; syntax errors and duplicate keys become problems with their line."""
     try:
         return _parse(text, file, FAST_LOADER)
+    except InputFileError as exc:
+        return YamlDoc(file, None, problems=[Problem(file, "", "", exc.reason, exc.line)])
     except yaml.YAMLError:
-        pass
+        pass  # libyaml's errors are terser: word them with the pure-Python parser
     try:
         return _parse(text, file, yaml.SafeLoader)
+    except InputFileError as exc:
+        return YamlDoc(file, None, problems=[Problem(file, "", "", exc.reason, exc.line)])
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -81,6 +83,7 @@ def _parse(text: str, file: str, loader_class: type[yaml.SafeLoader]) -> YamlDoc
     try:
         node = loader.get_single_node()
         if node is not None:
+            check_yaml_size(node, file)
             _index(node, (), doc)
             doc.data = loader.construct_document(node)
     finally:

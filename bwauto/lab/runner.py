@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bwauto.case.signing import throwaway_keys
 from bwauto.errors import LabError
 from bwauto.inventory.models import Inventory
 from bwauto.lab.cli import make_router
@@ -105,6 +106,7 @@ class Lab:
         source_state = Path(self.source.directory) / FILE_NAME
         if source_state.exists():
             atomic_write(self.inventory_dir / FILE_NAME, source_state.read_text(encoding="utf-8"))
+        throwaway_keys(self.inventory_dir)  # records are signed: a throwaway key per role
 
     def router(self, name: str) -> LabRouter:
         """One simulated router by name."""

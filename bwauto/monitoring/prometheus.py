@@ -38,6 +38,7 @@ from bwauto.monitoring.base import (
 )
 from bwauto.monitoring.files import ensure_dir, fix_mode, locked, usable_gid, write_file
 from bwauto.monitoring.settings import MonitoringSettings, duration_seconds
+from bwauto.paths import let_group_through
 
 if TYPE_CHECKING:
     from bwauto.credentials import CredentialResolver
@@ -145,6 +146,8 @@ class PrometheusBackend:
         """
         try:
             ensure_dir(self.out, self.gid)
+            if self.gid is not None and self.settings.state_dir is not None:
+                let_group_through(self.settings.state_dir, self.out, self.gid)
             with locked(self.out / LOCK_FILE):
                 return self._apply(pf.render(change(self._state()), self.settings))
         except OSError as exc:

@@ -63,7 +63,7 @@ def _request(ctx: TaskContext, request: str | None, link: str) -> tuple[Register
         return None, False
     from bwauto.case.register import Register
 
-    reg = Register.in_state_dir(ctx.state_dir)
+    reg = Register.for_office(ctx.state_dir, ctx.inventory_dir)
     case = reg.get(request)
     if case.link_id != link:
         raise UsageError(f"request {request} is for link {case.link_id!r}, not {link!r}")

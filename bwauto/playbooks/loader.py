@@ -10,6 +10,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from bwauto.errors import Problem
+from bwauto.files import InputFileError, check_yaml_aliases, read_text
 from bwauto.playbooks.model import PLAYBOOK_KEYS, STEP_KEYS, Playbook, PlaybookError, PlayStep
 
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -94,9 +95,10 @@ def load_playbook(path: str | Path) -> Playbook:
 
 def _read(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PlaybookError([Problem(str(path), "", "", f"cannot read: {exc.strerror}")]) from exc
+        text = read_text(path)
+        check_yaml_aliases(text, str(path))
+    except InputFileError as exc:
+        raise PlaybookError([Problem(str(path), "", "", exc.reason, exc.line)]) from None
     try:
         return YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:

@@ -33,7 +33,10 @@ class PlaybookError(BwautoError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+        if len(problems) == 1:
+            super().__init__(f"playbook refused, nothing was run: {problems[0]}")
+            return
+        count = f"{len(problems)} problems"
         super().__init__(
             f"playbook refused, nothing was run: {count}:\n" + "\n".join(f"  {p}" for p in problems)
         )

@@ -46,7 +46,7 @@ steps:
 def _raised_case(lab: Lab, tmp_path: Path, link: str, opd: str, rate: str) -> str:
     """A request for ``link`` walked to a completed step 8 (7 days of history imported)."""
     state = lab.dir.parent
-    reg = Register.in_state_dir(state)
+    reg = Register.for_office(state, lab.inventory_dir)  # signed, as the lab's tasks sign
     case_id = reg.new(opd=opd, letter_no=f"{link}/2026", letter_date=dt.date.today(),
                       link_id=link, rate_bps=int(rate[:-1]) * M, purpose="layanan")  # fmt: skip
     walk_to_analysis(reg, case_id)

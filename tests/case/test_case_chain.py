@@ -75,7 +75,8 @@ def test_edit_with_a_recomputed_hash_is_caught_by_the_next_record(
         )
     problems = verify(reg.get(case_id)).problems
     assert [(p.record, p.step, p.kind, p.problem) for p in problems] == [
-        (6, 6, "analysis", "edited")
+        (6, 6, "analysis", "edited"),
+        (6, None, None, "rewritten"),  # the journal beside the register has the old hash
     ]
     assert "record 7 holds a different hash for it" in problems[0].message
 
@@ -90,7 +91,8 @@ def test_deleted_record_is_named_by_its_successor(reg: Register, case_id: str) -
 def test_deleted_last_record_is_caught_by_the_head(reg: Register, case_id: str) -> None:
     _sql(reg, "DELETE FROM records WHERE seq = 11")
     assert _problems(reg, case_id) == [
-        "record 11: missing: the register counted 11 records; record 11 is gone"
+        "record 11: missing: the register counted 11 records; record 11 is gone",
+        "record 11: truncated: the journal holds record 11, which the register no longer has",
     ]
 
 
@@ -135,6 +137,7 @@ def test_export_zip_holds_everything(reg: Register, case_id: str, tmp_path: Path
             == (tmp_path / "analysis.csv").read_bytes()
         )
     assert names == [
+        "KB-2026-0001/anchors.json",
         "KB-2026-0001/files/01-analysis-analysis.csv",
         "KB-2026-0001/files/02-analysis-dinkes-7d.png",
         "KB-2026-0001/files/03-change-evidence-evidence.json",

@@ -290,8 +290,8 @@ def test_a_raise_survives_a_reload(
 ) -> None:
     """Saved: after a reload (IOS: running := startup) the router still runs the new rate."""
     link = INVENTORY.links[link_id]
-    code, text = run(fresh_lab, capsys, "raise", "--link", link_id, "--to", format_rate(target(link_id)),
-                     "--yes", "--force")  # fmt: skip
+    new = format_rate(target(link_id))
+    code, text = run(fresh_lab, capsys, "raise", "--link", link_id, "--to", new, "--yes", "--force")
     assert code == 0, text
     changed = device_config(fresh_lab, link.router)
     fresh_lab.fault(link.router, "reload")

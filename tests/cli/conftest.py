@@ -10,6 +10,7 @@ import typer
 from cli_harness import Bw
 
 import bwauto.cli.app as app_module
+from bwauto.case.signing import throwaway_keys
 from bwauto.cli import play_cmd, request_cmd
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,6 +27,7 @@ def bw(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
     monkeypatch.setenv("COLUMNS", "200")
     inventory = tmp_path / "inventory"
     shutil.copytree(REPO / "inventory", inventory)
+    throwaway_keys(inventory)  # reviews are signed: a key per role, as the lab has
     state = tmp_path / "state"
 
     def run(*args: str) -> tuple[int, str, str]:

@@ -69,7 +69,7 @@ def history(lab: Lab, state: Path) -> None:
 def open_case(lab: Lab, state: Path, rate_bps: int) -> Case:
     """History imported, a request for dinkes at ``rate_bps``, steps 2–5 by the playbook."""
     history(lab, state)
-    reg = Register.in_state_dir(state)
+    reg = Register.for_office(state, lab.inventory_dir)
     case_id = reg.new(opd="Dinas Kesehatan", letter_no="045/DINKES/2026",
                       letter_date=dt.date.today(), link_id="dinkes", rate_bps=rate_bps,
                       purpose="SIMRS")  # fmt: skip
@@ -309,7 +309,7 @@ def test_skipping_steps_is_refused_before_any_router_is_touched(
     from bwauto.playbooks import TaskContext
 
     history(lab, shared_state)
-    reg = Register.in_state_dir(shared_state)
+    reg = Register.for_office(shared_state, lab.inventory_dir)
     case_id = reg.new(opd="Dinas Kesehatan", letter_no="046/DINKES/2026",
                       letter_date=dt.date.today(), link_id="dinkes", rate_bps=150 * M,
                       purpose="SIMRS")  # fmt: skip

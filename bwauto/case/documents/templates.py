@@ -34,11 +34,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 from jinja2.sandbox import SandboxedEnvironment
 
 from bwauto.case.documents.formatting import filters
 from bwauto.case.errors import DocumentError
+from bwauto.files import InputFileError, read_yaml
 from bwauto.i18n import translator
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -106,9 +106,9 @@ def load_template(path: Path) -> dict[str, Any]:
         DocumentError: unreadable YAML, or no ``blocks`` list.
     """
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise DocumentError(f"template {path}: {exc}") from exc
+        doc = read_yaml(path)
+    except InputFileError as exc:
+        raise DocumentError(f"template {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("blocks"), list):
         raise DocumentError(f"template {path}: expected a mapping with a 'blocks' list")
     return doc

@@ -1,0 +1,147 @@
+"""`bwauto request verify` exits 1 and names each kind of tampering; a moved state dir
+verifies; `request review --by kadis` needs a key allowed for Kadis."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cli_harness import Bw
+from test_request_cli import _new, _to_step_5
+
+import bwauto.cli.app as app_module
+from bwauto.case.records import canonical_json
+
+
+def _sql(state: Path, sql: str, *args: object) -> None:
+    with sqlite3.connect(state / "register.sqlite") as conn:
+        conn.execute(sql, args)
+
+
+def _edit(state: Path) -> None:
+    _sql(state, "UPDATE records SET body = replace(body, 'kabid', 'kasi') WHERE seq = 2")
+
+
+def _delete(state: Path) -> None:
+    _sql(state, "DELETE FROM records WHERE seq = 3")
+
+
+def _reorder(state: Path) -> None:
+    for a, b in ((2, -1), (3, 2), (-1, 3)):
+        _sql(state, "UPDATE records SET seq = ? WHERE seq = ?", b, a)
+
+
+def _truncate(state: Path) -> None:
+    with sqlite3.connect(state / "register.sqlite") as conn:
+        (seq, digest) = conn.execute(
+            "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1 OFFSET 1"
+        ).fetchone()
+        conn.execute("DELETE FROM records WHERE seq > ?", (seq,))
+        conn.execute("UPDATE requests SET record_count = ?, head_hash = ?", (seq, digest))
+
+
+def _summary(state: Path) -> None:
+    _sql(state, "UPDATE requests SET rate_bps = 900000000, opd = 'Dinas Lain'")
+
+
+def _rewrite(state: Path) -> None:
+    """Recompute every hash after an edit, the head and the journal: only keys are missing."""
+    with sqlite3.connect(state / "register.sqlite") as conn:
+        rows = conn.execute("SELECT case_id, seq, body FROM records ORDER BY seq").fetchall()
+        prev, lines = None, []
+        for case_id, seq, body in rows:
+            doc = json.loads(body)
+            doc["data"] = {**doc["data"], "note": "diubah"} if seq == 2 else doc["data"]
+            doc["prev"] = prev or doc["prev"]
+            text = canonical_json(doc)
+            prev = hashlib.sha256(text).hexdigest()
+            conn.execute("UPDATE records SET body = ?, hash = ?, sig = NULL WHERE seq = ?",
+                         (text.decode(), prev, seq))  # fmt: skip
+            lines.append(f"{case_id} {seq} {prev}\n")
+        conn.execute("UPDATE requests SET head_hash = ?", (prev,))
+    (state / "register.journal").write_text("".join(lines))
+
+
+def _attachment(state: Path) -> None:
+    docx = next(state.rglob("*.docx"))
+    docx.write_bytes(docx.read_bytes() + b"\0")
+
+
+TAMPERS: dict[str, tuple[Callable[[Path], None], str]] = {
+    "edited-record": (_edit, "edited"),
+    "deleted-record": (_delete, "missing"),
+    "reordered": (_reorder, "reordered"),
+    "truncated-register": (_truncate, "truncated"),
+    "edited-summary-row": (_summary, "summary-edited"),
+    "consistent-rewrite": (_rewrite, "unsigned"),
+    "edited-attachment": (_attachment, "file-changed"),
+}
+
+
+@pytest.mark.parametrize("name", list(TAMPERS))
+def test_tamper_exits_1_naming_the_kind(bw: Bw, tmp_path: Path, name: str) -> None:
+    case_id = _new(bw)
+    _to_step_5(bw, case_id)
+    assert bw("request", "verify", case_id)[0] == 0
+    tamper, kind = TAMPERS[name]
+    tamper(tmp_path / "state")
+    code, out, err = bw("request", "verify", case_id)
+    assert code == 1, (out, err)
+    assert f": {kind}: " in out and "Traceback" not in err
+    assert err.strip().count("\n") == 0 and "problem(s) found" in err
+
+
+def test_verify_against_an_export_detects_truncation(bw: Bw, tmp_path: Path) -> None:
+    case_id = _new(bw)
+    _to_step_5(bw, case_id)
+    zip_path = tmp_path / "arsip.zip"
+    assert bw("request", "export", case_id, "--out", str(zip_path))[0] == 0
+    _truncate(tmp_path / "state")
+    (tmp_path / "state" / "register.journal").unlink()
+    assert bw("request", "verify", case_id)[0] == 0  # the register alone looks whole
+    code, out, _ = bw("request", "verify", case_id, "--against", str(zip_path))
+    assert code == 1 and ": truncated: the export arsip.zip holds record" in out
+
+
+def test_moved_state_dir_verifies(
+    bw: Bw, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: attached files were stored by absolute path, so a moved state dir failed."""
+    case_id = _new(bw)
+    _to_step_5(bw, case_id)  # attaches the form's DOCX, inside the state dir
+    moved = tmp_path / "restored" / "bwauto-state"
+    shutil.move(tmp_path / "state", moved)
+    inventory = tmp_path / "inventory"
+    code = app_module.main(["-i", str(inventory), "--state-dir", str(moved),
+                            "request", "verify", case_id])  # fmt: skip
+    assert code == 0 and "OK" in capsys.readouterr().out
+
+
+def test_review_by_kadis_needs_a_kadis_key(bw: Bw, tmp_path: Path) -> None:
+    case_id = _new(bw)
+    kasi_key = tmp_path / "inventory" / "signing-keys" / "kasi"
+    code, _, err = bw("request", "review", case_id, "--by", "kadis", "--approve",
+                      "--key", str(kasi_key))  # fmt: skip
+    assert code == 2
+    assert "the signing key is not allowed for kadis" in err and "allowed for kasi" in err
+    (tmp_path / "inventory" / "allowed_signers").unlink()
+    code, _, err = bw("request", "review", case_id, "--by", "kadis", "--approve")
+    assert code == 2 and "the inventory has no allowed_signers" in err
+
+
+def test_tampered_docx_blocks_further_records_until_reattached(bw: Bw, tmp_path: Path) -> None:
+    """Was: a tampered DOCX did not block further records."""
+    case_id = _new(bw)
+    _to_step_5(bw, case_id)
+    docx = next((tmp_path / "state").rglob("*.docx"))
+    docx.write_bytes(docx.read_bytes() + b"\0")
+    code, _, err = bw("request", "close", case_id)
+    assert code == 1 and "file-changed" in err and "request reattach" in err
+    code, out, _ = bw("request", "reattach", case_id, str(docx), "--reason", "dicetak ulang")
+    assert code == 0 and "dilampirkan ulang" in out
+    assert bw("request", "verify", case_id)[0] == 0

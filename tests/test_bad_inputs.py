@@ -1,0 +1,403 @@
+"""A corpus of bad inputs: each gives its exit code, one line naming the file or field, and no
+traceback. Runs ``bwauto.cli.app.main(argv)`` in-process on a copy of the sample inventory.
+
+Each case: (id, mutation of the copied inventory/tmp dir, argv, exit code, texts the line holds).
+``{inv}`` and ``{tmp}`` in argv are the inventory copy and the test's tmp dir.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bwauto.cli.app import main
+
+SAMPLE = Path(__file__).parents[1] / "inventory"
+PLAYBOOK = Path(__file__).parents[1] / "playbooks" / "review-all-links.yaml"
+PASSWORD = "Sup3r-S3cret-Pw!"
+Mutation = Callable[[Path, Path], None]
+CHECK = ["inventory", "check"]
+SECRETS_POLL = ["--secrets", "{tmp}/s.yaml", "poll", "--link", "dinkes"]
+
+
+def edit(name: str, old: str, new: str, count: int = 1) -> Mutation:
+    """Replace ``old`` by ``new`` in the inventory file ``name`` (it must be there)."""
+
+    def apply(inv: Path, tmp: Path) -> None:
+        text = (inv / name).read_text()
+        assert old in text, (name, old)
+        (inv / name).write_text(text.replace(old, new, count))
+
+    return apply
+
+
+def append(name: str, text: str) -> Mutation:
+    def apply(inv: Path, tmp: Path) -> None:
+        with open(inv / name, "a") as fh:
+            fh.write(text)
+
+    return apply
+
+
+def write(name: str, data: bytes, mode: int = 0o644) -> Mutation:
+    """Write ``data`` to ``{inv}/name`` (or ``{tmp}/name`` when ``name`` starts with ``/``)."""
+
+    def apply(inv: Path, tmp: Path) -> None:
+        path = tmp / name[1:] if name.startswith("/") else inv / name
+        path.unlink(missing_ok=True)
+        path.write_bytes(data)
+        path.chmod(mode)
+
+    return apply
+
+
+def symlink(name: str, target: str) -> Mutation:
+    def apply(inv: Path, tmp: Path) -> None:
+        path = tmp / name[1:] if name.startswith("/") else inv / name
+        path.unlink(missing_ok=True)
+        path.symlink_to(target)
+
+    return apply
+
+
+def mkdir(name: str) -> Mutation:
+    def apply(inv: Path, tmp: Path) -> None:
+        path = tmp / name[1:] if name.startswith("/") else inv / name
+        path.unlink(missing_ok=True)
+        path.mkdir()
+
+    return apply
+
+
+def nothing(inv: Path, tmp: Path) -> None:
+    """Leave the inventory as it is."""
+
+
+def with_case(then: Mutation) -> Mutation:
+    """Register request KB-<year>-0001 for dinkes in ``{tmp}/state``, then ``then``."""
+
+    def apply(inv: Path, tmp: Path) -> None:
+        import datetime as dt
+
+        from bwauto.case.register import Register
+
+        Register.in_state_dir(tmp / "state").new(
+            opd="Dinas Kesehatan", letter_no="1", letter_date=dt.date(2026, 3, 2),
+            link_id="dinkes", rate_bps=200_000_000, purpose="SIMRS",
+        )  # fmt: skip
+        then(inv, tmp)
+
+    return apply
+
+
+def case_argv(*args: str) -> list[str]:
+    """``request ARGS`` for the case made by ``with_case`` (its id has this year in it)."""
+    import datetime as dt
+
+    from bwauto.case.mutu_baku import WIB
+
+    year = dt.datetime.now(WIB).year
+    return ["request", args[0], f"KB-{year}-0001", *args[1:]]
+
+
+def bomb(levels: int) -> bytes:
+    """A "billion laughs": each level refers 9 times to the one before."""
+    lines = ['lol0: &lol0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels):
+        lines.append(f"lol{i}: &lol{i} [" + ", ".join([f"*lol{i - 1}"] * 9) + "]")
+    return ("\n".join(lines) + "\n").encode()
+
+
+PLAYBOOK_BOMB = (
+    b"name: x\nvars:\n"
+    + b"".join(b"  " + line + b"\n" for line in bomb(10).splitlines())
+    + b"steps: [{task: noop}]\n"
+)
+SECRETS_BAD_YAML = f'defaults:\n  username: admin\n  password: "{PASSWORD}\n  x: [\n'.encode()
+SAMPLE_LINKS = (SAMPLE / "links.yaml").read_bytes()
+SAMPLE_HOSTS = (SAMPLE / "hosts.yaml").read_bytes()
+
+CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
+    # --- strict inventory: unknown keys at every level, with "did you mean"
+    ("host-key-typo", edit("hosts.yaml", "hostname: 10.30.0.1", "hostnmae: 10.30.0.1"), CHECK, 2,
+     ("hosts.yaml:", "edge-sk-01.hostnmae", "did you mean 'hostname'")),
+    ("defaults-dat", edit("defaults.yaml", "\ndata:", "\ndat:"), CHECK, 2,
+     ("defaults.yaml:", "dat: unknown key", "did you mean 'data'")),
+    ("links-top-level-key", append("links.yaml", "upstream:\n  - x\n"), CHECK, 2,
+     ("links.yaml:", "upstream: unknown key", "did you mean 'upstreams'")),
+    ("links-unknown-top-level", append("links.yaml", "extras: {a: 1}\n"), CHECK, 2,
+     ("links.yaml:", "extras: unknown key")),
+    ("data-key-typo", edit("hosts.yaml", "    interfaces:\n      ether2: 1G\n      ether4",
+                           "    intefaces:\n      ether2: 1G\n      ether4"), CHECK, 2,
+     ("hosts.yaml:", "edge-sk-01.data.intefaces", "did you mean 'interfaces'")),
+    ("snmp-key-typo", edit("defaults.yaml", "    retries: 1", "    retires: 1"), CHECK, 2,
+     ("defaults.yaml:", "data.snmp.retires", "did you mean 'retries'")),
+    ("group-key-typo", edit("groups.yaml", "  platform: cisco_ios", "  platfrom: cisco_ios"),
+     CHECK, 2, ("groups.yaml:", "cisco.platfrom", "did you mean 'platform'")),
+    ("group-data-typo", edit("groups.yaml", "    vendor: Cisco", "    poll_intervl_s: 60"),
+     CHECK, 2, ("groups.yaml:", "cisco.data.poll_intervl_s", "did you mean 'poll_interval_s'")),
+    ("host-username", edit("hosts.yaml", "hostname: 10.30.0.1", "hostname: 10.30.0.1\n  user: x"),
+     CHECK, 2, ("hosts.yaml:", "edge-sk-01.user: unknown key")),
+    ("defaults-hostname", append("defaults.yaml", "hostname: 10.0.0.1\n"), CHECK, 2,
+     ("defaults.yaml:", "hostname: unknown key")),
+    ("link-key-typo", edit("links.yaml", "    shaper: q-dinkes", "    shaper: q-dinkes\n"
+                           "    snmp_ifnmae: x"), CHECK, 2,
+     ("links.yaml:", "dinkes.snmp_ifnmae", "did you mean 'snmp_ifname'")),
+    ("upstream-key-typo", edit("links.yaml", "max_oversubscription: 1.5",
+                               "max_oversubscrption: 1.5"), CHECK, 2,
+     ("links.yaml:", "max_oversubscrption", "did you mean 'max_oversubscription'")),
+    ("contact-key-typo", edit("links.yaml", "{name: Siti Aminah, phone:",
+                              "{name: Siti Aminah, phon:"), CHECK, 2,
+     ("links.yaml:", "contact.phon", "did you mean 'phone'")),
+    ("committed-extra", edit("links.yaml", "{up: 50M, down: 100M}", "{up: 50M, dwn: 1, down: 1G}"),
+     CHECK, 2, ("links.yaml:", "committed.dwn", "unknown key")),
+    # --- groups
+    ("unknown-group", edit("hosts.yaml", "groups: [cisco]", "groups: [cisoc]"), CHECK, 2,
+     ("hosts.yaml:", "unknown group 'cisoc'", "did you mean 'cisco'")),
+    ("groups-not-list", edit("hosts.yaml", "groups: [cisco]", "groups: cisco"), CHECK, 2,
+     ("hosts.yaml:", "edge-bc-02.groups", "expected a list")),
+    # --- credentials_env: names of variables, never the secret
+    ("credentials-env-value", edit("hosts.yaml", "site: POP Sekupang",
+                                   f"site: x\n    credentials_env: {{password: '{PASSWORD}'}}"),
+     CHECK, 2, ("hosts.yaml:", "credentials_env.password", "name of an environment variable")),
+    ("credentials-env-field", edit("hosts.yaml", "site: POP Sekupang",
+                                   "site: POP Sekupang\n    credentials_env: {passwd: EDGE_PASS}"),
+     CHECK, 2, ("hosts.yaml:", "credentials_env.passwd: Input should be")),
+    ("credentials-env-not-map", edit("defaults.yaml", "  poll_interval_s: 300",
+                                     "  poll_interval_s: 300\n  credentials_env: EDGE_PASS"),
+     CHECK, 2, ("defaults.yaml:", "credentials_env", "expected a mapping")),
+    ("secret-in-inventory", edit("defaults.yaml", "    retries: 1", "    community: x"), CHECK, 2,
+     ("defaults.yaml:", "community", "secrets must not be in inventory files")),
+    # --- YAML: aliases, syntax, structure
+    ("alias-bomb", append("links.yaml", bomb(10).decode()), CHECK, 2,
+     ("links.yaml:", "YAML aliases expand to more than")),
+    ("alias-recursive", append("links.yaml", "loop: &x [a, *x]\n"), CHECK, 2,
+     ("links.yaml:",)),
+    ("yaml-syntax", edit("hosts.yaml", "groups: [cisco]", "groups: [cisco"), CHECK, 2,
+     ("hosts.yaml:", "YAML syntax error")),
+    ("yaml-tab", edit("hosts.yaml", "  hostname: 10.20.0.2", "\thostname: 10.20.0.2"), CHECK, 2,
+     ("hosts.yaml:", "YAML syntax error")),
+    ("duplicate-key", edit("hosts.yaml", "  hostname: 10.30.0.1",
+                           "  hostname: 10.30.0.1\n  hostname: 10.30.0.9"), CHECK, 2,
+     ("hosts.yaml:", "duplicate key")),
+    ("empty-hosts", write("hosts.yaml", b"# nothing\n"), CHECK, 2,
+     ("hosts.yaml", "file is empty")),
+    ("hosts-a-list", write("hosts.yaml", b"- a\n- b\n"), CHECK, 2,
+     ("hosts.yaml:", "expected a mapping")),
+    ("host-not-mapping", edit("hosts.yaml", "edge-sk-01:\n", "edge-sk-01: 5\nx-unused:\n"),
+     CHECK, 2, ("hosts.yaml:", "edge-sk-01", "expected a mapping")),
+    ("data-not-mapping", write("defaults.yaml", b"port: 22\ndata: 5\n"), CHECK, 2,
+     ("defaults.yaml:", "data: expected a mapping")),
+    # --- values
+    ("port-range", edit("defaults.yaml", "port: 22", "port: 99999"), CHECK, 2,
+     ("defaults.yaml:", "port")),
+    ("unknown-platform", edit("groups.yaml", "platform: cisco_ios", "platform: juniper_junos"),
+     CHECK, 2, ("groups.yaml:", "unknown platform 'juniper_junos'")),
+    ("unknown-router", edit("links.yaml", "router: edge-sk-01", "router: edge-sk-09"), CHECK, 2,
+     ("links.yaml:", "unknown router 'edge-sk-09'")),
+    ("unknown-upstream", edit("links.yaml", "upstream: icon-plus", "upstream: lintasarta"),
+     CHECK, 2, ("links.yaml:", "unknown upstream 'lintasarta'")),
+    ("bad-rate", edit("links.yaml", "{up: 50M, down: 100M}", "{up: 5Q, down: 100M}"), CHECK, 2,
+     ("links.yaml:", "dinkes.committed.up")),
+    ("rate-above-speed", edit("links.yaml", "{up: 50M, down: 100M}", "{up: 50M, down: 5G}"),
+     CHECK, 2, ("links.yaml:", "above the interface speed")),
+    ("interface-injection", edit("links.yaml", "interface: vlan110-dinkes",
+                                 "interface: 'vlan110-dinkes;reboot'"), CHECK, 2,
+     ("links.yaml:", "dinkes.interface", "injected")),
+    ("duplicate-link-id", edit("links.yaml", "id: disdukcapil", "id: dinkes"), CHECK, 2,
+     ("links.yaml:", "duplicate link id")),
+    ("links-empty-list", write("links.yaml", b"upstreams: [{id: a, capacity: 1G}]\nlinks: []\n"),
+     CHECK, 2, ("links.yaml:", "links: expected a non-empty list")),
+    ("poll-interval-range", edit("defaults.yaml", "poll_interval_s: 300", "poll_interval_s: 1"),
+     CHECK, 2, ("defaults.yaml:", "poll_interval_s")),
+    ("snmp-version", edit("defaults.yaml", "version: v2c", "version: v4"), CHECK, 2,
+     ("defaults.yaml:", "snmp.version")),
+    # --- files: encoding, binary, links, kinds, size
+    ("hosts-latin1", edit("hosts.yaml", "Batam Center (Gedung", "Batam Cent\xe9r (Gedung"), CHECK,
+     0, ()),  # valid UTF-8: the control case for the next one
+    ("hosts-latin1-bytes", write("hosts.yaml", SAMPLE_HOSTS.replace(b"Center", b"Cent\xe9r", 1)),
+     CHECK, 2, ("hosts.yaml:", "not UTF-8")),
+    ("hosts-binary", write("hosts.yaml", b"\x7fELF\x02\x01\x01\x00\x00\x00binary"), CHECK, 2,
+     ("hosts.yaml:", "binary")),
+    ("links-utf16", write("links.yaml", "upstreams: []\n".encode("utf-16")), CHECK, 2,
+     ("links.yaml",)),
+    ("links-symlink-loop", symlink("links.yaml", "links.yaml"), CHECK, 2,
+     ("links.yaml", "symbolic link loop")),
+    ("groups-dangling-symlink", symlink("groups.yaml", "/nonexistent/groups.yaml"), CHECK, 2,
+     ("groups.yaml", "not found")),
+    ("hosts-is-directory", mkdir("hosts.yaml"), CHECK, 2, ("hosts.yaml", "is a directory")),
+    ("hosts-missing", lambda inv, tmp: (inv / "hosts.yaml").unlink(), CHECK, 2,
+     ("hosts.yaml", "not found")),
+    ("links-too-large", write("links.yaml", SAMPLE_LINKS + b"#" * (17 * 1024 * 1024)), CHECK, 2,
+     ("links.yaml", "larger than")),
+    ("inventory-is-a-file", nothing, ["-i", "{inv}/hosts.yaml", *CHECK], 2,
+     ("hosts.yaml", "inventory directory is a file")),
+    ("inventory-missing", nothing, ["-i", "{tmp}/nope", *CHECK], 2,
+     ("nope", "inventory directory not found")),
+    ("inventory-parent-is-file", nothing, ["-i", "{inv}/hosts.yaml/inv", *CHECK], 2,
+     ("hosts.yaml/inv", "a parent in the path is a file")),
+    # --- command-line arguments
+    ("analyse-tz-range", nothing, ["analyse", "--all", "--tz", "+25:00"], 2, ("--tz", "+25:00")),
+    ("analyse-tz-word", nothing, ["analyse", "--all", "--tz", "WIB"], 2, ("--tz", "WIB")),
+    ("analyse-tz-minutes", nothing, ["analyse", "--all", "--tz", "+07:75"], 2, ("--tz",)),
+    ("import-tz-range", write("/h.csv", b"timestamp,link_id,in_octets,out_octets\n"),
+     ["samples", "import", "{tmp}/h.csv", "--tz", "+25:00"], 2, ("--tz", "+25:00")),
+    ("unknown-option", nothing, ["analyse", "--bogus"], 2,
+     ("--bogus", "see 'bwauto analyse --help'")),
+    ("unknown-command", nothing, ["analyze"], 2, ("analyze", "--help")),
+    ("missing-option-value", nothing, ["analyse", "--link"], 2, ("--link", "--help")),
+    ("bad-int-option", nothing, ["lab", "history", "--out", "{tmp}/h.csv", "--step", "x"], 2,
+     ("--step", "--help")),
+    ("unknown-link", nothing, ["analyse", "--link", "nosuch"], 2, ("nosuch",)),
+    ("since-garbage", nothing, ["analyse", "--all", "--since", "garbage"], 2, ("--since",)),
+    ("request-rate-bad", nothing, ["analyse", "--link", "dinkes", "--request-rate", "5Q"], 2,
+     ("5Q",)),
+    ("export-out-parent-file", write("/FILE", b"x"),
+     ["request", "export", "KB-2026-0001", "--out", "{tmp}/FILE/x.zip"], 2,
+     ("FILE/x.zip", "is not a directory")),
+    ("export-out-is-dir", nothing, ["request", "export", "KB-2026-0001", "--out", "{tmp}"], 2,
+     ("is a directory",)),
+    ("form-out-parent-file", write("/FILE", b"x"),
+     ["request", "form", "--blank", "--out", "{tmp}/FILE/x.docx"], 2,
+     ("FILE/x.docx", "is not a directory")),
+    ("csv-out-parent-file", write("/FILE", b"x"),
+     ["analyse", "--all", "--csv", "{tmp}/FILE/x.csv"], 2, ("FILE/x.csv", "--csv")),
+    ("chart-dir-is-file", write("/FILE", b"x"), ["analyse", "--all", "--chart", "{tmp}/FILE"], 2,
+     ("FILE", "--chart", "expected a directory")),
+    ("history-out-parent-file", write("/FILE", b"x"),
+     ["lab", "history", "--out", "{tmp}/FILE/h.csv"], 2, ("FILE/h.csv",)),
+    ("demo-dir-parent-file", write("/FILE", b"x"), ["demo", "--dir", "{tmp}/FILE/d"], 2,
+     ("FILE/d", "--dir", "is not a directory")),
+    # --- playbooks
+    ("playbook-binary", write("/p.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+     ["play", "{tmp}/p.yaml"], 2, ("p.yaml:", "binary")),
+    ("playbook-latin1", write("/p.yaml", b"name: caf\xe9\nsteps: []\n"), ["play", "{tmp}/p.yaml"],
+     2, ("p.yaml:1", "not UTF-8")),
+    ("playbook-missing", nothing, ["play", "{tmp}/none.yaml"], 2, ("none.yaml", "not found")),
+    ("playbook-directory", nothing, ["play", "{tmp}"], 2, ("is a directory",)),
+    ("playbook-loop", symlink("/p.yaml", "p.yaml"), ["play", "{tmp}/p.yaml"], 2,
+     ("p.yaml", "symbolic link loop")),
+    ("playbook-alias-bomb", write("/p.yaml", PLAYBOOK_BOMB),
+     ["play", "{tmp}/p.yaml"], 2, ("p.yaml:", "YAML aliases expand to more than")),
+    ("playbook-yaml", write("/p.yaml", b"name: x\nsteps: [\n"), ["play", "{tmp}/p.yaml"], 2,
+     ("p.yaml:",)),
+    # --- other input files: analysis summary (CSV/JSON), evidence JSON, holidays
+    ("summary-binary", with_case(write("/s.csv", b"link_id\x00dinkes\n")),
+     case_argv("analysis", "--summary", "{tmp}/s.csv"), 2, ("s.csv:1", "binary")),
+    ("summary-latin1", with_case(write("/s.csv", b"link_id,opd\ndinkes,Caf\xe9\n")),
+     case_argv("analysis", "--summary", "{tmp}/s.csv"), 2, ("s.csv:2", "not UTF-8")),
+    ("summary-missing", with_case(nothing), case_argv("analysis", "--summary", "{tmp}/no.csv"),
+     2, ("no.csv", "not found")),
+    ("evidence-bad-json", with_case(write("/e.json", b'{"a": 1,\n "b": }\n')),
+     case_argv("change", "--evidence", "{tmp}/e.json"), 2, ("e.json:2", "not valid JSON")),
+    ("evidence-directory", with_case(nothing), case_argv("change", "--evidence", "{tmp}"), 2,
+     ("is a directory",)),
+    ("holidays-binary", with_case(write("/h.yaml", b"\x00\x01")),
+     case_argv("status", "--holidays", "{tmp}/h.yaml"), 2, ("h.yaml:1", "binary")),
+    ("holidays-yaml", with_case(write("/h.yaml", b"holidays: [\n")),
+     case_argv("status", "--holidays", "{tmp}/h.yaml"), 2, ("h.yaml:", "YAML")),
+    ("out-dir-parent-file", with_case(write("/FILE", b"x")),
+     case_argv("ba", "--team-name", "x", "--opd-name", "y", "--out-dir", "{tmp}/FILE/d"), 2,
+     ("FILE/d", "--out-dir", "is not a directory")),
+    ("out-dir-is-file", with_case(write("/FILE", b"x")),
+     case_argv("ba", "--team-name", "x", "--opd-name", "y", "--out-dir", "{tmp}/FILE"), 2,
+     ("FILE", "--out-dir", "expected a directory")),
+    # --- secrets file: never echoed
+    ("secrets-yaml-error", write("/s.yaml", SECRETS_BAD_YAML, 0o600),
+     SECRETS_POLL, 2,
+     ("s.yaml:", "not valid YAML")),
+    ("secrets-latin1", write("/s.yaml", f"defaults: {{password: {PASSWORD}\xe9}}".encode("latin-1"),
+                             0o600), SECRETS_POLL, 2, ("s.yaml:1", "not UTF-8")),
+    ("secrets-mode", write("/s.yaml", b"defaults: {}\n", 0o644),
+     SECRETS_POLL, 2, ("s.yaml", "chmod 600")),
+    ("secrets-loop", symlink("/s.yaml", "s.yaml"),
+     SECRETS_POLL, 2, ("s.yaml", "symbolic link loop")),
+    ("secrets-missing", nothing, ["--secrets", "{tmp}/none.yaml", "poll", "--link", "dinkes"], 2,
+     ("none.yaml", "not found")),
+    ("secrets-binary", write("/s.yaml", b"\x00\x01" + PASSWORD.encode(), 0o600),
+     SECRETS_POLL, 2, ("s.yaml", "binary")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("mutate", "argv", "code", "expected"),
+    [pytest.param(*case[1:], id=case[0]) for case in CASES],
+)
+def test_bad_input_gives_one_line(
+    mutate: Mutation, argv: list[str], code: int, expected: tuple[str, ...], tmp_path: Path,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("COLUMNS", "300")
+    for var in [v for v in os.environ if v.startswith("BWAUTO_")]:
+        monkeypatch.delenv(var)
+    inv = tmp_path / "inventory"
+    shutil.copytree(SAMPLE, inv)
+    mutate(inv, tmp_path)
+    args = [a.format(inv=inv, tmp=tmp_path) for a in argv]
+    if "-i" not in args:
+        args = ["-i", str(inv), *args]
+    result = main(["--state-dir", str(tmp_path / "state"), *args])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err + out.out
+    assert PASSWORD not in out.err + out.out
+    assert result == code, out.err
+    if code == 0:
+        return
+    line = out.err.strip()
+    assert line.startswith("error: ") and "\n" not in line, out.err
+    for text in expected:
+        assert text in line, (text, line)
+        if text.endswith(":") and "." in text:  # "file.yaml:" names the line too
+            assert re.search(re.escape(text) + r"\d+: ", line), (text, line)
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 60
+
+
+def test_readme_credentials_env_example_is_accepted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README: ``credentials_env: {password: EDGE_SK_01_PASS}`` names a variable; not a secret."""
+    inv = tmp_path / "inventory"
+    shutil.copytree(SAMPLE, inv)
+    example = "site: POP Sekupang\n    credentials_env: {password: EDGE_SK_01_PASS}"
+    edit("hosts.yaml", "site: POP Sekupang", example)(inv, tmp_path)
+    assert main(["-i", str(inv), *CHECK]) == 0, capsys.readouterr().err
+
+
+def test_alias_bomb_is_refused_fast_in_bounded_memory(tmp_path: Path) -> None:
+    """A 3.6 KB billion-laughs links.yaml took 6.7 s and 1.1 GB; now < 1 s and little memory.
+
+    The child runs under a 1 GiB address-space limit and a 20 s timeout, so a regression fails
+    the test instead of eating the machine.
+    """
+    import resource
+    import subprocess
+    import sys
+
+    inv = tmp_path / "inventory"
+    shutil.copytree(SAMPLE, inv)
+    append("links.yaml", bomb(12).decode())(inv, tmp_path)
+    code = (
+        "import resource, time\n"
+        "from bwauto.cli.app import main\n"
+        f"t = time.monotonic(); rc = main(['-i', {str(inv)!r}, 'inventory', 'check'])\n"
+        "print(rc, time.monotonic() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=20, preexec_fn=limit
+    )
+    rc, seconds, max_rss_kb = out.stdout.split()
+    assert rc == "2" and "YAML aliases expand" in out.stderr
+    assert float(seconds) < 1.0
+    assert int(max_rss_kb) < 300_000

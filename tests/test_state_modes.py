@@ -1,0 +1,136 @@
+"""The state dir holds the case file, evidence and samples: 0700/0600 by default, or 0750/0640
+for the group named by ``state_group``; never readable by others."""
+
+from __future__ import annotations
+
+import grp
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from bwauto.cli.app import main
+
+SAMPLE = Path(__file__).parents[1] / "inventory"
+NEW = ["request", "new", "--link", "dinkes", "--rate", "200M", "--letter-no", "045/DINKES/2026",
+       "--letter-date", "2026-02-27", "--purpose", "SIMRS"]  # fmt: skip
+HISTORY = "timestamp,link_id,in_octets,out_octets\n2026-03-01T00:00:00,dinkes,1,1\n"
+
+
+def _modes(state: Path) -> dict[str, int]:
+    return {str(p.relative_to(state)): stat.S_IMODE(p.stat().st_mode)
+            for p in [state, *state.rglob("*")]}  # fmt: skip
+
+
+def _run(inv: Path, state: Path, tmp: Path) -> None:
+    (tmp / "h.csv").write_text(HISTORY)
+    assert main(["-i", str(inv), "--state-dir", str(state), *NEW]) == 0
+    assert main(["-i", str(inv), "--state-dir", str(state), "samples", "import",
+                 str(tmp / "h.csv")]) == 0  # fmt: skip
+
+
+@pytest.fixture
+def inv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("BWAUTO_STATE_GROUP", raising=False)
+    copy = tmp_path / "inventory"
+    shutil.copytree(SAMPLE, copy)
+    return copy
+
+
+def test_new_state_dir_is_private(inv: Path, tmp_path: Path) -> None:
+    """Was: the state dir 0755, register.sqlite, samples.sqlite and the evidence 0644."""
+    state = tmp_path / "state"
+    _run(inv, state, tmp_path)
+    modes = _modes(state)
+    assert {"register.sqlite", "samples.sqlite"} <= set(modes)
+    for name, mode in modes.items():
+        assert mode & 0o077 == 0, (name, oct(mode))
+    assert modes["."] == 0o700
+
+
+def test_existing_state_dir_loses_access_for_others(inv: Path, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir(mode=0o755)
+    state.chmod(0o755)
+    _run(inv, state, tmp_path)
+    assert stat.S_IMODE(state.stat().st_mode) == 0o750
+
+
+def test_umask_of_the_caller_is_restored(inv: Path, tmp_path: Path) -> None:
+    before = os.umask(0o022)
+    try:
+        _run(inv, tmp_path / "state", tmp_path)
+        assert os.umask(0o022) == 0o022
+    finally:
+        os.umask(before)
+
+
+def test_state_group_shares_with_the_team(inv: Path, tmp_path: Path) -> None:
+    group = grp.getgrgid(os.getgid()).gr_name
+    text = (inv / "defaults.yaml").read_text()
+    (inv / "defaults.yaml").write_text(text + f"  state_group: {group}\n")
+    state = tmp_path / "state"
+    _run(inv, state, tmp_path)
+    assert stat.S_IMODE(state.stat().st_mode) == 0o750 | stat.S_ISGID
+    for name, mode in _modes(state).items():
+        assert mode & 0o007 == 0, (name, oct(mode))
+        assert (state / name).stat().st_gid == os.getgid()
+    files = [p for p in state.rglob("*") if p.is_file()]
+    assert files and all(stat.S_IMODE(p.stat().st_mode) & 0o777 == 0o640 for p in files
+                         if p.suffix == ".sqlite")  # fmt: skip
+
+
+def test_unknown_state_group_is_one_line(
+    inv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BWAUTO_STATE_GROUP", "no-such-group-xyz")
+    assert main(["-i", str(inv), "--state-dir", str(tmp_path / "s"), *NEW]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: state_group 'no-such-group-xyz': no such group on this machine"
+
+
+def test_readme_names_every_state_file_that_holds_a_secret(
+    inv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: the README said no secret is written to a state file, but snmp.yml holds the
+    community (snmp_exporter reads it from there): each such file is named, with its mode."""
+    secret = "c0mm-Zq81-unique"
+    monkeypatch.setenv("BWAUTO_SNMP_COMMUNITY", secret)
+    monkeypatch.delenv("BWAUTO_SECRETS", raising=False)
+    state = tmp_path / "state"
+    _run(inv, state, tmp_path)
+    assert main(["-i", str(inv), "--state-dir", str(state), "monitor", "register",
+                 "--link", "dinkes"]) == 0  # fmt: skip
+    holders = [p for p in state.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+    assert [p.name for p in holders] == ["snmp.yml"]
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## State dir", 1)[1].split("\n## ", 1)[0]
+    assert "No secret is ever printed, logged or written to a state file." not in readme
+    for path in holders:
+        assert str(path.relative_to(state)) in section
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode in (0o600, 0o640) and not mode & 0o007
+        if mode == 0o640:
+            assert grp.getgrgid(path.stat().st_gid).gr_name == "prometheus"
+    assert "0640" in section and "0600" in section and "snmp_exporter reads" in section
+
+
+def test_a_service_group_may_traverse_to_its_files_but_read_nothing_else(tmp_path: Path) -> None:
+    """snmp_exporter (group prometheus) reads snmp.yml inside the private state dir."""
+    from bwauto.paths import let_group_through
+
+    state = tmp_path / "state"
+    (state / "monitoring" / "prometheus").mkdir(parents=True)
+    for d in (state, state / "monitoring"):
+        d.chmod(0o700)
+    let_group_through(state, state / "monitoring" / "prometheus", os.getgid())
+    for d in (state, state / "monitoring"):
+        assert stat.S_IMODE(d.stat().st_mode) == 0o710 and d.stat().st_gid == os.getgid()
+    team = tmp_path / "team"
+    (team / "m").mkdir(parents=True)
+    team.chmod(0o2750)  # a state_group's dir of another group: others may traverse only
+    os.chown(team, -1, 0 if os.getgid() != 0 else 1)
+    let_group_through(team, team / "m", os.getgid())
+    assert stat.S_IMODE(team.stat().st_mode) == 0o2751
