@@ -81,15 +81,16 @@ def binned_rates_by_direction(
         return {d: np.full(nbins, np.nan) for d in directions}
     times = np.concatenate((intervals.start[:1], intervals.end))
     at = _Interpolator(times, edges)
-    span = intervals.end - intervals.start
+    span = intervals.span
     enough = min_fill * np.diff(edges)
     result = {}
+    valid_time: tuple[npt.NDArray[np.bool_], F64] | None = None  # (valid, got_time) of the last
     for d in directions:
-        octets, flags, _ = intervals.direction(d)
-        valid = flags == Flag.VALID
-        bits = np.where(valid, octets.astype(np.float64) * 8.0, 0.0)
-        got_bits = np.diff(at(np.cumsum(bits)))
-        got_time = np.diff(at(np.cumsum(np.where(valid, span, 0.0))))
+        valid = intervals.direction(d)[1] == Flag.VALID
+        got_bits = np.diff(at(np.cumsum(intervals.bits(d))))  # 0 where not valid
+        if valid_time is None or not np.array_equal(valid, valid_time[0]):
+            valid_time = (valid, np.diff(at(np.cumsum(np.where(valid, span, 0.0)))))
+        got_time = valid_time[1]
         rates = np.full(nbins, np.nan)
         np.divide(got_bits, got_time, out=rates, where=got_time >= enough)
         result[d] = rates
