@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import astuple
 from datetime import datetime
 from pathlib import Path
 
@@ -81,7 +80,7 @@ def render_xlsx(rows: Sequence[ReportRow]) -> bytes:
     ws.append(list(COLUMNS))
     ws.append([unit_of(c) for c in COLUMNS])
     for row in rows:
-        ws.append([_cell_value(c, v) for c, v in zip(COLUMNS, astuple(row), strict=True)])
+        ws.append([_cell_value(c, getattr(row, c)) for c in COLUMNS])
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for cell in ws[1]:
         cell.font, cell.fill = bold, fill

@@ -44,10 +44,10 @@ ChartOpt = Annotated[Path | None, typer.Option("--chart", help="Write a PNG per 
 
 
 def _chosen(inventory: Inventory, links: list[str], opd: str | None, every: bool) -> list[Link]:
-    from bwauto.change.plan import select_links
-
     if every or (not links and not opd):
         return list(inventory.links.values())
+    from bwauto.change.plan import select_links  # templates and platforms: only when selecting
+
     return select_links(inventory, links, opd)
 
 
@@ -157,6 +157,9 @@ def analyse(
     if as_json:
         print_json([asdict(r) for r in result.rows])
         return
+    if (csv or xlsx) and len(result.rows) > TABLE_MAX_ROWS:
+        _show_summary(result)
+        return
     _show(result, rate is not None)
 
 
@@ -174,6 +177,37 @@ def _write_outputs(
         err_console.print(f"XLSX written: {files.xlsx}")
     if chart is not None:
         err_console.print(f"{len(files.charts)} charts written in {chart}")
+
+
+TABLE_MAX_ROWS = 50
+"""With a report file written, more rows than this are summarised on the terminal (rendering
+1,000 rows took longer than the whole analysis); the file has every row."""
+
+
+def _show_summary(result: Analysis) -> None:
+    from rich.table import Table
+
+    from bwauto.analysis.window import format_ts
+
+    span = f"{format_ts(result.window.start)} .. {format_ts(result.window.end)}"
+    table = Table(title=f"SOP step 6 analysis, {span}: {len(result.rows)} links, per upstream")
+    for header in ("upstream", "links", "capacity", "in p95", "out p95", "free", "oversub"):
+        table.add_column(header, justify="left" if header == "upstream" else "right")
+    for uid, load in result.loads.items():
+        table.add_row(
+            uid, str(load.links), _mbps(load.capacity_bps), _mbps(load.agg_p95_in_bps),
+            _mbps(load.agg_p95_out_bps), _mbps(load.free_bps), f"{load.oversubscription:.2f}x",
+        )  # fmt: skip
+    console.print(table)
+    without = [r.link_id for r in result.rows if r.samples == 0]
+    if without:
+        console.print(f"{len(without)} links without valid data: {', '.join(without[:10])}"
+                      + (" …" if len(without) > 10 else ""))  # fmt: skip
+    console.print("every link's row is in the report file")
+
+
+def _mbps(bps: float | None) -> str:
+    return "-" if bps is None else f"{bps / 1e6:,.1f} M"
 
 
 def _show(result: Analysis, with_decision: bool) -> None:
