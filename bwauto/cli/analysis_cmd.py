@@ -75,6 +75,8 @@ def poll(
     ctx: typer.Context, link: LinkOpt = [], opd: OpdOpt = None, every: AllOpt = False,  # noqa: B006
     count: Annotated[int, typer.Option("--count", min=1, help="Polling rounds.")] = 1,
     interval: Annotated[float, typer.Option("--interval", help="Seconds between rounds.")] = 300,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1,
+                                             help="Routers polled at the same time.")] = 32,
 ) -> int:  # fmt: skip
     """Poll the links' SNMP counters into the sample store (run it every 5 minutes)."""
     from bwauto.credentials import CredentialResolver
@@ -91,11 +93,11 @@ def poll(
         for round_no in range(count):
             if round_no:
                 time.sleep(interval)
-            failed |= _poll_round(targets, store)
+            failed |= _poll_round(targets, store, concurrency)
     return 1 if failed else 0
 
 
-def _poll_round(targets: list[PollTarget], store: SampleStore) -> bool:
+def _poll_round(targets: list[PollTarget], store: SampleStore, concurrency: int) -> bool:
     from rich.progress import Progress
 
     from bwauto.snmp.poller import poll_once
@@ -103,7 +105,9 @@ def _poll_round(targets: list[PollTarget], store: SampleStore) -> bool:
 
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("polling", total=len(targets))
-        result = poll_once(targets, progress=lambda router, error: bar.advance(task))
+        result = poll_once(
+            targets, concurrency=concurrency, progress=lambda router, error: bar.advance(task)
+        )
     new = store.append(
         Sample(s.link_id, s.ts, s.uptime_s, s.in_octets, s.out_octets, s.counter_bits)
         for s in result.samples
