@@ -79,8 +79,7 @@ def binned_rates_by_direction(
     nbins = edges.shape[0] - 1
     if len(intervals) == 0:
         return {d: np.full(nbins, np.nan) for d in directions}
-    times = np.concatenate((intervals.start[:1], intervals.end))
-    at = _Interpolator(times, edges)
+    at = _Interpolator(intervals.times, edges)
     span = intervals.span
     enough = min_fill * np.diff(edges)
     result = {}
@@ -105,15 +104,18 @@ class _Interpolator:
 
     def __init__(self, xp: F64, x: F64) -> None:
         right = np.clip(np.searchsorted(xp, x, side="right"), 1, xp.shape[0] - 1)
-        self.left = right - 1
-        self.right = right
-        width = xp[right] - xp[self.left]
-        self.weight = np.clip((x - xp[self.left]) / width, 0.0, 1.0)
+        left = right - 1
+        width = xp[right] - xp[left]
+        self.weight = np.clip((x - xp[left]) / width, 0.0, 1.0)
+        # fp[i] is cumulative[i - 1] and fp[0] is 0: index ``cumulative`` without building fp.
+        self.high_at = left  # right - 1
+        self.low_at = np.maximum(left - 1, 0)
+        self.zeros = int(np.count_nonzero(left == 0))  # leading: x is sorted
 
     def __call__(self, cumulative: F64) -> F64:
-        fp: F64 = np.concatenate(([0.0], cumulative))
-        low: F64 = fp[self.left]
-        high: F64 = fp[self.right]
+        low: F64 = cumulative[self.low_at]
+        low[: self.zeros] = 0.0
+        high: F64 = cumulative[self.high_at]
         return low + self.weight * (high - low)
 
 

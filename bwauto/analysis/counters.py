@@ -80,6 +80,7 @@ class Intervals:
         in_bps: inbound rate, NaN where not valid.
         out_bps: outbound rate, NaN where not valid.
         span: ``end - start`` (manager clock).
+        times: the samples' times, ``start[0]`` then ``end`` (one longer than the rest).
         in_bits: ``8 * in_octets`` as float64 (0 where not valid).
         out_bits: ``8 * out_octets`` as float64 (0 where not valid).
     """
@@ -94,6 +95,7 @@ class Intervals:
     in_bps: F64
     out_bps: F64
     span: F64
+    times: F64
     in_bits: F64
     out_bits: F64
 
@@ -273,6 +275,7 @@ def compute_intervals(
         in_bps=out["in"][2],
         out_bps=out["out"][2],
         span=span,
+        times=ts,
         in_bits=out["in"][3],
         out_bits=out["out"][3],
     )
