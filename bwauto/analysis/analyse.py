@@ -18,6 +18,7 @@ from bwauto.analysis.availability import UpstreamAccumulator, UpstreamLoad, bin_
 from bwauto.analysis.counters import Intervals, flag_counts, intervals_of
 from bwauto.analysis.decision import Decision, decide
 from bwauto.analysis.model import AnalysisSettings, LinkInfo, RaiseRequest, UpstreamInfo
+from bwauto.analysis.parallel import default_workers, measure_in_processes
 from bwauto.analysis.report import ReportRow, make_row
 from bwauto.analysis.stats import LinkStats, link_stats
 from bwauto.analysis.window import Window, format_ts
@@ -74,6 +75,7 @@ def analyse(
     settings: AnalysisSettings | None = None,
     *,
     select: Collection[str] | None = None,
+    workers: int | None = None,
 ) -> Analysis:
     """Analyse the links' usage over ``window`` and decide a raise request if one is given.
 
@@ -86,6 +88,9 @@ def analyse(
         settings: thresholds (default ``AnalysisSettings()``).
         select: the link ids to report (default: all of ``links``); the request's link is
             always reported.
+        workers: processes that read and analyse the store, each for whole upstreams (the
+            results are the same bit for bit); default ``parallel.default_workers``: one for
+            less than a few months of 1,000 links, else one per CPU.
 
     Raises:
         StoreError: the store is missing, corrupt or locked.
@@ -95,6 +100,14 @@ def analyse(
     own = not isinstance(store, SampleStore)
     opened = SampleStore(store) if not isinstance(store, SampleStore) else store
     try:
+        workers = default_workers(links, window) if workers is None else workers
+        if workers > 1:
+            settings = settings or AnalysisSettings()
+            ups, chosen = _inputs(links, upstreams, select, request)
+            measured = measure_in_processes(opened.path, links, ups, window, settings, chosen,
+                                            workers)  # fmt: skip
+            source = f"sample store {opened.path}"
+            return _conclude(links, chosen, measured, request, settings, window, source)
         samples = opened.iter_read([link.link_id for link in links], window.start, window.end)
         return analyse_samples(
             samples, links, upstreams, window, request, settings,
@@ -122,11 +135,35 @@ def analyse_samples(
     from in error messages.
     """
     settings = settings or AnalysisSettings()
-    if not links:
-        raise AnalysisError("no links to analyse: the inventory has none")
-    by_id = _index_links(links)
-    ups = _index_upstreams(upstreams, links)
-    chosen = _chosen(select, request, by_id)
+    ups, chosen = _inputs(links, upstreams, select, request)
+    measured = measure(samples, links, ups, window, settings, chosen)
+    return _conclude(links, chosen, measured, request, settings, window, source)
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """What the samples gave: statistics of the links with samples, why a chosen link has no
+    valid data, and every upstream's load."""
+
+    stats: dict[str, LinkStats]
+    problems: dict[str, str]
+    loads: dict[str, UpstreamLoad]
+
+
+def measure(
+    samples: Samples,
+    links: Sequence[LinkInfo],
+    ups: Mapping[str, UpstreamInfo],
+    window: Window,
+    settings: AnalysisSettings,
+    chosen: Collection[str],
+) -> Measured:
+    """Statistics of every link and the loads of ``ups``, whose links are all in ``links``.
+
+    Each upstream adds its links' rates in the order of ``links``, then the links without
+    samples: the order of the additions, hence every bit of the sums, depends on nothing else.
+    """
+    by_id = {link.link_id: link for link in links}
     accumulators = _accumulators(ups, links, window, settings)
     stats: dict[str, LinkStats] = {}
     problems: dict[str, str] = {}
@@ -144,8 +181,32 @@ def analyse_samples(
     for link in links:
         if link.link_id not in stats:
             accumulators[link.upstream].add(link, None, None)
-    _check_data(chosen, stats, problems, request, window, source)
-    loads = {uid: acc.result() for uid, acc in accumulators.items()}
+    return Measured(stats, problems, {uid: acc.result() for uid, acc in accumulators.items()})
+
+
+def _inputs(
+    links: Sequence[LinkInfo],
+    upstreams: Iterable[UpstreamInfo],
+    select: Collection[str] | None,
+    request: RaiseRequest | None,
+) -> tuple[dict[str, UpstreamInfo], set[str]]:
+    if not links:
+        raise AnalysisError("no links to analyse: the inventory has none")
+    by_id = _index_links(links)
+    return _index_upstreams(upstreams, links), _chosen(select, request, by_id)
+
+
+def _conclude(
+    links: Sequence[LinkInfo],
+    chosen: set[str],
+    measured: Measured,
+    request: RaiseRequest | None,
+    settings: AnalysisSettings,
+    window: Window,
+    source: str,
+) -> Analysis:
+    stats, loads = measured.stats, measured.loads
+    _check_data(chosen, stats, measured.problems, request, window, source)
     results = []
     for link in links:
         if link.link_id not in chosen:

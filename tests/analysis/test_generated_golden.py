@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import generated_history as gh
+import pytest
 
 from bwauto.analysis.analyse import analyse, analyse_samples
 from bwauto.store import SampleStore
@@ -26,17 +27,19 @@ from bwauto.store import SampleStore
 GOLDEN = Path(__file__).parent / "data" / "generated_golden.json"
 
 
-def _via_store(directory: Path) -> dict[str, Any]:
+def _via_store(directory: Path, workers: int | None = None) -> dict[str, Any]:
     links, ups, samples = gh.generate()
     with SampleStore(directory / "samples.sqlite", create=True) as store:
         store.append_arrays(dict(list(samples.items())[:30]))  # two appends: several segments
         store.append_arrays(dict(list(samples.items())[30:]))
-        return gh.results(analyse(store, links, ups, gh.WINDOW, gh.REQUEST))
+        return gh.results(analyse(store, links, ups, gh.WINDOW, gh.REQUEST, workers=workers))
 
 
-def test_store_analysis_is_identical_to_the_recorded_results(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 3])
+def test_store_analysis_is_identical_to_the_recorded_results(tmp_path: Path, workers: int) -> None:
+    """One process, and three processes each reading whole upstreams (``analysis.parallel``)."""
     golden = json.loads(GOLDEN.read_text())
-    got = _via_store(tmp_path)
+    got = _via_store(tmp_path, workers)
     assert got["loads"] == golden["loads"]
     assert got["links"].keys() == golden["links"].keys()
     for link_id, expected in golden["links"].items():
