@@ -256,12 +256,11 @@ def compute_intervals(
         delta, wrapped = counter_delta(counter[:-1], counter[1:], counter_bits[1:])
         bits = delta.astype(np.float64) * 8.0
         dflags = _direction_flags(flags, bits, wrapped, limit)
+        bps = bits / safe_seconds
         invalid = dflags != Flag.VALID
-        if invalid.any():
+        if invalid.any():  # excluded intervals carry no traffic
             delta[invalid] = 0
             bits[invalid] = 0.0
-        bps = bits / safe_seconds
-        if invalid.any():
             bps[invalid] = np.nan
         out[name] = (delta, dflags, bps, bits)
     return Intervals(

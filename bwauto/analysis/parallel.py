@@ -85,6 +85,8 @@ def measure_in_processes(
         ids = {link.link_id for link in mine}
         jobs.append((str(path), mine, {u: ups[u] for u in group}, window, settings,
                      {c for c in chosen if c in ids}))  # fmt: skip
+    if len(jobs) == 1:  # one upstream: nothing to share out
+        return _measure_group(*jobs[0])
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=len(jobs), mp_context=context) as pool:
         parts = [f.result() for f in [pool.submit(_measure_group, *job) for job in jobs]]
