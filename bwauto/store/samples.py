@@ -46,10 +46,8 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from bwauto.errors import StoreError
 from bwauto.store.records import (
@@ -322,19 +320,19 @@ class SampleStore:
             ).fetchall()
         if not rows:
             return None
-        parts = [self._decode(link_id, day, n, data) for day, n, data in rows]
-        ts = parts[0]["ts"] if len(parts) == 1 else np.concatenate([p["ts"] for p in parts])
+        for day, n, data in rows:
+            self._check_segment(link_id, day, n, data)
+        blob = rows[0][2] if len(rows) == 1 else b"".join(row[2] for row in rows)
+        records: Records = np.frombuffer(blob, dtype=RECORD)
+        ts = records["ts"]
         if ts.shape[0] > 1 and not bool(np.all(ts[1:] > ts[:-1])):
-            records = np.concatenate(parts)  # overlapping segments: sort, first of equal ts
-            records = records[np.argsort(records["ts"], kind="stable")]
+            records = records[np.argsort(ts, kind="stable")]
             ts = records["ts"]
-            parts = [records[np.concatenate(([True], ts[1:] != ts[:-1]))]]
-            ts = parts[0]["ts"]
+            records = records[np.concatenate(([True], ts[1:] != ts[:-1]))]
+            ts = records["ts"]
         first = 0 if since is None else int(np.searchsorted(ts, since, side="left"))
         stop = ts.shape[0] if until is None else int(np.searchsorted(ts, until, side="right"))
-        if stop <= first:
-            return None
-        return _arrays(parts, first, stop)
+        return SampleArrays.from_records(records[first:stop]) if stop > first else None
 
     def _check_segment(self, link_id: str, day: int, n: int, data: object) -> None:
         if not isinstance(data, bytes) or len(data) != n * RECORD.itemsize:
@@ -354,30 +352,6 @@ class SampleStore:
         with self._errors("write to"):
             cur = self._db.execute("DELETE FROM segments WHERE day < ?", (day,))
         return int(cur.rowcount)
-
-
-def _arrays(parts: list[Records], first: int, stop: int) -> SampleArrays:
-    """Samples ``first:stop`` of the segments ``parts`` (in order) as contiguous arrays, each
-    field gathered straight from the segments (no joined copy of the records first)."""
-    sizes = np.cumsum([0] + [p.shape[0] for p in parts])
-    wanted = [
-        p[max(first - lo, 0) : min(stop - lo, p.shape[0])]
-        for p, lo in zip(parts, sizes[:-1], strict=True)
-        if lo < stop and lo + p.shape[0] > first
-    ]
-
-    def field(name: str, dtype: type[np.generic]) -> npt.NDArray[Any]:
-        if len(wanted) == 1:
-            return np.ascontiguousarray(wanted[0][name], dtype=dtype)
-        return np.concatenate([w[name] for w in wanted]).astype(dtype, copy=False)
-
-    return SampleArrays(
-        ts=field("ts", np.float64),
-        uptime=field("uptime", np.float64),
-        in_octets=field("in", np.uint64),
-        out_octets=field("out", np.uint64),
-        counter_bits=field("bits", np.uint8),
-    )
 
 
 class _SqliteErrors:
