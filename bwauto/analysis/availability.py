@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from bwauto.analysis.counters import Flag, Intervals
+from bwauto.analysis.counters import VALID, Intervals
 from bwauto.analysis.model import LinkInfo, UpstreamInfo
 from bwauto.analysis.stats import DirectionStats, LinkStats, percentile_nearest_rank
 from bwauto.analysis.window import Window
@@ -85,7 +85,7 @@ def binned_rates_by_direction(
     result = {}
     valid_time: tuple[npt.NDArray[np.bool_], F64] | None = None  # (valid, got_time) of the last
     for d in directions:
-        valid = intervals.direction(d)[1] == Flag.VALID
+        valid = intervals.direction(d)[1] == VALID
         got_bits = np.diff(at(np.cumsum(intervals.bits(d))))  # 0 where not valid
         if valid_time is None or not np.array_equal(valid, valid_time[0]):
             valid_time = (valid, np.diff(at(np.cumsum(np.where(valid, span, 0.0)))))

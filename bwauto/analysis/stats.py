@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bwauto.analysis.counters import Flag, Intervals
+from bwauto.analysis.counters import GAP, VALID, Intervals
 
 F64 = npt.NDArray[np.float64]
 
@@ -126,9 +126,9 @@ def direction_stats(intervals: Intervals, direction: str, window_s: float) -> Di
         (3, 0, 100.0, 10.0, 32.0, 32.0)
     """
     _, flags, bps = intervals.direction(direction)
-    valid = flags == Flag.VALID
+    valid = flags == VALID
     n = int(np.count_nonzero(valid))
-    gaps = int(np.count_nonzero(flags == Flag.GAP))
+    gaps = int(np.count_nonzero(flags == GAP))
     every = n == len(intervals)  # then the arrays are used whole, without a boolean index
     valid_s = float(np.sum(intervals.span if every else intervals.span[valid]))
     coverage = 100.0 * valid_s / window_s if window_s > 0 else 0.0
@@ -154,8 +154,8 @@ def direction_stats(intervals: Intervals, direction: str, window_s: float) -> Di
 
 def link_stats(intervals: Intervals, window_s: float) -> LinkStats:
     """Both directions' statistics and the link's count of invalid intervals."""
-    bad_in = (intervals.in_flag != Flag.VALID) & (intervals.in_flag != Flag.GAP)
-    bad_out = (intervals.out_flag != Flag.VALID) & (intervals.out_flag != Flag.GAP)
+    bad_in = (intervals.in_flag != VALID) & (intervals.in_flag != GAP)
+    bad_out = (intervals.out_flag != VALID) & (intervals.out_flag != GAP)
     return LinkStats(
         inbound=direction_stats(intervals, "in", window_s),
         outbound=direction_stats(intervals, "out", window_s),
