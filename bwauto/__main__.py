@@ -2,4 +2,5 @@
 
 from bwauto.cli.app import run
 
-run()
+if __name__ == "__main__":  # not when a spawned analysis process imports the parent's main
+    run()

@@ -24,18 +24,25 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal, InvalidOperation
-
-from netutils.bandwidth import BITS_MAPPING
+from functools import cache
 
 from bwauto.errors import RateError, UsageError
 
 MAX_RATE_BPS = 10**12
 """Anything above 1 Tbit/s is refused as absurd for an OPD link."""
 
-_PREFIX = {
-    "": 1,
-    **{name[0].upper(): int(v["low"]) for name, v in BITS_MAPPING.items() if name != "bps"},
-}
+
+@cache
+def _prefixes() -> dict[str, int]:
+    """Prefix letter -> multiplier, from netutils (imported on first use: not for ``--help``)."""
+    from netutils.bandwidth import BITS_MAPPING
+
+    return {
+        "": 1,
+        **{name[0].upper(): int(v["low"]) for name, v in BITS_MAPPING.items() if name != "bps"},
+    }
+
+
 _RATE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtT]?)(?:bps|bit/s|b/s)?\s*$")
 
 
@@ -80,7 +87,7 @@ def parse_rate(value: str | int | float) -> int:
         raise RateError(f"{value!r} is not a rate: write e.g. 100M, 1.5G, 512k or 2000000 (bit/s)")
     number, prefix = match.groups()
     try:
-        amount = Decimal(number) * _PREFIX[prefix.upper()]
+        amount = Decimal(number) * _prefixes()[prefix.upper()]
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
         raise RateError(f"{value!r} is not a rate") from exc
     return _check_range(_to_int_bps(amount, value), value)

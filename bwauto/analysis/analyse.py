@@ -18,6 +18,7 @@ from bwauto.analysis.availability import UpstreamAccumulator, UpstreamLoad, bin_
 from bwauto.analysis.counters import Intervals, flag_counts, intervals_of
 from bwauto.analysis.decision import Decision, decide
 from bwauto.analysis.model import AnalysisSettings, LinkInfo, RaiseRequest, UpstreamInfo
+from bwauto.analysis.parallel import default_workers, measure_in_processes
 from bwauto.analysis.report import ReportRow, make_row
 from bwauto.analysis.stats import LinkStats, link_stats
 from bwauto.analysis.window import Window, format_ts
@@ -75,6 +76,7 @@ def analyse(
     settings: AnalysisSettings | None = None,
     *,
     select: Collection[str] | None = None,
+    workers: int | None = None,
 ) -> Analysis:
     """Analyse the links' usage over ``window`` and decide a raise request if one is given.
 
@@ -87,6 +89,9 @@ def analyse(
         settings: thresholds (default ``AnalysisSettings()``).
         select: the link ids to report (default: all of ``links``); the request's link is
             always reported.
+        workers: processes that read and analyse the store, each for whole upstreams (the
+            results are the same bit for bit); default ``parallel.default_workers``: one for
+            less than a few months of 1,000 links, else one per CPU.
 
     Raises:
         StoreError: the store is missing, corrupt or locked.
@@ -96,16 +101,17 @@ def analyse(
     own = not isinstance(store, SampleStore)
     opened = SampleStore(store) if not isinstance(store, SampleStore) else store
     sources: dict[str, SourceInfo] = {}
-
-    def samples() -> Iterator[tuple[str, SampleArrays]]:
-        ids = [link.link_id for link in links]
-        for link_id, src, arrays in opened.iter_sourced(ids, window.start, window.end):
-            sources[link_id] = src
-            yield link_id, arrays
-
     try:
+        workers = default_workers(links, window) if workers is None else workers
+        if workers > 1:
+            settings = settings or AnalysisSettings()
+            ups, chosen = _inputs(links, upstreams, select, request)
+            measured = measure_in_processes(opened.path, links, ups, window, settings, chosen,
+                                            workers)  # fmt: skip
+            source = f"sample store {opened.path}"
+            return _conclude(links, chosen, measured, request, settings, window, source)
         return analyse_samples(
-            samples(), links, upstreams, window, request, settings,
+            sourced(opened, links, window, sources), links, upstreams, window, request, settings,
             select=select, source=f"sample store {opened.path}", sources=sources,
         )  # fmt: skip
     finally:
@@ -132,13 +138,52 @@ def analyse_samples(
     (filled while ``samples`` is consumed; default: bwauto's own). A source coarser than the
     link's polling interval sets the interval its gaps are measured against.
     """
-    sources = {} if sources is None else sources
     settings = settings or AnalysisSettings()
-    if not links:
-        raise AnalysisError("no links to analyse: the inventory has none")
-    by_id = _index_links(links)
-    ups = _index_upstreams(upstreams, links)
-    chosen = _chosen(select, request, by_id)
+    ups, chosen = _inputs(links, upstreams, select, request)
+    measured = measure(samples, links, ups, window, settings, chosen, sources)
+    return _conclude(links, chosen, measured, request, settings, window, source)
+
+
+def sourced(
+    store: SampleStore, links: Sequence[LinkInfo], window: Window, sources: dict[str, SourceInfo]
+) -> Iterator[tuple[str, SampleArrays]]:
+    """The store's samples of ``links`` in ``window``, one link at a time, noting each link's
+    source in ``sources`` as it goes."""
+    ids = [link.link_id for link in links]
+    for link_id, src, arrays in store.iter_sourced(ids, window.start, window.end):
+        sources[link_id] = src
+        yield link_id, arrays
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """What the samples gave: statistics of the links with samples, why a chosen link has no
+    valid data, every upstream's load, and the source of each link's samples."""
+
+    stats: dict[str, LinkStats]
+    problems: dict[str, str]
+    loads: dict[str, UpstreamLoad]
+    sources: dict[str, SourceInfo]
+
+
+def measure(
+    samples: Samples,
+    links: Sequence[LinkInfo],
+    ups: Mapping[str, UpstreamInfo],
+    window: Window,
+    settings: AnalysisSettings,
+    chosen: Collection[str],
+    sources: Mapping[str, SourceInfo] | None = None,
+) -> Measured:
+    """Statistics of every link and the loads of ``ups``, whose links are all in ``links``;
+    ``sources`` (filled while ``samples`` is consumed) gives each link's source, whose step
+    sets the interval gaps are measured against when it is coarser than the polling.
+
+    Each upstream adds its links' rates in the order of ``links``, then the links without
+    samples: the order of the additions, hence every bit of the sums, depends on nothing else.
+    """
+    sources = {} if sources is None else sources
+    by_id = {link.link_id: link for link in links}
     accumulators = _accumulators(ups, links, window, settings)
     stats: dict[str, LinkStats] = {}
     problems: dict[str, str] = {}
@@ -157,8 +202,33 @@ def analyse_samples(
     for link in links:
         if link.link_id not in stats:
             accumulators[link.upstream].add(link, None, None)
-    _check_data(chosen, stats, problems, request, window, source)
     loads = {uid: acc.result() for uid, acc in accumulators.items()}
+    return Measured(stats, problems, loads, dict(sources))
+
+
+def _inputs(
+    links: Sequence[LinkInfo],
+    upstreams: Iterable[UpstreamInfo],
+    select: Collection[str] | None,
+    request: RaiseRequest | None,
+) -> tuple[dict[str, UpstreamInfo], set[str]]:
+    if not links:
+        raise AnalysisError("no links to analyse: the inventory has none")
+    by_id = _index_links(links)
+    return _index_upstreams(upstreams, links), _chosen(select, request, by_id)
+
+
+def _conclude(
+    links: Sequence[LinkInfo],
+    chosen: set[str],
+    measured: Measured,
+    request: RaiseRequest | None,
+    settings: AnalysisSettings,
+    window: Window,
+    source: str,
+) -> Analysis:
+    stats, loads = measured.stats, measured.loads
+    _check_data(chosen, stats, measured.problems, request, window, source)
     results = []
     for link in links:
         if link.link_id not in chosen:
@@ -168,7 +238,7 @@ def analyse_samples(
         link_st, load = stats.get(link.link_id), loads[link.upstream]
         decision = decide(link, link_st, load, rate, settings, asked.up_bps if asked else None,
                           window.seconds / 86400.0)  # fmt: skip
-        src = sources.get(link.link_id, OWN) if link_st is not None else None
+        src = measured.sources.get(link.link_id, OWN) if link_st is not None else None
         row = make_row(link, link_st, load, decision, window, rate, src)
         results.append(LinkResult(link, link_st, decision, row))
     return Analysis(window, tuple(results), loads)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from bwauto.analysis.counters import Flag, Intervals
+from bwauto.analysis.counters import VALID, Intervals
 from bwauto.analysis.model import LinkInfo, UpstreamInfo
 from bwauto.analysis.stats import DirectionStats, LinkStats, percentile_nearest_rank
 from bwauto.analysis.window import Window
@@ -80,17 +80,17 @@ def binned_rates_by_direction(
     nbins = edges.shape[0] - 1
     if len(intervals) == 0:
         return {d: np.full(nbins, np.nan) for d in directions}
-    times = np.concatenate((intervals.start[:1], intervals.end))
-    at = _Interpolator(times, edges)
-    span = intervals.end - intervals.start
+    at = _Interpolator(intervals.times, edges)
+    span = intervals.span
     enough = min_fill * np.diff(edges)
     result = {}
+    valid_time: tuple[npt.NDArray[np.bool_], F64] | None = None  # (valid, got_time) of the last
     for d in directions:
-        octets, flags, _ = intervals.direction(d)
-        valid = flags == Flag.VALID
-        bits = np.where(valid, octets.astype(np.float64) * 8.0, 0.0)
-        got_bits = np.diff(at(np.cumsum(bits)))
-        got_time = np.diff(at(np.cumsum(np.where(valid, span, 0.0))))
+        valid = intervals.direction(d)[1] == VALID
+        got_bits = np.diff(at(np.cumsum(intervals.bits(d))))  # 0 where not valid
+        if valid_time is None or not np.array_equal(valid, valid_time[0]):
+            valid_time = (valid, np.diff(at(np.cumsum(np.where(valid, span, 0.0)))))
+        got_time = valid_time[1]
         rates = np.full(nbins, np.nan)
         np.divide(got_bits, got_time, out=rates, where=got_time >= enough)
         result[d] = rates
@@ -105,15 +105,18 @@ class _Interpolator:
 
     def __init__(self, xp: F64, x: F64) -> None:
         right = np.clip(np.searchsorted(xp, x, side="right"), 1, xp.shape[0] - 1)
-        self.left = right - 1
-        self.right = right
-        width = xp[right] - xp[self.left]
-        self.weight = np.clip((x - xp[self.left]) / width, 0.0, 1.0)
+        left = right - 1
+        width = xp[right] - xp[left]
+        self.weight = np.clip((x - xp[left]) / width, 0.0, 1.0)
+        # fp[i] is cumulative[i - 1] and fp[0] is 0: index ``cumulative`` without building fp.
+        self.high_at = left  # right - 1
+        self.low_at = np.maximum(left - 1, 0)
+        self.zeros = int(np.count_nonzero(left == 0))  # leading: x is sorted
 
     def __call__(self, cumulative: F64) -> F64:
-        fp: F64 = np.concatenate(([0.0], cumulative))
-        low: F64 = fp[self.left]
-        high: F64 = fp[self.right]
+        low: F64 = cumulative[self.low_at]
+        low[: self.zeros] = 0.0
+        high: F64 = cumulative[self.high_at]
         return low + self.weight * (high - low)
 
 

@@ -65,6 +65,12 @@ class Flag(IntEnum):
     OVER_SPEED = 7
 
 
+VALID = int(Flag.VALID)
+"""``Flag.VALID`` as a plain int: numpy compares arrays with it several times faster than with
+the enum member (and reading an enum member is a Python call)."""
+GAP = int(Flag.GAP)
+
+
 @dataclass(frozen=True, slots=True)
 class Intervals:
     """The intervals of one link; arrays of length ``len(samples) - 1``.
@@ -79,6 +85,10 @@ class Intervals:
         out_flag: ``Flag`` per interval, outbound.
         in_bps: inbound rate, NaN where not valid.
         out_bps: outbound rate, NaN where not valid.
+        span: ``end - start`` (manager clock).
+        times: the samples' times, ``start[0]`` then ``end`` (one longer than the rest).
+        in_bits: ``8 * in_octets`` as float64 (0 where not valid).
+        out_bits: ``8 * out_octets`` as float64 (0 where not valid).
     """
 
     start: F64
@@ -90,6 +100,10 @@ class Intervals:
     out_flag: Flags
     in_bps: F64
     out_bps: F64
+    span: F64
+    times: F64
+    in_bits: F64
+    out_bits: F64
 
     def __len__(self) -> int:
         return int(self.start.shape[0])
@@ -101,6 +115,10 @@ class Intervals:
         if name == "out":
             return self.out_octets, self.out_flag, self.out_bps
         raise ValueError(f"direction must be 'in' or 'out', not {name!r}")
+
+    def bits(self, name: str) -> F64:
+        """``8 * octets`` of direction ``"in"`` or ``"out"`` as float64 (0 where not valid)."""
+        return self.in_bits if name == "in" else self.out_bits
 
 
 def counter_delta(
@@ -116,8 +134,12 @@ def counter_delta(
         ([15, 15, 5], [True, True, False])
     """
     delta = cur - prev
-    delta = np.where(bits == 32, delta & _MASK32, delta)
-    return delta.astype(np.uint64), cur < prev
+    if bits.shape[0] and bits.min() == bits.max():  # one width throughout (the usual case)
+        if bits[0] == 32:
+            delta &= _MASK32
+    else:
+        delta = np.where(bits == 32, delta & _MASK32, delta)
+    return delta.astype(np.uint64, copy=False), cur < prev
 
 
 def link_flags(
@@ -137,10 +159,20 @@ def link_flags(
         >>> [Flag(f).name for f in flags], secs.tolist()
         (['VALID', 'GAP', 'REBOOT', 'VALID'], [300.0, 1200.0, -1510.0, 301.0])
     """
+    flags, seconds, _ = _link_flags(ts, uptime, counter_bits, poll_interval_s)
+    return flags, seconds
+
+
+def _link_flags(
+    ts: F64, uptime: F64, counter_bits: npt.NDArray[np.uint8], poll_interval_s: float
+) -> tuple[Flags, F64, F64]:
+    """``link_flags`` and the intervals' spans on the manager's clock."""
     dts = np.diff(ts)
     up0, up1 = uptime[:-1], uptime[1:]
-    known = ~(np.isnan(up0) | np.isnan(up1))
-    seconds = np.where(known, up1 - up0, dts)
+    missing = np.isnan(uptime)
+    known = ~(missing[:-1] | missing[1:])
+    all_known = not missing.any()
+    seconds = up1 - up0 if all_known else np.where(known, up1 - up0, dts)
     tolerance = np.maximum(CLOCK_TOLERANCE_S, CLOCK_TOLERANCE_RATIO * np.abs(dts))
     with np.errstate(invalid="ignore"):
         conditions = [
@@ -151,9 +183,16 @@ def link_flags(
             counter_bits[1:] != counter_bits[:-1],
             seconds <= 0,
         ]
-    choices = [Flag.GAP, Flag.BAD_TIME, Flag.REBOOT, Flag.CLOCK, Flag.WIDTH, Flag.BAD_TIME]
-    flags = np.select(conditions, [np.int8(c) for c in choices], default=np.int8(Flag.VALID))
-    return flags.astype(np.int8), seconds.astype(np.float64)
+    flags = np.zeros(dts.shape[0], dtype=np.int8)
+    anything = conditions[0].copy()
+    for condition in conditions[1:]:
+        anything |= condition
+    some = np.flatnonzero(anything)
+    if some.shape[0]:  # the first condition that holds decides, as np.select does
+        picked = [c[some] for c in conditions]
+        choices = [Flag.GAP, Flag.BAD_TIME, Flag.REBOOT, Flag.CLOCK, Flag.WIDTH, Flag.BAD_TIME]
+        flags[some] = np.select(picked, [np.int8(c) for c in choices], default=np.int8(0))
+    return flags, seconds.astype(np.float64, copy=False), dts
 
 
 def direction_flags(
@@ -173,13 +212,21 @@ def direction_flags(
         ...                                         np.ones(3), 3000)]
         ['VALID', 'WRAP', 'VALID']
     """
-    if speed_bps is None:
-        plausible = ~wrapped
-    else:
-        plausible = delta.astype(np.float64) * 8.0 <= float(speed_bps) * seconds
+    bits = delta.astype(np.float64) * 8.0
+    limit = None if speed_bps is None else float(speed_bps) * seconds
+    return _direction_flags(link, bits, wrapped, limit)
+
+
+def _direction_flags(
+    link: Flags, bits: F64, wrapped: npt.NDArray[np.bool_], limit: F64 | None
+) -> Flags:
+    """``direction_flags`` given the delta in bits and the most bits the interface can carry."""
+    plausible = ~wrapped if limit is None else bits <= limit
+    if plausible.all():
+        return link.copy()
     bad = np.where(wrapped, np.int8(Flag.WRAP), np.int8(Flag.OVER_SPEED))
     counter = np.where(plausible, np.int8(Flag.VALID), bad)
-    return np.where(link != Flag.VALID, link, counter).astype(np.int8)
+    return np.where(link != VALID, link, counter).astype(np.int8)
 
 
 def compute_intervals(
@@ -206,17 +253,22 @@ def compute_intervals(
     Returns:
         The ``Intervals``, ``len(ts) - 1`` of them (none for fewer than two samples).
     """
-    flags, seconds = link_flags(ts, uptime, counter_bits, poll_interval_s)
-    bits = counter_bits[1:]
-    safe_seconds = np.where(seconds > 0, seconds, 1.0)
-    out: dict[str, tuple[U64, Flags, F64]] = {}
+    flags, seconds, span = _link_flags(ts, uptime, counter_bits, poll_interval_s)
+    positive = seconds > 0
+    safe_seconds = seconds if positive.all() else np.where(positive, seconds, 1.0)
+    limit = None if speed_bps is None else float(speed_bps) * seconds
+    out: dict[str, tuple[U64, Flags, F64, F64]] = {}
     for name, counter in (("in", in_octets), ("out", out_octets)):
-        delta, wrapped = counter_delta(counter[:-1], counter[1:], bits)
-        dflags = direction_flags(flags, delta, wrapped, seconds, speed_bps)
-        valid = dflags == Flag.VALID
-        delta = np.where(valid, delta, np.uint64(0)).astype(np.uint64)
-        bps = np.where(valid, delta.astype(np.float64) * 8.0 / safe_seconds, np.nan)
-        out[name] = (delta, dflags, bps)
+        delta, wrapped = counter_delta(counter[:-1], counter[1:], counter_bits[1:])
+        bits = delta.astype(np.float64) * 8.0
+        dflags = _direction_flags(flags, bits, wrapped, limit)
+        bps = bits / safe_seconds
+        invalid = dflags != VALID
+        if invalid.any():  # excluded intervals carry no traffic
+            delta[invalid] = 0
+            bits[invalid] = 0.0
+            bps[invalid] = np.nan
+        out[name] = (delta, dflags, bps, bits)
     return Intervals(
         start=ts[:-1],
         end=ts[1:],
@@ -227,6 +279,10 @@ def compute_intervals(
         out_flag=out["out"][1],
         in_bps=out["in"][2],
         out_bps=out["out"][2],
+        span=span,
+        times=ts,
+        in_bits=out["in"][3],
+        out_bits=out["out"][3],
     )
 
 

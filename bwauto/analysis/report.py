@@ -30,7 +30,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
 
@@ -165,9 +165,8 @@ def format_cell(value: Cell, decimals: int = 3, dialect: Dialect = "dot") -> str
 def row_cells(row: ReportRow, dialect: Dialect = "dot") -> list[str]:
     """The row's cells as text, in ``COLUMNS`` order."""
     return [
-        format_cell(value, _DECIMALS[name], dialect)
-        for name, value in zip(COLUMNS, astuple(row), strict=True)
-    ]
+        format_cell(getattr(row, name), _DECIMALS[name], dialect) for name in COLUMNS
+    ]  # (``dataclasses.astuple`` deep-copies every field: it was most of writing a CSV)
 
 
 def render_csv(rows: Sequence[ReportRow], dialect: Dialect = "dot") -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bwauto.analysis.counters import Flag, Intervals
+from bwauto.analysis.counters import GAP, VALID, Intervals
 
 F64 = npt.NDArray[np.float64]
 
@@ -125,33 +125,37 @@ def direction_stats(intervals: Intervals, direction: str, window_s: float) -> Di
         >>> s.n, s.gaps, s.coverage_pct, s.mean_bps, s.p95_bps, s.max_bps
         (3, 0, 100.0, 10.0, 32.0, 32.0)
     """
-    octets, flags, bps = intervals.direction(direction)
-    valid = flags == Flag.VALID
+    _, flags, bps = intervals.direction(direction)
+    valid = flags == VALID
     n = int(np.count_nonzero(valid))
-    gaps = int(np.count_nonzero(flags == Flag.GAP))
-    valid_s = float(np.sum(intervals.end[valid] - intervals.start[valid]))
+    gaps = int(np.count_nonzero(flags == GAP))
+    every = n == len(intervals)  # then the arrays are used whole, without a boolean index
+    valid_s = float(np.sum(intervals.span if every else intervals.span[valid]))
     coverage = 100.0 * valid_s / window_s if window_s > 0 else 0.0
     if n == 0:
         return DirectionStats(0, len(intervals) - gaps, gaps, 0.0, coverage, None, None, None)
-    rates = bps[valid]
-    seconds = float(np.sum(intervals.seconds[valid]))
-    mean = float(np.sum(octets[valid].astype(np.float64))) * 8.0 / seconds
+    rates = bps if every else bps[valid]
+    seconds = float(np.sum(intervals.seconds if every else intervals.seconds[valid]))
+    bits = intervals.bits(direction)  # 8 x octets, exact: their sum is 8 x the octets' sum
+    mean = float(np.sum(bits if every else bits[valid]))
+    k = nearest_rank(n, 95) - 1
+    ordered = np.partition(rates, k)
     return DirectionStats(
         n=n,
         invalid=len(intervals) - n - gaps,
         gaps=gaps,
         valid_s=valid_s,
         coverage_pct=coverage,
-        mean_bps=mean,
-        p95_bps=percentile_nearest_rank(rates),
-        max_bps=float(np.max(rates)),
+        mean_bps=mean / seconds,
+        p95_bps=float(ordered[k]),
+        max_bps=float(np.max(ordered[k:])),  # the largest is among those at or above the p95
     )
 
 
 def link_stats(intervals: Intervals, window_s: float) -> LinkStats:
     """Both directions' statistics and the link's count of invalid intervals."""
-    bad_in = (intervals.in_flag != Flag.VALID) & (intervals.in_flag != Flag.GAP)
-    bad_out = (intervals.out_flag != Flag.VALID) & (intervals.out_flag != Flag.GAP)
+    bad_in = (intervals.in_flag != VALID) & (intervals.in_flag != GAP)
+    bad_out = (intervals.out_flag != VALID) & (intervals.out_flag != GAP)
     return LinkStats(
         inbound=direction_stats(intervals, "in", window_s),
         outbound=direction_stats(intervals, "out", window_s),

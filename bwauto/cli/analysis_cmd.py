@@ -62,10 +62,10 @@ ChartOpt = Annotated[Path | None, typer.Option("--chart", help="Write a PNG per 
 def chosen_links(
     inventory: Inventory, links: list[str], opd: str | None, every: bool
 ) -> list[Link]:
-    from bwauto.change.plan import select_links
-
     if every or (not links and not opd):
         return list(inventory.links.values())
+    from bwauto.change.plan import select_links  # templates and platforms: only when selecting
+
     return select_links(inventory, links, opd)
 
 
@@ -100,6 +100,8 @@ def poll(
     ctx: typer.Context, link: LinkOpt = [], opd: OpdOpt = None, every: AllOpt = False,  # noqa: B006
     count: Annotated[int, typer.Option("--count", min=1, help="Polling rounds.")] = 1,
     interval: Annotated[float, typer.Option("--interval", help="Seconds between rounds.")] = 300,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1,
+                                             help="Routers polled at the same time.")] = 32,
 ) -> int:  # fmt: skip
     """Poll the links' SNMP counters into the sample store (run it every 5 minutes)."""
     from bwauto.credentials import CredentialResolver
@@ -116,11 +118,11 @@ def poll(
         for round_no in range(count):
             if round_no:
                 time.sleep(interval)
-            failed |= _poll_round(targets, store)
+            failed |= _poll_round(targets, store, concurrency)
     return 1 if failed else 0
 
 
-def _poll_round(targets: list[PollTarget], store: SampleStore) -> bool:
+def _poll_round(targets: list[PollTarget], store: SampleStore, concurrency: int) -> bool:
     from rich.progress import Progress
 
     from bwauto.snmp.poller import poll_once
@@ -128,7 +130,9 @@ def _poll_round(targets: list[PollTarget], store: SampleStore) -> bool:
 
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("polling", total=len(targets))
-        result = poll_once(targets, progress=lambda router, error: bar.advance(task))
+        result = poll_once(
+            targets, concurrency=concurrency, progress=lambda router, error: bar.advance(task)
+        )
     new = store.append(
         Sample(s.link_id, s.ts, s.uptime_s, s.in_octets, s.out_octets, s.counter_bits)
         for s in result.samples
@@ -233,6 +237,9 @@ def analyse(
     if as_json:
         print_json([asdict(r) for r in result.rows])
         return 0
+    if (csv or xlsx) and len(result.rows) > TABLE_MAX_ROWS:
+        _show_summary(result)
+        return 0
     _show(result, down is not None, up is None)
     return 0
 
@@ -285,6 +292,37 @@ def _write_outputs(
         err_console.print(f"XLSX written: {files.xlsx}")
     if chart is not None:
         err_console.print(f"{len(files.charts)} charts written in {chart}")
+
+
+TABLE_MAX_ROWS = 50
+"""With a report file written, more rows than this are summarised on the terminal (rendering
+1,000 rows took longer than the whole analysis); the file has every row."""
+
+
+def _show_summary(result: Analysis) -> None:
+    from rich.table import Table
+
+    from bwauto.analysis.window import format_ts
+
+    span = f"{format_ts(result.window.start)} .. {format_ts(result.window.end)}"
+    table = Table(title=f"SOP step 6 analysis, {span}: {len(result.rows)} links, per upstream")
+    for header in ("upstream", "links", "capacity", "in p95", "out p95", "free", "oversub"):
+        table.add_column(header, justify="left" if header == "upstream" else "right")
+    for uid, load in result.loads.items():
+        table.add_row(
+            uid, str(load.links), _mbps(load.capacity_bps), _mbps(load.agg_p95_in_bps),
+            _mbps(load.agg_p95_out_bps), _mbps(load.free_bps), f"{load.oversubscription:.2f}x",
+        )  # fmt: skip
+    console.print(table)
+    without = [r.link_id for r in result.rows if r.samples == 0]
+    if without:
+        console.print(f"{len(without)} links without valid data: {', '.join(without[:10])}"
+                      + (" …" if len(without) > 10 else ""))  # fmt: skip
+    console.print("every link's row is in the report file")
+
+
+def _mbps(bps: float | None) -> str:
+    return "-" if bps is None else f"{bps / 1e6:,.1f} M"
 
 
 def _show(result: Analysis, with_decision: bool, download_only: bool) -> None:

@@ -76,20 +76,20 @@ def root(
     inventory: Annotated[
         Path | None,
         typer.Option(
-            "--inventory", "-i", help=r"Inventory dir \[default: $BWAUTO_INVENTORY or ./inventory]"
+            "--inventory", "-i", help="Inventory dir (default: $BWAUTO_INVENTORY or ./inventory)"
         ),
     ] = None,
     state_dir: Annotated[
         Path | None,
         typer.Option(
             "--state-dir",
-            help=r"State dir: samples, evidence, register, lab \[default: $BWAUTO_STATE_DIR, "
-            r"else $XDG_STATE_HOME/bwauto or ~/.local/state/bwauto]",
+            help="State dir: samples, evidence, register, lab (default: $BWAUTO_STATE_DIR, "
+            "else $XDG_STATE_HOME/bwauto or ~/.local/state/bwauto)",
         ),
     ] = None,
     secrets: Annotated[
         str | None,
-        typer.Option("--secrets", help=r"Secrets file, mode 0600 \[default: $BWAUTO_SECRETS]"),
+        typer.Option("--secrets", help="Secrets file, mode 0600 (default: $BWAUTO_SECRETS)"),
     ] = None,
     lang: Annotated[
         str | None,
@@ -133,6 +133,8 @@ def _run(args: list[str]) -> int:
     from bwauto.i18n import reset
 
     try:
+        if args == ["--help"]:
+            return _root_help()
         result = app(args=args, prog_name="bwauto", standalone_mode=False)
     except BwautoError as exc:
         error(str(exc))
@@ -159,6 +161,19 @@ def usage_line(exc: typer.TyperException) -> str:
     command = ctx.command_path if ctx is not None else "bwauto"
     message = " ".join(exc.format_message().split()).rstrip(".")
     return f"{message} (see '{command} --help')"
+
+
+def _root_help() -> int:
+    """``bwauto --help`` in click's plain layout: typer's rich layout imports more (rich's
+    markdown, tracebacks, pretty-printer) than all of bwauto's start-up. Every other help
+    screen keeps the rich layout."""
+    command = typer.main.get_command(app)
+    command.rich_markup_mode = None  # type: ignore[attr-defined]
+    try:
+        command.main(args=["--help"], prog_name="bwauto", standalone_mode=False)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    return 0
 
 
 def run() -> None:

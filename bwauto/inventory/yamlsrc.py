@@ -84,11 +84,75 @@ def _parse(text: str, file: str, loader_class: type[yaml.SafeLoader]) -> YamlDoc
         node = loader.get_single_node()
         if node is not None:
             check_yaml_size(node, file)
-            _index(node, (), doc)
-            doc.data = loader.construct_document(node)
+            try:
+                doc.data = _Builder(loader, doc).build(node, ())
+            except _Unusual:  # merge keys, custom tags, recursive aliases: PyYAML's own way
+                doc.lines.clear()
+                doc.problems.clear()
+                _index(node, (), doc)
+                doc.data = loader.construct_document(node)
     finally:
         loader.dispose()
     return doc
+
+
+_MAP, _SEQ, _STR = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str"
+
+
+class _Unusual(Exception):
+    """The document uses what only PyYAML's constructor handles."""
+
+
+class _Builder:
+    """Build the data and index the lines in one walk (PyYAML's constructor walks the nodes a
+    second time in Python: for a 1,000-link inventory that was most of ``inventory check``).
+
+    Plain mappings, sequences and strings are built here; any other scalar (int, float, bool,
+    null, timestamp) goes through the loader's constructor, so values are PyYAML's.
+    """
+
+    def __init__(self, loader: yaml.SafeLoader, doc: YamlDoc) -> None:
+        self.loader = loader
+        self.doc = doc
+        self.open: set[int] = set()
+
+    def build(self, node: yaml.Node, path: tuple[Key, ...]) -> Any:
+        self.doc.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.ScalarNode):
+            return node.value if node.tag == _STR else self.loader.construct_object(node)
+        if id(node) in self.open:
+            raise _Unusual
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+                return self._mapping(node, path)
+            if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+                return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+            raise _Unusual
+        finally:
+            self.open.discard(id(node))
+
+    def _mapping(self, node: yaml.MappingNode, path: tuple[Key, ...]) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        seen: set[Any] = set()
+        for key_node, value_node in node.value:
+            if (
+                not isinstance(key_node, yaml.ScalarNode)
+                or key_node.tag == "tag:yaml.org,2002:merge"
+            ):
+                raise _Unusual
+            key = key_node.value
+            if key in seen:
+                where = ".".join(str(p) for p in path)
+                line = key_node.start_mark.line + 1
+                self.doc.problems.append(
+                    Problem(self.doc.file, where, str(key), "duplicate key", line)
+                )
+            seen.add(key)
+            value = self.build(value_node, (*path, key))
+            self.doc.lines[(*path, key)] = key_node.start_mark.line + 1
+            out[key if key_node.tag == _STR else self.loader.construct_object(key_node)] = value
+        return out
 
 
 def _index(node: yaml.Node, path: tuple[Key, ...], doc: YamlDoc) -> None:

@@ -115,11 +115,17 @@ def lab_secrets_data(creds: LabSecrets) -> dict[str, Any]:
     return {"defaults": dict(vars(creds))}
 
 
+_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's emitter when PyYAML has it: the pure-Python one took most of ``lab up`` for 250
+routers (5,000 links)."""
+
+
 def write_inventory(directory: Path, files: dict[str, Any], header: str) -> None:
     """Write each file atomically with a comment header."""
     directory.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
-        text = f"# {header}\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        body = yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True)
+        text = f"# {header}\n" + body
         atomic_write(directory / name, text)
 
 
