@@ -227,19 +227,27 @@ def after_apply(
     Returns:
         The links updated in the inventory, and each one's monitoring registration.
     """
-    from bwauto.inventory.loader import load_inventory
-    from bwauto.monitoring.runner import register_after_change
-
     updated = update_inventory(inventory_dir, outcome)
     if not updated:
         return [], []
+    return updated, register_changed(inventory_dir, state_dir, outcome.change_id, updated)
+
+
+def register_changed(
+    inventory_dir: Path, state_dir: Path, change_id: str, link_ids: list[str]
+) -> list[Monitored]:
+    """Put links whose rate changed back into monitoring (SOP step 8) and record each
+    registration beside the change's evidence; a monitoring failure is recorded, never raised."""
+    from bwauto.inventory.loader import load_inventory
+    from bwauto.monitoring.runner import register_after_change
+
     inventory = load_inventory(inventory_dir)
     monitored = []
-    for link_id in updated:
+    for link_id in link_ids:
         result = register_after_change(inventory.links[link_id], inventory, state_dir)
-        path = write_monitoring(state_dir, outcome.change_id, link_id, result)
+        path = write_monitoring(state_dir, change_id, link_id, result)
         monitored.append(Monitored(link_id, result, path))
-    return updated, monitored
+    return monitored
 
 
 def record_declined(state_dir: Path, plan: Plan, diffs: dict[str, str]) -> list[Path]:

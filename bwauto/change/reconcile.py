@@ -3,7 +3,8 @@
 For each one: read the router, compare with the record, then
 
 * at the target and no guard armed: the change was confirmed (or unguarded); it stands:
-  save it, close ``changed`` ("finished"), and write its committed rate to the inventory;
+  save it, close ``changed`` ("finished"), write its committed rate to the inventory and put the
+  link back into monitoring, as a raise does;
 * otherwise (guard still armed: the post-checks never completed; old config; or a config
   typed halfway): put the pre-change config back, disarm the guard, save, close
   ``rolled-back`` ("restored"); if that fails, close ``failed`` ("check the router").
@@ -93,9 +94,14 @@ def reconcile(
     for host in by_router:
         value = result[host][0].result if host in result else None
         done += value if isinstance(value, list) else []
-    for item in done:
-        if item.outcome == "changed":
-            _update_inventory(inventory_dir, item)
+    finished = [item for item in done if item.outcome == "changed"]
+    for item in finished:  # as after a raise: the inventory, then monitoring (SOP step 8)
+        _update_inventory(inventory_dir, item)
+    if finished:
+        from bwauto.change.execute import register_changed
+
+        for item in finished:
+            register_changed(inventory_dir, state_dir, item.change_id, [item.link])
     return done
 
 

@@ -138,6 +138,9 @@ def test_sigkill_leaves_in_progress_evidence_that_the_next_command_reconciles(
     assert record["reconciled"]
     if point != "mid-config":
         assert record["reconciled"].split(":")[0] in out
+    if record["outcome"] == "changed":  # finished: back into monitoring, as after a raise
+        state = fresh_lab.dir.parent
+        assert (state / "evidence" / left["change_id"] / "rsud.monitoring.json").is_file()
     rate = router_rate(fresh_lab)
     assert rate in (OLD, NEW)
     assert load_inventory(fresh_lab.inventory_dir).links["rsud"].committed.down == rate
