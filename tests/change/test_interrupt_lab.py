@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from bwauto.change.inventory_update import update_committed
 from bwauto.inventory.loader import load_inventory
 from bwauto.lab.runner import Lab
 from bwauto.lab.testing import device_config
@@ -146,3 +147,25 @@ def test_sigkill_leaves_in_progress_evidence_that_the_next_command_reconciles(
     assert load_inventory(fresh_lab.inventory_dir).links["rsud"].committed.down == rate
     assert bw(fresh_lab, "evidence", "reconcile") == 0  # nothing left open
     assert "nothing to reconcile" in out + capsys.readouterr().out
+
+
+def test_a_change_killed_after_it_was_saved_is_finished_and_monitored(
+    fresh_lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SIGKILL between 'saved' and closing the record: the router runs the target with no guard,
+    so reconcile finishes the change — the inventory and monitoring follow, as after a raise."""
+    assert bw(fresh_lab, "raise", "--link", "rsud", "--to", "300M", "--yes", "--force") == 0
+    state = fresh_lab.dir.parent
+    (path,) = [p for p in (state / "evidence").glob("*/rsud.json")]
+    record = json.loads(path.read_text())
+    record.update(outcome="in-progress", ended=None)  # as a killed process leaves it
+    path.write_text(json.dumps(record))
+    (path.parent / "rsud.monitoring.json").unlink()
+    assert load_inventory(fresh_lab.inventory_dir).links["rsud"].committed.down == NEW
+    update_committed(fresh_lab.inventory_dir, "rsud", 100 * M, OLD)  # not written yet
+    capsys.readouterr()
+    assert bw(fresh_lab, "evidence", "reconcile") == 0
+    closed = json.loads(path.read_text())
+    assert closed["outcome"] == "changed" and closed["reconciled"].startswith("finished")
+    assert load_inventory(fresh_lab.inventory_dir).links["rsud"].committed.down == NEW
+    assert (path.parent / "rsud.monitoring.json").is_file()
