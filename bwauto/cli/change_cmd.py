@@ -90,13 +90,13 @@ def raise_(
     from bwauto.rates import refuse_bare_numbers
 
     refuse_bare_numbers(to, "--to")  # a rate with no unit is refused as ambiguous ("150M?")
-    if "/" not in to:
-        err_console.print(f"--to {to}: the download; the upload stays as it is (UP/DOWN for both)")
     options = ChangeOptions(dry_run=dry_run, force=force, allow_decrease=allow_decrease,
                             confirm_timeout_s=confirm_timeout, request=request,
                             prepare_archive=prepare_archive, no_confirm=no_confirm,
                             operator=_operator(app, by))  # fmt: skip
     plan = plan_raise(app.inventory(), app.state_dir, link, opd, to, options, _headroom(app))
+    if "/" not in to:  # said once the target is valid: an error stays one line
+        err_console.print(f"--to {to}: the download; the upload stays as it is (UP/DOWN for both)")
     code = _execute(app, plan, yes)
     if request is not None:
         attach_raise(app, request, plan.change_id, link[0])

@@ -59,7 +59,7 @@ REFUSED = {  # what is refused before connecting -> a word of the one-line messa
     "unknown link": (["--link", "nope", "--to", "300M"], "unknown link 'nope'"),
     "malformed rate": (["--link", "rsud", "--to", "fast"], "'fast' is not a rate"),
     "malformed upload": (["--link", "rsud", "--to", "x/300M"], "'x' is not a rate"),
-    "zero rate": (["--link", "rsud", "--to", "0"], "greater than zero"),
+    "zero rate": (["--link", "rsud", "--to", "0M"], "greater than zero"),
 }  # fmt: skip
 
 

@@ -28,7 +28,7 @@ def bw(lab: Lab, *args: str) -> int:
 
 def to_step_5(lab: Lab, rate: str = "150M") -> str:
     state = lab.dir.parent
-    reg = Register.in_state_dir(state)
+    reg = Register.for_office(state, lab.inventory_dir)
     case_id = reg.new(opd="Dinas Kesehatan", letter_no=f"1/{time.time_ns()}",
                       letter_date=dt.date(2026, 1, 5), link_id="dinkes", rate_bps=150_000_000,
                       purpose="SIMRS")  # fmt: skip
@@ -54,7 +54,7 @@ def test_raise_before_a_can_decision_is_refused_before_any_router(
     assert bw(fresh_lab, "raise", "--request", case_id, "--yes") == 2
     err = capsys.readouterr().err
     assert "langkah 6" in err and f"catat dengan: bwauto analyse --request {case_id}" in err
-    reg = Register.in_state_dir(fresh_lab.dir.parent)
+    reg = Register.for_office(fresh_lab.dir.parent, fresh_lab.inventory_dir)
     reg.attach_analysis(case_id, {"link_id": "dinkes", "decision": "CANNOT",
                                   "requested_mbps": 150})  # fmt: skip
     reg.decide(case_id, can=False)
@@ -71,7 +71,7 @@ def test_raise_of_another_rate_than_decided_is_refused(
 ) -> None:
     caplog.set_level(logging.INFO, logger="asyncssh")
     case_id = to_step_5(fresh_lab)
-    reg = Register.in_state_dir(fresh_lab.dir.parent)
+    reg = Register.for_office(fresh_lab.dir.parent, fresh_lab.inventory_dir)
     reg.attach_analysis(case_id, {"link_id": "dinkes", "decision": "CAN", "requested_mbps": 150})
     reg.decide(case_id, can=True)
     assert bw(fresh_lab, "raise", "--request", case_id, "--to", "300M", "--yes") == 2
@@ -91,7 +91,7 @@ def test_analyse_then_raise_by_request_records_steps_6_and_8(
     assert bw(fresh_lab, "analyse", "--request", case_id) == 0
     out = capsys.readouterr().out
     assert "(step 6): CAN" in out and "upload is saturated" in out
-    reg = Register.in_state_dir(state)
+    reg = Register.for_office(state, fresh_lab.inventory_dir)
     analysis = reg.state(case_id).latest["analysis"]
     assert {Path(f["path"]).suffix for f in analysis.data["files"]} == {".csv", ".xlsx", ".png"}
     assert 6 in reg.state(case_id).done
