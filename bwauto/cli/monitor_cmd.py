@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -128,9 +129,10 @@ def setup(
     prom = PrometheusBackend(settings, credentials=creds)
     outcome = prom.sync(targets, reload=False)
     changes = list(outcome.changes)
+    prom.defer_reload(changes)  # a running Prometheus loads them at the next register or sync
     warnings = [p for p in [su.group_problem(settings, prom.gid)] if p]
     warnings += su.reach_problems(su.parents(settings.prometheus_dir.parent), prom.gid)
-    cmds = su.commands(settings, app_ctx.state_dir)
+    cmds = su.commands(settings, app_ctx.state_dir, Path(inventory.directory))
     if as_json:
         print_json({"output_dir": str(settings.prometheus_dir), "changes": changes,
                     "warnings": warnings, "debian": list(cmds.debian),

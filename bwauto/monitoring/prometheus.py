@@ -212,12 +212,7 @@ class PrometheusBackend:
         """
         if not self.url:
             return
-        written = {c.split(" ", 1)[1] for c in changes}
-        due = set(self._pending_reloads())
-        if written & pf.EXPORTER_FILES:
-            due.add("snmp_exporter")
-        if any(_read_by_prometheus(rel) for rel in written):
-            due.add("prometheus")
+        due = self._due(changes)
         servers = {"snmp_exporter": f"http://{self.settings.prometheus.snmp_exporter}",
                    "prometheus": self.url}  # fmt: skip
         for what in ("snmp_exporter", "prometheus"):
@@ -229,6 +224,22 @@ class PrometheusBackend:
                     raise
                 due.discard(what)
         self._set_pending_reloads(due)
+
+    def defer_reload(self, changes: list[str]) -> None:
+        """Remember the reloads ``changes`` need without making them (``monitor setup``, which
+        may run before the servers do): the next registration or sync makes them."""
+        if self.url:
+            self._set_pending_reloads(self._due(changes))
+
+    def _due(self, changes: list[str]) -> set[str]:
+        """The servers to reload: those pending, and those that read a file in ``changes``."""
+        written = {c.split(" ", 1)[1] for c in changes}
+        due = set(self._pending_reloads())
+        if written & pf.EXPORTER_FILES:
+            due.add("snmp_exporter")
+        if any(_read_by_prometheus(rel) for rel in written):
+            due.add("prometheus")
+        return due
 
     def _pending_reloads(self) -> list[str]:
         text = self._read(PENDING_FILE)

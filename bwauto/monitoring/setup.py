@@ -35,8 +35,9 @@ class Commands:
     then: tuple[str, ...]
 
 
-def commands(settings: MonitoringSettings, state_dir: Path) -> Commands:
-    """The commands that start snmp_exporter and Prometheus on the files ``setup`` wrote."""
+def commands(settings: MonitoringSettings, state_dir: Path, inventory_dir: Path) -> Commands:
+    """The commands that start snmp_exporter and Prometheus on the files ``setup`` wrote, and
+    the sync to run then (naming this inventory and state dir, whatever the defaults are)."""
     p, out = settings.prometheus, settings.prometheus_dir
     q = shlex.quote
     installs = tuple(
@@ -57,7 +58,9 @@ def commands(settings: MonitoringSettings, state_dir: Path) -> Commands:
         f"--web.listen-address={listen} "
         f"--storage.tsdb.path={q(str(state_dir / 'monitoring' / 'tsdb'))}",
     )
-    return Commands(debian, foreground, ("bwauto monitor sync --all",))
+    sync = (f"bwauto --inventory {q(str(inventory_dir.resolve()))} "
+            f"--state-dir {q(str(state_dir.resolve()))} monitor sync --all")  # fmt: skip
+    return Commands(debian, foreground, (sync,))
 
 
 def parents(path: Path) -> list[tuple[str, int, int, int]]:

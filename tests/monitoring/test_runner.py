@@ -354,10 +354,25 @@ def test_cli_setup_writes_snmp_yml_before_any_registration(
         assert (prom / rel).is_file(), rel
     assert f"prometheus-snmp-exporter --config.file={prom}/snmp.yml" in out
     assert f"prometheus --config.file={prom}/prometheus.yml --web.enable-lifecycle" in out
+    assert f"--state-dir {state.resolve()} monitor sync --all" in out  # this state dir, named
     assert runner.load_records(state) == {}  # nothing registered, nothing reloaded
     assert cli("setup", "prometheus") == 0
     assert "already up to date" in capsys.readouterr().out
     assert cli("setup", "zabbix") == 2
+
+
+def test_cli_setup_leaves_the_reload_to_the_next_sync(
+    cli: Any, inv_dir: Path, state: Path, dead_url: str
+) -> None:
+    """Outside look: setup rewrote the rules while Prometheus ran and nothing reloaded them
+    (sync then saw no file change), so the links could not be verified until a manual reload."""
+    exporter = dead_url.removeprefix("http://")
+    (inv_dir / "monitoring.yaml").write_text(
+        f"prometheus: {{url: '{dead_url}', snmp_exporter: '{exporter}'}}\n"
+    )
+    assert cli("setup", "prometheus") == 0
+    pending = state / "monitoring/prometheus/.bwauto-reload-pending"
+    assert pending.read_text().split() == ["prometheus", "snmp_exporter"]
 
 
 def test_cli_setup_names_a_parent_dir_the_group_cannot_enter(
