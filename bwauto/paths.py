@@ -107,39 +107,45 @@ def _is_state_dir(path: Path) -> bool:
         return False
 
 
-def _public_parents(state_dir: Path) -> None:
+def _public_parents(state_dir: Path) -> list[Path]:
     """Create missing dirs above the state dir 0755, as ``mkdir -p`` would: only the state dir
-    itself is private (bwauto runs under umask 077, which would make them 0700)."""
+    itself is private (bwauto runs under umask 077, which would make them 0700). Returns the
+    dirs it created, deepest first (a command refused before it stored anything removes them)."""
     missing = [d for d in state_dir.absolute().parents if not d.exists()]
+    created: list[Path] = []
     for d in reversed(missing):
         try:
             d.mkdir()
             d.chmod(0o755)
+            created.insert(0, d)
         except FileExistsError:
             continue
         except OSError:
-            return  # the command that writes there says why
+            break  # the command that writes there says why
+    return created
 
 
-def prepare_state_dir(state_dir: Path, group: str | None) -> None:
+def prepare_state_dir(state_dir: Path, group: str | None) -> list[Path]:
     """Give an existing state dir its modes, and create it when it is shared with ``group``.
 
     Private (default): others lose any access to an existing dir; a new one is created 0700
     when first needed (under ``state_umask``). Shared: the dir is created if needed, given to
     ``group``, and made 0750 with set-group-id so that new files and dirs inherit the group.
 
+    Returns the dirs above the state dir it created (deepest first).
+
     Raises:
         StoreError: the group does not exist, or the dir cannot be given to it.
     """
     from bwauto.errors import StoreError
 
-    _public_parents(state_dir)
+    created = _public_parents(state_dir)
     if group is None:
         if _is_state_dir(state_dir):
             mode = stat.S_IMODE(state_dir.stat().st_mode)
             if mode & 0o007 and state_dir.stat().st_uid == os.getuid():
                 state_dir.chmod(mode & ~0o007)
-        return
+        return created
     try:
         gid = grp.getgrnam(group).gr_gid
     except KeyError:
@@ -153,6 +159,7 @@ def prepare_state_dir(state_dir: Path, group: str | None) -> None:
         raise StoreError(
             f"state dir {state_dir}: cannot share it with group {group!r}: {exc.strerror}"
         ) from None
+    return created
 
 
 def let_group_through(state_dir: Path, target: Path, gid: int) -> None:

@@ -187,7 +187,7 @@ def import_samples(
     files = csv_paths(sources) if kind == "csv" else []
     opts = SourceOptions(kind, sources, link, selector, since, until, token_env, user,
                          password_env, zone)  # fmt: skip
-    with undo_if_refused(app.state_dir, path):
+    with undo_if_refused(app.state_dir, path, app.created_dirs):
         app.state_dir.mkdir(parents=True, exist_ok=True)
         with SampleStore(path, create=True) as store:
             if kind != "csv":

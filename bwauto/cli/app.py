@@ -116,7 +116,7 @@ def root(
     )
     group = state_group(ctx.obj.inventory_dir)
     os.umask(state_umask(group))  # every file bwauto creates: 0600, or 0640 for the team
-    prepare_state_dir(ctx.obj.state_dir, group)
+    ctx.obj.created_dirs = tuple(prepare_state_dir(ctx.obj.state_dir, group))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,8 @@ class AppContext:
     secrets_file: str | None = None
     lang: str = "id"
     inventory_given: bool = True
+    created_dirs: tuple[Path, ...] = ()
+    """Dirs above the state dir that this run created (a refused import removes them)."""
     _cache: tuple[tuple[int, ...], Inventory] | None = field(default=None, repr=False)
 
     def inventory(self) -> Inventory:

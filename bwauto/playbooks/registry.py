@@ -185,6 +185,12 @@ class KnownTask:
 
 
 KNOWN_TASKS: dict[str, KnownTask] = {
+    "poll": KnownTask(
+        "bwauto.analysis.tasks", "8",
+        "poll a link's SNMP counters into the sample store (where no scheduled poller runs, "
+        "e.g. the demo, before the outcome)",
+        "link, rounds?, interval_s?",
+    ),
     "outcome": KnownTask(
         "bwauto.analysis.forecast_tasks", "8 → 10",
         "the change's outcome: the link after the change against its step-6 window, per "

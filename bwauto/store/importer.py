@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import csv
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -300,14 +300,16 @@ def import_history(
 
 
 @contextmanager
-def undo_if_refused(state_dir: Path, store_file: Path) -> Iterator[None]:
-    """Remove the state dir (and the store) this block creates, if it ends in an error with
-    nothing stored.
+def undo_if_refused(
+    state_dir: Path, store_file: Path, created: Sequence[Path] = ()
+) -> Iterator[None]:
+    """Remove the state dir (and the store) this block creates, and the dirs above it this run
+    ``created`` before, if it ends in an error with nothing stored.
 
     A refused import into a fresh state dir must leave nothing behind; an import from a
     monitoring system interrupted after some links keeps them, so that it can resume.
     """
-    missing = [p for p in (state_dir, *state_dir.parents) if not p.exists()]
+    missing = [p for p in (state_dir, *state_dir.parents) if not p.exists()] + list(created)
     store_existed = store_file.exists()
     try:
         yield

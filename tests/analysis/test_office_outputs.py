@@ -82,8 +82,9 @@ def _intervals(start: dt.datetime, hours: int) -> Intervals:
     rate = 40e6 + 10e6 * np.sin(np.arange(n) / 20.0)
     zeros = np.zeros(n, np.uint64)
     flags = np.zeros(n, np.uint8)
-    return Intervals(edges[:-1], edges[1:], np.full(n, 300.0), zeros, zeros, flags, flags,
-                     rate / 2, rate)  # fmt: skip
+    seconds = np.full(n, 300.0)
+    return Intervals(edges[:-1], edges[1:], seconds, zeros, zeros, flags, flags, rate / 2, rate,
+                     seconds, edges, rate / 2 * 300.0, rate * 300.0)  # fmt: skip
 
 
 def _texts(lang: str) -> tuple[list[tuple[str, dt.datetime]], list[str], str]:

@@ -64,7 +64,7 @@ def _raised_case(lab: Lab, tmp_path: Path, link: str, opd: str, rate: str) -> st
 def _outcome(lab: Lab, case_id: str, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
     """Poll the case's link for ~14 s, then ``request outcome`` over the time since the change."""
     base = ["--inventory", str(lab.inventory_dir), "--state-dir", str(lab.dir.parent)]
-    reg = Register.in_state_dir(lab.dir.parent)
+    reg = Register.for_office(lab.dir.parent, lab.inventory_dir)
     change = reg.state(case_id).latest["change"].data
     assert main([*base, "poll", "--link", change["link"], "--count", "8", "--interval", "2"]) == 0
     ended = dt.datetime.fromisoformat(change["ended"] or change["started"]).timestamp()
@@ -78,7 +78,7 @@ def _outcome(lab: Lab, case_id: str, capsys: pytest.CaptureFixture[str]) -> dict
 
 def _report(lab: Lab, case_id: str) -> str:
     """The step-10 report of the case, as text."""
-    case = Register.in_state_dir(lab.dir.parent).get(case_id)
+    case = Register.for_office(lab.dir.parent, lab.inventory_dir).get(case_id)
     return to_text(render_document("report", case))
 
 
@@ -104,7 +104,11 @@ def test_a_link_held_back_by_its_old_cap_rises_to_the_new_one(
     folder = fresh_lab.dir.parent / "cases" / held
     assert json.loads((folder / "outcome.json").read_text())["link_id"] == "dinkes"
     assert (folder / "outcome.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    recorded = Register.in_state_dir(fresh_lab.dir.parent).state(held).latest["outcome"]
+    recorded = (
+        Register.for_office(fresh_lab.dir.parent, fresh_lab.inventory_dir)
+        .state(held)
+        .latest["outcome"]
+    )
     assert recorded.data["summary"]["directions"][1]["new_rate_used"] is True
     assert [Path(f["path"]).name for f in recorded.files()] == ["outcome.json", "outcome.png"]
     report = _report(fresh_lab, held)  # the step-10 report embeds the table and the chart
@@ -122,7 +126,7 @@ def test_a_link_held_back_by_its_old_cap_rises_to_the_new_one(
 def test_outcome_before_the_change_names_the_missing_step(
     lab: Lab, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    reg = Register.in_state_dir(tmp_path)
+    reg = Register.for_office(tmp_path, lab.inventory_dir)
     case_id = reg.new(opd="Dinas Kesehatan", letter_no="1/2026", letter_date=dt.date.today(),
                       link_id="dinkes", rate_bps=150 * M, purpose="SIMRS")  # fmt: skip
     base = ["--inventory", str(lab.inventory_dir), "--state-dir", str(tmp_path)]

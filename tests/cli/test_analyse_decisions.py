@@ -26,7 +26,7 @@ def test_right_after_polling_starts_there_is_not_enough_data(
     assert "CANNOT" not in out and "step 7, reply letter" not in out
     assert "days missing" in out and "bwauto poll" in out and "bwauto samples import" in out
 
-    reg = Register.in_state_dir(tmp_path)
+    reg = Register.for_office(tmp_path, lab.inventory_dir)
     case_id = reg.new(opd="Dinas Kesehatan", letter_no="1/A", letter_date=dt.date(2026, 1, 5),
                       link_id="dinkes", rate_bps=150_000_000, purpose="SIMRS")  # fmt: skip
     for frm, to in (("kadis", "kabid"), ("kabid", "kasi"), ("kasi", "staf")):

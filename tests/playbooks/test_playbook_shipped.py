@@ -91,7 +91,7 @@ def test_a_task_whose_module_is_missing_is_reported_unavailable() -> None:
     with pytest.raises(PlaybookError) as exc:
         plan(playbook, registry, required(playbook.vars))
     missing = {p.message.split("'")[1] for p in exc.value.problems}
-    assert missing == {"analyse", "decide", "raise", "monitor_register", "outcome"}
+    assert missing == {"analyse", "decide", "raise", "monitor_register", "poll", "outcome"}
     assert all("is not available" in p.message for p in exc.value.problems)
 
 
@@ -116,7 +116,7 @@ def test_kenaikan_bandwidth_skips_the_raise_when_refused(tmp_path: Path) -> None
         state_dir=tmp_path,
     )
     assert seen == ["analyse", "decide", "document"]
-    assert [o.result.status for o in report.outcomes].count("skipped") == 7
+    assert [o.result.status for o in report.outcomes].count("skipped") == 8
 
 
 CASE_PLAYBOOK = """
