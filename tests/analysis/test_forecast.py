@@ -211,10 +211,12 @@ def test_outputs_csv_xlsx_charts_and_table(
         ("telkom-astinet", "down"),
     ]
     sheet = load_workbook(out / "f.xlsx")["Prakiraan"]
-    assert sheet["A2"].value == "Jenis" and sheet.freeze_panes == "A3"
+    assert sheet["A4"].value == "Jenis" and sheet.freeze_panes == "A5"
+    assert "Batas: 80% dari bandwidth terpasang" in sheet["A2"].value
+    assert isinstance(sheet["D5"].value, (int, float)) and isinstance(sheet["E5"].value, int)
     cells = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
     assert not foreign_words(cells, "id") and not foreign_words(table, "id")
-    assert {c.value for c in sheet["B"][2:]} == {"dinkes", "telkom-astinet"}
+    assert {c.value for c in sheet["B"][4:]} == {"dinkes", "telkom-astinet"}
     pngs = sorted(p.name for p in (out / "charts").glob("*.png"))
     assert pngs == ["dinkes.forecast.png", "telkom-astinet.forecast.png"]
     assert main(["--lang", "en", *base, "forecast", "--link", "dinkes"]) == 0

@@ -103,14 +103,13 @@ def test_a_link_held_back_by_its_old_cap_rises_to_the_new_one(
     assert up["new_cap_bps"] == up["old_cap_bps"] == 50 * M and up["new_rate_used"] is None
     folder = fresh_lab.dir.parent / "cases" / held
     assert json.loads((folder / "outcome.json").read_text())["link_id"] == "dinkes"
-    assert (folder / "outcome.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    recorded = (
-        Register.for_office(fresh_lab.dir.parent, fresh_lab.inventory_dir)
-        .state(held)
-        .latest["outcome"]
-    )
+    for lang in ("id", "en"):  # the chart in each report language
+        assert (folder / f"outcome-{lang}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    reg = Register.for_office(fresh_lab.dir.parent, fresh_lab.inventory_dir)
+    recorded = reg.state(held).latest["outcome"]
     assert recorded.data["summary"]["directions"][1]["new_rate_used"] is True
-    assert [Path(f["path"]).name for f in recorded.files()] == ["outcome.json", "outcome.png"]
+    names = [Path(f["path"]).name for f in recorded.files()]
+    assert names == ["outcome.json", "outcome-id.png", "outcome-en.png"]
     report = _report(fresh_lab, held)  # the step-10 report embeds the table and the chart
     assert "Hasil Kenaikan (sesudah dibanding sebelum)" in report
     assert "100 Mbps → 150 Mbps" in report and "Rate baru dipakai" in report
