@@ -113,10 +113,11 @@ def test_one_request_walks_all_14_steps(fresh_case: Case) -> None:
     case, lab = fresh_case, fresh_case.lab
     report = case.kenaikan("150M")
     assert report.exit_code == 0, report.to_dict()
-    no_outcome = ["skipped"]  # outcome_after not given
+    no_outcome = ["skipped"]  # outcome_after not given: neither its poll nor the outcome
     assert (
         statuses(report)
         == ["changed", "changed", "skipped", "changed", "ok"]
+        + no_outcome
         + ["changed"] * 2
         + no_outcome
         + ["changed"] * 2
@@ -178,7 +179,7 @@ def test_a_refused_request_ends_at_step_7_with_its_reply_letter(
     case = open_case(lab, shared_state, 900 * M)  # more than the upstream has free
     report = case.kenaikan("900M")
     assert report.exit_code == 0, report.to_dict()
-    assert statuses(report) == ["changed", "changed", "changed"] + ["skipped"] * 7
+    assert statuses(report) == ["changed", "changed", "changed"] + ["skipped"] * 8
     assert step_data(report, "decide")["decision"] == "CANNOT"
     state = case.case_state
     assert state.refused and 7 in state.done and 8 not in state.done
@@ -198,7 +199,7 @@ def test_a_dry_run_changes_no_router_and_records_no_step(lab: Lab, shared_state:
     report = case.kenaikan("150M", dry_run=True)
     assert report.exit_code == 0, report.to_dict()
     assert statuses(report) == ["would_change", "would_change", "skipped", "would_change",
-                                "would_change"] + ["skipped"] * 5  # fmt: skip
+                                "would_change"] + ["skipped"] * 6  # fmt: skip
     assert step_data(report, "decide")["decision"] == "CAN"
     raised = step_data(report, "raise")
     assert raised["outcome"] == "dry-run" and "+add comment" in raised["diff"]
@@ -299,7 +300,7 @@ def test_review_all_links_writes_the_report_for_kasi(
     forecast = report.outcomes[1].result.data["rows"]
     assert len(forecast) == (10 + 2) * 2 and {r["status"] for r in forecast} == {"refused"}
     sheet = load_workbook(out / "semua-link.xlsx")["Prakiraan"]
-    assert sheet.max_row == 2 + 24 and "perlu sedikitnya 14" in str(sheet["H3"].value)
+    assert sheet.max_row == 4 + 24 and "perlu sedikitnya 14" in str(sheet["H5"].value)
 
 
 def test_skipping_steps_is_refused_before_any_router_is_touched(
@@ -315,7 +316,7 @@ def test_skipping_steps_is_refused_before_any_router_is_touched(
                       purpose="SIMRS")  # fmt: skip
     case = Case(lab, shared_state, reg, case_id)
     report = case.kenaikan("150M")  # steps 2–5 were never recorded
-    assert statuses(report) == ["failed"] and report.not_run == 9
+    assert statuses(report) == ["failed"] and report.not_run == 10
     assert report.outcomes[0].result.message.startswith(
         "langkah 5 (Dokumen Isian Kelengkapan) belum dicatat"
     )
