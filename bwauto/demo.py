@@ -131,13 +131,11 @@ def default_playbook_dirs() -> list[Path]:
 @contextmanager
 def running_lab(source_inventory: Path, folder: Path) -> Iterator[Lab]:
     """The lab of ``source_inventory`` with ``folder`` as its state dir, stopped on exit."""
-    from bwauto.case.office import copy_office
     from bwauto.inventory.loader import load_inventory
     from bwauto.lab.runner import Lab
 
     lab = Lab(load_inventory(source_inventory), folder)
-    lab.start()
-    copy_office(source_inventory, lab.inventory_dir)  # the documents' letterhead and signatories
+    lab.start()  # its inventory carries the office's letterhead and signatories
     try:
         yield lab
     finally:

@@ -94,7 +94,7 @@ def attach_raise(app: AppContext, request: str, change_id: str, link: str) -> No
     evidence = json.loads(path.read_text(encoding="utf-8"))
     if evidence.get("dry_run"):
         return
-    reg = Register.in_state_dir(app.state_dir)
+    reg = Register.for_office(app.state_dir, app.inventory_dir)  # signed, as commands record
     mon_path = path.with_name(f"{link}{MONITORING}")
     monitoring = _read(mon_path)
     _attach(reg, request, evidence, path, monitoring)

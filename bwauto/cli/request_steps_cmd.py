@@ -63,6 +63,9 @@ def new(
     up, down = parse_up_down(rate, "--rate")
     committed = inv.links[link].committed
     check_increase(link, committed.up, committed.down, up, down)
+    the_link = inv.links[link]
+    check_speed(link, the_link.interface, inv.routers[the_link.router].interface_speed(
+        the_link.interface), up, down)  # fmt: skip
     date = parse_date(letter_date, "--letter-date")
     assert date is not None
     case_id = register(ctx, by).new(
@@ -101,14 +104,34 @@ def check_increase(link: str, up_now: int | None, down_now: int, up: int | None,
     from bwauto.rates import format_rate
 
     pairs = [("download", down_now, down)] + ([("upload", up_now, up)] if up and up_now else [])
-    if all(asked <= now for _, now, asked in pairs):
-        name, now, asked = pairs[0]
+    lower = [p for p in pairs if p[2] < p[1]]
+    if lower or all(asked <= now for _, now, asked in pairs):
+        name, now, asked = (lower or pairs)[0]
         name_id = "unduh" if name == "download" else "unggah"
         raise UsageError(one_of(
             f"--rate {format_rate(asked)}: {name_id} {link} sudah {format_rate(now)}; itu bukan "
             "kenaikan",
             f"--rate {format_rate(asked)}: {link}'s {name} is already {format_rate(now)} "
             "committed; that is not an increase",
+        ))  # fmt: skip
+
+
+def check_speed(link: str, interface: str, speed: int | None, up: int | None, down: int) -> None:
+    """Refuse a requested rate above the link's interface speed: no shaper can give it.
+
+    Raises:
+        UsageError: naming the interface and its speed.
+    """
+    from bwauto.i18n import one_of
+    from bwauto.rates import format_rate
+
+    asked = max(down, up or 0)
+    if speed is not None and asked > speed:
+        raise UsageError(one_of(
+            f"--rate {format_rate(asked)}: di atas kecepatan {interface} ({format_rate(speed)}) "
+            f"link {link}",
+            f"--rate {format_rate(asked)}: above the speed of {link}'s {interface} "
+            f"({format_rate(speed)})",
         ))  # fmt: skip
 
 

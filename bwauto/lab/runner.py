@@ -107,6 +107,9 @@ class Lab:
         if source_state.exists():
             atomic_write(self.inventory_dir / FILE_NAME, source_state.read_text(encoding="utf-8"))
         throwaway_keys(self.inventory_dir)  # records are signed: a throwaway key per role
+        from bwauto.case.office import copy_office
+
+        copy_office(Path(self.source.directory), self.inventory_dir)  # letterhead, signatories
 
     def router(self, name: str) -> LabRouter:
         """One simulated router by name."""

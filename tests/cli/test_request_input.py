@@ -36,6 +36,16 @@ def test_a_rate_not_above_the_committed_one_is_refused(bw: Bw) -> None:
     assert _listed(bw) == []
 
 
+def test_a_lower_direction_or_a_rate_above_the_interface_is_refused(bw: Bw) -> None:
+    """Outside look: ``200M/80M`` lowered the download yet passed as an increase; ``2G`` on a
+    1 Gbit/s interface was accepted although no shaper can give it."""
+    code, _, err = bw(*NEW, "--rate", "200M/80M")  # upload up, download down
+    assert code == 2 and "unduh dinkes sudah 100M; itu bukan kenaikan" in err
+    code, _, err = bw(*NEW, "--rate", "2G")
+    assert code == 2 and "di atas kecepatan vlan110-dinkes (1G)" in err
+    assert len(err.splitlines()) == 1 and _listed(bw) == []
+
+
 def test_both_directions_as_up_slash_down(bw: Bw) -> None:
     code, out, _ = bw(*NEW, "--rate", "100M/150M")
     assert code == 0 and "100M/150M (unggah/unduh)" in out

@@ -225,7 +225,7 @@ def check_row(check: Mapping[str, Any], change: Mapping[str, Any], lang: str) ->
     }
 
 
-FILE_CHECKS = frozenset({"target file", "rules file", "snmp module"})
+FILE_CHECKS = frozenset({"target file", "rules file", "link rules", "snmp module"})
 """Verification checks that read the files bwauto wrote, not a monitoring server."""
 
 
