@@ -237,8 +237,10 @@ def _items(link_id: str, found: list[dict[str, Any]]) -> ZabbixItems:
         raise ImportDataError(f"link {link_id}: items {found[0]['itemid']}, {found[1]['itemid']}"
                               " are not numeric of one type")  # fmt: skip
     steps = [str(s.get("type")) for s in found[0].get("preprocessing", [])]
-    rate = PREPROC_CHANGE_PER_SECOND in steps
     bits = str(found[0].get("units", "")).lower() in ("bps", "b/s", "bit/s")
+    # a value per second (bit/s units, or Zabbix's "change per second") is a rate, not a
+    # counter: bwauto's own items are bit/s whether filled by the agent or by a sender
+    rate = PREPROC_CHANGE_PER_SECOND in steps or bits
     return ZabbixItems(
         link_id, (str(found[0]["itemid"]), str(found[1]["itemid"])), kinds.pop(),
         _seconds(str(found[0].get("delay", "0"))), rate, 1 / 8 if bits else 1.0,

@@ -100,8 +100,9 @@ def test_the_lab_inventory_points_at_the_lab(lab: Lab) -> None:
     assert (lab.inventory_dir / "office.yaml").is_file()  # documents made on the lab are signable
     for name in inventory.routers:  # the secrets are in the file only, never in the inventory
         password = credentials(inventory, name).require("password", name)
-        assert password.encode() not in b"".join(p.read_bytes() for p in lab.inventory_dir.iterdir()
-                                                 if p.is_file())  # fmt: skip (the logo: bytes)
+        assert password.encode() not in b"".join(
+            p.read_bytes() for p in lab.inventory_dir.iterdir() if p.is_file()
+        )  # fmt: skip (the logo: bytes)
 
 
 @pytest.mark.parametrize(

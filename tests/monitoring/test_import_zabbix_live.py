@@ -66,6 +66,11 @@ def fed(zabbix: ZabbixEnv) -> Iterator[ZabbixEnv]:
                 {"type": "1", "params": "8", "error_handler": "0", "error_handler_params": ""},
             ],
         )  # fmt: skip
+    disdik = api.host.create(host="bwauto-disdik", groups=[{"groupid": group}])["hostids"][0]
+    for direction in ("up", "down"):  # bit/s as sent: no preprocessing (outside look)
+        api.item.create(hostid=disdik, name=f"disdik {direction}",
+                        key_=f"bwauto.link.bps[{direction}]", type=2, value_type=0,
+                        units="bps", history="400d", trends="400d")  # fmt: skip
     api.logout()
     zabbix.server.reload_config_cache()
     s = hs.make_samples(7, END, reboot=False, near_wrap=False)
@@ -73,6 +78,9 @@ def fed(zabbix: ZabbixEnv) -> Iterator[ZabbixEnv]:
     for t, i, o in zip(s.ts, s.in_octets, s.out_octets, strict=True):
         values.append(ItemValue("bwauto-dinkes", "bwauto.link.bps[up]", str(i), int(t)))
         values.append(ItemValue("bwauto-dinkes", "bwauto.link.bps[down]", str(o), int(t)))
+    for t in range(END - 86400, END + 1, 300):  # a steady 10M up, 20M down for a day
+        values.append(ItemValue("bwauto-disdik", "bwauto.link.bps[up]", "10000000", t))
+        values.append(ItemValue("bwauto-disdik", "bwauto.link.bps[down]", "20000000", t))
     sender = Sender(server="127.0.0.1", port=zabbix.server.port)
     deadline = time.monotonic() + 30  # the config cache reload is asynchronous
     while sender.send(values[:2]).processed < 2:
@@ -134,6 +142,39 @@ def test_zabbix_history_gives_the_csv_p95(
         assert bps == pytest.approx(rates[hour == end].mean(), rel=1e-6)
     assert bw(z_state, *args) == 0  # again: nothing new
     assert ", 0 new" in capsys.readouterr().out
+
+
+def test_items_in_bit_per_second_are_rates_not_counters(
+    fed: ZabbixEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """Outside look: bit/s items without Zabbix's "change per second" were read as counters,
+    and a steady 10/20 Mbit/s link came out at 0 Mbit/s."""
+    monkeypatch.setenv("ZBX_TEST_PASSWORD", "zabbix")
+    state = tmp_path / "z"
+    window = ("--since", iso(END - 86400 + 300), "--until", iso(END))
+    assert (
+        bw(
+            state,
+            "samples",
+            "import",
+            "--from",
+            "zabbix",
+            fed.frontend.url,
+            "--user",
+            "Admin",
+            "--password-env",
+            "ZBX_TEST_PASSWORD",
+            "--link",
+            "disdik",
+            *window,
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert bw(state, "analyse", "--link", "disdik", *window, "--json") == 0
+    row = json.loads(capsys.readouterr().out)[0]
+    assert row["in_p95_mbps"] == pytest.approx(10.0) and row["out_p95_mbps"] == pytest.approx(20.0)
 
 
 def test_unknown_item_and_bad_password_import_nothing(
