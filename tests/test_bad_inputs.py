@@ -247,6 +247,9 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
     ("analyse-tz-minutes", nothing, ["analyse", "--all", "--tz", "+07:75"], 2, ("--tz",)),
     ("import-tz-range", write("/h.csv", b"timestamp,link_id,in_octets,out_octets\n"),
      ["samples", "import", "{tmp}/h.csv", "--tz", "+25:00"], 2, ("--tz", "+25:00")),
+    ("import-url-with-password", nothing,  # outside look: the password was echoed
+     ["samples", "import", "--from", "prometheus", f"http://u:{PASSWORD}@127.0.0.1:1",
+      "--link", "dinkes"], 2, ("--from prometheus", "user name or password (not shown)")),
     ("unknown-option", nothing, ["analyse", "--bogus"], 2,
      ("--bogus", "see 'bwauto analyse --help'")),
     ("unknown-command", nothing, ["analyze"], 2, ("analyze", "--help")),

@@ -7,10 +7,34 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from bwauto.errors import MonitoringError
+from bwauto.errors import MonitoringError, UsageError
 from bwauto.monitoring.base import describe_error
 
 TIMEOUT_S = 60.0
+
+
+def server_url(url: str, kind: str) -> str:
+    """``url`` without a trailing slash, refused (without being shown) when it carries a user
+    name or password: a secret would reach the terminal, the store's source names and the
+    report, and urllib does not log in with it anyway.
+
+    Examples:
+        >>> server_url("http://127.0.0.1:9090/", "prometheus")
+        'http://127.0.0.1:9090'
+        >>> server_url("http://u:pw@127.0.0.1:9090", "prometheus")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        bwauto.errors.UsageError: --from prometheus: the URL carries a user name or password ...
+    """
+    import urllib.parse
+
+    if "@" in urllib.parse.urlsplit(url).netloc:
+        raise UsageError(
+            f"--from {kind}: the URL carries a user name or password (not shown); give the "
+            "server's address alone and the credentials as the options say (--token-env, "
+            "--user/--password-env)"
+        )
+    return url.rstrip("/")
 
 
 def get_json(

@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bwauto.errors import ImportDataError, MonitoringError
-from bwauto.importers.http import get_json
+from bwauto.importers.http import get_json, server_url
 from bwauto.monitoring.promfiles import promql_string
 from bwauto.store.records import SampleArrays
 from bwauto.store.sources import SourceInfo
@@ -116,7 +116,7 @@ class PrometheusSource:
     kind = "prometheus"
 
     def __init__(self, url: str, *, token: str | None = None, chunk_s: float = CHUNK_S) -> None:
-        self.url = url.rstrip("/")
+        self.url = server_url(url, "prometheus")
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.chunk_s = chunk_s
         self.step_s = 0.0

@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bwauto.errors import ImportDataError, MonitoringError
+from bwauto.importers.http import server_url
 from bwauto.store.records import SampleArrays
 from bwauto.store.sources import SourceInfo
 
@@ -121,7 +122,7 @@ class ZabbixSource:
         self, url: str, *, token: str | None, user: str | None, password: str | None,
         trend: bool = False, host_prefix: str = "bwauto-",
     ) -> None:  # fmt: skip
-        self.url = url.rstrip("/")
+        self.url = server_url(url, "zabbix")
         self.auth = {"token": token, "user": user, "password": password}
         self.trend = trend
         self.host_prefix = host_prefix
