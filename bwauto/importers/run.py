@@ -74,7 +74,8 @@ def import_source(
             raise MonitoringError(f"{exc}{kept if report.added else ''}") from None
         with store.bulk("keep", source=source.info) as writer:
             writer.add({link_id: arrays} if len(arrays) else {})
-            writer.set_progress(link_id, until)
+            if len(arrays):  # resume after the last sample read: a link that gave none is
+                writer.set_progress(link_id, float(arrays.ts[-1]))  # read whole next time
         report.read[link_id], report.added[link_id] = len(arrays), writer.added
         if progress is not None:
             progress(link_id, len(arrays), writer.added)

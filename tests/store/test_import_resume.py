@@ -54,13 +54,32 @@ def test_an_interrupted_import_keeps_finished_links_and_resumes(tmp_path: Path) 
         source = FlakySource(fail_on="b")
         with pytest.raises(MonitoringError, match=r"reset \(1 links imported before it; run"):
             import_source(store, source, LINKS, 0.0, 6000.0)
-        assert store.links() == ["a"] and store.progress("fake http://x") == {"a": 6000.0}
+        last = 5940.0  # progress is the last sample read, where the next run starts again
+        assert store.links() == ["a"] and store.progress("fake http://x") == {"a": last}
         report = import_source(store, source, LINKS, 0.0, 6000.0)
-        assert report.resumed == {"a": 6000.0}
+        assert report.resumed == {"a": last}
         assert report.added == {"a": 0, "b": 100, "c": 100}
         later = import_source(store, source, LINKS, 0.0, 9000.0)  # a longer window: the rest
         assert later.added == {"a": 50, "b": 50, "c": 50}
-        assert source.fetched[-1] == ("c", 6000.0, 9000.0)
+        assert source.fetched[-1] == ("c", last, 9000.0)
+
+
+def test_a_link_that_gave_no_samples_is_read_whole_next_time(tmp_path: Path) -> None:
+    """Outside look: an import that read 0 samples marked the link done, so history added to
+    the source later (backdated) was never imported."""
+
+    class LateSource(FlakySource):
+        def fetch(self, link: str, since: float, until: float) -> SampleArrays:
+            arrays = super().fetch(link, since, until)
+            return arrays if len(self.fetched) > 1 else arrays.__class__(
+                *(a[:0] for a in (arrays.ts, arrays.uptime, arrays.in_octets,
+                                  arrays.out_octets, arrays.counter_bits)))  # fmt: skip
+
+    with SampleStore(tmp_path / "s.sqlite", create=True) as store:
+        source = LateSource()
+        assert import_source(store, source, [("a", "a")], 0.0, 6000.0).added == {"a": 0}
+        assert store.progress("fake http://x") == {}
+        assert import_source(store, source, [("a", "a")], 0.0, 6000.0).added == {"a": 100}
 
 
 def test_a_link_missing_in_the_source_imports_nothing(tmp_path: Path) -> None:
