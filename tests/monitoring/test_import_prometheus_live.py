@@ -43,7 +43,7 @@ def test_live_scrapes_are_imported_sample_for_sample(
     source = PrometheusSource(url, chunk_s=7.0)  # several chunks even for half a minute
     plink = PromLink(link.link_id, link.router, "if_name", link.if_name)
     got = source.fetch(source.resolve(plink, start - 60, end), start - 60, end)
-    series = raw(url, f'ifHCOutOctets{{link_id="{link.link_id}", if_name="{link.if_name}"}}[5m]',
+    series = raw(url, f'ifHCOutOctets{{router="{link.router}", if_name="{link.if_name}"}}[5m]',
                  end)  # fmt: skip
     assert len(series) == 1
     want = np.array([[float(t), float(v)] for t, v in series[0]["values"]])
