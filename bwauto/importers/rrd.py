@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bwauto.errors import ImportDataError
+from bwauto.importers.synthetic import integrate
 from bwauto.store.records import SampleArrays
 from bwauto.store.sources import SourceInfo
 
@@ -128,28 +129,10 @@ def fetch_rates(
 def synthesize(
     ts: npt.NDArray[np.float64], rates: npt.NDArray[np.float64], step: float
 ) -> SampleArrays:
-    """Counters whose rates over each ``(T - step, T]`` are ``rates`` (bytes/s, NaN unknown)."""
+    """Counters whose rates over each ``(T - step, T]`` are ``rates`` (bytes/s, NaN unknown):
+    every unknown step ends a run (``synthetic.integrate``)."""
     known = np.all(np.isfinite(rates), axis=1)
-    starts = known & ~np.concatenate(([False], known[:-1]))
-    out_ts, counters, uptime = [], [], []
-    total = np.zeros(2)
-    run_start = 0.0
-    for k in np.flatnonzero(known):
-        if starts[k]:
-            run_start = ts[k] - step
-            out_ts.append(run_start)
-            counters.append(total.copy())
-            uptime.append(1.0)
-        total = total + rates[k] * step
-        out_ts.append(ts[k])
-        counters.append(total.copy())
-        uptime.append(ts[k] - run_start + 1.0)
-    c = np.round(np.array(counters).reshape(-1, 2)).astype(np.uint64)
-    n = len(out_ts)
-    return SampleArrays(
-        ts=np.array(out_ts, dtype=np.float64), uptime=np.array(uptime, dtype=np.float64),
-        in_octets=c[:, 0].copy(), out_octets=c[:, 1].copy(), counter_bits=np.full(n, 64, np.uint8),
-    )  # fmt: skip
+    return integrate(ts[known], rates[known], step, gap_s=step)
 
 
 class RrdArchiveSource:

@@ -16,15 +16,7 @@ where only they do, and the report says which.
 Items are found by bwauto's host and keys, or per link with ``--selector LINK=HOST`` (bwauto's
 keys on that host) or ``--selector LINK=ITEMID_IN,ITEMID_OUT``.
 
-Examples:
-    >>> a = integrate(np.array([300.0, 600.0, 1500.0, 1800.0]),
-    ...               np.array([[1000, 2], [2000, 2], [10, 1], [100, 1]], float), 300)
-    >>> a.ts.tolist()
-    [0.0, 300.0, 600.0, 1200.0, 1500.0, 1800.0]
-    >>> a.in_octets.tolist()  # 1000 octets/s for 300 s, ...; the pause restarts the run
-    [0, 300000, 900000, 900000, 903000, 933000]
-    >>> a.uptime.tolist()
-    [1.0, 301.0, 601.0, 1.0, 301.0, 601.0]
+The integration is ``bwauto.importers.synthetic.integrate``.
 """
 
 from __future__ import annotations
@@ -40,6 +32,7 @@ import numpy.typing as npt
 
 from bwauto.errors import ImportDataError, MonitoringError
 from bwauto.importers.http import server_url
+from bwauto.importers.synthetic import GAP_FACTOR, integrate
 from bwauto.store.records import SampleArrays
 from bwauto.store.sources import SourceInfo
 
@@ -50,7 +43,6 @@ KEYS = ("bwauto.link.bps[up]", "bwauto.link.bps[down]")
 PREPROC_CHANGE_PER_SECOND = "10"
 PREPROC_MULTIPLIER = "1"
 TREND_S = 3600.0
-GAP_FACTOR = 2.0
 PAGE = 50_000
 
 
@@ -64,40 +56,6 @@ class ZabbixItems:
     delay_s: float  # 0 for trapper items: then the interval seen in the data
     rate: bool
     octets_per_unit: float
-
-
-def integrate(
-    ts: npt.NDArray[np.float64], rates: npt.NDArray[np.float64], step: float
-) -> SampleArrays:
-    """Counters from rates (octets/s), each stamped at the end of the interval it covers.
-
-    A run starts with a sample ``step`` before its first value (whose interval is not known
-    otherwise); a pause over ``2 * step`` starts a new run, whose synthetic counter and uptime
-    restart, so the interval across is excluded rather than made up.
-    """
-    out_ts: list[float] = []
-    counters: list[npt.NDArray[np.float64]] = []
-    uptime: list[float] = []
-    total = np.zeros(2)
-    run_start = 0.0
-    for k in range(ts.shape[0]):
-        if k == 0 or ts[k] - ts[k - 1] > GAP_FACTOR * step:
-            run_start = float(ts[k] - step)
-            out_ts.append(run_start)
-            counters.append(total.copy())
-            uptime.append(1.0)
-            total = total + rates[k] * step
-        else:
-            total = total + rates[k] * (ts[k] - ts[k - 1])
-        out_ts.append(float(ts[k]))
-        counters.append(total.copy())
-        uptime.append(float(ts[k] - run_start + 1.0))
-    c = np.round(np.array(counters).reshape(-1, 2)).astype(np.uint64)
-    n = len(out_ts)
-    return SampleArrays(
-        ts=np.array(out_ts, dtype=np.float64), uptime=np.array(uptime, dtype=np.float64),
-        in_octets=c[:, 0].copy(), out_octets=c[:, 1].copy(), counter_bits=np.full(n, 64, np.uint8),
-    )  # fmt: skip
 
 
 def _seconds(delay: str) -> float:
@@ -198,7 +156,7 @@ class ZabbixSource:
             self.step_s = max(self.step_s, items.delay_s or seen)
         if self.trend or items.rate:
             step = TREND_S if self.trend else (items.delay_s or seen or 60.0)
-            return integrate(ts, values, step)
+            return integrate(ts, values, step, gap_s=GAP_FACTOR * step)
         counters = np.round(values).astype(np.uint64)
         return SampleArrays(ts, np.full(ts.shape[0], np.nan), counters[:, 0].copy(),
                             counters[:, 1].copy(), np.full(ts.shape[0], 64, np.uint8))  # fmt: skip
