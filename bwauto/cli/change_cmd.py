@@ -303,9 +303,14 @@ def _show_table(outcome: RunOutcome) -> None:
     """One row per link: outcome, rates, and what failed."""
     from rich.table import Table
 
-    table = Table(
-        "link", "router", "outcome", "before", "after", "details", title=outcome.change_id
-    )
+    table = Table(title=outcome.change_id)
+    for name, values in (("link", [r.link for r in outcome.records]),
+                         ("router", [r.router for r in outcome.records]),
+                         ("outcome", [r.outcome for r in outcome.records])):  # fmt: skip
+        # ids are never cut: as wide as the longest, whatever the terminal's width
+        table.add_column(name, no_wrap=True, min_width=max(map(len, values), default=4))
+    for name in ("before", "after", "details"):
+        table.add_column(name, overflow="fold")  # long words folded, never ellipsized
     for r in outcome.records:
         table.add_row(r.link, r.router, r.outcome, _rate(r.rate_before), _rate(r.rate_after),
                       "; ".join(r.errors) or _failed_checks(r))  # fmt: skip

@@ -106,3 +106,16 @@ def test_analyse_folds_below_120_columns(
     assert "dinkes (Dinas Kesehatan)" in out and "requested 150 M: CAN" in out
     assert "upload: p95" in out and "download: p95" in out
     assert "the requested rate is the download" in out
+
+
+def test_the_change_table_keeps_ids_whole_at_80_columns(
+    lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside look (issue 10): the result table cut the link id ("kec-batamko…") and the
+    fix in a refusal ("--prepare-archi…")."""
+    monkeypatch.setenv("COLUMNS", "80")
+    base = ["-i", str(lab.inventory_dir), "--state-dir", str(tmp_path)]
+    assert main([*base, "raise", "--link", "kec-batamkota", "--to", "30M", "--dry-run",
+                 "--force"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "kec-batamkota" in out and "edge-bc-01" in out and "…" not in out
