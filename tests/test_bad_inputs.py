@@ -387,11 +387,12 @@ def test_alias_bomb_is_refused_fast_in_bounded_memory(tmp_path: Path) -> None:
     inv = tmp_path / "inventory"
     shutil.copytree(SAMPLE, inv)
     append("links.yaml", bomb(12).decode())(inv, tmp_path)
-    code = (
-        "import resource, time\n"
+    code = (  # VmHWM: this process's own peak (ru_maxrss keeps the forking pytest's)
+        "import re, time\n"
         "from bwauto.cli.app import main\n"
         f"t = time.monotonic(); rc = main(['-i', {str(inv)!r}, 'inventory', 'check'])\n"
-        "print(rc, time.monotonic() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+        "print(rc, time.monotonic() - t, hwm)\n"
     )
 
     def limit() -> None:
@@ -402,5 +403,5 @@ def test_alias_bomb_is_refused_fast_in_bounded_memory(tmp_path: Path) -> None:
     )
     rc, seconds, max_rss_kb = out.stdout.split()
     assert rc == "2" and "YAML aliases expand" in out.stderr
-    assert float(seconds) < 1.0
+    assert float(seconds) < 3.0  # was 6.7 s; about 0.4 s here (a margin for a loaded CI)
     assert int(max_rss_kb) < 300_000
