@@ -246,8 +246,9 @@ def _vars(playbook: str, case_id: str, req: DemoRequest) -> dict[str, str]:
     if playbook == PLAYBOOKS[1]:
         return {"request": case_id, "link": req.link, "rate": req.rate, "team_name": req.staff,
                 "opd_name": req.contact, "opd_position": req.contact_position,
-                # the demo has no scheduled poller: poll ~12 s here, judge the first 10 s
-                "outcome_after": "10s", "outcome_poll": "ya"}  # fmt: skip
+                # the demo has no scheduled poller: it polls right after the raise, 5 times
+                # 3 s apart, and judges the first 12 s after the change
+                "outcome_after": "12s", "outcome_poll": "ya"}  # fmt: skip
     return {"request": case_id, "kasi": req.kasi, "kabid": req.kabid, "kadis": req.kadis}
 
 

@@ -244,9 +244,16 @@ def _conclude(
     return Analysis(window, tuple(results), loads)
 
 
-def link_intervals(store: SampleStore, link: LinkInfo, window: Window) -> Intervals:
-    """One link's intervals over ``window`` (none if it has no samples), e.g. for its chart."""
-    found = list(store.iter_sourced([link.link_id], window.start, window.end))
+def link_intervals(
+    store: SampleStore, link: LinkInfo, window: Window, *, through_end: bool = False
+) -> Intervals:
+    """One link's intervals over ``window`` (none if it has no samples), e.g. for its chart.
+
+    With ``through_end`` the first sample after the window's end is kept too, so the interval
+    that spans the end counts (a window of seconds after a change, ending between two polls).
+    """
+    end = window.end + (link.poll_interval_s if through_end else 0.0)
+    found = list(store.iter_sourced([link.link_id], window.start, end))
     if not found:
         arrays, step = SampleArrays(
             np.empty(0), np.empty(0), np.empty(0, np.uint64), np.empty(0, np.uint64),
@@ -254,6 +261,12 @@ def link_intervals(store: SampleStore, link: LinkInfo, window: Window) -> Interv
         ), 0.0  # fmt: skip
     else:
         arrays, step = found[0][2], found[0][1].step_s
+        if through_end:
+            keep = int(np.searchsorted(arrays.ts, window.end, side="left")) + 1
+            arrays = SampleArrays(
+                arrays.ts[:keep], arrays.uptime[:keep], arrays.in_octets[:keep],
+                arrays.out_octets[:keep], arrays.counter_bits[:keep],
+            )  # fmt: skip
     return intervals_of(
         arrays, speed_bps=link.speed_bps, poll_interval_s=max(link.poll_interval_s, step)
     )

@@ -9,8 +9,9 @@ the OPD: ``up`` = ifIn, ``down`` = ifOut):
   sits below the new one was held back by its shaper;
 * **new rate used**: for a raised direction, whether the after-window's p95 is above the old
   cap, i.e. the OPD now uses bandwidth it could not have had before;
-* **enough data after**: the after-window's coverage must reach ``MIN_COVERAGE_PCT``; below it
-  the outcome says how much is missing and when it will be available.
+* **enough data after**: the after-window's coverage (from the first poll after the change)
+  must reach ``MIN_COVERAGE_PCT``; below it the outcome says how much is missing and when it
+  will be available.
 
 Examples:
     >>> import numpy as np
@@ -28,7 +29,7 @@ Examples:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -128,6 +129,7 @@ def compare_direction(
     ifmib = IFMIB[direction]
     b = direction_stats(before, ifmib, before_window_s or _span(before))
     a = direction_stats(after, ifmib, after_window_s)
+    a = replace(a, coverage_pct=min(100.0, a.coverage_pct))  # the interval across the end
     raised = old_cap_bps is not None and new_cap_bps is not None and new_cap_bps > old_cap_bps
     used = None  # not raised, or too little data after the change to say
     enough = a.coverage_pct >= MIN_COVERAGE_PCT
@@ -196,10 +198,17 @@ def compare(
     new: dict[str, int | None],
     windows: tuple[float, float, float, float],
 ) -> Outcome:
-    """Both directions' outcomes; ``windows`` = (before start, before end, change, after end)."""
+    """Both directions' outcomes; ``windows`` = (before start, before end, change, after end).
+
+    The window after is covered from the first poll after the change: nothing can be measured
+    between the change and that poll, which comes at most one polling interval later (minutes
+    in a day; seconds right after a demo's raise).
+    """
     b0, b1, change_at, a1 = windows
+    first = float(after.start[0]) if len(after) else change_at
+    after_s = max(1.0, a1 - max(change_at, min(first, a1)))
     directions = tuple(
-        compare_direction(d, before, after, old.get(d), new.get(d), a1 - change_at, b1 - b0)
+        compare_direction(d, before, after, old.get(d), new.get(d), after_s, b1 - b0)
         for d in ("up", "down")
     )
     return Outcome(link_id, change_at, b0, b1, a1, directions)

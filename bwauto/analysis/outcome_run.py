@@ -50,7 +50,7 @@ def outcome_of(
     after = Window(change_at, max(change_at + 1.0, min(change_at + after_s, now)))
     with SampleStore(store_path(state_dir)) as store:
         iv_before = link_intervals(store, link, before)
-        iv_after = link_intervals(store, link, after)
+        iv_after = link_intervals(store, link, after, through_end=True)
     windows = (before.start, before.end, change_at, change_at + after_s)
     return compare(link.link_id, iv_before, iv_after, old, new, windows), iv_before, iv_after
 
