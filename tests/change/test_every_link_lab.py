@@ -7,6 +7,9 @@ dry-run → raise (``changed``, saved, guard gone) → a second raise (``no-op``
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,29 @@ from bwauto.lab.testing import device_config, lab_secrets
 from bwauto.rates import format_rate
 from tests.change.test_raise_lab import bw, latest
 from tests.conftest import SAMPLE_INVENTORY
+
+
+@contextmanager
+def on_phase(lab: Lab, link: str, phase: str, action: Callable[[], None]) -> Iterator[None]:
+    """Run ``action`` once the link's evidence record reaches ``phase`` (a watcher thread),
+    while the block runs a change."""
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.01):
+            found = list((lab.dir.parent / "evidence").glob(f"*/{link}.json"))
+            if any(json.loads(p.read_text()).get("phase") == phase for p in found):
+                action()
+                return
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+
 
 INVENTORY = load_inventory(SAMPLE_INVENTORY)
 LINKS = sorted(INVENTORY.links)
@@ -180,28 +206,18 @@ def test_guard_refused_by_the_router_is_never_recorded_armed(
 ) -> None:
     """The archive disappears between the pre-check and the arm: IOS refuses the revert timer
     (stays in exec mode; Netmiko raises ValueError). Evidence, one line, no traceback."""
-    import threading
-
     config: Any = fresh_lab.router("edge-bc-02").config
     before = device_config(fresh_lab, "edge-bc-02")
     fresh_lab.fault("edge-bc-02", "slow", arg="0.2")
-    stop = threading.Event()
 
-    def drop_archive_once_the_change_starts() -> None:
-        while not stop.wait(0.01):
-            found = list((fresh_lab.dir.parent / "evidence").glob("*/rsud.json"))
-            if any(json.loads(p.read_text()).get("phase") == "started" for p in found):
-                config.archive.path = None
-                return
+    def drop_archive() -> None:
+        config.archive.path = None
 
-    watcher = threading.Thread(target=drop_archive_once_the_change_starts)
-    watcher.start()
     try:
-        code, text = run(fresh_lab, capsys, "raise", "--link", "rsud", "--to", "300M", "--yes",
-                         "--force")  # fmt: skip
+        with on_phase(fresh_lab, "rsud", "started", drop_archive):
+            code, text = run(fresh_lab, capsys, "raise", "--link", "rsud", "--to", "300M",
+                             "--yes", "--force")  # fmt: skip
     finally:
-        stop.set()
-        watcher.join()
         fresh_lab.reset_faults()
     record = latest(fresh_lab, "rsud")
     assert code == 1 and record["outcome"] in ("rolled-back", "failed"), text
@@ -246,31 +262,20 @@ def test_restore_impossible_leaves_the_guard_which_restores_when_it_said(
 ) -> None:
     """The change breaks the link and then the router refuses new logins: bwauto cannot put
     it back, so it says when the armed revert timer will; the timer then restores it."""
-    import threading
     import time
 
     from bwauto.lab.snmp.faults import set_interface_down
 
     lab_router = fresh_lab.router("edge-bc-02")
     fresh_lab.fault("edge-bc-02", "short-minute", arg="4")  # the 2-minute timer lasts 8 s
-    stop = threading.Event()
 
-    def break_things_once_applied() -> None:
-        while not stop.wait(0.01):
-            found = list((fresh_lab.dir.parent / "evidence").glob("*/rsud.json"))
-            if any(json.loads(p.read_text()).get("phase") == "applied" for p in found):
-                set_interface_down(lab_router, "GigabitEthernet0/1.201")
-                lab_router.faults.refuse_auth = True
-                return
+    def break_things() -> None:
+        set_interface_down(lab_router, "GigabitEthernet0/1.201")
+        lab_router.faults.refuse_auth = True
 
-    watcher = threading.Thread(target=break_things_once_applied)
-    watcher.start()
-    try:
+    with on_phase(fresh_lab, "rsud", "applied", break_things):
         code, text = run(fresh_lab, capsys, "raise", "--link", "rsud", "--to", "300M", "--yes",
                          "--force")  # fmt: skip
-    finally:
-        stop.set()
-        watcher.join()
     record = latest(fresh_lab, "rsud")
     assert code == 1 and record["outcome"] == "failed", text
     assert any("restores it by" in e and "UTC" in e for e in record["errors"])
