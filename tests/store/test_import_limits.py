@@ -21,23 +21,10 @@ from bwauto.store import importer as importer_mod
 from bwauto.store.csv_rows import parse_lines
 from bwauto.store.importer import import_files, import_history, read_history
 from bwauto.store.lines import PIECE
+from tests.store.test_importer import LINKS, write
 
-LINKS = {"dinkes", "bpkad"}
 HEADER = "timestamp,link_id,in_octets,out_octets,uptime_s,counter_bits\n"
 REPO_INVENTORY = Path(__file__).resolve().parents[2] / "inventory"
-
-
-def write(tmp_path: Path, text: str, name: str = "history.csv") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> SampleStore:
-    s = SampleStore(tmp_path / "state" / "samples.sqlite", create=True)
-    yield s  # type: ignore[misc]
-    s.close()
 
 
 def rows(n: int, link: str = "dinkes", start: int = 0, step: int = 300, k: int = 1) -> str:

@@ -22,13 +22,6 @@ def write(tmp_path: Path, text: str, name: str = "history.csv") -> Path:
     return path
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> SampleStore:
-    s = SampleStore(tmp_path / "state" / "samples.sqlite", create=True)
-    yield s  # type: ignore[misc]
-    s.close()
-
-
 GOOD = """timestamp,link_id,in_octets,out_octets,uptime_s,counter_bits
 2024-05-01T00:00:00,dinkes,1000,2000,86400,64
 2024-05-01T00:05:00,dinkes,4000,8000,86700,

@@ -21,13 +21,6 @@ def samples(link: str, start: float, count: int, step: float = 300.0) -> list[Sa
     return [Sample(link, start + i * step, 1000.0 + i * step, 10 * i, 20 * i) for i in range(count)]
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> SampleStore:
-    s = SampleStore(store_path(tmp_path / "state"), create=True)
-    yield s  # type: ignore[misc]
-    s.close()
-
-
 def test_record_layout_is_33_packed_bytes() -> None:
     assert RECORD.itemsize == 33
 
