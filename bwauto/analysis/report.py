@@ -19,6 +19,11 @@ Columns, in this order (``COLUMNS``); rates in Mbps (10^6 bit/s):
   one chosen among several sources says so and by which rule (``SourceInfo.label``).
   ``resolution_s``: the seconds between its samples (the link's polling interval for bwauto's).
 
+Not CSV columns (``DIRECTION_FIELDS``, kept on the row for the XLSX, the JSON output and the
+case file's letters): each direction on its own — ``committed_up_mbps``, ``up_/down_
+utilisation_pct``, ``requested_up_mbps``, ``recommended_up_/down_mbps``, ``up_/down_saturated``
+(p95 at or above ``saturated_pct`` of the rate) and ``upstream_free_up_/down_mbps``.
+
 Two CSV dialects: ``"dot"`` (``,`` separator, ``.`` decimals, UTF-8, LF) for tools, and
 ``"excel-id"`` (``;`` separator, decimal comma, UTF-8 with BOM, CRLF), which Excel opens
 correctly with Indonesian regional settings. Numbers have at most 3 decimals (Mbps) or 2 (%),
@@ -32,7 +37,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from rich.console import JustifyMethod
 from rich.table import Table
@@ -79,10 +84,35 @@ class ReportRow:
     reason: str
     source: str = ""
     resolution_s: float | None = None
+    committed_up_mbps: float | None = None
+    up_utilisation_pct: float | None = None
+    down_utilisation_pct: float | None = None
+    requested_up_mbps: float | None = None
+    recommended_up_mbps: float | None = None
+    recommended_down_mbps: float | None = None
+    up_saturated: bool = False
+    down_saturated: bool = False
+    upstream_free_up_mbps: float | None = None
+    upstream_free_down_mbps: float | None = None
 
 
-COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ReportRow))
-"""The report's columns, in order."""
+DIRECTION_FIELDS = (
+    "committed_up_mbps",
+    "up_utilisation_pct",
+    "down_utilisation_pct",
+    "requested_up_mbps",
+    "recommended_up_mbps",
+    "recommended_down_mbps",
+    "up_saturated",
+    "down_saturated",
+    "upstream_free_up_mbps",
+    "upstream_free_down_mbps",
+)
+"""Each direction on its own (the XLSX and the letters show them; not CSV columns)."""
+COLUMNS: tuple[str, ...] = tuple(
+    f.name for f in fields(ReportRow) if f.name not in DIRECTION_FIELDS
+)
+"""The report's CSV columns, in order (the machine columns: they never change)."""
 
 _DECIMALS = {name: (2 if name.endswith("_pct") else 3) for name in COLUMNS}
 
@@ -136,7 +166,26 @@ def make_row(
         reason=decision.reason_text,
         source="" if source is None else source.label(),
         resolution_s=None if source is None else (source.step_s or link.poll_interval_s),
+        **direction_cells(decision, load),
     )
+
+
+def direction_cells(decision: Decision, load: UpstreamLoad) -> dict[str, Any]:
+    """The ``DIRECTION_FIELDS`` of a row: each direction's rate, use, request, advice and
+    saturation, and the upstream's free capacity per direction (Mbps, %)."""
+    cells: dict[str, Any] = {
+        "upstream_free_up_mbps": _mbps(load.free_in_bps),
+        "upstream_free_down_mbps": _mbps(load.free_out_bps),
+    }
+    for d in decision.directions:
+        key = "up" if d.direction == "upload" else "down"
+        if key == "up":
+            cells["committed_up_mbps"] = d.committed_bps / 1e6
+            cells["requested_up_mbps"] = _mbps(d.requested_bps)
+        cells[f"{key}_utilisation_pct"] = d.utilisation_pct
+        cells[f"recommended_{key}_mbps"] = _mbps(d.recommended_bps)
+        cells[f"{key}_saturated"] = d.saturated
+    return cells
 
 
 def format_cell(value: Cell, decimals: int = 3, dialect: Dialect = "dot") -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -69,25 +68,71 @@ HEADERS: dict[str, tuple[str, str, str]] = {
     "upstream_capacity_mbps": ("Upstream capacity", "Mbps", "Capacity of the upstream."),
     "upstream_free_mbps": ("Upstream free", "Mbps",
                            "Capacity minus the upstream's total p95 use (the smaller direction)."),
-    "requested_mbps": ("Requested", "Mbps", "The bandwidth the OPD requests (empty: none)."),
+    "requested_mbps": ("Requested (download)", "Mbps",
+                       "The download bandwidth the OPD requests (empty: none)."),
     "decision": ("Decision", "", "Whether the request can be granted (see the rule below)."),
-    "recommended_mbps": ("Recommended", "Mbps",
-                         "Smallest bandwidth step that keeps the p95 at or below 70 %."),
+    "recommended_mbps": ("Recommended (larger direction)", "Mbps",
+                         "The larger of the two directions' recommended bandwidths."),
     "reason": ("Reasons", "", "The findings behind the decision."),
     "source": ("Source", "",
                "Where the link's samples came from; coarse: averages over more than 5 minutes."),
     "resolution_s": ("Resolution", "s", "Seconds between the samples the analysis used."),
+    "committed_up_mbps": ("Current bandwidth (upload)", "Mbps",
+                          "The link's current (committed) upload bandwidth."),
+    "down_utilisation_pct": ("Download utilisation p95", "%",
+                             "Download p95 / current download bandwidth."),
+    "up_utilisation_pct": ("Upload utilisation p95", "%",
+                           "Upload p95 / current upload bandwidth."),
+    "down_saturated": ("Download saturated", "",
+                       "SATURATED when the download p95 reaches 95 % of its bandwidth."),
+    "up_saturated": ("Upload saturated", "",
+                     "SATURATED when the upload p95 reaches 95 % of its bandwidth; a saturated "
+                     "direction the request does not raise is flagged in the reasons."),
+    "upstream_free_down_mbps": ("Upstream free (download)", "Mbps",
+                                "Capacity minus the upstream's total download p95 use."),
+    "upstream_free_up_mbps": ("Upstream free (upload)", "Mbps",
+                              "Capacity minus the upstream's total upload p95 use."),
+    "requested_up_mbps": ("Requested (upload)", "Mbps",
+                          "The upload bandwidth the OPD requests (empty: the upload stays)."),
+    "recommended_down_mbps": ("Recommended (download)", "Mbps",
+                              "Smallest download step that keeps the download p95 at or below "
+                              "70 %."),
+    "recommended_up_mbps": ("Recommended (upload)", "Mbps",
+                            "Smallest upload step that keeps the upload p95 at or below 70 %."),
 }  # fmt: skip
+XLSX_COLUMNS: tuple[str, ...] = (
+    "link_id", "opd", "router", "interface", "upstream",
+    "committed_mbps", "committed_up_mbps", "window_start", "window_end",
+    "samples", "invalid_intervals", "coverage_pct",
+    "out_mean_mbps", "out_p95_mbps", "out_max_mbps",
+    "in_mean_mbps", "in_p95_mbps", "in_max_mbps",
+    "down_utilisation_pct", "up_utilisation_pct", "p95_utilisation_pct",
+    "down_saturated", "up_saturated",
+    "upstream_capacity_mbps", "upstream_free_down_mbps", "upstream_free_up_mbps",
+    "upstream_free_mbps",
+    "requested_mbps", "requested_up_mbps", "decision",
+    "recommended_down_mbps", "recommended_up_mbps", "recommended_mbps",
+    "reason", "source", "resolution_s",
+)  # fmt: skip
+"""The workbook's columns: every CSV column and each direction's own, download beside upload."""
+UTILISATION = ("down_utilisation_pct", "up_utilisation_pct", "p95_utilisation_pct")
+"""The columns coloured at or above ``HIGH_USE_PCT``."""
 RULE = (
     "Decision rule (SOP step 6):",
-    "A request can be granted when the data covers at least 80 % of the period, the link uses "
-    "at least 50 % of its bandwidth at p95, and the upstream has enough free capacity for the "
+    "Each direction is judged on its own: a request can be granted when the data covers at "
+    "least 80 % of the period, each direction the request raises uses at least 50 % of its "
+    "bandwidth at p95, and the upstream has enough free capacity in that direction for the "
     "raise without being sold above its allowed ratio.",
     "Otherwise it cannot be granted (SOP step 7, reply letter), with the reasons listed.",
+    "Below 80 % coverage the decision is NOT ENOUGH DATA: neither step 7 nor step 8 until the "
+    "data is there.",
+    "A direction whose p95 reaches 95 % of its bandwidth is SATURATED; when the request does not "
+    "raise it, the reasons say so with the recommended bandwidth.",
     "Upload = traffic from the OPD to the internet; download = from the internet to the OPD.",
     "Utilisation at or above 80 % is coloured.",
 )
-DECISIONS = {"CAN": "CAN be raised", "CANNOT": "CANNOT be raised"}
+DECISIONS = {"CAN": "CAN be raised", "CANNOT": "CANNOT be raised",
+             "NOT ENOUGH DATA": "NOT ENOUGH DATA to judge"}  # fmt: skip
 
 
 def header(column: str, lang: str | None = None) -> str:
@@ -127,6 +172,8 @@ def _cell_value(column: str, value: Cell, lang: str) -> Cell | dt.datetime:
         return dt.datetime.fromisoformat(value).astimezone(WIB).replace(tzinfo=None)
     if column == "decision" and value:
         return translator(lang)(DECISIONS.get(str(value), str(value)))
+    if column.endswith("_saturated"):
+        return translator(lang)("SATURATED") if value else ""
     if column == "reason" and value:
         from bwauto.case.documents.wording import reason_text
 
@@ -196,15 +243,15 @@ def _wib_text(value: str) -> str:
 
 
 def _table(ws: Worksheet, rows: Sequence[ReportRow], lang: str) -> None:
-    headers = [header(c, lang) for c in COLUMNS]
+    headers = [header(c, lang) for c in XLSX_COLUMNS]
     for col, text in enumerate(headers, start=1):
         cell = ws.cell(row=HEADER_ROW, column=col, value=text)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     widths = [min(max(len(w) for w in h.split()) + 4, 22) for h in headers]
     for r, row in enumerate(rows, start=HEADER_ROW + 1):
-        for col, (column, value) in enumerate(zip(COLUMNS, astuple(row), strict=True), start=1):
-            shown = _cell_value(column, value, lang)
+        for col, column in enumerate(XLSX_COLUMNS, start=1):
+            shown = _cell_value(column, getattr(row, column), lang)
             cell = ws.cell(row=r, column=col, value=shown)
             fmt = number_format(column)
             if fmt is not None:
@@ -213,15 +260,17 @@ def _table(ws: Worksheet, rows: Sequence[ReportRow], lang: str) -> None:
             widths[col - 1] = max(widths[col - 1], min(length + 2, MAX_WIDTH))
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
-    last = get_column_letter(len(COLUMNS))
+    last = get_column_letter(len(XLSX_COLUMNS))
     end_row = HEADER_ROW + max(len(rows), 1)
     ws.freeze_panes = f"B{HEADER_ROW + 1}"
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{end_row}"
-    util = get_column_letter(COLUMNS.index("p95_utilisation_pct") + 1)
-    ws.conditional_formatting.add(
-        f"{util}{HEADER_ROW + 1}:{util}{end_row}",
-        CellIsRule(operator="greaterThanOrEqual", formula=[str(HIGH_USE_PCT)], fill=HIGH_USE_FILL),
-    )
+    for column in UTILISATION:
+        util = get_column_letter(XLSX_COLUMNS.index(column) + 1)
+        ws.conditional_formatting.add(
+            f"{util}{HEADER_ROW + 1}:{util}{end_row}",
+            CellIsRule(operator="greaterThanOrEqual", formula=[str(HIGH_USE_PCT)],
+                       fill=HIGH_USE_FILL),
+        )  # fmt: skip
 
 
 def _print_setup(ws: Worksheet) -> None:
@@ -238,8 +287,9 @@ def _notes(ws: Worksheet, lang: str) -> None:
     ws.append([_("Column"), _("CSV column"), _("Meaning")])
     for cell in ws[1]:
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
-    for column in COLUMNS:
-        ws.append([header(column, lang), column, _(HEADERS[column][2])])
+    for column in XLSX_COLUMNS:
+        csv_name = column if column in COLUMNS else _("(not in the CSV)")
+        ws.append([header(column, lang), csv_name, _(HEADERS[column][2])])
     ws.append([])
     for line in RULE:
         ws.append([_(line)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,10 @@ from bwauto.analysis.chart import build_figure
 from bwauto.analysis.counters import Intervals
 from bwauto.analysis.model import LinkInfo
 from bwauto.analysis.report import COLUMNS
-from bwauto.analysis.xlsx import write_xlsx
+from bwauto.analysis.xlsx import XLSX_COLUMNS, write_xlsx
+from bwauto.cli.app import main
+from bwauto.store import SampleArrays, SampleStore
+from bwauto.store.samples import store_path
 
 ASKED = replace(ROW, reason="UPSTREAM_HEADROOM: upstream telkom has 12.5 Mbps free (download, "
                 "at p95), the raise needs 50 Mbps")  # fmt: skip
@@ -44,18 +48,21 @@ def test_xlsx_is_a_workbook_a_kasi_can_read_and_print(tmp_path: Path) -> None:
     assert "Unduh p95 (Mbps)" in headers and "Unggah p95 (Mbps)" in headers
     assert "Utilisasi p95 (%)" in headers and "Akhir periode (WIB)" in headers
     assert not any("_" in h for h in headers), headers  # no snake_case machine names
-    assert ws.freeze_panes == "B7" and ws.auto_filter.ref == "A6:Z8"
+    last = ws.cell(row=6, column=len(XLSX_COLUMNS)).column_letter
+    assert ws.freeze_panes == "B7" and ws.auto_filter.ref == f"A6:{last}8"
     setup = ws.page_setup
     assert setup.orientation == "landscape" and int(setup.paperSize) == 9  # A4
     assert setup.fitToWidth == 1 and setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$6:$6"
-    util = COLUMNS.index("p95_utilisation_pct")
     rules = [(str(cf.sqref), r) for cf in ws.conditional_formatting for r in cf.rules]
-    letter = ws.cell(row=6, column=util + 1).column_letter
-    assert [(ref, r.operator, r.formula) for ref, r in rules] == [
-        (f"{letter}7:{letter}8", "greaterThanOrEqual", ["80"])
+    letters = [
+        ws.cell(row=6, column=XLSX_COLUMNS.index(c) + 1).column_letter
+        for c in ("down_utilisation_pct", "up_utilisation_pct", "p95_utilisation_pct")
     ]
-    data = {h: c for h, c in zip(COLUMNS, ws[7], strict=True)}
+    assert sorted((ref, r.operator, r.formula) for ref, r in rules) == [
+        (f"{letter}7:{letter}8", "greaterThanOrEqual", ["80"]) for letter in letters
+    ]
+    data = {h: c for h, c in zip(XLSX_COLUMNS, ws[7], strict=True)}
     assert data["in_p95_mbps"].value == pytest.approx(38.12345)
     assert data["window_start"].value == dt.datetime(2024, 5, 1, 0, 0)
     assert data["decision"].value == "TIDAK DAPAT dinaikkan"
@@ -122,3 +129,70 @@ def test_chart_dates_requested_rate_and_legend_in_indonesian() -> None:
 def test_chart_in_english_when_asked() -> None:
     _ticks, legend, _offset = _texts("en")
     assert "Requested download 150 Mbps" in legend and "Download" in legend
+
+
+REPO_INVENTORY = Path(__file__).resolve().parents[2] / "inventory"
+WIB_TZ = dt.timezone(dt.timedelta(hours=7))
+
+
+def _constant(t0: float, days: float, up_bps: float, down_bps: float) -> SampleArrays:
+    n = int(days * 86_400 / 300) + 1
+    ts = t0 + 300.0 * np.arange(n)
+    step = np.arange(n, dtype=np.uint64)
+    return SampleArrays(ts, ts - t0 + 1000.0, step * np.uint64(up_bps * 300 / 8),
+                        step * np.uint64(down_bps * 300 / 8), np.full(n, 64, np.uint8))  # fmt: skip
+
+
+def test_cli_xlsx_gives_each_direction_and_the_csv_keeps_its_columns(tmp_path: Path) -> None:
+    """The outside look: the XLSX had only the download. dinkes (50M up / 100M down) with its
+    upload saturated (49.4 Mbps) and its download at 43.8 Mbps, asked 150M download."""
+    state, out = tmp_path / "state", tmp_path / "out"
+    start = dt.datetime(2026, 11, 23, tzinfo=WIB_TZ)
+    with SampleStore(store_path(state), create=True) as store:
+        store.append_arrays({"dinkes": _constant(start.timestamp(), 7, 49.4e6, 43.8e6),
+                             "bpkad": _constant(start.timestamp(), 7, 10e6, 60e6)})  # fmt: skip
+    code = main(["--inventory", str(REPO_INVENTORY), "--state-dir", str(state), "analyse",
+                 "--link", "dinkes", "--since", start.isoformat(),
+                 "--until", (start + dt.timedelta(days=7)).isoformat(),
+                 "--request-rate", "150M", "--xlsx", str(out / "r.xlsx"),
+                 "--csv", str(out / "r.csv")])  # fmt: skip
+    assert code == 0
+    with (out / "r.csv").open(newline="") as fh:
+        assert tuple(next(csv.reader(fh))) == COLUMNS  # the machine columns, unchanged
+    book = load_workbook(out / "r.xlsx")
+    assert book.sheetnames == ["Semua link", "telkom-astinet", "Keterangan"]
+    for name in ("Semua link", "telkom-astinet"):
+        ws = book[name]
+        row = {h.value: c.value for h, c in zip(ws[6], ws[7], strict=True)}
+        assert row["Link"] == "dinkes"
+        assert row["Bandwidth saat ini (unduh) (Mbps)"] == 100
+        assert row["Bandwidth saat ini (unggah) (Mbps)"] == 50
+        assert row["Utilisasi unduh p95 (%)"] == pytest.approx(43.8)
+        assert row["Utilisasi unggah p95 (%)"] == pytest.approx(98.8)
+        assert row["Unggah jenuh"] == "JENUH" and row["Unduh jenuh"] in ("", None)
+        assert row["Dimohonkan (unduh) (Mbps)"] == 150 and row["Dimohonkan (unggah) (Mbps)"] is None
+        assert row["Rekomendasi (unduh) (Mbps)"] == 100
+        assert row["Rekomendasi (unggah) (Mbps)"] == 100
+        assert row["Sisa upstream (unduh) (Mbps)"] is not None
+        assert row["Sisa upstream (unggah) (Mbps)"] is not None
+        assert row["Keputusan"] == "TIDAK DAPAT dinaikkan"
+        reasons = row["Alasan"]
+        assert "arah unduh memakai 43,8 %" in reasons and "Arah unggah jenuh" in reasons
+        assert "Another" not in reasons and "temuan lain" not in reasons
+        assert ws.auto_filter.ref.endswith(f"{ws.cell(row=6, column=len(row)).column_letter}7")
+        coloured = {str(cf.sqref)[:2].rstrip("0123456789") for cf in ws.conditional_formatting}
+        assert len(coloured) == 3  # each direction's utilisation and the larger one
+    notes = book["Keterangan"]
+    explained = {r[0].value: (r[1].value, r[2].value) for r in notes.iter_rows(min_row=2)}
+    assert explained["Utilisasi unggah p95 (%)"] == (
+        "(tidak ada di CSV)",
+        "Unggah p95 / bandwidth unggah saat ini.",
+    )
+    assert explained["Unggah jenuh"][1].startswith("JENUH bila unggah p95 mencapai 95 %")
+    assert explained["Bandwidth saat ini (unggah) (Mbps)"][0] == "(tidak ada di CSV)"
+    assert explained["Unduh p95 (Mbps)"][0] == "out_p95_mbps"
+    rule = " ".join(str(r[0].value) for r in notes.iter_rows() if r[0].value)
+    assert "Setiap arah dinilai sendiri" in rule and "DATA BELUM CUKUP" in rule
+    for sheet in book.worksheets:
+        text = " ".join(w for w in _cells(sheet).split() if w not in COLUMNS)
+        assert not foreign_words(text, "id"), (sheet.title, foreign_words(text, "id"))

@@ -116,7 +116,7 @@ def render_document(
     if kind == "form":
         values |= ctx.form_context(state)
     elif kind == "reply" and state is not None:
-        values |= ctx.reply_context(state, reply_no or values["number"], chart, lang)
+        values |= ctx.reply_context(state, reply_no or values["number"], chart, lang, link)
     elif kind == "ba" and state is not None:
         values |= ctx.ba_context(state, values["office"], link or {}, lang)
     elif state is not None:

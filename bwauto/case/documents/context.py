@@ -1,20 +1,23 @@
 """What each document's template sees: the case and its records, as plain dicts.
 
-Every template gets ``case`` (id, opd, link_id, rate_bps, letter_no, letter_date, purpose,
-received), ``sop`` (number, name), ``today`` (WIB date), ``lang``, ``office`` (``office.yaml``:
-agency, signatories with names filled from the dispositions when the file has none, team,
-operator, paper, ``logo`` as a path) and ``number`` (this document's number from the office's
-pattern, "" without one). Then, per document:
+Every template gets ``case`` (id, opd, link_id, rate_bps, rate_up_bps, letter_no, letter_date,
+purpose, received), ``sop`` (number, name), ``today`` (WIB date), ``lang``, ``office``
+(``office.yaml``: agency, signatories with names filled from the dispositions when the file has
+none, team, operator, paper, ``logo`` as a path) and ``number`` (this document's number from
+the office's pattern, "" without one). Then, per document:
 
 * ``form`` (step 5): ``form`` — the Dokumen Isian Kelengkapan fields (all empty when blank),
   ``blank``;
-* ``reply`` (step 7): ``analysis`` (the step-6 report row, with ``reasons``), ``decision``,
-  ``reply_no``, ``chart`` (a PNG path or "");
-* ``ba`` (step 9): ``ba``, ``change`` (the successful change, with ``added``/``removed``
-  diff line counts, ``interface``, ``queue``, ``pelaksana``, ``outcome_text``, ``rows`` — the
-  checks in words), ``monitoring`` (with ``status``);
+* ``reply`` (step 7): ``analysis`` (the step-6 report row, with ``reasons``, and ``down`` /
+  ``up``: each direction's figures, ``analysis_directions``), ``decision``, ``reply_no``,
+  ``chart`` (a PNG path or "");
+* ``ba`` (step 9): ``ba`` (PIHAK PERTAMA = the Pelaksana, ``first_party``), ``change`` (the
+  successful change, with ``added``/``removed`` diff line counts, ``interface``, ``queue``,
+  ``pelaksana``, ``outcome_text``, ``rows`` — the checks in words), ``monitoring`` (with
+  ``status``);
 * ``report`` (step 10): ``report``, ``change``, ``monitoring``, ``ba``, ``analysis``,
-  ``figures`` (charts and photos: ``{path, caption}``), ``attachments`` (other files).
+  ``figures`` (charts and photos: ``{path, caption}``), ``attachments`` (other files),
+  ``outcome`` (rows per direction, ``duration`` in words, ``start``/``end`` in WIB).
 
 The reply's ``analysis.reasons`` are plain sentences in the document's language
 (``wording.reason_text``) and ``resubmit`` says when the request may be sent again.
@@ -29,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bwauto.case.documents import wording
-from bwauto.case.documents.formatting import filters
+from bwauto.case.documents.formatting import duration, filters
 from bwauto.case.inputs import AnalysisSummary, ChangeSummary, CompletenessForm
 from bwauto.case.office import Office
 from bwauto.case.records import Case, Record
@@ -43,6 +46,7 @@ CASE_FIELDS = (
     "opd",
     "link_id",
     "rate_bps",
+    "rate_up_bps",
     "letter_no",
     "letter_date",
     "purpose",
@@ -61,6 +65,7 @@ def base_context(case: Case | None, lang: str, today: dt.date) -> dict[str, Any]
             "opd": case.opd,
             "link_id": case.link_id,
             "rate_bps": case.rate_bps,
+            "rate_up_bps": case.request.get("rate_up_bps"),
         }
     return {"case": info, "sop": SOP, "today": today, "lang": lang}
 
@@ -105,7 +110,12 @@ def completed_ba(ba: dict[str, Any], office: Office, case_id: str, day: dt.date)
     if member is not None:
         done["team_nip"] = done.get("team_nip") or member.nip
         done["team_position"] = done.get("team_position") or member.position
+    done["team_position"] = done.get("team_position") or TEAM_POSITION
     return done
+
+
+TEAM_POSITION = "Staf / Tim Data Center"
+"""PIHAK PERTAMA's position when neither the BA nor the office's team gives one (SOP actor 4)."""
 
 
 def _disposers(case: Case | None) -> dict[int, str]:
@@ -145,13 +155,81 @@ def form_context(state: CaseState | None) -> dict[str, Any]:
     return {"form": dict(record.data), "blank": False}
 
 
-def _analysis(state: CaseState, lang: str) -> dict[str, Any]:
+def _analysis(state: CaseState, lang: str, link: Mapping[str, Any] | None = None) -> dict[str, Any]:
     record = state.latest.get("analysis")
     if record is None:
         return {}
     row = AnalysisSummary.model_validate(record.data["summary"])
     reasons = [wording.reason_text(r, lang) for r in row.reasons]
-    return {**row.model_dump(), "reasons": reasons, "codes": row.reasons}
+    data = row.model_dump()
+    return {**data, "reasons": reasons, "codes": row.reasons,
+            **analysis_directions(data, state, link or {})}  # fmt: skip
+
+
+SATURATED_PCT = 95.0
+"""A direction at or above this share of its rate at p95 is saturated (``AnalysisSettings``)."""
+
+
+def analysis_directions(
+    row: Mapping[str, Any], state: CaseState, link: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``down`` and ``up``: each direction's rate, request, use, utilisation, saturation,
+    upstream headroom and advice (Mbps, %), from the analysis row's own per-direction figures;
+    a row written before they existed (or read from the CSV) falls back on its ``directions``,
+    the inventory's link and the request. ``free_by_direction``: the upstream's free capacity
+    is known per direction (else only ``upstream_free_mbps``, the smaller one)."""
+    judged = {d.get("direction"): d for d in row.get("directions") or []}
+    new = state.latest.get("new")
+    asked_up = new.data.get("rate_up_bps") if new else None
+    committed = (link.get("committed") or {}) if isinstance(link, Mapping) else {}
+    up_committed = _first(row.get("committed_up_mbps"),
+                          judged.get("upload", {}).get("committed_mbps"),
+                          _per_million(committed.get("up")))  # fmt: skip
+    down = _direction(row, judged.get("download", {}), "down", "out", row.get("committed_mbps"),
+                      _first(row.get("requested_mbps"), _per_million(new.data.get("rate_bps"))
+                             if new else None))  # fmt: skip
+    up = _direction(row, judged.get("upload", {}), "up", "in", up_committed,
+                    _first(row.get("requested_up_mbps"), _per_million(asked_up)))  # fmt: skip
+    by_direction = row.get("upstream_free_down_mbps") is not None
+    return {"down": down, "up": up, "free_by_direction": by_direction}
+
+
+def _direction(
+    row: Mapping[str, Any], judged: Mapping[str, Any], key: str, counter: str,
+    committed: float | None, requested: float | None,
+) -> dict[str, Any]:  # fmt: skip
+    p95 = row.get(f"{counter}_p95_mbps")
+    util = row.get(f"{key}_utilisation_pct")
+    if util is None and p95 is not None and committed:
+        util = float(p95) * 100.0 / float(committed)
+    increase = None
+    if requested is not None and committed is not None and requested > committed:
+        increase = float(requested) - float(committed)
+    saturated = row.get(f"{key}_saturated")
+    if saturated is None:
+        saturated = judged.get("saturated", util is not None and util >= SATURATED_PCT)
+    return {
+        "committed_mbps": committed,
+        "requested_mbps": requested,
+        "mean_mbps": row.get(f"{counter}_mean_mbps"),
+        "p95_mbps": p95,
+        "max_mbps": row.get(f"{counter}_max_mbps"),
+        "utilisation_pct": util,
+        "saturated": bool(saturated),
+        "raised": increase is not None,
+        "increase_mbps": increase,
+        "free_mbps": row.get(f"upstream_free_{key}_mbps"),
+        "recommended_mbps": _first(row.get(f"recommended_{key}_mbps"),
+                                   judged.get("recommended_mbps")),
+    }  # fmt: skip
+
+
+def _first(*values: Any) -> Any:
+    return next((v for v in values if v is not None and v != ""), None)
+
+
+def _per_million(bps: Any) -> float | None:
+    return None if bps is None or bps == "" else int(bps) / 1e6
 
 
 def _first_png(record: Record | None) -> str:
@@ -160,12 +238,14 @@ def _first_png(record: Record | None) -> str:
 
 
 def reply_context(
-    state: CaseState, reply_no: str = "", chart: str = "", lang: str = "id"
-) -> dict[str, Any]:
-    """Step 7: the analysis figures and reasons in words, the decision, the reply letter's
-    number (``reply_no`` overrides the office's pattern) and chart."""
+    state: CaseState, reply_no: str = "", chart: str = "", lang: str = "id",
+    link: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Step 7: the analysis figures (each direction on its own) and reasons in words, the
+    decision, the reply letter's number (``reply_no`` overrides the office's pattern) and
+    chart."""
     decision = state.latest.get("decision")
-    analysis = _analysis(state, lang)
+    analysis = _analysis(state, lang, link)
     return {
         "analysis": analysis,
         "decision": dict(decision.data) if decision else {},
@@ -238,8 +318,35 @@ def ba_context(
     if change:
         source = str(change.get("operator_source") or "")
         change["pelaksana"] = pelaksana(change["operator"], office, source, lang)
-    return {"ba": dict(ba.data) if ba else {}, "change": change,
+        change["pelaksana_named"] = not _LOGIN.fullmatch(change["pelaksana"]) and not (
+            source == OS_USER and not office.get("operator")
+        )  # fmt: skip
+    return {"ba": first_party(dict(ba.data) if ba else {}, change), "change": change,
             "monitoring": _monitoring(state, lang)}  # fmt: skip
+
+
+def first_party(ba: dict[str, Any], change: Mapping[str, Any]) -> dict[str, Any]:
+    """The BA with PIHAK PERTAMA = the change's Pelaksana, when the evidence names one.
+
+    SOP step 9 is done by actors 4 and 5: the Staf / Tim Data Center who did step 8's work
+    signs as PIHAK PERTAMA, the requesting OPD as PIHAK KEDUA (the Kasi acknowledges). The
+    engineer who did the raise (``raise --by``, ``$BWAUTO_OPERATOR`` or the office's
+    ``operator``) is therefore PIHAK PERTAMA and Pelaksana alike; the team member named at
+    step 9 stands only when the evidence names no one (an OS user or a bare login). A party
+    other than the one recorded loses the recorded NIP and position: ``completed_ba`` takes
+    them from the office's team.
+
+    Examples:
+        >>> ba = {"team_name": "Budi Santoso", "team_nip": "1985", "opd_name": "Rudi"}
+        >>> first_party(ba, {"pelaksana": "Andi Pratama", "pelaksana_named": True})["team_name"]
+        'Andi Pratama'
+        >>> first_party(ba, {"pelaksana": "root (pengguna OS)", "pelaksana_named": False})
+        {'team_name': 'Budi Santoso', 'team_nip': '1985', 'opd_name': 'Rudi'}
+    """
+    name = str(change.get("pelaksana") or "") if change else ""
+    if not ba or not change.get("pelaksana_named") or name == ba.get("team_name"):
+        return ba
+    return ba | {"team_name": name, "team_nip": "", "team_position": ""}
 
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
@@ -254,7 +361,8 @@ def outcome_context(state: CaseState, lang: str) -> dict[str, Any]:
     f = filters(lang)
     record = state.latest.get("outcome")
     if record is None:
-        return {"enough": False, "rows": [], "chart": "", "span": "", "missing": _(
+        return {"enough": False, "rows": [], "chart": "", "span": "", "start": "", "end": "",
+                "duration": "", "missing": _(
             "The outcome of the raise has not been measured yet: run 'bwauto request outcome "
             "{case}' once the poller has a day of data after the change."
         ).format(case=record_case(state))}  # fmt: skip
@@ -264,9 +372,11 @@ def outcome_context(state: CaseState, lang: str) -> dict[str, Any]:
     missing = "" if summary["enough_after"] else _(
         "Not enough data after the change yet; the outcome can be judged from {when}."
     ).format(when=f["waktu"](format_ts(float(summary["available_at"]))))  # fmt: skip
-    span = f"{f['waktu'](format_ts(summary['change_at']))} – "
-    span += f["waktu"](format_ts(summary["after_end"]))
-    return {"enough": bool(summary["enough_after"]), "span": span, "chart": chart,
+    start = f["waktu"](format_ts(summary["change_at"]))
+    end = f["waktu"](format_ts(summary["after_end"]))
+    length = duration(float(summary["after_end"]) - float(summary["change_at"]), lang)
+    return {"enough": bool(summary["enough_after"]), "span": f"{start} – {end}",
+            "start": start, "end": end, "duration": length, "chart": chart,
             "rows": [_outcome_row(d, f, _) for d in summary["directions"]],
             "missing": missing}  # fmt: skip
 
@@ -334,7 +444,7 @@ def report_context(
     return {
         **ba_context(state, office, link, lang),
         "report": dict(report.data) if report else {},
-        "analysis": _analysis(state, lang),
+        "analysis": _analysis(state, lang, link),
         "outcome": outcome,
         "figures": figures,
         "attachments": [Path(p).name for p in docs if not p.lower().endswith(IMAGE_SUFFIXES)],

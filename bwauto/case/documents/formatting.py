@@ -72,6 +72,38 @@ def format_number(value: Any, decimals: int, lang: str) -> str:
     return text.translate(str.maketrans(",.", ".,")) if lang == "id" else text
 
 
+UNITS = {
+    "id": (("hari", "hari"), ("jam", "jam"), ("menit", "menit"), ("detik", "detik")),
+    "en": (("day", "days"), ("hour", "hours"), ("minute", "minutes"), ("second", "seconds")),
+}
+
+
+def duration(seconds: float, lang: str) -> str:
+    """A span in words: minutes under an hour, hours (and minutes) up to two days, then days
+    (and hours); seconds only under a minute.
+
+    Examples:
+        >>> duration(86_400, "id"), duration(3 * 86_400 + 7_200, "id"), duration(5_400, "id")
+        ('24 jam', '3 hari 2 jam', '1 jam 30 menit')
+        >>> duration(12.4, "id"), duration(600, "en"), duration(90_000, "en")
+        ('12 detik', '10 minutes', '25 hours')
+    """
+    total = max(0, round(seconds))
+    days, rest = divmod(total, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if total < 60:
+        parts = [(secs, 3)]
+    elif total < 3600:
+        parts = [(minutes, 2)]
+    elif total < 2 * 86_400:
+        parts = [(days * 24 + hours, 1), (minutes, 2)]
+    else:
+        parts = [(days, 0), (hours, 1)]
+    words = [f"{n} {UNITS[lang][u][n != 1]}" for n, u in parts if n or len(parts) == 1]
+    return " ".join(words)
+
+
 def filters(lang: str) -> dict[str, Callable[..., str]]:
     """The template filters for ``lang`` ("id" or "en")."""
 

@@ -93,9 +93,14 @@ def reason_code(reason: str) -> str:
 
 
 def reason_text(reason: str, lang: str) -> str:
-    """One finding of the analysis as a plain sentence in ``lang``, with its figures."""
+    """One finding of the analysis as a plain sentence in ``lang``, with its figures (for a
+    direction, named: the upload and the download are judged each on its own)."""
     _ = translator(lang)
     code = reason_code(reason)
+    special = _DIRECTED.get(code)
+    said = special(reason, lang) if special else None
+    if said is not None:
+        return said
     pattern = _REASONS.get(code)
     match = re.search(pattern[0], reason) if pattern else None
     if pattern is None or match is None:
@@ -113,6 +118,101 @@ def reason_text(reason: str, lang: str) -> str:
     return _(pattern[1]).format(**values)
 
 
+_NUM = r"-?[\d.]+"
+_DIR_UNDERUSED = re.compile(
+    rf"(?P<dir>upload|download): uses (?P<util>{_NUM})% of its committed rate at p95, below "
+    rf"(?P<limit>{_NUM})% \((?P<committed>{_NUM}) Mbps committed\)"
+)
+_SATURATED = re.compile(
+    rf"(?P<dir>upload|download) is saturated: p95 (?P<p95>{_NUM}) Mbps of (?P<committed>{_NUM}) "
+    rf"Mbps \((?P<util>{_NUM})%\)(?:.*\(recommended (?P<rec>{_NUM}) Mbps\))?"
+)
+_NO_HEADROOM = re.compile(
+    rf"upstream (?P<up>\S+) has (?P<free>{_NUM}) Mbps free \((?P<dir>upload|download), at p95\), "
+    rf"the raise needs (?P<need>{_NUM}) Mbps"
+)
+_ABOVE_LADDER = re.compile(
+    rf"a p95 of (?P<p95>{_NUM}) Mbps needs more than the largest step \((?P<top>{_NUM}) Mbps\) "
+    rf"at (?P<target>{_NUM})%"
+)
+_ALLOWED = re.compile(rf"allow (?:(?P<up>{_NUM}) Mbps upload / )?(?P<down>{_NUM}) Mbps download")
+
+
+def _underused(reason: str, lang: str) -> str | None:
+    m = _DIR_UNDERUSED.search(reason)
+    if m is None:
+        return None
+    _ = translator(lang)
+    return _(
+        "At the 95th percentile the {dir} direction uses {util} of its current bandwidth of "
+        "{committed}, below the {limit} at which a raise is considered: the current {dir} "
+        "bandwidth is not yet fully used."
+    ).format(dir=_(m["dir"]), util=_pct(m["util"], lang), limit=_pct(m["limit"], lang),
+             committed=_mbps(m["committed"], lang))  # fmt: skip
+
+
+def _saturated(reason: str, lang: str) -> str | None:
+    m = _SATURATED.search(reason)
+    if m is None:
+        return None
+    _ = translator(lang)
+    text = _(
+        "The {dir} direction is saturated: at the 95th percentile it uses {p95} of its current "
+        "bandwidth of {committed} ({util}), and the request does not raise it."
+    ).format(dir=_(m["dir"]), p95=_mbps(m["p95"], lang), util=_pct(m["util"], lang),
+             committed=_mbps(m["committed"], lang))  # fmt: skip
+    if m["rec"]:
+        text += " " + _("A {dir} bandwidth of {rec} is recommended.").format(
+            dir=_(m["dir"]), rec=_mbps(m["rec"], lang)
+        )
+    return text
+
+
+def _headroom(reason: str, lang: str) -> str | None:
+    """Only an upstream with no free capacity at all; a positive figure is ``_REASONS``'."""
+    m = _NO_HEADROOM.search(reason)
+    if m is None or float(m["free"]) > 0:
+        return None
+    _ = translator(lang)
+    return _(
+        "Upstream {up} has no free capacity left in the {dir} direction: its use at the 95th "
+        "percentile exceeds its capacity by {over}, while the requested raise needs {need}."
+    ).format(up=m["up"], dir=_(m["dir"]), over=_mbps(str(-float(m["free"])), lang),
+             need=_mbps(m["need"], lang))  # fmt: skip
+
+
+def _above_ladder(reason: str, lang: str) -> str | None:
+    m = _ABOVE_LADDER.search(reason)
+    if m is None:
+        return None
+    _ = translator(lang)
+    return _(
+        "A use of {p95} at the 95th percentile needs more than the largest bandwidth step "
+        "offered ({top}) to stay at or below {target} of it."
+    ).format(p95=_mbps(m["p95"], lang), top=_mbps(m["top"], lang),
+             target=_pct(m["target"], lang))  # fmt: skip
+
+
+def _allowed(reason: str, lang: str) -> str | None:
+    m = _ALLOWED.search(reason)
+    if m is None:
+        return None
+    _ = translator(lang)
+    asked = f"{_mbps(m['down'], lang)} {_('download')}"
+    if m["up"]:
+        asked += f" / {_mbps(m['up'], lang)} {_('upload')}"
+    return _(
+        "Data coverage, use and upstream capacity allow the requested bandwidth of {asked}."
+    ).format(asked=asked)
+
+
+_DIRECTED: dict[str, Callable[[str, str], str | None]] = {
+    "UNDERUSED": _underused, "SATURATED": _saturated, "UPSTREAM_HEADROOM": _headroom,
+    "ABOVE_LADDER": _above_ladder, "OK": _allowed,
+}  # fmt: skip
+"""Findings whose sentence depends on the direction or the sign of their figures."""
+
+
 _RESUBMIT = {
     "UNDERUSED": "when the use of the link approaches its current bandwidth",
     "COVERAGE_LOW": "once enough observation data has been collected",
@@ -124,18 +224,36 @@ _RESUBMIT = {
 
 
 def resubmit_text(reasons: Sequence[str], lang: str) -> str:
-    """When a refused request may be sent again, following the reasons it was refused for."""
+    """When a refused request may be sent again, following the reasons it was refused for
+    (an underused direction named; a saturated direction left out of the request added)."""
     _ = translator(lang)
     conditions: list[str] = []
-    for code in (reason_code(r) for r in reasons):
-        text = _RESUBMIT.get(code)
-        if text and _(text) not in conditions:
-            conditions.append(_(text))
+    for reason in reasons:
+        text = _resubmit_condition(reason, lang)
+        if text and text not in conditions:
+            conditions.append(text)
     if not conditions:
         return _("The request may be submitted again when bandwidth becomes available.")
     return _("The request may be submitted again {conditions}.").format(
         conditions=_(" or ").join(conditions)
     )
+
+
+def _resubmit_condition(reason: str, lang: str) -> str:
+    _ = translator(lang)
+    code = reason_code(reason)
+    under = _DIR_UNDERUSED.search(reason) if code == "UNDERUSED" else None
+    if under is not None:
+        return _("when the use of the {dir} direction approaches its current bandwidth").format(
+            dir=_(under["dir"])
+        )
+    saturated = _SATURATED.search(reason) if code == "SATURATED" else None
+    if saturated is not None:
+        return _("with a raise of the {dir} direction as well, which is saturated").format(
+            dir=_(saturated["dir"])
+        )
+    text = _RESUBMIT.get(code)
+    return _(text) if text else ""
 
 
 _OUTCOMES = {
