@@ -112,7 +112,7 @@ def test_a_link_held_back_by_its_old_cap_rises_to_the_new_one(
     assert names == ["outcome.json", "outcome-id.png", "outcome-en.png"]
     report = _report(fresh_lab, held)  # the step-10 report embeds the table and the chart
     assert "Hasil Kenaikan (sesudah dibanding sebelum)" in report
-    assert "100 Mbps → 150 Mbps" in report and "Rate baru dipakai" in report
+    assert "100 Mbps → 150 Mbps" in report and "Bandwidth baru terpakai" in report
     assert "Pemakaian link sebelum dan sesudah perubahan" in report
 
     idle = _raised_case(fresh_lab, tmp_path, "bpkad", "BPKAD", "100M")

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import docx
+import numpy as np
 import pytest
 from case_inputs import (
     Clock,
@@ -25,6 +26,9 @@ from case_inputs import (
 )
 from language import foreign_words
 
+from bwauto.analysis.counters import Intervals, compute_intervals
+from bwauto.analysis.outcome import compare
+from bwauto.analysis.outcome_run import outcome_json
 from bwauto.case.documents import write_document
 from bwauto.case.mutu_baku import WIB
 from bwauto.case.office import ba_number, load_office
@@ -71,10 +75,52 @@ def _walk_to_report(reg: Register, clock: Clock, tmp: Path, inv: Path, out: Path
     reg.ba(case_id, {"team_name": "Andi Pratama", "opd_name": "Rudi Hartono", "number": number})
     ba = write_document(reg, case_id, "ba", out, inventory_dir=inv)
     ba_en = write_document(reg, case_id, "ba", out / "en", lang="en", inventory_dir=inv)
+    reg.attach_outcome(case_id, _outcome(change["ended"], AFTER_S))
     photo = write_png(tmp / "foto-rak-server.png", 200, 150)
     reg.report(case_id, {"summary": "Kenaikan berjalan baik.", "files": [str(photo)]})
     report = write_document(reg, case_id, "report", out, inventory_dir=inv)
     return [ba, report, ba_en]
+
+
+AFTER_S = 3 * 86_400 + 2 * 3600
+"""The window after the change: 3 days and 2 hours."""
+
+
+def _constant(t0: float, seconds: float, rate_bps: float) -> Intervals:
+    n = int(seconds // 300) + 1
+    ts = t0 + 300.0 * np.arange(n)
+    octets = (np.arange(n) * rate_bps * 300 / 8).astype(np.uint64)
+    return compute_intervals(ts, np.full(n, np.nan), octets, octets, np.full(n, 64, np.uint8),
+                             speed_bps=10**9, poll_interval_s=300)  # fmt: skip
+
+
+def _outcome(ended: str, after_s: float) -> dict[str, object]:
+    """``request outcome``'s summary: 7 days at 95 Mbps before, ``after_s`` at 150 after."""
+    change_at = dt.datetime.fromisoformat(ended).timestamp()
+    before = _constant(change_at - 7 * 86_400, 7 * 86_400, 95e6)
+    after = _constant(change_at, after_s, 150e6)
+    windows = (change_at - 7 * 86_400, change_at, change_at, change_at + after_s)
+    outcome = compare("dinkes", before, after, {"up": None, "down": 100_000_000},
+                      {"up": None, "down": 200_000_000}, windows)  # fmt: skip
+    return outcome_json(outcome, change_at + after_s)
+
+
+def _by_engineer(reg: Register, clock: Clock, inv: Path, out: Path) -> Path:
+    """A BA whose step-9 team member (Budi Santoso) is not who did the raise (``raise --by
+    "Dewi Lestari"``, in the office's team)."""
+    case_id = new_request(reg)
+    walk_to_analysis(reg, case_id, clock)
+    reg.attach_analysis(case_id, analysis_row("CAN"))
+    reg.decide(case_id, can=True)
+    evidence = out / "CH-20260304-021500-dewi.json"
+    evidence.parent.mkdir(parents=True, exist_ok=True)
+    evidence.write_text("{}", encoding="utf-8")
+    change = change_evidence() | {"operator": "Dewi Lestari", "operator_source": "--by"}
+    reg.attach_change(case_id, change, evidence)
+    reg.attach_monitoring(case_id, {"backend": "prometheus", "ok": True})
+    reg.ba(case_id, {"team_name": "Budi Santoso", "team_nip": "19850101 201001 1 001",
+                     "opd_name": "Rudi Hartono"})  # fmt: skip
+    return write_document(reg, case_id, "ba", out, inventory_dir=inv)
 
 
 def _refused(reg: Register, tmp: Path, inv: Path, out: Path) -> Path:
@@ -104,6 +150,7 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pdfs]:
         if paper == "A4":
             docs["report"], docs["reply"] = report, _refused(reg, tmp, inv, out / "reply")
             docs["ba-en"] = ba_en
+            docs["ba-by"] = _by_engineer(reg, clock, inv, out / "by")
     flat = tmp / "flat"
     flat.mkdir()
     for name, path in docs.items():
@@ -231,3 +278,39 @@ def test_berita_acara_in_english_when_asked(pdfs: Pdfs) -> None:
     for name in sorted(names, key=len, reverse=True):
         text = text.replace(name, "").replace(name.upper(), "")
     assert not foreign_words(text, "en"), foreign_words(text, "en")
+
+
+def test_outcome_period_in_hours_and_days_with_its_dates(pdfs: Pdfs) -> None:
+    """The outside look: the period after the change was hard to read; it is given in human
+    units and between two WIB timestamps with their dates."""
+    text = pdfs["report"][0]
+    assert (
+        "Periode sesudah perubahan: 3 hari 2 jam, 4 Maret 2026 09:18 WIB s.d. 7 Maret 2026 "
+        "11:18 WIB." in text
+    ), text[text.find("Periode sesudah") - 50 :][:300]
+    document = docx.Document(pdfs["path:report"][0])
+    rows = [[c.text for c in r.cells] for t in document.tables for r in t.rows]
+    (down,) = [r for r in rows if r[0] == "Unduh" and "→" in r[1]]
+    assert down[1:3] == ["100 Mbps → 200 Mbps", "95 Mbps → 150 Mbps"], down
+
+
+def test_berita_acara_first_party_is_the_engineer_who_did_the_raise(pdfs: Pdfs) -> None:
+    """SOP step 9 (actors 4 and 5): the Staf / Tim Data Center who did step 8's work signs as
+    PIHAK PERTAMA, the requesting OPD as PIHAK KEDUA, the Kasi acknowledges. Before, PIHAK
+    PERTAMA was the name typed at step 9 and the Pelaksana the raise's engineer: two people
+    for the same act."""
+    text = pdfs["ba-by"][0]
+    first = re.search(r"PIHAK PERTAMA.*?Nama : (.+?) NIP : (.+?) Jabatan : (.+?) Nama : Rudi", text)
+    assert first, text
+    assert first.groups() == (
+        "Dewi Lestari",
+        "19930907 201902 2 005",  # from office.yaml's team, not the step-9 member's
+        "Staf / Tim Data Center, Dinas Komunikasi dan Informatika Kota Batam",
+    ), first.groups()
+    assert "Budi Santoso" not in text and "19850101" not in text
+    document = docx.Document(pdfs["path:ba-by"][0])
+    rows = [[c.text for c in r.cells] for t in document.tables for r in t.rows]
+    assert ["Pelaksana", ":", "Dewi Lestari"] in rows or ["Pelaksana", "Dewi Lestari"] in rows
+    signatures = [c for r in rows for c in r if "PIHAK PERTAMA" in c]
+    assert signatures and all("Dewi Lestari" in c for c in signatures), signatures
+    assert "Mengetahui, Kepala Seksi Infrastruktur dan Teknologi Siti Rahmawati, S.Kom." in text
