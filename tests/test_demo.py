@@ -7,6 +7,7 @@ import shutil
 import socket
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -49,6 +50,23 @@ def docx_text(path: Path) -> str:
     return "\n".join([p.text for p in doc.paragraphs] + cells)
 
 
+def docx_rows(path: Path) -> list[list[str]]:
+    """Every table row's cell texts (merged cells once)."""
+    rows = []
+    for table in Document(str(path)).tables:
+        for row in table.rows:
+            cells = [c.text for c in row.cells]
+            rows.append([c for i, c in enumerate(cells) if i == 0 or c != cells[i - 1]])
+    return rows
+
+
+def _images(document: Any) -> list[bytes]:
+    """The embedded pictures' bytes, in the document's order."""
+    part = document.part
+    return [part.related_parts[s._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+            for s in document.inline_shapes]  # fmt: skip
+
+
 def test_demo_walks_the_sop_and_leaves_every_file_in_its_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -75,20 +93,30 @@ def test_demo_walks_the_sop_and_leaves_every_file_in_its_folder(
     ba = docx_text(docs / names[0])
     assert "100 Mbps" in ba and "150 Mbps" in ba and "dinkes" in ba
     assert {p.suffix for p in (docs / "analisa").iterdir()} == {".csv", ".xlsx", ".png"}
-    report = Document(str(docs / names[2]))  # A4, kop surat, signatories, engineer, charts
-    section = report.sections[0]  # Word keeps twentieths of a point: within 0.1 mm
-    assert abs(section.page_width - Mm(210)) < Mm(0.1) > abs(section.page_height - Mm(297))
-    # the logo and the analysis chart; the after-raise chart needs samples polled after the
-    # raise (the `poll` task; tests/case/test_case_documents.py draws it from imported samples)
-    assert len(report.inline_shapes) >= 2
+    for name in names:  # issue 11, done when: A4, the configured kop surat (address, logo)
+        document = Document(str(docs / name))
+        section = document.sections[0]  # Word keeps twentieths of a point: within 0.1 mm
+        assert abs(section.page_width - Mm(210)) < Mm(0.1) > abs(section.page_height - Mm(297))
+        assert "Jl. Engku Putri No. 1" in docx_text(docs / name), name
+        assert _images(document)[0] == (folder / "lab/inventory/logo-batam.png").read_bytes()
+        assert document.core_properties.author == "Dinas Komunikasi dan Informatika"
+    # the BA: the engineer who did the raise (office.yaml's operator) is PIHAK PERTAMA and
+    # Pelaksana; the Kasi (office.yaml's signatory) acknowledges
+    rows = docx_rows(docs / names[0])
+    assert ["Pelaksana", "Andi Pratama"] in rows and ["Nama", ":", "Andi Pratama"] in rows
+    assert "Siti Rahmawati, S.Kom." in ba and "NIP. 19840722 201001 2 011" in ba
+    report = Document(str(docs / names[2]))  # signatories, engineer, before/after charts
     text = docx_text(docs / names[2])
-    for expected in ("Jl. Engku Putri No. 1", "Siti Rahmawati, S.Kom.", "Andi Pratama",
-                     "Gambar 1. Pemakaian link selama periode analisa",
+    for expected in ("Siti Rahmawati, S.Kom.", "Andi Pratama",
+                     "Gambar 1. Pemakaian link selama periode analisa (sebelum kenaikan)",
+                     "Gambar 2. Pemakaian link pada jam-jam setelah kenaikan",
+                     "Gambar 3. Pemakaian link sebelum dan sesudah perubahan",
                      # issue 15: the outcome of the raise, before → after, with its chart
-                     "Hasil Kenaikan (sesudah dibanding sebelum)", "100 Mbps → 150 Mbps",
-                     "Pemakaian link sebelum dan sesudah perubahan"):  # fmt: skip
+                     "Hasil Kenaikan (sesudah dibanding sebelum)", "100 Mbps → 150 Mbps"):  # fmt: skip
         assert expected in text, expected
-    assert report.core_properties.author == "Dinas Komunikasi dan Informatika"
+    # the logo and three charts, embedded as PNG images (not paths): before, after, both
+    charts = _images(report)[1:]
+    assert len(charts) == 3 and all(c.startswith(b"\x89PNG") and len(c) > 20_000 for c in charts)
 
     evidence = sorted((folder / "evidence").glob("*/dinkes.json"))
     outcomes = sorted(p.read_text().split('"outcome": "')[1].split('"')[0] for p in evidence)
