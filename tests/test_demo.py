@@ -112,7 +112,8 @@ def test_demo_walks_the_sop_and_leaves_every_file_in_its_folder(
                      "Gambar 2. Pemakaian link pada jam-jam setelah kenaikan",
                      "Gambar 3. Pemakaian link sebelum dan sesudah perubahan",
                      # issue 15: the outcome of the raise, before → after, with its chart
-                     "Hasil Kenaikan (sesudah dibanding sebelum)", "100 Mbps → 150 Mbps"):  # fmt: skip
+                     "Hasil Kenaikan (sesudah dibanding sebelum)",
+                     "100 Mbps → 150 Mbps"):  # fmt: skip
         assert expected in text, expected
     # the logo and three charts, embedded as PNG images (not paths): before, after, both
     charts = _images(report)[1:]
