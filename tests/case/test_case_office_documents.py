@@ -230,6 +230,8 @@ def test_report_in_indonesian_with_numbered_sections_charts_and_photos(pdfs: Pdf
     document = docx.Document(pdfs["path:report"][0])
     rows = [[c.text for c in r.cells] for t in document.tables for r in t.rows]
     assert ["Pelaksana", "Andi Pratama"] in rows
+    # each direction's own utilisation (the upload's rate from the inventory: 20,5 of 50 Mbps)
+    assert ["Utilisasi persentil ke-95 (unduh / unggah)", "93,4 % / 41,0 %"] in rows
     assert [
         "Bandwidth terbaca dari router",
         "berhasil",
