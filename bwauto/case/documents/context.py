@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bwauto.case.documents import wording
+from bwauto.case.documents.directions import analysis_directions
 from bwauto.case.documents.formatting import duration, filters
 from bwauto.case.inputs import AnalysisSummary, ChangeSummary, CompletenessForm
 from bwauto.case.office import Office
@@ -164,72 +165,6 @@ def _analysis(state: CaseState, lang: str, link: Mapping[str, Any] | None = None
     data = row.model_dump()
     return {**data, "reasons": reasons, "codes": row.reasons,
             **analysis_directions(data, state, link or {})}  # fmt: skip
-
-
-SATURATED_PCT = 95.0
-"""A direction at or above this share of its rate at p95 is saturated (``AnalysisSettings``)."""
-
-
-def analysis_directions(
-    row: Mapping[str, Any], state: CaseState, link: Mapping[str, Any]
-) -> dict[str, Any]:
-    """``down`` and ``up``: each direction's rate, request, use, utilisation, saturation,
-    upstream headroom and advice (Mbps, %), from the analysis row's own per-direction figures;
-    a row written before they existed (or read from the CSV) falls back on its ``directions``,
-    the inventory's link and the request. ``free_by_direction``: the upstream's free capacity
-    is known per direction (else only ``upstream_free_mbps``, the smaller one)."""
-    judged = {d.get("direction"): d for d in row.get("directions") or []}
-    new = state.latest.get("new")
-    asked_up = new.data.get("rate_up_bps") if new else None
-    committed = (link.get("committed") or {}) if isinstance(link, Mapping) else {}
-    up_committed = _first(row.get("committed_up_mbps"),
-                          judged.get("upload", {}).get("committed_mbps"),
-                          _per_million(committed.get("up")))  # fmt: skip
-    down = _direction(row, judged.get("download", {}), "down", "out", row.get("committed_mbps"),
-                      _first(row.get("requested_mbps"), _per_million(new.data.get("rate_bps"))
-                             if new else None))  # fmt: skip
-    up = _direction(row, judged.get("upload", {}), "up", "in", up_committed,
-                    _first(row.get("requested_up_mbps"), _per_million(asked_up)))  # fmt: skip
-    by_direction = row.get("upstream_free_down_mbps") is not None
-    return {"down": down, "up": up, "free_by_direction": by_direction}
-
-
-def _direction(
-    row: Mapping[str, Any], judged: Mapping[str, Any], key: str, counter: str,
-    committed: float | None, requested: float | None,
-) -> dict[str, Any]:  # fmt: skip
-    p95 = row.get(f"{counter}_p95_mbps")
-    util = row.get(f"{key}_utilisation_pct")
-    if util is None and p95 is not None and committed:
-        util = float(p95) * 100.0 / float(committed)
-    increase = None
-    if requested is not None and committed is not None and requested > committed:
-        increase = float(requested) - float(committed)
-    saturated = row.get(f"{key}_saturated")
-    if saturated is None:
-        saturated = judged.get("saturated", util is not None and util >= SATURATED_PCT)
-    return {
-        "committed_mbps": committed,
-        "requested_mbps": requested,
-        "mean_mbps": row.get(f"{counter}_mean_mbps"),
-        "p95_mbps": p95,
-        "max_mbps": row.get(f"{counter}_max_mbps"),
-        "utilisation_pct": util,
-        "saturated": bool(saturated),
-        "raised": increase is not None,
-        "increase_mbps": increase,
-        "free_mbps": row.get(f"upstream_free_{key}_mbps"),
-        "recommended_mbps": _first(row.get(f"recommended_{key}_mbps"),
-                                   judged.get("recommended_mbps")),
-    }  # fmt: skip
-
-
-def _first(*values: Any) -> Any:
-    return next((v for v in values if v is not None and v != ""), None)
-
-
-def _per_million(bps: Any) -> float | None:
-    return None if bps is None or bps == "" else int(bps) / 1e6
 
 
 def _first_png(record: Record | None) -> str:
