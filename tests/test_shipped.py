@@ -106,3 +106,9 @@ def test_demo_from_a_non_editable_install_in_an_empty_dir(tmp_path: Path) -> Non
                           text=True, check=True).stdout  # fmt: skip
     assert text.splitlines()[0] == "210 297"  # A4
     assert "Engku Putri" in text and "Siti Rahmawati" in text  # kop surat, Kasi (office.yaml)
+    assert "Andi Pratama" in text  # the engineer (office.yaml's operator): Pelaksana
+    (report,) = empty.glob("bwauto-demo/*/cases/KB-*/*laporan*.docx")
+    shapes = "import sys, docx; print(len(docx.Document(sys.argv[1]).inline_shapes))"
+    count = subprocess.run([str(python), "-c", shapes, str(report)], env=env,
+                           capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert int(count) == 4  # the logo and the charts before, after, and before/after the raise
