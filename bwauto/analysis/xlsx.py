@@ -7,8 +7,11 @@ chosen language with their units (``Unduh p95 (Mbps)``), then a row per link. Th
 and the link column are frozen and filtered; utilisation at or above 80 % is coloured; it
 prints on A4 landscape, one page wide, the header row repeated. Numbers are real numbers with
 a number format; window bounds are Excel dates in WIB (Excel has no time zones). Decisions and
-reasons are written in the chosen language. The CSV keeps the machine columns
-(``report.COLUMNS``); ``Keterangan`` names them next to each header.
+reasons are written in the chosen language. Each direction has its own columns
+(``XLSX_COLUMNS``: download beside upload): the current rate, the p95 utilisation, the SATURATED
+flag, the upstream's free capacity, the request and the recommendation. The CSV keeps the
+machine columns (``report.COLUMNS``); ``Keterangan`` names them next to each header, and says
+"(not in the CSV)" for the per-direction ones.
 """
 
 from __future__ import annotations
