@@ -81,7 +81,7 @@ class Register:
                 allowed key, and a review by a key allowed for its role.
             signed_reviews: refuse reviews when there is no ``allowed`` at all.
         """
-        self.path = Path(path)
+        self.path = Path(path).absolute()  # a relative --state-dir, whatever the cwd later
         self.clock: Clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.user = user
         self.signer = signer
@@ -382,9 +382,9 @@ class Register:
             raise CaseError("re-attaching a file needs a reason (--reason)")
         ref = self._files([path], "reattached")[0]
         case = self.get(case_id)
-        known = {str(case.file_path(f)): (r.seq, r.step, f) for r in case.records()
+        known = {_where(case, f): (r.seq, r.step, f) for r in (s.record() for s in case.stored)
                  for f in r.files()}  # fmt: skip
-        target = str(case.file_path(ref))
+        target = _where(case, ref)
         if target not in known:
             raise CaseError(f"{path} is not a file attached to {case_id}")
         seq, step, old = known[target]
@@ -575,6 +575,11 @@ def _naming(case_id: str) -> Iterator[None]:
     except StepOrderError as exc:
         text = str(exc).replace(workflow.CASE_ID, case_id)
         raise StepOrderError(text, missing=exc.missing) from exc
+
+
+def _where(case: Case, ref: Mapping[str, Any]) -> str:
+    """The file a stored reference (relative to the state dir, or absolute) is, resolved."""
+    return str(case.file_path(dict(ref)).resolve())
 
 
 def last_hash(case: Case) -> str:

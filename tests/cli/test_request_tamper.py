@@ -145,3 +145,24 @@ def test_tampered_docx_blocks_further_records_until_reattached(bw: Bw, tmp_path:
     code, out, _ = bw("request", "reattach", case_id, str(docx), "--reason", "dicetak ulang")
     assert code == 0 and "dilampirkan ulang" in out
     assert bw("request", "verify", case_id)[0] == 0
+
+
+def test_reattach_with_a_relative_state_dir_from_another_cwd(
+    bw: Bw, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: `request reattach` with a relative --state-dir said the file was not attached."""
+    case_id = _new(bw)
+    _to_step_5(bw, case_id)
+    docx = next((tmp_path / "state").rglob("*.docx"))
+    docx.write_bytes(docx.read_bytes() + b"\0")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    relative = Path("..") / "state"
+    base = ["-i", str(tmp_path / "inventory"), "--state-dir", str(relative)]
+    code = app_module.main([*base, "request", "reattach", case_id,
+                            str(Path("..") / docx.relative_to(tmp_path)), "--reason", "dicetak"])
+    out = capsys.readouterr()
+    assert code == 0 and "dilampirkan ulang" in out.out, out.err
+    assert app_module.main([*base, "request", "verify", case_id]) == 0
+    assert "OK" in capsys.readouterr().out
