@@ -95,6 +95,11 @@ class Signer:
             raise CaseError(f"signing key {path}: use an Ed25519 key (ssh-keygen -t ed25519)")
         return cls.of(key)
 
+    @property
+    def key_id(self) -> str:
+        """The public key without a comment, as a record names its signer."""
+        return _key_id(self.public)
+
     def sign(self, record_hash: str) -> str:
         """The stored signature of a record: JSON with the public key and the signature."""
         sig = base64.b64encode(self.key.sign(_message(record_hash))).decode("ascii")
