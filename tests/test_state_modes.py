@@ -55,7 +55,37 @@ def test_existing_state_dir_loses_access_for_others(inv: Path, tmp_path: Path) -
     state.mkdir(mode=0o755)
     state.chmod(0o755)
     _run(inv, state, tmp_path)
-    assert stat.S_IMODE(state.stat().st_mode) == 0o750
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize(
+    "argv", [["request", "list"], ["inventory", "list"], ["request", "verify"]], ids=" ".join
+)
+def test_every_command_brings_an_existing_state_dir_to_0700(
+    inv: Path, tmp_path: Path, argv: list[str]
+) -> None:
+    """Was: a state dir at 0755 (made by hand, or restored from a backup) stayed 0755 for
+    commands that write nothing; group and others could list the case files."""
+    state = tmp_path / "state"
+    _run(inv, state, tmp_path)
+    for before in (0o755, 0o750, 0o775):
+        state.chmod(before)
+        assert main(["-i", str(inv), "--state-dir", str(state), *argv]) == 0
+        assert stat.S_IMODE(state.stat().st_mode) == 0o700, oct(before)
+    state.chmod(0o710)  # a service group may traverse to its file (let_group_through): kept
+    assert main(["-i", str(inv), "--state-dir", str(state), *argv]) == 0
+    assert stat.S_IMODE(state.stat().st_mode) == 0o710
+
+
+def test_a_shared_state_dir_is_brought_to_2750(inv: Path, tmp_path: Path) -> None:
+    group = grp.getgrgid(os.getgid()).gr_name
+    state = tmp_path / "state"
+    _run(inv, state, tmp_path)
+    state.chmod(0o775)
+    (inv / "defaults.yaml").write_text((inv / "defaults.yaml").read_text()
+                                       + f"  state_group: {group}\n")  # fmt: skip
+    assert main(["-i", str(inv), "--state-dir", str(state), "request", "list"]) == 0
+    assert stat.S_IMODE(state.stat().st_mode) == 0o750 | stat.S_ISGID
 
 
 def test_umask_of_the_caller_is_restored(inv: Path, tmp_path: Path) -> None:

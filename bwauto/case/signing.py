@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,12 +80,19 @@ class Signer:
         """Load an unencrypted OpenSSH Ed25519 private key.
 
         Raises:
-            CaseError: unreadable, not OpenSSH, not Ed25519, or protected by a passphrase.
+            CaseError: unreadable, readable by group or others (as ssh, which refuses such a
+                key), not OpenSSH, not Ed25519, or protected by a passphrase.
         """
         try:
             data = read_bytes(path, limit=64 * 1024)
         except InputFileError as exc:
             raise CaseError(f"signing key {exc}") from None
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if mode & 0o077:  # as ssh refuses it: anyone who can read it can sign as its owner
+            raise CaseError(
+                f"signing key {path}: permissions {mode:04o} for {path} are too open: "
+                f"only its owner may read it (chmod 600 {path})"
+            )
         try:
             key = serialization.load_ssh_private_key(data, password=None)
         except (ValueError, TypeError) as exc:

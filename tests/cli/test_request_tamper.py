@@ -229,3 +229,19 @@ def test_an_unsigned_register_still_verifies(
                             "--purpose", "x"]) == 0  # fmt: skip
     assert app_module.main([*base, "request", "verify"]) == 0
     assert "OK" in capsys.readouterr().out
+
+
+def test_a_signing_key_readable_by_others_is_refused(bw: Bw, tmp_path: Path) -> None:
+    """Was: a private signing key at 0644 was used; ssh refuses such a key, so does bwauto."""
+    case_id = _new(bw)
+    keys = tmp_path / "inventory" / "signing-keys"
+    (keys / "kasi").chmod(0o644)
+    code, _, err = bw("request", "review", case_id, "--by", "kasi", "--approve",
+                      "--key", str(keys / "kasi"))  # fmt: skip
+    assert code == 2 and err.count("\n") == 1
+    assert f"permissions 0644 for {keys / 'kasi'} are too open" in err
+    (keys / "kadis").chmod(0o640)  # the lab's key dir, found without --key
+    code, _, err = bw("request", "dispose", case_id, "--from", "kadis", "--to", "kabid")
+    assert code == 2 and "permissions 0640 for" in err and "chmod 600" in err
+    (keys / "kadis").chmod(0o600)
+    assert bw("request", "dispose", case_id, "--from", "kadis", "--to", "kabid")[0] == 0
