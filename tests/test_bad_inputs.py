@@ -324,6 +324,25 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
      ("none.yaml", "not found")),
     ("secrets-binary", write("/s.yaml", b"\x00\x01" + PASSWORD.encode(), 0o600),
      SECRETS_POLL, 2, ("s.yaml", "binary")),
+    # --- secrets file: keys checked (a typo was accepted), the file given is the one named
+    ("secrets-key-typo", write("/s.yaml", f"defaults:\n  username: admin\n  pasword: "
+                               f"{PASSWORD}\n".encode(), 0o600), SECRETS_POLL, 2,
+     ("s.yaml:3: defaults.pasword: unknown key", "did you mean 'password'")),
+    ("secrets-scope-typo", write("/s.yaml", f"host:\n  edge-bc-01: {{password: {PASSWORD}}}\n"
+                                 .encode(), 0o600), SECRETS_POLL, 2,
+     ("s.yaml:1: host: unknown key", "did you mean 'hosts'")),
+    ("secrets-host-field-typo", write("/s.yaml", f"hosts:\n  edge-bc-01:\n    snmp_comunity: "
+                                      f"{PASSWORD}\n".encode(), 0o600), SECRETS_POLL, 2,
+     ("s.yaml:3: hosts.edge-bc-01.snmp_comunity", "did you mean 'snmp_community'")),
+    ("secrets-value-mapping", write("/s.yaml", f"groups:\n  cisco:\n    password: {{a: "
+                                    f"{PASSWORD}}}\n".encode(), 0o600), SECRETS_POLL, 2,
+     ("s.yaml:3: groups.cisco.password", "expected a value")),
+    ("secrets-zabbix-typo", write("/s.yaml", f"monitoring:\n  zabbix:\n    tokn: {PASSWORD}\n"
+                                  .encode(), 0o600), SECRETS_POLL, 2,
+     ("s.yaml:3: monitoring.zabbix.tokn", "did you mean 'token'")),
+    ("secrets-missing-names-given-file", write("/s.yaml", b"defaults:\n  username: admin\n",
+                                               0o600), SECRETS_POLL, 2,
+     ("snmp_community", "/s.yaml (mode 0600)")),
 ]  # fmt: skip
 
 
