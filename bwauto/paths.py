@@ -29,6 +29,22 @@ GROUP_UMASK = 0o027
 """With ``state_group``: the state dir 0750, its files 0640, nothing for others."""
 
 
+_caller_umask: list[int] = [0o022]
+"""The umask bwauto was started under (``private_umask`` remembers it)."""
+
+
+def private_umask() -> int:
+    """Run under ``PRIVATE_UMASK``; returns the caller's umask, remembered for the files the
+    user asks for by path (``bwauto.files.publish_outputs``)."""
+    _caller_umask[0] = os.umask(PRIVATE_UMASK)
+    return _caller_umask[0]
+
+
+def caller_umask() -> int:
+    """The umask bwauto was started under (0o022 if ``private_umask`` was not called)."""
+    return _caller_umask[0]
+
+
 def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
     """The state dir when none is given on the command line."""
     env = os.environ if env is None else env
