@@ -114,8 +114,9 @@ class Record:
         prev: SHA-256 of the previous record's body (``GENESIS`` for the first).
         follows: ``(step, kind)`` of the previous record, so that a deleted record can be
             named by what the next one says it followed.
-        signer: the public key (``ssh-ed25519 AAAA...``) that signs it, hashed with it: a
-            signature removed, or replaced by another key's, is then seen.
+        signer: the public key (``ssh-ed25519 AAAA...``) that signs it, when the register
+            checks keys against ``allowed_signers``; hashed with it, so that a signature
+            removed or replaced, or the ``allowed_signers`` deleted, is seen.
         anchored: its hash goes to the journal beside the register (every record written
             since the journal exists): a journal deleted or emptied is then seen.
     """

@@ -314,7 +314,7 @@ class Register:
                 by or self.user or current_user(),
                 now,
                 data,
-                signer=signer.key_id if signer else None,
+                signer=self._declared(signer),
                 anchored=True,
             )
             conn.execute(
@@ -391,7 +391,7 @@ class Register:
                 data,
                 last_hash(case),
                 (last.step, last.kind) if last else None,
-                signer=signer.key_id if signer else None,
+                signer=self._declared(signer),
                 anchored=True,
             )
             self._insert(conn, rec, signer.sign(rec.hash) if signer else None)
@@ -402,6 +402,12 @@ class Register:
             )
         append_journal(self.journal, rec)
         return rec
+
+    def _declared(self, signer: Signer | None) -> str | None:
+        """The signer a record names (hashed): only when keys are checked against
+        ``allowed_signers``, whose absence is then a tamper (a key used without that list
+        proves nothing, and binds nothing)."""
+        return signer.key_id if signer is not None and self.allowed is not None else None
 
     def _signer(self, role: str, review: bool = False) -> Signer | None:
         """The key that signs as ``role``, refused before anything is recorded."""

@@ -303,3 +303,17 @@ def test_records_from_before_the_journal_need_none(tmp_path: Path) -> None:
     assert _kinds(reg, cid) == []
     reg.journal.unlink()
     assert _kinds(reg, cid) == ["journal-missing"]
+
+
+def test_a_key_used_before_allowed_signers_exists_binds_nothing(tmp_path: Path) -> None:
+    """An office that sets $BWAUTO_SIGNING_KEY before writing allowed_signers keeps working:
+    only records checked against allowed_signers name their signer and require the list."""
+    inv = tmp_path / "inventory"
+    (inv / "signing-keys").mkdir(parents=True)
+    Signer.generate().write(inv / "signing-keys" / "staf")
+    Signer.generate().write(inv / "signing-keys" / "kadis")
+    Signer.generate().write(inv / "signing-keys" / "kabid")
+    reg = _office(tmp_path / "state", inv)
+    cid = new_request(reg)
+    reg.dispose(cid, from_role="kadis", to_role="kabid")
+    assert [p.problem for p in reg.verify(cid).problems] == [] and reg.register_problems() == []
