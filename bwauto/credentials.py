@@ -99,12 +99,14 @@ def load_secrets_file(path: Path) -> dict[str, Any]:
     problem = secrets_problem(data)
     if problem is not None:
         keys, message = problem
-        raise CredentialError(f"secrets file {path}:{_line(path, keys)}: {'.'.join(keys)}: "
-                              f"{message}")  # fmt: skip
+        shown = ".".join(k if _KEY_LIKE.match(k) else "(not shown)" for k in keys)
+        raise CredentialError(f"secrets file {path}:{_line(path, keys)}: {shown}: {message}")
     return data
 
 
 SCOPES = ("defaults", "groups", "hosts", "monitoring")
+_KEY_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+"""A key shown in an error; anything else may be a secret typed where a key goes."""
 MONITORING_FIELDS = {"zabbix": ("token", "username", "password")}
 """``monitoring: {zabbix: {...}}``: the Zabbix API's credentials (``monitoring.settings``)."""
 

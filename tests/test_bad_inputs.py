@@ -369,6 +369,9 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
     ("secrets-zabbix-typo", write("/s.yaml", f"monitoring:\n  zabbix:\n    tokn: {PASSWORD}\n"
                                   .encode(), 0o600), SECRETS_POLL, 2,
      ("s.yaml:3: monitoring.zabbix.tokn", "did you mean 'token'")),
+    ("secrets-password-as-key", write("/s.yaml", f"defaults:\n  username: admin\n  "
+                                      f"\"{PASSWORD}\": x\n".encode(), 0o600), SECRETS_POLL, 2,
+     ("s.yaml:3: defaults.(not shown): unknown key",)),
     ("secrets-missing-names-given-file", write("/s.yaml", b"defaults:\n  username: admin\n",
                                                0o600), SECRETS_POLL, 2,
      ("snmp_community", "/s.yaml (mode 0600)")),
