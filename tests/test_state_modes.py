@@ -6,6 +6,7 @@ from __future__ import annotations
 import grp
 import os
 import shutil
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -185,11 +186,15 @@ def test_files_asked_for_by_path_follow_the_users_umask_outside_the_state_dir(
         assert main([*base, "lab", "history", "--days", "1", "--out", str(out / "h.csv")]) == 0
         assert main([*base, "request", "form", "--blank", "--out", str(state / "isian.docx")]) == 0
         assert main([*base, "samples", "import", str(out / "h.csv")]) == 0
+        assert main([*base, *NEW]) == 0
+        rows = sqlite3.connect(state / "register.sqlite").execute("SELECT id FROM requests")
+        case_id = rows.fetchone()[0]
+        assert main([*base, "request", "export", case_id, "--out", str(out / "arsip.zip")]) == 0
         reports = ["--csv", str(out / "r.csv"), "--xlsx", str(out / "r.xlsx")]
         assert main([*base, "analyse", "--all", *reports, "--chart", str(out / "grafik")]) == 0
     finally:
         os.umask(before)
-    for name in ("isian.docx", "h.csv", "r.csv", "r.xlsx"):
+    for name in ("isian.docx", "h.csv", "r.csv", "r.xlsx", "arsip.zip"):
         assert _mode(out / name) == 0o644, name
     charts = list((out / "grafik").iterdir())
     assert charts and all(_mode(p) == 0o644 for p in charts)
