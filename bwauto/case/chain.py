@@ -51,7 +51,6 @@ from bwauto.case.signing import AllowedSigners, signed_by
 from bwauto.case.steps import step
 
 FILE_PROBLEMS = ("file-changed", "file-missing")
-JOURNAL_PROBLEMS = ("journal-missing", "unanchored")
 
 
 @dataclass(frozen=True, slots=True)

@@ -317,3 +317,10 @@ def test_a_key_used_before_allowed_signers_exists_binds_nothing(tmp_path: Path) 
     cid = new_request(reg)
     reg.dispose(cid, from_role="kadis", to_role="kabid")
     assert [p.problem for p in reg.verify(cid).problems] == [] and reg.register_problems() == []
+
+
+def test_a_deleted_journal_blocks_records(office: Register) -> None:
+    cid = _to_report(office)
+    office.journal.unlink()
+    with pytest.raises(IntegrityError, match="journal-missing"):
+        office.review(cid, role="kasi", approve=True)
