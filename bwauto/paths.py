@@ -112,7 +112,8 @@ def state_group(inventory_dir: Path, env: Mapping[str, str] | None = None) -> st
     return str(value) if value else None  # a malformed file: the inventory check names it
 
 
-STATE_ENTRIES = ("register.sqlite", "samples.sqlite", "evidence", "monitoring", "lab", "locks")
+STATE_ENTRIES = ("register.sqlite", "register.journal", "samples.sqlite", "evidence", "cases",
+                 "monitoring", "lab", "locks")  # fmt: skip
 
 
 def _is_state_dir(path: Path) -> bool:
