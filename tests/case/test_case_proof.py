@@ -324,3 +324,16 @@ def test_a_deleted_journal_blocks_records(office: Register) -> None:
     office.journal.unlink()
     with pytest.raises(IntegrityError, match="journal-missing"):
         office.review(cid, role="kasi", approve=True)
+
+
+def test_a_case_deleted_with_its_journal_lines_is_still_missed(office: Register) -> None:
+    """Its number was given out: a case deleted whole, its journal lines too, is still seen."""
+    first, second = new_request(office), new_request(office)
+    _sql(office, "DELETE FROM records WHERE case_id = ?", first)
+    _sql(office, "DELETE FROM requests WHERE id = ?", first)
+    assert [(p.case, p.problem) for p in office.register_problems()] == [(first, "case-deleted")]
+    lines = office.journal.read_text().splitlines(keepends=True)
+    office.journal.write_text("".join(x for x in lines if not x.startswith(first)))
+    problems = office.register_problems()
+    assert [(p.case, p.problem) for p in problems] == [(first, "case-deleted")]
+    assert "numbered it" in problems[0].message and _kinds(office, second) == []
