@@ -9,7 +9,9 @@ For each secret of a router, the first of these that gives a value wins:
 4. ``BWAUTO_<FIELD>``;
 5. the secrets file (``--secrets``, ``$BWAUTO_SECRETS``, the inventory's
    ``data.secrets_file`` in defaults.yaml, or ``~/.config/bwauto/secrets.yaml``), which must be
-   mode 0600 and holds ``defaults:``, ``groups: {NAME: ...}`` and ``hosts: {NAME: ...}``;
+   mode 0600 and holds ``defaults:``, ``groups: {NAME: ...}`` and ``hosts: {NAME: ...}`` (and
+   ``monitoring: {zabbix: ...}``); any other key is refused with its line and a "did you mean",
+   never with a value;
 6. an interactive prompt, when standard input is a terminal.
 
 Fields: ``USERNAME``, ``PASSWORD``, ``ENABLE_SECRET``, ``SNMP_COMMUNITY``, ``SNMPV3_USER``,
@@ -48,6 +50,8 @@ class Credentials:
     """Resolved secrets of one router; ``repr`` never shows a value."""
 
     values: Mapping[str, str] = field(repr=False)
+    source: Path | None = None
+    """The secrets file read (named when a secret is missing)."""
 
     def get(self, name: str) -> str | None:
         """The value of ``name`` or None."""
@@ -57,7 +61,7 @@ class Credentials:
         """The value of ``name``, or a ``CredentialError`` that says how to provide it."""
         value = self.values.get(name)
         if value is None:
-            raise CredentialError(_missing(host, name))
+            raise CredentialError(_missing(host, name, self.source))
         return value
 
 
@@ -92,7 +96,91 @@ def load_secrets_file(path: Path) -> dict[str, Any]:
         raise CredentialError(f"secrets file {where}: {reason}") from None
     if not isinstance(data, dict):
         raise CredentialError(f"secrets file {path}: expected a mapping")
+    problem = secrets_problem(data)
+    if problem is not None:
+        keys, message = problem
+        shown = ".".join(k if _KEY_LIKE.match(k) else "(not shown)" for k in keys)
+        raise CredentialError(f"secrets file {path}:{_line(path, keys)}: {shown}: {message}")
     return data
+
+
+SCOPES = ("defaults", "groups", "hosts", "monitoring")
+_KEY_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+"""A key shown in an error; anything else may be a secret typed where a key goes."""
+MONITORING_FIELDS = {"zabbix": ("token", "username", "password")}
+"""``monitoring: {zabbix: {...}}``: the Zabbix API's credentials (``monitoring.settings``)."""
+
+
+def secrets_problem(data: Mapping[str, Any]) -> tuple[tuple[str, ...], str] | None:
+    """The first misplaced or misspelt key of a secrets file (its path, what is wrong), or None.
+
+    Never quotes a value: only keys, which name fields, groups and hosts.
+
+    Examples:
+        >>> secrets_problem({"defaults": {"pasword": "x"}})
+        (('defaults', 'pasword'), "unknown key (did you mean 'password'?)")
+        >>> secrets_problem({"host": {}})
+        (('host',), "unknown key (did you mean 'hosts'?)")
+        >>> secrets_problem({"hosts": {"r1": {"password": {"a": 1}}}})
+        (('hosts', 'r1', 'password'), 'expected a value, not a list or a mapping')
+        >>> secrets_problem({"groups": {"cisco": {"username": "u"}}}) is None
+        True
+    """
+    for scope, value in data.items():
+        if scope not in SCOPES:
+            return (str(scope),), _unknown(str(scope), SCOPES)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            return (str(scope),), "expected a mapping"
+        found = _scope_problem(str(scope), value)
+        if found is not None:
+            return found
+    return None
+
+
+def _scope_problem(scope: str, value: dict[Any, Any]) -> tuple[tuple[str, ...], str] | None:
+    if scope == "defaults":
+        return _fields_problem((scope,), value, FIELDS)
+    for name, fields in value.items():
+        if scope != "monitoring":
+            found = _fields_problem((scope, str(name)), fields, FIELDS)
+        elif name not in MONITORING_FIELDS:
+            found = (scope, str(name)), _unknown(str(name), tuple(MONITORING_FIELDS))
+        else:
+            found = _fields_problem((scope, str(name)), fields, MONITORING_FIELDS[name])
+        if found is not None:
+            return found
+    return None
+
+
+def _fields_problem(
+    where: tuple[str, ...], fields: Any, known: tuple[str, ...]
+) -> tuple[tuple[str, ...], str] | None:
+    if fields is None:
+        return None
+    if not isinstance(fields, dict):
+        return where, f"expected a mapping of {', '.join(known[:2])}, ..."
+    for key, value in fields.items():
+        if key not in known:
+            return (*where, str(key)), _unknown(str(key), known)
+        if isinstance(value, (dict, list)):
+            return (*where, str(key)), "expected a value, not a list or a mapping"
+    return None
+
+
+def _unknown(key: str, known: tuple[str, ...]) -> str:
+    from bwauto.inventory.schema import did_you_mean
+
+    return "unknown key" + (did_you_mean(key, known) or f": one of {', '.join(known)}")
+
+
+def _line(path: Path, keys: tuple[str, ...]) -> int:
+    """The line of ``keys`` in the (already parsed) secrets file: read for its keys only."""
+    from bwauto.files import read_text
+    from bwauto.inventory.yamlsrc import parse_yaml
+
+    return parse_yaml(read_text(path), str(path)).line(*keys) or 1
 
 
 def find_secrets_file(explicit: str | None, inventory_hint: str | None) -> Path | None:
@@ -112,12 +200,14 @@ class CredentialResolver:
     env: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False)
     interactive: bool = field(default_factory=lambda: sys.stdin.isatty())
     prompt: Callable[[str], str] = getpass.getpass
+    source: Path | None = None
+    """The secrets file ``secrets`` was read from."""
 
     @classmethod
     def from_files(cls, explicit: str | None, inventory_hint: str | None) -> CredentialResolver:
         """A resolver reading the secrets file found by ``find_secrets_file``."""
         path = find_secrets_file(explicit, inventory_hint)
-        return cls(secrets=load_secrets_file(path) if path else {})
+        return cls(secrets=load_secrets_file(path) if path else {}, source=path)
 
     def resolve(
         self, host: str, groups: tuple[str, ...], env_override: Mapping[str, str] | None = None,
@@ -131,7 +221,7 @@ class CredentialResolver:
                 value = self.prompt(f"{name.replace('_', ' ')} for {host}: ") or None
             if value is not None:
                 values[name] = value
-        return Credentials(values)
+        return Credentials(values, self.source)
 
     def _lookup(
         self, host: str, groups: tuple[str, ...], name: str, env_override: Mapping[str, str]
@@ -151,9 +241,19 @@ class CredentialResolver:
         return None
 
 
-def _missing(host: str, name: str) -> str:
+def _missing(host: str, name: str, source: Path | None = None) -> str:
+    """What to do about a missing secret, naming the secrets file actually read.
+
+    Examples:
+        >>> _missing("r1", "password", Path("/etc/bw/s.yaml")).split(", or ")[-1]
+        "add 'password' to the secrets file /etc/bw/s.yaml (mode 0600)"
+        >>> _missing("r1", "password").split(", or ")[-1]
+        "add 'password' to a secrets file (--secrets FILE, mode 0600)"
+    """
     var = env_names(host, (), name)
+    where = (f"the secrets file {source} (mode 0600)" if source
+             else "a secrets file (--secrets FILE, mode 0600)")  # fmt: skip
     return (
         f"no {name.replace('_', ' ')} for router {host}: set {var[-1]} (or {var[0]}), "
-        f"or add '{name}' to the secrets file {DEFAULT_SECRETS} (mode 0600)"
+        f"or add '{name}' to {where}"
     )

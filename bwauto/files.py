@@ -26,6 +26,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -190,11 +191,16 @@ def check_yaml_size(root: yaml.Node, file: str, limit: int = MAX_YAML_NODES) -> 
     size(root)
 
 
-def check_output_dir(path: Path, what: str = "output directory") -> Path:
-    """Refuse, before any work, a directory to write into that cannot be one."""
+def check_output_dir(path: Path, what: str = "output directory", publish: bool = True) -> Path:
+    """Refuse, before any work, a directory to write into that cannot be one.
+
+    With ``publish``, the files this run writes in it get the user's modes (``publish_outputs``).
+    """
     if path.exists() and not path.is_dir():
         raise InputFileError(path, f"{what}: is a file, expected a directory")
     _check_parents(path, (path, *path.parents), what)
+    if publish:
+        _ASKED.append(_Asked(path, True, _missing_dirs(path)))
     return path
 
 
@@ -224,4 +230,61 @@ def check_output_path(path: Path, what: str = "output file", suffix: str = "") -
     if suffix and path.suffix.lower() != suffix:
         raise InputFileError(path, f"{what}: the file name must end in {suffix}")
     _check_parents(path, tuple(path.parents), what)
+    _ASKED.append(_Asked(path, False, _missing_dirs(path.parent)))
     return path
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """An output the user named: a file, or a dir to write in, and the dirs not there yet."""
+
+    path: Path
+    is_dir: bool
+    created: tuple[Path, ...]
+
+
+_ASKED: list[_Asked] = []
+"""The outputs checked in this run (``check_output_path``/``check_output_dir``)."""
+
+
+def _missing_dirs(path: Path) -> tuple[Path, ...]:
+    return tuple(d for d in (path, *path.parents) if not d.exists())
+
+
+def forget_outputs() -> None:
+    """Start a run with no output named yet."""
+    _ASKED.clear()
+
+
+def publish_outputs(umask: int, state_dir: Path, since: float) -> list[Path]:
+    """Give the files the user asked for by path the modes the user's ``umask`` gives (0644
+    and dirs 0755 under the usual 022): an office prints and shares its CSV, XLSX, DOCX and
+    exports. bwauto runs under umask 077 (``bwauto.paths``), so anything inside the state dir
+    keeps 0600 (0640 with ``state_group``), and so do files it did not write in this run
+    (modified before ``since``). Returns the paths whose mode was set.
+    """
+    state = state_dir.resolve()
+    done: list[Path] = []
+    for asked in _ASKED:
+        for d in asked.created:
+            done += _chmod(d, 0o777 & ~umask, state, since)
+        files = [asked.path]
+        if asked.is_dir and asked.path.is_dir():
+            files = [p for p in asked.path.iterdir() if p.is_file()]
+        for f in files:
+            done += _chmod(f, 0o666 & ~umask, state, since)
+    return done
+
+
+def _chmod(path: Path, mode: int, state: Path, since: float) -> list[Path]:
+    try:
+        st = path.stat()
+        resolved = path.resolve()
+        if (resolved == state or resolved.is_relative_to(state) or st.st_uid != os.geteuid()
+                or st.st_mtime < since - 1):  # fmt: skip
+            return []
+        if stat.S_IMODE(st.st_mode) != mode:
+            path.chmod(mode)
+    except OSError:
+        return []  # gone, or not ours: left as it is
+    return [path]

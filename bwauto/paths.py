@@ -29,6 +29,22 @@ GROUP_UMASK = 0o027
 """With ``state_group``: the state dir 0750, its files 0640, nothing for others."""
 
 
+_caller_umask: list[int] = [0o022]
+"""The umask bwauto was started under (``private_umask`` remembers it)."""
+
+
+def private_umask() -> int:
+    """Run under ``PRIVATE_UMASK``; returns the caller's umask, remembered for the files the
+    user asks for by path (``bwauto.files.publish_outputs``)."""
+    _caller_umask[0] = os.umask(PRIVATE_UMASK)
+    return _caller_umask[0]
+
+
+def caller_umask() -> int:
+    """The umask bwauto was started under (0o022 if ``private_umask`` was not called)."""
+    return _caller_umask[0]
+
+
 def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
     """The state dir when none is given on the command line."""
     env = os.environ if env is None else env
@@ -96,15 +112,41 @@ def state_group(inventory_dir: Path, env: Mapping[str, str] | None = None) -> st
     return str(value) if value else None  # a malformed file: the inventory check names it
 
 
-STATE_ENTRIES = ("register.sqlite", "samples.sqlite", "evidence", "monitoring", "lab", "locks")
+STATE_ENTRIES = ("register.sqlite", "register.journal", "samples.sqlite", "evidence", "cases",
+                 "monitoring", "lab", "locks")  # fmt: skip
 
 
 def _is_state_dir(path: Path) -> bool:
-    """An existing dir that bwauto made (a dir given by mistake, e.g. ``~``, is left alone)."""
+    """An existing dir that bwauto made, or an empty one (a dir given by mistake, e.g. ``~``,
+    is left alone)."""
     try:
-        return path.is_dir() and any((path / name).exists() for name in STATE_ENTRIES)
+        if not path.is_dir():
+            return False
+        return any((path / name).exists() for name in STATE_ENTRIES) or not any(path.iterdir())
     except OSError:
         return False
+
+
+def private_mode(mode: int) -> int:
+    """The private state dir's mode from its current one: 0700, keeping only a service
+    group's traverse bit (0710, set by ``let_group_through``: no listing, no reading).
+
+    Examples:
+        >>> oct(private_mode(0o755)), oct(private_mode(0o750)), oct(private_mode(0o710))
+        ('0o700', '0o700', '0o710')
+    """
+    return 0o700 | (0o010 if mode & 0o070 == 0o010 else 0)
+
+
+def shared_mode(mode: int) -> int:
+    """The team's state dir's mode: 0750 with set-group-id, keeping only a traverse bit for
+    others (0751, set by ``let_group_through`` for a service of another group).
+
+    Examples:
+        >>> oct(shared_mode(0o755)), oct(shared_mode(0o2751))
+        ('0o2750', '0o2751')
+    """
+    return 0o750 | stat.S_ISGID | (0o001 if mode & 0o007 == 0o001 else 0)
 
 
 def _public_parents(state_dir: Path) -> list[Path]:
@@ -128,9 +170,10 @@ def _public_parents(state_dir: Path) -> list[Path]:
 def prepare_state_dir(state_dir: Path, group: str | None) -> list[Path]:
     """Give an existing state dir its modes, and create it when it is shared with ``group``.
 
-    Private (default): others lose any access to an existing dir; a new one is created 0700
-    when first needed (under ``state_umask``). Shared: the dir is created if needed, given to
-    ``group``, and made 0750 with set-group-id so that new files and dirs inherit the group.
+    Private (default): an existing dir is brought to 0700 by every command (``private_mode``);
+    a new one is created 0700 when first needed (under ``state_umask``). Shared: the dir is
+    created if needed, given to ``group``, and made 0750 with set-group-id so that new files
+    and dirs inherit the group (``shared_mode``).
 
     Returns the dirs above the state dir it created (deepest first).
 
@@ -141,10 +184,10 @@ def prepare_state_dir(state_dir: Path, group: str | None) -> list[Path]:
 
     created = _public_parents(state_dir)
     if group is None:
-        if _is_state_dir(state_dir):
+        if _is_state_dir(state_dir) and state_dir.stat().st_uid == os.geteuid():
             mode = stat.S_IMODE(state_dir.stat().st_mode)
-            if mode & 0o007 and state_dir.stat().st_uid == os.getuid():
-                state_dir.chmod(mode & ~0o007)
+            if mode != private_mode(mode):
+                state_dir.chmod(private_mode(mode))
         return created
     try:
         gid = grp.getgrnam(group).gr_gid
@@ -154,7 +197,9 @@ def prepare_state_dir(state_dir: Path, group: str | None) -> list[Path]:
         state_dir.mkdir(parents=True, exist_ok=True)
         if state_dir.stat().st_gid != gid:
             os.chown(state_dir, -1, gid)
-        state_dir.chmod(0o750 | stat.S_ISGID)
+        mode = stat.S_IMODE(state_dir.stat().st_mode)
+        if mode != shared_mode(mode):  # a teammate's dir already right needs no chmod
+            state_dir.chmod(shared_mode(mode))
     except OSError as exc:
         raise StoreError(
             f"state dir {state_dir}: cannot share it with group {group!r}: {exc.strerror}"

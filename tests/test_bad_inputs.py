@@ -324,6 +324,57 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
      ("none.yaml", "not found")),
     ("secrets-binary", write("/s.yaml", b"\x00\x01" + PASSWORD.encode(), 0o600),
      SECRETS_POLL, 2, ("s.yaml", "binary")),
+    # --- office.yaml and allowed_signers: checked by `inventory check` (they were not)
+    ("office-unknown-key", edit("office.yaml", "operator:", "operater:"), CHECK, 2,
+     ("office.yaml:", "operater: unknown key", "did you mean 'operator'")),
+    ("office-nested-key", edit("office.yaml", "    position: Kepala Seksi",
+                               "    positon: Kepala Seksi"), CHECK, 2,
+     ("office.yaml:", "signatories.kasi.positon: unknown key", "did you mean 'position'")),
+    ("office-paper-a5", edit("office.yaml", "paper: A4", "paper: A5"), CHECK, 2,
+     ("office.yaml:", "paper: Input should be 'A4' or 'F4'")),
+    ("office-paper-a5-list", with_case(edit("office.yaml", "paper: A4", "paper: A5")),
+     ["request", "list"], 2, ("office.yaml:", "paper")),
+    ("office-paper-a5-status", with_case(edit("office.yaml", "paper: A4", "paper: A5")),
+     case_argv("status"), 2, ("office.yaml:", "paper")),
+    ("office-numbering", edit("office.yaml", "{tahun}\"\n  report", "{year}\"\n  report"), CHECK,
+     2, ("office.yaml:", "numbering.ba", "unknown placeholder {year}")),
+    ("office-yaml-syntax", write("office.yaml", b"agency: [\n"), CHECK, 2,
+     ("office.yaml:", "not valid YAML")),
+    ("office-binary", write("office.yaml", b"\x00\x01"), CHECK, 2, ("office.yaml:1", "binary")),
+    ("office-logo-missing", edit("office.yaml", "logo-batam.png", "logo-none.png"), CHECK, 2,
+     ("office.yaml:", "agency.logo", "no such file")),
+    ("signers-unknown-role", write("allowed_signers", b"kasie ssh-ed25519 AAAA x\n"), CHECK, 2,
+     ("allowed_signers:1", "unknown role 'kasie'", "did you mean 'kasi'")),
+    ("signers-not-ed25519", write("allowed_signers", b"# keys\nkadis ssh-rsa AAAAB3 x\n"),
+     CHECK, 2, ("allowed_signers:2", "expected: ROLE ssh-ed25519 KEY")),
+    ("signers-bad-key", write("allowed_signers", b"staf ssh-ed25519 bm90LWEta2V5 budi\n"),
+     CHECK, 2, ("allowed_signers:1", "not a valid ssh-ed25519 public key")),
+    ("signers-binary", write("allowed_signers", b"\x00kadis"), CHECK, 2,
+     ("allowed_signers:1", "binary")),
+    ("signers-directory", mkdir("allowed_signers"), CHECK, 2,
+     ("allowed_signers", "is a directory")),
+    # --- secrets file: keys checked (a typo was accepted), the file given is the one named
+    ("secrets-key-typo", write("/s.yaml", f"defaults:\n  username: admin\n  pasword: "
+                               f"{PASSWORD}\n".encode(), 0o600), SECRETS_POLL, 2,
+     ("s.yaml:3: defaults.pasword: unknown key", "did you mean 'password'")),
+    ("secrets-scope-typo", write("/s.yaml", f"host:\n  edge-bc-01: {{password: {PASSWORD}}}\n"
+                                 .encode(), 0o600), SECRETS_POLL, 2,
+     ("s.yaml:1: host: unknown key", "did you mean 'hosts'")),
+    ("secrets-host-field-typo", write("/s.yaml", f"hosts:\n  edge-bc-01:\n    snmp_comunity: "
+                                      f"{PASSWORD}\n".encode(), 0o600), SECRETS_POLL, 2,
+     ("s.yaml:3: hosts.edge-bc-01.snmp_comunity", "did you mean 'snmp_community'")),
+    ("secrets-value-mapping", write("/s.yaml", f"groups:\n  cisco:\n    password: {{a: "
+                                    f"{PASSWORD}}}\n".encode(), 0o600), SECRETS_POLL, 2,
+     ("s.yaml:3: groups.cisco.password", "expected a value")),
+    ("secrets-zabbix-typo", write("/s.yaml", f"monitoring:\n  zabbix:\n    tokn: {PASSWORD}\n"
+                                  .encode(), 0o600), SECRETS_POLL, 2,
+     ("s.yaml:3: monitoring.zabbix.tokn", "did you mean 'token'")),
+    ("secrets-password-as-key", write("/s.yaml", f"defaults:\n  username: admin\n  "
+                                      f"\"{PASSWORD}\": x\n".encode(), 0o600), SECRETS_POLL, 2,
+     ("s.yaml:3: defaults.(not shown): unknown key",)),
+    ("secrets-missing-names-given-file", write("/s.yaml", b"defaults:\n  username: admin\n",
+                                               0o600), SECRETS_POLL, 2,
+     ("snmp_community", "/s.yaml (mode 0600)")),
 ]  # fmt: skip
 
 
@@ -405,3 +456,18 @@ def test_alias_bomb_is_refused_fast_in_bounded_memory(tmp_path: Path) -> None:
     assert rc == "2" and "YAML aliases expand" in out.stderr
     assert float(seconds) < 3.0  # was 6.7 s; about 0.4 s here (a margin for a loaded CI)
     assert int(max_rss_kb) < 300_000
+
+
+def test_inventory_check_lists_office_and_signer_problems_with_the_inventory_s(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inv = tmp_path / "inventory"
+    shutil.copytree(SAMPLE, inv)
+    edit("office.yaml", "paper: A4", "paper: A5")(inv, tmp_path)
+    edit("hosts.yaml", "hostname: 10.30.0.1", "hostnmae: 10.30.0.1")(inv, tmp_path)
+    write("allowed_signers", b"kasie ssh-ed25519 AAAA x\n")(inv, tmp_path)
+    assert main(["-i", str(inv), *CHECK]) == 2
+    err = capsys.readouterr().err
+    assert "inventory: 3 problems:" in err
+    for text in ("allowed_signers:1: unknown role", "hosts.yaml:", "office.yaml:32: paper"):
+        assert text in err, (text, err)

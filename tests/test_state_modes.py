@@ -6,6 +6,7 @@ from __future__ import annotations
 import grp
 import os
 import shutil
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -55,7 +56,37 @@ def test_existing_state_dir_loses_access_for_others(inv: Path, tmp_path: Path) -
     state.mkdir(mode=0o755)
     state.chmod(0o755)
     _run(inv, state, tmp_path)
-    assert stat.S_IMODE(state.stat().st_mode) == 0o750
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize(
+    "argv", [["request", "list"], ["inventory", "list"], ["request", "verify"]], ids=" ".join
+)
+def test_every_command_brings_an_existing_state_dir_to_0700(
+    inv: Path, tmp_path: Path, argv: list[str]
+) -> None:
+    """Was: a state dir at 0755 (made by hand, or restored from a backup) stayed 0755 for
+    commands that write nothing; group and others could list the case files."""
+    state = tmp_path / "state"
+    _run(inv, state, tmp_path)
+    for before in (0o755, 0o750, 0o775):
+        state.chmod(before)
+        assert main(["-i", str(inv), "--state-dir", str(state), *argv]) == 0
+        assert stat.S_IMODE(state.stat().st_mode) == 0o700, oct(before)
+    state.chmod(0o710)  # a service group may traverse to its file (let_group_through): kept
+    assert main(["-i", str(inv), "--state-dir", str(state), *argv]) == 0
+    assert stat.S_IMODE(state.stat().st_mode) == 0o710
+
+
+def test_a_shared_state_dir_is_brought_to_2750(inv: Path, tmp_path: Path) -> None:
+    group = grp.getgrgid(os.getgid()).gr_name
+    state = tmp_path / "state"
+    _run(inv, state, tmp_path)
+    state.chmod(0o775)
+    (inv / "defaults.yaml").write_text((inv / "defaults.yaml").read_text()
+                                       + f"  state_group: {group}\n")  # fmt: skip
+    assert main(["-i", str(inv), "--state-dir", str(state), "request", "list"]) == 0
+    assert stat.S_IMODE(state.stat().st_mode) == 0o750 | stat.S_ISGID
 
 
 def test_umask_of_the_caller_is_restored(inv: Path, tmp_path: Path) -> None:
@@ -134,3 +165,50 @@ def test_a_service_group_may_traverse_to_its_files_but_read_nothing_else(tmp_pat
     os.chown(team, -1, 0 if os.getgid() != 0 else 1)
     let_group_through(team, team / "m", os.getgid())
     assert stat.S_IMODE(team.stat().st_mode) == 0o2751
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_files_asked_for_by_path_follow_the_users_umask_outside_the_state_dir(
+    inv: Path, tmp_path: Path
+) -> None:
+    """An office prints and shares its documents, CSV and XLSX: a file the user names outside
+    the state dir gets the user's umask (0644 under 022), as `cp` would give it; inside the
+    state dir everything stays 0600. (Was: 0600 everywhere, even ~/laporan/x.docx.)"""
+    state = tmp_path / "state"
+    base = ["-i", str(inv), "--state-dir", str(state)]
+    out = tmp_path / "laporan" / "2026"  # two dirs bwauto creates
+    before = os.umask(0o022)
+    try:
+        assert main([*base, "request", "form", "--blank", "--out", str(out / "isian.docx")]) == 0
+        assert main([*base, "lab", "history", "--days", "1", "--out", str(out / "h.csv")]) == 0
+        assert main([*base, "request", "form", "--blank", "--out", str(state / "isian.docx")]) == 0
+        assert main([*base, "samples", "import", str(out / "h.csv")]) == 0
+        assert main([*base, *NEW]) == 0
+        rows = sqlite3.connect(state / "register.sqlite").execute("SELECT id FROM requests")
+        case_id = rows.fetchone()[0]
+        assert main([*base, "request", "export", case_id, "--out", str(out / "arsip.zip")]) == 0
+        reports = ["--csv", str(out / "r.csv"), "--xlsx", str(out / "r.xlsx")]
+        assert main([*base, "analyse", "--all", *reports, "--chart", str(out / "grafik")]) == 0
+    finally:
+        os.umask(before)
+    for name in ("isian.docx", "h.csv", "r.csv", "r.xlsx", "arsip.zip"):
+        assert _mode(out / name) == 0o644, name
+    charts = list((out / "grafik").iterdir())
+    assert charts and all(_mode(p) == 0o644 for p in charts)
+    assert _mode(out) == _mode(out.parent) == _mode(out / "grafik") == 0o755
+    assert _mode(state / "isian.docx") == 0o600  # inside the state dir: private
+    assert all(_mode(p) & 0o077 == 0 for p in [state, *state.rglob("*")])
+
+
+def test_a_strict_umask_is_followed_too(inv: Path, tmp_path: Path) -> None:
+    before = os.umask(0o077)
+    try:
+        target = tmp_path / "isian.docx"
+        assert main(["-i", str(inv), "--state-dir", str(tmp_path / "state"), "request", "form",
+                     "--blank", "--out", str(target)]) == 0  # fmt: skip
+    finally:
+        os.umask(before)
+    assert _mode(target) == 0o600

@@ -13,8 +13,12 @@ names what is wrong:
   records it summarises (what is shown always comes from the records);
 * **truncated / rewritten** — the journal beside the register (or an export, with
   ``verify_against``) holds a record the register no longer has, or holds another hash for it;
+* **journal-missing / unanchored** — a record says (in its hashed body) that its hash went to
+  the journal, and the journal is gone, or does not list it;
 * **unsigned / bad-signature / unknown-signer / wrong-role** — with ``allowed_signers``, every
   record must carry a valid signature by an allowed key, and a review by a key of its role;
+  a record that names its signer (in its hashed body) must carry that key's signature, with or
+  without ``allowed_signers``;
 * **file changed / missing** — an attached file (analysis CSV, chart, evidence, document) no
   longer has the SHA-256 recorded when it was attached (or last re-attached, with a reason).
 
@@ -145,6 +149,7 @@ def verify(
     problems += _link_problems(case, parsed)
     problems += _summary_problems(case)
     problems += _anchor_problems(case, case.anchors, "the journal")
+    problems += _journal_problems(case, parsed)
     problems += _signature_problems(case, parsed, allowed)
     if check_files:
         problems += _file_problems(case, [parsed[k][1] for k in sorted(parsed)])
@@ -264,6 +269,23 @@ def _anchor_problems(
     return out
 
 
+def _journal_problems(
+    case: Case, parsed: dict[int, tuple[StoredRecord, Record]]
+) -> list[ChainProblem]:
+    """Records written with the journal must be in it (a deleted journal is a tamper)."""
+    anchored = [parsed[k][1] for k in sorted(parsed) if parsed[k][1].anchored]
+    if not anchored:
+        return []  # written before the journal existed: nothing to hold it to
+    if not case.journal_found:
+        first = anchored[0]
+        msg = "its hash went to register.journal, and the journal is gone: restore it"
+        return [ChainProblem(first.seq, first.step, first.kind, "journal-missing", msg)]
+    listed = {seq for seq, _ in case.anchors}
+    return [ChainProblem(r.seq, r.step, r.kind, "unanchored",
+                         "its hash went to register.journal, which no longer lists it")
+            for r in anchored if r.seq not in listed]  # fmt: skip
+
+
 def _signature_problems(
     case: Case, parsed: dict[int, tuple[StoredRecord, Record]], allowed: AllowedSigners | None
 ) -> list[ChainProblem]:
@@ -280,18 +302,33 @@ def _signature_problem(
     row: StoredRecord, rec: Record, allowed: AllowedSigners | None
 ) -> tuple[str, str] | None:
     if row.signature is None:
+        if rec.signer:
+            return "unsigned", "it names its signer, and its signature is gone"
         return None if allowed is None else ("unsigned", "it carries no signature")
     key = signed_by(row.signature, row.stored_hash)
     if key is None:
         return "bad-signature", "its signature does not match its hash"
-    if allowed is None:
-        return None
-    roles = allowed.roles_of(key)
-    if not roles:
-        return "unknown-signer", f"signed by a key that {allowed.source} does not list"
-    role = rec.data.get("role") if rec.kind == "review" else None
-    if role is not None and role not in roles:
-        return "wrong-role", f"a review as {role} signed by a key allowed for {', '.join(roles)}"
+    if allowed is not None:
+        roles = allowed.roles_of(key)
+        if not roles:
+            return "unknown-signer", f"signed by a key that {allowed.source} does not list"
+        role = rec.data.get("role") if rec.kind == "review" else None
+        if role is not None and role not in roles:
+            return (
+                "wrong-role",
+                f"a review as {role} signed by a key allowed for {', '.join(roles)}",
+            )
+    if rec.signer and rec.signer != key:
+        return "bad-signature", "signed by another key than the one it names"
+    return None
+
+
+def signed(case: Case) -> Record | None:
+    """The first record of ``case`` that names its signer (None: an unsigned case)."""
+    for row in case.stored:
+        parsed = _parse(row)
+        if parsed is not None and parsed[1].signer:
+            return parsed[1]
     return None
 
 

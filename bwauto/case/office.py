@@ -45,6 +45,7 @@ import datetime as dt
 import re
 import shutil
 import string
+import typing
 from pathlib import Path
 from typing import Any, Literal
 
@@ -52,6 +53,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bwauto.case.errors import OfficeError
+from bwauto.errors import Problem
 from bwauto.files import InputFileError, check_yaml_aliases, read_text
 
 FILENAME = "office.yaml"
@@ -197,40 +199,78 @@ def load_office(directory: Path | None) -> Office:
 
     Raises:
         OfficeError: unreadable YAML, an unknown key, a wrong value, or a logo that does not
-            exist, as ``file:line: field: message``.
+            exist, as ``file:line: field: message`` (the first of ``office_problems``).
     """
+    office, problems = _read_office(directory)
+    if problems:
+        raise OfficeError(str(problems[0]))
+    return office
+
+
+def office_problems(directory: Path) -> list[Problem]:
+    """Every problem of ``<directory>/office.yaml`` (none if it is absent), each with its line;
+    an unknown key with a "did you mean"."""
+    return _read_office(directory)[1]
+
+
+def _read_office(directory: Path | None) -> tuple[Office, list[Problem]]:
     if directory is None:
-        return Office()
+        return Office(), []
     path = Path(directory) / FILENAME
     if not path.is_file():
-        return Office(directory=str(directory))
+        return Office(directory=str(directory)), []
+    file = str(path)
     try:
         text = read_text(path)
-        check_yaml_aliases(text, str(path))
+        check_yaml_aliases(text, file)
     except InputFileError as exc:
-        raise OfficeError(str(exc)) from None
+        return Office(), [Problem(file, "", "", exc.reason, exc.line)]
     try:
         root = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader) or {}  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise OfficeError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+        line = mark.line + 1 if mark is not None else None
+        return Office(), [Problem(file, "", "", f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                                  line)]  # fmt: skip
     if not isinstance(data, dict):
-        raise OfficeError(f"{path}:1: expected a mapping of settings")
+        return Office(), [Problem(file, "", "", "expected a mapping of settings", 1)]
     try:
         office = Office.model_validate({**data, "directory": str(path.parent)})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = [p for p in first["loc"] if not str(p).startswith("function-")]
-        field = ".".join(str(p) for p in loc)
-        line = _line_of(root, loc)
-        raise OfficeError(f"{path}:{line}: {field}: {first['msg']}") from exc
+        return Office(), [_problem(file, root, err) for err in exc.errors()]
     logo = office.logo_path
     if logo is not None and not logo.is_file():
         line = _line_of(root, ["agency", "logo"])
-        raise OfficeError(f"{path}:{line}: agency.logo: no such file {logo}")
-    return office
+        return office, [Problem(file, "", "agency.logo", f"no such file {logo}", line)]
+    return office, []
+
+
+def _problem(file: str, root: yaml.Node | None, err: Any) -> Problem:
+    """A pydantic error as a problem at its line; an unknown key with a "did you mean"."""
+    loc = [p for p in err["loc"] if not str(p).startswith("function-")]
+    message = str(err["msg"])
+    if err["type"] == "extra_forbidden":
+        from bwauto.inventory.schema import did_you_mean
+
+        message = "unknown key" + did_you_mean(str(loc[-1]), _known_keys(loc))
+    field = ".".join(str(p) for p in loc)
+    return Problem(file, "", field, message, _line_of(root, loc))
+
+
+def _known_keys(loc: list[Any]) -> tuple[str, ...]:
+    """The keys allowed beside ``loc``'s last one (the settings model's fields there)."""
+    model: type[BaseModel] = Office
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(str(part))
+        kind = info.annotation if info is not None else None
+        kind = typing.get_args(kind)[0] if typing.get_origin(kind) is list else kind
+        if not (isinstance(kind, type) and issubclass(kind, BaseModel)):
+            return ()
+        model = kind
+    return tuple(name for name in model.model_fields if name != "directory")
 
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"

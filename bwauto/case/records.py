@@ -114,6 +114,11 @@ class Record:
         prev: SHA-256 of the previous record's body (``GENESIS`` for the first).
         follows: ``(step, kind)`` of the previous record, so that a deleted record can be
             named by what the next one says it followed.
+        signer: the public key (``ssh-ed25519 AAAA...``) that signs it, when the register
+            checks keys against ``allowed_signers``; hashed with it, so that a signature
+            removed or replaced, or the ``allowed_signers`` deleted, is seen.
+        anchored: its hash goes to the journal beside the register (every record written
+            since the journal exists): a journal deleted or emptied is then seen.
     """
 
     case: str
@@ -125,10 +130,13 @@ class Record:
     data: dict[str, Any] = field(default_factory=dict)
     prev: str = GENESIS
     follows: tuple[int, str] | None = None
+    signer: str | None = None
+    anchored: bool = False
 
     def body(self) -> dict[str, Any]:
-        """The record as the JSON object that is hashed and stored."""
-        return {
+        """The record as the JSON object that is hashed and stored (``signer`` and
+        ``anchored`` only when set, so that older records keep their hashes)."""
+        return _declared(self) | {
             "case": self.case,
             "seq": self.seq,
             "step": self.step,
@@ -166,6 +174,8 @@ class Record:
             data=dict(body["data"]),
             prev=str(body["prev"]),
             follows=_follows(body.get("follows")),
+            signer=str(body["signer"]) if body.get("signer") else None,
+            anchored=body.get("anchored") is True,
         )
 
     def files(self) -> list[dict[str, str]]:
@@ -173,6 +183,11 @@ class Record:
         refs = [f for f in self.data.get("files", []) if isinstance(f, dict)]
         single = self.data.get("file")
         return refs + ([single] if isinstance(single, dict) else [])
+
+
+def _declared(rec: Record) -> dict[str, Any]:
+    out: dict[str, Any] = {"signer": rec.signer} if rec.signer else {}
+    return out | ({"anchored": True} if rec.anchored else {})
 
 
 def _follows(value: Any) -> tuple[int, str] | None:
@@ -213,6 +228,7 @@ class Case:
             the fields above come from the hashed records, and ``verify`` compares the two.
         anchors: ``(seq, hash)`` of the case's records in the journal beside the register.
         base: the state dir, against which relative file references are resolved.
+        journal_found: the journal beside the register exists.
     """
 
     id: str
@@ -227,6 +243,7 @@ class Case:
     row: tuple[Any, ...] | None = None
     anchors: tuple[tuple[int, str], ...] = ()
     base: str = ""
+    journal_found: bool = True
 
     def records(self) -> list[Record]:
         """The parsed records, attached files' paths made absolute (raises on an unreadable

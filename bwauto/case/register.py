@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bwauto.case import chain, workflow
+from bwauto.case import audit, chain, workflow
 from bwauto.case.db import connect, migrate, register_path, transaction
 from bwauto.case.errors import CaseError, IntegrityError, StepOrderError
 from bwauto.case.inputs import (
@@ -55,6 +55,7 @@ from bwauto.case.inputs import (
 from bwauto.case.journal import append_journal, journal_path, read_journal
 from bwauto.case.mutu_baku import WIB
 from bwauto.case.records import GENESIS, Case, Record, StoredRecord, current_user, utc_iso
+from bwauto.case.signing import FILE_NAME as SIGNERS_FILE
 from bwauto.case.signing import AllowedSigners, Signer, authorised, signer_for
 from bwauto.case.steps import DISPOSITIONS, REVIEWS
 from bwauto.i18n import one_of
@@ -81,12 +82,14 @@ class Register:
                 allowed key, and a review by a key allowed for its role.
             signed_reviews: refuse reviews when there is no ``allowed`` at all.
         """
-        self.path = Path(path)
+        self.path = Path(path).absolute()  # a relative --state-dir, whatever the cwd later
         self.clock: Clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.user = user
         self.signer = signer
         self.allowed = allowed
         self.signed_reviews = signed_reviews
+        self.signers_file: Path | None = None
+        """Where ``allowed_signers`` must be once records are signed (``for_office``)."""
         self._migrated = False
 
     @property
@@ -119,8 +122,10 @@ class Register:
                 signers[role] = signer_for(role, key, inventory_dir)
             return signers[role]
 
-        return cls(register_path(state_dir), user=user, signer=signer, allowed=allowed,
-                   signed_reviews=True)  # fmt: skip
+        reg = cls(register_path(state_dir), user=user, signer=signer, allowed=allowed,
+                  signed_reviews=True)  # fmt: skip
+        reg.signers_file = Path(inventory_dir) / SIGNERS_FILE
+        return reg
 
     @contextmanager
     def _conn(self) -> Iterator[sqlite3.Connection]:
@@ -154,6 +159,52 @@ class Register:
         return [c for c in cases if (not opd or opd.lower() in c.opd.lower())
                 and not (open_only and c.closed_at)]  # fmt: skip
 
+    def verify_case(self, case: Case, against: Path | None = None) -> chain.VerifyReport:
+        """``chain.verify`` (or ``verify_against`` an export) with this register's
+        ``allowed_signers``, which a signed case must still have."""
+        if against is not None:
+            report = chain.verify_against(case, against, allowed=self.allowed)
+        else:
+            report = chain.verify(case, allowed=self.allowed)
+        extra = audit.signers_problems(case, self.allowed, self.signers_file)
+        problems = sorted([*report.problems, *extra], key=lambda p: p.record)
+        return chain.VerifyReport(case.id, report.records, problems)
+
+    def verify(self, case_id: str, against: Path | None = None) -> chain.VerifyReport:
+        """Verify the case ``case_id``; a case gone whole, that the journal still lists, is
+        reported (each of its records ``case-deleted``), not "no such request".
+
+        Raises:
+            CaseError: the register never had ``case_id``.
+        """
+        with self._conn() as conn:
+            row = conn.execute("SELECT 1 FROM requests WHERE id = ?", (case_id,)).fetchone()
+        anchors = read_journal(self.journal).get(case_id, ())
+        if row is None and anchors:
+            return chain.VerifyReport(case_id, 0, audit.deleted_case(case_id, anchors))
+        return self.verify_case(self.get(case_id), against)
+
+    def register_problems(self) -> list[audit.RegisterProblem]:
+        """What is wrong with the register as a whole (``bwauto.case.audit``): cases gone
+        whole, a journal or an ``allowed_signers`` removed."""
+        with self._conn() as conn:
+            ids = {r[0] for r in conn.execute("SELECT id FROM requests")}
+            numbered = dict(conn.execute("SELECT year, last FROM request_seq").fetchall())
+            anchored = conn.execute(
+                "SELECT case_id FROM records WHERE body LIKE '%\"anchored\":true%' LIMIT 1"
+            ).fetchone()
+            signed = conn.execute(
+                'SELECT case_id FROM records WHERE body LIKE \'%"signer":"%\' LIMIT 1'
+            ).fetchone()
+        out = audit.deleted_cases(read_journal(self.journal), ids, numbered)
+        if anchored and not self.journal.exists():
+            msg = f"records were written with {self.journal}, and it is gone: restore it"
+            out.append(audit.RegisterProblem(anchored[0], "journal-missing", msg))
+        if signed and self.allowed is None and self.signers_file is not None:
+            msg = f"records are signed, and {self.signers_file} is gone: restore it"
+            out.append(audit.RegisterProblem(signed[0], "signers-missing", msg))
+        return out
+
     def state(self, case_id: str) -> workflow.CaseState:
         """Where the case stands (replayed from its records)."""
         return workflow.replay(self.get(case_id).records())
@@ -179,7 +230,7 @@ class Register:
         anchors = read_journal(self.journal).get(cid, ())
         opd, link_id, rate_bps, created_at, closed_at = shown
         return Case(cid, opd, link_id, rate_bps, created_at, head_hash, count, closed_at, stored,
-                    summary, anchors, str(self.base))  # fmt: skip
+                    summary, anchors, str(self.base), self.journal.exists())  # fmt: skip
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -255,7 +306,17 @@ class Register:
                 (year,),
             ).fetchone()
             case_id = f"KB-{year}-{seq:04d}"
-            rec = Record(case_id, 1, 1, "new", by or self.user or current_user(), now, data)
+            rec = Record(
+                case_id,
+                1,
+                1,
+                "new",
+                by or self.user or current_user(),
+                now,
+                data,
+                signer=self._declared(signer),
+                anchored=True,
+            )
             conn.execute(
                 "INSERT INTO requests (id, year, seq, opd, link_id, rate_bps, created_at, "
                 "head_hash, record_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
@@ -330,6 +391,8 @@ class Register:
                 data,
                 last_hash(case),
                 (last.step, last.kind) if last else None,
+                signer=self._declared(signer),
+                anchored=True,
             )
             self._insert(conn, rec, signer.sign(rec.hash) if signer else None)
             conn.execute(
@@ -340,6 +403,12 @@ class Register:
         append_journal(self.journal, rec)
         return rec
 
+    def _declared(self, signer: Signer | None) -> str | None:
+        """The signer a record names (hashed): only when keys are checked against
+        ``allowed_signers``, whose absence is then a tamper (a key used without that list
+        proves nothing, and binds nothing)."""
+        return signer.key_id if signer is not None and self.allowed is not None else None
+
     def _signer(self, role: str, review: bool = False) -> Signer | None:
         """The key that signs as ``role``, refused before anything is recorded."""
         signer = self.signer(role) if callable(self.signer) else self.signer
@@ -347,9 +416,10 @@ class Register:
                           signed_reviews=self.signed_reviews)  # fmt: skip
 
     def _verified(self, case: Case, reattaching: bool = False) -> None:
-        report = chain.verify(case, allowed=self.allowed)
+        report = self.verify_case(case)
         problems = [p for p in report.problems
-                    if not (reattaching and p.problem in chain.FILE_PROBLEMS)]  # fmt: skip
+                    if not (reattaching and p.problem in chain.FILE_PROBLEMS)
+                    and not _in_flight(p, len(case.stored))]  # fmt: skip
         if problems:
             extra = ""
             if problems[0].problem in chain.FILE_PROBLEMS:
@@ -382,9 +452,9 @@ class Register:
             raise CaseError("re-attaching a file needs a reason (--reason)")
         ref = self._files([path], "reattached")[0]
         case = self.get(case_id)
-        known = {str(case.file_path(f)): (r.seq, r.step, f) for r in case.records()
+        known = {_where(case, f): (r.seq, r.step, f) for r in (s.record() for s in case.stored)
                  for f in r.files()}  # fmt: skip
-        target = str(case.file_path(ref))
+        target = _where(case, ref)
         if target not in known:
             raise CaseError(f"{path} is not a file attached to {case_id}")
         seq, step, old = known[target]
@@ -575,6 +645,20 @@ def _naming(case_id: str) -> Iterator[None]:
     except StepOrderError as exc:
         text = str(exc).replace(workflow.CASE_ID, case_id)
         raise StepOrderError(text, missing=exc.missing) from exc
+
+
+def _in_flight(problem: chain.ChainProblem, last: int) -> bool:
+    """A journal line another writer has committed but not yet appended: a record is
+    journaled just after its transaction, so a writer may see it missing for a moment
+    (``verify`` still reports it; a write is not refused for it)."""
+    return problem.problem == "unanchored" or (
+        problem.problem == "journal-missing" and problem.record == last
+    )
+
+
+def _where(case: Case, ref: Mapping[str, Any]) -> str:
+    """The file a stored reference (relative to the state dir, or absolute) is, resolved."""
+    return str(case.file_path(dict(ref)).resolve())
 
 
 def last_hash(case: Case) -> str:

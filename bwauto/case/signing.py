@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,12 +80,19 @@ class Signer:
         """Load an unencrypted OpenSSH Ed25519 private key.
 
         Raises:
-            CaseError: unreadable, not OpenSSH, not Ed25519, or protected by a passphrase.
+            CaseError: unreadable, readable by group or others (as ssh, which refuses such a
+                key), not OpenSSH, not Ed25519, or protected by a passphrase.
         """
         try:
             data = read_bytes(path, limit=64 * 1024)
         except InputFileError as exc:
             raise CaseError(f"signing key {exc}") from None
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if mode & 0o077:  # as ssh refuses it: anyone who can read it can sign as its owner
+            raise CaseError(
+                f"signing key {path}: permissions {mode:04o} for {path} are too open: "
+                f"only its owner may read it (chmod 600 {path})"
+            )
         try:
             key = serialization.load_ssh_private_key(data, password=None)
         except (ValueError, TypeError) as exc:
@@ -94,6 +102,11 @@ class Signer:
         if not isinstance(key, Ed25519PrivateKey):
             raise CaseError(f"signing key {path}: use an Ed25519 key (ssh-keygen -t ed25519)")
         return cls.of(key)
+
+    @property
+    def key_id(self) -> str:
+        """The public key without a comment, as a record names its signer."""
+        return _key_id(self.public)
 
     def sign(self, record_hash: str) -> str:
         """The stored signature of a record: JSON with the public key and the signature."""
@@ -141,22 +154,17 @@ class AllowedSigners:
         """Parse ``ROLE[,ROLE] KEYTYPE BASE64 [comment]`` lines.
 
         Raises:
-            InputFileError: an unknown role or a line that is not a key (with its line).
+            InputFileError: the first line that ``problems`` finds (with its line).
         """
+        found = problems(text)
+        if found:
+            number, msg = found[0]
+            raise InputFileError(source, msg, number)
         keys: dict[str, set[str]] = {}
-        for number, line in enumerate(text.splitlines(), 1):
-            words = line.split()
-            if not words or words[0].startswith("#"):
-                continue
-            roles = words[0].split(",")
-            bad = [r for r in roles if r not in ROLES]
-            if bad:
-                msg = f"unknown role {bad[0]!r}: one of {', '.join(ROLES)}"
-                raise InputFileError(source, msg, number)
-            if len(words) < 3 or words[1] != "ssh-ed25519":
-                raise InputFileError(source, "expected: ROLE ssh-ed25519 KEY [comment]", number)
-            for role in roles:
-                keys.setdefault(role, set()).add(_key_id(" ".join(words[1:3])))
+        for words in (line.split() for line in text.splitlines()):
+            if words and not words[0].startswith("#"):
+                for role in words[0].split(","):
+                    keys.setdefault(role, set()).add(_key_id(" ".join(words[1:3])))
         return cls({r: frozenset(k) for r, k in keys.items()}, source)
 
     @classmethod
@@ -171,6 +179,42 @@ class AllowedSigners:
         """The roles ``public`` may sign as."""
         key = _key_id(public)
         return tuple(r for r in ROLES if key in self.keys.get(r, frozenset()))
+
+
+def problems(text: str) -> list[tuple[int, str]]:
+    """Every malformed line of an ``allowed_signers`` text: (line, what is wrong).
+
+    Examples:
+        >>> problems("kasie ssh-ed25519 AAAA x\\n")
+        [(1, "unknown role 'kasie' (did you mean 'kasi'?): one of kadis, kabid, kasi, staf")]
+        >>> problems("# keys\\nkadis ssh-rsa AAAA x\\nstaf ssh-ed25519 bm90LWEta2V5\\n")[1]
+        (3, 'the key is not a valid ssh-ed25519 public key')
+    """
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        words = line.split()
+        if words and not words[0].startswith("#"):
+            msg = _line_problem(words)
+            if msg:
+                out.append((number, msg))
+    return out
+
+
+def _line_problem(words: list[str]) -> str | None:
+    from bwauto.inventory.schema import did_you_mean
+
+    bad = [r for r in words[0].split(",") if r not in ROLES]
+    if bad:
+        return f"unknown role {bad[0]!r}{did_you_mean(bad[0], ROLES)}: one of {', '.join(ROLES)}"
+    if len(words) < 3 or words[1] != "ssh-ed25519":
+        return "expected: ROLE ssh-ed25519 KEY [comment]"
+    try:
+        key = serialization.load_ssh_public_key(f"ssh-ed25519 {words[2]}".encode("ascii"))
+    except (ValueError, UnicodeError):
+        key = None
+    if not isinstance(key, Ed25519PublicKey):
+        return "the key is not a valid ssh-ed25519 public key"
+    return None
 
 
 LAB_KEYS = "signing-keys"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -30,11 +32,13 @@ from bwauto.cli import (
 from bwauto.cli.context import AppContext
 from bwauto.cli.output import error
 from bwauto.errors import BwautoError
+from bwauto.files import forget_outputs, publish_outputs
 from bwauto.paths import (
-    PRIVATE_UMASK,
+    caller_umask,
     default_inventory_dir,
     default_state_dir,
     prepare_state_dir,
+    private_umask,
     state_group,
     state_umask,
 )
@@ -117,12 +121,15 @@ def root(
     group = state_group(ctx.obj.inventory_dir)
     os.umask(state_umask(group))  # every file bwauto creates: 0600, or 0640 for the team
     ctx.obj.created_dirs = tuple(prepare_state_dir(ctx.obj.state_dir, group))
+    # files asked for by path (--out, --csv, --out-dir...) outside the state dir: user's umask
+    forget_outputs()
+    ctx.call_on_close(partial(publish_outputs, caller_umask(), ctx.obj.state_dir, time.time()))
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run bwauto with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     args = sys.argv[1:] if argv is None else argv
-    umask = os.umask(PRIVATE_UMASK)
+    umask = private_umask()
     try:
         return _run(args)
     finally:

@@ -66,7 +66,7 @@ def _fresh(folder: Path) -> Path:
 
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise UsageError(f"--dir {folder}: not an empty folder; the demo needs a fresh one")
-    check_output_dir(folder, "--dir")
+    check_output_dir(folder, "--dir", publish=False)  # holds the demo's keys and secrets
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

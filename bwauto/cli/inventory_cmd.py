@@ -15,8 +15,11 @@ app = typer.Typer(help="Check and list the inventory of routers, OPD links and u
 
 @app.command("check")
 def check(ctx: typer.Context) -> None:
-    """Validate every inventory file; list every problem with file, line, host/link and field."""
-    inv = app_context(ctx).inventory()
+    """Validate every inventory file, office.yaml and allowed_signers; list every problem with
+    file, line, host/link and field."""
+    from bwauto.inventory.loader import check_inventory
+
+    inv = check_inventory(app_context(ctx).inventory_dir)
     console.print(
         f"inventory OK: {len(inv.routers)} routers, {len(inv.links)} links, "
         f"{len(inv.upstreams)} upstreams ({inv.directory})"

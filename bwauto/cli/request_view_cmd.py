@@ -12,6 +12,7 @@ from bwauto.cli.output import JsonOption, console, print_json
 from bwauto.cli.request_common import HolidaysOpt, app, holidays, register, say
 
 if TYPE_CHECKING:
+    from bwauto.case.register import Register
     from bwauto.case.timeline import Timeline
 
 CaseId = Annotated[str, typer.Argument(metavar="ID", help="The request, e.g. KB-2026-0001.")]
@@ -30,7 +31,20 @@ def _timelines(
     days = holidays(ctx, holidays_file).dates
     now = dt.datetime.now(dt.UTC)
     cases = [reg.get(case_id)] if case_id else reg.cases(opd=opd, open_only=not all_)
+    if case_id is None:
+        _warn_register(reg)
     return [timeline(c, now, days) for c in cases]
+
+
+def _warn_register(reg: Register) -> None:
+    """A line on stderr for each thing wrong with the register as a whole (a case deleted)."""
+    from bwauto.cli.output import err_console
+    from bwauto.i18n import one_of
+
+    for problem in reg.register_problems():
+        text = one_of(f"peringatan: register: {problem}; periksa: bwauto request verify",
+                      f"warning: register: {problem}; check: bwauto request verify")  # fmt: skip
+        err_console.print(text, soft_wrap=True, markup=False)
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -161,7 +175,9 @@ def _row(tl: Timeline) -> dict[str, Any]:
 @app.command("verify")
 def verify(
     ctx: typer.Context,
-    case_id: CaseId,
+    case_id: Annotated[
+        str | None, typer.Argument(metavar="[ID]", help="The request [default: every one].")
+    ] = None,
     against: Annotated[
         Path | None,
         typer.Option("--against", help="An earlier export (zip): the register must extend it."),
@@ -169,25 +185,32 @@ def verify(
     as_json: JsonOption = False,
 ) -> None:
     """Check the hash chain of a request's records, its summary, its journal, its signatures
-    and its attached files; names each record that was edited, removed or reordered (exit 1)."""
-    from bwauto.case.chain import verify as verify_case
-    from bwauto.case.chain import verify_against
+    and its attached files, and that the register still holds every case its journal lists;
+    names each record that was edited, removed or reordered (exit 1)."""
     from bwauto.case.errors import IntegrityError
+    from bwauto.errors import UsageError
 
     reg = register(ctx)
-    case = reg.get(case_id)
-    if against is not None:
-        report = verify_against(case, against, allowed=reg.allowed)
-    else:
-        report = verify_case(case, allowed=reg.allowed)
+    if case_id is None and against is not None:
+        raise UsageError("--against needs the request ID the export is of")
+    ids = [case_id] if case_id else [c.id for c in reg.cases()]
+    reports = [reg.verify(i, against) for i in ids]
+    whole = [p for p in reg.register_problems() if p.case not in ids or p.problem != "case-deleted"]
     if as_json:
-        print_json(report.to_dict())
-    elif report.ok:
-        say(f"{case_id}: OK, {report.records} records, chain and files intact")
-    for problem in [] if as_json else report.problems:
-        say(f"  {problem}")
-    if not report.ok:
-        raise IntegrityError(f"{case_id}: {len(report.problems)} problem(s) found")
+        doc = [r.to_dict() for r in reports]
+        print_json({"cases": doc, "register": [p.to_dict() for p in whole]} if case_id is None
+                   else doc[0] | {"register": [p.to_dict() for p in whole]})  # fmt: skip
+    for report in [] if as_json else reports:
+        if report.ok:
+            say(f"{report.case_id}: OK, {report.records} records, chain and files intact")
+        prefix = "" if case_id else f"{report.case_id} "
+        for problem in report.problems:
+            say(f"  {prefix}{problem}")
+    for whole_problem in [] if as_json else whole:
+        say(f"  register: {whole_problem}")
+    count = sum(len(r.problems) for r in reports) + len(whole)
+    if count:
+        raise IntegrityError(f"{case_id or 'register'}: {count} problem(s) found")
 
 
 @app.command("reattach")

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bwauto.errors import InventoryError, Problem
-from bwauto.files import os_reason
+from bwauto.files import InputFileError, os_reason, read_text
 from bwauto.inventory.models import PLATFORMS, Inventory, Link, Router, Upstream
 from bwauto.inventory.schema import (
     MODEL_FIELDS,
@@ -64,6 +64,42 @@ def load_inventory(directory: str | Path) -> Inventory:
         upstreams={up.id: up for _, up in upstreams},
         secrets_file=str((base / secrets).resolve()) if secrets else None,
     )
+
+
+def check_inventory(directory: str | Path) -> Inventory:
+    """``load_inventory``, and the office's files beside it that the case file reads:
+    ``office.yaml`` and ``allowed_signers`` (``bwauto inventory check``).
+
+    Raises:
+        InventoryError: listing every problem found in every file.
+    """
+    base = Path(directory)
+    check_inventory_dir(base)
+    extra = office_file_problems(base)
+    try:
+        inventory = load_inventory(base)
+    except InventoryError as exc:
+        both = [*exc.problems, *extra]
+        raise InventoryError(sorted(both, key=lambda p: (p.file, p.line or 0))) from None
+    if extra:
+        raise InventoryError(sorted(extra, key=lambda p: (p.file, p.line or 0)))
+    return inventory
+
+
+def office_file_problems(base: Path) -> list[Problem]:
+    """Every problem of ``office.yaml`` and ``allowed_signers`` (absent files are fine)."""
+    from bwauto.case.office import office_problems
+    from bwauto.case.signing import FILE_NAME, problems
+
+    found = office_problems(base)
+    path = base / FILE_NAME
+    if not os.path.lexists(path):
+        return found
+    try:
+        text = read_text(path)
+    except InputFileError as exc:
+        return [*found, Problem(str(path), "", "", exc.reason, exc.line)]
+    return found + [Problem(str(path), "", "", msg, line) for line, msg in problems(text)]
 
 
 def check_inventory_dir(base: Path) -> None:

@@ -39,7 +39,7 @@ def test_no_office_yaml_gives_defaults(tmp_path: Path) -> None:
     [
         ("paper: Letter\n", r"office.yaml:1: paper: Input should be 'A4' or 'F4'"),
         ("agency:\n  name: X\nsignatories:\n  kasi:\n    nama: Budi\n",
-         r"office.yaml:5: signatories.kasi.nama: Extra inputs are not permitted"),
+         r"office.yaml:5: signatories.kasi.nama: unknown key \(did you mean 'name'\?\)"),
         ("numbering:\n  ba: '{seq}/BA/{bulan_romawi}/{year}'\n",
          r"office.yaml:2: numbering.ba: .*unknown placeholder \{year\}"),
         ("team:\n  - name: A\n  - name: B\n    nip: [1]\n",

@@ -117,11 +117,11 @@ def test_truncation_is_caught_against_an_export_without_the_journal(
     _sql(office, "DELETE FROM records WHERE seq = ?", case.stored[-1].position)
     _sql(office, "UPDATE requests SET record_count = ?, head_hash = ?", before.position,
          before.stored_hash)  # fmt: skip
-    office.journal.unlink()  # the journal removed too: the register alone looks whole
-    assert _kinds(office, cid) == []
+    office.journal.unlink()  # the journal removed too: its absence is itself seen
+    assert _kinds(office, cid) == ["journal-missing"]
     report = verify_against(office.get(cid), zip_path, allowed=office.allowed)
-    assert [p.problem for p in report.problems] == ["truncated"]
-    assert "the export arsip.zip holds record" in report.problems[0].message
+    assert [p.problem for p in report.problems] == ["journal-missing", "truncated"]
+    assert "the export arsip.zip holds record" in report.problems[1].message
 
 
 def _rewrite(reg: Register, cid: str, signer: Signer | None) -> None:
@@ -251,3 +251,89 @@ def test_eight_concurrent_writers_lose_nothing(tmp_path: Path, inv: Path) -> Non
     assert sorted(c.id for c in cases) == sorted(ids)
     assert all(len(c.stored) == 4 and not _kinds(reg, c.id) for c in cases)
     assert len(reg.journal.read_text().splitlines()) == 32
+
+
+def test_a_deleted_allowed_signers_is_a_tamper_and_blocks_records(
+    office: Register, inv: Path
+) -> None:
+    """Was: deleting the inventory's allowed_signers made verify pass silently."""
+    cid = _to_report(office)
+    (inv / "allowed_signers").unlink()
+    reg = _office(office.base, inv)
+    assert reg.allowed is None
+    assert [p.problem for p in reg.verify(cid).problems] == ["signers-missing"]
+    assert [p.problem for p in reg.register_problems()] == ["signers-missing"]
+    with pytest.raises(IntegrityError, match="signers-missing"):
+        reg.close(cid)
+
+
+def test_a_removed_signature_is_seen_without_allowed_signers(office: Register) -> None:
+    """Each record names its signer in its hashed body: removing its signature, or signing
+    it with another key, is seen even by a register that has no allowed_signers."""
+    cid = _to_report(office)
+    _sql(office, "UPDATE records SET sig = NULL WHERE seq = 3")
+    _sql(office, "UPDATE records SET sig = ? WHERE seq = 4",
+         Signer.generate().sign(office.get(cid).stored[3].stored_hash))  # fmt: skip
+    kinds = [(p.record, p.problem) for p in verify(office.get(cid)).problems]
+    assert kinds == [(3, "unsigned"), (4, "bad-signature")]
+
+
+def test_an_emptied_journal_is_seen(office: Register) -> None:
+    cid = _to_report(office)
+    office.journal.write_text("")
+    kinds = _kinds(office, cid)
+    assert set(kinds) == {"unanchored"} and len(kinds) == len(office.get(cid).stored)
+
+
+def test_records_from_before_the_journal_need_none(tmp_path: Path) -> None:
+    """A register written before records named their journal and signer keeps verifying."""
+    reg = Register(tmp_path / "state" / "register.sqlite", user="budi")
+    cid = new_request(reg)
+    with sqlite3.connect(reg.path) as conn:  # as an older bwauto wrote it
+        (body,) = conn.execute("SELECT body FROM records").fetchone()
+        doc = json.loads(body)
+        doc.pop("anchored")
+        text = canonical_json(doc)
+        digest = hashlib.sha256(text).hexdigest()
+        conn.execute("UPDATE records SET body = ?, hash = ?", (text.decode(), digest))
+        conn.execute("UPDATE requests SET head_hash = ?", (digest,))
+    reg.journal.unlink()
+    assert _kinds(reg, cid) == [] and reg.register_problems() == []
+    reg.dispose(cid, from_role="kadis", to_role="kabid")  # new records: anchored again
+    assert _kinds(reg, cid) == []
+    reg.journal.unlink()
+    assert _kinds(reg, cid) == ["journal-missing"]
+
+
+def test_a_key_used_before_allowed_signers_exists_binds_nothing(tmp_path: Path) -> None:
+    """An office that sets $BWAUTO_SIGNING_KEY before writing allowed_signers keeps working:
+    only records checked against allowed_signers name their signer and require the list."""
+    inv = tmp_path / "inventory"
+    (inv / "signing-keys").mkdir(parents=True)
+    Signer.generate().write(inv / "signing-keys" / "staf")
+    Signer.generate().write(inv / "signing-keys" / "kadis")
+    Signer.generate().write(inv / "signing-keys" / "kabid")
+    reg = _office(tmp_path / "state", inv)
+    cid = new_request(reg)
+    reg.dispose(cid, from_role="kadis", to_role="kabid")
+    assert [p.problem for p in reg.verify(cid).problems] == [] and reg.register_problems() == []
+
+
+def test_a_deleted_journal_blocks_records(office: Register) -> None:
+    cid = _to_report(office)
+    office.journal.unlink()
+    with pytest.raises(IntegrityError, match="journal-missing"):
+        office.review(cid, role="kasi", approve=True)
+
+
+def test_a_case_deleted_with_its_journal_lines_is_still_missed(office: Register) -> None:
+    """Its number was given out: a case deleted whole, its journal lines too, is still seen."""
+    first, second = new_request(office), new_request(office)
+    _sql(office, "DELETE FROM records WHERE case_id = ?", first)
+    _sql(office, "DELETE FROM requests WHERE id = ?", first)
+    assert [(p.case, p.problem) for p in office.register_problems()] == [(first, "case-deleted")]
+    lines = office.journal.read_text().splitlines(keepends=True)
+    office.journal.write_text("".join(x for x in lines if not x.startswith(first)))
+    problems = office.register_problems()
+    assert [(p.case, p.problem) for p in problems] == [(first, "case-deleted")]
+    assert "numbered it" in problems[0].message and _kinds(office, second) == []

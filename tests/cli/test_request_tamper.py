@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from cli_harness import Bw
-from test_request_cli import _new, _to_step_5
+from test_request_cli import NEW, _new, _to_step_5
 
 import bwauto.cli.app as app_module
 from bwauto.case.records import canonical_json
@@ -67,6 +67,20 @@ def _rewrite(state: Path) -> None:
     (state / "register.journal").write_text("".join(lines))
 
 
+def _delete_case(state: Path) -> None:
+    """The whole case: its records and its row (what `request list` showed)."""
+    _sql(state, "DELETE FROM records")
+    _sql(state, "DELETE FROM requests")
+
+
+def _delete_journal(state: Path) -> None:
+    (state / "register.journal").unlink()
+
+
+def _delete_allowed_signers(state: Path) -> None:
+    (state.parent / "inventory" / "allowed_signers").unlink()
+
+
 def _attachment(state: Path) -> None:
     docx = next(state.rglob("*.docx"))
     docx.write_bytes(docx.read_bytes() + b"\0")
@@ -80,6 +94,9 @@ TAMPERS: dict[str, tuple[Callable[[Path], None], str]] = {
     "edited-summary-row": (_summary, "summary-edited"),
     "consistent-rewrite": (_rewrite, "unsigned"),
     "edited-attachment": (_attachment, "file-changed"),
+    "deleted-case": (_delete_case, "case-deleted"),
+    "deleted-journal": (_delete_journal, "journal-missing"),
+    "deleted-allowed-signers": (_delete_allowed_signers, "signers-missing"),
 }
 
 
@@ -103,7 +120,8 @@ def test_verify_against_an_export_detects_truncation(bw: Bw, tmp_path: Path) -> 
     assert bw("request", "export", case_id, "--out", str(zip_path))[0] == 0
     _truncate(tmp_path / "state")
     (tmp_path / "state" / "register.journal").unlink()
-    assert bw("request", "verify", case_id)[0] == 0  # the register alone looks whole
+    code, out, _ = bw("request", "verify", case_id)
+    assert code == 1 and ": journal-missing: " in out  # was: exit 0, the register looked whole
     code, out, _ = bw("request", "verify", case_id, "--against", str(zip_path))
     assert code == 1 and ": truncated: the export arsip.zip holds record" in out
 
@@ -145,3 +163,85 @@ def test_tampered_docx_blocks_further_records_until_reattached(bw: Bw, tmp_path:
     code, out, _ = bw("request", "reattach", case_id, str(docx), "--reason", "dicetak ulang")
     assert code == 0 and "dilampirkan ulang" in out
     assert bw("request", "verify", case_id)[0] == 0
+
+
+def test_reattach_with_a_relative_state_dir_from_another_cwd(
+    bw: Bw, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: `request reattach` with a relative --state-dir said the file was not attached."""
+    case_id = _new(bw)
+    _to_step_5(bw, case_id)
+    docx = next((tmp_path / "state").rglob("*.docx"))
+    docx.write_bytes(docx.read_bytes() + b"\0")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    relative = Path("..") / "state"
+    base = ["-i", str(tmp_path / "inventory"), "--state-dir", str(relative)]
+    code = app_module.main(
+        [
+            *base,
+            "request",
+            "reattach",
+            case_id,
+            str(Path("..") / docx.relative_to(tmp_path)),
+            "--reason",
+            "dicetak",
+        ]
+    )
+    out = capsys.readouterr()
+    assert code == 0 and "dilampirkan ulang" in out.out, out.err
+    assert app_module.main([*base, "request", "verify", case_id]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+def test_a_case_deleted_whole_is_named_by_list_and_verify(bw: Bw, tmp_path: Path) -> None:
+    """Was: a case deleted from the register (records and row) went unnoticed by `request
+    list` and `request verify`, although the journal still listed its records."""
+    gone = _new(bw)
+    code, out, _ = bw(*NEW, "--force", "--json")
+    kept = str(json.loads(out)["request"])
+    with sqlite3.connect(tmp_path / "state" / "register.sqlite") as conn:
+        conn.execute("DELETE FROM records WHERE case_id = ?", (gone,))
+        conn.execute("DELETE FROM requests WHERE id = ?", (gone,))
+    code, out, err = bw("request", "list", "--all")
+    assert code == 0 and kept in out and gone not in out
+    assert f"register: {gone}: case-deleted: the journal lists record 1 of it" in err
+    code, out, err = bw("request", "verify")  # every case, and the register as a whole
+    assert code == 1 and f"{kept}: OK" in out and f"register: {gone}: case-deleted" in out
+    code, out, err = bw("request", "verify", kept)  # one case: the register is checked too
+    assert code == 1 and f"register: {gone}: case-deleted" in out
+    code, out, err = bw("request", "verify", gone, "--json")
+    doc = json.loads(out)
+    assert code == 1 and [p["problem"] for p in doc["problems"]] == ["case-deleted"]
+
+
+def test_an_unsigned_register_still_verifies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A register written without keys (no allowed_signers, as the sample inventory ships)
+    needs none: only a journal, which it writes."""
+    inventory = tmp_path / "inventory"
+    shutil.copytree(Path(__file__).parents[2] / "inventory", inventory)
+    base = ["-i", str(inventory), "--state-dir", str(tmp_path / "state")]
+    assert app_module.main([*base, "request", "new", "--link", "dinkes", "--rate", "200M",
+                            "--letter-no", "1", "--letter-date", "2026-03-02",
+                            "--purpose", "x"]) == 0  # fmt: skip
+    assert app_module.main([*base, "request", "verify"]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+def test_a_signing_key_readable_by_others_is_refused(bw: Bw, tmp_path: Path) -> None:
+    """Was: a private signing key at 0644 was used; ssh refuses such a key, so does bwauto."""
+    case_id = _new(bw)
+    keys = tmp_path / "inventory" / "signing-keys"
+    (keys / "kasi").chmod(0o644)
+    code, _, err = bw("request", "review", case_id, "--by", "kasi", "--approve",
+                      "--key", str(keys / "kasi"))  # fmt: skip
+    assert code == 2 and err.count("\n") == 1
+    assert f"permissions 0644 for {keys / 'kasi'} are too open" in err
+    (keys / "kadis").chmod(0o640)  # the lab's key dir, found without --key
+    code, _, err = bw("request", "dispose", case_id, "--from", "kadis", "--to", "kabid")
+    assert code == 2 and "permissions 0640 for" in err and "chmod 600" in err
+    (keys / "kadis").chmod(0o600)
+    assert bw("request", "dispose", case_id, "--from", "kadis", "--to", "kabid")[0] == 0
