@@ -287,6 +287,7 @@ class ZabbixServer:
             "StartLLDProcessors": 1, "StartTrappers": 1, "StartReportWriters": 0,
             "StartHistoryPollers": 1, "StartDBSyncers": 1, "StartODBCPollers": 0, "Timeout": 3,
             "AllowRoot": 1 if os.geteuid() == 0 else 0,
+            "CacheUpdateFrequency": 5,  # default 60: what bwauto waits for without a reload
         }  # fmt: skip
         self.config.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
         log = self.workdir / "zabbix_server.log"
