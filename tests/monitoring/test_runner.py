@@ -163,8 +163,9 @@ def test_after_a_raise_the_summary_comes_back_and_nothing_is_raised(
         update={"committed": Committed(up=80_000_000, down=150_000_000)}
     )
     done = runner.register_after_change(raised, inventory, state, credentials=CREDS)
+    # no monitoring.yaml: files written, no server asked, so not verified (outside look)
     assert {k: done[k] for k in ("backend", "ok", "verified", "link_id", "changed")} == {
-        "backend": "prometheus", "ok": True, "verified": True, "link_id": "dinkes",
+        "backend": "prometheus", "ok": True, "verified": False, "link_id": "dinkes",
         "changed": True,
     }  # fmt: skip
 
@@ -211,8 +212,10 @@ def test_cli_register_then_again_then_sync(cli: Any, capsys: pytest.CaptureFixtu
     assert cli("register", "--link", "dinkes") == 0
     first = capsys.readouterr().out
     assert first.startswith("dinkes: prometheus: wrote bwauto-links.json")
-    assert "verified in" in first
-    assert "target file: targets/edge-bc-01.json: the router's target" in first
+    # no monitoring.yaml: no server was asked, so nothing is "verified" (outside look)
+    assert "verified in" not in first and "terverifikasi" not in first
+    assert ("  berkas ditulis, TIDAK diverifikasi: tidak ada server prometheus yang diatur "
+            "(prometheus.url di monitoring.yaml)\n") in first  # fmt: skip
 
     assert cli("register", "-l", "dinkes") == 0
     assert capsys.readouterr().out.startswith("dinkes: prometheus: already up to date")
@@ -223,6 +226,24 @@ def test_cli_register_then_again_then_sync(cli: Any, capsys: pytest.CaptureFixtu
     assert out[2] == "bpkad: prometheus: registered" and len(out) == 4
     assert cli("sync") == 0
     assert "nothing to sync" in capsys.readouterr().out
+
+
+def test_cli_without_a_server_says_not_verified_in_the_chosen_language_and_records_it(
+    cli: Any, state: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside look: with no monitoring.yaml, bwauto said "verified" though it had only
+    written files with the defaults and asked no server."""
+    monkeypatch.setenv("BWAUTO_LANG", "en")
+
+    assert cli("register", "--link", "dinkes") == 0
+    out = capsys.readouterr().out
+    assert ("  files written, NOT verified: no prometheus server configured (prometheus.url in "
+            "monitoring.yaml)\n") in out  # fmt: skip
+    assert cli("register", "--link", "bpkad", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["ok"], data["verified"]) == (True, False)
+    record = runner.load_records(state)["dinkes"]["prometheus"]
+    assert (record["ok"], record["registration"]["verified"]) == (True, False)
 
 
 def test_cli_sync_all_json(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
