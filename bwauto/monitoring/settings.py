@@ -1,4 +1,5 @@
-"""Monitoring settings: an optional ``monitoring.yaml`` next to the inventory files.
+"""Monitoring settings: an optional ``monitoring.yaml`` next to the inventory files
+(``bwauto monitor settings`` lists every key with its value, default and meaning).
 
 Every key is optional; without the file bwauto writes Prometheus files under the state dir::
 
@@ -126,8 +127,7 @@ class PrometheusSettings(_Model):
     output_dir: Path | None = Field(
         default=None,
         description=(
-            "where the files go (relative: to the inventory dir); "
-            "default <state_dir>/monitoring/prometheus"
+            "where the files go (relative: to the inventory dir)"
         ),
     )
     url: HttpUrl | None = Field(
