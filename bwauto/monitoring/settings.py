@@ -126,9 +126,7 @@ class PrometheusSettings(_Model):
 
     output_dir: Path | None = Field(
         default=None,
-        description=(
-            "where the files go (relative: to the inventory dir)"
-        ),
+        description=("where the files go (relative: to the inventory dir)"),
     )
     url: HttpUrl | None = Field(
         default=None,
@@ -310,12 +308,14 @@ def group_refusal(group: str) -> str | None:
     files to, is bad input: bwauto would otherwise write files the ``prometheus`` user cannot
     read, or fall back to another mode than the one asked for.
     """
+    from bwauto.monitoring.files import usable_gid
+
     try:
-        gid = grp.getgrnam(group).gr_gid
+        grp.getgrnam(group)
     except KeyError:
         return (f"no Unix group {group!r} on this machine (getent group {group}); install the "
                 "package that creates it, name another group, or set null")  # fmt: skip
-    if os.geteuid() != 0 and gid != os.getegid() and gid not in os.getgroups():
+    if usable_gid(group) is None:
         return (f"this user (uid {os.geteuid()}) is not in group {group!r}, so cannot give it "
                 "the files; add the user to it, name another group, or set null")  # fmt: skip
     return None
