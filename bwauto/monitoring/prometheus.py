@@ -339,8 +339,14 @@ class PrometheusBackend:
         query = f"{pf.INFO_METRIC}{{link_id={pf.promql_string(target.link_id)}}}"
         result = self._api("/api/v1/query", {"query": query}).get("result", [])
         seen = sorted(str(r["metric"].get("if_name")) for r in result)
-        ok = seen == [target.if_name]
-        return Check(pf.INFO_METRIC, ok, f"if_name {', '.join(seen) or 'no series'}")
+        labels = ("opd", "router", "upstream", "if_name", "if_column")
+        want = {k: str(v) for k, v in pf.link_entry(target).items() if k in labels}
+        same = [{k: r["metric"].get(k) for k in labels} == want for r in result]
+        ok = seen == [target.if_name] and all(same)
+        detail = f"if_name {', '.join(seen) or 'no series'}"
+        if seen == [target.if_name] and not all(same):
+            detail += " (opd, router or upstream not updated yet)"
+        return Check(pf.INFO_METRIC, ok, detail)
 
     def _api(self, path: str, params: dict[str, str]) -> dict[str, Any]:
         assert self.url is not None
