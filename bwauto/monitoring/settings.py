@@ -289,12 +289,9 @@ def load_settings(inventory_dir: str | Path, state_dir: Path) -> MonitoringSetti
         settings = MonitoringSettings.model_validate({**data, "source": str(path)})
     except ValidationError as exc:
         raise InventoryError([_problem(doc, err) for err in exc.errors()]) from None
-    group = (
-        data.get("prometheus", {}).get("group")
-        if isinstance(data.get("prometheus"), dict)
-        else None
-    )
-    reason = group_refusal(group) if group else None
+    group = settings.prometheus.group
+    named = "group" in settings.prometheus.model_fields_set  # the default may be missing
+    reason = group_refusal(group) if group and named else None
     if reason:
         raise InventoryError([Problem(doc.file, "", "prometheus.group", reason,
                                       doc.line("prometheus", "group"))])  # fmt: skip
