@@ -186,7 +186,23 @@ def _execute_plan(app: AppContext, plan: Plan, yes: bool) -> int:
     if done.interrupted:
         err_console.print(f"interrupted: {_interrupted_summary(done.outcome)}")
         return EXIT_INTERRUPTED
-    return 0 if done.ok else 1
+    return _monitoring_exit(done) if done.ok else 1
+
+
+def _monitoring_exit(done: Execution) -> int:
+    """0, or 3 when the router change is done but a link's monitoring registration failed
+    (a script tells it from 1, a router failure: only ``bwauto monitor sync`` is left to do)."""
+    from bwauto.i18n import translator
+    from bwauto.monitoring.base import EXIT_NOT_MONITORED
+
+    failed = [m.link for m in done.monitoring if not m.ok]
+    if not failed:
+        return 0
+    _ = translator()
+    err_console.print(_("the router change is done; only monitoring failed for {links}: run "
+                        "'bwauto monitor sync' (exit 3)").format(links=", ".join(failed)),
+                      markup=False)  # fmt: skip
+    return EXIT_NOT_MONITORED
 
 
 def _reconcile(app: AppContext, routers: set[str] | None) -> list[str]:
@@ -263,6 +279,10 @@ def _show_after_apply(done: Execution) -> None:
     console.print(f"inventory: committed rate updated for {', '.join(done.updated)}")
     for m in done.monitoring:
         state = "registered" if m.ok else "NOT registered"
+        if m.ok and not m.registration.get("verified"):
+            from bwauto.i18n import gettext
+
+            state = gettext("files written, NOT verified (no monitoring server configured)")
         console.print(f"monitoring ({m.registration.get('backend')}): {m.link} {state}: "
                       f"{m.registration.get('detail', '')}")  # fmt: skip
         if not m.ok:

@@ -108,6 +108,31 @@ def _show_sync(result: SyncResult) -> None:
         console.print("nothing to sync: every link is registered with its current capacity")
 
 
+@app.command("settings")
+def settings_(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Every monitoring.yaml key: its value now, its default and what it means."""
+    from bwauto.i18n import translator
+    from bwauto.monitoring.settings import load_settings
+    from bwauto.monitoring.settings_doc import setting_rows
+
+    app_ctx = app_context(ctx)
+    settings = load_settings(app_ctx.inventory_dir, app_ctx.state_dir)
+    rows = setting_rows(settings)
+    if as_json:
+        print_json({"file": settings.source, "settings": [vars(r) for r in rows]})
+        return
+    _ = translator()
+    source = settings.source or _("{path} not found: every key has its default").format(
+        path=Path(app_ctx.inventory_dir) / "monitoring.yaml"
+    )
+    console.print(source, markup=False, soft_wrap=True, highlight=False)
+    for r in rows:
+        default = "" if r.value == r.default else f"  ({_('default')}: {r.default})"
+        console.print(f"{r.key}: {r.value}{default}", markup=False, soft_wrap=True,
+                      highlight=False)  # fmt: skip
+        console.print(f"    {r.meaning}", markup=False, soft_wrap=True, highlight=False)
+
+
 @app.command("setup")
 def setup(
     ctx: typer.Context,
@@ -163,7 +188,24 @@ def _show(registration: Registration) -> None:
         f"{registration.link_id}: {registration.backend}: {what}", markup=False, soft_wrap=True
     )
     if registration.verification is not None:
-        v = registration.verification
-        console.print(
-            f"  verified in {v.elapsed_s:.1f}s: {v.summary()}", markup=False, soft_wrap=True
+        console.print(f"  {verification_line(registration)}", markup=False, soft_wrap=True)
+
+
+def verification_line(registration: Registration) -> str:
+    """What reading the backend back showed, in the chosen language: "verified" only when a
+    monitoring server answered, never for files bwauto wrote and read back itself."""
+    from bwauto.i18n import translator
+
+    _ = translator()
+    v = registration.verification
+    if v is None:
+        return _("not verified")
+    if v.verified:
+        return _("verified in {seconds}s: {checks}").format(
+            seconds=f"{v.elapsed_s:.1f}", checks=v.summary()
         )
+    if v.ok:
+        text = _("files written, NOT verified: no {backend} server configured ({key} in {file})")
+        return text.format(backend=registration.backend, key=f"{registration.backend}.url",
+                           file="monitoring.yaml")  # fmt: skip
+    return _("NOT verified: {checks}").format(checks=v.summary())

@@ -22,8 +22,10 @@ that the caller can record it.
 Examples:
     >>> check = Check("target up", True, "127.0.0.1:161 up")
     >>> v = Verification("prometheus", "dinkes", (check,))
-    >>> v.ok, v.summary()
-    (True, 'target up: 127.0.0.1:161 up')
+    >>> v.ok, v.verified, v.summary()
+    (True, True, 'target up: 127.0.0.1:161 up')
+    >>> Verification("prometheus", "dinkes", (Check("target file", True, "written"),)).verified
+    False
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ if TYPE_CHECKING:
     from bwauto.monitoring.settings import MonitoringSettings
 
 ENTRY_POINT_GROUP = "bwauto.monitoring"
+FILE_CHECKS = frozenset({"target file", "rules file", "link rules", "snmp module"})
+"""Checks that read the files bwauto wrote, not a monitoring server."""
+EXIT_NOT_MONITORED = 3
+"""Exit code of a raise whose router change is done but whose monitoring registration failed."""
 IfColumn = Literal["ifName", "ifDescr"]
 
 
@@ -105,11 +111,19 @@ class Verification:
     link_id: str
     checks: tuple[Check, ...]
     elapsed_s: float = 0.0
+    server: str = ""
+    """Where a monitoring server was read back (its URL); "" when only files were checked."""
 
     @property
     def ok(self) -> bool:
         """True when there is at least one check and all passed."""
         return bool(self.checks) and all(c.ok for c in self.checks)
+
+    @property
+    def verified(self) -> bool:
+        """True when every check passed and some were answered by a monitoring server (files
+        that bwauto wrote and read back verify nothing)."""
+        return self.ok and any(c.name not in FILE_CHECKS for c in self.checks)
 
     def summary(self) -> str:
         """The failed checks (or all, if none failed) as one line."""
@@ -143,7 +157,7 @@ class Registration:
         v = self.verification
         data["verification"] = v.to_dict() if v else None
         detail = v.summary() if v else ", ".join(self.changes) or "no change"
-        return {"backend": self.backend, "ok": self.ok, "verified": bool(v and v.ok),
+        return {"backend": self.backend, "ok": self.ok, "verified": bool(v and v.verified),
                 "detail": detail, **data}  # fmt: skip
 
 

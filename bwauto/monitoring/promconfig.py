@@ -54,7 +54,7 @@ def scrape_config(settings: MonitoringSettings) -> dict[str, Any]:
 def prometheus_config(settings: MonitoringSettings) -> dict[str, Any]:
     """A complete prometheus.yml for a fresh install (Prometheus scrapes itself too)."""
     p = settings.prometheus
-    listen = (p.url or "http://127.0.0.1:9090").split("://", 1)[1]
+    listen = listen_address(settings)
     evaluation = p.rule_interval
     own = {"job_name": "prometheus", "static_configs": [{"targets": [listen]}]}
     return {
@@ -64,12 +64,19 @@ def prometheus_config(settings: MonitoringSettings) -> dict[str, Any]:
     }
 
 
-def exporter_dropin(settings: MonitoringSettings) -> str:
-    """systemd drop-in for Debian's prometheus-snmp-exporter: read bwauto's snmp.yml.
+def listen_address(settings: MonitoringSettings) -> str:
+    """Prometheus's ``host:port``, from ``prometheus.url`` (default ``127.0.0.1:9090``)."""
+    return (settings.prometheus.url or "http://127.0.0.1:9090").split("://", 1)[1].split("/")[0]
 
-    Debian's unit runs ``/usr/bin/prometheus-snmp-exporter $ARGS`` as user ``prometheus``
-    with ``ARGS`` from ``/etc/default/prometheus-snmp-exporter`` (which must then not give
-    ``--config.file`` again).
+
+def exporter_dropin(settings: MonitoringSettings) -> str:
+    """systemd drop-in for Debian's prometheus-snmp-exporter: read bwauto's snmp.yml and listen
+    where ``prometheus.snmp_exporter`` says.
+
+    Debian 12's unit runs ``/usr/bin/prometheus-snmp-exporter $ARGS`` as user ``prometheus``
+    with ``ARGS=""`` from ``/etc/default/prometheus-snmp-exporter``; kingpin refuses a flag
+    given twice, so ``ARGS`` must then give neither ``--config.file`` nor
+    ``--web.listen-address``.
     """
     p = settings.prometheus
     return (f"{HEADER}[Service]\nExecStart=\nExecStart=/usr/bin/prometheus-snmp-exporter "
@@ -78,8 +85,16 @@ def exporter_dropin(settings: MonitoringSettings) -> str:
 
 
 def prometheus_dropin(settings: MonitoringSettings) -> str:
-    """systemd drop-in for Debian's prometheus (fresh install): bwauto's prometheus.yml and
-    ``--web.enable-lifecycle``, so that bwauto can POST ``/-/reload``."""
+    """systemd drop-in for Debian's prometheus (fresh install): bwauto's prometheus.yml,
+    ``--web.enable-lifecycle`` (so that bwauto can POST ``/-/reload``) and the listen address
+    of ``prometheus.url``, so that bwauto finds it on a port other than 9090.
+
+    Debian 12's unit runs ``/usr/bin/prometheus $ARGS`` with ``ARGS=""`` from
+    ``/etc/default/prometheus`` (storage stays the package's ``/var/lib/prometheus/metrics2/``);
+    ``ARGS`` must then repeat none of these flags (Prometheus 2.42: "flag
+    'web.listen-address' cannot be repeated").
+    """
     return (f"{HEADER}[Service]\nExecStart=\nExecStart=/usr/bin/prometheus "
             f"--config.file={settings.prometheus_dir / PROMETHEUS_FILE} "
-            "--web.enable-lifecycle $ARGS\n")  # fmt: skip
+            f"--web.enable-lifecycle --web.listen-address={listen_address(settings)} "
+            "$ARGS\n")  # fmt: skip

@@ -21,6 +21,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -49,6 +50,13 @@ LOCK_FILE = ".bwauto.lock"
 PENDING_FILE = ".bwauto-reload-pending"
 
 
+def _changes_scrapes(changes: list[str]) -> bool:
+    """Whether ``changes`` alter what a scrape returns (targets, job), not only rules."""
+    written = {c.split(" ", 1)[1] for c in changes}
+    return any(r.startswith("targets/") or r in (pc.PROMETHEUS_FILE, pc.SCRAPE_FILE)
+               for r in written)  # fmt: skip
+
+
 def _read_by_prometheus(rel: str) -> bool:
     return rel.startswith(("rules/", "targets/")) or rel in (pc.PROMETHEUS_FILE, pc.SCRAPE_FILE)
 
@@ -70,6 +78,8 @@ class PrometheusBackend:
         self.url = settings.prometheus.url
         self.gid = usable_gid(settings.prometheus.group)
         self._sleep = sleep
+        self.reloaded_at: float | None = None
+        """When this backend last reloaded what scrapes read: older scrapes do not verify."""
 
     @property
     def where(self) -> str:
@@ -120,11 +130,14 @@ class PrometheusBackend:
     def verify(self, target: MonitoredLink) -> Verification:
         """Check the files; with a URL, poll the API until all checks pass or time runs out.
 
-        The bound is ``verify_timeout_s``, plus one scrape interval while a new target is
-        discovered but not scraped yet (Prometheus scrapes it at an offset within its interval).
+        After a reload made by this backend, only a scrape that started after it counts (a
+        target still up from the former configuration proves nothing). The bound is
+        ``verify_timeout_s``, plus one scrape interval while a new target is discovered but
+        not scraped yet (Prometheus scrapes it at an offset within its interval).
         """
         start = time.monotonic()
         checks = self._file_checks(target)
+        server = ""
         if self.url and all(c.ok for c in checks):
             timeout = self.settings.prometheus.verify_timeout_s
             scrape = duration_seconds(self.settings.prometheus.scrape_interval)
@@ -135,7 +148,9 @@ class PrometheusBackend:
                     break
                 self._sleep(POLL_S)
             checks += live
-        return Verification(self.name, target.link_id, tuple(checks), time.monotonic() - start)
+            server = self.url
+        elapsed = time.monotonic() - start
+        return Verification(self.name, target.link_id, tuple(checks), elapsed, server)
 
     # --- files -------------------------------------------------------------------------
 
@@ -222,6 +237,8 @@ class PrometheusBackend:
                 except MonitoringError:
                     self._set_pending_reloads(due)
                     raise
+                if what == "snmp_exporter" or _changes_scrapes(changes):
+                    self.reloaded_at = time.time()
                 due.discard(what)
         self._set_pending_reloads(due)
 
@@ -296,6 +313,10 @@ class PrometheusBackend:
         detail = f"{t.get('scrapeUrl', '?')}: {health}"
         if t.get("lastError"):
             detail += f" ({t['lastError']})"
+        fresh = scraped_after(str(t.get("lastScrape", "")), self.reloaded_at)
+        if not fresh:
+            detail += " (last scrape before the reload: not a scrape of the new configuration)"
+            return Check("target up", False, detail), NOT_SCRAPED_YET
         return Check("target up", health == "up", detail), health
 
     def _counter_check(self, target: MonitoredLink, direction: str) -> Check:
@@ -318,8 +339,14 @@ class PrometheusBackend:
         query = f"{pf.INFO_METRIC}{{link_id={pf.promql_string(target.link_id)}}}"
         result = self._api("/api/v1/query", {"query": query}).get("result", [])
         seen = sorted(str(r["metric"].get("if_name")) for r in result)
-        ok = seen == [target.if_name]
-        return Check(pf.INFO_METRIC, ok, f"if_name {', '.join(seen) or 'no series'}")
+        labels = ("opd", "router", "upstream", "if_name", "if_column")
+        want = {k: str(v) for k, v in pf.link_entry(target).items() if k in labels}
+        same = [{k: r["metric"].get(k) for k in labels} == want for r in result]
+        ok = seen == [target.if_name] and all(same)
+        detail = f"if_name {', '.join(seen) or 'no series'}"
+        if seen == [target.if_name] and not all(same):
+            detail += " (opd, router or upstream not updated yet)"
+        return Check(pf.INFO_METRIC, ok, detail)
 
     def _api(self, path: str, params: dict[str, str]) -> dict[str, Any]:
         assert self.url is not None
@@ -349,6 +376,24 @@ class PrometheusBackend:
             raise MonitoringError(f"{what} at {base}: {request.full_url}: {reason}") from None
         except (urllib.error.URLError, OSError) as exc:
             raise MonitoringError(f"{what} at {base}: {describe_error(exc)}") from None
+
+
+def scraped_after(last_scrape: str, reloaded_at: float | None) -> bool:
+    """Whether a target's ``lastScrape`` (RFC 3339, from ``/api/v1/targets``) started after
+    ``reloaded_at`` (epoch seconds); always True when there was no reload.
+
+    Examples:
+        >>> scraped_after("2026-11-30T14:15:43.5Z", 1796048143.0)
+        True
+        >>> scraped_after("2026-11-30T21:15:42.9+07:00", 1796048143.0), scraped_after("", None)
+        (False, True)
+    """
+    if reloaded_at is None:
+        return True
+    try:
+        return datetime.fromisoformat(last_scrape).timestamp() > reloaded_at
+    except ValueError:
+        return False
 
 
 def _caps(target: MonitoredLink) -> str:

@@ -1,4 +1,5 @@
-"""Monitoring settings: an optional ``monitoring.yaml`` next to the inventory files.
+"""Monitoring settings: an optional ``monitoring.yaml`` next to the inventory files
+(``bwauto monitor settings`` lists every key with its value, default and meaning).
 
 Every key is optional; without the file bwauto writes Prometheus files under the state dir::
 
@@ -37,6 +38,8 @@ Examples:
 
 from __future__ import annotations
 
+import grp
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -53,6 +56,7 @@ _SECRET_KEYS = frozenset({"token", "api_token", "password", "secret", "community
                           "priv_key", "snmp_community"})  # fmt: skip
 _DURATION = re.compile(r"^([1-9][0-9]*)([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_SCRAPE_S = 150  # two samples inside Prometheus's 5-minute lookback (staleness)
 _HOSTPORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}$")
 
 
@@ -66,6 +70,16 @@ def duration_seconds(value: str) -> int:
 
 def _duration(value: str) -> str:
     duration_seconds(value)
+    return value
+
+
+def _scrape_interval(value: str) -> str:
+    if duration_seconds(value) > MAX_SCRAPE_S:
+        raise ValueError(
+            f"{value!r} is longer than 2m30s: Prometheus drops a series 5 min after its last "
+            "sample, so one missed scrape would leave a gap in every link's traffic and alerts "
+            "(the rules' rate window is 4 scrape intervals, at least 5m)"
+        )
     return value
 
 
@@ -84,6 +98,7 @@ def _host_port(value: str) -> str:
 Duration = Annotated[str, AfterValidator(_duration)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 HostPort = Annotated[str, AfterValidator(_host_port)]
+ScrapeInterval = Annotated[str, AfterValidator(_scrape_interval)]
 
 
 class _Model(BaseModel):
@@ -93,47 +108,141 @@ class _Model(BaseModel):
 class AlertSettings(_Model):
     """The utilisation alert both backends create for each direction of each link."""
 
-    threshold: float = Field(default=0.8, gt=0, le=2)
-    for_: Duration = Field(default="15m", alias="for")
-    severity: Literal["info", "warning", "average", "high", "disaster"] = "warning"
+    threshold: float = Field(
+        default=0.8, gt=0, le=2, description="fraction of the link's capacity that raises the alert"
+    )
+    for_: Duration = Field(
+        default="15m",
+        alias="for",
+        description="how long the traffic must stay above it (s, m, h, d, w)",
+    )
+    severity: Literal["info", "warning", "average", "high", "disaster"] = Field(
+        default="warning", description="severity label (Prometheus) or priority (Zabbix)"
+    )
 
 
 class PrometheusSettings(_Model):
     """Where the Prometheus files go and, optionally, the live servers to reload and verify."""
 
-    output_dir: Path | None = None
-    url: HttpUrl | None = None
-    snmp_exporter: HostPort = "127.0.0.1:9116"
-    job_name: str = Field(default="bwauto_snmp", pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-    scrape_interval: Duration = "60s"
-    rule_interval: Duration = "30s"
-    group: str | None = Field(default="prometheus", pattern=r"^[a-z_][a-z0-9_-]*\$?$")
-    verify_timeout_s: float = Field(default=90.0, gt=0, le=3600)
-    request_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    output_dir: Path | None = Field(
+        default=None,
+        description=("where the files go (relative: to the inventory dir)"),
+    )
+    url: HttpUrl | None = Field(
+        default=None,
+        description=(
+            "Prometheus (run with --web.enable-lifecycle): bwauto reloads it and verifies every "
+            "registration through its API; without it the files are written but NOT verified"
+        ),
+    )
+    snmp_exporter: HostPort = Field(
+        default="127.0.0.1:9116",
+        description=("snmp_exporter's host:port (scraped by Prometheus, reloaded by bwauto)"),
+    )
+    job_name: str = Field(
+        default="bwauto_snmp",
+        pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$",
+        description="the scrape job; rules, alerts and verification follow it",
+    )
+    scrape_interval: ScrapeInterval = Field(
+        default="60s",
+        description=(
+            "how often each router is walked (its own setting, not the step-6 poll interval); "
+            "at most 2m30s, under Prometheus's 5-minute staleness"
+        ),
+    )
+    rule_interval: Duration = Field(default="30s", description="how often the rules are evaluated")
+    group: str | None = Field(
+        default="prometheus",
+        pattern=r"^[a-z_][a-z0-9_-]*\$?$",
+        description=(
+            "the Unix group that reads the files (snmp.yml, with secrets: 0640); it must exist and "
+            "bwauto's user be in it; null: no group, snmp.yml 0600"
+        ),
+    )
+    verify_timeout_s: float = Field(
+        default=90.0,
+        gt=0,
+        le=3600,
+        description=("how long a registration waits for a scrape made after the reload"),
+    )
+    request_timeout_s: float = Field(
+        default=10.0, gt=0, le=300, description="timeout of each HTTP request"
+    )
 
 
 class ZabbixSettings(_Model):
     """The Zabbix API to talk to, and how bwauto names what it creates there."""
 
-    url: HttpUrl | None = None
+    url: HttpUrl | None = Field(default=None, description="the API (.../api_jsonrpc.php)")
     credentials_env: dict[Literal["token", "username", "password"], str] = Field(
-        default_factory=dict
+        default_factory=dict,
+        description=("names of environment variables to read the API credentials from first"),
     )
-    group_prefix: str = "OPD/"
-    common_group: str = Field(default="bwauto", min_length=1)
-    host_prefix: str = Field(default="bwauto-", pattern=r"^[A-Za-z0-9._ -]*$")
-    host_per: Literal["router", "link"] = "router"
-    template: str = Field(default="bwauto SNMP links", pattern=r"^[A-Za-z0-9._ -]+$")
-    discovery_interval: Duration = "10m"
-    item_interval: Duration = "1m"
-    request_timeout_s: float = Field(default=10.0, gt=0, le=300)
-    validate_certs: bool = True
+    group_prefix: str = Field(
+        default="OPD/",
+        description=('host group per OPD (host_per: link), e.g. "OPD/Dinas Kesehatan"'),
+    )
+    common_group: str = Field(
+        default="bwauto",
+        min_length=1,
+        description="every bwauto host and the template are in this group",
+    )
+    host_prefix: str = Field(
+        default="bwauto-",
+        pattern=r"^[A-Za-z0-9._ -]*$",
+        description="host name = prefix + router (or link) name",
+    )
+    host_per: Literal["router", "link"] = Field(
+        default="router",
+        description=(
+            "router: one host per router, template with discovery; link: one host per link"
+        ),
+    )
+    template: str = Field(
+        default="bwauto SNMP links",
+        pattern=r"^[A-Za-z0-9._ -]+$",
+        description="the template bwauto creates and links",
+    )
+    discovery_interval: Duration = Field(
+        default="10m",
+        description=("interface discovery interval (bwauto also requests it at each change)"),
+    )
+    item_interval: Duration = Field(
+        default="1m", description="how often each link's counters are polled"
+    )
+    reload_command: str | None = Field(
+        default=None,
+        description=(
+            "run after a change so that the server loads it now, e.g. "
+            '"sudo zabbix_server -R config_cache_reload"; without it bwauto asks for discovery '
+            "again until the server's next configuration sync (CacheUpdateFrequency, 60 s)"
+        ),
+    )
+    verify_timeout_s: float = Field(
+        default=150.0,
+        gt=0,
+        le=3600,
+        description=(
+            "how long a registration waits for the discovered items of the link's interface"
+        ),
+    )
+    request_timeout_s: float = Field(
+        default=10.0, gt=0, le=300, description="timeout of each API request"
+    )
+    validate_certs: bool = Field(default=True, description="check the API's TLS certificate")
 
 
 class MonitoringSettings(_Model):
     """Everything in ``monitoring.yaml`` (all optional), with paths already resolved."""
 
-    backend: str = Field(default="prometheus", min_length=1)
+    backend: str = Field(
+        default="prometheus",
+        min_length=1,
+        description=(
+            "the backend used when --backend is not given (prometheus, zabbix, or a plug-in)"
+        ),
+    )
     alert: AlertSettings = AlertSettings()
     prometheus: PrometheusSettings = PrometheusSettings()
     zabbix: ZabbixSettings = ZabbixSettings()
@@ -180,7 +289,33 @@ def load_settings(inventory_dir: str | Path, state_dir: Path) -> MonitoringSetti
         settings = MonitoringSettings.model_validate({**data, "source": str(path)})
     except ValidationError as exc:
         raise InventoryError([_problem(doc, err) for err in exc.errors()]) from None
+    group = settings.prometheus.group
+    named = "group" in settings.prometheus.model_fields_set  # the default may be missing
+    reason = group_refusal(group) if group and named else None
+    if reason:
+        raise InventoryError([Problem(doc.file, "", "prometheus.group", reason,
+                                      doc.line("prometheus", "group"))])  # fmt: skip
     return resolve_paths(settings, path.parent, state_dir)
+
+
+def group_refusal(group: str) -> str | None:
+    """Why files cannot be given to the Unix group ``group`` named in the file, or None.
+
+    A group named in ``monitoring.yaml`` that does not exist, or that bwauto's user cannot give
+    files to, is bad input: bwauto would otherwise write files the ``prometheus`` user cannot
+    read, or fall back to another mode than the one asked for.
+    """
+    from bwauto.monitoring.files import usable_gid
+
+    try:
+        grp.getgrnam(group)
+    except KeyError:
+        return (f"no Unix group {group!r} on this machine (getent group {group}); install the "
+                "package that creates it, name another group, or set null")  # fmt: skip
+    if usable_gid(group) is None:
+        return (f"this user (uid {os.geteuid()}) is not in group {group!r}, so cannot give it "
+                "the files; add the user to it, name another group, or set null")  # fmt: skip
+    return None
 
 
 def resolve_paths(settings: MonitoringSettings, base: Path, state_dir: Path) -> MonitoringSettings:

@@ -50,7 +50,7 @@ def commands(settings: MonitoringSettings, state_dir: Path, inventory_dir: Path)
         "sudo systemctl daemon-reload",
         "sudo systemctl restart prometheus-snmp-exporter prometheus",
     )
-    listen = (p.url or "http://127.0.0.1:9090").split("://", 1)[1]
+    listen = pc.listen_address(settings)
     foreground = (
         f"prometheus-snmp-exporter --config.file={q(str(out / pc.SNMP_FILE))} "
         f"--web.listen-address={p.snmp_exporter}",

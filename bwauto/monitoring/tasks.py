@@ -113,6 +113,8 @@ def _result(link: Link, summary: dict[str, Any]) -> TaskResult:
             f"bwauto monitor register --link {link.id}",
             summary,
         )
+    if not summary.get("verified"):
+        detail = f"files written, NOT verified (no {backend} server configured): {detail}"
     if summary.get("changed"):
         return TaskResult.changed(
             f"{link.id}: registered in {backend} at {_capacity(link)}: {detail}", summary

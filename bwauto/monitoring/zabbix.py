@@ -20,8 +20,10 @@ and password; never in a file but the 0600 secrets).
 from __future__ import annotations
 
 import re
+import shlex
+import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +39,9 @@ from bwauto.monitoring.zabbix_link import LinkHostSync
 if TYPE_CHECKING:
     from zabbix_utils import ZabbixAPI
 
+POLL_S = 1.0
+NUDGE_S = 5.0  # how often discovery is requested again while the link's items are missing
+
 
 class ZabbixBackend:
     """Registers links with a Zabbix server through its JSON-RPC API (zabbix-utils)."""
@@ -44,11 +49,16 @@ class ZabbixBackend:
     name = "zabbix"
 
     def __init__(
-        self, settings: MonitoringSettings, *, credentials: CredentialResolver | None = None
+        self,
+        settings: MonitoringSettings,
+        *,
+        credentials: CredentialResolver | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.settings = settings
         self.url = settings.zabbix.url
         self._credentials = credentials or CredentialResolver(interactive=False)
+        self._sleep = sleep
 
     @property
     def where(self) -> str:
@@ -61,29 +71,66 @@ class ZabbixBackend:
         return self.settings.zabbix.host_per == "router"
 
     def register(self, target: MonitoredLink) -> Registration:
-        """Create or update what monitors the link; read it back.
+        """Create or update what monitors the link; make the server load it; read it back.
+
+        With one host per router, the link's traffic items are made by the server's low-level
+        discovery, which runs only once the server has loaded the change into its
+        configuration cache (every ``CacheUpdateFrequency``, 60 s by default; at once with
+        ``zabbix_server -R config_cache_reload``, which ``zabbix.reload_command`` runs). Until
+        the items exist, discovery is requested again ("check now") every few seconds, for at
+        most ``zabbix.verify_timeout_s``.
 
         Raises:
-            MonitoringError: the API is unreachable, refused the login or a request.
+            MonitoringError: the API is unreachable, refused the login or a request, or the
+                reload command failed.
         """
         with self._locked(), self._session() as api:
             if self.per_router:
                 changes = self._router_register(api, target)
             else:
                 changes = LinkHostSync(api, target, self.settings).run()
-            start = time.monotonic()
-            checks = self._checks(api, target)
-        verification = Verification(
-            self.name, target.link_id, tuple(checks), time.monotonic() - start
-        )
+        if changes:
+            self.load_now()
+        verification = self.verify(target)
         return Registration(self.name, target.link_id, bool(changes), tuple(changes), verification)
 
     def verify(self, target: MonitoredLink) -> Verification:
-        """Read the link's objects back and check each is as registered."""
+        """Read the link's objects back and check each is as registered; with one host per
+        router, wait for the discovered items of the link's interface (see ``register``)."""
         start = time.monotonic()
         with self._session() as api:
             checks = self._checks(api, target)
-        return Verification(self.name, target.link_id, tuple(checks), time.monotonic() - start)
+            nudged = 0.0
+            while self.per_router and _only_discovery_missing(checks):
+                now = time.monotonic()
+                if now - start >= self.settings.zabbix.verify_timeout_s:
+                    break
+                if now - nudged >= NUDGE_S:
+                    zr.RouterHostSync(api, self.settings, target).discover_now()
+                    nudged = now
+                self._sleep(POLL_S)
+                checks = self._checks(api, target)
+        elapsed = time.monotonic() - start
+        return Verification(self.name, target.link_id, tuple(checks), elapsed, self.url or "")
+
+    def load_now(self) -> None:
+        """Run ``zabbix.reload_command`` (if set) so the server loads the change now.
+
+        Raises:
+            MonitoringError: the command could not run or failed.
+        """
+        command = self.settings.zabbix.reload_command
+        if not command:
+            return
+        try:
+            done = subprocess.run(shlex.split(command), capture_output=True, text=True,
+                                  timeout=60, check=False)  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise MonitoringError(f"zabbix: reload_command {command!r}: {exc}") from None
+        if done.returncode != 0:
+            why = (done.stderr or done.stdout).strip().splitlines()
+            raise MonitoringError(f"zabbix: reload_command {command!r} exited "
+                                  f"{done.returncode}: {why[-1] if why else ''}")  # fmt: skip
 
     def sync(self, targets: list[MonitoredLink], keep: Sequence[str] = ()) -> SyncOutcome:
         """Monitor exactly ``targets`` (and ``keep``, left as they are); remove the rest."""
@@ -96,6 +143,8 @@ class ZabbixBackend:
                 changes = [c for t in targets for c in LinkHostSync(api, t, self.settings).run()]
                 gone = self._delete_link_hosts(api, wanted, changes)
                 gone += self._delete_router_hosts(api, changes)  # the other layout
+        if changes:
+            self.load_now()
         return SyncOutcome(tuple(changes), tuple(sorted(set(gone) - wanted)))
 
     def deregister(self, link_ids: list[str]) -> tuple[str, ...]:
@@ -217,6 +266,12 @@ class ZabbixBackend:
             if api is not None and creds.get("username"):
                 with suppress(ModuleBaseException):
                     api.logout()
+
+
+def _only_discovery_missing(checks: list[Check]) -> bool:
+    """True when the discovered items are all that is missing (waiting can bring them)."""
+    failed = [c.name for c in checks if not c.ok]
+    return failed == ["discovered items"]
 
 
 def _tag(host: dict[str, Any], name: str) -> str:

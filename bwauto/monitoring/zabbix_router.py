@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 LAYOUT_TAG = "bwauto_layout"
 CHECK_NOW = 6  # task.create type "check now" (items and LLD rules)
+DISCOVERED = 4  # item.flags of an item created by low-level discovery
 _RULE_FIELDS = ["itemid", "key_", "name", "type", "snmp_oid", "delay", "lifetime"]
 _PROTO_FIELDS = ["itemid", "key_", "name", "type", "snmp_oid", "value_type", "units", "delay"]
 
@@ -167,7 +168,7 @@ class RouterHostSync:
                                  interfaces=[zm.interface_spec(self.first)], templates=templates,
                                  **wanted)  # fmt: skip
             self.changes.append(f"created host {self.host}")
-            self._discover_now()
+            self.discover_now()
             return
         update = self._update(host, wanted, macros, template_id)
         if update:
@@ -175,7 +176,7 @@ class RouterHostSync:
             self.changes.append(f"updated host {self.host}: {', '.join(sorted(update))}")
         self._interface(host)
         if "macros" in update or "templates" in update:
-            self._discover_now()
+            self.discover_now()
 
     def remove(self, link_ids: set[str]) -> list[str]:
         """Stop monitoring ``link_ids`` on this host (delete it if none is left); return them.
@@ -208,7 +209,7 @@ class RouterHostSync:
         self.changes.append(
             f"updated host {self.host}: removed {', '.join(x.link_id for x in gone)}"
         )
-        self._discover_now()
+        self.discover_now()
         return [x.link_id for x in gone]
 
     def _update(self, host: dict[str, Any], wanted: dict[str, Any], macros: list[dict[str, str]],
@@ -253,7 +254,10 @@ class RouterHostSync:
             self.api.hostinterface.update(interfaceid=current["interfaceid"], **wanted)
             self.changes.append(f"updated SNMP interface of {self.host}: {', '.join(diff)}")
 
-    def _discover_now(self) -> None:
+    def discover_now(self) -> None:
+        """Ask the server to run the host's discovery rules now (``task.create`` "check now";
+        the server ignores it for a rule it has not loaded yet: see
+        :meth:`ZabbixBackend.register <bwauto.monitoring.zabbix.ZabbixBackend.register>`)."""
         host = self.get()
         if host is None:
             return
@@ -285,7 +289,29 @@ class RouterHostSync:
             Check("link macros", mine == [want],
                   f"{link.if_name}: {caps}" if mine == [want] else f"{link.if_name}: {mine}"),
             Check("discovery filter", in_filter, f"{zt.MATCH_MACROS[link.if_column]} = {regex}"),
+            self._discovered_check(host["hostid"], link),
         ]  # fmt: skip
+
+    def _discovered_check(self, host_id: str, link: MonitoredLink) -> Check:
+        """Has the server's discovery created the link's items (both directions)?"""
+        items = self.api.item.get(hostids=[host_id], filter={"flags": DISCOVERED},
+                                  output=["key_"])  # fmt: skip
+        have = {str(i["key_"]) for i in items}
+        missing = [d for d in ("up", "down") if not have & discovered_keys(d, link.if_name)]
+        detail = (f"{link.if_name}: " + (f"no item for {'/'.join(missing)} yet" if missing
+                  else "traffic items up and down"))  # fmt: skip
+        return Check("discovered items", not missing, detail)
+
+
+def discovered_keys(direction: str, if_name: str) -> set[str]:
+    """The keys low-level discovery gives the link's item (its name quoted or not).
+
+    Examples:
+        >>> sorted(discovered_keys("up", "ether2"))
+        ['bwauto.link.bps[up,"ether2"]', 'bwauto.link.bps[up,ether2]']
+    """
+    key = zt.prototype_key(direction, "ifName")
+    return {key.replace(zt.LLD_MACRO["ifName"], v) for v in (if_name, f'"{if_name}"')}
 
 
 def _escaped(name: str) -> str:

@@ -187,11 +187,9 @@ def zabbix(
     try:
         server.start()
         frontend.start()
-        settings = resolve_paths(
-            MonitoringSettings(backend="zabbix", zabbix=ZabbixSettings(url=frontend.url)),
-            work,
-            work,
-        )
+        reload = f"zabbix_server -c {server.config} -R config_cache_reload"
+        zabbix = ZabbixSettings(url=frontend.url, reload_command=reload, verify_timeout_s=40)
+        settings = resolve_paths(MonitoringSettings(backend="zabbix", zabbix=zabbix), work, work)
         creds = CredentialResolver(
             env={"BWAUTO_ZABBIX_USERNAME": "Admin", "BWAUTO_ZABBIX_PASSWORD": "zabbix"},
             interactive=False,

@@ -18,7 +18,7 @@ from bwauto.cli import app as cli_app
 from bwauto.cli import monitor_cmd
 from bwauto.cli.app import main
 from bwauto.errors import MonitoringError
-from bwauto.monitoring.prometheus import PrometheusBackend
+from bwauto.monitoring.prometheus import PrometheusBackend, scraped_after
 from bwauto.monitoring.settings import MonitoringSettings
 
 if TYPE_CHECKING:
@@ -91,6 +91,31 @@ def test_register_makes_the_router_scraped_and_the_link_known_with_its_capacity(
         rows = query(url, f'{metric}{{router="lab-mt", if_name="ether2"}}')
         assert len(rows) == 1 and float(rows[0]["value"][1]) > 0, metric
     assert capacities(url, link.link_id) == {"up": 10e6, "down": 20e6}
+
+
+def test_only_a_scrape_made_after_the_reload_verifies_a_registration(
+    prometheus: PromEnv, lab_routers: Any, lab_link: Any
+) -> None:
+    """Outside look: verification took the target's last scrape, made with the former
+    configuration, as proof. Here the new snmp.yml holds a community the agent ignores: the
+    target is still "up" from before the reload, but the first scrape of the new module fails."""
+    link = lab_link(lab_routers["lab-mt"], 0, up=10_000_000, down=20_000_000)
+    assert PrometheusBackend(prometheus.settings).register(link).ok
+    wrong = replace(link, snmp=replace(link.snmp, community="not-the-community"))
+    prom = prometheus.settings.prometheus.model_copy(update={"verify_timeout_s": 3})
+    quick = prometheus.settings.model_copy(update={"prometheus": prom})
+    try:
+        registration = PrometheusBackend(quick).register(wrong)
+
+        assert registration.verification is not None and not registration.ok
+        assert registration.verification.summary().startswith("target up: ")
+    finally:
+        backend = PrometheusBackend(prometheus.settings)
+        again = backend.register(link)
+    assert again.ok and backend.reloaded_at is not None
+    [target] = [t for t in api(prometheus.stack.url, "/api/v1/targets")["activeTargets"]
+                if t["labels"].get("router") == "lab-mt"]  # fmt: skip
+    assert scraped_after(target["lastScrape"], backend.reloaded_at)
 
 
 def test_traffic_rule_is_the_links_interface_in_bits_per_second(
@@ -272,7 +297,7 @@ def test_monitor_register_end_to_end_from_the_inventory(
     p = prometheus.settings.prometheus
     monitoring = {"prometheus": {
         "output_dir": str(p.output_dir), "url": p.url, "snmp_exporter": p.snmp_exporter,
-        "rule_interval": "1s", "verify_timeout_s": 40}}  # fmt: skip
+        "rule_interval": "1s", "scrape_interval": "2s", "verify_timeout_s": 40}}  # fmt: skip
     for name, data in (("hosts", hosts), ("links", links), ("monitoring", monitoring)):
         (inv / f"{name}.yaml").write_text(yaml.safe_dump(data))
     monkeypatch.setenv("BWAUTO_LAB_MT_SNMP_COMMUNITY", router.spec.snmp_community)

@@ -20,6 +20,7 @@ from bwauto.monitoring.settings import (
     AlertSettings,
     MonitoringSettings,
     PrometheusSettings,
+    duration_seconds,
     resolve_paths,
 )
 
@@ -301,3 +302,29 @@ def test_snmp_exporter_accepts_the_generated_modules(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert "Configuration parsed successfully" in result.stderr
+
+
+def test_the_debian_dropins_listen_where_the_settings_say() -> None:
+    """Outside look: the prometheus drop-in had no --web.listen-address, so with a port other
+    than 9090 the printed commands gave a Prometheus bwauto could not find (Debian 12's units
+    run the binary with $ARGS, ARGS="" in /etc/default/prometheus*)."""
+    prom = PrometheusSettings(url="http://127.0.0.1:9391", snmp_exporter="127.0.0.1:9117")
+    settings = resolve_paths(MonitoringSettings(prometheus=prom), Path("/i"), Path("/var/lib/b"))
+
+    [prom_exec] = [
+        x for x in pc.prometheus_dropin(settings).splitlines() if x.startswith("ExecStart=/")
+    ]
+    assert prom_exec == (
+        "ExecStart=/usr/bin/prometheus "
+        "--config.file=/var/lib/b/monitoring/prometheus/prometheus.yml "
+        "--web.enable-lifecycle --web.listen-address=127.0.0.1:9391 $ARGS"
+    )
+    assert "--web.listen-address=127.0.0.1:9117 $ARGS" in pc.exporter_dropin(settings)
+
+
+@pytest.mark.parametrize("interval", [15, 60, 75, 90, 120, 150])
+def test_every_allowed_scrape_interval_gives_a_rate_window_of_at_least_two_scrapes(
+    interval: int,
+) -> None:
+    seconds = duration_seconds(pf.rate_window(interval))
+    assert seconds >= max(300, 2 * interval) and seconds // interval >= 4

@@ -12,6 +12,7 @@ import yaml
 from zabbix_utils import ZabbixAPI
 
 from bwauto.cli.app import main
+from bwauto.inventory.loader import load_inventory
 from bwauto.lab.runner import Lab
 
 if TYPE_CHECKING:
@@ -26,6 +27,39 @@ def raise_dinkes(lab: Lab, to: str) -> dict[str, Any]:
     [record] = sorted((state / "evidence").glob("*/dinkes.monitoring.json"))[-1:]
     data: dict[str, Any] = json.loads(record.read_text())
     return data
+
+
+def test_a_raise_whose_monitoring_failed_exits_3_and_says_only_monitoring_is_left(
+    fresh_lab: Lab, dead_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside look: the raise exited 0 when the registration failed (Prometheus stopped:
+    nothing listens at its URL). The router change is done, so not 1 either: 3."""
+    exporter = dead_url.removeprefix("http://")
+    monitoring = {"prometheus": {"url": dead_url, "snmp_exporter": exporter}}
+    (fresh_lab.inventory_dir / "monitoring.yaml").write_text(yaml.safe_dump(monitoring))
+    state = fresh_lab.dir.parent
+    args = ["--inventory", str(fresh_lab.inventory_dir), "--state-dir", str(state), "--lang", "en"]
+
+    code = main([*args, "raise", "--link", "dinkes", "--to", "150M", "--yes", "--force"])
+
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert ("the router change is done; only monitoring failed for dinkes: run "
+            "'bwauto monitor sync' (exit 3)") in err  # fmt: skip
+    [record] = sorted((state / "evidence").glob("*/dinkes.monitoring.json"))
+    assert json.loads(record.read_text())["ok"] is False
+    assert load_inventory(fresh_lab.inventory_dir).links["dinkes"].committed.down == 150_000_000
+
+
+def test_a_raise_with_no_monitoring_server_says_not_verified_and_exits_0(
+    fresh_lab: Lab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside look: without monitoring.yaml the registration was called verified."""
+    record = raise_dinkes(fresh_lab, "150M")
+
+    assert (record["ok"], record["verified"]) == (True, False)
+    out = capsys.readouterr().out
+    assert "dinkes berkas ditulis, TIDAK diverifikasi (tidak ada server monitoring" in out
 
 
 def prom_query(url: str, promql: str) -> list[dict[str, Any]]:

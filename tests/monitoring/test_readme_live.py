@@ -209,6 +209,29 @@ def check_prometheus(url: str, routers: dict[str, LabRouter], job: str) -> None:
         (k, v) for k, v in want.items() for _ in range(2))  # fmt: skip
 
 
+def test_the_readme_lists_every_setting_as_monitor_settings_prints_them(
+    machine: Machine,
+) -> None:
+    """Outside look: the settings were documented only in settings.py."""
+    from bwauto.monitoring.settings import default_settings
+    from bwauto.monitoring.settings_doc import setting_rows
+
+    text = section("Settings (`monitoring.yaml`)")
+    [block] = blocks(text, "sh")
+    machine.path("/etc/bwauto/inventory/monitoring.yaml").write_text("alert: {threshold: 0.9}\n")
+
+    [printed] = [machine.run(line) for line in lines(block)]
+
+    rows = setting_rows(default_settings(machine.root))
+    assert "alert.threshold: 0.9  (bawaan: 0.8)" in printed  # --lang id, the default
+    table = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([a-z_.]+)` \| `([^`]*)` \|",
+                                                         text, re.M)}  # fmt: skip
+    assert list(table) == [r.key for r in rows]
+    for row in rows:
+        assert f"{row.key}: " in printed and f"    {row.meaning}" in printed, row.key
+        assert table[row.key] == row.default, row.key
+
+
 def test_the_readme_says_what_an_operator_must_know() -> None:
     """What was seen 2 and 3: the job name rule and --web.enable-lifecycle were not in the
     README; neither was snmp_exporter's user."""
@@ -243,9 +266,9 @@ def test_prometheus_from_zero_with_the_readme_alone(
     data = machine.root / "prometheus-data"  # Debian's /var/lib/prometheus
     data.mkdir()
     shutil.chown(data, "prometheus")
-    machine.default_args["prometheus"] = (
-        f"--web.listen-address={url.removeprefix('http://')} --storage.tsdb.path={data}"
-    )
+    # an operator's ARGS: the storage only (Debian's is /var/lib/prometheus/metrics2/); the
+    # drop-in listens where monitoring.yaml says (a port other than 9090 here)
+    machine.default_args["prometheus"] = f"--storage.tsdb.path={data}"
 
     [printed] = [machine.run(line) for line in lines(setup)]
 

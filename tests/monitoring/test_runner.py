@@ -163,8 +163,9 @@ def test_after_a_raise_the_summary_comes_back_and_nothing_is_raised(
         update={"committed": Committed(up=80_000_000, down=150_000_000)}
     )
     done = runner.register_after_change(raised, inventory, state, credentials=CREDS)
+    # no monitoring.yaml: files written, no server asked, so not verified (outside look)
     assert {k: done[k] for k in ("backend", "ok", "verified", "link_id", "changed")} == {
-        "backend": "prometheus", "ok": True, "verified": True, "link_id": "dinkes",
+        "backend": "prometheus", "ok": True, "verified": False, "link_id": "dinkes",
         "changed": True,
     }  # fmt: skip
 
@@ -211,8 +212,10 @@ def test_cli_register_then_again_then_sync(cli: Any, capsys: pytest.CaptureFixtu
     assert cli("register", "--link", "dinkes") == 0
     first = capsys.readouterr().out
     assert first.startswith("dinkes: prometheus: wrote bwauto-links.json")
-    assert "verified in" in first
-    assert "target file: targets/edge-bc-01.json: the router's target" in first
+    # no monitoring.yaml: no server was asked, so nothing is "verified" (outside look)
+    assert "verified in" not in first and "terverifikasi" not in first
+    assert ("  berkas ditulis, TIDAK diverifikasi: tidak ada server prometheus yang diatur "
+            "(prometheus.url di monitoring.yaml)\n") in first  # fmt: skip
 
     assert cli("register", "-l", "dinkes") == 0
     assert capsys.readouterr().out.startswith("dinkes: prometheus: already up to date")
@@ -223,6 +226,24 @@ def test_cli_register_then_again_then_sync(cli: Any, capsys: pytest.CaptureFixtu
     assert out[2] == "bpkad: prometheus: registered" and len(out) == 4
     assert cli("sync") == 0
     assert "nothing to sync" in capsys.readouterr().out
+
+
+def test_cli_without_a_server_says_not_verified_in_the_chosen_language_and_records_it(
+    cli: Any, state: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside look: with no monitoring.yaml, bwauto said "verified" though it had only
+    written files with the defaults and asked no server."""
+    monkeypatch.setenv("BWAUTO_LANG", "en")
+
+    assert cli("register", "--link", "dinkes") == 0
+    out = capsys.readouterr().out
+    assert ("  files written, NOT verified: no prometheus server configured (prometheus.url in "
+            "monitoring.yaml)\n") in out  # fmt: skip
+    assert cli("register", "--link", "bpkad", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["ok"], data["verified"]) == (True, False)
+    record = runner.load_records(state)["dinkes"]["prometheus"]
+    assert (record["ok"], record["registration"]["verified"]) == (True, False)
 
 
 def test_cli_sync_all_json(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -389,3 +410,65 @@ def test_cli_setup_names_a_parent_dir_the_group_cannot_enter(
     # bwauto lets the group through its own (private) state dir; the dir above stops it
     assert f"warning: {state.parent} (mode 0700): the group cannot enter it" in err
     assert f"warning: {state} (" not in err
+
+
+def test_cli_an_unknown_group_is_bad_input_naming_the_setting_and_nothing_is_written(
+    cli: Any, inv_dir: Path, state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside look: ``prometheus.group: nosuchgroup`` only warned and left 0644 files."""
+    (inv_dir / "monitoring.yaml").write_text(
+        "backend: prometheus\nprometheus:\n  group: nosuchgroup\n"
+    )
+
+    assert cli("setup", "prometheus") == 2
+    err = capsys.readouterr().err
+    assert f"{inv_dir / 'monitoring.yaml'}:3: prometheus.group: no Unix group 'nosuchgroup'" in err
+    assert len(err.strip().splitlines()) == 1
+    assert cli("register", "--link", "dinkes") == 2
+    assert not (state / "monitoring" / "prometheus").exists()
+
+
+def test_cli_a_scrape_interval_over_2m30s_is_refused(
+    cli: Any, inv_dir: Path, state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside look: 3m was taken silently, though Prometheus drops a series 5 min after its
+    last sample: one missed scrape would leave a gap."""
+    (inv_dir / "monitoring.yaml").write_text("prometheus:\n  scrape_interval: 3m\n")
+
+    assert cli("setup", "prometheus") == 2
+    err = capsys.readouterr().err
+    assert "monitoring.yaml:2: prometheus.scrape_interval: '3m' is longer than 2m30s" in err
+    assert not (state / "monitoring" / "prometheus").exists()
+    (inv_dir / "monitoring.yaml").write_text("prometheus:\n  scrape_interval: 150s\n")
+    assert cli("setup", "prometheus") == 0
+
+
+def test_cli_settings_lists_every_key_with_its_value_default_and_meaning(
+    cli: Any, inv_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside look: the settings could be found only by reading settings.py."""
+    from bwauto.monitoring.settings import MonitoringSettings
+
+    monkeypatch.setenv("BWAUTO_LANG", "en")
+    assert cli("settings") == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{inv_dir / 'monitoring.yaml'} not found: every key has its default\n")
+    assert "prometheus.scrape_interval: 60s\n    how often each router is walked" in out
+
+    (inv_dir / "monitoring.yaml").write_text("alert: {for: 30m}\nzabbix: {host_per: link}\n")
+    assert cli("settings", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    rows = {r["key"]: r for r in data["settings"]}
+    meaning = "how long the traffic must stay above it (s, m, h, d, w)"
+    assert rows["alert.for"] == {"key": "alert.for", "value": "30m", "default": "15m",
+                                 "meaning": meaning}  # fmt: skip
+    assert rows["zabbix.host_per"]["value"] == "link" and all(r["meaning"] for r in rows.values())
+    sections = {"alert": "alert", "prometheus": "prometheus", "zabbix": "zabbix"}
+    fields = MonitoringSettings.model_fields
+    wanted = {k for k, f in fields.items() if not f.exclude and k not in sections}
+    for section in sections:
+        model = type(getattr(MonitoringSettings(), section))
+        wanted |= {f"{section}.{f.alias or k}" for k, f in model.model_fields.items()}
+    assert set(rows) == wanted
+    assert cli("settings") == 0
+    assert "alert.for: 30m  (default: 15m)\n" in capsys.readouterr().out

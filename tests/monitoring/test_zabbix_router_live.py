@@ -76,10 +76,15 @@ def test_register_links_the_router_host_to_the_template_with_context_macros(
     assert registration.verification is not None and registration.verification.ok, (
         registration.verification.summary() if registration.verification else ""
     )
+    # the server loaded the change and discovered the link's items before register returned
+    # (outside look: discovery was requested before the server had the host; items came later)
+    want = {"bwauto.link.bps[up,ether2]", "bwauto.link.bps[down,ether2]"}
+    host = router_host(zapi, "lab-mt")
+    assert host is not None and set(discovered(zapi, host["hostid"])) == want
+    checks = {c.name: c.ok for c in registration.verification.checks}
+    assert checks["discovered items"] and registration.verification.elapsed_s < 30
     assert "created template 'bwauto SNMP links'" in registration.changes
     assert "created host bwauto-lab-mt" in registration.changes
-    host = router_host(zapi, "lab-mt")
-    assert host is not None
     assert [t["host"] for t in host["parentTemplates"]] == ["bwauto SNMP links"]
     values = macros(host)
     assert values['{$LINK.CAPACITY.BPS.UP:"ether2"}'] == "10000000"
@@ -89,7 +94,6 @@ def test_register_links_the_router_host_to_the_template_with_context_macros(
     assert values["{$BWAUTO.IFNAME.MATCHES}"] == "^(ether2)$"
     assert values["{$BWAUTO.SNMP.COMMUNITY}"] is None  # secret: the API never shows it
     # the server discovers the router's interfaces and keeps the inventory's link only
-    want = {"bwauto.link.bps[up,ether2]", "bwauto.link.bps[down,ether2]"}
     assert set(wait_discovered(zabbix, zapi, host["hostid"], want)) == want
     triggers = zapi.trigger.get(hostids=[host["hostid"]], expandExpression=True,
                                 output=["description", "expression"])  # fmt: skip
