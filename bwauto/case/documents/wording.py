@@ -27,6 +27,7 @@ from typing import Any
 
 from bwauto.case.documents.formatting import filters, format_number
 from bwauto.i18n import translator
+from bwauto.monitoring.base import FILE_CHECKS
 
 Rate = Mapping[str, Any]
 
@@ -341,10 +342,6 @@ def check_row(check: Mapping[str, Any], change: Mapping[str, Any], lang: str) ->
         "result": _("passed") if ok else _("FAILED"),
         "detail": detail,
     }
-
-
-FILE_CHECKS = frozenset({"target file", "rules file", "link rules", "snmp module"})
-"""Verification checks that read the files bwauto wrote, not a monitoring server."""
 
 
 def server_confirmed(monitoring: Mapping[str, Any]) -> bool:
