@@ -49,6 +49,11 @@ ABSENT = (rfc1905.NoSuchObject, rfc1905.NoSuchInstance, rfc1905.EndOfMibView)
 """Value types that mean "nothing here"."""
 _LCD = CommandGeneratorLcdConfigurator()
 _NULL = rfc1902.Null("")
+_TOO_BIG = 1
+
+
+class SnmpTooBig(SnmpError):
+    """The agent answered tooBig: the answer would not fit its message size (RFC 3416 4.2.1)."""
 
 
 class EnginePool:
@@ -170,6 +175,8 @@ class SnmpSession:
             raise SnmpError(f"{self.target.where}: SNMP error: {exc}") from exc
         if indication:
             raise SnmpError(indication_message(self.target, indication))
+        if status and int(status) == _TOO_BIG:
+            raise SnmpTooBig(f"{self.target.where}: SNMP error-status tooBig ({len(oids)} OIDs)")
         if status:
             at = answer[int(index) - 1][0] if index and answer else "?"
             raise SnmpError(
