@@ -273,6 +273,8 @@ async def poll(
             except SnmpError as exc:
                 error = exc
                 result.router_errors[target.router] = exc
+            finally:
+                engines.release(target)
         if progress is not None:
             progress(target.router, error)
 
