@@ -7,14 +7,17 @@ after a reboot; so the poller keeps each router's ``interface name -> ifIndex`` 
 :class:`IfIndexCache` and, in every GET that reads the counters, also reads the column that
 named the interface (ifName, or ifDescr when the name was found there). A GET whose name
 column still says the cached name proves the index; any other answer (another name,
-noSuchInstance) makes the poller walk ifName again and retry that link once.
+noSuchInstance) makes the poller walk ifName again and retry that link once. ifHighSpeed is
+read with the walk and kept with the index (an interface's speed changes far less often than
+its counters; ``Sample.speed_bps`` is the speed at the last walk).
 
 Examples:
     >>> entries = cache_entries(["vlan101", "GigabitEthernet0/0/1.100", "ether9"],
-    ...                         {2: "vlan101", 5: "Gi0/0/1.100"}, {})
+    ...                         {2: "vlan101", 5: "Gi0/0/1.100"}, {}, {2: 1000})
     >>> sorted(entries.items())  # doctest: +NORMALIZE_WHITESPACE
-    [('GigabitEthernet0/0/1.100', CachedIndex(if_index=5, column='ifName', value='Gi0/0/1.100')),
-     ('vlan101', CachedIndex(if_index=2, column='ifName', value='vlan101'))]
+    [('GigabitEthernet0/0/1.100',
+      CachedIndex(if_index=5, column='ifName', value='Gi0/0/1.100', high_speed=0)),
+     ('vlan101', CachedIndex(if_index=2, column='ifName', value='vlan101', high_speed=1000))]
     >>> cache = MemoryIfIndexCache()
     >>> cache.save("r1", entries)
     >>> cache.load("r1")["vlan101"].oid_column == IF_NAME
@@ -36,11 +39,13 @@ _COLUMNS: dict[Column, Oid] = {"ifName": IF_NAME, "ifDescr": IF_DESCR}
 
 @dataclass(frozen=True, slots=True)
 class CachedIndex:
-    """Where an interface was found: its ifIndex and what the naming column said there."""
+    """Where an interface was found: its ifIndex, what the naming column said there, and its
+    ifHighSpeed (Mbit/s; 0 when the agent has none, then the poller reads ifSpeed)."""
 
     if_index: int
     column: Column
     value: str
+    high_speed: int = 0
 
     @property
     def oid_column(self) -> Oid:
@@ -83,7 +88,10 @@ class MemoryIfIndexCache:
 
 
 def cache_entries(
-    wanted: Iterable[str], names: Mapping[int, str], descrs: Mapping[int, str]
+    wanted: Iterable[str],
+    names: Mapping[int, str],
+    descrs: Mapping[int, str],
+    high_speeds: Mapping[int, int],
 ) -> dict[str, CachedIndex]:
     """Cache entries for the wanted interfaces found in a walk of ifName (and ifDescr).
 
@@ -91,8 +99,9 @@ def cache_entries(
     """
     entries: dict[str, CachedIndex] = {}
     for want, index in match_if_indexes(wanted, names, descrs).items():
+        speed = high_speeds.get(index, 0)
         if index in names:
-            entries[want] = CachedIndex(index, "ifName", names[index])
+            entries[want] = CachedIndex(index, "ifName", names[index], speed)
         else:
-            entries[want] = CachedIndex(index, "ifDescr", descrs[index])
+            entries[want] = CachedIndex(index, "ifDescr", descrs[index], speed)
     return entries

@@ -4,21 +4,23 @@ One run polls every :class:`~bwauto.snmp.models.PollTarget` concurrently (pysnmp
 one event loop, at most ``concurrency`` routers at a time). Per router:
 
 1. take each link's ifIndex from the :class:`~bwauto.snmp.ifcache.IfIndexCache`; only when a
-   link is not in it, walk ifName with GETBULK (and ifDescr when a wanted name is not an
-   ifName, e.g. Cisco's long names) and remember what was found;
-2. GET, ten links per request and each request with sysUpTime.0 as its time base: the naming
-   column that found the interface (ifName or ifDescr, proving the index still names it),
-   ifHCInOctets, ifHCOutOctets, ifHighSpeed, ifOperStatus. A link whose name column says
-   something else (ifIndex renumbered after a re-initialisation, RFC 2863 section 3.1.5) or
-   noSuchInstance makes the router's interfaces be walked again and that link be read again,
-   once;
+   link is not in it, walk ifName and ifHighSpeed with GETBULK (and ifDescr when a wanted name
+   is not an ifName, e.g. Cisco's long names) and remember what was found;
+2. GETBULK over the rows of the links' ifIndexes (:mod:`bwauto.snmp.rows`), each PDU with
+   sysUpTime.0 as its time base: the naming column that found the interface (ifName or
+   ifDescr, proving the index still names it), ifHCInOctets, ifHCOutOctets, ifOperStatus. A
+   link whose name column says something else (ifIndex renumbered after a re-initialisation,
+   RFC 2863 section 3.1.5) or nothing makes the router's interfaces be walked again and that
+   link be read again, once;
 3. only for links without HC counters (or without ifHighSpeed), GET ifInOctets, ifOutOctets
-   and ifSpeed (``counter_bits`` 32 when the 32-bit counters had to be used).
+   and ifSpeed (``counter_bits`` 32 when the 32-bit counters had to be used); a GET the agent
+   answers with tooBig is split in two and sent again.
 
-A GET the agent answers with tooBig is split in two and sent again. A router that fails gives
-a :class:`~bwauto.errors.SnmpError` in ``router_errors`` and the others go on; a wanted
-interface that is not on its router is an error for that link only. In a steady state a
-router of 20 links costs two GETs a cycle.
+A router that fails gives a :class:`~bwauto.errors.SnmpError` in ``router_errors`` and the
+others go on; a wanted interface that is not on its router is an error for that link only. In
+a steady state a router of 20 links costs two GETBULKs of 64 var-binds at most (pysnmp's
+agent answers no more) and nothing else; the old walk-then-GET cycle cost three requests, two
+of them carrying one var-bind per link and column.
 
 Examples:
     Polling two routers from synchronous code, remembering ifIndexes between cycles::
@@ -65,7 +67,7 @@ Progress = Callable[[str, "SnmpError | None"], None]
 """Called once per router when it is done: (router name, its error or None)."""
 
 LINKS_PER_GET = 10  # 10 links x 5 objects + sysUpTime = 51 var-binds, ~1.4 kB: one frame
-_COLUMNS_64 = (IF_HC_IN_OCTETS, IF_HC_OUT_OCTETS, IF_HIGH_SPEED, IF_OPER_STATUS)
+_COLUMNS_64 = (IF_HC_IN_OCTETS, IF_HC_OUT_OCTETS, IF_OPER_STATUS)
 _COLUMNS_32 = (IF_IN_OCTETS, IF_OUT_OCTETS, IF_SPEED)
 
 
@@ -83,11 +85,12 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
 async def _walk_names(session: SnmpSession, links: Sequence[LinkRef]) -> dict[str, CachedIndex]:
     """Where each wanted interface is, from a walk of ifName (and of ifDescr when needed)."""
     names = {oid[-1]: str(v) for oid, v in (await session.walk(IF_NAME)).items()}
+    speeds = {oid[-1]: int(v) for oid, v in (await session.walk(IF_HIGH_SPEED)).items()}
     wanted = {link.if_name for link in links}
-    found = cache_entries(wanted, names, {})
+    found = cache_entries(wanted, names, {}, speeds)
     if wanted - found.keys():
         descrs = {oid[-1]: str(v) for oid, v in (await session.walk(IF_DESCR)).items()}
-        found = cache_entries(wanted, names, descrs)
+        found = cache_entries(wanted, names, descrs, speeds)
     return found
 
 
@@ -97,10 +100,10 @@ def _take(reading: _Reading, rows: dict[int, tuple[float, float, Row]]) -> bool:
         return False
     ts, uptime, row = rows[reading.idx]
     name = row.get(reading.where.oid_column)
-    c_in, c_out, high, oper = (_int(row.get(col)) for col in _COLUMNS_64)
+    c_in, c_out, oper = (_int(row.get(col)) for col in _COLUMNS_64)
     if name is None or str(name) != reading.where.value or not oper:
         return False
-    reading.high_speed, reading.oper_up = high, oper == 1
+    reading.high_speed, reading.oper_up = reading.where.high_speed, oper == 1
     if c_in is not None and c_out is not None:
         reading.counters = (c_in, c_out, ts, uptime, 64)
     return True

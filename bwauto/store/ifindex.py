@@ -4,8 +4,8 @@ A cron-run ``bwauto poll`` is a new process every 5 minutes; keeping the map in 
 each run read the counters with a GET straight away instead of walking ifName on every router
 (see :mod:`bwauto.snmp.ifcache`, which also says why a stale entry is harmless). Table::
 
-    if_index(router TEXT, if_name TEXT, if_index INTEGER, column TEXT, value TEXT,
-             PRIMARY KEY (router, if_name))
+    if_index(router TEXT, if_name TEXT, if_index INTEGER, name_column TEXT, name_value TEXT,
+             high_speed INTEGER, PRIMARY KEY (router, if_name))
 
 It is created on first use; a bwauto that does not know it ignores it.
 """
@@ -22,8 +22,10 @@ from bwauto.store.schema import SqliteErrors
 _CREATE = (
     "CREATE TABLE IF NOT EXISTS if_index (router TEXT NOT NULL, if_name TEXT NOT NULL, "
     "if_index INTEGER NOT NULL, name_column TEXT NOT NULL, name_value TEXT NOT NULL, "
-    "PRIMARY KEY (router, if_name))"
+    "high_speed INTEGER NOT NULL, PRIMARY KEY (router, if_name))"
 )
+
+_UPSERT = "INSERT OR REPLACE INTO if_index VALUES (?, ?, ?, ?, ?, ?)"
 
 
 class StoreIfIndexCache:
@@ -52,12 +54,16 @@ class StoreIfIndexCache:
         """Write the entries saved since the last flush, in one transaction."""
         if not self._dirty:
             return
-        rows = [(r, n, e.if_index, e.column, e.value) for (r, n), e in self._dirty.items()]
+        rows = [
+            (r, n, e.if_index, e.column, e.value, e.high_speed) for (r, n), e in self._dirty.items()
+        ]
         with SqliteErrors(self._path, "write to"):
             self._db.execute(_CREATE)
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.executemany("INSERT OR REPLACE INTO if_index VALUES (?, ?, ?, ?, ?)", rows)
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO if_index VALUES (?, ?, ?, ?, ?, ?)", rows
+                )
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -70,13 +76,14 @@ class StoreIfIndexCache:
             with SqliteErrors(self._path, "read"):
                 self._db.execute(_CREATE)
                 rows = self._db.execute(
-                    "SELECT router, if_name, if_index, name_column, name_value FROM if_index"
+                    "SELECT router, if_name, if_index, name_column, name_value, high_speed "
+                    "FROM if_index"
                 ).fetchall()
             by_router: dict[str, dict[str, CachedIndex]] = {}
-            for router, name, index, column, value in rows:
+            for router, name, index, column, value, speed in rows:
                 kind: Column = "ifDescr" if column == "ifDescr" else "ifName"
                 by_router.setdefault(str(router), {})[str(name)] = CachedIndex(
-                    int(index), kind, str(value)
+                    int(index), kind, str(value), int(speed)
                 )
             for router, entries in by_router.items():
                 memory.save(router, entries)

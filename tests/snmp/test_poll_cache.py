@@ -79,15 +79,14 @@ def test_a_cached_router_costs_one_getbulk_and_no_walk(
     targets = [_target(lab["ros"]), _target(lab["ios"])]
     first = poll_once(targets, if_indexes=cache)
     assert first.ok
-    assert requests["bulk"] == 2 + 2  # per router: the ifName walk, then the links' rows
+    assert dict(requests) == {"bulk": 2 * 3}  # per router: ifName, ifHighSpeed, the links' rows
     requests.clear()
     second = poll_once(targets, if_indexes=cache)
     assert second.ok
     assert dict(requests) == {"bulk": 2}
     assert [s.if_index for s in second.samples] == [s.if_index for s in first.samples]
-    assert cache.load("c-ios")["GigabitEthernet0/0/1.100"] == CachedIndex(
-        2, "ifName", "Gi0/0/1.100"
-    )
+    cisco = cache.load("c-ios")["GigabitEthernet0/0/1.100"]
+    assert cisco == CachedIndex(2, "ifName", "Gi0/0/1.100", 1000)
     for before, after in zip(first.samples, second.samples, strict=True):
         assert after.in_octets >= before.in_octets
         assert after.uptime_s >= before.uptime_s
@@ -133,7 +132,7 @@ def test_a_stale_cache_entry_is_corrected(lab: dict[str, LabRouter]) -> None:
     cache.save("c-ros", {"ether3": CachedIndex(2, "ifName", "ether3")})  # ifIndex 2 is ether2
     result = poll_once([_target(lab["ros"], (LinkRef("c-ros-opd1", "ether3"),))], if_indexes=cache)
     assert [(s.link_id, s.if_index) for s in result.samples] == [("c-ros-opd1", 3)]
-    assert cache.load("c-ros")["ether3"] == CachedIndex(3, "ifName", "ether3")
+    assert cache.load("c-ros")["ether3"] == CachedIndex(3, "ifName", "ether3", 1000)
 
 
 def test_a_missing_interface_fails_its_link_only(lab: dict[str, LabRouter]) -> None:
@@ -170,8 +169,8 @@ def test_32_bit_fallback_and_its_wrap_with_cached_indexes(lab: dict[str, LabRout
 
 def test_the_sample_store_keeps_the_indexes_between_runs(tmp_path: Any) -> None:
     entries = {
-        "ether2": CachedIndex(2, "ifName", "ether2"),
-        "Gi0/1": CachedIndex(7, "ifDescr", "x"),
+        "ether2": CachedIndex(2, "ifName", "ether2", 10_000),
+        "GigabitEthernet0/1": CachedIndex(7, "ifDescr", "GigabitEthernet0/1", 0),
     }
     with SampleStore(tmp_path / "s.sqlite", create=True) as store:
         cache = store.if_index_cache()
