@@ -4,8 +4,8 @@ One run polls every :class:`~bwauto.snmp.models.PollTarget` concurrently (pysnmp
 one event loop, at most ``concurrency`` routers at a time). Per router:
 
 1. take each link's ifIndex from the :class:`~bwauto.snmp.ifcache.IfIndexCache`; only when a
-   link is not in it, walk ifName and ifHighSpeed with GETBULK (and ifDescr when a wanted name
-   is not an ifName, e.g. Cisco's long names) and remember what was found;
+   link is not in it, walk ifName and ifHighSpeed together with GETBULK (and ifDescr when a
+   wanted name is not an ifName, e.g. Cisco's long names) and remember what was found;
 2. GETBULK over the rows of the links' ifIndexes (:mod:`bwauto.snmp.rows`), each PDU with
    sysUpTime.0 as its time base: the naming column that found the interface (ifName or
    ifDescr, proving the index still names it), ifHCInOctets, ifHCOutOctets, ifOperStatus. A
@@ -60,7 +60,7 @@ from bwauto.snmp.oids import (
     SYS_UPTIME,
     Oid,
 )
-from bwauto.snmp.rows import Row, read_rows, spans
+from bwauto.snmp.rows import MAX_IF_INDEX, Row, read_rows, spans
 from bwauto.snmp.session import ABSENT, EnginePool, SnmpSession, SnmpTooBig
 
 Progress = Callable[[str, "SnmpError | None"], None]
@@ -83,9 +83,11 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
 
 
 async def _walk_names(session: SnmpSession, links: Sequence[LinkRef]) -> dict[str, CachedIndex]:
-    """Where each wanted interface is, from a walk of ifName (and of ifDescr when needed)."""
-    names = {oid[-1]: str(v) for oid, v in (await session.walk(IF_NAME)).items()}
-    speeds = {oid[-1]: int(v) for oid, v in (await session.walk(IF_HIGH_SPEED)).items()}
+    """Where each wanted interface is, from a walk of ifName and ifHighSpeed together (and of
+    ifDescr when needed)."""
+    rows = await read_rows(session, (IF_NAME, IF_HIGH_SPEED), 1, MAX_IF_INDEX)
+    names = {i: str(row[IF_NAME]) for i, (_, _, row) in rows.items() if IF_NAME in row}
+    speeds = {i: int(row[IF_HIGH_SPEED]) for i, (_, _, row) in rows.items() if IF_HIGH_SPEED in row}
     wanted = {link.if_name for link in links}
     found = cache_entries(wanted, names, {}, speeds)
     if wanted - found.keys():

@@ -17,8 +17,10 @@ Examples:
     >>> rows, last = rows_of([((1, 3, 9, 1, 3), "a3"), ((1, 3, 9, 2, 3), "b3"),
     ...                       ((1, 3, 9, 1, 4), "a4"), ((1, 3, 9, 3, 1), "x")],
     ...                      (col_a, col_b), hi=9)
-    >>> rows, last
+    >>> rows, last  # column b has ended, column a may go on: ask again after row 4
     ({3: {(1, 3, 9, 1): 'a3', (1, 3, 9, 2): 'b3'}, 4: {(1, 3, 9, 1): 'a4'}}, 4)
+    >>> rows_of([((1, 3, 9, 2, 1), "b1")], (col_a, col_b), hi=9)  # column a has ended
+    ({}, None)
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ from bwauto.errors import SnmpError
 from bwauto.snmp.oids import SYS_UPTIME, Oid
 from bwauto.snmp.session import ABSENT, SnmpSession
 
+MAX_IF_INDEX = 2**31 - 1
+"""The largest ifIndex (RFC 2863 InterfaceIndex): ``read_rows(..., 1, MAX_IF_INDEX)`` walks."""
+MAX_REPETITIONS = 64
+"""max-repetitions asked at most; the agent answers fewer when its message is full."""
 SPAN_GAP = 8
 """Interfaces between two wanted ones that are read rather than start another GETBULK."""
 
@@ -52,25 +58,26 @@ def spans(indexes: Iterable[int], gap: int = SPAN_GAP) -> list[tuple[int, int]]:
 
 def rows_of(
     var_binds: Sequence[tuple[Oid, Any]], columns: Sequence[Oid], hi: int
-) -> tuple[dict[int, Row], int]:
-    """The rows (ifIndex up to ``hi``) in GETBULK repetitions, and the last row of the first column.
+) -> tuple[dict[int, Row], int | None]:
+    """The rows (ifIndex up to ``hi``) in GETBULK repetitions, and the row to ask after next.
 
     A var-bind outside its column (the column ended, or the agent lacks it) or past ``hi`` is
-    left out; ``last`` is 0 when the first column had no row in range (nothing more to read).
+    left out. The row to ask after is the last of the first column; None when the first column
+    ended or passed ``hi`` in this answer, or had no row (nothing more to read).
     """
     rows: dict[int, Row] = {}
-    last = 0
+    last: int | None = None
     width = len(columns)
     for position, (oid, value) in enumerate(var_binds):
         column = columns[position % width]
-        if len(oid) != len(column) + 1 or oid[:-1] != column or isinstance(value, ABSENT):
+        inside = len(oid) == len(column) + 1 and oid[:-1] == column
+        if position % width == 0 and (not inside or oid[-1] > hi):
+            return rows, None
+        if not inside or isinstance(value, ABSENT) or oid[-1] > hi:
             continue
-        index = oid[-1]
-        if index > hi:
-            continue
-        rows.setdefault(index, {})[column] = value
+        rows.setdefault(oid[-1], {})[column] = value
         if position % width == 0:
-            last = max(last, index)
+            last = oid[-1]
     return rows, last
 
 
@@ -87,7 +94,8 @@ async def read_rows(
     while after < hi:
         sent = time.time()
         cursors = [(*column, after) for column in columns]
-        var_binds = await session.bulk([_BEFORE_UPTIME, *cursors], hi - after, non_repeaters=1)
+        repetitions = min(hi - after, MAX_REPETITIONS)
+        var_binds = await session.bulk([_BEFORE_UPTIME, *cursors], repetitions, non_repeaters=1)
         ts = (sent + time.time()) / 2.0
         if not var_binds or var_binds[0][0] != SYS_UPTIME or isinstance(var_binds[0][1], ABSENT):
             raise SnmpError(f"{session.target.where}: no sysUpTime.0 in the answer")
@@ -95,7 +103,7 @@ async def read_rows(
         rows, last = rows_of(var_binds[1:], columns, hi)
         for index, row in rows.items():
             found.setdefault(index, (ts, uptime, row))
-        if last <= after:
+        if last is None or last <= after:
             break
         after = last
     return found
