@@ -150,6 +150,10 @@ def spread(values: list[float]) -> str:
     return f"best {min(values):6.2f} s  (runs {', '.join(f'{v:.2f}' for v in values)})"
 
 
+def cpu_spread(values: list[float]) -> str:
+    return f"{min(values):.2f}-{max(values):.2f} s"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--routers", type=int, default=250)
@@ -185,8 +189,11 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.rounds + 1):  # round 0 walks ifName: reported apart
                 cpu = proc_cpu(pid)
                 cli.append(cli_poll(inventory_dir, poll_state, args.concurrency))
+                lib_cpu = proc_cpu(pid)
                 lib.append(library_poll(targets, args.concurrency, cache))
+                ref_cpu = proc_cpu(pid)
                 ref.append(reference_poll(agents, community, args.concurrency))
+                lib[-1]["lab_cpu"], ref[-1]["lab_cpu"] = ref_cpu - lib_cpu, proc_cpu(pid) - ref_cpu
                 lab_cpu.append(proc_cpu(pid) - cpu)
             hwm = proc_status(pid, "VmHWM")
         finally:
@@ -222,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  reference: snmpbulkwalk x {args.routers:<4}   {spread([r['cycle'] for r in ref[1:]])}"
           f"   ({ref[-1]['rows']} ifXTable rows)")  # fmt: skip
     print(f"  lab process CPU per round (CLI, library, reference)  {spread(lab_cpu[1:])}")
+    lib_lab, ref_lab = [r["lab_cpu"] for r in lib[1:]], [r["lab_cpu"] for r in ref[1:]]
+    print(f"    of which answering a cached library cycle {cpu_spread(lib_lab)}, "
+          f"an snmpbulkwalk cycle {cpu_spread(ref_lab)}")  # fmt: skip
     print(f"  bwauto best cycle {best:.2f} s: {'OK' if ok else 'MISSED'}")
     for problem in problems:
         print(f"  problem: {problem}")
