@@ -131,7 +131,10 @@ def _poll_round(targets: list[PollTarget], store: SampleStore, concurrency: int)
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("polling", total=len(targets))
         result = poll_once(
-            targets, concurrency=concurrency, progress=lambda router, error: bar.advance(task)
+            targets,
+            concurrency=concurrency,
+            progress=lambda router, error: bar.advance(task),
+            if_indexes=store.if_index_cache(),
         )
     new = store.append(
         Sample(s.link_id, s.ts, s.uptime_s, s.in_octets, s.out_octets, s.counter_bits)

@@ -79,6 +79,7 @@ class Faults:
     snmp_timeout: bool = False  # the SNMP agent drops every datagram
     snmp_no_hc: bool = False  # the agent serves no ifHCIn/OutOctets (a 32-bit-only agent)
     snmp_if_index_shift: int = 0  # added to every ifIndex (renumbering, as after some reboots)
+    snmp_if_index_reversed: bool = False  # interfaces take each other's ifIndex (reversed order)
 
     def reset(self) -> None:
         self.refuse_auth = False
@@ -89,6 +90,7 @@ class Faults:
         self.snmp_timeout = False
         self.snmp_no_hc = False
         self.snmp_if_index_shift = 0
+        self.snmp_if_index_reversed = False
 
 
 class PlatformConfig(Protocol):

@@ -3,25 +3,35 @@
 One run polls every :class:`~bwauto.snmp.models.PollTarget` concurrently (pysnmp 7 asyncio,
 one event loop, at most ``concurrency`` routers at a time). Per router:
 
-1. walk ifName with GETBULK (ifIndex can renumber after a reboot, so it is resolved every run;
-   ifDescr is walked too when a wanted name is not an ifName, e.g. Cisco's long names);
-2. GET, ten links per request and each request with sysUpTime.0 as its time base:
-   ifHCInOctets, ifHCOutOctets, ifHighSpeed, ifOperStatus;
+1. take each link's ifIndex from the :class:`~bwauto.snmp.ifcache.IfIndexCache`; only when a
+   link is not in it, walk ifName and ifHighSpeed together with GETBULK (and ifDescr when a
+   wanted name is not an ifName, e.g. Cisco's long names) and remember what was found;
+2. GETBULK over the rows of the links' ifIndexes (:mod:`bwauto.snmp.rows`), each PDU with
+   sysUpTime.0 as its time base: the naming column that found the interface (ifName or
+   ifDescr, proving the index still names it), ifHCInOctets, ifHCOutOctets, ifOperStatus. A
+   link whose name column says something else (ifIndex renumbered after a re-initialisation,
+   RFC 2863 section 3.1.5) or nothing makes the router's interfaces be walked again and that
+   link be read again, once;
 3. only for links without HC counters (or without ifHighSpeed), GET ifInOctets, ifOutOctets
-   and ifSpeed (``counter_bits`` 32 when the 32-bit counters had to be used).
+   and ifSpeed (``counter_bits`` 32 when the 32-bit counters had to be used); a GET the agent
+   answers with tooBig is split in two and sent again.
 
 A router that fails gives a :class:`~bwauto.errors.SnmpError` in ``router_errors`` and the
-others go on; a wanted interface that is not on its router is an error for that link only.
+others go on; a wanted interface that is not on its router is an error for that link only. In
+a steady state a router of 20 links costs two GETBULKs of 64 var-binds at most (pysnmp's
+agent answers no more) and nothing else; the old walk-then-GET cycle cost three requests, two
+of them carrying one var-bind per link and column.
 
 Examples:
-    Polling two routers from synchronous code::
+    Polling two routers from synchronous code, remembering ifIndexes between cycles::
 
         targets = [
             PollTarget("r1", "10.0.0.1", (LinkRef("opd-a", "ether2"),), community="s3cret"),
             PollTarget("r2", "10.0.0.2", (LinkRef("opd-b", "Gi0/0/1.100"),),
                        v3=V3Credentials("bwauto", "authpass", "privpass", "SHA-256", "AES-256")),
         ]
-        result = poll_once(targets, progress=lambda router, error: ...)
+        cache = MemoryIfIndexCache()
+        result = poll_once(targets, if_indexes=cache, progress=lambda router, error: ...)
         result.samples, result.router_errors, result.link_errors
 """
 
@@ -34,7 +44,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bwauto.errors import SnmpError, UsageError
-from bwauto.snmp.ifmap import match_if_indexes, speed_bps
+from bwauto.snmp.ifcache import CachedIndex, IfIndexCache, MemoryIfIndexCache, cache_entries
+from bwauto.snmp.ifmap import speed_bps
 from bwauto.snmp.models import LinkRef, PollResult, PollTarget, Sample
 from bwauto.snmp.oids import (
     IF_DESCR,
@@ -49,13 +60,14 @@ from bwauto.snmp.oids import (
     SYS_UPTIME,
     Oid,
 )
-from bwauto.snmp.session import ABSENT, EnginePool, SnmpSession
+from bwauto.snmp.rows import MAX_IF_INDEX, Row, read_rows, spans
+from bwauto.snmp.session import ABSENT, EnginePool, SnmpSession, SnmpTooBig
 
 Progress = Callable[[str, "SnmpError | None"], None]
 """Called once per router when it is done: (router name, its error or None)."""
 
-LINKS_PER_GET = 10  # 10 links x 4 objects + sysUpTime = 41 var-binds, ~1.3 kB: one frame
-_COLUMNS_64 = (IF_HC_IN_OCTETS, IF_HC_OUT_OCTETS, IF_HIGH_SPEED, IF_OPER_STATUS)
+LINKS_PER_GET = 10  # 10 links x 5 objects + sysUpTime = 51 var-binds, ~1.4 kB: one frame
+_COLUMNS_64 = (IF_HC_IN_OCTETS, IF_HC_OUT_OCTETS, IF_OPER_STATUS)
 _COLUMNS_32 = (IF_IN_OCTETS, IF_OUT_OCTETS, IF_SPEED)
 
 
@@ -70,80 +82,135 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-async def _resolve(session: SnmpSession, links: Sequence[LinkRef]) -> dict[str, int]:
-    """ifIndex per wanted interface name, from ifName (and ifDescr when needed)."""
-    names = {oid[-1]: str(v) for oid, v in (await session.walk(IF_NAME)).items()}
+async def _walk_names(session: SnmpSession, links: Sequence[LinkRef]) -> dict[str, CachedIndex]:
+    """Where each wanted interface is, from a walk of ifName and ifHighSpeed together (and of
+    ifDescr when needed)."""
+    rows = await read_rows(session, (IF_NAME, IF_HIGH_SPEED), 1, MAX_IF_INDEX)
+    names = {i: str(row[IF_NAME]) for i, (_, _, row) in rows.items() if IF_NAME in row}
+    speeds = {i: int(row[IF_HIGH_SPEED]) for i, (_, _, row) in rows.items() if IF_HIGH_SPEED in row}
     wanted = {link.if_name for link in links}
-    found = match_if_indexes(wanted, names)
+    found = cache_entries(wanted, names, {}, speeds)
     if wanted - found.keys():
         descrs = {oid[-1]: str(v) for oid, v in (await session.walk(IF_DESCR)).items()}
-        found = match_if_indexes(wanted, names, descrs)
+        found = cache_entries(wanted, names, descrs, speeds)
     return found
 
 
-@dataclass
+def _take(reading: _Reading, rows: dict[int, tuple[float, float, Row]]) -> bool:
+    """Fill ``reading`` from its row; False when the row no longer names its interface."""
+    if reading.idx not in rows:
+        return False
+    ts, uptime, row = rows[reading.idx]
+    name = row.get(reading.where.oid_column)
+    c_in, c_out, oper = (_int(row.get(col)) for col in _COLUMNS_64)
+    if name is None or str(name) != reading.where.value or not oper:
+        return False
+    reading.high_speed, reading.oper_up = reading.where.high_speed, oper == 1
+    if c_in is not None and c_out is not None:
+        reading.counters = (c_in, c_out, ts, uptime, 64)
+    return True
+
+
+@dataclass(eq=False)
 class _Reading:
     """One link while its router is being read."""
 
     link: LinkRef
-    idx: int
+    where: CachedIndex
     oper_up: bool = False
     high_speed: int | None = None
     speed: int | None = None
     counters: tuple[int, int, float, float, Literal[32, 64]] | None = None  # in, out, ts, up, bits
 
+    @property
+    def idx(self) -> int:
+        return self.where.if_index
+
 
 class _RouterPoll:
-    """Samples of one router's links (steps 2 and 3 of the module docstring).
+    """Samples of one router's links (steps 1 to 3 of the module docstring)."""
 
-    Pass 1 reads HC counters, ifHighSpeed and ifOperStatus; pass 2, only for links that need
-    it, reads the 32-bit counters and ifSpeed (agents without ifXTable HC columns, or
-    interfaces whose ifHighSpeed is absent or 0).
-    """
-
-    def __init__(self, session: SnmpSession) -> None:
+    def __init__(self, session: SnmpSession, cache: IfIndexCache) -> None:
         self.session = session
+        self.cache = cache
         self.samples: list[Sample] = []
         self.link_errors: dict[str, SnmpError] = {}
+        self._walked = False
 
     async def run(self, links: Sequence[LinkRef]) -> None:
-        indexes = await _resolve(self.session, links)
-        readings: list[_Reading] = []
-        for link in links:
-            if link.if_name in indexes:
-                readings.append(_Reading(link, indexes[link.if_name]))
-            else:
-                self._link_error(link, f"interface {link.if_name!r} not found in ifName/ifDescr")
-        for chunk in _chunks(readings, LINKS_PER_GET):
-            await self._read(chunk, _COLUMNS_64)
-        readings = [r for r in readings if r.link.link_id not in self.link_errors]
+        known = self.cache.load(self.session.target.router)
+        if any(link.if_name not in known for link in links):
+            known = await self._walk(links)
+        readings = await self._read_proven(self._readings(links, known))
         second = [r for r in readings if r.counters is None or not r.high_speed]
         for chunk in _chunks(second, LINKS_PER_GET * 4 // 3):
-            await self._read(chunk, _COLUMNS_32)
+            await self._split_if_too_big(chunk, self._read32)
         for reading in readings:
             self._finish(reading)
 
-    async def _read(self, chunk: Sequence[_Reading], columns: tuple[Oid, ...]) -> None:
-        """One GET (sysUpTime.0 first) for the ``columns`` of every link in ``chunk``."""
-        oids = [SYS_UPTIME] + [(*col, r.idx) for r in chunk for col in columns]
-        ts, values = await self.session.get(oids)
+    async def _walk(self, links: Sequence[LinkRef]) -> dict[str, CachedIndex]:
+        self._walked = True
+        found = await _walk_names(self.session, links)
+        self.cache.save(self.session.target.router, found)
+        return found
+
+    def _readings(self, links: Sequence[LinkRef], known: dict[str, CachedIndex]) -> list[_Reading]:
+        readings: list[_Reading] = []
+        for link in links:
+            if link.if_name in known:
+                readings.append(_Reading(link, known[link.if_name]))
+            else:
+                self._link_error(link, f"interface {link.if_name!r} not found in ifName/ifDescr")
+        return readings
+
+    async def _read_proven(self, readings: list[_Reading]) -> list[_Reading]:
+        """Pass 1 for every reading; links whose index is no longer theirs are walked and
+        read again once. Returns the readings whose index was proven."""
+        stale: list[_Reading] = []
+        for column in {r.where.oid_column for r in readings}:
+            group = [r for r in readings if r.where.oid_column == column]
+            for lo, hi in spans(r.idx for r in group):
+                rows = await read_rows(self.session, (column, *_COLUMNS_64), lo, hi)
+                stale += [r for r in group if lo <= r.idx <= hi and not _take(r, rows)]
+        if stale and not self._walked:
+            known = await self._walk([r.link for r in stale])
+            retry = self._readings([r.link for r in stale], known)
+            proven = [r for r in readings if r not in stale]
+            return proven + await self._read_proven(retry)
+        for reading in stale:
+            why = f"interface {reading.link.if_name!r} (ifIndex {reading.idx}) vanished"
+            self._link_error(reading.link, why)
+        return [r for r in readings if r not in stale]
+
+    async def _split_if_too_big(
+        self, chunk: Sequence[_Reading], read: Callable[[Sequence[_Reading]], Any]
+    ) -> list[_Reading]:
+        """``read(chunk)``; when the agent says tooBig, the two halves one after the other."""
+        try:
+            return list(await read(chunk))
+        except SnmpTooBig:
+            if len(chunk) == 1:
+                raise
+        half = len(chunk) // 2
+        first = await self._split_if_too_big(chunk[:half], read)
+        return first + await self._split_if_too_big(chunk[half:], read)
+
+    async def _get(self, oids: list[Oid]) -> tuple[float, float, dict[Oid, Any]]:
+        """GET with sysUpTime.0 first: (manager time, router uptime in s, values by OID)."""
+        ts, values = await self.session.get([SYS_UPTIME, *oids])
         uptime = _int(values.get(SYS_UPTIME))
         if uptime is None:
             raise SnmpError(f"{self.session.target.where}: no sysUpTime.0 in the answer")
-        for reading in chunk:
-            row = [_int(values.get((*col, reading.idx))) for col in columns]
-            if columns is _COLUMNS_64:
-                if row[3] is None:
-                    why = f"interface {reading.link.if_name!r} (ifIndex {reading.idx}) vanished"
-                    self._link_error(reading.link, why)
-                    continue
-                reading.high_speed, reading.oper_up = row[2], row[3] == 1
-            else:
-                reading.speed = row[2]
-            c_in, c_out = row[0], row[1]
-            if reading.counters is None and c_in is not None and c_out is not None:
-                bits: Literal[32, 64] = 64 if columns is _COLUMNS_64 else 32
-                reading.counters = (c_in, c_out, ts, uptime / 100.0, bits)
+        return ts, uptime / 100.0, values
+
+    async def _read32(self, chunk: Sequence[_Reading]) -> list[_Reading]:
+        """32-bit counters and ifSpeed of each link (the index was proven by pass 1)."""
+        ts, uptime, values = await self._get([(*c, r.idx) for r in chunk for c in _COLUMNS_32])
+        for r in chunk:
+            c_in, c_out, r.speed = (_int(values.get((*col, r.idx))) for col in _COLUMNS_32)
+            if r.counters is None and c_in is not None and c_out is not None:
+                r.counters = (c_in, c_out, ts, uptime, 32)
+        return []
 
     def _finish(self, reading: _Reading) -> None:
         link = reading.link
@@ -175,7 +242,11 @@ class _RouterPoll:
 
 
 async def poll(
-    targets: Sequence[PollTarget], *, concurrency: int = 32, progress: Progress | None = None
+    targets: Sequence[PollTarget],
+    *,
+    concurrency: int = 32,
+    progress: Progress | None = None,
+    if_indexes: IfIndexCache | None = None,
 ) -> PollResult:
     """Poll every target concurrently in the running event loop.
 
@@ -183,6 +254,8 @@ async def poll(
         targets: routers and the links wanted from each (router names must be unique).
         concurrency: at most this many routers are polled at the same time.
         progress: called as ``progress(router, error_or_None)`` each time a router is done.
+        if_indexes: where each router's ifIndexes are remembered between runs (e.g. the
+            sample store's); None walks every router's ifName in this run.
 
     Returns:
         Samples in target and link order, plus per-router and per-link errors.
@@ -193,17 +266,20 @@ async def poll(
     engines = EnginePool()
     gate = asyncio.Semaphore(max(1, concurrency))
     done: dict[str, _RouterPoll] = {}
+    cache = MemoryIfIndexCache() if if_indexes is None else if_indexes
 
     async def one(target: PollTarget) -> None:
         error: SnmpError | None = None
         async with gate:
             try:
-                router_poll = _RouterPoll(await SnmpSession.open(target, engines))
+                router_poll = _RouterPoll(await SnmpSession.open(target, engines), cache)
                 await router_poll.run(target.links)
                 done[target.router] = router_poll
             except SnmpError as exc:
                 error = exc
                 result.router_errors[target.router] = exc
+            finally:
+                engines.release(target)
         if progress is not None:
             progress(target.router, error)
 
@@ -211,6 +287,7 @@ async def poll(
         await asyncio.gather(*(one(t) for t in targets))
     finally:
         engines.close()
+        cache.flush()
     for target in targets:
         if target.router in done:
             result.samples.extend(_in_link_order(done[target.router].samples, target.links))
@@ -220,10 +297,16 @@ async def poll(
 
 
 def poll_once(
-    targets: Sequence[PollTarget], *, concurrency: int = 32, progress: Progress | None = None
+    targets: Sequence[PollTarget],
+    *,
+    concurrency: int = 32,
+    progress: Progress | None = None,
+    if_indexes: IfIndexCache | None = None,
 ) -> PollResult:
     """Synchronous :func:`poll`: runs it in a fresh event loop (``asyncio.run``)."""
-    return asyncio.run(poll(targets, concurrency=concurrency, progress=progress))
+    return asyncio.run(
+        poll(targets, concurrency=concurrency, progress=progress, if_indexes=if_indexes)
+    )
 
 
 def _in_link_order(samples: list[Sample], links: Sequence[LinkRef]) -> list[Sample]:

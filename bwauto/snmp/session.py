@@ -49,14 +49,25 @@ ABSENT = (rfc1905.NoSuchObject, rfc1905.NoSuchInstance, rfc1905.EndOfMibView)
 """Value types that mean "nothing here"."""
 _LCD = CommandGeneratorLcdConfigurator()
 _NULL = rfc1902.Null("")
+_TOO_BIG = 1
+
+
+class SnmpTooBig(SnmpError):
+    """The agent answered tooBig: the answer would not fit its message size (RFC 3416 4.2.1)."""
 
 
 class EnginePool:
     """One manager engine per credential set: v2c shares one; v3 users with different keys
-    never share one (pysnmp keeps one key per user name and engine)."""
+    never share one (pysnmp keeps one key per user name and engine).
+
+    Each engine holds a UDP socket. A v3 engine is closed when the last router using it is
+    released, so a poll of many routers with their own v3 keys holds about as many sockets as
+    routers polled at the same time, not one per router.
+    """
 
     def __init__(self) -> None:
         self._engines: dict[object, SnmpEngine] = {}
+        self._users: dict[object, int] = {}
 
     def for_target(self, target: PollTarget) -> tuple[SnmpEngine, CommunityData | UsmUserData]:
         """The engine and pysnmp auth data to use for ``target``."""
@@ -76,8 +87,21 @@ class EnginePool:
             authKeyType=config.USM_KEY_TYPE_MASTER,
             privKeyType=config.USM_KEY_TYPE_MASTER,
         )
-        key = (v3.user, v3.auth_proto, v3.auth_key, v3.priv_proto, v3.priv_key)
+        key = _v3_key(target)
+        self._users[key] = self._users.get(key, 0) + 1
         return self._engine(key), user
+
+    def release(self, target: PollTarget) -> None:
+        """``target`` is done: close its v3 engine if no other router uses it."""
+        if target.v3 is None:
+            return
+        key = _v3_key(target)
+        self._users[key] = self._users.get(key, 1) - 1
+        if self._users[key] <= 0:
+            del self._users[key]
+            engine = self._engines.pop(key, None)
+            if engine is not None:
+                engine.close_dispatcher()
 
     def _engine(self, key: object) -> SnmpEngine:
         if key not in self._engines:
@@ -89,6 +113,13 @@ class EnginePool:
         for engine in self._engines.values():
             engine.close_dispatcher()
         self._engines.clear()
+        self._users.clear()
+
+
+def _v3_key(target: PollTarget) -> object:
+    v3 = target.v3
+    assert v3 is not None
+    return (v3.user, v3.auth_proto, v3.auth_key, v3.priv_proto, v3.priv_key)
 
 
 class SnmpSession:
@@ -170,6 +201,8 @@ class SnmpSession:
             raise SnmpError(f"{self.target.where}: SNMP error: {exc}") from exc
         if indication:
             raise SnmpError(indication_message(self.target, indication))
+        if status and int(status) == _TOO_BIG:
+            raise SnmpTooBig(f"{self.target.where}: SNMP error-status tooBig ({len(oids)} OIDs)")
         if status:
             at = answer[int(index) - 1][0] if index and answer else "?"
             raise SnmpError(

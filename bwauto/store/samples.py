@@ -56,6 +56,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -72,6 +73,9 @@ from bwauto.store.records import (
 )
 from bwauto.store.schema import SCHEMA, SCHEMA_VERSION, UPGRADE_1_TO_2, SqliteErrors
 from bwauto.store.sources import OWN, SourceInfo, SourceUse, choose_source
+
+if TYPE_CHECKING:
+    from bwauto.store.ifindex import StoreIfIndexCache
 
 __all__ = [
     "DEFAULT_FILENAME",
@@ -219,6 +223,12 @@ class SampleStore:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    def if_index_cache(self) -> StoreIfIndexCache:
+        """The poller's ifName -> ifIndex map kept in this store (``bwauto.store.ifindex``)."""
+        from bwauto.store.ifindex import StoreIfIndexCache
+
+        return StoreIfIndexCache(self._db, self.path)
 
     def _errors(self, action: str) -> SqliteErrors:
         return SqliteErrors(self.path, action)

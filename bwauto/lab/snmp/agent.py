@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import socket
 import threading
 from collections.abc import Iterator, Sequence
@@ -95,7 +96,7 @@ class RouterMibController(AbstractMibInstrumController):  # type: ignore[misc]
             if found is None:
                 result.append((name, rfc1905.endOfMibView))
             else:
-                result.append((rfc1902.ObjectName(found[0]), _to_snmp(found[1])))
+                result.append((_object_name(found[0]), _to_snmp(found[1])))
         return result
 
     def write_variables(self, *var_binds: Any, **ctx: Any) -> list[tuple[Any, Any]]:
@@ -112,9 +113,27 @@ class RouterMibController(AbstractMibInstrumController):  # type: ignore[misc]
         return self._table
 
 
+_VARYING = frozenset({"c32", "c64", "ticks"})
+"""Kinds whose values change at every request (counters, sysUpTime); the others repeat."""
+
+
 def _to_snmp(value: Value) -> Any:
     kind, raw = value
+    if kind in _VARYING:
+        return _SNMP_TYPES[kind](raw)
+    return _constant(kind, raw)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _constant(kind: str, raw: Any) -> Any:
+    """pyasn1 values are immutable: one object per (kind, value) serves every answer."""
     return _SNMP_TYPES[kind](raw)
+
+
+@functools.lru_cache(maxsize=262_144)
+def _object_name(oid: tuple[int, ...]) -> Any:
+    """One ``ObjectName`` per OID for every answer (building one costs more than the lookup)."""
+    return rfc1902.ObjectName(oid)
 
 
 class _RouterUdpTransport(udp.UdpAsyncioTransport):  # type: ignore[misc]

@@ -8,6 +8,8 @@ here may be called from any thread (state changes hold ``router.lock``).
 - ``set_no_hc``: no ifHCIn/OutOctets, as on a 32-bit-only agent. Undo: ``on=False``.
 - ``renumber_if_index``: every ifIndex moves by ``shift``, as after a reboot on some platforms.
   Undo: ``shift=0``.
+- ``reinit_renumbering``: a reboot after which the interfaces take each other's ifIndex
+  (RFC 2863 section 3.1.5). An event; ``reset_snmp_faults`` restores the spec's numbering.
 - ``set_interface_down``: ifOperStatus 2 and the interface carries nothing. Undo: ``down=False``.
 - ``wrap_counters_soon``: the 32-bit counters jump to just below 2^32 and wrap within
   ``within_s`` at the current rate; the HC counters go on unchanged. Undo: ``clear_counter_wrap``
@@ -82,12 +84,29 @@ def reboot(router: LabRouter, now: float | None = None) -> None:
         router.boot_time = now
 
 
+def reinit_renumbering(router: LabRouter, now: float | None = None) -> None:
+    """Reboot the agent and give the interfaces each other's ifIndex (the order reversed).
+
+    RFC 2863 section 3.1.5 ("Interface Numbering") requires an interface's ifIndex to stay
+    constant only "from one re-initialization of the entity's network management system to the
+    next"; after a re-initialisation an agent may number its interfaces differently, and an
+    index the manager knew may now name another interface. JUNOSe's documentation states it of
+    its RFC 1213 numbering mode: "renumbering of ifIndexes occurs after a system reboot"
+    (Configuring Interface Numbering Mode). sysUpTime and the counters restart, as in
+    :func:`reboot`.
+    """
+    with router.lock:
+        reboot(router, now)
+        router.faults.snmp_if_index_reversed = not router.faults.snmp_if_index_reversed
+
+
 def reset_snmp_faults(router: LabRouter, now: float | None = None) -> None:
     """Turn every SNMP-side switch off: agent answers, HC served, spec ifIndex, interfaces up."""
     with router.lock:
         router.faults.snmp_timeout = False
         router.faults.snmp_no_hc = False
         router.faults.snmp_if_index_shift = 0
+        router.faults.snmp_if_index_reversed = False
         clear_counter_wrap(router)
         for iface in router.spec.interfaces:
             if not iface.oper_up:

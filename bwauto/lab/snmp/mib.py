@@ -201,6 +201,14 @@ def snapshot(router: LabRouter, now: float | None = None) -> RouterState:
         )
 
 
+def _if_index(router: LabRouter, position: int) -> int:
+    """The ifIndex the agent gives the interface at ``position``, after any renumbering."""
+    interfaces = router.spec.interfaces
+    if router.faults.snmp_if_index_reversed:
+        position = len(interfaces) - 1 - position
+    return interfaces[position].if_index + router.faults.snmp_if_index_shift
+
+
 def _if_state(router: LabRouter, traffic: RouterTraffic, position: int) -> IfState:
     iface = router.spec.interfaces[position]
     name, descr = if_names(router.spec.platform, iface.name)
@@ -209,7 +217,7 @@ def _if_state(router: LabRouter, traffic: RouterTraffic, position: int) -> IfSta
     in32, out32 = traffic.counters32(iface.name)
     is_vlan = "." in iface.name or iface.name.lower().startswith("vlan")
     return IfState(
-        if_index=iface.if_index + router.faults.snmp_if_index_shift,
+        if_index=_if_index(router, position),
         name=name,
         descr=descr,
         if_type=L2VLAN if is_vlan else ETHERNET_CSMACD,
