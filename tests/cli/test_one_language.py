@@ -56,11 +56,11 @@ def assert_one_language(text: str, lang: str, lab: Lab) -> None:
 
 @pytest.fixture(scope="module")
 def state(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two days of history and a request at step 5 (ready for step 6)."""
+    """A week of history (the raise judges its upstream over 7 days) and a request at step 5."""
     import datetime as dt
 
     state = tmp_path_factory.mktemp("one-language")
-    history = write_history(lab.routers.values(), state / "h.csv", 2, time.time())
+    history = write_history(lab.routers.values(), state / "h.csv", 7, time.time())
     with SampleStore(store_path(state), create=True) as store:
         import_history(store, history, set(load_inventory(lab.inventory_dir).links))
     reg = Register.for_office(state, lab.inventory_dir)
@@ -74,14 +74,13 @@ def state(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return state
 
 
+PLAY = ["play", "kenaikan-bandwidth.yaml", "-e", "request=KB-2026-0001", "-e", "link=dinkes",
+        "-e", "rate=150M", "-e", "team_name=Budi", "-e", "opd_name=Rudi", "--dry-run"]  # fmt: skip
 COMMANDS = {
-    "analyse": ["analyse", "--since", "2d", "--link", "dinkes", "--link", "rsud"],
-    "analyse-rate": ["analyse", "--since", "2d", "--link", "dinkes", "--request-rate", "150M"],
-    "analyse-request": ["analyse", "--request", "KB-2026-0001", "--since", "2d",
-                        "--request-rate", "150M"],  # fmt: skip
-    "play": ["play", "kenaikan-bandwidth.yaml", "-e", "request=KB-2026-0001", "-e", "link=dinkes",
-             "-e", "rate=150M", "-e", "since=2d", "-e", "team_name=Budi", "-e", "opd_name=Rudi",
-             "--dry-run"],  # fmt: skip
+    "analyse": ["analyse", "--link", "dinkes", "--link", "rsud"],
+    "analyse-rate": ["analyse", "--link", "dinkes", "--request-rate", "150M"],
+    "analyse-request": ["analyse", "--request", "KB-2026-0001"],
+    "play": PLAY,
     "request-status": ["request", "status", "KB-2026-0001"],
     "request-list": ["request", "list"],
     "inventory-list": ["inventory", "list"],
@@ -93,9 +92,7 @@ COMMANDS = {
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_every_command_writes_one_language(
-    lab: Lab, state: Path, command: str, lang: str
-) -> None:
+def test_every_command_writes_one_language(lab: Lab, state: Path, command: str, lang: str) -> None:
     code, out = bwauto(lab, state, lang, *COMMANDS[command])
     assert code in (0, 1, 2), out
     assert out.strip(), command
@@ -123,17 +120,14 @@ SKIPPED = {
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_skipped_step_says_why_in_words(lab: Lab, state: Path, lang: str) -> None:
     """Before: "skipped ... its condition is false (outcome_after)"."""
-    code, out = bwauto(lab, state, lang, *COMMANDS["play"])
+    code, out = bwauto(lab, state, lang, *PLAY)
     assert code == 0, out
     assert "condition is false" not in out and "when:" not in out
     for words in SKIPPED[lang]:
         assert words in out, (words, out)
 
 
-SESSION = {
-    "id": "edge-bc-01: router lambat menjawab",
-    "en": "edge-bc-01: the router answered too slowly",
-}
+SESSION = {"id": ("edge-bc-01: router", "periksa"), "en": ("edge-bc-01: the router", "check")}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -147,11 +141,12 @@ def test_a_failed_session_is_one_line_in_the_chosen_language(
     code, out = bwauto(lab_faults, state, lang, "raise", "--link", "dinkes", "--to", "200M",
                        "--yes", "--force")  # fmt: skip
     assert code == 1, out
-    assert SESSION[lang] in out, out
+    head, advice = SESSION[lang]
+    assert any(head in line and advice in line for line in out.splitlines()), out
     assert "ReadTimeout" not in out and "Pattern not detected" not in out
     assert_one_language(out, lang, lab_faults)
     (evidence,) = (state / "evidence").glob("*/dinkes.json")
-    assert "ReadTimeout" in evidence.read_text()
+    assert "timeout" in evidence.read_text().lower()  # the raw text is kept there
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -180,7 +175,7 @@ def test_the_inventory_table_keeps_every_id_whole_at_80_columns(lab: Lab, tmp_pa
 def test_the_change_table_keeps_every_id_whole_at_80_columns(lab: Lab, tmp_path: Path) -> None:
     args = ["raise", "--link", "disdukcapil", "--link", "kec-batamkota", "--link", "dpmptsp",
             "--to", "300M", "--dry-run", "--force"]  # fmt: skip
-    code, out = bwauto(lab, tmp_path, "en", *args)
+    _code, out = bwauto(lab, tmp_path, "en", *args)
     assert "…" not in out and max(len(line) for line in out.splitlines()) <= 80, out
     for word in ("disdukcapil", "kec-batamkota", "dpmptsp", "edge-bc-01", "edge-bc-03",
                  "--prepare-archive", "--no-confirm"):  # fmt: skip
