@@ -9,6 +9,8 @@ table cut ids ("edge-bc…")."""
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 import subprocess
 import sys
 import time
@@ -38,20 +40,28 @@ def bwauto(lab: Lab, state: Path, lang: str, *args: str, columns: int = 80) -> t
     return done.returncode, done.stdout + done.stderr
 
 
+COMMAND = r"bwauto(?: [\w./=:-]+| --[\w-]+(?: [^\s,;)]+)?)+"
+"""A command line quoted in a hint (``bwauto raise --request KB-2026-0001 --yes``): code, in
+no language."""
+
+
 def without_names(text: str, lab: Lab) -> str:
     """``text`` without the inventory's proper names (an OPD called "... dan ..." is a name,
-    not a sentence): what is left must be one language."""
+    not a sentence), the commands it quotes and the test's own temporary paths
+    ("/tmp/pytest-of-root/..."): what is left must be one language."""
     inventory = load_inventory(lab.inventory_dir)
     names = sorted({link.opd for link in inventory.links.values()}, key=len, reverse=True)
     for name in names:
         text = text.replace(name, " ")
-    return text
+    text = re.sub(re.escape(tempfile.gettempdir()) + r"/pytest-of-[^/\s]+/\S*", " ", text)
+    return re.sub(COMMAND, " ", text)
 
 
 def assert_one_language(text: str, lang: str, lab: Lab) -> None:
     assert "Traceback" not in text, text
     foreign = foreign_words(without_names(text, lab), lang)
-    assert not foreign, (sorted(foreign), text)
+    lines = [line for line in text.splitlines() if foreign_words(line, lang) & foreign]
+    assert not foreign, (sorted(foreign), lines)
 
 
 @pytest.fixture(scope="module")
