@@ -85,7 +85,7 @@ def test_a_second_run_is_ok_already_recorded_and_a_failing_step_gives_exit_1(
     code, out, _ = bw("play", play, "-e", "request=KB-2099-0009")
     assert code == 1
     assert "permohonan 'KB-2099-0009' tidak ada" in out
-    assert "FAILED: 1 failed, 2 not run, stopped at step 1" in out
+    assert "GAGAL: 1 gagal, 2 tidak dijalankan, berhenti di langkah 1" in out
 
 
 def test_a_malformed_playbook_is_refused_with_its_line(bw: Bw, tmp_path: Path) -> None:
