@@ -101,8 +101,11 @@ def init_deployment(target: Path, today: dt.date | None = None) -> list[Path]:
     files = starter_files(target, today)
     taken = [p for p in files if p.exists()]
     if taken:
-        raise UsageError(_("init {path}: {file} already exists; nothing written").format(
-            path=target, file=taken[0]))
+        raise UsageError(
+            _("init {path}: {file} already exists; nothing written").format(
+                path=target, file=taken[0]
+            )
+        )
     for path, text in files.items():
         atomic_write(path, text)
     return list(files)

@@ -84,8 +84,9 @@ def parse_rate(value: str | int | float) -> int:
     match = _RATE_RE.match(value)
     if match is None:
         if value.strip().startswith("-"):
-            raise RateError(_("{value!r} is negative: a rate must be greater than zero").format(
-            value=value))
+            raise RateError(
+                _("{value!r} is negative: a rate must be greater than zero").format(value=value)
+            )
         raise RateError(_("{value!r} is not a rate: write e.g. 100M, 1.5G, 512k or 2000000 "
                           "(bit/s)").format(value=value))  # fmt: skip
     number, prefix = match.groups()
@@ -240,9 +241,13 @@ def parse_share(text: str, what: str = "--threshold") -> float:
     try:
         share = float(value[:-1]) / 100 if value.endswith("%") else float(value)
     except ValueError:
-        raise UsageError(_("{what} {value!r}: write a share such as 80% or 0.8").format(
-            what=what, value=text)) from None
+        raise UsageError(
+            _("{what} {value!r}: write a share such as 80% or 0.8").format(what=what, value=text)
+        ) from None
     if not value.endswith("%") and abs(share) > 1:
-        raise UsageError(_("{what} {value!r}: a share is written 80% or 0.8 ({share}%?)").format(
-            what=what, value=text, share=f"{share:g}"))
+        raise UsageError(
+            _("{what} {value!r}: a share is written 80% or 0.8 ({share}%?)").format(
+                what=what, value=text, share=f"{share:g}"
+            )
+        )
     return share

@@ -165,8 +165,11 @@ class Register:
             (case_id,),
         ).fetchone()
         if row is None:
-            raise CaseError(_("no request {case!r} in the register ({path})").format(
-                case=case_id, path=self.path))
+            raise CaseError(
+                _("no request {case!r} in the register ({path})").format(
+                    case=case_id, path=self.path
+                )
+            )
         stored = tuple(
             StoredRecord(seq, body, digest, sig)
             for seq, body, digest, sig in conn.execute(

@@ -72,8 +72,9 @@ def select_links(inventory: Inventory, link_ids: list[str], opd: str | None) -> 
         check_link_id(link_id)
     unknown = [i for i in link_ids if i not in inventory.links]
     if unknown:
-        raise UsageError(_("unknown link {link!r} (see 'bwauto inventory list')").format(
-            link=unknown[0]))
+        raise UsageError(
+            _("unknown link {link!r} (see 'bwauto inventory list')").format(link=unknown[0])
+        )
     links = [inventory.links[i] for i in link_ids]
     if opd:
         matched = [x for x in inventory.links.values() if x.opd.casefold() == opd.casefold()]
@@ -162,10 +163,12 @@ in the inventory); give --to DOWN only, or add an input policy-map as shaper_in
     """
     if "up" not in directions:
         if up is not None:
-            raise UsageError(_(
-                "link {link}: its router does not shape upload (no shaper_in in the "
-                "inventory); give --to DOWN only, or add an input policy-map as shaper_in"
-            ).format(link=link.id))
+            raise UsageError(
+                _(
+                    "link {link}: its router does not shape upload (no shaper_in in the "
+                    "inventory); give --to DOWN only, or add an input policy-map as shaper_in"
+                ).format(link=link.id)
+            )
         return ShaperRate(up=None, down=down)
     return ShaperRate(up=up if up is not None else link.committed.up, down=down)
 

@@ -195,13 +195,17 @@ def verify(
     if as_json:
         print_json(report.to_dict())
     elif report.ok:
-        say(_("{case}: OK, {n} records, chain and files intact").format(
-            case=case_id, n=report.records))
+        say(
+            _("{case}: OK, {n} records, chain and files intact").format(
+                case=case_id, n=report.records
+            )
+        )
     for problem in [] if as_json else report.problems:
         say(f"  {problem}")
     if not report.ok:
-        raise IntegrityError(_("{case}: {n} problem(s) found").format(
-            case=case_id, n=len(report.problems)))
+        raise IntegrityError(
+            _("{case}: {n} problem(s) found").format(case=case_id, n=len(report.problems))
+        )
 
 
 @app.command("reattach")
@@ -216,8 +220,11 @@ def reattach(
     rec = register(ctx, by).reattach(case_id, path=file, reason=reason)
     from bwauto.i18n import _
 
-    say(_("{case}: {file} attached again (record {seq}): {reason}").format(
-        case=case_id, file=file, seq=rec.seq, reason=reason))
+    say(
+        _("{case}: {file} attached again (record {seq}): {reason}").format(
+            case=case_id, file=file, seq=rec.seq, reason=reason
+        )
+    )
 
 
 @app.command("export")

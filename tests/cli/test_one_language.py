@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
