@@ -96,6 +96,17 @@ INDONESIAN = frozenset(
         "rata",
         "puncak",
         "sisa",
+        "langkah",
+        "terlambat",
+        "kerja",
+        "selesai",
+        "oleh",
+        "menunggu",
+        "berikutnya",
+        "dicatat",
+        "ditulis",
+        "dilewati",
+        "gagal",
     ]
 )
 
