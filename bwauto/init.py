@@ -20,7 +20,6 @@ import datetime as dt
 from pathlib import Path
 
 from bwauto.errors import UsageError
-from bwauto.i18n import _
 from bwauto.paths import atomic_write
 from bwauto.shipped import playbooks_dir, sample_inventory
 
@@ -97,15 +96,11 @@ def init_deployment(target: Path, today: dt.date | None = None) -> list[Path]:
         UsageError: ``target`` is a file, or one of the files already exists.
     """
     if target.exists() and not target.is_dir():
-        raise UsageError(_("init {path}: not a directory").format(path=target))
+        raise UsageError(f"init {target}: not a directory")
     files = starter_files(target, today)
     taken = [p for p in files if p.exists()]
     if taken:
-        raise UsageError(
-            _("init {path}: {file} already exists; nothing written").format(
-                path=target, file=taken[0]
-            )
-        )
+        raise UsageError(f"init {target}: {taken[0]} already exists; nothing written")
     for path, text in files.items():
         atomic_write(path, text)
     return list(files)

@@ -27,7 +27,6 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 
 from bwauto.errors import RateError, UsageError
-from bwauto.i18n import _
 
 MAX_RATE_BPS = 10**12
 """Anything above 1 Tbit/s is refused as absurd for an OPD link."""
@@ -84,11 +83,8 @@ def parse_rate(value: str | int | float) -> int:
     match = _RATE_RE.match(value)
     if match is None:
         if value.strip().startswith("-"):
-            raise RateError(
-                _("{value!r} is negative: a rate must be greater than zero").format(value=value)
-            )
-        raise RateError(_("{value!r} is not a rate: write e.g. 100M, 1.5G, 512k or 2000000 "
-                          "(bit/s)").format(value=value))  # fmt: skip
+            raise RateError(f"{value!r} is negative: a rate must be greater than zero")
+        raise RateError(f"{value!r} is not a rate: write e.g. 100M, 1.5G, 512k or 2000000 (bit/s)")
     number, prefix = match.groups()
     try:
         amount = Decimal(number) * _prefixes()[prefix.upper()]
@@ -118,8 +114,7 @@ def parse_typed_rate(value: str, what: str = "rate") -> int:
     bare = _BARE_RE.match(value)
     if bare:
         number = bare.group(1)
-        raise RateError(_("{what} {value!r} has no unit: {number}M? (write {number}bps for "
-                          "bit/s)").format(what=what, value=value, number=number))  # fmt: skip
+        raise RateError(f"{what} {value!r} has no unit: {number}M? (write {number}bps for bit/s)")
     return parse_rate(value)
 
 
@@ -187,9 +182,9 @@ def _to_int_bps(amount: Decimal, shown: str) -> int:
 
 def _check_range(bps: int, shown: str) -> int:
     if bps <= 0:
-        raise RateError(_("{value} is not greater than zero").format(value=shown))
+        raise RateError(f"{shown} is not greater than zero")
     if bps > MAX_RATE_BPS:
-        raise RateError(_("{value} is above 1 Tbit/s, which no OPD link has").format(value=shown))
+        raise RateError(f"{shown} is above 1 Tbit/s, which no OPD link has")
     return bps
 
 
@@ -241,13 +236,7 @@ def parse_share(text: str, what: str = "--threshold") -> float:
     try:
         share = float(value[:-1]) / 100 if value.endswith("%") else float(value)
     except ValueError:
-        raise UsageError(
-            _("{what} {value!r}: write a share such as 80% or 0.8").format(what=what, value=text)
-        ) from None
+        raise UsageError(f"{what} {text!r}: write a share such as 80% or 0.8") from None
     if not value.endswith("%") and abs(share) > 1:
-        raise UsageError(
-            _("{what} {value!r}: a share is written 80% or 0.8 ({share}%?)").format(
-                what=what, value=text, share=f"{share:g}"
-            )
-        )
+        raise UsageError(f"{what} {text!r}: a share is written 80% or 0.8 ({share:g}%?)")
     return share

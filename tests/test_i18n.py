@@ -8,6 +8,7 @@ from pathlib import Path
 from babel.messages import pofile
 
 import bwauto
+from bwauto import messages
 from bwauto.analysis import chart, sentences, xlsx
 from bwauto.case.documents import templates, wording
 from bwauto.change import words
@@ -41,7 +42,7 @@ def _tables() -> set[str]:
     texts |= {label for _key, label in templates._CONTACT}
     texts |= set(sentences.TEMPLATES) | set(sentences.CODE_LABELS.values())
     texts |= set(sentences.VERDICTS.values()) | set(words.MESSAGES) | set(explain._FIELDS.values())
-    texts |= set(progress.LABELS.values())
+    texts |= set(progress.LABELS.values()) | set(messages.ERRORS)
     return texts
 
 

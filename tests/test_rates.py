@@ -8,12 +8,6 @@ from bwauto.errors import RateError
 from bwauto.rates import format_rate, parse_rate
 
 
-@pytest.fixture(autouse=True)
-def _english(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The rejections are matched in English (the messages' own language)."""
-    monkeypatch.setenv("BWAUTO_LANG", "en")
-
-
 @pytest.mark.parametrize(
     ("text", "bps"),
     [

@@ -23,7 +23,6 @@ from bwauto.analysis.report import ReportRow, make_row
 from bwauto.analysis.stats import LinkStats, link_stats
 from bwauto.analysis.window import Window, format_ts
 from bwauto.errors import AnalysisError
-from bwauto.i18n import _
 from bwauto.store.samples import SampleArrays, SampleStore
 from bwauto.store.sources import OWN, SourceInfo
 
@@ -214,7 +213,7 @@ def _inputs(
     request: RaiseRequest | None,
 ) -> tuple[dict[str, UpstreamInfo], set[str]]:
     if not links:
-        raise AnalysisError(_("no links to analyse: the inventory has none"))
+        raise AnalysisError("no links to analyse: the inventory has none")
     by_id = _index_links(links)
     return _index_upstreams(upstreams, links), _chosen(select, request, by_id)
 
@@ -315,7 +314,7 @@ def _chosen(
     unknown = sorted(chosen - set(by_id))
     if unknown:
         names = ", ".join(repr(u) for u in unknown)
-        raise AnalysisError(_("unknown link {names}: not in the inventory").format(names=names))
+        raise AnalysisError(f"unknown link {names}: not in the inventory")
     return chosen
 
 
@@ -350,19 +349,15 @@ def _check_data(
     window: Window,
     source: str,
 ) -> None:
-    span = _("between {start} and {end}").format(
-        start=format_ts(window.start), end=format_ts(window.end))  # fmt: skip
+    span = f"between {format_ts(window.start)} and {format_ts(window.end)}"
     if request is not None:
         return  # too little data for the request's link is the verdict NOT ENOUGH DATA
     with_samples = chosen & set(stats)
     if not with_samples:
-        what = (_("link {link!r}").format(link=next(iter(chosen))) if len(chosen) == 1
-                else _("any of {n} links").format(n=len(chosen)))  # fmt: skip
-        raise AnalysisError(_("no samples {span} for {what} in {source}").format(
-            span=span, what=what, source=source))  # fmt: skip
+        what = f"link {next(iter(chosen))!r}" if len(chosen) == 1 else f"any of {len(chosen)} links"
+        raise AnalysisError(f"no samples {span} for {what} in {source}")
     if all(stats[i].samples == 0 for i in with_samples):
         if len(with_samples) == 1:
             only = next(iter(with_samples))
             raise AnalysisError(f"link {only!r}: {problems[only]} {span} in {source}")
-        raise AnalysisError(_("every interval {span} is invalid, for all links, in {source}")
-                            .format(span=span, source=source))  # fmt: skip
+        raise AnalysisError(f"every interval {span} is invalid, for all links, in {source}")

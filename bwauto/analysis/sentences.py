@@ -18,9 +18,6 @@ Examples:
 
 from __future__ import annotations
 
-import re
-from functools import cache
-
 COVERAGE_LOW = (
     "data covers {coverage}% of the window, below the {needed}% needed to judge ({missing} of "
     "{days} days missing): poll the link for {wanted} more days (bwauto poll, every 5 minutes) "
@@ -60,27 +57,12 @@ WORDS = frozenset({"direction"})
 """The values that are words (``upload``/``download``), translated too."""
 
 
-@cache
-def _pattern(template: str) -> re.Pattern[str]:
-    parts = re.split(r"\{(\w+)\}", template)
-    regex = "".join(
-        re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
-    )
-    return re.compile(regex)
-
-
 def localize(text: str, lang: str | None = None) -> str:
-    """A recorded English finding (with or without its ``CODE:``) in ``lang``; a text that is
-    not one of ``TEMPLATES`` is returned as it is."""
-    from bwauto.i18n import gettext
+    """A recorded English finding in ``lang``; a text that is not one of ``TEMPLATES`` is
+    returned as it is."""
+    from bwauto.messages import say_again
 
-    for template in TEMPLATES:
-        match = _pattern(template).fullmatch(text)
-        if match is None:
-            continue
-        values = {k: gettext(v, lang) if k in WORDS else v for k, v in match.groupdict().items()}
-        return gettext(template, lang).format(**values)
-    return text
+    return say_again(text, TEMPLATES, lang, WORDS) or text
 
 
 CODE_LABELS = {

@@ -57,7 +57,7 @@ from bwauto.case.mutu_baku import WIB
 from bwauto.case.records import GENESIS, Case, Record, StoredRecord, current_user, utc_iso
 from bwauto.case.signing import AllowedSigners, Signer, authorised, signer_for
 from bwauto.case.steps import DISPOSITIONS, REVIEWS
-from bwauto.i18n import _, one_of
+from bwauto.i18n import one_of
 
 Clock = Callable[[], dt.datetime]
 
@@ -165,11 +165,7 @@ class Register:
             (case_id,),
         ).fetchone()
         if row is None:
-            raise CaseError(
-                _("no request {case!r} in the register ({path})").format(
-                    case=case_id, path=self.path
-                )
-            )
+            raise CaseError(f"no request {case_id!r} in the register ({self.path})")
         stored = tuple(
             StoredRecord(seq, body, digest, sig)
             for seq, body, digest, sig in conn.execute(

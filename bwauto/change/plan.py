@@ -11,7 +11,6 @@ from bwauto.change.evidence import Check
 from bwauto.change.ids import check_link_id
 from bwauto.change.operator import Operator, resolve_operator
 from bwauto.errors import UsageError
-from bwauto.i18n import _
 from bwauto.inventory.models import Inventory, Link
 from bwauto.platforms.base import ShaperRate
 from bwauto.rates import format_rate
@@ -67,19 +66,17 @@ def select_links(inventory: Inventory, link_ids: list[str], opd: str | None) -> 
         bwauto.errors.UsageError: unknown link 'nope' (see 'bwauto inventory list')
     """
     if not link_ids and not opd:
-        raise UsageError(_("name the links to change with --link ID (repeatable) or --opd NAME"))
+        raise UsageError("name the links to change with --link ID (repeatable) or --opd NAME")
     for link_id in link_ids:
         check_link_id(link_id)
     unknown = [i for i in link_ids if i not in inventory.links]
     if unknown:
-        raise UsageError(
-            _("unknown link {link!r} (see 'bwauto inventory list')").format(link=unknown[0])
-        )
+        raise UsageError(f"unknown link {unknown[0]!r} (see 'bwauto inventory list')")
     links = [inventory.links[i] for i in link_ids]
     if opd:
         matched = [x for x in inventory.links.values() if x.opd.casefold() == opd.casefold()]
         if not matched:
-            raise UsageError(_("no link of OPD {opd!r} in the inventory").format(opd=opd))
+            raise UsageError(f"no link of OPD {opd!r} in the inventory")
         links += [x for x in matched if x not in links]
     return links
 
@@ -164,10 +161,8 @@ in the inventory); give --to DOWN only, or add an input policy-map as shaper_in
     if "up" not in directions:
         if up is not None:
             raise UsageError(
-                _(
-                    "link {link}: its router does not shape upload (no shaper_in in the "
-                    "inventory); give --to DOWN only, or add an input policy-map as shaper_in"
-                ).format(link=link.id)
+                f"link {link.id}: its router does not shape upload (no shaper_in in the "
+                "inventory); give --to DOWN only, or add an input policy-map as shaper_in"
             )
         return ShaperRate(up=None, down=down)
     return ShaperRate(up=up if up is not None else link.committed.up, down=down)

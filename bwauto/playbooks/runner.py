@@ -212,7 +212,9 @@ def _run_step(
     try:
         result = planned.spec.func(planned.params, ctx)
     except BwautoError as exc:
-        return TaskResult.failed(str(exc))
+        from bwauto.messages import localize
+
+        return TaskResult.failed(localize(str(exc)))
     if ctx.dry_run and result.status == "changed":
         return TaskResult("would_change", result.message, result.data)
     return _with_evidence(result)
