@@ -47,10 +47,26 @@ ERRORS = (
 """The errors said in the chosen language (the first match wins: longer before shorter)."""
 
 
+SHAPES = {
+    "value": r"'[^'\n]*'|-?[\d.]+",
+    "what": r"--?[\w-]+",
+    "link": r"'[^'\n]*'|[\w.-]+",
+    "opd": r"'[^'\n]*'",
+    "case": r"'[^'\n]*'",
+    "number": r"[\d.]+",
+}
+"""What a value of that name looks like (a quoted repr, an option); any other name takes the
+rest of one line. A whole message must match: an error that only ends like a template (an
+inventory problem naming a bad rate) stays as it is, never half translated."""
+
+
+_LINE = r"[^\n]+?"
+
+
 @cache
 def pattern(template: str) -> re.Pattern[str]:
-    """The regular expression of ``template``: each ``{name}`` captures text (a name used
-    twice must capture the same text twice)."""
+    """The regular expression of ``template``: each ``{name}`` captures text of its shape (a
+    name used twice must capture the same text twice)."""
     parts = re.split(r"\{(\w+)\}", template)
     seen: set[str] = set()
     regex = []
@@ -61,8 +77,8 @@ def pattern(template: str) -> re.Pattern[str]:
             regex.append(f"(?P={part})")
         else:
             seen.add(part)
-            regex.append(f"(?P<{part}>.+?)")
-    return re.compile("".join(regex), re.DOTALL)
+            regex.append(f"(?P<{part}>{SHAPES.get(part, _LINE)})")
+    return re.compile("".join(regex))
 
 
 def say_again(
