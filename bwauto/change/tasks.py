@@ -173,11 +173,7 @@ def _checked_request(ctx: TaskContext, request: str | None, link: str) -> Regist
     reg = Register.for_office(ctx.state_dir, ctx.inventory_dir)
     case = reg.get(request)
     if case.link_id != link:
-        raise UsageError(
-            _("request {request} is for link {case_link!r}, not {link!r}").format(
-                request=request, case_link=case.link_id, link=link
-            )
-        )
+        raise UsageError(f"request {request} is for link {case.link_id!r}, not {link!r}")
     if not ctx.dry_run:
         reg.check(request, "change", 8, {})
     return reg
