@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from language import foreign_words
+from language import foreign_words, without_code
 
 from bwauto.case.register import Register
 from bwauto.inventory.loader import load_inventory
@@ -40,14 +40,6 @@ def bwauto(lab: Lab, state: Path, lang: str, *args: str, columns: int = 80) -> t
     return done.returncode, done.stdout + done.stderr
 
 
-COMMAND = r"bwauto(?: -{1,2}[\w-]+(?: [^\s,;)'-][^\s,;)']*)?| [\w./=:-]+)+"
-"""A command line quoted in a hint (``bwauto raise --request KB-2026-0001 --yes``): code, in
-no language."""
-IDENTIFIER = r"\b[a-z]+(?:_[a-z0-9]+)+\b"
-"""A snake_case name (``outcome_after``, ``ssh_timeout_s``): a playbook variable or an
-inventory field, code in no language."""
-
-
 def without_names(text: str, lab: Lab) -> str:
     """``text`` without the inventory's proper names (an OPD called "... dan ..." is a name,
     not a sentence), the commands it quotes and the test's own temporary paths
@@ -57,8 +49,7 @@ def without_names(text: str, lab: Lab) -> str:
     for name in names:
         text = text.replace(name, " ")
     text = re.sub(re.escape(tempfile.gettempdir()) + r"/pytest-of-[^/\s]+/\S*", "PATH", text)
-    text = re.sub(COMMAND, " ", text)
-    return re.sub(IDENTIFIER, " ", text)
+    return without_code(text)
 
 
 def assert_one_language(text: str, lang: str, lab: Lab) -> None:
