@@ -316,9 +316,9 @@ def _show_summary(result: Analysis) -> None:
     span = f"{format_ts(result.window.start)} .. {format_ts(result.window.end)}"
     title = _("SOP step 6 analysis, {span}: {links} links, per upstream")
     table = Table(title=title.format(span=span, links=len(result.rows)))
-    for header in ("upstream", "links", "capacity", "in p95", "out p95", "free", "oversub"):
-        table.add_column(_(header), justify="left" if header == "upstream" else "right",
-                         overflow="fold")  # fmt: skip
+    table.add_column(_("upstream"), overflow="fold")
+    for header in (_("links"), _("capacity"), _("in p95"), _("out p95"), _("free"), _("oversub")):
+        table.add_column(header, justify="right", overflow="fold")
     for uid, load in result.loads.items():
         table.add_row(
             uid, str(load.links), _mbps(load.capacity_bps), _mbps(load.agg_p95_in_bps),

@@ -326,13 +326,13 @@ def _show_table(outcome: RunOutcome) -> None:
 
     table = Table(title=outcome.change_id)
     outcomes = [outcome_text(r.outcome) for r in outcome.records]
-    for name, values in (("link", [r.link for r in outcome.records]),
-                         ("router", [r.router for r in outcome.records]),
-                         ("outcome", outcomes)):  # fmt: skip
+    for name, values in ((_("link"), [r.link for r in outcome.records]),
+                         (_("router"), [r.router for r in outcome.records]),
+                         (_("outcome"), outcomes)):  # fmt: skip
         # ids are never cut: as wide as the longest, whatever the terminal's width
-        table.add_column(_(name), no_wrap=True, min_width=max(map(len, values), default=4))
-    for name in ("before", "after", "details"):
-        table.add_column(_(name), overflow="fold")  # long words folded, never ellipsized
+        table.add_column(name, no_wrap=True, min_width=max(map(len, values), default=4))
+    for name in (_("before"), _("after"), _("details")):
+        table.add_column(name, overflow="fold")  # long words folded, never ellipsized
     for r in outcome.records:
         table.add_row(r.link, r.router, outcome_text(r.outcome), rate_text(r.rate_before),
                       rate_text(r.rate_after),

@@ -54,8 +54,8 @@ def list_links(ctx: typer.Context, as_json: JsonOption = False) -> None:
         return
     from rich.table import Table
 
-    headers = ("link", "OPD", "router", "platform", "interface", "committed up/down", "upstream")
-    table = Table(*(_(h) for h in headers))
+    table = Table(_("link"), _("OPD"), _("router"), _("platform"), _("interface"),
+                  _("committed up/down"), _("upstream"))  # fmt: skip
     for r in rows:
         table.add_row(r["link"], r["opd"], r["router"], r["platform"], r["interface"], _rate(r),
                       r["upstream"])  # fmt: skip
