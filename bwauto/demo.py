@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bwauto.errors import BwautoError, UsageError
+from bwauto.i18n import _
 from bwauto.playbooks.runner import PlayReport, Reporter
 
 if TYPE_CHECKING:
@@ -82,18 +83,18 @@ class DemoResult:
         """What is where: a label → the files, for the summary."""
         case = self.folder / "cases" / self.case_id
         return {
-            "documents (DOCX)": sorted(case.glob("*.docx")),
-            "analysis (CSV, XLSX, chart)": sorted(
+            _("documents (DOCX)"): sorted(case.glob("*.docx")),
+            _("analysis (CSV, XLSX, chart)"): sorted(
                 p for p in case.glob("analisa*/*") if p.is_file()
             ),
-            "change evidence (JSON)": sorted((self.folder / "evidence").glob("*/*.json")),
-            "monitoring (Prometheus files, ledger)": sorted(
+            _("change evidence (JSON)"): sorted((self.folder / "evidence").glob("*/*.json")),
+            _("monitoring (Prometheus files, ledger)"): sorted(
                 p for p in (self.folder / "monitoring").rglob("*") if p.is_file()
             ),
-            "request register (SQLite)": sorted(self.folder.glob("register.sqlite")),
-            "lab history (CSV)": [self.history] if self.history else [],
-            "lab inventory": [self.lab_inventory] if self.lab_inventory else [],
-            "case export (zip)": [self.export] if self.export else [],
+            _("request register (SQLite)"): sorted(self.folder.glob("register.sqlite")),
+            _("lab history (CSV)"): [self.history] if self.history else [],
+            _("lab inventory"): [self.lab_inventory] if self.lab_inventory else [],
+            _("case export (zip)"): [self.export] if self.export else [],
         }
 
 
@@ -170,11 +171,12 @@ def run_demo(
     with running_lab(source_inventory, folder) as started:
         result.lab_inventory = started.inventory_dir
         run_as = f"bwauto -i {started.inventory_dir} --state-dir {folder} ..."
-        stage(f"lab: {len(started.routers)} simulated routers on 127.0.0.1; the commands below "
-              f"run as: {run_as}")  # fmt: skip
+        stage(_("lab: {n} simulated routers on 127.0.0.1; the commands below run as: {run_as}")
+              .format(n=len(started.routers), run_as=run_as))  # fmt: skip
         _history(started, folder, result, stage)
         result.case_id = _register(folder, started.inventory_dir, req)
-        stage(f"langkah 1: {req.opd} asks {req.rate} on {req.link}: request {result.case_id}")
+        stage(_("step 1: {opd} asks {rate} on {link}: request {case}").format(
+            opd=req.opd, rate=req.rate, link=req.link, case=result.case_id))  # fmt: skip
         for name, dry_run in [(PLAYBOOKS[0], False), (PLAYBOOKS[1], True), (PLAYBOOKS[1], False),
                               (PLAYBOOKS[2], False)]:  # fmt: skip
             overrides = _vars(name, result.case_id, req)
@@ -218,7 +220,8 @@ def _history(lab: Lab, folder: Path, result: DemoResult, stage: Callable[[str], 
     with SampleStore(store_path(folder), create=True) as store:
         result.imported = import_history(store, path, links, tz=WIB)
     result.history = path
-    stage(f"samples import {path.name}: {result.imported} samples, 7 days of {len(links)} links")
+    stage(_("samples import {file}: {n} samples, 7 days of {links} links").format(
+        file=path.name, n=result.imported, links=len(links)))  # fmt: skip
 
 
 def _register(folder: Path, inventory_dir: Path, req: DemoRequest) -> str:
@@ -263,8 +266,9 @@ def _play(
                  reporter=reporter)  # fmt: skip
     if report.failed:
         failed = report.failed[0]
-        raise DemoError(f"{path.name}: step {failed.index} ({failed.name}) failed: "
-                        f"{failed.result.message}")  # fmt: skip
+        raise DemoError(_("{file}: step {index} ({name}) failed: {why}").format(
+            file=path.name, index=failed.index, name=failed.name,
+            why=failed.result.message))  # fmt: skip
     return report
 
 
@@ -280,6 +284,7 @@ def _verify_and_export(
     result.records, result.verified = report.records, report.ok
     if not report.ok:
         raise DemoError(f"request verify {case.id}: {'; '.join(map(str, report.problems))}")
-    stage(f"request verify {case.id}: OK, {report.records} records, chain and files intact")
+    stage("request verify " + _("{case}: OK, {n} records, chain and files intact").format(
+        case=case.id, n=report.records))  # fmt: skip
     result.export = export(case, folder / f"{case.id}.zip")
     stage(f"request export {case.id}: {result.export}")

@@ -99,6 +99,17 @@ def gettext(message: str, lang: str | None = None) -> str:
     return translations(lang or current()).gettext(message)
 
 
+def _(message: str) -> str:
+    """``message`` in the current language: the marker the catalogue test looks for.
+
+    Examples:
+        >>> set_lang("id"); _("Download"); reset()
+        'id'
+        'Unduh'
+    """
+    return translations(current()).gettext(message)
+
+
 def one_of(indonesian: str, english: str, lang: str | None = None) -> str:
     """The text of the current language, for messages built with figures in both languages
     (an output never carries both).

@@ -96,6 +96,17 @@ INDONESIAN = frozenset(
         "rata",
         "puncak",
         "sisa",
+        "langkah",
+        "terlambat",
+        "kerja",
+        "selesai",
+        "oleh",
+        "menunggu",
+        "berikutnya",
+        "dicatat",
+        "ditulis",
+        "dilewati",
+        "gagal",
     ]
 )
 
@@ -110,3 +121,15 @@ def foreign_words(text: str, lang: str) -> set[str]:
     """The words of ``text`` that belong to the other language than ``lang``."""
     other = ENGLISH if lang == "id" else INDONESIAN
     return {w for w in words(text) if w in other}
+
+
+COMMAND = r"bwauto(?: -{1,2}[\w-]+(?: [^\s,;)'-][^\s,;)']*)?| [\w./=:-]+)+"
+"""A command line quoted in a hint (``bwauto raise --request KB-2026-0001 --yes``)."""
+IDENTIFIER = r"\b[a-z]+(?:_[a-z0-9]+)+\b"
+"""A snake_case name (``outcome_after``, ``ssh_timeout_s``): a variable or an inventory field."""
+
+
+def without_code(text: str) -> str:
+    """``text`` without the commands it quotes and the snake_case names it names: code, in no
+    language (``foreign_words`` of what is left is what a person reads)."""
+    return re.sub(IDENTIFIER, " ", re.sub(COMMAND, " ", text))

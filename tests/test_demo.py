@@ -13,6 +13,7 @@ import pytest
 import yaml
 from docx import Document
 from docx.shared import Mm
+from language import foreign_words, without_code
 
 from bwauto.case.chain import verify
 from bwauto.case.register import Register
@@ -77,8 +78,9 @@ def test_demo_walks_the_sop_and_leaves_every_file_in_its_folder(
     (folder,) = (tmp_path / "bwauto-demo").iterdir()
     assert re.fullmatch(r"\d{8}-\d{6}", folder.name)
     assert f"bwauto-demo/{folder.name}" in out  # it names its folder
-    for progress in ("[4/11] Langkah 8", "-add comment", "+add comment", "What is where"):
+    for progress in ("[4/11] Langkah 8", "-add comment", "+add comment", "Apa ada di mana"):
         assert progress in out
+    assert not foreign_words(without_code(out), "id")  # the narration is Indonesian too
     assert not any(listening(port) for port in lab_ports(folder))  # the lab is stopped
 
     (case,) = Register.in_state_dir(folder).cases()
@@ -155,7 +157,7 @@ def test_a_failure_is_one_line_and_the_lab_is_stopped(
     assert bwauto("demo", "--dir", str(folder), "--playbooks", str(playbooks)) == code
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.count("error:") == 1
-    assert playbook in err and said in err and "the lab is stopped" in err
+    assert playbook in err and said in err and "lab dihentikan" in err
     assert not any(listening(port) for port in lab_ports(folder))
 
 
@@ -163,5 +165,5 @@ def test_a_folder_in_use_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtur
     (tmp_path / "demo").mkdir()
     (tmp_path / "demo" / "notes.txt").write_text("mine")
     assert bwauto("demo", "--dir", str(tmp_path / "demo")) == 2
-    assert "not an empty folder" in capsys.readouterr().err
+    assert "bukan folder kosong" in capsys.readouterr().err
     assert [p.name for p in (tmp_path / "demo").iterdir()] == ["notes.txt"]

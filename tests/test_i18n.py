@@ -8,9 +8,12 @@ from pathlib import Path
 from babel.messages import pofile
 
 import bwauto
-from bwauto.analysis import chart, xlsx
+from bwauto import messages
+from bwauto.analysis import chart, report, sentences, xlsx
 from bwauto.case.documents import templates, wording
+from bwauto.change import words
 from bwauto.i18n import catalogue_path, compile_po, gettext
+from bwauto.playbooks import explain, progress
 
 PACKAGE = Path(bwauto.__file__).resolve().parent
 
@@ -37,6 +40,10 @@ def _tables() -> set[str]:
     texts |= set(wording._CHECK_NAMES.values())
     texts |= {t for pair in wording._CHECK_DETAILS.values() for t in pair if t}
     texts |= {label for _key, label in templates._CONTACT}
+    texts |= set(sentences.TEMPLATES) | set(sentences.CODE_LABELS.values())
+    texts |= set(sentences.VERDICTS.values()) | set(words.MESSAGES) | set(explain._FIELDS.values())
+    texts |= set(progress.LABELS.values()) | set(messages.ERRORS)
+    texts |= {header for header, _justify in report._TABLE_COLUMNS}
     return texts
 
 

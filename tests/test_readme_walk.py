@@ -53,10 +53,10 @@ def test_the_readme_walk_through_runs_as_written(tmp_path: Path) -> None:
                        timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
-    assert "analysis of dinkes attached (step 6): CAN" in out
-    assert "upload is saturated" in out  # seen 4, flagged in the walk
+    assert "analisa dinkes dilampirkan (langkah 6): DAPAT" in out
+    assert "unggah jenuh" in out  # seen 4, flagged in the walk
     assert "langkah 8 (Penambahan Bandwidth dan Sistem Monitoring) dicatat" in out
-    assert re.search(r"KB-\d{4}-0001: OK, \d+ records", out)
+    assert re.search(r"KB-\d{4}-0001: OK, \d+ catatan", out)
     with zipfile.ZipFile(work / "case.zip") as zf:
         names = zf.namelist()
     assert sum(n.endswith(".docx") for n in names) >= 3

@@ -35,7 +35,7 @@ def test_demo_runs_in_an_empty_dir_without_options(
     assert main(["demo", "--dir", "out"]) == 0
     assert list((tmp_path / "out" / "cases").glob("KB-*/*.docx"))
     out = capsys.readouterr().out
-    assert "upload is saturated" in out  # seen 4: the demo's upload, 49.7 of 50 M, is flagged
+    assert "unggah jenuh" in out  # seen 4: the demo's upload, 49.7 of 50 M, is flagged
 
 
 def test_play_finds_a_shipped_playbook_by_name(
@@ -94,7 +94,7 @@ def test_demo_from_a_non_editable_install_in_an_empty_dir(tmp_path: Path) -> Non
     done = subprocess.run([str(env_dir / "bin" / "bwauto"), "demo"], cwd=empty, env=env,
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    assert "walked through all 14 steps" in done.stdout
+    assert "menjalani ke-14 langkah" in done.stdout
     (ba,) = empty.glob("bwauto-demo/*/cases/KB-*/*berita-acara*.docx")
     check = (
         "import sys; from docx import Document; d = Document(sys.argv[1]); s = d.sections[0]; "

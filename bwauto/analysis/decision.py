@@ -43,6 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bwauto.analysis import sentences as say
 from bwauto.analysis.availability import RaiseImpact, UpstreamLoad, raise_impact
 from bwauto.analysis.model import DEFAULT_LADDER_BPS, AnalysisSettings, LinkInfo
 from bwauto.analysis.stats import LinkStats, p95_utilisation
@@ -100,6 +101,12 @@ class Reason:
 
     code: Code
     text: str
+
+    @classmethod
+    def said(cls, code: Code, template: str, **values: str) -> Reason:
+        """A reason whose sentence is one of ``sentences.TEMPLATES`` filled with ``values``
+        (``sentences.localize`` says it again in the chosen language)."""
+        return cls(code, template.format(**values))
 
     @property
     def blocking(self) -> bool:
@@ -205,13 +212,12 @@ def coverage_reason(coverage: float, window_days: float, needed_pct: float) -> R
     """
     missing = window_days * (100.0 - coverage) / 100.0
     wanted = window_days * (needed_pct - coverage) / 100.0
-    return Reason(
+    return Reason.said(
         Code.COVERAGE_LOW,
-        f"data covers {coverage:.1f}% of the window, below the {needed_pct:g}% needed to judge "
-        f"({_days(missing)} of {_days(window_days)} days missing): poll the link for "
-        f"{_days(wanted)} more days (bwauto poll, every 5 minutes) or import its history "
-        "(bwauto samples import FILE.csv)",
-    )
+        say.COVERAGE_LOW,
+        coverage=f"{coverage:.1f}", needed=f"{needed_pct:g}", missing=_days(missing),
+        days=_days(window_days), wanted=_days(wanted),
+    )  # fmt: skip
 
 
 def _days(days: float) -> str:
@@ -256,18 +262,17 @@ def direction_findings(
     for d in directions:
         util = d.utilisation_pct
         if d.raised and util is not None and util < settings.underuse_pct:
-            reasons.append(Reason(Code.UNDERUSED, (
-                f"{d.direction}: uses {util:.1f}% of its committed rate at p95, below "
-                f"{settings.underuse_pct:g}% ({mbps(d.committed_bps)} committed): it does not "
-                "use what it has"
-            )))  # fmt: skip
+            reasons.append(Reason.said(Code.UNDERUSED, say.UNDERUSED_DIRECTION,
+                direction=d.direction, util=f"{util:.1f}", limit=f"{settings.underuse_pct:g}",
+                committed=mbps(d.committed_bps),
+            ))  # fmt: skip
         if d.saturated and not d.raised and util is not None:
-            advice = f" (recommended {mbps(d.recommended_bps)})" if d.recommended_bps else ""
-            reasons.append(Reason(Code.SATURATED, (
-                f"{d.direction} is saturated: p95 {mbps(d.p95_bps or 0.0)} of "
-                f"{mbps(d.committed_bps)} ({util:.1f}%), and the request does not raise it"
-                f"{advice}"
-            )))  # fmt: skip
+            template = say.SATURATED_ADVICE if d.recommended_bps else say.SATURATED
+            reasons.append(Reason.said(
+                Code.SATURATED, template, direction=d.direction, p95=mbps(d.p95_bps or 0.0),
+                committed=mbps(d.committed_bps), util=f"{util:.1f}",
+                recommended=mbps(d.recommended_bps or 0),
+            ))  # fmt: skip
     return reasons
 
 
@@ -290,10 +295,11 @@ def link_findings(
     )
     if util is not None and util * 100.0 < settings.underuse_pct:
         reasons.append(
-            Reason(
+            Reason.said(
                 Code.UNDERUSED,
-                f"the link uses {util * 100.0:.1f}% of its committed rate at p95, below "
-                f"{settings.underuse_pct:g}%: it does not use what it has",
+                say.UNDERUSED,
+                util=f"{util * 100.0:.1f}",
+                limit=f"{settings.underuse_pct:g}",
             )
         )
     p95 = None if stats is None else stats.p95_max_bps
@@ -302,10 +308,12 @@ def link_findings(
         recommended = recommend_rate(p95, settings.ladder_bps, settings.target_pct)
         if recommended is None and settings.ladder_bps:
             reasons.append(
-                Reason(
+                Reason.said(
                     Code.ABOVE_LADDER,
-                    f"a p95 of {mbps(p95)} needs more than the largest step "
-                    f"({mbps(max(settings.ladder_bps))}) at {settings.target_pct:g}%",
+                    say.ABOVE_LADDER,
+                    p95=mbps(p95),
+                    largest=mbps(max(settings.ladder_bps)),
+                    target=f"{settings.target_pct:g}",
                 )
             )
     return reasons, recommended
@@ -315,13 +323,14 @@ def request_findings(load: UpstreamLoad, impact: RaiseImpact) -> list[Reason]:
     """What the upstream says about a raise: headroom and oversubscription."""
     name = load.upstream.upstream_id
     if not impact.is_increase:
-        return [Reason(Code.NOT_AN_INCREASE, "the requested rate raises neither direction")]
+        return [Reason.said(Code.NOT_AN_INCREASE, say.NOT_AN_INCREASE)]
     reasons: list[Reason] = []
     if load.free_bps is None:
         reasons.append(
-            Reason(
+            Reason.said(
                 Code.UPSTREAM_LOAD_UNKNOWN,
-                f"no link of upstream {name} has data: its free capacity is unknown",
+                say.UPSTREAM_LOAD_UNKNOWN,
+                name=name,
             )
         )
     short = [
@@ -335,19 +344,24 @@ def request_findings(load: UpstreamLoad, impact: RaiseImpact) -> list[Reason]:
     if short:
         free, inc, label = min(short, key=lambda s: s[0] - s[1])
         reasons.append(
-            Reason(
+            Reason.said(
                 Code.UPSTREAM_HEADROOM,
-                f"upstream {name} has {mbps(free)} free ({label}, at p95), "
-                f"the raise needs {mbps(inc)}",
+                say.UPSTREAM_HEADROOM,
+                name=name,
+                free=mbps(free),
+                direction=label,
+                need=mbps(inc),
             )
         )
     limit = load.upstream.max_oversubscription
     if limit is not None and impact.oversubscription_after > limit:
         reasons.append(
-            Reason(
+            Reason.said(
                 Code.OVERSUBSCRIBED,
-                f"upstream {name} would be sold {impact.oversubscription_after:.2f} times its "
-                f"capacity, above the {limit:g} allowed",
+                say.OVERSUBSCRIBED,
+                name=name,
+                ratio=f"{impact.oversubscription_after:.2f}",
+                limit=f"{limit:g}",
             )
         )
     return reasons
@@ -387,18 +401,13 @@ def decide(
     reasons = _blocking_first([*found, *request_findings(load, impact)])
     if any(r.blocking for r in reasons):
         return Decision(Verdict.CANNOT, tuple(reasons), recommended, impact, directions)
-    ok = Reason(
-        Code.OK,
-        f"coverage, usage, upstream headroom and oversubscription allow "
-        f"{_asked_text(request_up_bps, request_bps)}",
-    )
+    down = mbps(request_bps)
+    ok = (
+        Reason.said(Code.OK, say.OK_DOWN, down=down)
+        if request_up_bps is None
+        else Reason.said(Code.OK, say.OK_BOTH, up=mbps(request_up_bps), down=down)
+    )  # fmt: skip
     return Decision(Verdict.CAN, (ok, *reasons), recommended, impact, directions)
-
-
-def _asked_text(up_bps: int | None, down_bps: int) -> str:
-    """``150 Mbps download`` or ``100 Mbps upload / 150 Mbps download``."""
-    down = f"{mbps(down_bps)} download"
-    return down if up_bps is None else f"{mbps(up_bps)} upload / {down}"
 
 
 def _blocking_first(reasons: list[Reason]) -> list[Reason]:

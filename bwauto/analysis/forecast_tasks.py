@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bwauto.i18n import _
 from bwauto.playbooks.registry import TaskContext, TaskResult, task
 
 
@@ -65,12 +66,16 @@ def outcome_task(params: OutcomeParams, ctx: TaskContext) -> TaskResult:
     reg = Register.for_office(ctx.state_dir, ctx.inventory_dir, user=params.by)
     if ctx.dry_run:
         case_change(reg, params.request)  # names a missing step 6 or 8
-        return TaskResult.would_change(f"{params.request}: the outcome would be attached")
+        return TaskResult.would_change(
+            _("{request}: the outcome would be attached").format(request=params.request)
+        )
     folder = params.out_dir or case_dir(ctx.state_dir, params.request)
-    result, data, _ = record_outcome(reg, load_inventory(ctx.inventory_dir), ctx.state_dir,
+    result, data, _files = record_outcome(reg, load_inventory(ctx.inventory_dir), ctx.state_dir,
                                params.request, after_s, folder, params.lang or None)  # fmt: skip
-    enough = "" if result.enough_after else " (not enough data after the change yet)"
-    return TaskResult.changed(f"{params.request}: outcome attached{enough}", data)
+    enough = "" if result.enough_after else " " + _("(not enough data after the change yet)")
+    return TaskResult.changed(
+        _("{request}: outcome attached").format(request=params.request) + enough, data
+    )
 
 
 @task("forecast", ForecastParams, "which links and upstreams saturate next (Theil–Sen)")

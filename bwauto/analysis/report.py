@@ -45,6 +45,7 @@ from rich.table import Table
 from bwauto.analysis.availability import UpstreamLoad
 from bwauto.analysis.decision import Decision
 from bwauto.analysis.model import LinkInfo
+from bwauto.analysis.sentences import code_labels, verdict
 from bwauto.analysis.stats import DirectionStats, LinkStats, p95_utilisation
 from bwauto.analysis.window import Window, format_ts
 from bwauto.paths import atomic_write
@@ -257,9 +258,11 @@ _TABLE_COLUMNS: tuple[tuple[str, JustifyMethod], ...] = (
 
 def report_table(rows: Sequence[ReportRow], title: str | None = None) -> Table:
     """A rich ``Table`` of the report for the terminal (the main columns, reasons as codes)."""
+    from bwauto.i18n import _
+
     table = Table(title=title)
     for header, justify in _TABLE_COLUMNS:
-        table.add_column(header, justify=justify)
+        table.add_column(_(header), justify=justify, overflow="fold")
     for row in rows:
         table.add_row(
             row.link_id,
@@ -273,7 +276,7 @@ def report_table(rows: Sequence[ReportRow], title: str | None = None) -> Table:
             _with_unit(row.requested_mbps, " M"),
             _verdict(row.decision),
             _with_unit(row.recommended_mbps, " M"),
-            ", ".join(part.split(":", 1)[0] for part in row.reason.split("; ") if part),
+            code_labels(row.reason),
         )
     return table
 
@@ -281,25 +284,30 @@ def report_table(rows: Sequence[ReportRow], title: str | None = None) -> Table:
 def report_blocks(rows: Sequence[ReportRow]) -> list[str]:
     """The report folded for a narrow terminal: one block of ``name: value`` lines per link,
     nothing cut, ids whole (what ``report_table`` shows, in the same order)."""
+    from bwauto.i18n import _
+
     lines: list[str] = []
     for row in rows:
-        reasons = ", ".join(part.split(":", 1)[0] for part in row.reason.split("; ") if part)
+        reasons = code_labels(row.reason)
         lines += [
             f"{row.link_id} ({row.opd})",
-            f"  committed {_with_unit(row.committed_mbps, ' M')}, coverage "
-            f"{_with_unit(row.coverage_pct, '%', 1)}",
-            f"  p95 in {_with_unit(row.in_p95_mbps, ' M', 1)}, out "
-            f"{_with_unit(row.out_p95_mbps, ' M', 1)}, util "
-            f"{_with_unit(row.p95_utilisation_pct, '%', 1)}",
-            f"  upstream {row.upstream}: free {_with_unit(row.upstream_free_mbps, ' M', 1)}",
-        ]
+            "  " + _("committed {committed}, coverage {coverage}").format(
+                committed=_with_unit(row.committed_mbps, " M"),
+                coverage=_with_unit(row.coverage_pct, "%", 1)),
+            "  " + _("p95 in {inbound}, out {outbound}, util {util}").format(
+                inbound=_with_unit(row.in_p95_mbps, " M", 1),
+                outbound=_with_unit(row.out_p95_mbps, " M", 1),
+                util=_with_unit(row.p95_utilisation_pct, "%", 1)),
+            "  " + _("upstream {upstream}: free {free}").format(
+                upstream=row.upstream, free=_with_unit(row.upstream_free_mbps, " M", 1)),
+        ]  # fmt: skip
         if row.decision is not None:
-            lines.append(
-                f"  requested {_with_unit(row.requested_mbps, ' M')}: {row.decision}; "
-                f"recommended {_with_unit(row.recommended_mbps, ' M')}"
-            )
+            lines.append("  " + _("requested {requested}: {decision}; recommended {recommended}")
+                         .format(requested=_with_unit(row.requested_mbps, " M"),
+                                 decision=verdict(row.decision),
+                                 recommended=_with_unit(row.recommended_mbps, " M")))  # fmt: skip
         if reasons:
-            lines.append(f"  reasons: {reasons}")
+            lines.append("  " + _("reasons: {reasons}").format(reasons=reasons))
     return lines
 
 
@@ -311,4 +319,4 @@ def _verdict(decision: str | None) -> str:
     if decision is None:
         return "-"
     colour = {"CAN": "green", "CANNOT": "red"}.get(decision, "yellow")
-    return f"[{colour}]{decision}[/]"
+    return f"[{colour}]{verdict(decision)}[/]"

@@ -26,7 +26,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bwauto.analysis.sentences import CODE_LABELS, localize, verdict
+from bwauto.analysis.sentences import verdict as _verdict  # decide_task names a local verdict
 from bwauto.errors import UsageError
+from bwauto.i18n import _
 from bwauto.playbooks.registry import TaskContext, TaskResult, task
 from bwauto.rates import parse_up_down
 
@@ -106,20 +109,25 @@ def decision_lines(decision: Decision) -> list[str]:
 
     lines = []
     if decision.verdict is not None:
-        nxt = {Verdict.CAN: "next: SOP step 8, raise it",
-               Verdict.CANNOT: "next: SOP step 7, reply letter",
-               Verdict.NOT_ENOUGH_DATA: "neither step 7 nor 8: get the data, then analyse again",
+        nxt = {Verdict.CAN: _("next: SOP step 8, raise it"),
+               Verdict.CANNOT: _("next: SOP step 7, reply letter"),
+               Verdict.NOT_ENOUGH_DATA: _("neither step 7 nor 8: get the data, then analyse "
+                                          "again"),
                }[decision.verdict]  # fmt: skip
-        lines.append(f"decision: {decision.verdict.value} ({nxt})")
+        lines.append(_("decision: {decision} ({next})").format(
+            decision=verdict(decision.verdict.value), next=nxt))  # fmt: skip
     for d in decision.directions:
-        use = "no data" if d.p95_bps is None else (
-            f"p95 {mbps(d.p95_bps)} of {mbps(d.committed_bps)} ({d.utilisation_pct:.1f}%)"
+        use = _("no data") if d.p95_bps is None else _("p95 {p95} of {committed} ({util}%)").format(
+            p95=mbps(d.p95_bps), committed=mbps(d.committed_bps), util=f"{d.utilisation_pct:.1f}"
         )  # fmt: skip
-        asked = f"requested {mbps(d.requested_bps)}" if d.requested_bps else "not requested"
-        advice = f"recommended {mbps(d.recommended_bps)}" if d.recommended_bps else "no advice"
-        flag = ", SATURATED" if d.saturated else ""
-        lines.append(f"  {d.direction}: {use}{flag}; {asked}; {advice}")
-    lines += [f"  - {reason}" for reason in decision.reasons]
+        asked = (_("requested {rate}").format(rate=mbps(d.requested_bps)) if d.requested_bps
+                 else _("not requested"))  # fmt: skip
+        advice = (_("recommended {rate}").format(rate=mbps(d.recommended_bps))
+                  if d.recommended_bps else _("no advice"))  # fmt: skip
+        flag = ", " + _("SATURATED") if d.saturated else ""
+        lines.append(f"  {_(d.direction)}: {use}{flag}; {asked}; {advice}")
+    lines += [f"  - {_(CODE_LABELS.get(r.code.value, r.code.value))}: {localize(r.text)}"
+              for r in decision.reasons]  # fmt: skip
     return lines
 
 
@@ -170,23 +178,26 @@ def analyse_task(params: AnalyseParams, ctx: TaskContext) -> TaskResult:
     if ctx.dry_run:
         return _dry_run_result(params, result, data)
     if params.request is not None and decision and decision.verdict is Verdict.NOT_ENOUGH_DATA:
-        return TaskResult.failed(
-            f"{params.request}: NOT ENOUGH DATA to judge {params.link}, step 6 not recorded: "
-            f"{decision.reasons[0].text}; then run the analysis again", data
+        return TaskResult.failed(_(
+            "{request}: NOT ENOUGH DATA to judge {link}, step 6 not recorded: {reason}; then "
+            "run the analysis again").format(request=params.request, link=params.link,
+                                             reason=localize(decision.reasons[0].text)), data
         )  # fmt: skip
     files = _write(params, result, ctx)
     data["files"] = [str(p) for p in files.paths]
     for path in files.paths:
-        ctx.log(f"wrote {path}")
+        ctx.log(_("wrote {path}").format(path=path))
     if reg is not None and params.request is not None and decision is not None:
         summary = _summary(result.rows[0], decision, up)
         rec = reg.attach_analysis(params.request, summary, files.paths, by=params.by)
         data["record"] = rec.seq
-        return TaskResult.changed(
-            f"{params.request}: analysis of {params.link} attached (step 6): "
-            f"{data['decision']}", data
+        return TaskResult.changed(_(
+            "{request}: analysis of {link} attached (step 6): {decision}").format(
+                request=params.request, link=params.link, decision=verdict(data["decision"])),
+            data,
         )  # fmt: skip
-    return TaskResult.ok(f"{len(result.rows)} links analysed, {len(files.paths)} files", data)
+    return TaskResult.ok(_("{links} links analysed, {files} files").format(
+        links=len(result.rows), files=len(files.paths)), data)  # fmt: skip
 
 
 def _checked_request(ctx: TaskContext, request: str, link: str) -> Register:
@@ -204,14 +215,18 @@ def _describe(row: ReportRow) -> str:
     def num(value: float | None, unit: str = "") -> str:
         return "-" if value is None else f"{value:.1f}{unit}"
 
-    text = (
-        f"{row.link_id}: p95 in/out {num(row.in_p95_mbps)}/{num(row.out_p95_mbps)} Mbps, "
-        f"{num(row.p95_utilisation_pct, ' %')} of {num(row.committed_mbps)} Mbps; coverage "
-        f"{num(row.coverage_pct, ' %')}; upstream {row.upstream} free "
-        f"{num(row.upstream_free_mbps)} Mbps"
-    )
+    text = _(
+        "{link}: p95 in/out {inbound}/{outbound} Mbps, {util} of {committed} Mbps; coverage "
+        "{coverage}; upstream {upstream} free {free} Mbps").format(
+            link=row.link_id, inbound=num(row.in_p95_mbps), outbound=num(row.out_p95_mbps),
+            util=num(row.p95_utilisation_pct, " %"), committed=num(row.committed_mbps),
+            coverage=num(row.coverage_pct, " %"), upstream=row.upstream,
+            free=num(row.upstream_free_mbps),
+    )  # fmt: skip
     if row.decision:  # the reasons follow, one per line (``decision_lines``)
-        text += f"; requested {num(row.requested_mbps)} Mbps: {row.decision}"
+        text += "; " + _("requested {rate} Mbps: {decision}").format(
+            rate=num(row.requested_mbps), decision=verdict(row.decision)
+        )
     return text
 
 
@@ -236,13 +251,15 @@ def _write(params: AnalyseParams, result: Analysis, ctx: TaskContext) -> ReportF
 def _dry_run_result(params: AnalyseParams, result: Analysis, data: dict[str, Any]) -> TaskResult:
     wanted = [str(p) for p in (params.csv, params.xlsx, params.chart_dir) if p is not None]
     if params.request is not None:
-        verdict = f": {data['decision']}" if data.get("decision") else ""
-        return TaskResult.would_change(
-            f"{params.request}: the analysis of {params.link} would be attached{verdict}", data
-        )
+        said = f": {verdict(data['decision'])}" if data.get("decision") else ""
+        return TaskResult.would_change(_(
+            "{request}: the analysis of {link} would be attached").format(
+                request=params.request, link=params.link) + said, data)  # fmt: skip
     if wanted:
-        return TaskResult.would_change(f"would write {', '.join(wanted)}", data)
-    return TaskResult.ok(f"{len(result.rows)} links analysed", data)
+        return TaskResult.would_change(
+            _("would write {files}").format(files=", ".join(wanted)), data
+        )
+    return TaskResult.ok(_("{links} links analysed").format(links=len(result.rows)), data)
 
 
 @task("decide", DecideParams, "SOP step 7/8: record CAN or CANNOT for a request")
@@ -260,25 +277,35 @@ def decide_task(params: DecideParams, ctx: TaskContext) -> TaskResult:
     verdict = params.decision or said
     if verdict is None:
         raise CaseError(
-            f"the analysis of {params.request} has no decision: analyse it with its request rate"
+            _("the analysis of {request} has no decision: analyse it with its request rate").format(
+                request=params.request
+            )
         )
     if verdict == "NOT ENOUGH DATA":
         data = {"request": params.request, "decision": verdict, "step": None, "analysis": said}
         if ctx.dry_run:
-            return TaskResult.ok(f"{params.request}: NOT ENOUGH DATA: nothing to decide", data)
+            return TaskResult.ok(
+                _("{request}: NOT ENOUGH DATA: nothing to decide").format(request=params.request),
+                data,
+            )
         raise CaseError(
-            f"{params.request}: the analysis says NOT ENOUGH DATA: nothing can be "
-            f"decided; get the data, then: bwauto analyse --request {params.request}"
+            _(
+                "{request}: the analysis says NOT ENOUGH DATA: nothing can be decided; get the "
+                "data, then: bwauto analyse --request {request}"
+            ).format(request=params.request)
         )
     number = 8 if verdict == "CAN" else 7
     data = {"request": params.request, "decision": verdict, "step": number, "analysis": said}
-    label = step(number).label("id")
+    from bwauto.i18n import current
+
+    label = step(number).label("en" if current() == "en" else "id")
+    said = f"{params.request}: {_verdict(verdict)}, {label}"
     if ctx.dry_run:
         if analysis is not None:
             reg.check(params.request, "decision", number, {})
-        return TaskResult.would_change(f"{params.request}: {verdict}, {label} (dry-run)", data)
+        return TaskResult.would_change(f"{said} (dry-run)", data)
     reg.decide(params.request, can=verdict == "CAN", note=params.note, by=params.by)
-    return TaskResult.changed(f"{params.request}: {verdict}, {label}", data)
+    return TaskResult.changed(said, data)
 
 
 def _fresh(params: DecideParams, reg: Register, ctx: TaskContext) -> str | None:
@@ -319,7 +346,9 @@ def poll(params: PollParams, ctx: TaskContext) -> TaskResult:
     inventory = load_inventory(ctx.inventory_dir)
     links = select_links(inventory, [params.link], None)
     if ctx.dry_run:
-        return TaskResult.would_change(f"would poll {params.link} {params.rounds} times")
+        return TaskResult.would_change(
+            _("would poll {link} {rounds} times").format(link=params.link, rounds=params.rounds)
+        )
     resolver = CredentialResolver.from_files(None, inventory.secrets_file)
     targets = poll_targets(inventory, links, resolver)
     stored, errors = 0, []
@@ -337,4 +366,7 @@ def poll(params: PollParams, ctx: TaskContext) -> TaskResult:
             ]
     if errors:
         return TaskResult.failed(f"{params.link}: {errors[0]}", {"stored": stored})
-    return TaskResult.changed(f"{params.link}: {stored} samples stored", {"stored": stored})
+    return TaskResult.changed(
+        _("{link}: {stored} samples stored").format(link=params.link, stored=stored),
+        {"stored": stored},
+    )

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from bwauto.analysis.sentences import verdict as say_verdict
 from bwauto.case.register import Register
 from bwauto.case.steps import DISPOSITIONS, REVIEWS
 from bwauto.case.workflow import DOCUMENT_STEPS, CaseState
+from bwauto.change.words import outcome_text
+from bwauto.i18n import _
 from bwauto.playbooks.registry import TaskContext, TaskResult, recorded_check
 
 ALREADY = "(already recorded)"
@@ -37,7 +40,8 @@ def analysed(params: Any, ctx: TaskContext) -> TaskResult | None:
         return None
     summary = dict(state.latest["analysis"].data["summary"])
     data = {"decision": summary.get("decision"), "rows": [summary]}
-    return _ok(f"{params.request}: step 6, analysis {summary.get('decision')}", data)
+    return _ok(_("{request}: step 6, analysis {decision}").format(
+        request=params.request, decision=say_verdict(summary.get("decision"))), data)  # fmt: skip
 
 
 @recorded_check("decide")
@@ -49,7 +53,9 @@ def decided(params: Any, ctx: TaskContext) -> TaskResult | None:
     verdict = "CAN" if state.decision else "CANNOT"
     number = 8 if state.decision else 7
     data = {"request": params.request, "decision": verdict, "step": number}
-    return _ok(f"{params.request}: {verdict} (step {number})", data)
+    said = _("{request}: {decision} (step {number})")
+    return _ok(said.format(request=params.request, decision=say_verdict(verdict), number=number),
+               data)  # fmt: skip
 
 
 @recorded_check("raise")
@@ -61,8 +67,9 @@ def raised(params: Any, ctx: TaskContext) -> TaskResult | None:
     change = state.latest["change"].data
     data = {"change_id": change.get("change_id"), "link": change.get("link"),
             "outcome": change.get("outcome"), "monitoring": change.get("monitoring")}  # fmt: skip
-    return _ok(f"{params.request}: change {change.get('change_id')} ({change.get('outcome')})",
-               data)  # fmt: skip
+    return _ok(_("{request}: change {change} ({outcome})").format(
+        request=params.request, change=change.get("change_id"),
+        outcome=outcome_text(str(change.get("outcome")))), data)  # fmt: skip
 
 
 @recorded_check("monitor_register")
@@ -71,7 +78,11 @@ def monitored(params: Any, ctx: TaskContext) -> TaskResult | None:
     state = _state(ctx, getattr(params, "request", None))
     if state is None or not state.monitoring_ok:
         return None
-    return _ok(f"{params.request}: monitoring registration of {params.link}")
+    return _ok(
+        _("{request}: monitoring registration of {link}").format(
+            request=params.request, link=params.link
+        )
+    )
 
 
 def _step_of(p: Any) -> int:

@@ -36,7 +36,7 @@ from bwauto.case.office import ba_number
 from bwauto.case.records import Record
 from bwauto.case.register import Register
 from bwauto.case.steps import DISPOSITIONS, REVIEWS, step
-from bwauto.i18n import current
+from bwauto.i18n import _, current
 from bwauto.playbooks.registry import TaskContext, TaskResult, task
 
 COMMON = ("request", "by", "action")
@@ -167,13 +167,15 @@ def request_step(params: RequestStepParams, ctx: TaskContext) -> TaskResult:
         day = p.date or reg.clock().astimezone(WIB).date()
         p = p.model_copy(update={"number": ba_number(ctx.inventory_dir, p.request, day)})
     kind, number, check, record = _plan(p, reg)
-    label = step(number).label("id") if number else kind
+    label = step(number).label("en" if current() == "en" else "id") if number else kind
     if ctx.dry_run:
         reg.check(p.request, kind, number, check)
-        return TaskResult.would_change(f"{p.request}: {label} akan dicatat")
+        return TaskResult.would_change(_("{request}: {step} would be recorded").format(
+            request=p.request, step=label))  # fmt: skip
     rec = record()
     return TaskResult.changed(
-        f"{p.request}: {label} dicatat", {"request": p.request, "step": rec.step, "record": rec.seq}
+        _("{request}: {step} recorded").format(request=p.request, step=label),
+        {"request": p.request, "step": rec.step, "record": rec.seq},
     )
 
 
@@ -216,5 +218,5 @@ def document(params: DocumentParams, ctx: TaskContext) -> TaskResult:
     )
     data = {"request": params.request, "kind": params.kind, "path": str(path)}
     if ctx.dry_run:
-        return TaskResult.would_change(f"would write {path}", data)
-    return TaskResult.changed(f"wrote {path}", data)
+        return TaskResult.would_change(_("would write {files}").format(files=path), data)
+    return TaskResult.changed(_("wrote {path}").format(path=path), data)

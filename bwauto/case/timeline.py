@@ -27,12 +27,22 @@ class Entry:
     def label(self) -> str:
         """``langkah 9 (Berita Acara Pekerjaan)``, ``langkah 7/8`` while the decision is open,
         or ``langkah 11 → kembali ke 10`` for a return."""
+        return self.text("id")
+
+    def text(self, lang: str) -> str:
+        """``label`` in ``lang`` (``step 9 (...)`` in English)."""
+        from bwauto.i18n import one_of
+
         steps = self.timing.span.steps
         if len(steps) > 1:
-            return "langkah " + "/".join(str(s) for s in steps) + " (keputusan)"
-        text = step(steps[0]).label("id")
+            numbers = "/".join(str(s) for s in steps)
+            return one_of(f"langkah {numbers} (keputusan)", f"step {numbers} (decision)", lang)
+        text = step(steps[0]).label("en" if lang == "en" else "id")
         back = self.timing.span.returned_to
-        return f"{text} → dikembalikan ke langkah {back}" if back else text
+        if not back:
+            return text
+        return text + one_of(f" → dikembalikan ke langkah {back}", f" → returned to step {back}",
+                             lang)  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (times in UTC ISO 8601)."""

@@ -173,7 +173,7 @@ RECORDED_BY: dict[int, str] = {
     5: f"bwauto request form {CASE_ID} --contact-name NAME",
     6: f"bwauto analyse --request {CASE_ID}",
     7: f"bwauto request decide {CASE_ID} --cannot",
-    8: f"bwauto request decide {CASE_ID} --can, then bwauto raise --request {CASE_ID} --yes",
+    8: f"bwauto request decide {CASE_ID} --can && bwauto raise --request {CASE_ID} --yes",
     9: f"bwauto request ba {CASE_ID} --team-name NAME --opd-name NAME",
     10: f"bwauto request report {CASE_ID} --summary TEXT",
     11: f"bwauto request review {CASE_ID} --by kasi --approve",
@@ -186,7 +186,7 @@ RECORDED_BY: dict[int, str] = {
 _STEP8_PARTS = {
     "decision": f"bwauto request decide {CASE_ID} --can",
     "change": f"bwauto raise --request {CASE_ID} --yes",
-    "monitoring": f"bwauto monitor register --link LINK --json > reg.json, then bwauto request "
+    "monitoring": f"bwauto monitor register --link LINK --json > reg.json && bwauto request "
     f"monitoring {CASE_ID} --registration reg.json",
 }
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bwauto.errors import UsageError
+from bwauto.i18n import _
 from bwauto.playbooks.registry import TaskContext, TaskResult, task
 
 if TYPE_CHECKING:
@@ -134,7 +135,11 @@ def raise_task(params: RaiseParams, ctx: TaskContext) -> TaskResult:
     data = _data(ctx, done, record)
     if reg is not None and params.request is not None and not ctx.dry_run:
         _attach(reg, params.request, data)
-        ctx.log(f"{params.request}: change {record.change_id} attached (step 8)")
+        ctx.log(
+            _("{request}: change {change} attached (step 8)").format(
+                request=params.request, change=record.change_id
+            )
+        )
     return _result(record, data)
 
 
@@ -177,8 +182,12 @@ def _checked_request(ctx: TaskContext, request: str | None, link: str) -> Regist
 def _log_diff(ctx: TaskContext, record: EvidenceRecord) -> None:
     if not record.diff:
         return
-    where = "the device" if record.diff_source == "device" else "bwauto (running vs intended)"
-    ctx.log(f"diff on {record.router} for {record.link}, computed by {where}:")
+    head = (
+        _("diff on {router} for {link}, computed by the device:")
+        if record.diff_source == "device"
+        else _("diff on {router} for {link}, computed by bwauto (running vs intended):")
+    )
+    ctx.log(head.format(router=record.router, link=record.link))
     for line in record.diff.splitlines():
         ctx.log(f"  {line}")
 
@@ -203,32 +212,31 @@ def _data(ctx: TaskContext, done: Execution, record: EvidenceRecord) -> dict[str
     }
 
 
-def _rates(rate: dict[str, int | None] | None) -> str:
-    from bwauto.platforms.base import ShaperRate
-
-    if not rate:
-        return "unknown"
-    return ShaperRate(rate.get("up"), rate.get("down")).describe()
-
-
 def _result(record: EvidenceRecord, data: dict[str, Any]) -> TaskResult:
-    what = f"{record.link} on {record.router}"
-    errors = "; ".join(record.errors)
+    """The step's message in the chosen language (session errors said by ``words``; the
+    evidence keeps the raw text)."""
+    from bwauto.change.words import error_text, outcome_text, rate_text
+
+    what = _("{link} on {router}").format(link=record.link, router=record.router)
+    errors = "; ".join(map(error_text, record.errors))
+    before = rate_text(record.rate_before) or _("unknown")
     if record.outcome == "dry-run":
         return TaskResult.would_change(
-            f"{what}: {_rates(record.rate_before)} → {_rates(record.target)} (dry-run)", data
+            f"{what}: {before} → {rate_text(record.target)} (dry-run)", data
         )
     if record.outcome == "no-op":
-        return TaskResult.ok(f"{what}: already at {_rates(record.rate_before)}", data)
+        return TaskResult.ok(_("{what}: already at {rate}").format(what=what, rate=before), data)
     if record.outcome == "changed":
         monitoring = data["monitoring"] or {}
-        state = "registered" if monitoring.get("ok") else "NOT registered (retry it)"
+        state = _("registered") if monitoring.get("ok") else _("NOT registered (retry it)")
         return TaskResult.changed(
-            f"{what}: {_rates(record.rate_before)} → {_rates(record.rate_after)}, "
-            f"{record.change_id}; monitoring ({monitoring.get('backend', '?')}): {state}",
+            f"{what}: {before} → {rate_text(record.rate_after)}, {record.change_id}; "
+            + _("monitoring ({backend}): {state}").format(
+                backend=monitoring.get("backend", "?"), state=state),
             data,
-        )
-    return TaskResult.failed(f"{what}: {record.outcome}: {errors or 'see the evidence'}", data)
+        )  # fmt: skip
+    said = errors or _("see the evidence")
+    return TaskResult.failed(f"{what}: {outcome_text(record.outcome)}: {said}", data)
 
 
 @task("rollback", RollbackParams, "SOP step 8: restore the rates before a change")

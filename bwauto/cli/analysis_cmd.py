@@ -12,6 +12,7 @@ import typer
 from bwauto.cli.context import AppContext, app_context
 from bwauto.cli.output import JsonOption, console, err_console, print_json
 from bwauto.errors import UsageError
+from bwauto.i18n import _
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -141,8 +142,12 @@ def _poll_round(targets: list[PollTarget], store: SampleStore, concurrency: int)
         for s in result.samples
     )
     for error in [*result.router_errors.values(), *result.link_errors.values()]:
-        err_console.print(f"[red]failed:[/] {error}", soft_wrap=True)
-    console.print(f"polled {len(result.samples)} links in {result.elapsed_s:.1f} s, {new} stored")
+        err_console.print(f"[red]{_('failed')}:[/] {error}", soft_wrap=True)
+    console.print(
+        _("polled {links} links in {seconds} s, {new} stored").format(
+            links=len(result.samples), seconds=f"{result.elapsed_s:.1f}", new=new
+        )
+    )
     return not result.ok
 
 
@@ -232,7 +237,7 @@ def analyse(
     inventory = app.inventory()
     chosen = [x.id for x in chosen_links(inventory, link, opd, every)]
     if request_rate is not None and len(chosen) != 1:
-        raise UsageError("--request-rate needs exactly one link (--link ID)")
+        raise UsageError(_("--request-rate needs exactly one link (--link ID)"))
     up, down = parse_up_down(request_rate, "--request-rate") if request_rate else (None, None)
     result = analyse_inventory(inventory, app.state_dir, chosen, since=since, until=until,
                                request_rate_bps=down, request_up_bps=up, tz=zone)  # fmt: skip
@@ -260,7 +265,11 @@ def _analyse_request(
 
     case_link = Register.in_state_dir(app.state_dir).get(request).link_id
     if link and link != [case_link]:
-        raise UsageError(f"request {request} is for link {case_link!r}, not {', '.join(link)}")
+        raise UsageError(
+            _("request {request} is for link {case_link!r}, not {link!r}").format(
+                request=request, case_link=case_link, link=", ".join(link)
+            )
+        )
     params = AnalyseParams(link=case_link, request=request, request_rate=rate,
                            since=since or "7d", until=until, csv=csv, excel_id=excel_id,
                            xlsx=xlsx, chart_dir=chart)  # fmt: skip
@@ -271,7 +280,7 @@ def _analyse_request(
         print_json({"status": result.status, "message": result.message, **result.data})
     else:
         rows = [ReportRow(**r) for r in result.data["rows"]]
-        _print_rows(rows, f"SOP step 6 analysis for {request}")
+        _print_rows(rows, _("SOP step 6 analysis for {request}").format(request=request))
         for line in lines[len(rows) :]:
             console.print(line, soft_wrap=True, markup=False)
         out = console if result.status != "failed" else err_console
@@ -290,11 +299,11 @@ def _write_outputs(
     files = write_outputs(result, app.state_dir, csv=csv, excel_id=excel_id, xlsx=xlsx,
                           chart_dir=chart, agency=agency)  # fmt: skip
     if files.csv is not None:
-        err_console.print(f"CSV written: {files.csv}")
+        err_console.print(_("CSV written: {path}").format(path=files.csv))
     if files.xlsx is not None:
-        err_console.print(f"XLSX written: {files.xlsx}")
+        err_console.print(_("XLSX written: {path}").format(path=files.xlsx))
     if chart is not None:
-        err_console.print(f"{len(files.charts)} charts written in {chart}")
+        err_console.print(_("{n} charts written in {path}").format(n=len(files.charts), path=chart))
 
 
 TABLE_MAX_ROWS = 50
@@ -308,9 +317,11 @@ def _show_summary(result: Analysis) -> None:
     from bwauto.analysis.window import format_ts
 
     span = f"{format_ts(result.window.start)} .. {format_ts(result.window.end)}"
-    table = Table(title=f"SOP step 6 analysis, {span}: {len(result.rows)} links, per upstream")
-    for header in ("upstream", "links", "capacity", "in p95", "out p95", "free", "oversub"):
-        table.add_column(header, justify="left" if header == "upstream" else "right")
+    title = _("SOP step 6 analysis, {span}: {links} links, per upstream")
+    table = Table(title=title.format(span=span, links=len(result.rows)))
+    table.add_column(_("upstream"), overflow="fold")
+    for header in (_("links"), _("capacity"), _("in p95"), _("out p95"), _("free"), _("oversub")):
+        table.add_column(header, justify="right", overflow="fold")
     for uid, load in result.loads.items():
         table.add_row(
             uid, str(load.links), _mbps(load.capacity_bps), _mbps(load.agg_p95_in_bps),
@@ -319,9 +330,13 @@ def _show_summary(result: Analysis) -> None:
     console.print(table)
     without = [r.link_id for r in result.rows if r.samples == 0]
     if without:
-        console.print(f"{len(without)} links without valid data: {', '.join(without[:10])}"
-                      + (" …" if len(without) > 10 else ""))  # fmt: skip
-    console.print("every link's row is in the report file")
+        console.print(
+            _("{n} links without valid data: {links}").format(
+                n=len(without), links=", ".join(without[:10])
+            )
+            + (" …" if len(without) > 10 else "")
+        )
+    console.print(_("every link's row is in the report file"))
 
 
 def _mbps(bps: float | None) -> str:
@@ -333,10 +348,10 @@ def _show(result: Analysis, with_decision: bool, download_only: bool) -> None:
     from bwauto.analysis.window import format_ts
 
     span = f"{format_ts(result.window.start)} .. {format_ts(result.window.end)}"
-    _print_rows(result.rows, f"SOP step 6 analysis, {span}")
+    _print_rows(result.rows, _("SOP step 6 analysis, {span}").format(span=span))
     if with_decision:
         if download_only:
-            console.print("the requested rate is the download (give UP/DOWN for both)")
+            console.print(_("the requested rate is the download (give UP/DOWN for both)"))
         for line in decision_lines(result.results[0].decision):
             console.print(line, soft_wrap=True, markup=False)
 

@@ -144,7 +144,9 @@ def _run(args: list[str]) -> int:
             return _root_help()
         result = app(args=args, prog_name="bwauto", standalone_mode=False)
     except BwautoError as exc:
-        error(str(exc))
+        from bwauto.messages import localize
+
+        error(localize(str(exc)))  # the library's English, said in the chosen language
         return exc.exit_code
     except typer.Exit as exc:
         return int(exc.exit_code)

@@ -10,6 +10,7 @@ import typer
 from bwauto.cli.context import AppContext, app_context
 from bwauto.cli.output import console, err_console
 from bwauto.errors import UsageError
+from bwauto.i18n import _
 
 if TYPE_CHECKING:
     from bwauto.change.evidence import EvidenceRecord
@@ -86,7 +87,7 @@ def raise_(
 
         link, to = checked_request(app, request, link, to, dry_run)
     if to is None:
-        raise UsageError("raise: give --to RATE (or --request ID)")
+        raise UsageError(_("raise: give --to RATE (or --request ID)"))
     from bwauto.rates import refuse_bare_numbers
 
     refuse_bare_numbers(to, "--to")  # a rate with no unit is refused as ambiguous ("150M?")
@@ -96,7 +97,11 @@ def raise_(
                             operator=_operator(app, by))  # fmt: skip
     plan = plan_raise(app.inventory(), app.state_dir, link, opd, to, options, _headroom(app))
     if "/" not in to:  # said once the target is valid: an error stays one line
-        err_console.print(f"--to {to}: the download; the upload stays as it is (UP/DOWN for both)")
+        err_console.print(
+            _("--to {rate}: the download; the upload stays as it is (UP/DOWN for both)").format(
+                rate=to
+            )
+        )
     code = _execute(app, plan, yes)
     if request is not None:
         attach_raise(app, request, plan.change_id, link[0])
@@ -127,7 +132,9 @@ def rollback(
 
 def _one_guard_choice(prepare_archive: bool, no_confirm: bool) -> None:
     if prepare_archive and no_confirm:
-        raise UsageError("give --prepare-archive (guarded) or --no-confirm (unguarded), not both")
+        raise UsageError(
+            _("give --prepare-archive (guarded) or --no-confirm (unguarded), not both")
+        )
 
 
 def _operator(app: AppContext, by: str | None) -> Operator:
@@ -147,7 +154,9 @@ def _execute(app: AppContext, plan: Plan, yes: bool) -> int:
         raise
     except Exception as exc:
         log = crash_log(app.state_dir, exc)
-        raise InternalError(f"internal error ({type(exc).__name__}); crash log: {log}") from None
+        raise InternalError(
+            _("internal error ({kind}); crash log: {log}").format(kind=type(exc).__name__, log=log)
+        ) from None
 
 
 class InternalError(UsageError):
@@ -178,13 +187,13 @@ def _execute_plan(app: AppContext, plan: Plan, yes: bool) -> int:
     if plan.options.dry_run:
         _show_diffs(done.preview)
     if done.outcome is None:
-        err_console.print("nothing changed: not confirmed")
+        err_console.print(_("nothing changed: not confirmed"))
         return 1
     _show_after_apply(done)
     _show_table(done.outcome)
     _show_errors(done.outcome)
     if done.interrupted:
-        err_console.print(f"interrupted: {_interrupted_summary(done.outcome)}")
+        err_console.print(f"{_('interrupted')}: {_interrupted_summary(done.outcome)}")
         return EXIT_INTERRUPTED
     return _monitoring_exit(done) if done.ok else 1
 
@@ -192,13 +201,11 @@ def _execute_plan(app: AppContext, plan: Plan, yes: bool) -> int:
 def _monitoring_exit(done: Execution) -> int:
     """0, or 3 when the router change is done but a link's monitoring registration failed
     (a script tells it from 1, a router failure: only ``bwauto monitor sync`` is left to do)."""
-    from bwauto.i18n import translator
     from bwauto.monitoring.base import EXIT_NOT_MONITORED
 
     failed = [m.link for m in done.monitoring if not m.ok]
     if not failed:
         return 0
-    _ = translator()
     err_console.print(_("the router change is done; only monitoring failed for {links}: run "
                         "'bwauto monitor sync' (exit 3)").format(links=", ".join(failed)),
                       markup=False)  # fmt: skip
@@ -213,23 +220,30 @@ def _reconcile(app: AppContext, routers: set[str] | None) -> list[str]:
         return []
     done = reconcile(app.inventory(), app.inventory_dir, app.state_dir, app.secrets_file, routers)
     for item in done:
-        err_console.print(f"reconciled: {item.describe()}", markup=False)
+        err_console.print(f"{_('reconciled')}: {item.describe()}", markup=False)
     return [item.outcome for item in done]
 
 
 def _show_errors(outcome: RunOutcome) -> None:
-    """One line per link that did not end well (the table may be cut on a narrow terminal)."""
+    """One line per link that did not end well, in the chosen language (the raw session
+    error stays in the evidence)."""
+    from bwauto.change.words import error_text, outcome_text
+
     for r in outcome.records:
         if r.outcome in ("failed", "refused", "rolled-back", "interrupted"):
-            why = "; ".join(r.errors) or _failed_checks(r) or "see the evidence"
-            err_console.print(f"{r.link} on {r.router}: {r.outcome}: {why}", markup=False)
+            why = "; ".join(map(error_text, r.errors)) or _failed_checks(r) or _("see the evidence")
+            where = _("{link} on {router}").format(link=r.link, router=r.router)
+            err_console.print(f"{where}: {outcome_text(r.outcome)}: {why}", markup=False)
 
 
 def _interrupted_summary(outcome: RunOutcome) -> str:
     states = {r.outcome for r in outcome.records}
     if states <= {"interrupted", "rolled-back", "no-op", "refused"}:
-        return "no change was kept; every router is on its pre-change config (see the evidence)"
-    return ", ".join(f"{r.link}: {r.outcome}" for r in outcome.records) + " (see the evidence)"
+        return _("no change was kept; every router is on its pre-change config (see the evidence)")
+    from bwauto.change.words import outcome_text
+
+    said = ", ".join(f"{r.link}: {outcome_text(r.outcome)}" for r in outcome.records)
+    return f"{said} ({_('see the evidence')})"
 
 
 def _run(
@@ -266,9 +280,9 @@ def _ask(count: int) -> bool:
 def _confirm(count: int) -> bool:
     if not sys.stdin.isatty():
         raise UsageError(
-            "no terminal to confirm on: review with --dry-run, then run again with --yes"
+            _("no terminal to confirm on: review with --dry-run, then run again with --yes")
         )
-    return typer.confirm(f"Apply these {count} change(s)?", default=False)
+    return typer.confirm(_("Apply these {count} change(s)?").format(count=count), default=False)
 
 
 def _show_after_apply(done: Execution) -> None:
@@ -276,17 +290,18 @@ def _show_after_apply(done: Execution) -> None:
     (SOP step 8); a monitoring failure says how to retry it."""
     if not done.updated:
         return
-    console.print(f"inventory: committed rate updated for {', '.join(done.updated)}")
+    console.print(_("inventory: committed rate updated for {links}").format(
+        links=", ".join(done.updated)))  # fmt: skip
     for m in done.monitoring:
-        state = "registered" if m.ok else "NOT registered"
+        state = _("registered") if m.ok else _("NOT registered")
         if m.ok and not m.registration.get("verified"):
-            from bwauto.i18n import gettext
-
-            state = gettext("files written, NOT verified (no monitoring server configured)")
-        console.print(f"monitoring ({m.registration.get('backend')}): {m.link} {state}: "
-                      f"{m.registration.get('detail', '')}")  # fmt: skip
+            state = _("files written, NOT verified (no monitoring server configured)")
+        console.print(_("monitoring ({backend}): {link} {state}").format(
+            backend=m.registration.get("backend"), link=m.link, state=state)
+            + f": {m.registration.get('detail', '')}", markup=False)  # fmt: skip
         if not m.ok:
-            err_console.print(f"retry with: bwauto monitor register --link {m.link}")
+            err_console.print(_("retry with: bwauto monitor register --link {link}").format(
+                link=m.link))  # fmt: skip
 
 
 def _headroom(app: AppContext) -> HeadroomCheck:
@@ -303,11 +318,11 @@ def _show_diffs(outcome: RunOutcome) -> None:
 
     for record in outcome.records:
         if record.diff and record.outcome == "dry-run":
-            where = "device" if record.diff_source == "device" else "bwauto: running vs intended"
+            where = (_("diff computed by the device") if record.diff_source == "device"
+                     else _("diff computed by bwauto: running vs intended"))  # fmt: skip
             unshaped = [d for d, v in (record.shaped or {}).items() if v == NOT_SHAPED]
-            note = "".join(f"; {_WORD[d]} {NOT_SHAPED}" for d in unshaped)
-            console.print(f"[bold]{record.router} / {record.link}[/] (diff computed by {where}"
-                          f"{note})")  # fmt: skip
+            note = "".join(f"; {_(_WORD[d])} {_(NOT_SHAPED)}" for d in unshaped)
+            console.print(f"[bold]{record.router} / {record.link}[/] ({where}{note})")
             if console.is_terminal:  # coloured, and wrapped by the terminal: never cut
                 for line in record.diff.splitlines():
                     console.print(Text(line, style=_DIFF_STYLE.get(line[:1], "")), soft_wrap=True)
@@ -323,30 +338,25 @@ def _show_table(outcome: RunOutcome) -> None:
     """One row per link: outcome, rates, and what failed."""
     from rich.table import Table
 
+    from bwauto.change.words import error_text, outcome_text, rate_text
+
     table = Table(title=outcome.change_id)
-    for name, values in (("link", [r.link for r in outcome.records]),
-                         ("router", [r.router for r in outcome.records]),
-                         ("outcome", [r.outcome for r in outcome.records])):  # fmt: skip
+    outcomes = [outcome_text(r.outcome) for r in outcome.records]
+    for name, values in ((_("link"), [r.link for r in outcome.records]),
+                         (_("router"), [r.router for r in outcome.records]),
+                         (_("outcome"), outcomes)):  # fmt: skip
         # ids are never cut: as wide as the longest, whatever the terminal's width
         table.add_column(name, no_wrap=True, min_width=max(map(len, values), default=4))
-    for name in ("before", "after", "details"):
+    for name in (_("before"), _("after"), _("details")):
         table.add_column(name, overflow="fold")  # long words folded, never ellipsized
     for r in outcome.records:
-        table.add_row(r.link, r.router, r.outcome, _rate(r.rate_before), _rate(r.rate_after),
-                      "; ".join(r.errors) or _failed_checks(r))  # fmt: skip
+        table.add_row(r.link, r.router, outcome_text(r.outcome), rate_text(r.rate_before),
+                      rate_text(r.rate_after),
+                      "; ".join(map(error_text, r.errors)) or _failed_checks(r))  # fmt: skip
     console.print(table)
-
-
-def _rate(rate: dict[str, int | None] | None) -> str:
-    from bwauto.platforms.base import ShaperRate
-
-    if not rate:
-        return ""
-    return ShaperRate(rate.get("up"), rate.get("down")).describe()
 
 
 def _failed_checks(record: EvidenceRecord) -> str:
     failed = "; ".join(f"{c.name}: {c.detail}" for c in record.checks if not c.ok)
-    return (
-        f"forced past: {failed}" if failed and record.outcome in ("changed", "dry-run") else failed
-    )
+    forced = failed and record.outcome in ("changed", "dry-run")
+    return _("forced past: {checks}").format(checks=failed) if forced else failed

@@ -10,6 +10,7 @@ import typer
 from bwauto.cli.context import app_context
 from bwauto.cli.output import console, err_console
 from bwauto.errors import BwautoError, UsageError
+from bwauto.i18n import _
 
 if TYPE_CHECKING:
     from bwauto.demo import DemoResult
@@ -45,17 +46,21 @@ def demo(ctx: typer.Context, folder: DirOpt = None, playbooks: PlaybooksOpt = No
     app = app_context(ctx)
     source = app.inventory_dir if app.inventory_given else sample_inventory()
     if not (source / "hosts.yaml").is_file():
-        raise UsageError(f"no inventory in {source}: no hosts.yaml there")
+        raise UsageError(_("no inventory in {path}: no hosts.yaml there").format(path=source))
     found = find_playbooks([playbooks] if playbooks else default_playbook_dirs())
     target = _fresh(folder) if folder else new_folder(Path("bwauto-demo"))
-    console.print(f"[bold]bwauto demo[/]: every file goes to [bold]{target}[/]")
+    console.print("[bold]bwauto demo[/]: " + _("every file goes to {path}").format(
+        path=f"[bold]{target}[/]"))  # fmt: skip
     try:
         result = run_demo(target, source, found, RichReporter(console), _stage)
     except KeyboardInterrupt:
-        err_console.print(f"interrupted: the lab is stopped; the files so far are in {target}")
+        err_console.print(_("interrupted: the lab is stopped; the files so far are in {path}")
+                          .format(path=target))  # fmt: skip
         raise typer.Exit(130) from None
     except BwautoError:
-        err_console.print(f"the lab is stopped; the files so far are in {target}")
+        err_console.print(
+            _("the lab is stopped; the files so far are in {path}").format(path=target)
+        )
         raise
     _summary(result)
     return 0
@@ -65,7 +70,8 @@ def _fresh(folder: Path) -> Path:
     from bwauto.files import check_output_dir
 
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise UsageError(f"--dir {folder}: not an empty folder; the demo needs a fresh one")
+        raise UsageError(_("--dir {path}: not an empty folder; the demo needs a fresh one")
+                         .format(path=folder))  # fmt: skip
     check_output_dir(folder, "--dir", publish=False)  # holds the demo's keys and secrets
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -81,14 +87,17 @@ def _summary(result: DemoResult) -> None:
     """What is where, relative to the demo's folder, and how it ended."""
     from rich.markup import escape
 
-    console.print(f"\n[bold]What is where[/] (in {escape(str(result.folder))}):")
+    where = _("What is where (in {path}):").format(path=escape(str(result.folder)))
+    console.print(f"\n[bold]{where}[/]")
     for label, paths in result.files().items():
         console.print(f"  [bold]{escape(label)}[/] ({len(paths)})")
         for line in _shown(paths, result.folder):
             console.print(f"    {escape(line)}")
     console.print(
-        f"[green]OK[/]: {result.case_id} walked through all 14 steps and closed; verify OK "
-        f"({result.records} records); {result.seconds:.0f} s."
+        "[green]OK[/]: "
+        + _(
+            "{case} walked through all 14 steps and closed; verify OK ({n} records); {seconds} s."
+        ).format(case=result.case_id, n=result.records, seconds=f"{result.seconds:.0f}")
     )
 
 

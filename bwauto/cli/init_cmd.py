@@ -15,15 +15,17 @@ def init(
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="New or empty folder.")],
 ) -> int:
     """Write a starter deployment: a commented inventory, office.yaml, holidays, playbooks."""
+    from bwauto.i18n import _
     from bwauto.init import init_deployment
 
     written = init_deployment(directory)
     for path in written:
-        console.print(f"ditulis: {path}", soft_wrap=True, markup=False)
+        console.print(_("wrote {path}").format(path=path), soft_wrap=True, markup=False)
     inventory = directory / "inventory"
     console.print(
-        f"next: edit {inventory}/*.yaml for your routers, links and office, then "
-        f"bwauto -i {inventory} inventory check",
+        _("next: edit {path}/*.yaml for your routers, links and office, then {command}").format(
+            path=inventory, command=f"bwauto -i {inventory} inventory check"
+        ),
         soft_wrap=True,
         markup=False,
     )

@@ -8,6 +8,7 @@ import typer
 
 from bwauto.cli.context import app_context
 from bwauto.cli.output import JsonOption, console, print_json
+from bwauto.i18n import _
 from bwauto.rates import format_rate
 
 app = typer.Typer(help="Check and list the inventory of routers, OPD links and upstreams.")
@@ -21,9 +22,13 @@ def check(ctx: typer.Context) -> None:
 
     inv = check_inventory(app_context(ctx).inventory_dir)
     console.print(
-        f"inventory OK: {len(inv.routers)} routers, {len(inv.links)} links, "
-        f"{len(inv.upstreams)} upstreams ({inv.directory})"
-    )
+        _("inventory OK: {routers} routers, {links} links, {upstreams} upstreams ({path})").format(
+            routers=len(inv.routers), links=len(inv.links), upstreams=len(inv.upstreams),
+            path=inv.directory,
+        ),
+        soft_wrap=True,
+        markup=False,
+    )  # fmt: skip
 
 
 @app.command("list")
@@ -46,11 +51,37 @@ def list_links(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(rows)
         return
+    if console.width < WIDE:
+        for line in link_blocks(rows):
+            console.print(line, soft_wrap=True, markup=False)
+        return
     from rich.table import Table
 
-    table = Table("link", "OPD", "router", "platform", "interface", "committed up/down", "upstream")
+    table = Table(_("link"), _("OPD"), _("router"), _("platform"), _("interface"),
+                  _("committed up/down"), _("upstream"))  # fmt: skip
     for r in rows:
-        rate = f"{format_rate(r['committed_up_bps'])}/{format_rate(r['committed_down_bps'])}"
-        table.add_row(r["link"], r["opd"], r["router"], r["platform"], r["interface"], rate,
+        table.add_row(r["link"], r["opd"], r["router"], r["platform"], r["interface"], _rate(r),
                       r["upstream"])  # fmt: skip
     console.print(table)
+
+
+WIDE = 120
+"""Below this many columns the list is one block of lines per link: ids never cut."""
+
+
+def _rate(row: dict[str, Any]) -> str:
+    return f"{format_rate(row['committed_up_bps'])}/{format_rate(row['committed_down_bps'])}"
+
+
+def link_blocks(rows: list[dict[str, Any]]) -> list[str]:
+    """The list folded for a narrow terminal: every id, name and interface whole."""
+    lines = []
+    for r in rows:
+        lines += [
+            f"{r['link']} ({r['opd']})",
+            "  " + _("router {router} ({platform}), interface {interface}").format(
+                router=r["router"], platform=r["platform"], interface=r["interface"]),
+            "  " + _("committed up/down {rate}, upstream {upstream}").format(
+                rate=_rate(r), upstream=r["upstream"]),
+        ]  # fmt: skip
+    return lines

@@ -57,33 +57,38 @@ def _show(tl: Timeline) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from bwauto.i18n import _, current, one_of
+
     req = tl.case.request
+    letter = _("letter {number} ({date})").format(
+        number=escape(str(req.get("letter_no"))), date=req.get("letter_date"))  # fmt: skip
     console.print(
         f"[bold]{tl.case.id}[/] {escape(tl.case.opd)} — link {tl.case.link_id}, "
-        f"{tl.case.rate_bps / 1e6:g} Mbps — surat {escape(str(req.get('letter_no')))} "
-        f"({req.get('letter_date')}): {escape(str(req.get('purpose')))}"
+        f"{tl.case.rate_bps / 1e6:g} Mbps — {letter}: {escape(str(req.get('purpose')))}"
     )
     table = Table(
-        "langkah",
-        "selesai (WIB)",
-        "oleh",
-        "hari kerja",
-        "status",
-        caption="Mutu Baku: 1 hari kerja per langkah",
+        _("step"),
+        _("done (WIB)"),
+        _("by"),
+        _("working days"),
+        _("status"),
+        caption=_("Mutu Baku: 1 working day per step"),
     )
     for e in tl.entries:
         t = e.timing
-        late = "[bold red]TERLAMBAT[/]" if t.overdue else ("berjalan" if t.open else "sesuai")
-        table.add_row(escape(e.label), _when(t.span.end), escape(e.by), str(t.working_days), late)
+        late = (f"[bold red]{_('OVERDUE')}[/]" if t.overdue
+                else (_("running") if t.open else _("on time")))  # fmt: skip
+        table.add_row(escape(e.text(current())), _when(t.span.end), escape(e.by),
+                      str(t.working_days), late)  # fmt: skip
     console.print(table)
     state = (
-        "selesai (langkah 14)"
+        _("closed (step 14)")
         if tl.state.closed
-        else ("menunggu langkah " + "/".join(map(str, tl.state.next_steps())))
+        else _("waiting for step {steps}").format(steps="/".join(map(str, tl.state.next_steps())))
     )
-    extra = ", ditolak pada langkah 7" if tl.state.refused else ""
-    say(f"status: {state}{extra}; terlambat: {len(tl.overdue)} langkah")
-    from bwauto.i18n import one_of
+    extra = _(", refused at step 7") if tl.state.refused else ""
+    say(_("status: {state}{extra}; overdue: {n} steps").format(
+        state=state, extra=extra, n=len(tl.overdue)))  # fmt: skip
 
     for number in tl.state.next_steps():
         command = next_command(tl.case.id, number)
@@ -118,7 +123,9 @@ def status(
     for tl in tls:
         _show(tl)
     if not tls:
-        say("tidak ada permohonan yang terbuka")
+        from bwauto.i18n import _
+
+        say(_("no open request"))
 
 
 @app.command("list")
@@ -139,8 +146,10 @@ def list_cases(
     if as_json:
         print_json(rows)
         return
+    from bwauto.i18n import _
+
     ids = Column("id", no_wrap=True, min_width=12)  # ids are never cut; the rest folds
-    rest = ["OPD", "link", "Mbps", "langkah", "hari kerja", "terlambat"]
+    rest = ["OPD", "link", "Mbps", _("step"), _("working days"), _("overdue")]
     table = Table(ids, *(Column(name, overflow="fold") for name in rest))
     for r in rows:
         table.add_row(
@@ -150,14 +159,16 @@ def list_cases(
             f"{r['rate_bps'] / 1e6:g}",
             r["at"],
             str(r["working_days"]),
-            "YA" if r["overdue"] else "",
+            _("YES") if r["overdue"] else "",
         )
     console.print(table)
 
 
 def _row(tl: Timeline) -> dict[str, Any]:
     current = tl.current
-    at = "selesai" if tl.state.closed else "/".join(map(str, tl.state.next_steps()))
+    from bwauto.i18n import _
+
+    at = _("closed") if tl.state.closed else "/".join(map(str, tl.state.next_steps()))
     return {
         "case": tl.case.id,
         "opd": tl.case.opd,
@@ -189,6 +200,7 @@ def verify(
     names each record that was edited, removed or reordered (exit 1)."""
     from bwauto.case.errors import IntegrityError
     from bwauto.errors import UsageError
+    from bwauto.i18n import _
 
     reg = register(ctx)
     if case_id is None and against is not None:
@@ -202,7 +214,8 @@ def verify(
                    else doc[0] | {"register": [p.to_dict() for p in whole]})  # fmt: skip
     for report in [] if as_json else reports:
         if report.ok:
-            say(f"{report.case_id}: OK, {report.records} records, chain and files intact")
+            say(_("{case}: OK, {n} records, chain and files intact").format(
+                case=report.case_id, n=report.records))  # fmt: skip
         prefix = "" if case_id else f"{report.case_id} "
         for problem in report.problems:
             say(f"  {prefix}{problem}")
@@ -210,7 +223,8 @@ def verify(
         say(f"  register: {whole_problem}")
     count = sum(len(r.problems) for r in reports) + len(whole)
     if count:
-        raise IntegrityError(f"{case_id or 'register'}: {count} problem(s) found")
+        raise IntegrityError(_("{case}: {n} problem(s) found").format(
+            case=case_id or "register", n=count))  # fmt: skip
 
 
 @app.command("reattach")
@@ -223,7 +237,13 @@ def reattach(
 ) -> None:
     """Record that an attached file changed, and why: until then the case takes no record."""
     rec = register(ctx, by).reattach(case_id, path=file, reason=reason)
-    say(f"{case_id}: {file} dilampirkan ulang (catatan {rec.seq}): {reason}")
+    from bwauto.i18n import _
+
+    say(
+        _("{case}: {file} attached again (record {seq}): {reason}").format(
+            case=case_id, file=file, seq=rec.seq, reason=reason
+        )
+    )
 
 
 @app.command("export")
@@ -245,4 +265,6 @@ def export(
     if as_json:
         print_json({"request": case_id, "zip": str(path)})
     else:
-        say(f"ditulis: {path}")
+        from bwauto.i18n import _
+
+        say(_("wrote {path}").format(path=path))

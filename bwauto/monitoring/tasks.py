@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from bwauto.errors import UsageError
+from bwauto.i18n import _
 from bwauto.playbooks.registry import TaskContext, TaskResult, task
 from bwauto.rates import format_rate
 
@@ -52,7 +53,9 @@ def monitor_register(params: MonitorParams, ctx: TaskContext) -> TaskResult:
     summary = register_after_change(link, inventory, ctx.state_dir, backend_name=params.backend)
     if reg is not None and params.request is not None and attach:
         reg.attach_monitoring(params.request, summary)
-        ctx.log(f"{params.request}: monitoring registration attached (step 8)")
+        ctx.log(
+            _("{request}: monitoring registration attached (step 8)").format(request=params.request)
+        )
     return _result(link, summary)
 
 
@@ -70,7 +73,11 @@ def _request(ctx: TaskContext, request: str | None, link: str) -> tuple[Register
     if ctx.dry_run:
         return reg, False
     if 8 in reg.state(request).done:
-        ctx.log(f"{request}: step 8 already holds the registration made with the change")
+        ctx.log(
+            _("{request}: step 8 already holds the registration made with the change").format(
+                request=request
+            )
+        )
         return reg, False
     reg.check(request, "monitoring", 8, {})
     return reg, True
@@ -90,16 +97,27 @@ def _dry_run(ctx: TaskContext, inventory: Inventory, link: Link, backend: str | 
     name = backend or load_settings(inventory.directory, ctx.state_dir).backend
     if name not in backend_names():
         known = ", ".join(backend_names()) or "none"
-        raise UsageError(f"unknown monitoring backend {name!r} (installed: {known})")
+        raise UsageError(
+            _("unknown monitoring backend {name!r} (installed: {known})").format(
+                name=name, known=known
+            )
+        )
     monitored_link(inventory, link, CredentialResolver.from_files(None, inventory.secrets_file))
     last = load_records(ctx.state_dir).get(link.id, {}).get(name)
     capacity = {"up": link.committed.up, "down": link.committed.down}
     data = {"link": link.id, "backend": name, "capacity": capacity}
     if last and last.get("ok") and last.get("capacity") == capacity:
-        return TaskResult.ok(f"{link.id}: already in {name} at {_capacity(link)}", data)
+        return TaskResult.ok(
+            _("{link}: already in {backend} at {capacity}").format(
+                link=link.id, backend=name, capacity=_capacity(link)
+            ),
+            data,
+        )
     return TaskResult.would_change(
-        f"{link.id}: would register in {name} with its committed rate as capacity "
-        f"(the inventory's now: {_capacity(link)})",
+        _(
+            "{link}: would register in {backend} with its committed rate as capacity (the "
+            "inventory's now: {capacity})"
+        ).format(link=link.id, backend=name, capacity=_capacity(link)),
         data,
     )
 
@@ -109,14 +127,25 @@ def _result(link: Link, summary: dict[str, Any]) -> TaskResult:
     detail = summary.get("detail", "")
     if not summary.get("ok"):
         return TaskResult.failed(
-            f"{link.id}: NOT registered in {backend}: {detail}; retry with "
-            f"bwauto monitor register --link {link.id}",
+            _(
+                "{link}: NOT registered in {backend}: {detail}; retry with bwauto monitor register "
+                "--link {link}"
+            ).format(link=link.id, backend=backend, detail=detail),
             summary,
         )
     if not summary.get("verified"):
         detail = f"files written, NOT verified (no {backend} server configured): {detail}"
     if summary.get("changed"):
         return TaskResult.changed(
-            f"{link.id}: registered in {backend} at {_capacity(link)}: {detail}", summary
+            _("{link}: registered in {backend} at {capacity}").format(
+                link=link.id, backend=backend, capacity=_capacity(link)
+            )
+            + f": {detail}",
+            summary,
         )
-    return TaskResult.ok(f"{link.id}: already in {backend} at {_capacity(link)}", summary)
+    return TaskResult.ok(
+        _("{link}: already in {backend} at {capacity}").format(
+            link=link.id, backend=backend, capacity=_capacity(link)
+        ),
+        summary,
+    )

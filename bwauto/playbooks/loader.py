@@ -68,9 +68,10 @@ def load_playbook(path: str | Path) -> Playbook:
                     _line(doc, key),
                 )
             )
-    name = doc.get("name")
-    if not isinstance(name, str) or not name.strip():
-        problems.append(Problem(f, "", "name", "required: the playbook's name", _line(doc)))
+    name = in_language(doc.get("name"))
+    if not name.strip():
+        problems.append(Problem(f, "", "name", "required: the playbook's name (text, or "
+                                "id: and en: texts)", _line(doc)))  # fmt: skip
     variables = doc.get("vars") or {}
     if not isinstance(variables, dict):
         problems.append(Problem(f, "", "vars", "must be a mapping", _line(doc, "vars")))
@@ -91,6 +92,27 @@ def load_playbook(path: str | Path) -> Playbook:
         {str(k): _line(variables, k) for k in variables},
         tuple(steps),
     )
+
+
+def in_language(value: Any, lang: str | None = None) -> str:
+    """A name written once (``name: text``) or per language (``name: {id: ..., en: ...}``): the
+    text of ``lang`` (default: the current language), else Indonesian, else the first; ``""``
+    when ``value`` is neither.
+
+    Examples:
+        >>> in_language({"id": "Langkah 6: analisa", "en": "Step 6: analysis"}, "en")
+        'Step 6: analysis'
+        >>> in_language("Audit drift", "en"), in_language({"id": "Audit"}, "en"), in_language(3)
+        ('Audit drift', 'Audit', '')
+    """
+    from bwauto.i18n import current
+
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        return ""
+    texts = {str(k): str(v) for k, v in value.items()}
+    return texts.get(lang or current()) or texts.get("id") or next(iter(texts.values()), "")
 
 
 def _read(path: Path) -> Any:
@@ -162,7 +184,9 @@ def _step(node: Any, index: int, line: int, f: str, problems: list[Problem]) -> 
         )
     _typed(node, "continue_on_error", bool, "true or false", f, where, problems)
     _typed(node, "when", str, "a Jinja2 expression (text)", f, where, problems)
-    _typed(node, "name", str, "text", f, where, problems)
+    if "name" in node and node["name"] is not None and not in_language(node["name"]):
+        problems.append(Problem(f, where, "name", "must be text, or id: and en: texts",
+                                _line(node, "name")))  # fmt: skip
     step_id = node.get("id")
     if step_id is not None and not (isinstance(step_id, str) and _ID.match(step_id)):
         problems.append(Problem(f, where, "id", "letters, digits and _ only", _line(node, "id")))
@@ -171,7 +195,7 @@ def _step(node: Any, index: int, line: int, f: str, problems: list[Problem]) -> 
     lines = {str(k): _line(params, k) for k in params} | {"": _line(node, "with") or line}
     return PlayStep(
         index,
-        str(node.get("name") or task),
+        in_language(node.get("name")) or str(task),
         str(task),
         to_plain(params),
         bool(node.get("continue_on_error", False)),

@@ -8,7 +8,8 @@ Format::
       request: ~
       lang: id
     steps:                                       # required, at least one
-      - name: Langkah 6 — analisa                # optional (default: the task's name)
+      - name: Langkah 6 — analisa                # optional (default: the task's name); or per
+                                                 # language: {id: Langkah 6, en: Step 6}
         id: analyse                              # optional: lets `when` read its result
         task: analyse                            # required: a registered task
         with: {link: "{{ link }}", request: "{{ request }}"}   # the task's parameters

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from bwauto.i18n import _
 from bwauto.playbooks.runner import PlayReport, StepOutcome
 
 STYLE = {
@@ -17,17 +18,29 @@ STYLE = {
 }
 
 
+LABELS = {
+    "ok": "ok",
+    "changed": "changed",
+    "would_change": "would change",
+    "skipped": "skipped",
+    "failed": "failed",
+}
+"""A status as the person reads it (``--json`` keeps the status itself)."""
+
+
 WIDE = 120
 """Below this many columns the summary is one line per step instead of a table."""
 ALREADY = "(already recorded)"
 
 
 def _label(outcome: StepOutcome) -> tuple[str, str]:
-    """``ok (already recorded)`` and the rest of the message, or the status and the message."""
+    """``ok (already recorded)`` and the rest of the message, or the status and the message
+    (``skipped: decision is CANNOT``), in the chosen language."""
     message = outcome.result.message
-    if outcome.result.status == "ok" and message.startswith(ALREADY):
-        return f"ok {ALREADY}", message[len(ALREADY) :].strip()
-    return outcome.result.status, message
+    status = outcome.result.status
+    if status == "ok" and message.startswith(ALREADY):
+        return _("ok (already recorded)"), message[len(ALREADY) :].strip()
+    return _(LABELS.get(status, status)), message
 
 
 class RichReporter:
@@ -38,16 +51,16 @@ class RichReporter:
         self.console = console
 
     def step_started(self, index: int, total: int, name: str, task: str) -> None:
-        """One line when a step starts."""
-        self.console.print(f"[bold][{index}/{total}][/] {escape(name)} [dim]({task})[/]")
+        """One line when a step starts: its name (the task's own name is in ``--json``)."""
+        self.console.print(f"[bold][{index}/{total}][/] {escape(name)}")
 
     def step_finished(self, outcome: StepOutcome) -> None:
-        """The step's status, time and message (``ok (already recorded) ...``)."""
+        """The step's status, message and time (``skipped: decision is CANNOT (0.0 s)``)."""
         status = outcome.result.status
         label, text = _label(outcome)
-        message = f" {escape(text)}" if text else ""
+        message = f": {escape(text)}" if text else ""
         self.console.print(
-            f"      [{STYLE[status]}]{label}[/] [dim]{outcome.seconds:.1f} s[/]{message}"
+            f"      [{STYLE[status]}]{label}[/]{message} [dim]({outcome.seconds:.1f} s)[/]"
         )
 
     def log(self, message: str) -> None:
@@ -62,32 +75,36 @@ class RichReporter:
             for o in report.outcomes:
                 label, text = _label(o)
                 style = STYLE[o.result.status]
-                head = f"  {o.index}. {escape(o.name)} ({o.task}):"
-                self.console.print(f"{head} [{style}]{label}[/] {escape(text)}")
+                head = f"  {o.index}. {escape(o.name)}:"
+                tail = f": {escape(text)}" if text else ""
+                self.console.print(f"{head} [{style}]{label}[/]{tail}")
         else:
             self._table(report, mode)
         self._verdict(report)
 
     def _table(self, report: PlayReport, mode: str) -> None:
-        table = Table(
-            "#", "step", "task", "status", "time", "message", title=f"{escape(report.name)}{mode}"
-        )
+        headers = ("#", _("step"), _("status"), _("time"), _("message"))
+        table = Table(*headers, title=f"{escape(report.name)}{mode}")
         for o in report.outcomes:
+            label, text = _label(o)
             table.add_row(
                 str(o.index),
                 escape(o.name),
-                o.task,
-                f"[{STYLE[o.result.status]}]{o.result.status}[/]",
+                f"[{STYLE[o.result.status]}]{escape(label)}[/]",
                 f"{o.seconds:.1f} s",
-                escape(o.result.message),
+                escape(text),
             )
         self.console.print(table)
 
     def _verdict(self, report: PlayReport) -> None:
         counts = {s: sum(o.result.status == s for o in report.outcomes) for s in STYLE}
-        parts = [f"{n} {s}" for s, n in counts.items() if n]
+        parts = [f"{n} {_(LABELS[s])}" for s, n in counts.items() if n]
         if report.not_run:
-            parts.append(f"{report.not_run} not run")
-        verdict = "[bold red]FAILED[/]" if report.failed else "[green]OK[/]"
-        stop = f", stopped at step {report.stopped_at}" if report.stopped_at else ""
-        self.console.print(f"{verdict}: {', '.join(parts) or 'nothing to do'}{stop}")
+            parts.append(_("{n} not run").format(n=report.not_run))
+        verdict = f"[bold red]{_('FAILED')}[/]" if report.failed else "[green]OK[/]"
+        stop = (
+            _(", stopped at step {step}").format(step=report.stopped_at)
+            if report.stopped_at
+            else ""
+        )
+        self.console.print(f"{verdict}: {', '.join(parts) or _('nothing to do')}{stop}")

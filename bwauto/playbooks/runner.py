@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bwauto.errors import BwautoError, UsageError
+from bwauto.i18n import _
 from bwauto.playbooks import templating
 from bwauto.playbooks.explain import evidence_reasons, why_false
 from bwauto.playbooks.registry import RECORDED, TaskContext, TaskResult
@@ -122,8 +123,9 @@ def start_index(plan: Plan, start_at: str | None) -> int:
     for planned in plan.steps:
         if start_at in (planned.step.id, str(planned.step.index)):
             return planned.step.index
-    ids = ", ".join(p.step.id for p in plan.steps if p.step.id) or "none"
-    raise UsageError(f"--from {start_at}: no such step in {plan.playbook.name} (ids: {ids})")
+    ids = ", ".join(p.step.id for p in plan.steps if p.step.id) or "-"
+    raise UsageError(_("--from {step}: no such step in {playbook} (ids: {ids})").format(
+        step=start_at, playbook=plan.playbook.name, ids=ids))  # fmt: skip
 
 
 def run(
@@ -149,10 +151,10 @@ def run(
         ctx = _context(planned, plan, dry_run, inventory_dir, state_dir, out)
         if step.index < first:
             result = _recorded(planned, ctx) or TaskResult.skipped(
-                f"before --from {start_at}: not run"
+                _("before --from {step}: not run").format(step=start_at)
             )
         elif ask is not None and not ask(planned):
-            result = TaskResult.skipped("not run: declined at --step")
+            result = TaskResult.skipped(_("not run: declined at --step"))
         else:
             result = _run_step(planned, plan, results, ctx)
         outcome = StepOutcome(step.index, step.name, step.task, result, clock() - start)
@@ -210,7 +212,9 @@ def _run_step(
     try:
         result = planned.spec.func(planned.params, ctx)
     except BwautoError as exc:
-        return TaskResult.failed(str(exc))
+        from bwauto.messages import localize
+
+        return TaskResult.failed(localize(str(exc)))
     if ctx.dry_run and result.status == "changed":
         return TaskResult("would_change", result.message, result.data)
     return _with_evidence(result)
@@ -221,8 +225,11 @@ def _with_evidence(result: TaskResult) -> TaskResult:
     path = result.data.get("evidence") if result.status == "failed" else None
     if not path:
         return result
-    message = result.message.replace(": see the evidence", "")
-    reasons = [r for r in evidence_reasons(Path(str(path))) if r not in message]
+    from bwauto.change.words import error_text
+
+    message = result.message.replace(": " + _("see the evidence"), "")
+    reasons = [error_text(r) for r in evidence_reasons(Path(str(path)))]
+    reasons = [r for r in reasons if r not in message]
     if reasons:
         message += f"; {'; '.join(reasons)}"
-    return TaskResult.failed(f"{message}; evidence: {path}", result.data)
+    return TaskResult.failed(f"{message}; " + _("evidence: {path}").format(path=path), result.data)

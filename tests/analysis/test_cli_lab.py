@@ -45,7 +45,7 @@ def test_a_silent_router_fails_alone(fresh_lab: Lab, capsys: pytest.CaptureFixtu
     assert bw(fresh_lab, "poll", "--all") == 1
     out = capsys.readouterr()
     assert "edge-sk-01 (127.0.0.1:" in out.err and "no SNMP answer" in out.err
-    assert "polled 8 links" in out.out
+    assert "8 link di-poll" in out.out
 
 
 def test_import_then_report_in_every_format(
@@ -91,10 +91,10 @@ def test_import_then_report_in_every_format(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["analyse", "--link", "nope"], "unknown link 'nope'"),
+        (["analyse", "--link", "nope"], "link 'nope' tidak dikenal"),
         (["analyse", "--all"], "does not exist: poll the links or import their history first"),
         (["analyse", "--link", "rsud", "--link", "dinkes", "--request-rate", "1G"],
-         "--request-rate needs exactly one link"),
+         "--request-rate memerlukan tepat satu link"),
         (["analyse", "--since", "yesterday-ish"], "--since"),
     ],
 )  # fmt: skip

@@ -33,7 +33,8 @@ def _setup(tmp_path: Path, routers: int) -> tuple[Path, Path]:
 
 
 def _analyse(inv: Path, state: Path, out: Path, *extra: str) -> int:
-    return main(["--inventory", str(inv), "--state-dir", str(state), "analyse", *extra,
+    return main(["--lang", "en", "--inventory", str(inv), "--state-dir", str(state), "analyse",
+                 *extra,
                  "--since", "2024-05-01T00:00:00+07:00", "--until", "2024-05-01T02:00:00+07:00",
                  "--csv", str(out)])  # fmt: skip
 

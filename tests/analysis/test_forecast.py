@@ -229,7 +229,7 @@ def test_outputs_csv_xlsx_charts_and_table(
     [
         (["--horizon", "0d"], "--horizon '0d': give a positive span"),
         (["--horizon", "-5d"], "--horizon '-5d': give a positive span"),
-        (["--link", "nope"], "unknown link"),
+        (["--link", "nope"], "link 'nope' tidak dikenal"),
         (["--threshold", "lots"], "--threshold 'lots'"),
         (["--min-days", "1"], "a trend needs at least 2 days"),
     ],

@@ -86,7 +86,7 @@ def cli_poll(inventory: Path, state_dir: Path, concurrency: int) -> dict[str, An
             "--concurrency", str(concurrency)]  # fmt: skip
     proc = subprocess.run(args, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - began
-    match = re.search(r"polled (\d+) links in ([\d.]+) s", proc.stdout)
+    match = re.search(r"(\d+) link di-poll dalam ([\d.]+) dtk", proc.stdout)
     polled, cycle = (int(match.group(1)), float(match.group(2))) if match else (0, float("nan"))
     return {"wall": wall, "cycle": cycle, "links": polled, "rc": proc.returncode,
             "err": (proc.stderr + proc.stdout).strip().splitlines()[:2]}  # fmt: skip

@@ -71,8 +71,9 @@ def test_refused_before_connecting_in_under_a_second(
     args, words = REFUSED[case]
     opened = sessions(lab)
     start = time.monotonic()
-    code = main(["--inventory", str(lab.inventory_dir), "--state-dir", str(tmp_path), "raise",
-                 *args, "--force", "--dry-run" if dry_run else "--yes"])  # fmt: skip
+    mode = "--dry-run" if dry_run else "--yes"
+    code = main(["--lang", "en", "--inventory", str(lab.inventory_dir), "--state-dir",
+                 str(tmp_path), "raise", *args, "--force", mode])  # fmt: skip
     elapsed = time.monotonic() - start
     out = capsys.readouterr()
     assert code == 2 and elapsed < 1.0, (code, elapsed)

@@ -108,7 +108,7 @@ def test_sigint_leaves_old_or_new_config_evidence_and_inventory_in_agreement(
     code, err = interrupted_at(fresh_lab, point, signal.SIGINT)
     assert code == 130, err
     assert "Traceback" not in err
-    assert err.strip().splitlines()[-1].startswith("interrupted:"), err
+    assert err.strip().splitlines()[-1].startswith("terhenti:"), err
     record = records(fresh_lab, "rsud")[-1]
     assert record["outcome"] in ("interrupted", "changed"), record
     rate = router_rate(fresh_lab)
@@ -128,7 +128,7 @@ def test_sigkill_leaves_in_progress_evidence_that_the_next_command_reconciles(
     assert left["outcome"] == "in-progress"
     if point == "mid-config":  # the next raise on that router reconciles first, then raises
         assert bw(fresh_lab, "raise", "--link", "rsud", "--to", "300M", "--yes", "--force") == 0
-        assert "reconciled: " + left["change_id"] in capsys.readouterr().err
+        assert "dirapikan: " + left["change_id"] in capsys.readouterr().err
         assert records(fresh_lab, "rsud")[-1]["outcome"] == "changed"
         assert router_rate(fresh_lab) == NEW
         assert load_inventory(fresh_lab.inventory_dir).links["rsud"].committed.down == NEW

@@ -178,7 +178,7 @@ def test_bad_input_is_refused_with_evidence_and_nothing_changes(
     assert bw(fresh_lab, "raise", "--link", "nope", "--to", "300M", "--yes") == 2
     assert bw(fresh_lab, "raise", "--link", "dinkes", "--to", "fast", "--yes") == 2
     err = capsys.readouterr().err
-    assert "unknown link 'nope'" in err and "'fast' is not a rate" in err
+    assert "link 'nope' tidak dikenal" in err and "'fast' bukan bandwidth" in err
     assert "Traceback" not in err
     assert bw(fresh_lab, "raise", "--link", "dinkes", "--to", "80M", "--yes", "--force") == 2
     assert "use --allow-decrease" in str(latest(fresh_lab, "dinkes")["errors"])  # before SSH
@@ -194,7 +194,7 @@ def test_bad_input_is_refused_with_evidence_and_nothing_changes(
 def test_no_terminal_and_no_yes_refuses(fresh_lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
     before = device_config(fresh_lab, "edge-bc-01")
     assert bw(fresh_lab, "raise", "--link", "dinkes", "--to", "300M", "--force") == 2
-    assert "no terminal to confirm on" in capsys.readouterr().err
+    assert "tidak ada terminal untuk konfirmasi" in capsys.readouterr().err
     assert device_config(fresh_lab, "edge-bc-01") == before
 
 
@@ -230,4 +230,4 @@ def test_a_failing_monitoring_backend_leaves_the_raise_in_place(
     folder = fresh_lab.dir.parent / "evidence" / str(change)
     monitoring = json.loads((folder / "dinkes.monitoring.json").read_text())
     assert monitoring["ok"] is False and "connection refused" in monitoring["detail"]
-    assert "retry with: bwauto monitor register --link dinkes" in capsys.readouterr().err
+    assert "ulangi dengan: bwauto monitor register --link dinkes" in capsys.readouterr().err

@@ -22,9 +22,9 @@ def test_right_after_polling_starts_there_is_not_enough_data(
     capsys.readouterr()
     assert main([*base, "analyse", "--link", "dinkes", "--request-rate", "150M"]) == 0
     out = capsys.readouterr().out
-    assert "decision: NOT ENOUGH DATA (neither step 7 nor 8" in out
-    assert "CANNOT" not in out and "step 7, reply letter" not in out
-    assert "days missing" in out and "bwauto poll" in out and "bwauto samples import" in out
+    assert "keputusan: DATA TIDAK CUKUP (bukan langkah 7 maupun 8" in out
+    assert "TIDAK DAPAT" not in out and "langkah 7, surat balasan" not in out
+    assert "hari belum ada" in out and "bwauto poll" in out and "bwauto samples import" in out
 
     reg = Register.for_office(tmp_path, lab.inventory_dir)
     case_id = reg.new(opd="Dinas Kesehatan", letter_no="1/A", letter_date=dt.date(2026, 1, 5),
@@ -34,6 +34,6 @@ def test_right_after_polling_starts_there_is_not_enough_data(
     reg.form(case_id, {"contact_name": "Rudi", "purpose": "SIMRS"})
     assert main([*base, "analyse", "--request", case_id]) == 1
     err = capsys.readouterr().err
-    assert "NOT ENOUGH DATA" in err and "step 6 not recorded" in err
+    assert "DATA TIDAK CUKUP" in err and "langkah 6 tidak dicatat" in err
     assert 6 not in reg.state(case_id).done and reg.state(case_id).decision is None
     assert main([*base, "request", "decide", case_id, "--cannot"]) == 2  # nothing to decide on

@@ -57,8 +57,8 @@ def test_raise_diff_is_whole_and_the_question_visible_at_80_columns(
     lab: Lab, tmp_path: Path
 ) -> None:
     """Before: the diff's lines were cut at 80 columns ("target=vlan110-d")."""
-    args = ["-i", str(lab.inventory_dir), "--state-dir", str(tmp_path), "raise", "--link",
-            "dinkes", "--to", "200M", "--force"]  # fmt: skip
+    args = ["--lang", "en", "-i", str(lab.inventory_dir), "--state-dir", str(tmp_path), "raise",
+            "--link", "dinkes", "--to", "200M", "--force"]  # fmt: skip
     code, out = on_a_terminal(args, b"n\n")
     assert code == 1 and "nothing changed: not confirmed" in out
     assert "max-limit=50M/200M name=q-dinkes target=vlan110-dinkes" in out
@@ -98,7 +98,8 @@ def test_analyse_folds_below_120_columns(
     with SampleStore(store_path(tmp_path), create=True) as store:
         import_history(store, path, set(load_inventory(lab.inventory_dir).links))
     monkeypatch.setenv("COLUMNS", "80")
-    args = ["-i", str(lab.inventory_dir), "--state-dir", str(tmp_path), "analyse", "--since",
+    args = ["--lang", "en", "-i", str(lab.inventory_dir), "--state-dir", str(tmp_path), "analyse",
+            "--since",
             "1d", "--link", "dinkes", "--request-rate", "150M"]  # fmt: skip
     assert main(args) == 0
     out = capsys.readouterr().out

@@ -68,7 +68,7 @@ def test_dry_run_changes_nothing_and_a_real_run_stops_at_the_failure(
 
     code, out, _ = bw("play", play, "-e", f"request={case_id}")
     assert code == 0, out
-    assert "[1/3] Disposisi Kepala Dinas" in out and "OK: 3 changed" in out
+    assert "[1/3] Disposisi Kepala Dinas" in out and "OK: 3 diubah" in out
     assert json.loads(bw("request", "status", case_id, "--json")[1])["next_steps"] == [5]
 
 
@@ -79,13 +79,13 @@ def test_a_second_run_is_ok_already_recorded_and_a_failing_step_gives_exit_1(
     case_id = _new(bw)
     play = _playbook(tmp_path)
     assert bw("play", play, "-e", f"request={case_id}")[0] == 0
-    code, out, _ = bw("play", play, "-e", f"request={case_id}")  # every step already recorded
+    code, out, _ = bw("--lang", "en", "play", play, "-e", f"request={case_id}")  # all recorded
     assert code == 0, out
     assert out.count("(already recorded)") >= 3 and "OK: 3 ok" in out
     code, out, _ = bw("play", play, "-e", "request=KB-2099-0009")
     assert code == 1
-    assert "no request 'KB-2099-0009'" in out
-    assert "FAILED: 1 failed, 2 not run, stopped at step 1" in out
+    assert "permohonan 'KB-2099-0009' tidak ada" in out
+    assert "GAGAL: 1 gagal, 2 tidak dijalankan, berhenti di langkah 1" in out
 
 
 def test_a_malformed_playbook_is_refused_with_its_line(bw: Bw, tmp_path: Path) -> None:
@@ -106,7 +106,7 @@ def test_from_starts_at_a_step(bw: Bw, tmp_path: Path) -> None:
     case_id = _new(bw)
     play = _playbook(tmp_path)
     code, out, _ = bw("play", play, "-e", f"request={case_id}", "--from", "3")
-    assert code == 1 and "before --from 3: not run" in out  # steps 1-2 are not recorded
+    assert code == 1 and "sebelum --from 3: tidak dijalankan" in out  # steps 1-2 are not recorded
     assert "langkah 3" in out and "catat dengan: bwauto request dispose" in out
     assert bw("request", "dispose", case_id, "--from", "kadis", "--to", "kabid")[0] == 0
     code, out, _ = bw("play", play, "-e", f"request={case_id}", "--from", "2", "--json")
@@ -127,7 +127,7 @@ def test_step_asks_before_each_step(
     assert "{" in out, (code, out, err)
     steps = json.loads(out[out.index("{") :])["steps"]
     assert [s["status"] for s in steps] == ["changed", "skipped", "failed"]
-    assert steps[1]["message"] == "not run: declined at --step"
+    assert steps[1]["message"] == "tidak dijalankan: ditolak pada --step"
     monkeypatch.setattr("sys.stdin", io.StringIO("c\n"))
     code, out, _ = bw("play", play, "-e", f"request={case_id}", "--step", "--json")
     steps = json.loads(out[out.index("{") :])["steps"]

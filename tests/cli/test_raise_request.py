@@ -90,7 +90,7 @@ def test_analyse_then_raise_by_request_records_steps_6_and_8(
     case_id = to_step_5(fresh_lab)
     assert bw(fresh_lab, "analyse", "--request", case_id) == 0
     out = capsys.readouterr().out
-    assert "(step 6): CAN" in out and "upload is saturated" in out
+    assert "(langkah 6): DAPAT" in out and "unggah jenuh" in out
     reg = Register.for_office(state, fresh_lab.inventory_dir)
     analysis = reg.state(case_id).latest["analysis"]
     assert {Path(f["path"]).suffix for f in analysis.data["files"]} == {".csv", ".xlsx", ".png"}
@@ -99,7 +99,7 @@ def test_analyse_then_raise_by_request_records_steps_6_and_8(
     assert bw(fresh_lab, "raise", "--request", case_id, "--yes") == 0
     done = capsys.readouterr()
     assert "langkah 8 (Penambahan Bandwidth dan Sistem Monitoring) dicatat" in done.out
-    assert "--to 150M: the download; the upload stays as it is" in done.err
+    assert "--to 150M: arah unduh; arah unggah tetap" in done.err
     state_8 = reg.state(case_id)
     assert 8 in state_8.done and state_8.change_ok and state_8.monitoring_ok
     assert "max-limit=50M/150M" in device_config(fresh_lab, "edge-bc-01")
@@ -112,5 +112,5 @@ def test_raise_to_a_rate_without_unit_is_refused(
     args = ["-i", str(lab.inventory_dir), "--state-dir", str(tmp_path), "raise", "--link",
             "dinkes", "--to", "150", "--dry-run"]  # fmt: skip
     assert main(args) == 2
-    assert "'150' has no unit: 150M?" in capsys.readouterr().err
+    assert "'150' tanpa satuan: 150M?" in capsys.readouterr().err
     assert ssh_logins(caplog) == 0

@@ -122,7 +122,7 @@ def test_bad_input_is_one_line_and_exit_2(bw: Bw) -> None:
     )
     assert code == 2 and err.startswith("error: unknown link 'nowhere'")
     code, _, err = bw(*NEW[:-2], "--purpose", "x", "--rate", "lots")
-    assert code == 2 and "'lots' is not a rate" in err
+    assert code == 2 and "'lots' bukan bandwidth" in err
     case_id = _new(bw)
     code, _, err = bw("request", "form", case_id, "--contact-name", "Rudi")
     assert code == 2 and "Traceback" not in err
@@ -243,7 +243,7 @@ def test_verify_names_a_tampered_record(bw: Bw, tmp_path: Path) -> None:
     code, out, err = bw("request", "verify", case_id)
     assert code == 1
     assert "record 3 (step 3 (Kabid verification and disposition), dispose): edited" in out
-    assert err.startswith(f"error: {case_id}: 1 problem(s) found")
+    assert err.startswith(f"error: {case_id}: 1 masalah ditemukan")
     code, out, _ = bw("request", "verify", case_id, "--json")
     assert code == 1 and json.loads(out)["problems"][0]["record"] == 3
     code, _, err = bw(

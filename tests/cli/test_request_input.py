@@ -24,7 +24,7 @@ def _listed(bw: Bw) -> list[dict[str, object]]:
 def test_a_rate_without_unit_is_refused_with_a_hint(bw: Bw) -> None:
     """Before: ``--rate 150`` was taken as 150 bit/s, listed as 0.00015 Mbps."""
     code, _, err = bw(*NEW, "--rate", "150")
-    assert code == 2 and "'150' has no unit: 150M?" in err and len(err.splitlines()) == 1
+    assert code == 2 and "'150' tanpa satuan: 150M?" in err and len(err.splitlines()) == 1
     assert _listed(bw) == []
     assert bw(*NEW, "--rate", "150000000bps")[0] == 0  # bit/s said explicitly
 

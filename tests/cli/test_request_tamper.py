@@ -110,7 +110,7 @@ def test_tamper_exits_1_naming_the_kind(bw: Bw, tmp_path: Path, name: str) -> No
     code, out, err = bw("request", "verify", case_id)
     assert code == 1, (out, err)
     assert f": {kind}: " in out and "Traceback" not in err
-    assert err.strip().count("\n") == 0 and "problem(s) found" in err
+    assert err.strip().count("\n") == 0 and "masalah ditemukan" in err
 
 
 def test_verify_against_an_export_detects_truncation(bw: Bw, tmp_path: Path) -> None:

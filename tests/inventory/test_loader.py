@@ -31,7 +31,7 @@ def test_sample_inventory_is_valid_and_realistic() -> None:
 
 def test_check_passes_on_the_sample(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--inventory", str(SAMPLE), "inventory", "check"]) == 0
-    assert "inventory OK: 4 routers, 10 links, 2 upstreams" in capsys.readouterr().out
+    assert "inventory OK: 4 router, 10 link, 2 upstream" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -64,7 +64,7 @@ def test_detached_lab_status_fault_and_down(
     inventory = state_dir / "lab" / "inventory"
     assert f"lab inventory: {inventory}" in capsys.readouterr().out
     assert bw(state_dir, "inventory", "check", inventory=inventory) == 0
-    assert "inventory OK: 4 routers, 10 links, 2 upstreams" in capsys.readouterr().out
+    assert "inventory OK: 4 router, 10 link, 2 upstream" in capsys.readouterr().out
     assert stat.S_IMODE((state_dir / "lab" / "secrets.yaml").stat().st_mode) == 0o600
 
     assert bw(state_dir, "lab", "up", "--detach") == 1  # one lab per state dir

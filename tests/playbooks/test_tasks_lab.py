@@ -341,12 +341,14 @@ def test_a_raise_failed_by_a_lab_fault_resumes_when_run_again(fresh_case: Case) 
     lab.fault("edge-bc-01", "drop-mid-config", on=False)
     assert failed.exit_code == 1 and failed.stopped_at == 4
     raise_step = failed.outcomes[-1].result
-    assert raise_step.status == "failed" and "rolled-back" in raise_step.message
-    assert "during the change" in raise_step.message  # the reason, from the evidence
-    evidence = raise_step.message.split("evidence: ")[-1]
+    assert raise_step.status == "failed" and "dikembalikan" in raise_step.message
+    assert "selama perubahan: edge-bc-01: " in raise_step.message  # the reason, said
+    assert "periksa" in raise_step.message  # and what to check
+    assert "ReadTimeout" not in raise_step.message  # the raw text stays in the evidence
+    evidence = raise_step.message.split("bukti: ")[-1]
     assert Path(evidence).is_file() and json.loads(Path(evidence).read_text())["link"] == "dinkes"
     skipped = failed.outcomes[2].result
-    assert skipped.status == "skipped" and skipped.message == "decision is CAN"
+    assert skipped.status == "skipped" and skipped.message == "keputusan DAPAT"
     assert 8 not in case.case_state.done
 
     again = case.kenaikan("150M")  # the same command, the fault cleared

@@ -1,0 +1,120 @@
+"""What a person reads about a change, in the chosen language: rates, outcomes, and the
+errors of a router session said as one line that names the router and what to check.
+
+The evidence keeps the raw English text (Netmiko's ``ReadTimeout: Pattern not detected ...``,
+paramiko's, the login's); the terminal and the playbook show ``error_text(raw)``.
+
+Examples:
+    >>> print(error_text("edge-bc-01: ReadTimeout: Pattern not detected: 'edge' in output.",
+    ...                  "en")[:62])
+    edge-bc-01: the router answered too slowly (timeout): check it
+    >>> error_text("edge-bc-01: ReadTimeout: The command echo was not detected", "id")[:52]
+    'edge-bc-01: router terlalu lambat menjawab (waktu ha'
+    >>> error_text("during the change: r1: EOFError", "en")
+    'during the change: r1: the SSH session was cut: check the router and the network to it'
+    >>> error_text("r1: cannot connect: NetmikoTimeoutException: TCP connection failed.", "en")[:45]
+    'r1: cannot connect over SSH: check its addres'
+    >>> error_text("something else entirely", "id")
+    'something else entirely'
+    >>> rate_text({"up": None, "down": 150_000_000}, "id")
+    'unggah tidak dibatasi di router ini, unduh 150M'
+    >>> outcome_text("rolled-back", "id")
+    'dikembalikan'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+from bwauto.i18n import gettext
+
+_HOST = r"(?P<host>[\w.:-]+)"
+_SLOW = (
+    "{host}: the router answered too slowly (timeout): check its load and the network to it, or "
+    "raise ssh_timeout_s for it in the inventory"
+)
+_CUT = "{host}: the SSH session was cut: check the router and the network to it"
+_CONNECT = (
+    "{host}: cannot connect over SSH: check its address and port in the inventory and that SSH "
+    "is enabled on it"
+)
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"^{_HOST}: SSH authentication failed(?: as (?P<user>\S+))?:"),
+     "{host}: the router refused the SSH login as {user}: check USERNAME and PASSWORD in the "
+     "secrets file"),
+    (re.compile(rf"^{_HOST}: the enable secret was refused \((?P<why>.*)\); check (?P<env>\S+) "),
+     "{host}: the router refused the enable secret: check {env} or enable_secret in the "
+     "secrets file"),
+    (re.compile(rf"^{_HOST}: the login is not privileged and no enable secret is set; check "
+                r"(?P<env>\S+) "),
+     "{host}: the login is not privileged and no enable secret is set: check {env} or "
+     "enable_secret in the secrets file"),
+    (re.compile(rf"^{_HOST}: the router stopped answering during the login \(timeout\)"),
+     "{host}: the router stopped answering during the login (timeout): check that it is up "
+     "and reachable"),
+    (re.compile(rf"^{_HOST}: (?:ReadTimeout|NetmikoTimeoutException: (?!TCP)|socket\.timeout|"
+                r"TimeoutError)"), _SLOW),
+    (re.compile(rf"^{_HOST}: .*Pattern not detected"), _SLOW),
+    (re.compile(rf"^{_HOST}: cannot connect: "), _CONNECT),
+    (re.compile(rf"^{_HOST}: (?:ConnectionRefusedError|NetmikoTimeoutException: TCP)"), _CONNECT),
+    (re.compile(rf"^{_HOST}: (?:EOFError|SSHException|OSError|ConnectionResetError|"
+                r"BrokenPipeError|socket\.error)"), _CUT),
+)  # fmt: skip
+"""Raw session errors (as ``change.device.session_error`` and ``change.login`` record them)
+and the sentence each becomes."""
+_PREFIXES = ("during the change: ",)
+
+OUTCOMES = {
+    "changed": "changed",
+    "dry-run": "dry-run",
+    "no-op": "no change needed",
+    "failed": "failed",
+    "refused": "refused",
+    "rolled-back": "rolled back",
+    "interrupted": "interrupted",
+    "in-progress": "in progress",
+}
+"""An evidence outcome as a person reads it (the evidence keeps the outcome itself)."""
+
+
+def error_text(raw: str, lang: str | None = None) -> str:
+    """A recorded error in ``lang``: a known session error as one line naming the router and
+    what to check; any other text as it is."""
+    for prefix in _PREFIXES:
+        if raw.startswith(prefix):
+            return gettext(prefix, lang) + error_text(raw[len(prefix) :], lang)
+    for pattern, message in _PATTERNS:
+        match = pattern.match(raw)
+        if match is not None:
+            values = {k: v or "?" for k, v in match.groupdict().items()}
+            return gettext(message, lang).format(**values)
+    return raw
+
+
+def rate_text(rate: Mapping[str, int | None] | None, lang: str | None = None) -> str:
+    """``upload 50M, download 150M`` in ``lang`` (``""`` without a rate)."""
+    from bwauto.platforms.base import NOT_SHAPED, show_direction
+
+    if not rate:
+        return ""
+    say: Callable[[str], str] = lambda text: gettext(text, lang)  # noqa: E731
+    parts = []
+    for key, word in (("up", "upload"), ("down", "download")):
+        value = show_direction(rate.get(key))
+        parts.append(f"{say(word)} {say(NOT_SHAPED) if value == NOT_SHAPED else value}")
+    return ", ".join(parts)
+
+
+def outcome_text(outcome: str, lang: str | None = None) -> str:
+    """An evidence outcome (``rolled-back``) in ``lang``."""
+    return gettext(OUTCOMES.get(outcome, outcome), lang)
+
+
+MESSAGES = (
+    *(m for _p, m in _PATTERNS),
+    *_PREFIXES,
+    *OUTCOMES.values(),
+    "not shaped on this router",
+)
+"""Every message of this module, for the catalogue test."""
