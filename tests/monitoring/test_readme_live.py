@@ -35,9 +35,8 @@ import yaml
 from zabbix_utils import ZabbixAPI
 
 if TYPE_CHECKING:
-    from conftest import ZabbixEnv
-
     from bwauto.lab.model import LabRouter
+    from conftest import ZabbixEnv
 
 servers: Any = sys.modules["bwauto_monitoring_test_servers"]  # loaded by conftest.py
 
