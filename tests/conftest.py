@@ -12,6 +12,21 @@ from bwauto.lab.runner import Lab
 
 SAMPLE_INVENTORY = Path(__file__).parents[1] / "inventory"
 
+SHARED_BY_ONE_WORKER = {"zabbix_postgres": "zabbix"}
+"""Fixture -> pytest-xdist group: tests using a server that several workers must not run at
+once (the Zabbix frontend reads the fixed path /etc/zabbix/zabbix.conf.php, which each
+frontend writes and removes) all run on one worker (``--dist loadgroup``)."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests of ``SHARED_BY_ONE_WORKER`` with their ``xdist_group``."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        for fixture, group in SHARED_BY_ONE_WORKER.items():
+            if fixture in names:
+                item.add_marker(pytest.mark.xdist_group(group))
+
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
