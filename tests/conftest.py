@@ -17,15 +17,32 @@ SHARED_BY_ONE_WORKER = {"zabbix_postgres": "zabbix"}
 once (the Zabbix frontend reads the fixed path /etc/zabbix/zabbix.conf.php, which each
 frontend writes and removes) all run on one worker (``--dist loadgroup``)."""
 
+SHARED_SCOPES = ("class", "module", "package")
+"""A test using a fixture of one of these scopes runs on the worker of its module's other
+tests, so the fixture (a Prometheus, every document converted by LibreOffice, a forecast
+history) is built once, not once per worker."""
+
+
+def xdist_group(item: pytest.Item) -> str | None:
+    """The worker group of a test (see ``SHARED_BY_ONE_WORKER`` and ``SHARED_SCOPES``)."""
+    names = getattr(item, "fixturenames", ())
+    for fixture, group in SHARED_BY_ONE_WORKER.items():
+        if fixture in names:
+            return group
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.values() if info is not None else ()
+    if any(d and d[-1].scope in SHARED_SCOPES for d in defs):
+        return item.nodeid.split("::")[0]
+    return None
+
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests of ``SHARED_BY_ONE_WORKER`` with their ``xdist_group``."""
+    """Mark each test with its ``xdist_group``, if it has one."""
     for item in items:
-        names = getattr(item, "fixturenames", ())
-        for fixture, group in SHARED_BY_ONE_WORKER.items():
-            if fixture in names:
-                item.add_marker(pytest.mark.xdist_group(group))
+        group = xdist_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
