@@ -15,7 +15,10 @@ SAMPLE_INVENTORY = Path(__file__).parents[1] / "inventory"
 SHARED_BY_ONE_WORKER = {"zabbix_postgres": "zabbix"}
 """Fixture -> pytest-xdist group: tests using a server that several workers must not run at
 once (the Zabbix frontend reads the fixed path /etc/zabbix/zabbix.conf.php, which each
-frontend writes and removes) all run on one worker (``--dist loadgroup``)."""
+frontend writes and removes) all run on one worker (``--dist loadgroup``). The group starts
+where its first test is collected (``--no-loadscope-reorder``), after ``SLOW_FIRST``: by then the
+template load each worker starts at collection (tests/monitoring/conftest.py) is over, and the
+Zabbix tests' waits do not compete with four of them."""
 
 SHARED_SCOPES = ("class", "module", "package")
 """A test using a fixture of one of these scopes runs on the worker of its module's other
