@@ -134,8 +134,11 @@ _template: list[servers.TemplateLoader] = []
 
 @pytest.hookimpl(trylast=True)  # after -k / -m deselection
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Start loading the Zabbix template now if a selected test needs it (overlaps ~9 s)."""
-    if config.option.collectonly:
+    """Start loading the Zabbix template now if a selected test needs it (overlaps ~9 s).
+
+    Not in an xdist worker: every worker collects every test, and only the one that runs the
+    Zabbix group needs the database (its fixture loads it then)."""
+    if config.option.collectonly or hasattr(config, "workerinput"):
         return
     wanted = any("zabbix_postgres" in getattr(i, "fixturenames", ()) for i in items)
     bin_dir = servers.pg_bin()
