@@ -15,6 +15,9 @@ names what is wrong:
   ``verify_against``) holds a record the register no longer has, or holds another hash for it;
 * **journal-missing / unanchored** — a record says (in its hashed body) that its hash went to
   the journal, and the journal is gone, or does not list it;
+* **journal-behind** — only the case's last record is missing from a journal that lists all
+  the others: the commit happened and the process died before its journal line (SIGKILL, power
+  loss; ``bwauto.case.journal``); still blocking, put right by ``request rejournal``, recorded;
 * **unsigned / bad-signature / unknown-signer / wrong-role** — with ``allowed_signers``, every
   record must carry a valid signature by an allowed key, and a review by a key of its role;
   a record that names its signer (in its hashed body) must carry that key's signature, with or
@@ -64,6 +67,7 @@ class ChainProblem:
         problem: ``edited``, ``missing``, ``reordered``, ``unreadable``, ``file-changed`` or
             ``file-missing``.
         message: what is wrong, in words.
+        file: the attached file concerned (file problems), as it is on disk now.
     """
 
     record: int
@@ -71,6 +75,7 @@ class ChainProblem:
     kind: str | None
     problem: str
     message: str
+    file: str | None = None
 
     def __str__(self) -> str:
         where = f"record {self.record}"
@@ -281,9 +286,17 @@ def _journal_problems(
         msg = "its hash went to register.journal, and the journal is gone: restore it"
         return [ChainProblem(first.seq, first.step, first.kind, "journal-missing", msg)]
     listed = {seq for seq, _ in case.anchors}
+    missing = [r for r in anchored if r.seq not in listed]
+    if len(missing) == 1 and missing[0].seq == max(parsed):
+        last = missing[0]  # the commit happened, the journal line did not (a crash between)
+        msg = (
+            f"committed, but its journal line was never written (a crash between the two?): "
+            f'check it, then `bwauto request rejournal {case.id} --reason "..."`'
+        )
+        return [ChainProblem(last.seq, last.step, last.kind, "journal-behind", msg)]
     return [ChainProblem(r.seq, r.step, r.kind, "unanchored",
                          "its hash went to register.journal, which no longer lists it")
-            for r in anchored if r.seq not in listed]  # fmt: skip
+            for r in missing]  # fmt: skip
 
 
 def _signature_problems(
@@ -344,7 +357,12 @@ def _file_problems(case: Case, records: list[Record]) -> list[ChainProblem]:
         if not path.is_file():
             out.append(
                 ChainProblem(
-                    rec.seq, rec.step, rec.kind, "file-missing", f"{path} is no longer there"
+                    rec.seq,
+                    rec.step,
+                    rec.kind,
+                    "file-missing",
+                    f"{path} is no longer there",
+                    str(path),
                 )
             )
         elif file_sha256(path) != ref.get("sha256"):
@@ -355,6 +373,7 @@ def _file_problems(case: Case, records: list[Record]) -> list[ChainProblem]:
                     rec.kind,
                     "file-changed",
                     f"{path} changed since it was attached",
+                    str(path),
                 )
             )
     return out

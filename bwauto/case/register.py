@@ -19,6 +19,7 @@ method                       step    what it records
 ``close``                    14      done
 ``attach_document``          5–10    a generated document (path + SHA-256)
 ``reattach``                 any     a changed attached file, its new SHA-256 and the reason
+``rejournal``                any     the journal line a crash left out (``journal-behind``)
 ===========================  ======  ==========================================================
 
 Each record stores who (``by``, else the register's user, else the OS user) and when (UTC),
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shlex
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -52,7 +54,7 @@ from bwauto.case.inputs import (
     attach_files,
     validate_input,
 )
-from bwauto.case.journal import append_journal, journal_path, read_journal
+from bwauto.case.journal import append_journal, critical, journal_path, read_journal, shared
 from bwauto.case.mutu_baku import WIB
 from bwauto.case.records import GENESIS, Case, Record, StoredRecord, current_user, utc_iso
 from bwauto.case.signing import FILE_NAME as SIGNERS_FILE
@@ -146,13 +148,13 @@ class Register:
         Raises:
             CaseError: if there is no such request.
         """
-        with self._conn() as conn:
+        with shared(self.path), self._conn() as conn:
             return self._load(conn, case_id)
 
     def cases(self, opd: str | None = None, open_only: bool = False) -> list[Case]:
         """All requests (oldest first), optionally only an OPD's (case-insensitive substring)
         or only those not closed."""
-        with self._conn() as conn:
+        with shared(self.path), self._conn() as conn:
             ids = [r[0] for r in conn.execute("SELECT id FROM requests ORDER BY year, seq")]
             cases = [self._load(conn, i) for i in ids]
         # filtered on what the hashed records say, not on the (editable) summary row
@@ -298,32 +300,33 @@ class Register:
         }
         if rate_up_bps is not None:
             data["rate_up_bps"] = rate_up_bps
-        with self._conn() as conn, transaction(conn):
-            year = now.astimezone(WIB).year
-            (seq,) = conn.execute(
-                "INSERT INTO request_seq (year, last) VALUES (?, 1) "
-                "ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last",
-                (year,),
-            ).fetchone()
-            case_id = f"KB-{year}-{seq:04d}"
-            rec = Record(
-                case_id,
-                1,
-                1,
-                "new",
-                by or self.user or current_user(),
-                now,
-                data,
-                signer=self._declared(signer),
-                anchored=True,
-            )
-            conn.execute(
-                "INSERT INTO requests (id, year, seq, opd, link_id, rate_bps, created_at, "
-                "head_hash, record_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
-                (case_id, year, seq, opd, link_id, rate_bps, utc_iso(now), rec.hash),
-            )
-            self._insert(conn, rec, signer.sign(rec.hash) if signer else None)
-        append_journal(self.journal, rec)
+        with critical(self.path):  # the commit and its journal line, together
+            with self._conn() as conn, transaction(conn):
+                year = now.astimezone(WIB).year
+                (seq,) = conn.execute(
+                    "INSERT INTO request_seq (year, last) VALUES (?, 1) "
+                    "ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last",
+                    (year,),
+                ).fetchone()
+                case_id = f"KB-{year}-{seq:04d}"
+                rec = Record(
+                    case_id,
+                    1,
+                    1,
+                    "new",
+                    by or self.user or current_user(),
+                    now,
+                    data,
+                    signer=self._declared(signer),
+                    anchored=True,
+                )
+                conn.execute(
+                    "INSERT INTO requests (id, year, seq, opd, link_id, rate_bps, created_at, "
+                    "head_hash, record_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                    (case_id, year, seq, opd, link_id, rate_bps, utc_iso(now), rec.hash),
+                )
+                self._insert(conn, rec, signer.sign(rec.hash) if signer else None)
+            append_journal(self.journal, rec)
         return case_id
 
     def _unique_letter(self, letter_no: str) -> None:
@@ -373,34 +376,37 @@ class Register:
         """
         role = str(data.get({"review": "role", "dispose": "from"}.get(kind, ""), "staf"))
         signer = self._signer(role, review=kind == "review")
-        with self._conn() as conn, transaction(conn):
-            case = self._load(conn, case_id)
-            self._verified(case, reattaching=kind == "reattach")
-            records = case.records()
-            if kind != "reattach":  # a file put right, at any point of the case
-                with _naming(case_id):
-                    workflow.check(workflow.replay(records), kind, step, data)
-            last = records[-1] if records else None
-            rec = Record(
-                case_id,
-                len(records) + 1,
-                step,
-                kind,
-                by or self.user or current_user(),
-                self.clock(),
-                data,
-                last_hash(case),
-                (last.step, last.kind) if last else None,
-                signer=self._declared(signer),
-                anchored=True,
-            )
-            self._insert(conn, rec, signer.sign(rec.hash) if signer else None)
-            conn.execute(
-                "UPDATE requests SET head_hash = ?, record_count = ?, "
-                "closed_at = CASE WHEN ? = 'close' THEN ? ELSE closed_at END WHERE id = ?",
-                (rec.hash, rec.seq, kind, utc_iso(rec.at), case_id),
-            )
-        append_journal(self.journal, rec)
+        with critical(self.path):  # the commit and its journal line, together
+            with self._conn() as conn, transaction(conn):
+                case = self._load(conn, case_id)
+                if kind == "rejournal":
+                    case = self._rejournalled(conn, case, data)
+                self._verified(case, reattaching=kind == "reattach")
+                records = case.records()
+                if kind not in ("reattach", "rejournal"):  # a repair, at any point of the case
+                    with _naming(case_id):
+                        workflow.check(workflow.replay(records), kind, step, data)
+                last = records[-1] if records else None
+                rec = Record(
+                    case_id,
+                    len(records) + 1,
+                    step,
+                    kind,
+                    by or self.user or current_user(),
+                    self.clock(),
+                    data,
+                    last_hash(case),
+                    (last.step, last.kind) if last else None,
+                    signer=self._declared(signer),
+                    anchored=True,
+                )
+                self._insert(conn, rec, signer.sign(rec.hash) if signer else None)
+                conn.execute(
+                    "UPDATE requests SET head_hash = ?, record_count = ?, "
+                    "closed_at = CASE WHEN ? = 'close' THEN ? ELSE closed_at END WHERE id = ?",
+                    (rec.hash, rec.seq, kind, utc_iso(rec.at), case_id),
+                )
+            append_journal(self.journal, rec)
         return rec
 
     def _declared(self, signer: Signer | None) -> str | None:
@@ -415,15 +421,27 @@ class Register:
         return authorised(signer, self.allowed, role, review=review,
                           signed_reviews=self.signed_reviews)  # fmt: skip
 
+    def _rejournalled(self, conn: sqlite3.Connection, case: Case, data: dict[str, Any]) -> Case:
+        """Append the journal line a crash left out (``journal-behind``), only that; the
+        ``rejournal`` record then says so. Held by ``critical``, like every journal line."""
+        behind = [p for p in self.verify_case(case).problems if p.problem == "journal-behind"]
+        if not behind:
+            raise CaseError(f"{case.id}: its journal is not behind the register: nothing to repair")
+        last = case.stored[-1]
+        append_journal(self.journal, last.record())
+        data.update({"record": last.position, "hash": last.stored_hash})
+        return self._load(conn, case.id)
+
     def _verified(self, case: Case, reattaching: bool = False) -> None:
         report = self.verify_case(case)
         problems = [p for p in report.problems
-                    if not (reattaching and p.problem in chain.FILE_PROBLEMS)
-                    and not _in_flight(p, len(case.stored))]  # fmt: skip
+                    if not (reattaching and p.problem in chain.FILE_PROBLEMS)]  # fmt: skip
         if problems:
             extra = ""
             if problems[0].problem in chain.FILE_PROBLEMS:
-                extra = f"; re-attach it with a reason: `bwauto request reattach {case.id}`"
+                extra = "; " + reattach_hint(case.id, problems[0])
+            elif problems[0].problem == "journal-behind":
+                extra = f'; check it, then `bwauto request rejournal {case.id} --reason "..."`'
             raise IntegrityError(
                 f"{case.id} fails verification ({problems[0]}): nothing recorded{extra}; "
                 f"see `bwauto request verify {case.id}`"
@@ -461,6 +479,18 @@ class Register:
         data = {"replaces": {"record": seq, "sha256": old.get("sha256")}, "reason": reason,
                 "file": {**ref, "role": old.get("role", "file")}}  # fmt: skip
         return self.append(case_id, "reattach", step, data, by)
+
+    def rejournal(self, case_id: str, *, reason: str, by: str | None = None) -> Record:
+        """Write the journal line of the case's last record, committed but never journaled
+        (a crash between the two: ``journal-behind``), and record that it was done and why.
+
+        Raises:
+            CaseError: no reason, or the journal is not behind (any other problem stays).
+        """
+        if not reason.strip():
+            raise CaseError("re-journaling needs a reason (--reason)")
+        step = self.get(case_id).records()[-1].step
+        return self.append(case_id, "rejournal", step, {"reason": reason}, by)
 
     # -- the SOP's steps -------------------------------------------------------------------
 
@@ -647,13 +677,11 @@ def _naming(case_id: str) -> Iterator[None]:
         raise StepOrderError(text, missing=exc.missing) from exc
 
 
-def _in_flight(problem: chain.ChainProblem, last: int) -> bool:
-    """A journal line another writer has committed but not yet appended: a record is
-    journaled just after its transaction, so a writer may see it missing for a moment
-    (``verify`` still reports it; a write is not refused for it)."""
-    return problem.problem == "unanchored" or (
-        problem.problem == "journal-missing" and problem.record == last
-    )
+def reattach_hint(case_id: str, problem: chain.ChainProblem) -> str:
+    """The complete ``reattach`` command for a file problem: the file named, the reason left
+    for the user to write."""
+    file = shlex.quote(problem.file) if problem.file else "FILE"
+    return f're-attach it with a reason: `bwauto request reattach {case_id} {file} --reason "..."`'
 
 
 def _where(case: Case, ref: Mapping[str, Any]) -> str:
