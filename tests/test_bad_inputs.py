@@ -22,6 +22,12 @@ PLAYBOOK = Path(__file__).parents[1] / "playbooks" / "review-all-links.yaml"
 PASSWORD = "Sup3r-S3cret-Pw!"
 Mutation = Callable[[Path, Path], None]
 CHECK = ["inventory", "check"]
+PRIVATE_KEY = """-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
+QyNTUxOQAAACBvX2ZbXQlPpGcd0PJNKx+ZsSHsb3tuCFgqZkVNJO8aEwAAAJg4vHM2OLxz
+-----END OPENSSH PRIVATE KEY-----
+"""
+"""Not a real key: its lines must never be shown back (``allowed_signers`` holds public keys)."""
 SECRETS_POLL = ["--secrets", "{tmp}/s.yaml", "poll", "--link", "dinkes"]
 
 
@@ -344,7 +350,12 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
     ("office-logo-missing", edit("office.yaml", "logo-batam.png", "logo-none.png"), CHECK, 2,
      ("office.yaml:", "agency.logo", "no such file")),
     ("signers-unknown-role", write("allowed_signers", b"kasie ssh-ed25519 AAAA x\n"), CHECK, 2,
-     ("allowed_signers:1", "unknown role 'kasie'", "did you mean 'kasi'")),
+     ("allowed_signers:1", "the first word is not a role", "did you mean 'kasi'")),
+    ("signers-private-key-pasted", write("allowed_signers", PRIVATE_KEY.encode()), CHECK, 2,
+     ("allowed_signers:1", "a PRIVATE key", "public keys only")),
+    ("signers-private-key-body-pasted", write("allowed_signers", PRIVATE_KEY.split("\n")[1]
+                                              .encode()), CHECK, 2,
+     ("allowed_signers:1", "the first word is not a role")),
     ("signers-not-ed25519", write("allowed_signers", b"# keys\nkadis ssh-rsa AAAAB3 x\n"),
      CHECK, 2, ("allowed_signers:2", "expected: ROLE ssh-ed25519 KEY")),
     ("signers-bad-key", write("allowed_signers", b"staf ssh-ed25519 bm90LWEta2V5 budi\n"),
@@ -399,6 +410,8 @@ def test_bad_input_gives_one_line(
     out = capsys.readouterr()
     assert "Traceback" not in out.err + out.out
     assert PASSWORD not in out.err + out.out
+    assert not any(k in out.err + out.out for k in PRIVATE_KEY.splitlines()[1:3])
+    assert "b3BlbnNzaC1rZXktdjEA" not in out.err + out.out
     assert result == code, out.err
     if code == 0:
         return
@@ -469,5 +482,6 @@ def test_inventory_check_lists_office_and_signer_problems_with_the_inventory_s(
     assert main(["-i", str(inv), *CHECK]) == 2
     err = capsys.readouterr().err
     assert "inventory: 3 problems:" in err
-    for text in ("allowed_signers:1: unknown role", "hosts.yaml:", "office.yaml:32: paper"):
+    for text in ("allowed_signers:1: the first word is not a role", "hosts.yaml:",
+                 "office.yaml:32: paper"):
         assert text in err, (text, err)

@@ -186,13 +186,20 @@ def problems(text: str) -> list[tuple[int, str]]:
 
     Examples:
         >>> problems("kasie ssh-ed25519 AAAA x\\n")
-        [(1, "unknown role 'kasie' (did you mean 'kasi'?): one of kadis, kabid, kasi, staf")]
+        [(1, "the first word is not a role (did you mean 'kasi'?): one of kadis, kabid, kasi, staf")]
+
+    Nothing of the line is repeated: a private key pasted here must not reach a terminal or a
+    log (its lines are named, and a ``PRIVATE KEY`` block is called what it is).
         >>> problems("# keys\\nkadis ssh-rsa AAAA x\\nstaf ssh-ed25519 bm90LWEta2V5\\n")[1]
         (3, 'the key is not a valid ssh-ed25519 public key')
     """
     out = []
     for number, line in enumerate(text.splitlines(), 1):
         words = line.split()
+        if "PRIVATE KEY" in line:
+            out.append((number, "a PRIVATE key: this file holds public keys only; remove it, "
+                                "and count that key as exposed"))  # fmt: skip
+            return out  # the lines after it are the key itself: none of them is named
         if words and not words[0].startswith("#"):
             msg = _line_problem(words)
             if msg:
@@ -205,7 +212,8 @@ def _line_problem(words: list[str]) -> str | None:
 
     bad = [r for r in words[0].split(",") if r not in ROLES]
     if bad:
-        return f"unknown role {bad[0]!r}{did_you_mean(bad[0], ROLES)}: one of {', '.join(ROLES)}"
+        hint = did_you_mean(bad[0], ROLES)  # names a role, never the word itself
+        return f"the first word is not a role{hint}: one of {', '.join(ROLES)}"
     if len(words) < 3 or words[1] != "ssh-ed25519":
         return "expected: ROLE ssh-ed25519 KEY [comment]"
     try:
