@@ -350,12 +350,12 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
     ("office-logo-missing", edit("office.yaml", "logo-batam.png", "logo-none.png"), CHECK, 2,
      ("office.yaml:", "agency.logo", "no such file")),
     ("signers-unknown-role", write("allowed_signers", b"kasie ssh-ed25519 AAAA x\n"), CHECK, 2,
-     ("allowed_signers:1", "the first word is not a role", "did you mean 'kasi'")),
+     ("allowed_signers:1", "its first word is not a role", "did you mean 'kasi'")),
     ("signers-private-key-pasted", write("allowed_signers", PRIVATE_KEY.encode()), CHECK, 2,
      ("allowed_signers:1", "a PRIVATE key", "public keys only")),
     ("signers-private-key-body-pasted", write("allowed_signers", PRIVATE_KEY.split("\n")[1]
                                               .encode()), CHECK, 2,
-     ("allowed_signers:1", "the first word is not a role")),
+     ("allowed_signers:1", "its first word is not a role")),
     ("signers-not-ed25519", write("allowed_signers", b"# keys\nkadis ssh-rsa AAAAB3 x\n"),
      CHECK, 2, ("allowed_signers:2", "expected: ROLE ssh-ed25519 KEY")),
     ("signers-bad-key", write("allowed_signers", b"staf ssh-ed25519 bm90LWEta2V5 budi\n"),
@@ -482,6 +482,6 @@ def test_inventory_check_lists_office_and_signer_problems_with_the_inventory_s(
     assert main(["-i", str(inv), *CHECK]) == 2
     err = capsys.readouterr().err
     assert "inventory: 3 problems:" in err
-    for text in ("allowed_signers:1: the first word is not a role", "hosts.yaml:",
+    for text in ("allowed_signers:1: its first word is not a role", "hosts.yaml:",
                  "office.yaml:32: paper"):
         assert text in err, (text, err)

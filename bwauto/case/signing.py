@@ -185,8 +185,9 @@ def problems(text: str) -> list[tuple[int, str]]:
     """Every malformed line of an ``allowed_signers`` text: (line, what is wrong).
 
     Examples:
-        >>> problems("kasie ssh-ed25519 AAAA x\\n")
-        [(1, "the first word is not a role (did you mean 'kasi'?): one of kadis, kabid, kasi, staf")]
+        >>> problems("kasie ssh-ed25519 AAAA x\\n")  # doctest: +NORMALIZE_WHITESPACE
+        [(1, "its first word is not a role (did you mean 'kasi'?):
+               one of kadis, kabid, kasi, staf")]
 
     Nothing of the line is repeated: a private key pasted here must not reach a terminal or a
     log (its lines are named, and a ``PRIVATE KEY`` block is called what it is).
@@ -213,7 +214,7 @@ def _line_problem(words: list[str]) -> str | None:
     bad = [r for r in words[0].split(",") if r not in ROLES]
     if bad:
         hint = did_you_mean(bad[0], ROLES)  # names a role, never the word itself
-        return f"the first word is not a role{hint}: one of {', '.join(ROLES)}"
+        return f"its first word is not a role{hint}: one of {', '.join(ROLES)}"
     if len(words) < 3 or words[1] != "ssh-ed25519":
         return "expected: ROLE ssh-ed25519 KEY [comment]"
     try:

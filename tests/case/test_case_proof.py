@@ -201,7 +201,7 @@ def test_a_review_signed_for_another_role_fails_verify(office: Register, inv: Pa
 
 def test_allowed_signers_file_errors_name_the_line(tmp_path: Path) -> None:
     (tmp_path / "allowed_signers").write_text("# office keys\nbupati ssh-ed25519 AAAA x\n")
-    with pytest.raises(Exception, match=r"allowed_signers:2: the first word is not a role"):
+    with pytest.raises(Exception, match=r"allowed_signers:2: its first word is not a role"):
         AllowedSigners.load(tmp_path)
 
 
