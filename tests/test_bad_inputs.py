@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -445,8 +447,6 @@ def test_alias_bomb_is_refused_fast_in_bounded_memory(tmp_path: Path) -> None:
     the test instead of eating the machine.
     """
     import resource
-    import subprocess
-    import sys
 
     inv = tmp_path / "inventory"
     shutil.copytree(SAMPLE, inv)
@@ -485,3 +485,78 @@ def test_inventory_check_lists_office_and_signer_problems_with_the_inventory_s(
     for text in ("allowed_signers:1: its first word is not a role", "hosts.yaml:",
                  "office.yaml:32: paper"):
         assert text in err, (text, err)
+
+
+def _loop(inv: Path, tmp: Path) -> None:
+    (tmp / "loopA").symlink_to(tmp / "loopB")
+    (tmp / "loopB").symlink_to(tmp / "loopA")
+
+
+def _a_file(inv: Path, tmp: Path) -> None:
+    (tmp / "plain").write_text("not a dir\n")
+
+
+def _holidays(text: str, where: str = "/h.yaml") -> Mutation:
+    return write(where, text.encode())
+
+
+LOOK = [  # an outside look (issue 12, follow-up): each was a traceback, or a misleading line
+    ("export-to-proc", with_case(nothing), case_argv("export", "--out", "/proc/x.zip"), 2,
+     ("/proc/x.zip", "--out", "cannot write in /proc")),
+    ("export-to-sys", with_case(nothing), case_argv("export", "--out", "/sys/x.zip"), 2,
+     ("/sys/x.zip", "--out", "cannot write in /sys")),
+    ("blank-form-to-proc", nothing, ["request", "form", "--blank", "--out", "/proc/x.docx"], 2,
+     ("/proc/x.docx", "cannot write in /proc")),
+    ("analyse-csv-to-proc", nothing, ["analyse", "--csv", "/proc/a.csv"], 2,
+     ("/proc/a.csv", "--csv", "cannot write in /proc")),
+    ("analyse-xlsx-to-proc", nothing, ["analyse", "--xlsx", "/proc/a.xlsx"], 2,
+     ("/proc/a.xlsx", "--xlsx", "cannot write in /proc")),
+    ("analyse-chart-to-proc", nothing, ["analyse", "--chart", "/proc/c"], 2,
+     ("/proc/c", "--chart", "cannot write in /proc")),
+    ("lab-history-to-proc", nothing, ["lab", "history", "--out", "/proc/h.csv"], 2,
+     ("/proc/h.csv", "cannot write in /proc")),
+    ("state-dir-symlink-loop", _loop, ["--state-dir", "{tmp}/loopA", "request", "list"], 2,
+     ("loopA: --state-dir: is a symbolic link loop",)),
+    ("state-dir-is-a-file", _a_file, ["--state-dir", "{tmp}/plain", "request", "list"], 2,
+     ("plain: --state-dir: is a file, expected a directory",)),
+    ("holidays-bad-date", with_case(_holidays("holidays: [{date: 2026-02-30, name: x}]\n")),
+     case_argv("status", "--holidays", "{tmp}/h.yaml"), 2, ("h.yaml:1", "not a valid date")),
+    ("inventory-holidays-bad-date", _holidays("holidays:\n  - {date: 2026-02-30}\n",
+                                              "holidays.yaml"), CHECK, 2,
+     ("holidays.yaml:2", "not a valid date")),
+    ("inventory-holidays-unknown-key", _holidays("holidays:\n  - {date: 2026-02-03, nmae: x}\n",
+                                                 "holidays.yaml"), CHECK, 2,
+     ("holidays.yaml:2", "nmae: unknown key", "did you mean 'name'")),
+    ("inventory-holidays-for-status", with_case(_holidays("holidays: []\nnmae: x\n",
+                                                          "holidays.yaml")),
+     case_argv("status"), 2, ("holidays.yaml:2", "nmae: unknown key")),
+    ("verify-against-missing-zip", with_case(nothing),
+     case_argv("verify", "--against", "{tmp}/nope.zip"), 2, ("nope.zip: --against: not found",)),
+    ("verify-against-not-a-zip", with_case(_holidays("x\n", "/x.zip")),
+     case_argv("verify", "--against", "{tmp}/x.zip"), 2, ("x.zip: --against: not an export",)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("mutate", "argv", "code", "expected"), [pytest.param(*c[1:], id=c[0]) for c in LOOK]
+)
+def test_outside_look_bad_input_in_a_real_process(
+    mutate: Mutation, argv: list[str], code: int, expected: tuple[str, ...], tmp_path: Path
+) -> None:
+    """``bwauto`` as a subprocess: exit code, one line naming the file, no traceback."""
+    inv = tmp_path / "inventory"
+    shutil.copytree(SAMPLE, inv)
+    mutate(inv, tmp_path)
+    args = [a.format(inv=inv, tmp=tmp_path) for a in argv]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BWAUTO_")}
+    env.update(COLUMNS="300", PYTHONPATH=str(SAMPLE.parent))
+    done = subprocess.run(
+        [sys.executable, "-m", "bwauto", "-i", str(inv), "--state-dir", str(tmp_path / "state"),
+         *args], capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr + done.stdout, done.stderr
+    assert done.returncode == code, done.stderr
+    line = done.stderr.strip()
+    assert line.startswith("error: ") and "\n" not in line, done.stderr
+    for text in expected:
+        assert text in line, (text, line)

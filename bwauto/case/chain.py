@@ -385,16 +385,19 @@ def verify_against(
     """``verify`` plus: the register still extends the history exported in ``export_zip``.
 
     Raises:
-        IntegrityError: the zip is unreadable or is not an export of this case.
+        InputFileError: the zip cannot be read, or is not an export of this case (bad input,
+            exit 2: the register is not judged against it).
     """
-    from bwauto.case.errors import IntegrityError
+    from bwauto.files import InputFileError, os_reason
 
     try:
         with zipfile.ZipFile(export_zip) as zf:
             rows = json.loads(zf.read(f"{case.id}/records.json"))
         anchors = [(int(r["position"]), str(r["hash"])) for r in rows]
-    except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
-        raise IntegrityError(f"{export_zip}: not an export of {case.id} ({exc})") from None
+    except OSError as exc:
+        raise InputFileError(export_zip, f"--against: {os_reason(exc)}") from None
+    except (KeyError, ValueError, TypeError, zipfile.BadZipFile):
+        raise InputFileError(export_zip, f"--against: not an export of {case.id}") from None
     report = verify(case, allowed=allowed)
     extra = _anchor_problems(case, anchors, f"the export {Path(export_zip).name}")
     problems = sorted([*report.problems, *extra], key=lambda p: p.record)
