@@ -482,8 +482,11 @@ def test_inventory_check_lists_office_and_signer_problems_with_the_inventory_s(
     assert main(["-i", str(inv), *CHECK]) == 2
     err = capsys.readouterr().err
     assert "inventory: 3 problems:" in err
-    for text in ("allowed_signers:1: its first word is not a role", "hosts.yaml:",
-                 "office.yaml:32: paper"):
+    for text in (
+        "allowed_signers:1: its first word is not a role",
+        "hosts.yaml:",
+        "office.yaml:32: paper",
+    ):
         assert text in err, (text, err)
 
 
