@@ -533,6 +533,14 @@ LOOK = [  # an outside look (issue 12, follow-up): each was a traceback, or a mi
     ("inventory-holidays-for-status", with_case(_holidays("holidays: []\nnmae: x\n",
                                                           "holidays.yaml")),
      case_argv("status"), 2, ("holidays.yaml:2", "nmae: unknown key")),
+    ("secrets-is-a-directory", nothing, ["--secrets", "{tmp}", "poll", "--link", "dinkes"], 2,
+     ("secrets file", "is a directory, expected a file")),
+    ("secrets-unknown-host", write("/s.yaml", f"hosts:\n  edge-bc-99:\n    password: "
+                                   f"{PASSWORD}\n".encode(), 0o600), SECRETS_POLL, 2,
+     ("s.yaml:2: hosts.edge-bc-99: no such host in the inventory", "did you mean")),
+    ("secrets-duplicate-key", write("/s.yaml", f"defaults:\n  password: {PASSWORD}\n  "
+                                    f"password: {PASSWORD}x\n".encode(), 0o600), SECRETS_POLL,
+     2, ("s.yaml:3: defaults.password: duplicate key",)),
     ("verify-against-missing-zip", with_case(nothing),
      case_argv("verify", "--against", "{tmp}/nope.zip"), 2, ("nope.zip: --against: not found",)),
     ("verify-against-not-a-zip", with_case(_holidays("x\n", "/x.zip")),
@@ -558,6 +566,7 @@ def test_outside_look_bad_input_in_a_real_process(
          *args], capture_output=True, text=True, env=env, timeout=60, check=False,
     )  # fmt: skip
     assert "Traceback" not in done.stderr + done.stdout, done.stderr
+    assert PASSWORD not in done.stderr + done.stdout
     assert done.returncode == code, done.stderr
     line = done.stderr.strip()
     assert line.startswith("error: ") and "\n" not in line, done.stderr
