@@ -54,6 +54,8 @@ from bwauto.case.signing import AllowedSigners, signed_by
 from bwauto.case.steps import step
 
 FILE_PROBLEMS = ("file-changed", "file-missing")
+ROLE_FIELDS = {"review": "role", "dispose": "from"}
+"""Records made in a role's name (the field that names it): signed by a key of that role."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,11 +327,13 @@ def _signature_problem(
         roles = allowed.roles_of(key)
         if not roles:
             return "unknown-signer", f"signed by a key that {allowed.source} does not list"
-        role = rec.data.get("role") if rec.kind == "review" else None
-        if role is not None and role not in roles:
+        role = rec.data.get(ROLE_FIELDS.get(rec.kind, ""))
+        intact = rec.hash == row.stored_hash  # an edited body is reported as edited, only
+        if intact and role is not None and role not in roles:
+            what = {"review": "a review", "dispose": "a disposition"}[rec.kind]
             return (
                 "wrong-role",
-                f"a review as {role} signed by a key allowed for {', '.join(roles)}",
+                f"{what} as {role} signed by a key allowed for {', '.join(roles)}",
             )
     if rec.signer and rec.signer != key:
         return "bad-signature", "signed by another key than the one it names"

@@ -374,8 +374,8 @@ class Register:
             IntegrityError: the case's records fail verification.
             StepOrderError: the SOP's order does not allow this record now.
         """
-        role = str(data.get({"review": "role", "dispose": "from"}.get(kind, ""), "staf"))
-        signer = self._signer(role, review=kind == "review")
+        role = str(data.get(chain.ROLE_FIELDS.get(kind, ""), "staf"))
+        signer = self._signer(role, review=kind == "review", in_role=kind in chain.ROLE_FIELDS)
         with critical(self.path):  # the commit and its journal line, together
             with self._conn() as conn, transaction(conn):
                 case = self._load(conn, case_id)
@@ -415,10 +415,11 @@ class Register:
         proves nothing, and binds nothing)."""
         return signer.key_id if signer is not None and self.allowed is not None else None
 
-    def _signer(self, role: str, review: bool = False) -> Signer | None:
-        """The key that signs as ``role``, refused before anything is recorded."""
+    def _signer(self, role: str, review: bool = False, in_role: bool = False) -> Signer | None:
+        """The key that signs as ``role``, refused before anything is recorded; a record
+        ``in_role`` (a review, a disposition) needs a key allowed for that role."""
         signer = self.signer(role) if callable(self.signer) else self.signer
-        return authorised(signer, self.allowed, role, review=review,
+        return authorised(signer, self.allowed, role, review=review, in_role=in_role,
                           signed_reviews=self.signed_reviews)  # fmt: skip
 
     def _rejournalled(self, conn: sqlite3.Connection, case: Case, data: dict[str, Any]) -> Case:

@@ -259,13 +259,15 @@ def throwaway_keys(inventory_dir: Path) -> None:
 
 def authorised(
     signer: Signer | None, allowed: AllowedSigners | None, role: str, *, review: bool = False,
-    signed_reviews: bool = False,
+    signed_reviews: bool = False, in_role: bool = False,
 ) -> Signer | None:  # fmt: skip
     """``signer`` if it may sign as ``role``; else ``SigningError`` (nothing is recorded).
 
-    With ``allowed``, the key must be listed (for a review: for its role); without it, a review
-    is refused if ``signed_reviews``, and anything else is signed if a key is at hand.
+    With ``allowed``, the key must be listed (for a record made in a role's name, ``in_role``:
+    a review, a disposition, for that role); without it, a review is refused if
+    ``signed_reviews``, and anything else is signed if a key is at hand.
     """
+    in_role = in_role or review
     if allowed is None:
         if review and signed_reviews:
             raise SigningError(
@@ -277,11 +279,11 @@ def authorised(
     if signer is None:
         raise SigningError(f"records of this office are signed: no signing key {how}")
     roles = allowed.roles_of(signer.public)
-    if not roles or (review and role not in roles):
-        what = f"for {role}" if review else "for any role"
+    if not roles or (in_role and role not in roles):
+        what = f"for {role}" if in_role else "for any role"
         raise SigningError(
             f"the signing key is not allowed {what} in {allowed.source}"
             + (f" (it is allowed for {', '.join(roles)})" if roles else "")
-            + f": use a key of {role if review else 'yours'} {how}"
+            + f": use a key of {role if in_role else 'yours'} {how}"
         )
     return signer
