@@ -43,7 +43,7 @@ from typing import Any
 
 from bwauto.case import audit, chain, workflow
 from bwauto.case.db import connect, migrate, register_path, transaction
-from bwauto.case.errors import CaseError, IntegrityError, StepOrderError
+from bwauto.case.errors import CaseError, IntegrityError, SigningError, StepOrderError
 from bwauto.case.inputs import (
     AnalysisSummary,
     BeritaAcara,
@@ -56,6 +56,7 @@ from bwauto.case.inputs import (
 )
 from bwauto.case.journal import append_journal, critical, journal_path, read_journal, shared
 from bwauto.case.mutu_baku import WIB
+from bwauto.case.office import load_office
 from bwauto.case.records import GENESIS, Case, Record, StoredRecord, current_user, utc_iso
 from bwauto.case.signing import FILE_NAME as SIGNERS_FILE
 from bwauto.case.signing import AllowedSigners, Signer, authorised, signer_for
@@ -92,6 +93,9 @@ class Register:
         self.signed_reviews = signed_reviews
         self.signers_file: Path | None = None
         """Where ``allowed_signers`` must be once records are signed (``for_office``)."""
+        self.signatures_required = False
+        """``office.yaml``'s ``signatures: required``: an unsigned record is a problem, and
+        nothing is recorded unsigned (``for_office``)."""
         self._migrated = False
 
     @property
@@ -127,6 +131,7 @@ class Register:
         reg = cls(register_path(state_dir), user=user, signer=signer, allowed=allowed,
                   signed_reviews=True)  # fmt: skip
         reg.signers_file = Path(inventory_dir) / SIGNERS_FILE
+        reg.signatures_required = load_office(inventory_dir).signatures == "required"
         return reg
 
     @contextmanager
@@ -169,6 +174,8 @@ class Register:
         else:
             report = chain.verify(case, allowed=self.allowed)
         extra = audit.signers_problems(case, self.allowed, self.signers_file)
+        if self.signatures_required:
+            extra += _required_problems(case, report.problems, self.allowed is not None)
         problems = sorted([*report.problems, *extra], key=lambda p: p.record)
         return chain.VerifyReport(case.id, report.records, problems)
 
@@ -419,6 +426,10 @@ class Register:
         """The key that signs as ``role``, refused before anything is recorded; a record
         ``in_role`` (a review, a disposition) needs a key allowed for that role."""
         signer = self.signer(role) if callable(self.signer) else self.signer
+        if self.signatures_required and (signer is None or self.allowed is None):
+            missing = "no signing key (--key, or $BWAUTO_SIGNING_KEY)" if signer is None else (
+                "the inventory has no allowed_signers")  # fmt: skip
+            raise SigningError(f"office.yaml says signatures: required, and {missing}")
         return authorised(signer, self.allowed, role, review=review, in_role=in_role,
                           signed_reviews=self.signed_reviews)  # fmt: skip
 
@@ -676,6 +687,22 @@ def _naming(case_id: str) -> Iterator[None]:
     except StepOrderError as exc:
         text = str(exc).replace(workflow.CASE_ID, case_id)
         raise StepOrderError(text, missing=exc.missing) from exc
+
+
+def _required_problems(
+    case: Case, found: Sequence[chain.ChainProblem], listed: bool
+) -> list[chain.ChainProblem]:
+    """With ``signatures: required``: each record without a signature (not already named
+    ``unsigned``), and the ``allowed_signers`` list gone (``listed`` false)."""
+    named = {p.record for p in found if p.problem == "unsigned"}
+    msg = "office.yaml says signatures: required, and it carries no signature"
+    out = [chain.ChainProblem(row.position, None, None, "unsigned", msg) for row in case.stored
+           if row.signature is None and row.position not in named]  # fmt: skip
+    if not listed:
+        out.append(chain.ChainProblem(1, None, None, "signers-missing",
+                                      "office.yaml says signatures: required, and the inventory "
+                                      "has no allowed_signers"))  # fmt: skip
+    return out
 
 
 def reattach_hint(case_id: str, problem: chain.ChainProblem) -> str:
