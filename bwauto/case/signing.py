@@ -184,13 +184,13 @@ class AllowedSigners:
 def problems(text: str) -> list[tuple[int, str]]:
     """Every malformed line of an ``allowed_signers`` text: (line, what is wrong).
 
+    Nothing of the line is repeated: a private key pasted here must not reach a terminal or a
+    log (its lines are named, and a ``PRIVATE KEY`` block is called what it is).
+
     Examples:
         >>> problems("kasie ssh-ed25519 AAAA x\\n")  # doctest: +NORMALIZE_WHITESPACE
         [(1, "its first word is not a role (did you mean 'kasi'?):
                one of kadis, kabid, kasi, staf")]
-
-    Nothing of the line is repeated: a private key pasted here must not reach a terminal or a
-    log (its lines are named, and a ``PRIVATE KEY`` block is called what it is).
         >>> problems("# keys\\nkadis ssh-rsa AAAA x\\nstaf ssh-ed25519 bm90LWEta2V5\\n")[1]
         (3, 'the key is not a valid ssh-ed25519 public key')
     """

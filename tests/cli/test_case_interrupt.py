@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -153,3 +154,31 @@ def test_interrupted_analyse_request_leaves_no_files(lab: Lab, week: Path, tmp_p
     analysis = reg.state(case_id).latest["analysis"]
     assert all("/analisa/" in f["path"] for f in analysis.data["files"])
     assert reg.verify(case_id).ok
+
+
+@pytest.mark.parametrize("delay", [1.0, 2.0, 2.5, 3.5])
+def test_ctrl_c_at_any_moment_of_analyse_request_leaves_a_whole_case(
+    lab: Lab, week: Path, delay: float
+) -> None:
+    """The report's reproduction: SIGINT some seconds into `bwauto analyse --request ID`.
+    Whenever it lands, the case verifies, and `analisa` exists only if step 6 was recorded."""
+    reg = Register.for_office(week, lab.inventory_dir)
+    case_id = reg.new(opd="Dinas Kesehatan", letter_no="1/A", letter_date=dt.date(2026, 1, 5),
+                      link_id="dinkes", rate_bps=150_000_000, purpose="SIMRS")  # fmt: skip
+    for frm, to in (("kadis", "kabid"), ("kabid", "kasi"), ("kasi", "staf")):
+        reg.dispose(case_id, from_role=frm, to_role=to)
+    reg.form(case_id, {"contact_name": "Rudi", "purpose": "SIMRS"})
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"}
+    argv = [sys.executable, "-m", "bwauto", "-i", str(lab.inventory_dir), "--state-dir",
+            str(week), "analyse", "--request", case_id]  # fmt: skip
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err, err
+    report = reg.verify(case_id)
+    assert report.ok, report.problems
+    folder = week / "cases" / case_id
+    names = sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    recorded = 6 in reg.state(case_id).done
+    assert names == (["analisa"] if recorded else []), (delay, names, recorded)
