@@ -21,6 +21,7 @@ A dry-run writes no file and records nothing: it shows the figures and what woul
 from __future__ import annotations
 
 import dataclasses
+import os
 import secrets
 import shutil
 from pathlib import Path
@@ -226,16 +227,33 @@ def _describe(row: ReportRow) -> str:
 
 def _staging(state_dir: Path, request: str | None) -> Path | None:
     """For a request, a hidden folder in its case folder where the files are written first
-    (``.analisa-<random>``, at the state dir's umask); ``None`` without a request."""
+    (``.analisa-<pid>-<random>``, at the state dir's umask; those of dead processes are
+    removed); ``None`` without a request."""
     from bwauto.case.documents import case_dir
 
     if request is None:
         return None
     folder = case_dir(state_dir, request)
     folder.mkdir(parents=True, exist_ok=True)
-    staging = folder / f".analisa-{secrets.token_hex(6)}"
+    for stale in folder.glob(".analisa-*-*"):  # left by a killed run (SIGKILL, power cut)
+        if not _running(stale.name.split("-")[1]):
+            shutil.rmtree(stale, ignore_errors=True)
+    staging = folder / f".analisa-{os.getpid()}-{secrets.token_hex(6)}"
     staging.mkdir()
     return staging
+
+
+def _running(pid: str) -> bool:
+    """Whether process ``pid`` (a staging folder's writer) still runs."""
+    if not pid.isdigit():
+        return True  # not ours to remove
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _put_in_place(

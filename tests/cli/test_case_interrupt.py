@@ -138,6 +138,8 @@ def test_interrupted_analyse_request_leaves_no_files(lab: Lab, week: Path, tmp_p
     folder = week / "cases" / case_id
     assert not folder.exists() or list(folder.iterdir()) == []
     assert 6 not in reg.state(case_id).done
+    killed = folder / ".analisa-4194304-0123456789ab"  # a SIGKILLed run's (no such pid)
+    (killed / "x").mkdir(parents=True)
     done = run_hooked(
         tmp_path,
         "bwauto.case.register",
