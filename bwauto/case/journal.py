@@ -78,7 +78,7 @@ def _flocked(register: Path, mode: int) -> Iterator[None]:
     path = lock_path(register)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o660)  # flock needs no write access
     except OSError as exc:
         if mode == fcntl.LOCK_EX:
             raise StoreError(f"register lock {path}: {os_reason(exc)}") from None

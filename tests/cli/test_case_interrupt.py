@@ -59,12 +59,15 @@ def run_hooked(
                           text=True, env=env, timeout=120, check=False)  # fmt: skip
 
 
-def test_ctrl_c_between_commit_and_journal_line_is_deferred(bw: Bw, tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_a_signal_between_commit_and_journal_line_is_deferred(
+    bw: Bw, tmp_path: Path, sig: str
+) -> None:
     """Was: SIGINT after the commit left the record without its journal line: `verify` said
     "unanchored" for ever (a false tamper)."""
     case_id = _new(bw)
     dispose = ("request", "dispose", case_id, "--from", "kadis", "--to", "kabid")
-    done = run_hooked(tmp_path, "bwauto.case.register", "append_journal", "SIGINT", *dispose)
+    done = run_hooked(tmp_path, "bwauto.case.register", "append_journal", sig, *dispose)
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
     code, out, _ = bw("request", "verify", case_id)
     assert code == 0 and "OK, 2 records" in out, out
