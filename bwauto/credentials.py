@@ -29,7 +29,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,15 +75,21 @@ def _env_part(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", name).upper()
 
 
-def load_secrets_file(path: Path) -> dict[str, Any]:
+def load_secrets_file(path: Path, hosts: Collection[str] | None = None) -> dict[str, Any]:
     """Read a secrets file, refusing it unless only its owner can read it (mode 0600).
 
-    No error ever quotes the file's content: a YAML error says only where.
+    No error ever quotes the file's content: a YAML error says only where. A key given twice
+    is refused (the inventory's reader finds it, with its line), and so is, with the
+    inventory's ``hosts``, a host the inventory does not have (a typo would leave the real
+    router without its secret).
     """
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
+        st = path.stat()
     except OSError as exc:
         raise CredentialError(f"secrets file {path}: {os_reason(exc)}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise CredentialError(f"secrets file {path}: is a directory, expected a file")
+    mode = stat.S_IMODE(st.st_mode)
     if mode & 0o077:
         raise CredentialError(
             f"secrets file {path} has mode {mode:04o}: others can read it; run 'chmod 600 {path}'"
@@ -96,7 +102,7 @@ def load_secrets_file(path: Path) -> dict[str, Any]:
         raise CredentialError(f"secrets file {where}: {reason}") from None
     if not isinstance(data, dict):
         raise CredentialError(f"secrets file {path}: expected a mapping")
-    problem = secrets_problem(data)
+    problem = secrets_problem(data) or _duplicate_key(path) or _unknown_host(data, hosts)
     if problem is not None:
         keys, message = problem
         shown = ".".join(k if _KEY_LIKE.match(k) else "(not shown)" for k in keys)
@@ -169,6 +175,32 @@ def _fields_problem(
     return None
 
 
+def _duplicate_key(path: Path) -> tuple[tuple[str, ...], str] | None:
+    """The first key given twice in the same mapping (the inventory's YAML reader)."""
+    from bwauto.files import read_text
+    from bwauto.inventory.yamlsrc import parse_yaml
+
+    for problem in parse_yaml(read_text(path), str(path)).problems:
+        if problem.message == "duplicate key":
+            where = tuple(p for p in problem.where.split(".") if p)
+            return (*where, problem.field), "duplicate key: given twice, one would be lost"
+    return None
+
+
+def _unknown_host(
+    data: Mapping[str, Any], hosts: Collection[str] | None
+) -> tuple[tuple[str, ...], str] | None:
+    """A ``hosts:`` entry the inventory has no router of."""
+    if hosts is None:
+        return None
+    for name in data.get("hosts") or {}:
+        if str(name) not in hosts:
+            return ("hosts", str(name)), "no such host in the inventory" + _unknown(
+                str(name), tuple(sorted(hosts))
+            ).removeprefix("unknown key")
+    return None
+
+
 def _unknown(key: str, known: tuple[str, ...]) -> str:
     from bwauto.inventory.schema import did_you_mean
 
@@ -204,10 +236,14 @@ class CredentialResolver:
     """The secrets file ``secrets`` was read from."""
 
     @classmethod
-    def from_files(cls, explicit: str | None, inventory_hint: str | None) -> CredentialResolver:
-        """A resolver reading the secrets file found by ``find_secrets_file``."""
+    def from_files(
+        cls, explicit: str | None, inventory_hint: str | None,
+        hosts: Collection[str] | None = None,
+    ) -> CredentialResolver:  # fmt: skip
+        """A resolver reading the secrets file found by ``find_secrets_file`` (its ``hosts:``
+        checked against the inventory's ``hosts``, when given)."""
         path = find_secrets_file(explicit, inventory_hint)
-        return cls(secrets=load_secrets_file(path) if path else {}, source=path)
+        return cls(secrets=load_secrets_file(path, hosts) if path else {}, source=path)
 
     def resolve(
         self, host: str, groups: tuple[str, ...], env_override: Mapping[str, str] | None = None,

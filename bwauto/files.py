@@ -23,8 +23,10 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,6 +133,8 @@ def parse_yaml_text(text: str, file: str, *, secret: bool = False) -> Any:
             loader.dispose()
     except yaml.YAMLError as exc:
         raise yaml_error(exc, file, secret=secret) from None
+    except ValueError:  # a value PyYAML cannot make, e.g. the date 2026-02-30
+        raise InputFileError(file, "a value is not valid (a date that does not exist?)") from None
 
 
 def check_yaml_aliases(text: str, file: str) -> None:
@@ -212,7 +216,24 @@ def _check_parents(path: Path, candidates: tuple[Path, ...], what: str) -> None:
                 raise InputFileError(path, f"{what}: {parent} is not a directory")
             if not os.access(parent, os.W_OK | os.X_OK):
                 raise InputFileError(path, f"{what}: {parent} is not writable")
+            reason = _cannot_create_in(parent)
+            if reason:
+                raise InputFileError(path, f"{what}: cannot write in {parent}: {reason}")
             return
+
+
+def _cannot_create_in(folder: Path) -> str | None:
+    """Why no file can be created in ``folder`` (``None``: one can). Creates and removes a
+    probe: ``os.access`` says yes to root anywhere, even in ``/proc`` or ``/sys``, and on a
+    read-only mount."""
+    probe = folder / f".bwauto-probe-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError as exc:
+        return "no new file can be made there" if exc.errno == errno.ENOENT else os_reason(exc)
+    with contextlib.suppress(OSError):
+        probe.unlink()
+    return None
 
 
 def check_output_path(path: Path, what: str = "output file", suffix: str = "") -> Path:

@@ -62,6 +62,10 @@ paper: A4                             # A4, or F4 (Folio, 215 x 330 mm)
 
 cuti_bersama: []                      # the year's cuti bersama (SKB 3 Menteri), YYYY-MM-DD
   # - <year>-12-24
+
+signatures: required                  # every record signed by its author's key, listed in
+                                      # allowed_signers (README, "Signed records"); verify
+                                      # names any unsigned record
 """
 
 HOLIDAYS_YAML = """\

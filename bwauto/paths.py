@@ -127,15 +127,49 @@ def _is_state_dir(path: Path) -> bool:
         return False
 
 
-def private_mode(mode: int) -> int:
+def private_mode(mode: int, serves_a_group: bool = False) -> int:
     """The private state dir's mode from its current one: 0700, keeping only a service
-    group's traverse bit (0710, set by ``let_group_through``: no listing, no reading).
+    group's traverse bit (0710, set by ``let_group_through``: no listing, no reading), also
+    when someone widened it (``chmod 755``) if the dir ``serves_a_group`` (``_serves_a_group``).
 
     Examples:
         >>> oct(private_mode(0o755)), oct(private_mode(0o750)), oct(private_mode(0o710))
         ('0o700', '0o700', '0o710')
+        >>> oct(private_mode(0o755, serves_a_group=True)), oct(private_mode(0o700, True))
+        ('0o710', '0o700')
     """
-    return 0o700 | (0o010 if mode & 0o070 == 0o010 else 0)
+    keep = mode & 0o070 == 0o010 or (serves_a_group and mode & 0o010)
+    return 0o700 | (0o010 if keep else 0)
+
+
+def _serves_a_group(state_dir: Path) -> bool:
+    """The dir was given to a service's group for its monitoring output (``monitor register``
+    chowns it to snmp_exporter's group, ``let_group_through``): it has monitoring output and
+    belongs to a group that is not the user's own."""
+    try:
+        return (state_dir / "monitoring").is_dir() and state_dir.stat().st_gid != os.getegid()
+    except OSError:
+        return False
+
+
+def check_state_dir(state_dir: Path) -> None:
+    """Refuse a state dir that is a file, a symlink loop, a dangling symlink, or below a file.
+
+    Raises:
+        InputFileError: what it is (one line, exit 2).
+    """
+    from bwauto.files import InputFileError, os_reason
+
+    try:
+        st = state_dir.stat()
+    except FileNotFoundError:
+        if state_dir.is_symlink():
+            raise InputFileError(state_dir, "--state-dir: a symlink to nothing") from None
+        return  # created when first needed
+    except OSError as exc:
+        raise InputFileError(state_dir, f"--state-dir: {os_reason(exc)}") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise InputFileError(state_dir, "--state-dir: is a file, expected a directory")
 
 
 def shared_mode(mode: int) -> int:
@@ -182,12 +216,14 @@ def prepare_state_dir(state_dir: Path, group: str | None) -> list[Path]:
     """
     from bwauto.errors import StoreError
 
+    check_state_dir(state_dir)
     created = _public_parents(state_dir)
     if group is None:
         if _is_state_dir(state_dir) and state_dir.stat().st_uid == os.geteuid():
             mode = stat.S_IMODE(state_dir.stat().st_mode)
-            if mode != private_mode(mode):
-                state_dir.chmod(private_mode(mode))
+            wanted = private_mode(mode, serves_a_group=_serves_a_group(state_dir))
+            if mode != wanted:
+                state_dir.chmod(wanted)
         return created
     try:
         gid = grp.getgrnam(group).gr_gid

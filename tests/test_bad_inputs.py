@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +24,12 @@ PLAYBOOK = Path(__file__).parents[1] / "playbooks" / "review-all-links.yaml"
 PASSWORD = "Sup3r-S3cret-Pw!"
 Mutation = Callable[[Path, Path], None]
 CHECK = ["inventory", "check"]
+PRIVATE_KEY = """-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
+QyNTUxOQAAACBvX2ZbXQlPpGcd0PJNKx+ZsSHsb3tuCFgqZkVNJO8aEwAAAJg4vHM2OLxz
+-----END OPENSSH PRIVATE KEY-----
+"""
+"""Not a real key: its lines must never be shown back (``allowed_signers`` holds public keys)."""
 SECRETS_POLL = ["--secrets", "{tmp}/s.yaml", "poll", "--link", "dinkes"]
 
 
@@ -344,7 +352,12 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
     ("office-logo-missing", edit("office.yaml", "logo-batam.png", "logo-none.png"), CHECK, 2,
      ("office.yaml:", "agency.logo", "no such file")),
     ("signers-unknown-role", write("allowed_signers", b"kasie ssh-ed25519 AAAA x\n"), CHECK, 2,
-     ("allowed_signers:1", "unknown role 'kasie'", "did you mean 'kasi'")),
+     ("allowed_signers:1", "its first word is not a role", "did you mean 'kasi'")),
+    ("signers-private-key-pasted", write("allowed_signers", PRIVATE_KEY.encode()), CHECK, 2,
+     ("allowed_signers:1", "a PRIVATE key", "public keys only")),
+    ("signers-private-key-body-pasted", write("allowed_signers", PRIVATE_KEY.split("\n")[1]
+                                              .encode()), CHECK, 2,
+     ("allowed_signers:1", "its first word is not a role")),
     ("signers-not-ed25519", write("allowed_signers", b"# keys\nkadis ssh-rsa AAAAB3 x\n"),
      CHECK, 2, ("allowed_signers:2", "expected: ROLE ssh-ed25519 KEY")),
     ("signers-bad-key", write("allowed_signers", b"staf ssh-ed25519 bm90LWEta2V5 budi\n"),
@@ -399,6 +412,8 @@ def test_bad_input_gives_one_line(
     out = capsys.readouterr()
     assert "Traceback" not in out.err + out.out
     assert PASSWORD not in out.err + out.out
+    assert not any(k in out.err + out.out for k in PRIVATE_KEY.splitlines()[1:3])
+    assert "b3BlbnNzaC1rZXktdjEA" not in out.err + out.out
     assert result == code, out.err
     if code == 0:
         return
@@ -432,8 +447,6 @@ def test_alias_bomb_is_refused_fast_in_bounded_memory(tmp_path: Path) -> None:
     the test instead of eating the machine.
     """
     import resource
-    import subprocess
-    import sys
 
     inv = tmp_path / "inventory"
     shutil.copytree(SAMPLE, inv)
@@ -469,5 +482,93 @@ def test_inventory_check_lists_office_and_signer_problems_with_the_inventory_s(
     assert main(["-i", str(inv), *CHECK]) == 2
     err = capsys.readouterr().err
     assert "inventory: 3 problems:" in err
-    for text in ("allowed_signers:1: unknown role", "hosts.yaml:", "office.yaml:32: paper"):
+    for text in (
+        "allowed_signers:1: its first word is not a role",
+        "hosts.yaml:",
+        "office.yaml:32: paper",
+    ):
         assert text in err, (text, err)
+
+
+def _loop(inv: Path, tmp: Path) -> None:
+    (tmp / "loopA").symlink_to(tmp / "loopB")
+    (tmp / "loopB").symlink_to(tmp / "loopA")
+
+
+def _a_file(inv: Path, tmp: Path) -> None:
+    (tmp / "plain").write_text("not a dir\n")
+
+
+def _holidays(text: str, where: str = "/h.yaml") -> Mutation:
+    return write(where, text.encode())
+
+
+LOOK = [  # an outside look (issue 12, follow-up): each was a traceback, or a misleading line
+    ("export-to-proc", with_case(nothing), case_argv("export", "--out", "/proc/x.zip"), 2,
+     ("/proc/x.zip", "--out", "cannot write in /proc")),
+    ("export-to-sys", with_case(nothing), case_argv("export", "--out", "/sys/x.zip"), 2,
+     ("/sys/x.zip", "--out", "cannot write in /sys")),
+    ("blank-form-to-proc", nothing, ["request", "form", "--blank", "--out", "/proc/x.docx"], 2,
+     ("/proc/x.docx", "cannot write in /proc")),
+    ("analyse-csv-to-proc", nothing, ["analyse", "--csv", "/proc/a.csv"], 2,
+     ("/proc/a.csv", "--csv", "cannot write in /proc")),
+    ("analyse-xlsx-to-proc", nothing, ["analyse", "--xlsx", "/proc/a.xlsx"], 2,
+     ("/proc/a.xlsx", "--xlsx", "cannot write in /proc")),
+    ("analyse-chart-to-proc", nothing, ["analyse", "--chart", "/proc/c"], 2,
+     ("/proc/c", "--chart", "cannot write in /proc")),
+    ("lab-history-to-proc", nothing, ["lab", "history", "--out", "/proc/h.csv"], 2,
+     ("/proc/h.csv", "cannot write in /proc")),
+    ("state-dir-symlink-loop", _loop, ["--state-dir", "{tmp}/loopA", "request", "list"], 2,
+     ("loopA: --state-dir: is a symbolic link loop",)),
+    ("state-dir-is-a-file", _a_file, ["--state-dir", "{tmp}/plain", "request", "list"], 2,
+     ("plain: --state-dir: is a file, expected a directory",)),
+    ("holidays-bad-date", with_case(_holidays("holidays: [{date: 2026-02-30, name: x}]\n")),
+     case_argv("status", "--holidays", "{tmp}/h.yaml"), 2, ("h.yaml:1", "not a valid date")),
+    ("inventory-holidays-bad-date", _holidays("holidays:\n  - {date: 2026-02-30}\n",
+                                              "holidays.yaml"), CHECK, 2,
+     ("holidays.yaml:2", "not a valid date")),
+    ("inventory-holidays-unknown-key", _holidays("holidays:\n  - {date: 2026-02-03, nmae: x}\n",
+                                                 "holidays.yaml"), CHECK, 2,
+     ("holidays.yaml:2", "nmae: unknown key", "did you mean 'name'")),
+    ("inventory-holidays-for-status", with_case(_holidays("holidays: []\nnmae: x\n",
+                                                          "holidays.yaml")),
+     case_argv("status"), 2, ("holidays.yaml:2", "nmae: unknown key")),
+    ("secrets-is-a-directory", nothing, ["--secrets", "{tmp}", "poll", "--link", "dinkes"], 2,
+     ("secrets file", "is a directory, expected a file")),
+    ("secrets-unknown-host", write("/s.yaml", f"hosts:\n  edge-bc-99:\n    password: "
+                                   f"{PASSWORD}\n".encode(), 0o600), SECRETS_POLL, 2,
+     ("s.yaml:2: hosts.edge-bc-99: no such host in the inventory", "did you mean")),
+    ("secrets-duplicate-key", write("/s.yaml", f"defaults:\n  password: {PASSWORD}\n  "
+                                    f"password: {PASSWORD}x\n".encode(), 0o600), SECRETS_POLL,
+     2, ("s.yaml:3: defaults.password: duplicate key",)),
+    ("verify-against-missing-zip", with_case(nothing),
+     case_argv("verify", "--against", "{tmp}/nope.zip"), 2, ("nope.zip: --against: not found",)),
+    ("verify-against-not-a-zip", with_case(_holidays("x\n", "/x.zip")),
+     case_argv("verify", "--against", "{tmp}/x.zip"), 2, ("x.zip: --against: not an export",)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("mutate", "argv", "code", "expected"), [pytest.param(*c[1:], id=c[0]) for c in LOOK]
+)
+def test_outside_look_bad_input_in_a_real_process(
+    mutate: Mutation, argv: list[str], code: int, expected: tuple[str, ...], tmp_path: Path
+) -> None:
+    """``bwauto`` as a subprocess: exit code, one line naming the file, no traceback."""
+    inv = tmp_path / "inventory"
+    shutil.copytree(SAMPLE, inv)
+    mutate(inv, tmp_path)
+    args = [a.format(inv=inv, tmp=tmp_path) for a in argv]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BWAUTO_")}
+    env.update(COLUMNS="300", PYTHONPATH=str(SAMPLE.parent))
+    done = subprocess.run(
+        [sys.executable, "-m", "bwauto", "-i", str(inv), "--state-dir", str(tmp_path / "state"),
+         *args], capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr + done.stdout, done.stderr
+    assert PASSWORD not in done.stderr + done.stdout
+    assert done.returncode == code, done.stderr
+    line = done.stderr.strip()
+    assert line.startswith("error: ") and "\n" not in line, done.stderr
+    for text in expected:
+        assert text in line, (text, line)

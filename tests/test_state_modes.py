@@ -212,3 +212,34 @@ def test_a_strict_umask_is_followed_too(inv: Path, tmp_path: Path) -> None:
     finally:
         os.umask(before)
     assert _mode(target) == 0o600
+
+
+def test_a_widened_state_dir_keeps_the_traverse_bit_monitoring_needs(
+    inv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: after `chmod 755 state`, any command made it 0700, dropping the g+x that `monitor
+    register` gives snmp_exporter's group (the README says that bit stays)."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("BWAUTO_SNMP_COMMUNITY", "c0mm-unique")
+    monkeypatch.delenv("BWAUTO_SECRETS", raising=False)
+    state = tmp_path / "state"
+    _run(inv, state, tmp_path)
+    assert main(["-i", str(inv), "--state-dir", str(state), "monitor", "register",
+                 "--link", "dinkes"]) == 0  # fmt: skip
+    if state.stat().st_gid == os.getegid():
+        pytest.skip("no service group here: monitor register gave the state dir to nobody")
+    assert _mode(state) == 0o710
+    env = {**os.environ, "PYTHONPATH": str(SAMPLE.parent)}
+    for before, after in ((0o755, 0o710), (0o750, 0o710), (0o700, 0o700), (0o710, 0o710)):
+        state.chmod(before)
+        done = subprocess.run([sys.executable, "-m", "bwauto", "-i", str(inv), "--state-dir",
+                               str(state), "request", "list"], capture_output=True, text=True,
+                              env=env, timeout=60, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert _mode(state) == after, (oct(before), oct(_mode(state)))
+    state.chmod(0o755)  # without monitoring output, nothing needs the bit
+    shutil.rmtree(state / "monitoring")
+    assert main(["-i", str(inv), "--state-dir", str(state), "request", "list"]) == 0
+    assert _mode(state) == 0o700

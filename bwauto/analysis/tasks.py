@@ -21,6 +21,9 @@ A dry-run writes no file and records nothing: it shows the figures and what woul
 from __future__ import annotations
 
 import dataclasses
+import os
+import secrets
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
     from bwauto.analysis.decision import Decision
     from bwauto.analysis.report import ReportRow
     from bwauto.analysis.run import ReportFiles
+    from bwauto.case.records import Record
     from bwauto.case.register import Register
     from bwauto.inventory.models import Inventory
 
@@ -183,13 +187,19 @@ def analyse_task(params: AnalyseParams, ctx: TaskContext) -> TaskResult:
             "run the analysis again").format(request=params.request, link=params.link,
                                              reason=localize(decision.reasons[0].text)), data
         )  # fmt: skip
-    files = _write(params, result, ctx)
+    staging = _staging(ctx.state_dir, params.request)
+    try:
+        files = _write(params, result, ctx, staging)
+        summary = _summary(result.rows[0], decision, up) if decision is not None else None
+        files, rec = _put_in_place(params, reg, files, staging, summary)
+        staging = None
+    finally:
+        if staging is not None:  # interrupted or refused: nothing half-attached stays behind
+            shutil.rmtree(staging, ignore_errors=True)
     data["files"] = [str(p) for p in files.paths]
     for path in files.paths:
         ctx.log(_("wrote {path}").format(path=path))
-    if reg is not None and params.request is not None and decision is not None:
-        summary = _summary(result.rows[0], decision, up)
-        rec = reg.attach_analysis(params.request, summary, files.paths, by=params.by)
+    if rec is not None:
         data["record"] = rec.seq
         return TaskResult.changed(_(
             "{request}: analysis of {link} attached (step 6): {decision}").format(
@@ -230,14 +240,84 @@ def _describe(row: ReportRow) -> str:
     return text
 
 
-def _write(params: AnalyseParams, result: Analysis, ctx: TaskContext) -> ReportFiles:
-    """The report files: the paths given, and for a request the rest in its case folder."""
+def _staging(state_dir: Path, request: str | None) -> Path | None:
+    """For a request, a hidden folder in its case folder where the files are written first
+    (``.analisa-<pid>-<random>``, at the state dir's umask; those of dead processes are
+    removed); ``None`` without a request."""
+    from bwauto.case.documents import case_dir
+
+    if request is None:
+        return None
+    folder = case_dir(state_dir, request)
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(".analisa-*-*"):  # left by a killed run (SIGKILL, power cut)
+        if not _running(stale.name.split("-")[1]):
+            shutil.rmtree(stale, ignore_errors=True)
+    staging = folder / f".analisa-{os.getpid()}-{secrets.token_hex(6)}"
+    staging.mkdir()
+    return staging
+
+
+def _running(pid: str) -> bool:
+    """Whether process ``pid`` (a staging folder's writer) still runs."""
+    if not pid.isdigit():
+        return True  # not ours to remove
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _put_in_place(
+    params: AnalyseParams, reg: Register | None, files: ReportFiles, staging: Path | None,
+    summary: dict[str, Any] | None,
+) -> tuple[ReportFiles, Record | None]:  # fmt: skip
+    """Move the staged files to ``analisa[-N]`` and record them, as one step that SIGINT and
+    SIGTERM cannot split (``deferred_signals``): refused, they go back to ``staging``, so an
+    ``analisa`` folder always holds files a record attached (nothing half-done, no
+    ``analisa-2`` after an interrupted run)."""
+    from bwauto.case.documents import unused_path
+    from bwauto.case.journal import deferred_signals
+
+    if staging is None or params.request is None:
+        return files, None
+    with deferred_signals():
+        final = unused_path(staging.parent / "analisa")
+        staging.rename(final)
+        moved = _moved(files, staging, final)
+        if reg is None or summary is None:
+            return moved, None
+        try:
+            rec = reg.attach_analysis(params.request, summary, moved.paths, by=params.by)
+        except BaseException:
+            final.rename(staging)
+            raise
+    return moved, rec
+
+
+def _moved(files: ReportFiles, old: Path, new: Path) -> ReportFiles:
+    """``files`` with those under ``old`` now under ``new``."""
+    from bwauto.analysis.run import ReportFiles
+
+    def move(path: Path) -> Path:
+        return new / path.relative_to(old) if path.is_relative_to(old) else path
+
+    return ReportFiles(csv=move(files.csv) if files.csv else None,
+                       xlsx=move(files.xlsx) if files.xlsx else None,
+                       charts=[move(p) for p in files.charts])  # fmt: skip
+
+
+def _write(
+    params: AnalyseParams, result: Analysis, ctx: TaskContext, folder: Path | None
+) -> ReportFiles:
+    """The report files: the paths given, and for a request the rest in ``folder``."""
     from bwauto.analysis.run import write_outputs
-    from bwauto.case.documents import case_dir, unused_path
 
     csv, xlsx, charts = params.csv, params.xlsx, params.chart_dir
-    if params.request is not None:
-        folder = unused_path(case_dir(ctx.state_dir, params.request) / "analisa")
+    if folder is not None:
         csv = csv or folder / f"analisa-{params.link}.csv"
         xlsx = xlsx or folder / f"analisa-{params.link}.xlsx"
         charts = charts or folder

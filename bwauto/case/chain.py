@@ -15,6 +15,9 @@ names what is wrong:
   ``verify_against``) holds a record the register no longer has, or holds another hash for it;
 * **journal-missing / unanchored** — a record says (in its hashed body) that its hash went to
   the journal, and the journal is gone, or does not list it;
+* **journal-behind** — only the case's last record is missing from a journal that lists all
+  the others: the commit happened and the process died before its journal line (SIGKILL, power
+  loss; ``bwauto.case.journal``); still blocking, put right by ``request rejournal``, recorded;
 * **unsigned / bad-signature / unknown-signer / wrong-role** — with ``allowed_signers``, every
   record must carry a valid signature by an allowed key, and a review by a key of its role;
   a record that names its signer (in its hashed body) must carry that key's signature, with or
@@ -51,6 +54,8 @@ from bwauto.case.signing import AllowedSigners, signed_by
 from bwauto.case.steps import step
 
 FILE_PROBLEMS = ("file-changed", "file-missing")
+ROLE_FIELDS = {"review": "role", "dispose": "from"}
+"""Records made in a role's name (the field that names it): signed by a key of that role."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +69,7 @@ class ChainProblem:
         problem: ``edited``, ``missing``, ``reordered``, ``unreadable``, ``file-changed`` or
             ``file-missing``.
         message: what is wrong, in words.
+        file: the attached file concerned (file problems), as it is on disk now.
     """
 
     record: int
@@ -71,6 +77,7 @@ class ChainProblem:
     kind: str | None
     problem: str
     message: str
+    file: str | None = None
 
     def __str__(self) -> str:
         where = f"record {self.record}"
@@ -281,9 +288,17 @@ def _journal_problems(
         msg = "its hash went to register.journal, and the journal is gone: restore it"
         return [ChainProblem(first.seq, first.step, first.kind, "journal-missing", msg)]
     listed = {seq for seq, _ in case.anchors}
+    missing = [r for r in anchored if r.seq not in listed]
+    if len(missing) == 1 and missing[0].seq == max(parsed):
+        last = missing[0]  # the commit happened, the journal line did not (a crash between)
+        msg = (
+            f"committed, but its journal line was never written (a crash between the two?): "
+            f'check it, then `bwauto request rejournal {case.id} --reason "..."`'
+        )
+        return [ChainProblem(last.seq, last.step, last.kind, "journal-behind", msg)]
     return [ChainProblem(r.seq, r.step, r.kind, "unanchored",
                          "its hash went to register.journal, which no longer lists it")
-            for r in anchored if r.seq not in listed]  # fmt: skip
+            for r in missing]  # fmt: skip
 
 
 def _signature_problems(
@@ -312,11 +327,13 @@ def _signature_problem(
         roles = allowed.roles_of(key)
         if not roles:
             return "unknown-signer", f"signed by a key that {allowed.source} does not list"
-        role = rec.data.get("role") if rec.kind == "review" else None
-        if role is not None and role not in roles:
+        role = rec.data.get(ROLE_FIELDS.get(rec.kind, ""))
+        intact = rec.hash == row.stored_hash  # an edited body is reported as edited, only
+        if intact and role is not None and role not in roles:
+            what = {"review": "a review", "dispose": "a disposition"}[rec.kind]
             return (
                 "wrong-role",
-                f"a review as {role} signed by a key allowed for {', '.join(roles)}",
+                f"{what} as {role} signed by a key allowed for {', '.join(roles)}",
             )
     if rec.signer and rec.signer != key:
         return "bad-signature", "signed by another key than the one it names"
@@ -344,7 +361,12 @@ def _file_problems(case: Case, records: list[Record]) -> list[ChainProblem]:
         if not path.is_file():
             out.append(
                 ChainProblem(
-                    rec.seq, rec.step, rec.kind, "file-missing", f"{path} is no longer there"
+                    rec.seq,
+                    rec.step,
+                    rec.kind,
+                    "file-missing",
+                    f"{path} is no longer there",
+                    str(path),
                 )
             )
         elif file_sha256(path) != ref.get("sha256"):
@@ -355,6 +377,7 @@ def _file_problems(case: Case, records: list[Record]) -> list[ChainProblem]:
                     rec.kind,
                     "file-changed",
                     f"{path} changed since it was attached",
+                    str(path),
                 )
             )
     return out
@@ -366,16 +389,19 @@ def verify_against(
     """``verify`` plus: the register still extends the history exported in ``export_zip``.
 
     Raises:
-        IntegrityError: the zip is unreadable or is not an export of this case.
+        InputFileError: the zip cannot be read, or is not an export of this case (bad input,
+            exit 2: the register is not judged against it).
     """
-    from bwauto.case.errors import IntegrityError
+    from bwauto.files import InputFileError, os_reason
 
     try:
         with zipfile.ZipFile(export_zip) as zf:
             rows = json.loads(zf.read(f"{case.id}/records.json"))
         anchors = [(int(r["position"]), str(r["hash"])) for r in rows]
-    except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
-        raise IntegrityError(f"{export_zip}: not an export of {case.id} ({exc})") from None
+    except OSError as exc:
+        raise InputFileError(export_zip, f"--against: {os_reason(exc)}") from None
+    except (KeyError, ValueError, TypeError, zipfile.BadZipFile):
+        raise InputFileError(export_zip, f"--against: not an export of {case.id}") from None
     report = verify(case, allowed=allowed)
     extra = _anchor_problems(case, anchors, f"the export {Path(export_zip).name}")
     problems = sorted([*report.problems, *extra], key=lambda p: p.record)

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from bwauto.case.errors import CaseError
 from bwauto.case.steps import step
-from bwauto.files import InputFileError, read_yaml
+from bwauto.errors import Problem
+from bwauto.inventory.yamlsrc import YamlDoc
 
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 SAMPLE_HOLIDAYS = Path(__file__).with_name("data") / "holidays-2026.yaml"
@@ -55,21 +56,48 @@ def load_holidays(path: Path) -> Holidays:
     """Read a holidays YAML file: ``holidays: [{date: 2026-01-01, name: ...}, ...]``.
 
     Raises:
-        CaseError: the file is missing or not a list of dated holidays.
+        CaseError: the file is missing, or its first problem (``holiday_problems``).
     """
-    try:
-        doc = read_yaml(Path(path))
-    except InputFileError as exc:
-        raise CaseError(f"holidays file {exc}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("holidays"), list):
-        raise CaseError(f"holidays file {path}: expected 'holidays:' with a list of dates")
+    from bwauto.inventory.yamlsrc import read_yaml
+
+    doc = read_yaml(Path(path))
+    problems = doc.problems or holiday_problems(doc)
+    if problems:
+        raise CaseError(f"holidays file {problems[0]}")
     names: dict[dt.date, str] = {}
-    for i, item in enumerate(doc["holidays"], 1):
-        day = item.get("date") if isinstance(item, dict) else item
-        if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
-            raise CaseError(f"holidays file {path}: entry {i}: {day!r} is not a date YYYY-MM-DD")
+    for item in doc.data["holidays"]:
+        day = item["date"] if isinstance(item, dict) else item  # checked: a date
         names[day] = str(item.get("name", "")) if isinstance(item, dict) else ""
-    return Holidays(frozenset(names), names, bool(doc.get("sample", False)), str(path))
+    return Holidays(frozenset(names), names, bool(doc.data.get("sample", False)), str(path))
+
+
+HOLIDAY_KEYS = ("holidays", "sample")
+HOLIDAY_ITEM_KEYS = ("date", "name")
+
+
+def holiday_problems(doc: YamlDoc) -> list[Problem]:
+    """Every problem of a parsed holidays file, each with its line: unknown keys (with a "did
+    you mean"), entries that are not dates."""
+    from bwauto.inventory.schema import did_you_mean
+
+    def problem(msg: str, *where: str | int, field: str = "") -> Problem:
+        return Problem(doc.file, "", field, msg, doc.line(*where))
+
+    data = doc.data
+    if not isinstance(data, dict) or not isinstance(data.get("holidays"), list):
+        return [problem("expected 'holidays:' with a list of dates")]
+    out = [problem(f"unknown key{did_you_mean(str(k), HOLIDAY_KEYS)}", str(k), field=str(k))
+           for k in data if k not in HOLIDAY_KEYS]  # fmt: skip
+    for i, item in enumerate(data["holidays"]):
+        at = ("holidays", i)
+        day = item.get("date") if isinstance(item, dict) else item
+        if isinstance(item, dict):
+            out += [problem(f"unknown key{did_you_mean(str(k), HOLIDAY_ITEM_KEYS)}", *at, str(k),
+                            field=f"holidays[{i + 1}].{k}")
+                    for k in item if k not in HOLIDAY_ITEM_KEYS]  # fmt: skip
+        if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+            out.append(problem("is not a date YYYY-MM-DD", *at, field=f"holidays[{i + 1}]"))
+    return out
 
 
 def wib_date(when: dt.datetime) -> dt.date:

@@ -23,6 +23,7 @@ the team, how letters are numbered, the paper, and the cuti bersama days::
       reply: "{seq}/Kominfo-PE/{bulan_romawi}/{tahun}"
     paper: A4                        # or F4 (Folio, 215 x 330 mm)
     cuti_bersama: [2026-12-24]
+    signatures: required             # every record signed (default: optional)
 
 Every key is optional; a missing file gives the defaults (A4, empty letterhead). Errors name
 ``file:line``. Numbering placeholders: ``{seq}`` (the request's number in its year, from its
@@ -145,6 +146,9 @@ class Office(_Model):
     numbering: Numbering = Numbering()
     paper: Literal["A4", "F4"] = "A4"
     cuti_bersama: list[dt.date] = Field(default_factory=list)
+    signatures: Literal["optional", "required"] = "optional"
+    """``required``: every record must be signed; ``request verify`` names any unsigned one,
+    and nothing is recorded without a key (``bwauto init`` writes it for a real office)."""
     directory: str = Field(default="", exclude=True)
 
     @field_validator("paper", mode="before")

@@ -36,6 +36,7 @@ Kind = Literal[
     "close",
     "document",
     "reattach",
+    "rejournal",
 ]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 GENESIS = "0" * 64

@@ -19,6 +19,7 @@ method                       step    what it records
 ``close``                    14      done
 ``attach_document``          5–10    a generated document (path + SHA-256)
 ``reattach``                 any     a changed attached file, its new SHA-256 and the reason
+``rejournal``                any     the journal line a crash left out (``journal-behind``)
 ===========================  ======  ==========================================================
 
 Each record stores who (``by``, else the register's user, else the OS user) and when (UTC),
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shlex
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -41,7 +43,7 @@ from typing import Any
 
 from bwauto.case import audit, chain, workflow
 from bwauto.case.db import connect, migrate, register_path, transaction
-from bwauto.case.errors import CaseError, IntegrityError, StepOrderError
+from bwauto.case.errors import CaseError, IntegrityError, SigningError, StepOrderError
 from bwauto.case.inputs import (
     AnalysisSummary,
     BeritaAcara,
@@ -52,8 +54,9 @@ from bwauto.case.inputs import (
     attach_files,
     validate_input,
 )
-from bwauto.case.journal import append_journal, journal_path, read_journal
+from bwauto.case.journal import append_journal, critical, journal_path, read_journal, shared
 from bwauto.case.mutu_baku import WIB
+from bwauto.case.office import load_office
 from bwauto.case.records import GENESIS, Case, Record, StoredRecord, current_user, utc_iso
 from bwauto.case.signing import FILE_NAME as SIGNERS_FILE
 from bwauto.case.signing import AllowedSigners, Signer, authorised, signer_for
@@ -90,6 +93,9 @@ class Register:
         self.signed_reviews = signed_reviews
         self.signers_file: Path | None = None
         """Where ``allowed_signers`` must be once records are signed (``for_office``)."""
+        self.signatures_required = False
+        """``office.yaml``'s ``signatures: required``: an unsigned record is a problem, and
+        nothing is recorded unsigned (``for_office``)."""
         self._migrated = False
 
     @property
@@ -125,6 +131,7 @@ class Register:
         reg = cls(register_path(state_dir), user=user, signer=signer, allowed=allowed,
                   signed_reviews=True)  # fmt: skip
         reg.signers_file = Path(inventory_dir) / SIGNERS_FILE
+        reg.signatures_required = load_office(inventory_dir).signatures == "required"
         return reg
 
     @contextmanager
@@ -146,13 +153,13 @@ class Register:
         Raises:
             CaseError: if there is no such request.
         """
-        with self._conn() as conn:
+        with shared(self.path), self._conn() as conn:
             return self._load(conn, case_id)
 
     def cases(self, opd: str | None = None, open_only: bool = False) -> list[Case]:
         """All requests (oldest first), optionally only an OPD's (case-insensitive substring)
         or only those not closed."""
-        with self._conn() as conn:
+        with shared(self.path), self._conn() as conn:
             ids = [r[0] for r in conn.execute("SELECT id FROM requests ORDER BY year, seq")]
             cases = [self._load(conn, i) for i in ids]
         # filtered on what the hashed records say, not on the (editable) summary row
@@ -167,6 +174,8 @@ class Register:
         else:
             report = chain.verify(case, allowed=self.allowed)
         extra = audit.signers_problems(case, self.allowed, self.signers_file)
+        if self.signatures_required:
+            extra += _required_problems(case, report.problems, self.allowed is not None)
         problems = sorted([*report.problems, *extra], key=lambda p: p.record)
         return chain.VerifyReport(case.id, report.records, problems)
 
@@ -298,32 +307,33 @@ class Register:
         }
         if rate_up_bps is not None:
             data["rate_up_bps"] = rate_up_bps
-        with self._conn() as conn, transaction(conn):
-            year = now.astimezone(WIB).year
-            (seq,) = conn.execute(
-                "INSERT INTO request_seq (year, last) VALUES (?, 1) "
-                "ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last",
-                (year,),
-            ).fetchone()
-            case_id = f"KB-{year}-{seq:04d}"
-            rec = Record(
-                case_id,
-                1,
-                1,
-                "new",
-                by or self.user or current_user(),
-                now,
-                data,
-                signer=self._declared(signer),
-                anchored=True,
-            )
-            conn.execute(
-                "INSERT INTO requests (id, year, seq, opd, link_id, rate_bps, created_at, "
-                "head_hash, record_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
-                (case_id, year, seq, opd, link_id, rate_bps, utc_iso(now), rec.hash),
-            )
-            self._insert(conn, rec, signer.sign(rec.hash) if signer else None)
-        append_journal(self.journal, rec)
+        with critical(self.path):  # the commit and its journal line, together
+            with self._conn() as conn, transaction(conn):
+                year = now.astimezone(WIB).year
+                (seq,) = conn.execute(
+                    "INSERT INTO request_seq (year, last) VALUES (?, 1) "
+                    "ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last",
+                    (year,),
+                ).fetchone()
+                case_id = f"KB-{year}-{seq:04d}"
+                rec = Record(
+                    case_id,
+                    1,
+                    1,
+                    "new",
+                    by or self.user or current_user(),
+                    now,
+                    data,
+                    signer=self._declared(signer),
+                    anchored=True,
+                )
+                conn.execute(
+                    "INSERT INTO requests (id, year, seq, opd, link_id, rate_bps, created_at, "
+                    "head_hash, record_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                    (case_id, year, seq, opd, link_id, rate_bps, utc_iso(now), rec.hash),
+                )
+                self._insert(conn, rec, signer.sign(rec.hash) if signer else None)
+            append_journal(self.journal, rec)
         return case_id
 
     def _unique_letter(self, letter_no: str) -> None:
@@ -371,36 +381,39 @@ class Register:
             IntegrityError: the case's records fail verification.
             StepOrderError: the SOP's order does not allow this record now.
         """
-        role = str(data.get({"review": "role", "dispose": "from"}.get(kind, ""), "staf"))
-        signer = self._signer(role, review=kind == "review")
-        with self._conn() as conn, transaction(conn):
-            case = self._load(conn, case_id)
-            self._verified(case, reattaching=kind == "reattach")
-            records = case.records()
-            if kind != "reattach":  # a file put right, at any point of the case
-                with _naming(case_id):
-                    workflow.check(workflow.replay(records), kind, step, data)
-            last = records[-1] if records else None
-            rec = Record(
-                case_id,
-                len(records) + 1,
-                step,
-                kind,
-                by or self.user or current_user(),
-                self.clock(),
-                data,
-                last_hash(case),
-                (last.step, last.kind) if last else None,
-                signer=self._declared(signer),
-                anchored=True,
-            )
-            self._insert(conn, rec, signer.sign(rec.hash) if signer else None)
-            conn.execute(
-                "UPDATE requests SET head_hash = ?, record_count = ?, "
-                "closed_at = CASE WHEN ? = 'close' THEN ? ELSE closed_at END WHERE id = ?",
-                (rec.hash, rec.seq, kind, utc_iso(rec.at), case_id),
-            )
-        append_journal(self.journal, rec)
+        role = str(data.get(chain.ROLE_FIELDS.get(kind, ""), "staf"))
+        signer = self._signer(role, review=kind == "review", in_role=kind in chain.ROLE_FIELDS)
+        with critical(self.path):  # the commit and its journal line, together
+            with self._conn() as conn, transaction(conn):
+                case = self._load(conn, case_id)
+                if kind == "rejournal":
+                    case = self._rejournalled(conn, case, data)
+                self._verified(case, reattaching=kind == "reattach")
+                records = case.records()
+                if kind not in ("reattach", "rejournal"):  # a repair, at any point of the case
+                    with _naming(case_id):
+                        workflow.check(workflow.replay(records), kind, step, data)
+                last = records[-1] if records else None
+                rec = Record(
+                    case_id,
+                    len(records) + 1,
+                    step,
+                    kind,
+                    by or self.user or current_user(),
+                    self.clock(),
+                    data,
+                    last_hash(case),
+                    (last.step, last.kind) if last else None,
+                    signer=self._declared(signer),
+                    anchored=True,
+                )
+                self._insert(conn, rec, signer.sign(rec.hash) if signer else None)
+                conn.execute(
+                    "UPDATE requests SET head_hash = ?, record_count = ?, "
+                    "closed_at = CASE WHEN ? = 'close' THEN ? ELSE closed_at END WHERE id = ?",
+                    (rec.hash, rec.seq, kind, utc_iso(rec.at), case_id),
+                )
+            append_journal(self.journal, rec)
         return rec
 
     def _declared(self, signer: Signer | None) -> str | None:
@@ -409,21 +422,38 @@ class Register:
         proves nothing, and binds nothing)."""
         return signer.key_id if signer is not None and self.allowed is not None else None
 
-    def _signer(self, role: str, review: bool = False) -> Signer | None:
-        """The key that signs as ``role``, refused before anything is recorded."""
+    def _signer(self, role: str, review: bool = False, in_role: bool = False) -> Signer | None:
+        """The key that signs as ``role``, refused before anything is recorded; a record
+        ``in_role`` (a review, a disposition) needs a key allowed for that role."""
         signer = self.signer(role) if callable(self.signer) else self.signer
-        return authorised(signer, self.allowed, role, review=review,
+        if self.signatures_required and (signer is None or self.allowed is None):
+            missing = "no signing key (--key, or $BWAUTO_SIGNING_KEY)" if signer is None else (
+                "the inventory has no allowed_signers")  # fmt: skip
+            raise SigningError(f"office.yaml says signatures: required, and {missing}")
+        return authorised(signer, self.allowed, role, review=review, in_role=in_role,
                           signed_reviews=self.signed_reviews)  # fmt: skip
+
+    def _rejournalled(self, conn: sqlite3.Connection, case: Case, data: dict[str, Any]) -> Case:
+        """Append the journal line a crash left out (``journal-behind``), only that; the
+        ``rejournal`` record then says so. Held by ``critical``, like every journal line."""
+        behind = [p for p in self.verify_case(case).problems if p.problem == "journal-behind"]
+        if not behind:
+            raise CaseError(f"{case.id}: its journal is not behind the register: nothing to repair")
+        last = case.stored[-1]
+        append_journal(self.journal, last.record())
+        data.update({"record": last.position, "hash": last.stored_hash})
+        return self._load(conn, case.id)
 
     def _verified(self, case: Case, reattaching: bool = False) -> None:
         report = self.verify_case(case)
         problems = [p for p in report.problems
-                    if not (reattaching and p.problem in chain.FILE_PROBLEMS)
-                    and not _in_flight(p, len(case.stored))]  # fmt: skip
+                    if not (reattaching and p.problem in chain.FILE_PROBLEMS)]  # fmt: skip
         if problems:
             extra = ""
             if problems[0].problem in chain.FILE_PROBLEMS:
-                extra = f"; re-attach it with a reason: `bwauto request reattach {case.id}`"
+                extra = "; " + reattach_hint(case.id, problems[0])
+            elif problems[0].problem == "journal-behind":
+                extra = f'; check it, then `bwauto request rejournal {case.id} --reason "..."`'
             raise IntegrityError(
                 f"{case.id} fails verification ({problems[0]}): nothing recorded{extra}; "
                 f"see `bwauto request verify {case.id}`"
@@ -461,6 +491,18 @@ class Register:
         data = {"replaces": {"record": seq, "sha256": old.get("sha256")}, "reason": reason,
                 "file": {**ref, "role": old.get("role", "file")}}  # fmt: skip
         return self.append(case_id, "reattach", step, data, by)
+
+    def rejournal(self, case_id: str, *, reason: str, by: str | None = None) -> Record:
+        """Write the journal line of the case's last record, committed but never journaled
+        (a crash between the two: ``journal-behind``), and record that it was done and why.
+
+        Raises:
+            CaseError: no reason, or the journal is not behind (any other problem stays).
+        """
+        if not reason.strip():
+            raise CaseError("re-journaling needs a reason (--reason)")
+        step = self.get(case_id).records()[-1].step
+        return self.append(case_id, "rejournal", step, {"reason": reason}, by)
 
     # -- the SOP's steps -------------------------------------------------------------------
 
@@ -647,13 +689,27 @@ def _naming(case_id: str) -> Iterator[None]:
         raise StepOrderError(text, missing=exc.missing) from exc
 
 
-def _in_flight(problem: chain.ChainProblem, last: int) -> bool:
-    """A journal line another writer has committed but not yet appended: a record is
-    journaled just after its transaction, so a writer may see it missing for a moment
-    (``verify`` still reports it; a write is not refused for it)."""
-    return problem.problem == "unanchored" or (
-        problem.problem == "journal-missing" and problem.record == last
-    )
+def _required_problems(
+    case: Case, found: Sequence[chain.ChainProblem], listed: bool
+) -> list[chain.ChainProblem]:
+    """With ``signatures: required``: each record without a signature (not already named
+    ``unsigned``), and the ``allowed_signers`` list gone (``listed`` false)."""
+    named = {p.record for p in found if p.problem == "unsigned"}
+    msg = "office.yaml says signatures: required, and it carries no signature"
+    out = [chain.ChainProblem(row.position, None, None, "unsigned", msg) for row in case.stored
+           if row.signature is None and row.position not in named]  # fmt: skip
+    if not listed:
+        out.append(chain.ChainProblem(1, None, None, "signers-missing",
+                                      "office.yaml says signatures: required, and the inventory "
+                                      "has no allowed_signers"))  # fmt: skip
+    return out
+
+
+def reattach_hint(case_id: str, problem: chain.ChainProblem) -> str:
+    """The complete ``reattach`` command for a file problem: the file named, the reason left
+    for the user to write."""
+    file = shlex.quote(problem.file) if problem.file else "FILE"
+    return f're-attach it with a reason: `bwauto request reattach {case_id} {file} --reason "..."`'
 
 
 def _where(case: Case, ref: Mapping[str, Any]) -> str:

@@ -184,15 +184,23 @@ class AllowedSigners:
 def problems(text: str) -> list[tuple[int, str]]:
     """Every malformed line of an ``allowed_signers`` text: (line, what is wrong).
 
+    Nothing of the line is repeated: a private key pasted here must not reach a terminal or a
+    log (its lines are named, and a ``PRIVATE KEY`` block is called what it is).
+
     Examples:
-        >>> problems("kasie ssh-ed25519 AAAA x\\n")
-        [(1, "unknown role 'kasie' (did you mean 'kasi'?): one of kadis, kabid, kasi, staf")]
+        >>> problems("kasie ssh-ed25519 AAAA x\\n")  # doctest: +NORMALIZE_WHITESPACE
+        [(1, "its first word is not a role (did you mean 'kasi'?):
+               one of kadis, kabid, kasi, staf")]
         >>> problems("# keys\\nkadis ssh-rsa AAAA x\\nstaf ssh-ed25519 bm90LWEta2V5\\n")[1]
         (3, 'the key is not a valid ssh-ed25519 public key')
     """
     out = []
     for number, line in enumerate(text.splitlines(), 1):
         words = line.split()
+        if "PRIVATE KEY" in line:
+            out.append((number, "a PRIVATE key: this file holds public keys only; remove it, "
+                                "and count that key as exposed"))  # fmt: skip
+            return out  # the lines after it are the key itself: none of them is named
         if words and not words[0].startswith("#"):
             msg = _line_problem(words)
             if msg:
@@ -205,7 +213,8 @@ def _line_problem(words: list[str]) -> str | None:
 
     bad = [r for r in words[0].split(",") if r not in ROLES]
     if bad:
-        return f"unknown role {bad[0]!r}{did_you_mean(bad[0], ROLES)}: one of {', '.join(ROLES)}"
+        hint = did_you_mean(bad[0], ROLES)  # names a role, never the word itself
+        return f"its first word is not a role{hint}: one of {', '.join(ROLES)}"
     if len(words) < 3 or words[1] != "ssh-ed25519":
         return "expected: ROLE ssh-ed25519 KEY [comment]"
     try:
@@ -250,13 +259,15 @@ def throwaway_keys(inventory_dir: Path) -> None:
 
 def authorised(
     signer: Signer | None, allowed: AllowedSigners | None, role: str, *, review: bool = False,
-    signed_reviews: bool = False,
+    signed_reviews: bool = False, in_role: bool = False,
 ) -> Signer | None:  # fmt: skip
     """``signer`` if it may sign as ``role``; else ``SigningError`` (nothing is recorded).
 
-    With ``allowed``, the key must be listed (for a review: for its role); without it, a review
-    is refused if ``signed_reviews``, and anything else is signed if a key is at hand.
+    With ``allowed``, the key must be listed (for a record made in a role's name, ``in_role``:
+    a review, a disposition, for that role); without it, a review is refused if
+    ``signed_reviews``, and anything else is signed if a key is at hand.
     """
+    in_role = in_role or review
     if allowed is None:
         if review and signed_reviews:
             raise SigningError(
@@ -268,11 +279,11 @@ def authorised(
     if signer is None:
         raise SigningError(f"records of this office are signed: no signing key {how}")
     roles = allowed.roles_of(signer.public)
-    if not roles or (review and role not in roles):
-        what = f"for {role}" if review else "for any role"
+    if not roles or (in_role and role not in roles):
+        what = f"for {role}" if in_role else "for any role"
         raise SigningError(
             f"the signing key is not allowed {what} in {allowed.source}"
             + (f" (it is allowed for {', '.join(roles)})" if roles else "")
-            + f": use a key of {role if review else 'yours'} {how}"
+            + f": use a key of {role if in_role else 'yours'} {how}"
         )
     return signer

@@ -111,7 +111,9 @@ def poll(
 
     app = app_context(ctx)
     inventory = app.inventory()
-    resolver = CredentialResolver.from_files(app.secrets_file, inventory.secrets_file)
+    resolver = CredentialResolver.from_files(
+        app.secrets_file, inventory.secrets_file, inventory.routers
+    )
     targets = poll_targets(inventory, chosen_links(inventory, link, opd, every), resolver)
     app.state_dir.mkdir(parents=True, exist_ok=True)
     failed = False

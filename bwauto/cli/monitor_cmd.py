@@ -33,7 +33,9 @@ def _setup(ctx: typer.Context) -> tuple[AppContext, Inventory, CredentialResolve
 
     app_ctx = app_context(ctx)
     inventory = app_ctx.inventory()
-    creds = CredentialResolver.from_files(app_ctx.secrets_file, inventory.secrets_file)
+    creds = CredentialResolver.from_files(
+        app_ctx.secrets_file, inventory.secrets_file, inventory.routers
+    )
     return app_ctx, inventory, creds
 
 

@@ -10,6 +10,7 @@ import typer
 
 from bwauto.cli.output import JsonOption, console, print_json
 from bwauto.cli.request_common import HolidaysOpt, app, holidays, register, say
+from bwauto.i18n import gettext as _
 
 if TYPE_CHECKING:
     from bwauto.case.register import Register
@@ -244,6 +245,20 @@ def reattach(
             case=case_id, file=file, seq=rec.seq, reason=reason
         )
     )
+
+
+@app.command("rejournal")
+def rejournal(
+    ctx: typer.Context,
+    case_id: CaseId,
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded).")],
+    by: Annotated[str | None, typer.Option("--by", help="Who records this.")] = None,
+) -> None:
+    """Write the journal line a crash left out after the case's last record (verify says
+    journal-behind), and record that it was done: until then the case takes no record."""
+    rec = register(ctx, by).rejournal(case_id, reason=reason)
+    say(_("{case}: journal line of record {seq} written (record {rec}): {reason}").format(
+        case=case_id, seq=rec.data["record"], rec=rec.seq, reason=reason))  # fmt: skip
 
 
 @app.command("export")

@@ -87,11 +87,12 @@ def check_inventory(directory: str | Path) -> Inventory:
 
 
 def office_file_problems(base: Path) -> list[Problem]:
-    """Every problem of ``office.yaml`` and ``allowed_signers`` (absent files are fine)."""
+    """Every problem of ``office.yaml``, ``holidays.yaml`` and ``allowed_signers`` (absent
+    files are fine)."""
     from bwauto.case.office import office_problems
     from bwauto.case.signing import FILE_NAME, problems
 
-    found = office_problems(base)
+    found = office_problems(base) + holidays_file_problems(base)
     path = base / FILE_NAME
     if not os.path.lexists(path):
         return found
@@ -100,6 +101,17 @@ def office_file_problems(base: Path) -> list[Problem]:
     except InputFileError as exc:
         return [*found, Problem(str(path), "", "", exc.reason, exc.line)]
     return found + [Problem(str(path), "", "", msg, line) for line, msg in problems(text)]
+
+
+def holidays_file_problems(base: Path) -> list[Problem]:
+    """Every problem of ``<inventory>/holidays.yaml`` (an absent file is fine)."""
+    from bwauto.case.mutu_baku import holiday_problems
+
+    path = base / "holidays.yaml"
+    if not os.path.lexists(path):
+        return []
+    doc = read_yaml(path)
+    return doc.problems or holiday_problems(doc)
 
 
 def check_inventory_dir(base: Path) -> None:

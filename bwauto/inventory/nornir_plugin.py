@@ -42,7 +42,9 @@ class BwautoInventory:
             str(base / "hosts.yaml"), str(base / "groups.yaml"), str(base / "defaults.yaml")
         ).load()
         resolver = (
-            CredentialResolver.from_files(self.secrets_file, inventory.secrets_file)
+            CredentialResolver.from_files(
+                self.secrets_file, inventory.secrets_file, inventory.routers
+            )
             if self.credentials
             else None
         )

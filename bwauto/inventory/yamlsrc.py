@@ -116,10 +116,20 @@ class _Builder:
         self.doc = doc
         self.open: set[int] = set()
 
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        """PyYAML's value; one it cannot make (``2026-02-30``) is a problem on its line (the
+        value is not repeated: this reader also reads the secrets file)."""
+        try:
+            return self.loader.construct_object(node)
+        except ValueError:
+            kind = "date" if node.tag.endswith(":timestamp") else "value"
+            raise InputFileError(self.doc.file, f"not a valid {kind}",
+                                 node.start_mark.line + 1) from None  # fmt: skip
+
     def build(self, node: yaml.Node, path: tuple[Key, ...]) -> Any:
         self.doc.lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.ScalarNode):
-            return node.value if node.tag == _STR else self.loader.construct_object(node)
+            return node.value if node.tag == _STR else self._scalar(node)
         if id(node) in self.open:
             raise _Unusual
         self.open.add(id(node))

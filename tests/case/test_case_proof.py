@@ -201,7 +201,7 @@ def test_a_review_signed_for_another_role_fails_verify(office: Register, inv: Pa
 
 def test_allowed_signers_file_errors_name_the_line(tmp_path: Path) -> None:
     (tmp_path / "allowed_signers").write_text("# office keys\nbupati ssh-ed25519 AAAA x\n")
-    with pytest.raises(Exception, match=r"allowed_signers:2: unknown role 'bupati'"):
+    with pytest.raises(Exception, match=r"allowed_signers:2: its first word is not a role"):
         AllowedSigners.load(tmp_path)
 
 
@@ -337,3 +337,13 @@ def test_a_case_deleted_with_its_journal_lines_is_still_missed(office: Register)
     problems = office.register_problems()
     assert [(p.case, p.problem) for p in problems] == [(first, "case-deleted")]
     assert "numbered it" in problems[0].message and _kinds(office, second) == []
+
+
+def test_a_disposition_signed_for_another_role_fails_verify(office: Register, inv: Path) -> None:
+    """Was: a disposition "from kadis" signed with Kasi's key passed verify."""
+    cid = new_request(office)
+    kasi = Signer.from_file(inv / "signing-keys" / "kasi")
+    Register(office.path, signer=kasi).dispose(cid, from_role="kadis", to_role="kabid")
+    assert _kinds(office, cid) == ["wrong-role"]
+    problem = office.verify(cid).problems[0]
+    assert problem.record == 2 and "a disposition as kadis" in problem.message
