@@ -70,7 +70,7 @@ def test_a_signal_between_commit_and_journal_line_is_deferred(
     done = run_hooked(tmp_path, "bwauto.case.register", "append_journal", sig, *dispose)
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
     code, out, _ = bw("request", "verify", case_id)
-    assert code == 0 and "OK, 2 records" in out, out
+    assert code == 0 and "OK, 2 catatan" in out, out
     assert len((tmp_path / "state" / "register.journal").read_text().splitlines()) == 2
 
 
@@ -92,7 +92,7 @@ def test_a_crash_after_the_commit_is_journal_behind_and_repaired_on_record(
     code, out, err = bw("request", "rejournal", case_id, "--reason", "listrik padam")
     assert code == 0 and "(catatan 3)" in out, (out, err)
     code, out, _ = bw("request", "verify", case_id)
-    assert code == 0 and "OK, 3 records" in out, out
+    assert code == 0 and "OK, 3 catatan" in out, out
     assert bw("request", "dispose", case_id, "--from", "kabid", "--to", "kasi")[0] == 0
     rec = Register.in_state_dir(tmp_path / "state").get(case_id).records()[2]
     assert rec.kind == "rejournal" and rec.data["record"] == 2
