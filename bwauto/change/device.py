@@ -34,8 +34,15 @@ def session_error(host: str, exc: BaseException) -> str:
     return f"{head}{type(exc).__name__}" + (f": {text}" if text else "")
 
 
-def connect(task: Task) -> Any:
-    """The host's Netmiko session, in enable mode where the platform has one."""
+def connect(task: Task, alive: bool = False) -> Any:
+    """The host's Netmiko session, in enable mode where the platform has one.
+
+    The session is Nornir's, kept on the host: every call within a change (preview, then
+    apply) returns the same one. ``alive``: first check that a session kept open (e.g. while
+    the operator read the diff) is still up, and open a new one if the router dropped it.
+    """
+    if alive and "netmiko" in task.host.connections and not _is_up(task.host.connections):
+        drop(task)
     try:
         conn = task.host.get_connection("netmiko", task.nornir.config)
         if conn.secret or task.host.platform == "cisco_ios":
@@ -45,11 +52,26 @@ def connect(task: Task) -> Any:
         raise connection_error(task.host.name, exc, task.host.username) from exc
 
 
-def reconnect(task: Task) -> Any:
-    """A fresh session (the old one may be dead)."""
+def _is_up(connections: Any) -> bool:
+    """The kept session's SSH transport is still active (nothing is typed to find out)."""
+    try:
+        channel = connections["netmiko"].connection.remote_conn
+        return bool(channel is not None and not channel.closed and channel.get_transport()
+                    and channel.get_transport().is_active())  # fmt: skip
+    except Exception:
+        return False
+
+
+def drop(task: Task) -> None:
+    """Forget the host's session (closed if it can be): the next ``connect`` opens a new one."""
     with contextlib.suppress(Exception):  # the session may already be gone
         task.host.close_connection("netmiko")
     task.host.connections.pop("netmiko", None)
+
+
+def reconnect(task: Task) -> Any:
+    """A fresh session (the old one may be dead)."""
+    drop(task)
     return connect(task)
 
 
