@@ -194,7 +194,9 @@ class RouterSessions:
         ctx = ChangeContext(plan=plan, state_dir=self.state_dir, probe=self.probe,
                             expected_diffs=expected_diffs, expected_before=previewed,
                             pre_probes=prefetched(self.probe, planned))  # fmt: skip
-        result = nr.with_processors(processors).run(task=shaper_change, ctx=ctx, name="shaper")
+        # on_failed: a router that failed the preview is run again (Nornir skips it otherwise)
+        result = nr.with_processors(processors).run(task=shaper_change, ctx=ctx, name="shaper",
+                                                    on_failed=True)  # fmt: skip
         if plan.options.dry_run:  # what the apply compares with
             self._previewed = {r.link: r.running_config_before for r in evidence.records
                                if r.outcome in ("dry-run", "no-op")}  # fmt: skip
