@@ -13,6 +13,7 @@ import select
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -112,19 +113,16 @@ def read_until(fd: int, seen: list[str], words: str | None, timeout_s: float) ->
     return False
 
 
-@pytest.mark.parametrize("platform", ONE_ROUTER)
-def test_a_config_changed_between_the_preview_and_the_answer_is_refused_with_the_new_diff(
-    fresh_lab: Lab, platform: str
-) -> None:
-    router, link = ONE_ROUTER[platform]
-    ours, theirs = 300 * M, 250 * M
-    before = sessions(fresh_lab)
+def raise_answering_yes(
+    lab: Lab, link: str, to: str, at_the_question: Callable[[], None]
+) -> tuple[int, str, str]:
+    """``bwauto raise`` in a terminal of its own (a pty): at its question, ``at_the_question()``
+    runs, then the answer is "y". Returns (exit code, output up to the question, after it)."""
     master, slave = pty.openpty()
     env = {**os.environ, "COLUMNS": "200", "BWAUTO_OPERATOR": "Tester"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bwauto", "--inventory", str(fresh_lab.inventory_dir),
-         "--state-dir", str(fresh_lab.dir.parent), "raise", "--link", link, "--to",
-         f"{ours // M}M", "--force"],
+        [sys.executable, "-m", "bwauto", "--inventory", str(lab.inventory_dir),
+         "--state-dir", str(lab.dir.parent), "raise", "--link", link, "--to", to, "--force"],
         stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
     )  # fmt: skip
     os.close(slave)
@@ -132,8 +130,7 @@ def test_a_config_changed_between_the_preview_and_the_answer_is_refused_with_the
     try:
         assert read_until(master, seen, "Apply these 1 change(s)?", 60), "".join(seen)
         shown = ANSI.sub("", "".join(seen))
-        change_by_another_session(fresh_lab, router, link, theirs)  # while the question waits
-        config = device_config(fresh_lab, router)
+        at_the_question()
         os.write(master, b"y\n")
         read_until(master, seen, None, 60)
         code = proc.wait(timeout=30)
@@ -141,10 +138,27 @@ def test_a_config_changed_between_the_preview_and_the_answer_is_refused_with_the
         if proc.poll() is None:
             proc.kill()
         os.close(master)
-    out = ANSI.sub("", "".join(seen))[len(shown) :]
+    return code, shown, ANSI.sub("", "".join(seen))[len(shown) :]
+
+
+@pytest.mark.parametrize("platform", ONE_ROUTER)
+def test_a_config_changed_between_the_preview_and_the_answer_is_refused_with_the_new_diff(
+    fresh_lab: Lab, platform: str
+) -> None:
+    router, link = ONE_ROUTER[platform]
+    ours, theirs = 300 * M, 250 * M
+    before = sessions(fresh_lab)
+    configs: list[str] = []
+
+    def another_engineer_changes_it() -> None:
+        change_by_another_session(fresh_lab, router, link, theirs)
+        configs.append(device_config(fresh_lab, router))
+
+    code, shown, out = raise_answering_yes(fresh_lab, link, f"{ours // M}M",
+                                           another_engineer_changes_it)  # fmt: skip
     assert code == 1, out  # as every refusal of a change
     assert "the running config changed since the diff was shown" in out, out
-    assert device_config(fresh_lab, router) == config  # left as the other session set it
+    assert device_config(fresh_lab, router) == configs[0]  # left as the other session set it
     (record,) = records(fresh_lab)
     assert record["outcome"] == "refused" and record["rate_before"]["down"] == theirs
     check = next(c for c in record["checks"] if c["name"] == "config as previewed")
@@ -153,6 +167,19 @@ def test_a_config_changed_between_the_preview_and_the_answer_is_refused_with_the
     assert new_diff and all(line in out for line in new_diff.splitlines() if line.strip())
     assert new_diff not in shown  # the diff printed after the answer is the new one
     # bwauto: one session for its preview and its re-read; the other engineer and
-    # device_config opened one each
+    # device_config (twice) opened the others
     assert opened(fresh_lab, before) == {router: 1 + 1 + 2}
     assert load_inventory(fresh_lab.inventory_dir).links[link].committed.down != ours
+
+
+def test_a_session_the_router_dropped_while_the_question_waited_is_opened_again(
+    fresh_lab: Lab,
+) -> None:
+    router, link = ONE_ROUTER["cisco_ios"]
+    before = sessions(fresh_lab)
+    code, _, out = raise_answering_yes(fresh_lab, link, "300M",
+                                       lambda: fresh_lab.fault(router, "reload"))  # fmt: skip
+    assert code == 0, out
+    assert opened(fresh_lab, before) == {router: 2}  # the dropped one, and one for the apply
+    (record,) = records(fresh_lab)
+    assert record["outcome"] == "changed" and record["saved"] is True
