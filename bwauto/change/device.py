@@ -6,6 +6,7 @@ lines), read the guard's state, save. Every library error becomes a ``BwautoErro
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import threading
 from typing import Any
@@ -77,13 +78,27 @@ def reconnect(task: Task) -> Any:
 
 def read_section(conn: Any, platform: Platform, link: Any) -> str:
     """The link's shaper section of the running config."""
-    outputs = [str(conn.send_command(cmd)) for cmd in platform.show_commands(link)]
-    return platform.section(outputs, link)
+    return platform.section(read(conn, platform.show_commands(link)), link)
 
 
 def read(conn: Any, commands: list[str]) -> list[str]:
-    """The outputs of exec commands."""
-    return [str(conn.send_command(cmd)) for cmd in commands]
+    """The outputs of exec commands, each read up to the session's exec prompt."""
+    until = re.escape(exec_prompt(conn))
+    return [str(conn.send_command(cmd, expect_string=until)) for cmd in commands]
+
+
+def exec_prompt(conn: Any) -> str:
+    """The session's whole exec prompt (e.g. ``edge-bc-02#``), found once per session.
+
+    Netmiko otherwise finds the prompt again before every command (a round trip and its
+    waits, per command and router). The whole prompt, terminator included, is what a read
+    waits for: the bare hostname can occur in an output (an IOS archive path with ``$h``).
+    """
+    prompt = getattr(conn, "_bwauto_exec_prompt", None)
+    if not isinstance(prompt, str):
+        prompt = str(conn.find_prompt())
+        conn._bwauto_exec_prompt = prompt
+    return prompt
 
 
 def send(conn: Any, platform: Platform, commands: list[str]) -> str:
