@@ -183,3 +183,18 @@ def test_a_session_the_router_dropped_while_the_question_waited_is_opened_again(
     assert opened(fresh_lab, before) == {router: 2}  # the dropped one, and one for the apply
     (record,) = records(fresh_lab)
     assert record["outcome"] == "changed" and record["saved"] is True
+
+
+def test_a_link_set_to_the_target_by_someone_else_meanwhile_is_refused_too(
+    fresh_lab: Lab,
+) -> None:
+    router, link = ONE_ROUTER["mikrotik_routeros"]
+    code, _, out = raise_answering_yes(
+        fresh_lab, link, "300M", lambda: change_by_another_session(fresh_lab, router, link, 300 * M)
+    )
+    assert code == 1, out  # not the diff that was approved: nothing to do is said, not hidden
+    assert "the running config changed since the diff was shown" in out
+    assert "(none: the link is already at the target)" in out
+    (record,) = records(fresh_lab)
+    assert record["outcome"] == "refused" and record["rate_before"]["down"] == 300 * M
+    assert record["diff"] == ""
