@@ -46,8 +46,11 @@ def connect(task: Task, alive: bool = False) -> Any:
         drop(task)
     try:
         conn = task.host.get_connection("netmiko", task.nornir.config)
-        if conn.secret or task.host.platform == "cisco_ios":
+        if (conn.secret or task.host.platform == "cisco_ios") and not getattr(
+            conn, "_bwauto_enabled", False
+        ):  # once per session: nothing bwauto types leaves privileged EXEC
             enter_enable(conn, task.host.name)
+            conn._bwauto_enabled = True
         return conn
     except Exception as exc:  # netmiko/paramiko raise many types; say which, never swallow
         raise connection_error(task.host.name, exc, task.host.username) from exc
