@@ -188,8 +188,8 @@ def _execute(
     diffs = approved_diffs(preview)
     if stop.is_set():
         return Execution(preview, record_interrupted(state_dir, plan))
-    if not diffs:
-        return Execution(preview, run(plan, True, None))
+    if not diffs:  # recorded with no diff approved: a link that would change now is refused
+        return Execution(preview, run(plan, True, {}))
     if approve is not None and not approve(preview, diffs):
         if stop.is_set():
             return Execution(preview, record_interrupted(state_dir, plan))

@@ -183,7 +183,7 @@ def _link(
         return
     record.checks += pre_checks(lp, current, probe.oper_up if probe else None, options)
     record.checks.append(_guard_check(host, guard, options.no_confirm))
-    why = refusal(record.checks, options)
+    why = refusal(record.checks, options) or _unapproved(ctx, lp.link.id)
     if why:
         record.outcome, record.errors = "refused", [why]
     elif options.dry_run:
@@ -201,15 +201,25 @@ def _changed_since_preview(
         return False
     approved = ctx.expected_diffs.get(link)
     previewed = (ctx.expected_before or {}).get(link)
+    if approved is None and previewed is None:  # not approved in the preview: _unapproved
+        return False
     if (approved or "") == record.diff and previewed in (None, before):
         return False
-    record.outcome = "refused"
-    if approved is not None or previewed is not None:  # else: not approved in the preview
-        record.rate_after = record.rate_before
-        why = "changed since the preview: nothing applied; the diff recorded is the new one"
-        record.checks.append(Check(CONFIG_AS_PREVIEWED, False, why))
+    record.outcome, record.rate_after = "refused", record.rate_before
+    why = "changed since the preview: nothing applied; the diff recorded is the new one"
+    record.checks.append(Check(CONFIG_AS_PREVIEWED, False, why))
     record.errors.append("the router's config changed since the diff was shown; run again")
     return True
+
+
+def _unapproved(ctx: ChangeContext, link: str) -> str | None:
+    """At the apply, why a link whose diff the preview did not show (it was refused or
+    failed there) is refused when its checks pass now: nothing unshown is applied."""
+    if ctx.expected_diffs is None or link in ctx.expected_diffs:
+        return None
+    if link in (ctx.expected_before or {}):
+        return None
+    return "the router's config changed since the diff was shown; run again"
 
 
 def _guard_check(host: str, guard: RouterGuard, no_confirm: bool) -> Check:
