@@ -6,6 +6,7 @@ lines), read the guard's state, save. Every library error becomes a ``BwautoErro
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import threading
 from typing import Any
@@ -34,34 +35,73 @@ def session_error(host: str, exc: BaseException) -> str:
     return f"{head}{type(exc).__name__}" + (f": {text}" if text else "")
 
 
-def connect(task: Task) -> Any:
-    """The host's Netmiko session, in enable mode where the platform has one."""
+def connect(task: Task, alive: bool = False) -> Any:
+    """The host's Netmiko session, in enable mode where the platform has one.
+
+    The session is Nornir's, kept on the host: every call within a change (preview, then
+    apply) returns the same one. ``alive``: first check that a session kept open (e.g. while
+    the operator read the diff) is still up, and open a new one if the router dropped it.
+    """
+    if alive and "netmiko" in task.host.connections and not _is_up(task.host.connections):
+        drop(task)
     try:
         conn = task.host.get_connection("netmiko", task.nornir.config)
-        if conn.secret or task.host.platform == "cisco_ios":
+        if (conn.secret or task.host.platform == "cisco_ios") and not getattr(
+            conn, "_bwauto_enabled", False
+        ):  # once per session: nothing bwauto types leaves privileged EXEC
             enter_enable(conn, task.host.name)
+            conn._bwauto_enabled = True
         return conn
     except Exception as exc:  # netmiko/paramiko raise many types; say which, never swallow
         raise connection_error(task.host.name, exc, task.host.username) from exc
 
 
-def reconnect(task: Task) -> Any:
-    """A fresh session (the old one may be dead)."""
+def _is_up(connections: Any) -> bool:
+    """The kept session's SSH transport is still active (nothing is typed to find out)."""
+    try:
+        channel = connections["netmiko"].connection.remote_conn
+        return bool(channel is not None and not channel.closed and channel.get_transport()
+                    and channel.get_transport().is_active())  # fmt: skip
+    except Exception:
+        return False
+
+
+def drop(task: Task) -> None:
+    """Forget the host's session (closed if it can be): the next ``connect`` opens a new one."""
     with contextlib.suppress(Exception):  # the session may already be gone
         task.host.close_connection("netmiko")
     task.host.connections.pop("netmiko", None)
+
+
+def reconnect(task: Task) -> Any:
+    """A fresh session (the old one may be dead)."""
+    drop(task)
     return connect(task)
 
 
 def read_section(conn: Any, platform: Platform, link: Any) -> str:
     """The link's shaper section of the running config."""
-    outputs = [str(conn.send_command(cmd)) for cmd in platform.show_commands(link)]
-    return platform.section(outputs, link)
+    return platform.section(read(conn, platform.show_commands(link)), link)
 
 
 def read(conn: Any, commands: list[str]) -> list[str]:
-    """The outputs of exec commands."""
-    return [str(conn.send_command(cmd)) for cmd in commands]
+    """The outputs of exec commands, each read up to the session's exec prompt."""
+    until = re.escape(exec_prompt(conn))
+    return [str(conn.send_command(cmd, expect_string=until)) for cmd in commands]
+
+
+def exec_prompt(conn: Any) -> str:
+    """The session's whole exec prompt (e.g. ``edge-bc-02#``), found once per session.
+
+    Netmiko otherwise finds the prompt again before every command (a round trip and its
+    waits, per command and router). The whole prompt, terminator included, is what a read
+    waits for: the bare hostname can occur in an output (an IOS archive path with ``$h``).
+    """
+    prompt = getattr(conn, "_bwauto_exec_prompt", None)
+    if not isinstance(prompt, str):
+        prompt = str(conn.find_prompt())
+        conn._bwauto_exec_prompt = prompt
+    return prompt
 
 
 def send(conn: Any, platform: Platform, commands: list[str]) -> str:

@@ -6,8 +6,10 @@ and the playbook tasks ``raise`` / ``rollback`` all do.
 * a dry-run is one run that reads, diffs and records its evidence (``dry-run``);
 * otherwise a preview reads and diffs every router without evidence; when nothing would
   change the plan runs once more to record the no-ops and refusals; else ``approve`` sees the
-  diffs (declined: a ``declined`` evidence record per link), and the apply runs with the
-  preview's diffs as the contract (a router whose config changed in between is refused);
+  diffs (declined: a ``declined`` evidence record per link), and the apply runs on the
+  preview's SSH sessions (``RouterSessions``: one per router from the preview to the apply)
+  with the preview's diffs as the contract: each link's config is read again just before
+  its change, and one that changed in between is refused, its new diff recorded;
 * ``after_apply``: the links that changed get their new committed rate in the inventory, then
   go back into monitoring (SOP step 8); the registration is written beside the evidence. A
   monitoring failure is recorded and reported, and never undoes the raise.
@@ -26,11 +28,11 @@ from bwauto.change.interrupt import stop_on_signals
 from bwauto.change.plan import ChangeOptions, Plan, check_plan
 from bwauto.change.runner import (
     HeadroomCheck,
+    RouterSessions,
     RunOutcome,
     make_plan,
     preview_plan,
     record_refusal,
-    run_plan,
     update_inventory,
 )
 from bwauto.errors import RateError, UsageError
@@ -98,17 +100,13 @@ def approved_diffs(preview: RunOutcome) -> dict[str, str]:
 
 def default_runner(
     inventory: Inventory, inventory_dir: Path, state_dir: Path, secrets_file: str | None = None
-) -> RunFn:
-    """A ``RunFn`` over the inventory's routers, probing SNMP with its settings, no progress."""
+) -> RouterSessions:
+    """A ``RunFn`` over the inventory's routers, probing SNMP with its settings, no progress:
+    one SSH session per router for all its runs; use it in a ``with`` block (logs out)."""
     from bwauto.change.probe import snmp_probe
 
-    probe = snmp_probe(inventory, secrets_file)
-
-    def run(plan: Plan, write: bool, expected: dict[str, str] | None) -> RunOutcome:
-        return run_plan(plan, inventory_dir, state_dir, probe, secrets_file,
-                        write_evidence=write, expected_diffs=expected)  # fmt: skip
-
-    return run
+    return RouterSessions(inventory_dir, state_dir, snmp_probe(inventory, secrets_file),
+                          secrets_file)  # fmt: skip
 
 
 def plan_raise(
@@ -190,8 +188,8 @@ def _execute(
     diffs = approved_diffs(preview)
     if stop.is_set():
         return Execution(preview, record_interrupted(state_dir, plan))
-    if not diffs:
-        return Execution(preview, run(plan, True, None))
+    if not diffs:  # recorded with no diff approved: a link that would change now is refused
+        return Execution(preview, run(plan, True, {}))
     if approve is not None and not approve(preview, diffs):
         if stop.is_set():
             return Execution(preview, record_interrupted(state_dir, plan))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from bwauto.change.evidence import Check
 from bwauto.change.runner import HeadroomCheck
@@ -23,6 +24,8 @@ def headroom_check(inventory: Inventory, state_dir: Path, since: str = "7d") -> 
     uses its link is the SOP step-6 decision's business, not the router change's.
     """
 
+    infos: list[Any] = []  # the inventory's link and upstream infos, built once for all links
+
     def check(link: Link, target: ShaperRate) -> Check:
         from bwauto.analysis.analyse import analyse  # only once the input passed its checks
         from bwauto.analysis.model import RaiseRequest
@@ -33,7 +36,9 @@ def headroom_check(inventory: Inventory, state_dir: Path, since: str = "7d") -> 
         request = RaiseRequest(link.id, max(target.up or 0, target.down or 0))
         try:
             window = parse_window(since, now=time.time())
-            links, upstreams = link_infos(inventory), upstream_infos(inventory)
+            if not infos:
+                infos.extend((link_infos(inventory), upstream_infos(inventory)))
+            links, upstreams = infos
             result = analyse(store_path(state_dir), links, upstreams, window, request,
                              select=[link.id])  # fmt: skip
         except (AnalysisError, StoreError) as exc:

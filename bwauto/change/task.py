@@ -32,6 +32,9 @@ from bwauto.platforms import get_platform
 from bwauto.platforms.base import UNGUARDED, CommitConfirm, Platform, ShaperRate, shaped
 from bwauto.platforms.base import unified_diff as diff_of
 
+CONFIG_AS_PREVIEWED = "config as previewed"
+"""The check failed by a link whose config changed between the preview and the apply."""
+
 
 @dataclass(frozen=True)
 class LinkProbe:
@@ -66,6 +69,9 @@ class ChangeContext:
     confirm_sample_interval_s: float = 1.0
     expected_diffs: dict[str, str] | None = None
     """Per link, the diff the operator approved; a different diff at apply time is refused."""
+    expected_before: Mapping[str, str] | None = None
+    """Per link, the running config the approved diff was built from (read by the preview on
+    the same session); a different config just before the apply is refused."""
     pre_probes: Mapping[str, LinkProbe] | None = None
     """The pre-check's SNMP state of every planned link, read once for all routers."""
     stop: threading.Event = STOP
@@ -105,9 +111,11 @@ def shaper_change(task: Task, ctx: ChangeContext) -> Result:
                 _run(task, ctx, platform, records)
     except CAUGHT as exc:
         _fail_open(records, str(exc) if isinstance(exc, BwautoError) else session_error(host, exc))
+        device.drop(task)  # never reused by a later run of this change in an unknown state
     except Exception as exc:  # a bug: one line pointing at the crash log, never a traceback
         log = crash_log(ctx.state_dir, exc)
         _fail_open(records, f"internal error ({type(exc).__name__}); crash log: {log}")
+        device.drop(task)
     failed = any(r.outcome in ("failed", "refused", "rolled-back", "interrupted") for r in records)
     would_change = ctx.plan.options.dry_run and any(r.outcome == "dry-run" for r in records)
     changed = any(r.outcome == "changed" for r in records)
@@ -132,7 +140,7 @@ def _record(ctx: ChangeContext, lp: LinkPlan, platform: str, host: str) -> Evide
 
 
 def _run(task: Task, ctx: ChangeContext, platform: Platform, records: list[EvidenceRecord]) -> None:
-    conn = device.connect(task)
+    conn = device.connect(task, alive=ctx.expected_diffs is not None)
     probes = ctx.pre_probes
     if probes is None:
         probes = _probe(ctx, task.host.name, [r.link for r in records])
@@ -167,22 +175,51 @@ def _link(
     record.running_config_before = before
     intended = platform.intended_section(before, lp.link, lp.target)
     if intended == before:
-        record.outcome, record.rate_after = "no-op", current.as_dict()
+        if not _changed_since_preview(ctx, lp.link.id, before, record):
+            record.outcome, record.rate_after = "no-op", current.as_dict()
         return
     record.diff = diff_of(before, intended + guard.text_for(lp.link.id), host)
-    if ctx.expected_diffs is not None and ctx.expected_diffs.get(lp.link.id) != record.diff:
-        record.outcome = "refused"
-        record.errors.append("the router's config changed since the diff was shown; run again")
+    if _changed_since_preview(ctx, lp.link.id, before, record):
         return
     record.checks += pre_checks(lp, current, probe.oper_up if probe else None, options)
     record.checks.append(_guard_check(host, guard, options.no_confirm))
-    why = refusal(record.checks, options)
+    why = refusal(record.checks, options) or _unapproved(ctx, lp.link.id)
     if why:
         record.outcome, record.errors = "refused", [why]
     elif options.dry_run:
         record.outcome = "dry-run"
     else:
         _apply(task, ctx, platform, lp, record, guard, before, current)
+
+
+def _changed_since_preview(
+    ctx: ChangeContext, link: str, before: str, record: EvidenceRecord
+) -> bool:
+    """At the apply: refuse (and say so) when the link's running config, read again just now,
+    is not the one the approved diff was built from, or the diff is not the approved one."""
+    if ctx.expected_diffs is None:
+        return False
+    approved = ctx.expected_diffs.get(link)
+    previewed = (ctx.expected_before or {}).get(link)
+    if approved is None and previewed is None:  # not approved in the preview: _unapproved
+        return False
+    if (approved or "") == record.diff and previewed in (None, before):
+        return False
+    record.outcome, record.rate_after = "refused", record.rate_before
+    why = "changed since the preview: nothing applied; the diff recorded is the new one"
+    record.checks.append(Check(CONFIG_AS_PREVIEWED, False, why))
+    record.errors.append("the router's config changed since the diff was shown; run again")
+    return True
+
+
+def _unapproved(ctx: ChangeContext, link: str) -> str | None:
+    """At the apply, why a link whose diff the preview did not show (it was refused or
+    failed there) is refused when its checks pass now: nothing unshown is applied."""
+    if ctx.expected_diffs is None or link in ctx.expected_diffs:
+        return None
+    if link in (ctx.expected_before or {}):
+        return None
+    return "the router's config changed since the diff was shown; run again"
 
 
 def _guard_check(host: str, guard: RouterGuard, no_confirm: bool) -> Check:

@@ -101,8 +101,8 @@ def _execute(ctx: TaskContext, inventory: Inventory, plan: Plan) -> Execution:
         if open_records(ctx.state_dir, routers):
             for item in reconcile(inventory, ctx.inventory_dir, ctx.state_dir, None, routers):
                 ctx.log(f"reconciled: {item.describe()}")
-    run = default_runner(inventory, ctx.inventory_dir, ctx.state_dir)
-    return execute(plan, ctx.inventory_dir, ctx.state_dir, run)
+    with default_runner(inventory, ctx.inventory_dir, ctx.state_dir) as run:
+        return execute(plan, ctx.inventory_dir, ctx.state_dir, run)
 
 
 @task("raise", RaiseParams, "SOP step 8: raise a link's shaper (diff, apply, evidence, monitoring)")
@@ -277,8 +277,8 @@ def audit_drift_task(params: AuditParams, ctx: TaskContext) -> TaskResult:
     from bwauto.change.execute import default_runner
 
     inventory = _inventory(ctx)
-    run = default_runner(inventory, ctx.inventory_dir, ctx.state_dir)
-    report = audit_drift(inventory, run, None if params.every else [str(params.link)])
+    with default_runner(inventory, ctx.inventory_dir, ctx.state_dir) as run:
+        report = audit_drift(inventory, run, None if params.every else [str(params.link)])
     for item in report.drifted + report.unread:
         ctx.log(item.describe())
     data = {

@@ -17,8 +17,7 @@ if TYPE_CHECKING:
     from bwauto.change.execute import Execution
     from bwauto.change.operator import Operator
     from bwauto.change.plan import Plan
-    from bwauto.change.runner import HeadroomCheck, RunOutcome
-    from bwauto.change.task import SnmpProbe
+    from bwauto.change.runner import HeadroomCheck, RouterSessions, RunOutcome
 
 LinkOpt = Annotated[list[str], typer.Option("--link", "-l", help="Link id (repeatable).")]
 OpdOpt = Annotated[str | None, typer.Option("--opd", help="Every link of this OPD.")]
@@ -177,18 +176,22 @@ def _execute_plan(app: AppContext, plan: Plan, yes: bool) -> int:
         return yes or _ask(len(diffs))
 
     from bwauto.change.probe import snmp_probe
+    from bwauto.change.runner import RouterSessions
 
     probe = snmp_probe(app.inventory(), app.secrets_file)  # one for the preview and the apply
+    # one SSH session per router, from the preview to the apply (logged out on leaving)
+    with RouterSessions(app.inventory_dir, app.state_dir, probe, app.secrets_file) as sessions:
 
-    def run(plan: Plan, write: bool, expected: dict[str, str] | None) -> RunOutcome:
-        return _run(app, plan, probe, write_evidence=write, expected_diffs=expected)
+        def run(plan: Plan, write: bool, expected: dict[str, str] | None) -> RunOutcome:
+            return _run(sessions, plan, write_evidence=write, expected_diffs=expected)
 
-    done = execute(plan, app.inventory_dir, app.state_dir, run, approve)
+        done = execute(plan, app.inventory_dir, app.state_dir, run, approve)
     if plan.options.dry_run:
         _show_diffs(done.preview)
     if done.outcome is None:
         err_console.print(_("nothing changed: not confirmed"))
         return 1
+    _show_changed_since_preview(done.outcome)
     _show_after_apply(done)
     _show_table(done.outcome)
     _show_errors(done.outcome)
@@ -247,18 +250,17 @@ def _interrupted_summary(outcome: RunOutcome) -> str:
 
 
 def _run(
-    app: AppContext, plan: Plan, probe: SnmpProbe, write_evidence: bool = True,
+    sessions: RouterSessions, plan: Plan, write_evidence: bool = True,
     expected_diffs: dict[str, str] | None = None,
 ) -> RunOutcome:  # fmt: skip
     from rich.progress import Progress
 
-    from bwauto.change.runner import run_plan
-
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
-        task_id = bar.add_task("routers", total=len(plan.by_router))
-        return run_plan(plan, app.inventory_dir, app.state_dir, probe, app.secrets_file,
-                        progress=(bar, task_id), write_evidence=write_evidence,
-                        expected_diffs=expected_diffs)  # fmt: skip
+        sessions.progress = (bar, bar.add_task("routers", total=len(plan.by_router)))
+        try:
+            return sessions.run(plan, write_evidence, expected_diffs)
+        finally:
+            sessions.progress = None
 
 
 def _ask(count: int) -> bool:
@@ -312,8 +314,6 @@ def _headroom(app: AppContext) -> HeadroomCheck:
 
 def _show_diffs(outcome: RunOutcome) -> None:
     """The diff of every link that would change, coloured on a terminal, never truncated."""
-    from rich.text import Text
-
     from bwauto.platforms.base import NOT_SHAPED
 
     for record in outcome.records:
@@ -323,11 +323,30 @@ def _show_diffs(outcome: RunOutcome) -> None:
             unshaped = [d for d, v in (record.shaped or {}).items() if v == NOT_SHAPED]
             note = "".join(f"; {_(_WORD[d])} {_(NOT_SHAPED)}" for d in unshaped)
             console.print(f"[bold]{record.router} / {record.link}[/] ({where}{note})")
-            if console.is_terminal:  # coloured, and wrapped by the terminal: never cut
-                for line in record.diff.splitlines():
-                    console.print(Text(line, style=_DIFF_STYLE.get(line[:1], "")), soft_wrap=True)
-            else:
-                sys.stdout.write(record.diff)
+            _print_diff(record.diff)
+
+
+def _print_diff(diff: str) -> None:
+    """A diff on stdout: coloured and wrapped by the terminal (never cut), or as is."""
+    from rich.text import Text
+
+    if console.is_terminal:
+        for line in diff.splitlines():
+            console.print(Text(line, style=_DIFF_STYLE.get(line[:1], "")), soft_wrap=True)
+    else:
+        sys.stdout.write(diff)
+
+
+def _show_changed_since_preview(outcome: RunOutcome) -> None:
+    """The new diff of every link refused because its config changed after the preview."""
+    from bwauto.change.task import CONFIG_AS_PREVIEWED
+
+    for record in outcome.records:
+        if any(c.name == CONFIG_AS_PREVIEWED and not c.ok for c in record.checks):
+            err_console.print(_("{router} / {link}: the running config changed since the diff "
+                                "was shown; nothing applied; the diff now:").format(
+                router=record.router, link=record.link), markup=False)  # fmt: skip
+            _print_diff(record.diff or _("(none: the link is already at the target)") + "\n")
 
 
 _WORD = {"up": "upload", "down": "download"}

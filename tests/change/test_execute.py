@@ -62,7 +62,7 @@ def test_a_dry_run_is_one_run_that_records_its_evidence(tmp_path: Path) -> None:
 def test_nothing_to_change_records_the_no_op_without_asking(tmp_path: Path) -> None:
     routers = Routers(tmp_path, diff="")
     done = execute(raise_plan(tmp_path), INVENTORY, tmp_path, routers, refuse)
-    assert routers.calls == [(True, False, None), (False, True, None)]
+    assert routers.calls == [(True, False, None), (False, True, {})]  # nothing approved
     assert [r.outcome for r in done.records] == ["no-op"] and not done.updated
 
 
