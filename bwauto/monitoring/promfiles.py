@@ -40,6 +40,7 @@ Examples:
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,7 +133,7 @@ def utilisation_record(settings: MonitoringSettings) -> str:
 
 
 def _window(settings: MonitoringSettings) -> str:
-    return rate_window(duration_seconds(settings.prometheus.scrape_interval))
+    return rate_window(math.ceil(duration_seconds(settings.prometheus.scrape_interval)))
 
 
 # --- what is monitored ------------------------------------------------------------------

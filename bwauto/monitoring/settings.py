@@ -6,7 +6,7 @@ Every key is optional; without the file bwauto writes Prometheus files under the
     backend: prometheus            # used when --backend is not given (prometheus | zabbix | ...)
     alert:                         # both backends: utilisation alert on each direction
       threshold: 0.8               # fraction of the link's capacity
-      for: 15m                     # how long it must last (s, m, h, d, w)
+      for: 15m                     # how long it must last (Prometheus syntax: 1h30m)
       severity: warning
     prometheus:
       output_dir: /etc/prometheus/bwauto   # default <state_dir>/monitoring/prometheus
@@ -32,8 +32,8 @@ Zabbix credentials are never in this file. For each of ``token``, ``username`` a
 file (mode 0600) under ``monitoring: {zabbix: {token: ...}}``. A token wins over a user.
 
 Examples:
-    >>> duration_seconds("15m"), duration_seconds("2h")
-    (900, 7200)
+    >>> duration_seconds("15m"), duration_seconds("1m30s")
+    (900.0, 90.0)
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from bwauto.credentials import CredentialResolver
 from bwauto.errors import CredentialError, InventoryError, Problem
@@ -54,22 +54,90 @@ FILE_NAME = "monitoring.yaml"
 ZABBIX_FIELDS = ("token", "username", "password")
 _SECRET_KEYS = frozenset({"token", "api_token", "password", "secret", "community", "auth_key",
                           "priv_key", "snmp_community"})  # fmt: skip
-_DURATION = re.compile(r"^([1-9][0-9]*)([smhdw])$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# Prometheus's duration syntax: units longest first, each at most once, e.g. 1m30s
+# (https://prometheus.io/docs/prometheus/latest/querying/basics/#time-durations).
+_PROM_UNITS = (("y", 31_536_000_000), ("w", 604_800_000), ("d", 86_400_000),
+               ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1))  # fmt: skip
+_PROM_DURATION = re.compile("^" + "".join(f"(?:([0-9]+){u})?" for u, _ in _PROM_UNITS) + "$")
+# Zabbix's time suffixes: one number, one unit (https://www.zabbix.com/documentation/6.0/en/
+# manual/appendix/suffixes).
+_ZABBIX_DURATION = re.compile(r"^[0-9]+[smhdw]$")
 MAX_SCRAPE_S = 150  # two samples inside Prometheus's 5-minute lookback (staleness)
 _HOSTPORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}$")
 
 
-def duration_seconds(value: str) -> int:
-    """Seconds in a duration like ``30s`` or ``15m`` (one number, one unit)."""
-    match = _DURATION.match(value)
-    if not match:
-        raise ValueError(f"{value!r} is not a duration like 30s, 15m, 1h, 1d")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+def duration_ms(value: str) -> int:
+    """Milliseconds in a Prometheus duration (``30s``, ``1m30s``, ``1500ms``, ``2h``).
+
+    Raises:
+        ValueError: not a duration, zero, or a number without a unit (with the fix to make).
+
+    Examples:
+        >>> duration_ms("1m30s"), duration_ms("1500ms"), duration_ms("2w")
+        (90000, 1500, 1209600000)
+    """
+    text = value.strip() if isinstance(value, str) else str(value)
+    if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text):
+        raise ValueError(f"{text} has no unit: write {text}s for seconds (or ms, m, h, d, w, y)")
+    match = _PROM_DURATION.match(text)
+    if not text or not match:
+        raise ValueError(f"{value!r} is not a duration: a number and a unit (ms, s, m, h, d, w, "
+                         "y), several longest first, like 30s, 1m30s, 15m, 1h")  # fmt: skip
+    pairs = zip(match.groups(), _PROM_UNITS, strict=True)
+    total = sum(int(n) * size for n, (_, size) in pairs if n)
+    if total == 0:
+        raise ValueError(f"{value!r} is zero: give a duration longer than 0, like 30s")
+    return total
+
+
+def duration_seconds(value: str) -> float:
+    """Seconds in a Prometheus duration (see :func:`duration_ms`)."""
+    return duration_ms(value) / 1000
+
+
+def zabbix_period(value: str) -> str:
+    """A duration as Zabbix writes it: kept when it is one number and one unit, else seconds.
+
+    Examples:
+        >>> zabbix_period("15m"), zabbix_period("1h30m")
+        ('15m', '5400s')
+    """
+    return value if _ZABBIX_DURATION.match(value) else f"{duration_ms(value) // 1000}s"
+
+
+def _unit_hint(value: Any) -> Any:
+    """Before the str check: a bare YAML number gets the hint about its unit, not a type error."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"{value:g} has no unit: write {value:g}s for seconds (or ms, m, h, d, w)")
+    return value
 
 
 def _duration(value: str) -> str:
-    duration_seconds(value)
+    duration_ms(value)
+    return value
+
+
+def _whole_seconds(value: str) -> str:
+    """A duration both backends understand (Zabbix counts in whole seconds)."""
+    if duration_ms(value) % 1000:
+        raise ValueError(f"{value!r} is not whole seconds, which Zabbix needs")
+    return value
+
+
+def _zabbix_duration(value: str) -> str:
+    _whole_seconds(value)
+    if not _ZABBIX_DURATION.match(value):
+        seconds = duration_ms(value) // 1000
+        raise ValueError(f"{value!r}: Zabbix takes one number and one unit (s, m, h, d, w); "
+                         f"write {seconds}s")  # fmt: skip
+    return value
+
+
+def _threshold(value: float) -> float:
+    if value > 1:
+        raise ValueError(f"{value:g} is over 1: the alert compares traffic with the link's "
+                         "capacity (the shaper's rate), which traffic cannot exceed, so it would "
+                         "never fire; write a fraction such as 0.8")  # fmt: skip
     return value
 
 
@@ -95,10 +163,15 @@ def _host_port(value: str) -> str:
     return value
 
 
-Duration = Annotated[str, AfterValidator(_duration)]
+Duration = Annotated[str, BeforeValidator(_unit_hint), AfterValidator(_duration)]
+AlertDuration = Annotated[str, BeforeValidator(_unit_hint), AfterValidator(_whole_seconds)]
+ZabbixDuration = Annotated[str, BeforeValidator(_unit_hint), AfterValidator(_zabbix_duration)]
+Threshold = Annotated[float, AfterValidator(_threshold)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 HostPort = Annotated[str, AfterValidator(_host_port)]
-ScrapeInterval = Annotated[str, AfterValidator(_scrape_interval)]
+ScrapeInterval = Annotated[
+    str, BeforeValidator(_unit_hint), AfterValidator(_duration), AfterValidator(_scrape_interval)
+]
 
 
 class _Model(BaseModel):
@@ -108,13 +181,13 @@ class _Model(BaseModel):
 class AlertSettings(_Model):
     """The utilisation alert both backends create for each direction of each link."""
 
-    threshold: float = Field(
-        default=0.8, gt=0, le=2, description="fraction of the link's capacity that raises the alert"
+    threshold: Threshold = Field(
+        default=0.8, gt=0, description="fraction of the link's capacity that raises the alert (0-1]"
     )
-    for_: Duration = Field(
+    for_: AlertDuration = Field(
         default="15m",
         alias="for",
-        description="how long the traffic must stay above it (s, m, h, d, w)",
+        description="how long the traffic must stay above it (e.g. 15m, 1h30m)",
     )
     severity: Literal["info", "warning", "average", "high", "disaster"] = Field(
         default="warning", description="severity label (Prometheus) or priority (Zabbix)"
@@ -204,11 +277,11 @@ class ZabbixSettings(_Model):
         pattern=r"^[A-Za-z0-9._ -]+$",
         description="the template bwauto creates and links",
     )
-    discovery_interval: Duration = Field(
+    discovery_interval: ZabbixDuration = Field(
         default="10m",
         description=("interface discovery interval (bwauto also requests it at each change)"),
     )
-    item_interval: Duration = Field(
+    item_interval: ZabbixDuration = Field(
         default="1m", description="how often each link's counters are polled"
     )
     reload_command: str | None = Field(
