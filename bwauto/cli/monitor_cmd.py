@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
     from bwauto.inventory.models import Inventory
     from bwauto.monitoring.base import Registration
     from bwauto.monitoring.runner import SyncResult
+    from bwauto.monitoring.settings import MonitoringSettings
 
 app = typer.Typer(
     help="Put OPD links into the monitoring system (Prometheus by default, or Zabbix).",
@@ -45,12 +48,29 @@ def register(
     as_json: JsonOption = False,
 ) -> None:
     """Register one link with its committed rate as capacity; verify it; safe to repeat."""
+    from bwauto.change.interrupt import EXIT_INTERRUPTED, stop_on_signals
+    from bwauto.errors import MonitoringError
     from bwauto.monitoring.runner import register_link
+    from bwauto.monitoring.settings import load_settings
 
     app_ctx, inventory, creds = _setup(ctx)
-    registration = register_link(
-        link, inventory, backend, None, app_ctx.state_dir, credentials=creds
-    )
+    settings = load_settings(inventory.directory, app_ctx.state_dir)
+    name = backend or settings.backend
+    with stop_on_signals() as stop, _waiting(name, settings) as waiting:
+        try:
+            registration = register_link(link, inventory, name, settings, app_ctx.state_dir,
+                                         credentials=creds, progress=waiting)  # fmt: skip
+        except MonitoringError:
+            if not stop.is_set():
+                raise
+            registration = None
+    if stop.is_set():
+        _ = _tr()
+        err_console.print(_("interrupted: {link} is in the {backend} files but not verified; "
+                            "run 'bwauto monitor register --link {link}'").format(
+                                link=link, backend=name), markup=False, soft_wrap=True)  # fmt: skip
+        raise typer.Exit(EXIT_INTERRUPTED)
+    assert registration is not None
     if as_json:
         print_json(registration.to_dict())
     else:
@@ -72,27 +92,80 @@ def sync(
     Links removed from the inventory are removed; links that failed, are new, have another
     capacity, or were registered under other settings are (re)registered and verified.
     """
+    from bwauto.change.interrupt import EXIT_INTERRUPTED, stop_on_signals
     from bwauto.errors import MonitoringError
     from bwauto.monitoring.runner import sync_links
+    from bwauto.monitoring.settings import load_settings
 
     app_ctx, inventory, creds = _setup(ctx)
-    result = sync_links(inventory, backend, None, app_ctx.state_dir, every=every, credentials=creds)
+    settings = load_settings(inventory.directory, app_ctx.state_dir)
+    name = backend or settings.backend
+    with stop_on_signals() as stop, _waiting(name, settings) as waiting:
+        result = sync_links(inventory, name, settings, app_ctx.state_dir, every=every,
+                            credentials=creds, progress=waiting)  # fmt: skip
+    _ = _tr()
     if as_json:
         data: dict[str, Any] = {
             "changes": list(result.changes),
             "removed": list(result.removed),
             "registrations": [r.to_dict() for r in result.registrations],
             "errors": result.errors,
+            "unreachable": list(result.unreachable),
+            "skipped": list(result.skipped),
+            "interrupted": stop.is_set(),
         }
         print_json(data)
     else:
         _show_sync(result)
+    if stop.is_set():
+        total = len(inventory.links)
+        err_console.print(_("interrupted: files written, {done} of {total} links verified; run "
+                            "'bwauto monitor sync' to verify the rest").format(
+                                done=len(result.registrations), total=total),
+                          markup=False, soft_wrap=True)  # fmt: skip
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if result.unreachable:
+        raise MonitoringError(_("monitor sync: files written, nothing verified; run 'bwauto "
+                                "monitor sync' again when the servers answer"))  # fmt: skip
     if result.errors:
         total = len(result.errors) + len(result.registrations)
         raise MonitoringError(
-            f"monitor sync: {len(result.errors)} of {total} links failed; "
-            "run 'bwauto monitor sync' again to retry them"
-        )
+            _("monitor sync: {failed} of {total} links failed; run 'bwauto monitor sync' "
+              "again to retry them").format(failed=len(result.errors), total=total)
+        )  # fmt: skip
+
+
+def _tr() -> Callable[[str], str]:
+    from bwauto.i18n import translator
+
+    return translator()
+
+
+def _verify_timeout(name: str, settings: MonitoringSettings) -> float | None:
+    section = getattr(settings, name, None)
+    timeout = getattr(section, "verify_timeout_s", None)
+    url = getattr(section, "url", None)
+    return float(timeout) if url and timeout is not None else None
+
+
+@contextmanager
+def _waiting(name: str, settings: MonitoringSettings) -> Iterator[Callable[[str], None]]:
+    """Show that a link is being verified: a spinner on a terminal, else a line per link (on
+    stderr, so ``--json`` stays clean). Nothing when no server will be waited for."""
+    timeout = _verify_timeout(name, settings)
+    if timeout is None:
+        yield lambda link_id: None
+        return
+    _ = _tr()
+    text = _("{link}: waiting for {backend} to show it (at most {seconds:.0f} s)")
+    if not err_console.is_terminal:
+        yield lambda link_id: err_console.print(
+            text.format(link=link_id, backend=name, seconds=timeout), markup=False,
+            soft_wrap=True, highlight=False)  # fmt: skip
+        return
+    with err_console.status("") as status:
+        yield lambda link_id: status.update(text.format(link=link_id, backend=name,
+                                                        seconds=timeout))  # fmt: skip
 
 
 def _show_sync(result: SyncResult) -> None:
@@ -102,8 +175,11 @@ def _show_sync(result: SyncResult) -> None:
         _show(registration)
     for link_id in result.removed:
         console.print(f"{link_id}: removed (no longer in the inventory)", markup=False)
+    for line in result.unreachable:
+        error(line)
     for link_id, message in result.errors.items():
-        error(f"{link_id}: {message}")
+        if not result.unreachable:
+            error(f"{link_id}: {message}")
     if result.nothing:
         console.print("nothing to sync: every link is registered with its current capacity")
 

@@ -197,6 +197,15 @@ class MonitoringBackend(Protocol):
         ...
 
 
+def stopping() -> bool:
+    """Whether SIGINT/SIGTERM arrived under ``bwauto.change.interrupt.stop_on_signals`` (the
+    monitor commands and the raise): waits end early, nothing more is started, and what was
+    written stays consistent (every write is whole and under its lock)."""
+    from bwauto.change.interrupt import STOP
+
+    return STOP.is_set()
+
+
 def backend_names() -> list[str]:
     """Names of the installed backends, sorted."""
     return sorted(ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))

@@ -36,6 +36,7 @@ from bwauto.monitoring.base import (
     SyncOutcome,
     Verification,
     describe_error,
+    stopping,
 )
 from bwauto.monitoring.files import ensure_dir, fix_mode, locked, usable_gid, write_file
 from bwauto.monitoring.settings import MonitoringSettings, duration_seconds
@@ -65,6 +66,7 @@ class PrometheusBackend:
     """Registers links with Prometheus through files (and its API when a URL is set)."""
 
     name = "prometheus"
+    parallel_verify = True  # verify() only reads: links are verified concurrently
 
     def __init__(
         self,
@@ -79,6 +81,8 @@ class PrometheusBackend:
         self.gid = usable_gid(settings.prometheus.group)
         self._sleep = sleep
         self.reloaded_at: float | None = None
+        self.waiting: Callable[[str], None] = lambda link_id: None
+        """Called with the link id when a verification starts waiting for the servers."""
         """When this backend last reloaded what scrapes read: older scrapes do not verify."""
 
     @property
@@ -139,12 +143,15 @@ class PrometheusBackend:
         checks = self._file_checks(target)
         server = ""
         if self.url and all(c.ok for c in checks):
+            self.check_servers()
+            self.waiting(target.link_id)
             timeout = self.settings.prometheus.verify_timeout_s
             scrape = duration_seconds(self.settings.prometheus.scrape_interval)
             while True:
                 live, health = self._live_checks(target)
                 limit = timeout + (scrape if health == NOT_SCRAPED_YET else 0)
-                if all(c.ok for c in live) or time.monotonic() - start >= limit:
+                late = time.monotonic() - start >= limit
+                if all(c.ok for c in live) or late or stopping():
                     break
                 self._sleep(POLL_S)
             checks += live
@@ -241,6 +248,31 @@ class PrometheusBackend:
                     self.reloaded_at = time.time()
                 due.discard(what)
         self._set_pending_reloads(due)
+
+    def unreachable(self) -> list[str]:
+        """One line per server (Prometheus, snmp_exporter) that does not answer now; none
+        without a URL. Checked once before waiting for scrapes that cannot come."""
+        if not self.url:
+            return []
+        exporter = f"http://{self.settings.prometheus.snmp_exporter}"
+        found = []
+        for what, base, path in (("prometheus", self.url, "/-/ready"),
+                                 ("snmp_exporter", exporter, "/")):  # fmt: skip
+            try:
+                self._request(urllib.request.Request(f"{base}{path}"), what, base)
+            except MonitoringError as exc:
+                found.append(str(exc))
+        return found
+
+    def check_servers(self) -> None:
+        """Raise when a server does not answer (see :meth:`unreachable`).
+
+        Raises:
+            MonitoringError: one line per server down.
+        """
+        down = self.unreachable()
+        if down:
+            raise MonitoringError("; ".join(down))
 
     def defer_reload(self, changes: list[str]) -> None:
         """Remember the reloads ``changes`` need without making them (``monitor setup``, which
