@@ -38,7 +38,14 @@ from bwauto.monitoring.base import (
     describe_error,
     stopping,
 )
-from bwauto.monitoring.files import ensure_dir, fix_mode, locked, usable_gid, write_file
+from bwauto.monitoring.files import (
+    ensure_dir,
+    file_mode,
+    fix_mode,
+    locked,
+    usable_gid,
+    write_file,
+)
 from bwauto.monitoring.settings import MonitoringSettings, duration_seconds
 from bwauto.paths import let_group_through
 
@@ -53,7 +60,7 @@ PENDING_FILE = ".bwauto-reload-pending"
 
 def _changes_scrapes(changes: list[str]) -> bool:
     """Whether ``changes`` alter what a scrape returns (targets, job), not only rules."""
-    written = {c.split(" ", 1)[1] for c in changes}
+    written = {c.split()[1] for c in changes}
     return any(r.startswith("targets/") or r in (pc.PROMETHEUS_FILE, pc.SCRAPE_FILE)
                for r in written)  # fmt: skip
 
@@ -208,11 +215,19 @@ class PrometheusBackend:
         path = self.out / rel
         secret = rel in pf.SECRET_FILES
         if self._read(rel) == text:
-            fix_mode(path, secret=secret, gid=self.gid)
+            if fix_mode(path, secret=secret, gid=self.gid):
+                return [self._regrouped(rel, secret)]
             return []
         ensure_dir(path.parent, self.gid, self.out)
         write_file(path, text, secret=secret, gid=self.gid)
         return [f"wrote {rel}"]
+
+    def _regrouped(self, rel: str, secret: bool) -> str:
+        """The change line of a file whose group or mode was fixed (who may read it changed)."""
+        mode = f"{file_mode(secret, self.gid):04o}"
+        if self.gid is None:
+            return f"chmod {rel} ({mode})"
+        return f"chgrp/chmod {rel} ({self.settings.prometheus.group}, {mode})"
 
     def _snmp_modules(self) -> dict[str, Any]:
         text = self._read(pc.SNMP_FILE)
@@ -282,7 +297,7 @@ class PrometheusBackend:
 
     def _due(self, changes: list[str]) -> set[str]:
         """The servers to reload: those pending, and those that read a file in ``changes``."""
-        written = {c.split(" ", 1)[1] for c in changes}
+        written = {c.split()[1] for c in changes}
         due = set(self._pending_reloads())
         if written & pf.EXPORTER_FILES:
             due.add("snmp_exporter")

@@ -16,6 +16,7 @@ Every key is optional; without the file bwauto writes Prometheus files under the
       scrape_interval: 60s         # its own setting: not the step-6 poll interval
       rule_interval: 30s
       group: prometheus            # the Unix group that may read the files (snmp.yml: 0640)
+      user: prometheus             # the servers' user: must be in that group
       verify_timeout_s: 90
     zabbix:
       url: https://zabbix.example/api_jsonrpc.php
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import grp
 import os
+import pwd
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -233,6 +235,14 @@ class PrometheusSettings(_Model):
             "bwauto's user be in it; null: no group, snmp.yml 0600"
         ),
     )
+    user: str = Field(
+        default="prometheus",
+        pattern=r"^[a-z_][a-z0-9_-]*\$?$",
+        description=(
+            "the Unix user snmp_exporter and Prometheus run as: it must be in prometheus.group "
+            "to read the files"
+        ),
+    )
     verify_timeout_s: float = Field(
         default=90.0,
         gt=0,
@@ -362,13 +372,50 @@ def load_settings(inventory_dir: str | Path, state_dir: Path) -> MonitoringSetti
         settings = MonitoringSettings.model_validate({**data, "source": str(path)})
     except ValidationError as exc:
         raise InventoryError([_problem(doc, err) for err in exc.errors()]) from None
-    group = settings.prometheus.group
-    named = "group" in settings.prometheus.model_fields_set  # the default may be missing
-    reason = group_refusal(group) if group and named else None
-    if reason:
-        raise InventoryError([Problem(doc.file, "", "prometheus.group", reason,
-                                      doc.line("prometheus", "group"))])  # fmt: skip
+    problem = _group_problem(doc, settings.prometheus)
+    if problem:
+        raise InventoryError([problem])
     return resolve_paths(settings, path.parent, state_dir)
+
+
+def _group_problem(doc: YamlDoc, p: PrometheusSettings) -> Problem | None:
+    """The group or user named in the file that would leave the files unreadable, or None
+    (the defaults are checked only when the file names the group or the user)."""
+    named = {"group", "user"} & p.model_fields_set
+    if not p.group or not named:
+        return None
+    reason = group_refusal(p.group)
+    key = "group"
+    if reason is None:
+        reason = member_refusal(p.user, p.group, "user" in named)
+        key = "user" if reason and reason.startswith("no Unix user") else "group"
+    if reason is None:
+        return None
+    return Problem(doc.file, "", f"prometheus.{key}", reason, doc.line("prometheus", key))
+
+
+def member_refusal(user: str, group: str, user_named: bool) -> str | None:
+    """Why ``user`` (the servers' user) could not read files of ``group``, or None.
+
+    Root can give files to any group, so bwauto's own membership proves nothing: snmp_exporter
+    and Prometheus read the files as ``user``, through ``group``. A user that does not exist
+    here is refused only when the file names it (the servers may run on another machine).
+    """
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        if not user_named:
+            return None
+        return (f"no Unix user {user!r} on this machine (getent passwd {user}): name the user "
+                "snmp_exporter and Prometheus run as")  # fmt: skip
+    gr = grp.getgrnam(group)
+    if entry.pw_gid == gr.gr_gid or user in gr.gr_mem:
+        return None
+    groups = sorted({g.gr_name for g in grp.getgrall() if user in g.gr_mem}
+                    | {grp.getgrgid(entry.pw_gid).gr_name})  # fmt: skip
+    return (f"user {user!r} (prometheus.user, which runs snmp_exporter and Prometheus) is not in "
+            f"group {group!r}, so it could not read snmp.yml; name one of its groups "
+            f"({', '.join(groups)}), or run: usermod -aG {group} {user}")  # fmt: skip
 
 
 def group_refusal(group: str) -> str | None:

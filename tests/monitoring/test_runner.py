@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import grp
 import json
 import os
+import pwd
 import subprocess
 import sys
 import time
@@ -432,6 +434,69 @@ def test_cli_an_unknown_group_is_bad_input_naming_the_setting_and_nothing_is_wri
     assert len(err.strip().splitlines()) == 1
     assert cli("register", "--link", "dinkes") == 2
     assert not (state / "monitoring" / "prometheus").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root can give files to any group")
+def test_cli_a_group_the_servers_user_is_not_in_is_refused_naming_the_setting(
+    cli: Any, inv_dir: Path, state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside look: as root, ``group: daemon`` was taken and every file chgrp'd to it, after
+    which snmp_exporter (user prometheus) could not read snmp.yml."""
+    user = _user_outside("daemon")
+    (inv_dir / "monitoring.yaml").write_text(f"prometheus:\n  group: daemon\n  user: {user}\n")
+
+    assert cli("sync") == 2
+    err = capsys.readouterr().err
+    assert (f"{inv_dir / 'monitoring.yaml'}:2: prometheus.group: user "
+                          f"'{user}' (prometheus.user, which runs snmp_exporter and Prometheus) "
+                          "is not in group 'daemon'") in err  # fmt: skip
+    assert f"usermod -aG daemon {user}" in err and len(err.strip().splitlines()) == 1
+    assert not (state / "monitoring" / "prometheus").exists()
+    (inv_dir / "monitoring.yaml").write_text("prometheus:\n  user: nosuchuser\n")
+    assert cli("sync") == 2
+    assert (
+        "monitoring.yaml:2: prometheus.user: no Unix user 'nosuchuser'" in capsys.readouterr().err
+    )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root can give files to any group")
+def test_cli_a_group_change_is_reported_by_sync_not_up_to_date(
+    cli: Any, inv_dir: Path, state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside look: sync said "already up to date" while it chgrp'd every file."""
+    group = grp.getgrgid(pwd.getpwnam("prometheus").pw_gid).gr_name if _has("prometheus") else ""
+    if not group:
+        pytest.skip("no prometheus user here")
+    (inv_dir / "monitoring.yaml").write_text("prometheus:\n  group: null\n")
+    assert cli("sync") == 0
+    capsys.readouterr()
+    (inv_dir / "monitoring.yaml").write_text(f"prometheus:\n  group: {group}\n")
+
+    assert cli("sync") == 0
+
+    out = capsys.readouterr().out
+    assert f"chgrp/chmod snmp.yml ({group}, 0640)" in out, out
+    assert "nothing to sync" not in out
+    snmp = state / "monitoring/prometheus/snmp.yml"
+    assert snmp.stat().st_gid == grp.getgrnam(group).gr_gid
+
+
+def _has(user: str) -> bool:
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return False
+    return True
+
+
+def _user_outside(group: str) -> str:
+    """A real user of this machine that is not in ``group`` (prometheus if it exists)."""
+    gr = grp.getgrnam(group)
+    users = sorted(pwd.getpwall(), key=lambda u: u.pw_name != "prometheus")
+    for u in users:
+        if u.pw_gid != gr.gr_gid and u.pw_name not in gr.gr_mem:
+            return u.pw_name
+    pytest.skip(f"every user is in {group}")
 
 
 def test_cli_a_scrape_interval_over_2m30s_is_refused(
