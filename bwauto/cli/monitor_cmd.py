@@ -216,7 +216,7 @@ def setup(
     as_json: JsonOption = False,
 ) -> None:
     """Write everything a fresh Prometheus and snmp_exporter need; print how to start them."""
-    from bwauto.errors import UsageError
+    from bwauto.errors import MonitoringError, UsageError
     from bwauto.monitoring import setup as su
     from bwauto.monitoring.links import monitored_link
     from bwauto.monitoring.prometheus import PrometheusBackend
@@ -230,6 +230,13 @@ def setup(
     prom = PrometheusBackend(settings, credentials=creds)
     outcome = prom.sync(targets, reload=False)
     changes = list(outcome.changes)
+    try:
+        tsdb = su.prepare_tsdb(su.tsdb_dir(app_ctx.state_dir), settings.prometheus.user, prom.gid)
+    except OSError as exc:
+        raise MonitoringError(
+            f"monitor setup: cannot prepare Prometheus's data dir: {exc}"
+        ) from None
+    changes += [tsdb] if tsdb else []
     prom.defer_reload(changes)  # a running Prometheus loads them at the next register or sync
     warnings = [p for p in [su.group_problem(settings, prom.gid)] if p]
     warnings += su.reach_problems(su.parents(settings.prometheus_dir.parent), prom.gid)

@@ -15,6 +15,7 @@ Examples:
 from __future__ import annotations
 
 import os
+import pwd
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -51,16 +52,49 @@ def commands(settings: MonitoringSettings, state_dir: Path, inventory_dir: Path)
         "sudo systemctl restart prometheus-snmp-exporter prometheus",
     )
     listen = pc.listen_address(settings)
+    as_user = f"sudo -u {q(p.user)} "  # the servers read the files as the service user
     foreground = (
-        f"prometheus-snmp-exporter --config.file={q(str(out / pc.SNMP_FILE))} "
+        f"{as_user}prometheus-snmp-exporter --config.file={q(str(out / pc.SNMP_FILE))} "
         f"--web.listen-address={p.snmp_exporter}",
-        f"prometheus --config.file={q(str(out / pc.PROMETHEUS_FILE))} --web.enable-lifecycle "
-        f"--web.listen-address={listen} "
-        f"--storage.tsdb.path={q(str(state_dir / 'monitoring' / 'tsdb'))}",
+        f"{as_user}prometheus --config.file={q(str(out / pc.PROMETHEUS_FILE))} "
+        f"--web.enable-lifecycle --web.listen-address={listen} "
+        f"--storage.tsdb.path={q(str(tsdb_dir(state_dir)))}",
     )
     sync = (f"bwauto --inventory {q(str(inventory_dir.resolve()))} "
             f"--state-dir {q(str(state_dir.resolve()))} monitor sync --all")  # fmt: skip
     return Commands(debian, foreground, (sync,))
+
+
+def tsdb_dir(state_dir: Path) -> Path:
+    """Where the foreground Prometheus keeps its data (Debian's service uses its own)."""
+    return state_dir / "monitoring" / "tsdb"
+
+
+def prepare_tsdb(path: Path, user: str, gid: int | None) -> str | None:
+    """Create ``path`` for the service ``user`` to write (owned by it when we are root, else
+    group-writable for ``gid``); returns the change made, or None when it was already so.
+
+    Raises:
+        OSError: the directory cannot be created or given away.
+    """
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        entry = None
+    created = not path.exists()
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = path.stat()
+    if entry is not None and os.geteuid() == 0:
+        want = (entry.pw_uid, entry.pw_gid, 0o750)
+        if (st.st_uid, st.st_gid, st.st_mode & 0o7777) != want:
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+            path.chmod(0o750)
+            return f"{'created' if created else 'chown'} {path} (owner {user}, 0750)"
+    elif gid is not None and (st.st_gid, st.st_mode & 0o7777) != (gid, 0o2770):
+        os.chown(path, -1, gid)
+        path.chmod(0o2770)
+        return f"{'created' if created else 'chgrp'} {path} (group-writable, 2770)"
+    return f"created {path}" if created else None
 
 
 def parents(path: Path) -> list[tuple[str, int, int, int]]:

@@ -86,15 +86,18 @@ class Machine:
         return text
 
     def run(self, line: str) -> str:
-        """Run one README line; return its output."""
+        """Run one README line (``sudo -u USER``: as that user); return its output."""
         line = self.sub(line).removeprefix("sudo ")
+        user = None
+        if line.startswith("-u "):
+            _, user, line = line.split(" ", 2)
         if line.startswith("export "):
             name, value = line.removeprefix("export ").split("=", 1)
             self.env[name] = value
             return ""
         if line.endswith("&"):
             args = shlex.split(line[:-1])
-            self.start(args[0], args, None)
+            self.start(args[0], args, user)
             return ""
         args = shlex.split(line)
         if args[:2] == ["systemctl", "daemon-reload"]:
@@ -290,8 +293,9 @@ def test_prometheus_from_zero_with_the_readme_alone(
     assert "failed" not in synced
     check_prometheus(url, lab_routers, "routers")
     machine.stop()
-    for line in lines(foreground):  # the same files, started by hand
+    for line in lines(foreground):  # the same files, started by hand as the prometheus user
         machine.run(line)
+    assert {p.user for p in machine.procs} == {"prometheus"}
     wait_ready(f"{url}/-/ready", machine)
     for line in lines(sync):
         machine.run(line)
