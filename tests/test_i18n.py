@@ -11,6 +11,9 @@ import bwauto
 from bwauto.analysis import chart, xlsx
 from bwauto.case.documents import templates, wording
 from bwauto.i18n import catalogue_path, compile_po, gettext
+from bwauto.monitoring import wording as mw
+from bwauto.monitoring.settings import default_settings
+from bwauto.monitoring.settings_doc import setting_rows
 
 PACKAGE = Path(bwauto.__file__).resolve().parent
 
@@ -37,6 +40,8 @@ def _tables() -> set[str]:
     texts |= set(wording._CHECK_NAMES.values())
     texts |= {t for pair in wording._CHECK_DETAILS.values() for t in pair if t}
     texts |= {label for _key, label in templates._CONTACT}
+    texts |= set(mw.CHECK_NAMES) | set(mw.DETAIL_PHRASES) | set(mw.CHANGE_VERBS)
+    texts |= {"{metric} scraped"} | {r.meaning for r in setting_rows(default_settings(Path("/")))}
     return texts
 
 

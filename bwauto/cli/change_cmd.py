@@ -277,16 +277,19 @@ def _show_after_apply(done: Execution) -> None:
     if not done.updated:
         return
     console.print(f"inventory: committed rate updated for {', '.join(done.updated)}")
-    for m in done.monitoring:
-        state = "registered" if m.ok else "NOT registered"
-        if m.ok and not m.registration.get("verified"):
-            from bwauto.i18n import gettext
+    from bwauto.i18n import translator
+    from bwauto.monitoring.wording import summary_text
 
-            state = gettext("files written, NOT verified (no monitoring server configured)")
+    _ = translator()
+    for m in done.monitoring:
+        state = _("registered") if m.ok else _("NOT registered")
+        if m.ok and not m.registration.get("verified"):
+            state = _("files written, NOT verified (no monitoring server configured)")
         console.print(f"monitoring ({m.registration.get('backend')}): {m.link} {state}: "
-                      f"{m.registration.get('detail', '')}")  # fmt: skip
+                      f"{summary_text(m.registration, _)}")  # fmt: skip
         if not m.ok:
-            err_console.print(f"retry with: bwauto monitor register --link {m.link}")
+            err_console.print(_("retry with: {command}").format(
+                command=f"bwauto monitor register --link {m.link}"))  # fmt: skip
 
 
 def _headroom(app: AppContext) -> HeadroomCheck:

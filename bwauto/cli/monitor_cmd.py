@@ -15,7 +15,7 @@ from bwauto.cli.output import JsonOption, console, err_console, error, print_jso
 if TYPE_CHECKING:
     from bwauto.credentials import CredentialResolver
     from bwauto.inventory.models import Inventory
-    from bwauto.monitoring.base import Registration
+    from bwauto.monitoring.base import Check, Registration
     from bwauto.monitoring.runner import SyncResult
     from bwauto.monitoring.settings import MonitoringSettings
 
@@ -169,19 +169,23 @@ def _waiting(name: str, settings: MonitoringSettings) -> Iterator[Callable[[str]
 
 
 def _show_sync(result: SyncResult) -> None:
+    from bwauto.monitoring.wording import change_text
+
+    _ = _tr()
     for change in result.changes:
-        console.print(change, markup=False, soft_wrap=True)
+        console.print(change_text(change, _), markup=False, soft_wrap=True)
     for registration in result.registrations:
         _show(registration)
     for link_id in result.removed:
-        console.print(f"{link_id}: removed (no longer in the inventory)", markup=False)
+        console.print(_("{link}: removed (no longer in the inventory)").format(link=link_id),
+                      markup=False)  # fmt: skip
     for line in result.unreachable:
         error(line)
     for link_id, message in result.errors.items():
         if not result.unreachable:
             error(f"{link_id}: {message}")
     if result.nothing:
-        console.print("nothing to sync: every link is registered with its current capacity")
+        console.print(_("nothing to sync: every link is registered with its current capacity"))
 
 
 @app.command("settings")
@@ -206,7 +210,7 @@ def settings_(ctx: typer.Context, as_json: JsonOption = False) -> None:
         default = "" if r.value == r.default else f"  ({_('default')}: {r.default})"
         console.print(f"{r.key}: {r.value}{default}", markup=False, soft_wrap=True,
                       highlight=False)  # fmt: skip
-        console.print(f"    {r.meaning}", markup=False, soft_wrap=True, highlight=False)
+        console.print(f"    {_(r.meaning)}", markup=False, soft_wrap=True, highlight=False)
 
 
 @app.command("setup")
@@ -250,22 +254,29 @@ def setup(
 
 
 def _show_setup(out: Any, changes: list[str], warnings: list[str], cmds: Any) -> None:
-    group = "; ".join(changes) if changes else "already up to date"
+    from bwauto.monitoring.wording import change_text
+
+    _ = _tr()
+    group = "; ".join(change_text(c, _) for c in changes) if changes else _("already up to date")
     console.print(f"{out}: {group}", markup=False, soft_wrap=True)
     for warning in warnings:
-        err_console.print(f"warning: {warning}", markup=False, soft_wrap=True, highlight=False)
-    lines = ["", "On Debian (packages prometheus, prometheus-snmp-exporter):",
+        err_console.print(_("warning: {text}").format(text=warning), markup=False,
+                          soft_wrap=True, highlight=False)  # fmt: skip
+    lines = ["", _("On Debian (packages prometheus, prometheus-snmp-exporter):"),
              *[f"  {c}" for c in cmds.debian],
-             "Elsewhere, in the foreground (Prometheus needs --web.enable-lifecycle):",
+             _("Elsewhere, in the foreground (Prometheus needs --web.enable-lifecycle):"),
              *[f"  {c}" for c in cmds.foreground],
-             "Then, with both running:", *[f"  {c}" for c in cmds.then]]  # fmt: skip
+             _("Then, with both running:"), *[f"  {c}" for c in cmds.then]]  # fmt: skip
     for line in lines:
         console.print(line, markup=False, soft_wrap=True, highlight=False)
 
 
 def _show(registration: Registration) -> None:
-    what = ", ".join(registration.changes) or (
-        "registered" if registration.changed else "already up to date"
+    from bwauto.monitoring.wording import change_text
+
+    _ = _tr()
+    what = ", ".join(change_text(c, _) for c in registration.changes) or (
+        _("registered") if registration.changed else _("already up to date")
     )
     console.print(
         f"{registration.link_id}: {registration.backend}: {what}", markup=False, soft_wrap=True
@@ -278,17 +289,22 @@ def verification_line(registration: Registration) -> str:
     """What reading the backend back showed, in the chosen language: "verified" only when a
     monitoring server answered, never for files bwauto wrote and read back itself."""
     from bwauto.i18n import translator
+    from bwauto.monitoring.wording import translate_check_name, translate_detail
 
     _ = translator()
     v = registration.verification
     if v is None:
         return _("not verified")
+
+    def show(c: Check) -> str:
+        return f"{translate_check_name(c.name, _)}: {translate_detail(c.detail, _)}"
+
     if v.verified:
         return _("verified in {seconds}s: {checks}").format(
-            seconds=f"{v.elapsed_s:.1f}", checks=v.summary()
+            seconds=f"{v.elapsed_s:.1f}", checks=v.summary(show)
         )
     if v.ok:
         text = _("files written, NOT verified: no {backend} server configured ({key} in {file})")
         return text.format(backend=registration.backend, key=f"{registration.backend}.url",
                            file="monitoring.yaml")  # fmt: skip
-    return _("NOT verified: {checks}").format(checks=v.summary())
+    return _("NOT verified: {checks}").format(checks=v.summary(show))

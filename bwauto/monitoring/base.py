@@ -34,6 +34,7 @@ import errno
 import importlib.metadata
 import socket
 import urllib.error
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -125,10 +126,11 @@ class Verification:
         that bwauto wrote and read back verify nothing)."""
         return self.ok and any(c.name not in FILE_CHECKS for c in self.checks)
 
-    def summary(self) -> str:
-        """The failed checks (or all, if none failed) as one line."""
+    def summary(self, show: Callable[[Check], str] | None = None) -> str:
+        """The failed checks (or all, if none failed) as one line (each as ``show`` writes
+        it: default ``name: detail``)."""
         shown = [c for c in self.checks if not c.ok] or list(self.checks)
-        return "; ".join(f"{c.name}: {c.detail}" for c in shown)
+        return "; ".join(show(c) if show else f"{c.name}: {c.detail}" for c in shown)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the change evidence (JSON)."""

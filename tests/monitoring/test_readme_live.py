@@ -216,6 +216,7 @@ def test_the_readme_lists_every_setting_as_monitor_settings_prints_them(
     machine: Machine,
 ) -> None:
     """Outside look: the settings were documented only in settings.py."""
+    from bwauto.i18n import gettext
     from bwauto.monitoring.settings import default_settings
     from bwauto.monitoring.settings_doc import setting_rows
 
@@ -231,7 +232,8 @@ def test_the_readme_lists_every_setting_as_monitor_settings_prints_them(
                                                          text, re.M)}  # fmt: skip
     assert list(table) == [r.key for r in rows]
     for row in rows:
-        assert f"{row.key}: " in printed and f"    {row.meaning}" in printed, row.key
+        meaning = gettext(row.meaning, "id")  # --lang id: one language per output
+        assert f"{row.key}: " in printed and f"    {meaning}" in printed, row.key
         assert table[row.key] == row.default, row.key
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+from language import foreign_words
 
 from bwauto.cli import app as cli_app
 from bwauto.cli import monitor_cmd
@@ -205,30 +206,42 @@ def cli(
     monkeypatch.setenv("BWAUTO_SNMP_COMMUNITY", "c0mm")
     monkeypatch.delenv("BWAUTO_SECRETS", raising=False)
 
-    def run(*args: str) -> int:
-        return main(["--inventory", str(inv_dir), "--state-dir", str(state), "monitor", *args])
+    def run(*args: str, lang: str | None = "en") -> int:
+        chosen = ["--lang", lang] if lang else []
+        return main([*chosen, "--inventory", str(inv_dir), "--state-dir", str(state), "monitor",
+                     *args])  # fmt: skip
 
     yield run
 
 
 def test_cli_register_then_again_then_sync(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli("register", "--link", "dinkes") == 0
+    """Outside look, too: under the default Indonesian, "wrote", "registered" and the check
+    names were English between Indonesian words: one language per output now."""
+    assert cli("register", "--link", "dinkes", lang=None) == 0
     first = capsys.readouterr().out
-    assert first.startswith("dinkes: prometheus: wrote bwauto-links.json")
+    assert first.startswith("dinkes: prometheus: menulis bwauto-links.json")
+    assert not foreign_words(first, "id"), first
     # no monitoring.yaml: no server was asked, so nothing is "verified" (outside look)
     assert "verified in" not in first and "terverifikasi" not in first
     assert ("  berkas ditulis, TIDAK diverifikasi: tidak ada server prometheus yang diatur "
             "(prometheus.url di monitoring.yaml)\n") in first  # fmt: skip
 
-    assert cli("register", "-l", "dinkes") == 0
-    assert capsys.readouterr().out.startswith("dinkes: prometheus: already up to date")
+    assert cli("register", "-l", "dinkes", lang=None) == 0
+    assert capsys.readouterr().out.startswith("dinkes: prometheus: sudah mutakhir")
 
-    assert cli("sync") == 0  # only bpkad was never registered
-    out = capsys.readouterr().out.splitlines()
-    assert out[:2] == ["wrote bwauto-links.json", "wrote rules/bwauto-links.yml"]
-    assert out[2] == "bpkad: prometheus: registered" and len(out) == 4
+    assert cli("sync", lang=None) == 0  # only bpkad was never registered
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[:2] == ["menulis bwauto-links.json", "menulis rules/bwauto-links.yml"]
+    assert lines[2] == "bpkad: prometheus: terdaftar" and len(lines) == 4
+    assert not foreign_words(out, "id"), out
     assert cli("sync") == 0
     assert "nothing to sync" in capsys.readouterr().out
+    assert cli("settings", lang=None) == 0
+    out = capsys.readouterr().out
+    assert "    bagian kapasitas link yang memicu peringatan (0-1]" in out
+    meanings = "\n".join(x for x in out.splitlines() if x.startswith("    "))  # not keys, paths
+    assert not foreign_words(meanings, "id"), meanings
 
 
 def test_cli_without_a_server_says_not_verified_in_the_chosen_language_and_records_it(
