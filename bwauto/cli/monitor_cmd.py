@@ -163,7 +163,8 @@ def _waiting(name: str, settings: MonitoringSettings) -> Iterator[Callable[[str]
             text.format(link=link_id, backend=name, seconds=timeout), markup=False,
             soft_wrap=True, highlight=False)  # fmt: skip
         return
-    with err_console.status("") as status:
+    with err_console.status(_("{backend}: writing the files, asking the servers").format(
+            backend=name)) as status:  # fmt: skip
         yield lambda link_id: status.update(text.format(link=link_id, backend=name,
                                                         seconds=timeout))  # fmt: skip
 

@@ -556,3 +556,25 @@ def test_cli_settings_lists_every_key_with_its_value_default_and_meaning(
     assert set(rows) == wanted
     assert cli("settings") == 0
     assert "alert.for: 30m  (default: 15m)\n" in capsys.readouterr().out
+
+
+def test_waiting_shows_a_status_on_a_terminal_and_lines_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside look: register/sync printed nothing for up to 45 s while verifying."""
+    import io
+
+    from rich.console import Console
+
+    from bwauto.monitoring.settings import MonitoringSettings, PrometheusSettings
+
+    monkeypatch.setenv("BWAUTO_LANG", "en")
+    settings = MonitoringSettings(prometheus=PrometheusSettings(url="http://127.0.0.1:9"))
+    for terminal in (True, False):
+        buf = io.StringIO()
+        monkeypatch.setattr(monitor_cmd, "err_console", Console(file=buf, force_terminal=terminal))
+        with monitor_cmd._waiting("prometheus", settings) as waiting:
+            waiting("dinkes")
+            time.sleep(0.3)  # the status refreshes 12.5 times a second
+        assert "dinkes: waiting for prometheus to show it (at most 90 s)" in buf.getvalue()
+        assert ("\x1b[" in buf.getvalue()) is terminal  # a spinner, or plain lines
