@@ -243,8 +243,9 @@ def setup(
         ) from None
     changes += [tsdb] if tsdb else []
     prom.defer_reload(changes)  # a running Prometheus loads them at the next register or sync
-    warnings = [p for p in [su.group_problem(settings, prom.gid)] if p]
-    warnings += su.reach_problems(su.parents(settings.prometheus_dir.parent), prom.gid)
+    _ = _tr()
+    warnings = [p for p in [su.group_problem(settings, prom.gid, _)] if p]
+    warnings += su.reach_problems(su.parents(settings.prometheus_dir.parent), prom.gid, _)
     cmds = su.commands(settings, app_ctx.state_dir, Path(inventory.directory))
     if as_json:
         print_json({"output_dir": str(settings.prometheus_dir), "changes": changes,

@@ -578,3 +578,20 @@ def test_waiting_shows_a_status_on_a_terminal_and_lines_elsewhere(
             time.sleep(0.3)  # the status refreshes 12.5 times a second
         assert "dinkes: waiting for prometheus to show it (at most 90 s)" in buf.getvalue()
         assert ("\x1b[" in buf.getvalue()) is terminal  # a spinner, or plain lines
+
+
+def test_cli_setup_speaks_one_language(
+    cli: Any, state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside look: monitoring output mixed English and Indonesian under the default."""
+    state.mkdir(parents=True)
+    state.parent.chmod(0o700)  # a warning too
+
+    assert cli("setup", "prometheus", lang=None) == 0
+
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "peringatan: " in text and "Di Debian (paket prometheus" in text
+    prose = [x for x in text.splitlines() if not x.startswith("  ")]  # not the commands
+    words = " ".join(w for x in prose for w in x.split() if "/" not in w)  # nor paths
+    assert not foreign_words(words, "id"), words
