@@ -74,10 +74,11 @@ def inventory(tmp_path: Path, url: str, exporter: str, timeout_s: float) -> Path
     return inv  # fmt: skip
 
 
-def start_sync(inv: Path, err: Path) -> subprocess.Popen[bytes]:
+def start_sync(inv: Path, err: Path, *command: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "BWAUTO_SNMP_COMMUNITY": "c0mm"}
     args = [sys.executable, "-m", "bwauto", "--lang", "en", "--inventory", str(inv),
-            "--state-dir", str(inv.parent / "state"), "monitor", "sync"]  # fmt: skip
+            "--state-dir", str(inv.parent / "state"), "monitor",
+            *(command or ["sync"])]  # fmt: skip
     with err.open("wb") as stderr:
         return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
 
@@ -156,3 +157,22 @@ def test_a_signal_while_waiting_exits_130_in_one_line_with_the_ledger_whole(
     assert not any(e["prometheus"]["ok"] for e in ledger.values())  # each retried by the next sync
     targets = json.loads((tmp_path / "out/targets/r1.json").read_text())
     assert len(targets) == 1  # the files are whole: one target for the router
+
+
+def test_sigterm_while_a_register_waits_exits_130_in_one_line(
+    prometheus: PromEnv, tmp_path: Path
+) -> None:
+    p = prometheus.settings.prometheus
+    inv = inventory(tmp_path, p.url or "", p.snmp_exporter, timeout_s=120)
+    err = tmp_path / "err"
+    proc = start_sync(inv, err, "register", "--link", "l3")
+    wait_for_text(err, "l3: waiting for prometheus", proc, timeout_s=30)
+
+    proc.send_signal(signal.SIGTERM)
+
+    assert proc.wait(timeout=15) == 130
+    lines = [x for x in err.read_text().splitlines() if "waiting for" not in x]
+    assert lines == ["interrupted: l3 is in the prometheus files but not verified; run "
+                     "'bwauto monitor register --link l3'"]  # fmt: skip
+    ledger = json.loads((tmp_path / "state/monitoring/registrations.json").read_text())
+    assert ledger["l3"]["prometheus"]["ok"] is False  # the next sync retries it
