@@ -38,6 +38,7 @@ from bwauto.monitoring.base import (
     describe_error,
     stopping,
 )
+from bwauto.monitoring.durations import duration_seconds
 from bwauto.monitoring.files import (
     ensure_dir,
     file_mode,
@@ -46,7 +47,7 @@ from bwauto.monitoring.files import (
     usable_gid,
     write_file,
 )
-from bwauto.monitoring.settings import MonitoringSettings, duration_seconds
+from bwauto.monitoring.settings import MonitoringSettings
 from bwauto.paths import let_group_through
 
 if TYPE_CHECKING:

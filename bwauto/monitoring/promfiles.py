@@ -48,6 +48,7 @@ from typing import Any
 import yaml
 
 from bwauto.monitoring.base import MonitoredLink, SnmpAuth
+from bwauto.monitoring.durations import duration_seconds
 from bwauto.monitoring.promconfig import (
     EXPORTER_DROPIN,
     HEADER,
@@ -60,7 +61,7 @@ from bwauto.monitoring.promconfig import (
     prometheus_dropin,
     scrape_config,
 )
-from bwauto.monitoring.settings import MonitoringSettings, duration_seconds
+from bwauto.monitoring.settings import MonitoringSettings
 
 CAPACITY_METRIC = "bwauto_link_capacity_bps"
 INFO_METRIC = "bwauto_link_info"

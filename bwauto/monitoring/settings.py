@@ -32,9 +32,7 @@ Zabbix credentials are never in this file. For each of ``token``, ``username`` a
 ``BWAUTO_ZABBIX_TOKEN`` / ``BWAUTO_ZABBIX_USERNAME`` / ``BWAUTO_ZABBIX_PASSWORD``; the secrets
 file (mode 0600) under ``monitoring: {zabbix: {token: ...}}``. A token wins over a user.
 
-Examples:
-    >>> duration_seconds("15m"), duration_seconds("1m30s")
-    (900.0, 90.0)
+Durations are parsed by :mod:`bwauto.monitoring.durations`.
 """
 
 from __future__ import annotations
@@ -51,60 +49,18 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from bwauto.credentials import CredentialResolver
 from bwauto.errors import CredentialError, InventoryError, Problem
 from bwauto.inventory.yamlsrc import Key, YamlDoc, read_yaml
+from bwauto.monitoring.durations import (
+    ZABBIX_DURATION,
+    duration_ms,
+    duration_seconds,
+)
 
 FILE_NAME = "monitoring.yaml"
 ZABBIX_FIELDS = ("token", "username", "password")
 _SECRET_KEYS = frozenset({"token", "api_token", "password", "secret", "community", "auth_key",
                           "priv_key", "snmp_community"})  # fmt: skip
-# Prometheus's duration syntax: units longest first, each at most once, e.g. 1m30s
-# (https://prometheus.io/docs/prometheus/latest/querying/basics/#time-durations).
-_PROM_UNITS = (("y", 31_536_000_000), ("w", 604_800_000), ("d", 86_400_000),
-               ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1))  # fmt: skip
-_PROM_DURATION = re.compile("^" + "".join(f"(?:([0-9]+){u})?" for u, _ in _PROM_UNITS) + "$")
-# Zabbix's time suffixes: one number, one unit (https://www.zabbix.com/documentation/6.0/en/
-# manual/appendix/suffixes).
-_ZABBIX_DURATION = re.compile(r"^[0-9]+[smhdw]$")
 MAX_SCRAPE_S = 150  # two samples inside Prometheus's 5-minute lookback (staleness)
 _HOSTPORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}$")
-
-
-def duration_ms(value: str) -> int:
-    """Milliseconds in a Prometheus duration (``30s``, ``1m30s``, ``1500ms``, ``2h``).
-
-    Raises:
-        ValueError: not a duration, zero, or a number without a unit (with the fix to make).
-
-    Examples:
-        >>> duration_ms("1m30s"), duration_ms("1500ms"), duration_ms("2w")
-        (90000, 1500, 1209600000)
-    """
-    text = value.strip() if isinstance(value, str) else str(value)
-    if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text):
-        raise ValueError(f"{text} has no unit: write {text}s for seconds (or ms, m, h, d, w, y)")
-    match = _PROM_DURATION.match(text)
-    if not text or not match:
-        raise ValueError(f"{value!r} is not a duration: a number and a unit (ms, s, m, h, d, w, "
-                         "y), several longest first, like 30s, 1m30s, 15m, 1h")  # fmt: skip
-    pairs = zip(match.groups(), _PROM_UNITS, strict=True)
-    total = sum(int(n) * size for n, (_, size) in pairs if n)
-    if total == 0:
-        raise ValueError(f"{value!r} is zero: give a duration longer than 0, like 30s")
-    return total
-
-
-def duration_seconds(value: str) -> float:
-    """Seconds in a Prometheus duration (see :func:`duration_ms`)."""
-    return duration_ms(value) / 1000
-
-
-def zabbix_period(value: str) -> str:
-    """A duration as Zabbix writes it: kept when it is one number and one unit, else seconds.
-
-    Examples:
-        >>> zabbix_period("15m"), zabbix_period("1h30m")
-        ('15m', '5400s')
-    """
-    return value if _ZABBIX_DURATION.match(value) else f"{duration_ms(value) // 1000}s"
 
 
 def _unit_hint(value: Any) -> Any:
@@ -128,7 +84,7 @@ def _whole_seconds(value: str) -> str:
 
 def _zabbix_duration(value: str) -> str:
     _whole_seconds(value)
-    if not _ZABBIX_DURATION.match(value):
+    if not ZABBIX_DURATION.match(value):
         seconds = duration_ms(value) // 1000
         raise ValueError(f"{value!r}: Zabbix takes one number and one unit (s, m, h, d, w); "
                          f"write {seconds}s")  # fmt: skip

@@ -44,8 +44,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bwauto.monitoring.base import IfColumn, MonitoredLink
+from bwauto.monitoring.durations import zabbix_period
 from bwauto.monitoring.promfiles import COUNTERS, IF_DESCR, IF_NAME
-from bwauto.monitoring.settings import MonitoringSettings, zabbix_period
+from bwauto.monitoring.settings import MonitoringSettings
 from bwauto.monitoring.zabbix_model import (
     MACRO_TEXT,
     PREPROC_CHANGE_PER_SECOND,

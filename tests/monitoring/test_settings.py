@@ -9,14 +9,9 @@ import pytest
 from bwauto.credentials import CredentialResolver
 from bwauto.errors import CredentialError, InventoryError, UsageError
 from bwauto.monitoring.base import MonitoringBackend, backend_names, get_backend
+from bwauto.monitoring.durations import duration_seconds, zabbix_period
 from bwauto.monitoring.prometheus import PrometheusBackend
-from bwauto.monitoring.settings import (
-    ZabbixSettings,
-    duration_seconds,
-    load_settings,
-    zabbix_credentials,
-    zabbix_period,
-)
+from bwauto.monitoring.settings import ZabbixSettings, load_settings, zabbix_credentials
 from bwauto.monitoring.zabbix import ZabbixBackend
 
 
