@@ -54,6 +54,7 @@ class ZabbixBackend:
     """Registers links with a Zabbix server through its JSON-RPC API (zabbix-utils)."""
 
     name = "zabbix"
+    parallel_verify = True  # each verify() has its own API session: links verified at once
 
     def __init__(
         self,
