@@ -15,7 +15,7 @@ from bwauto.cli.output import JsonOption, console, err_console, error, print_jso
 if TYPE_CHECKING:
     from bwauto.credentials import CredentialResolver
     from bwauto.inventory.models import Inventory
-    from bwauto.monitoring.base import Check, Registration
+    from bwauto.monitoring.base import Check, Registration, Verification
     from bwauto.monitoring.runner import SyncResult
     from bwauto.monitoring.settings import MonitoringSettings
 
@@ -50,6 +50,7 @@ def register(
     """Register one link with its committed rate as capacity; verify it; safe to repeat."""
     from bwauto.change.interrupt import EXIT_INTERRUPTED, stop_on_signals
     from bwauto.errors import MonitoringError
+    from bwauto.monitoring.base import VerificationError
     from bwauto.monitoring.runner import register_link
     from bwauto.monitoring.settings import load_settings
 
@@ -60,6 +61,12 @@ def register(
         try:
             registration = register_link(link, inventory, name, settings, app_ctx.state_dir,
                                          credentials=creds, progress=waiting)  # fmt: skip
+        except VerificationError as exc:
+            if not stop.is_set():
+                v = exc.registration.verification
+                error(f"{exc.where}: {link}: {unverified_text(v)}" if v else str(exc))
+                raise typer.Exit(exc.exit_code) from None
+            registration = None
         except MonitoringError:
             if not stop.is_set():
                 raise
@@ -183,7 +190,9 @@ def _show_sync(result: SyncResult) -> None:
     for line in result.unreachable:
         error(line)
     for link_id, message in result.errors.items():
-        if not result.unreachable:
+        if link_id in result.unverified:
+            error(f"{link_id}: {unverified_text(result.unverified[link_id])}")
+        elif not result.unreachable:
             error(f"{link_id}: {message}")
     if result.nothing:
         console.print(_("nothing to sync: every link is registered with its current capacity"))
@@ -309,4 +318,16 @@ def verification_line(registration: Registration) -> str:
         text = _("files written, NOT verified: no {backend} server configured ({key} in {file})")
         return text.format(backend=registration.backend, key=f"{registration.backend}.url",
                            file="monitoring.yaml")  # fmt: skip
+    return unverified_text(v)
+
+
+def unverified_text(v: Verification) -> str:
+    """A failed verification in the chosen language: its failed checks, translated."""
+    from bwauto.monitoring.wording import translate_check_name, translate_detail
+
+    _ = _tr()
+
+    def show(c: Check) -> str:
+        return f"{translate_check_name(c.name, _)}: {translate_detail(c.detail, _)}"
+
     return _("NOT verified: {checks}").format(checks=v.summary(show))

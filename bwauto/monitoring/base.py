@@ -176,6 +176,7 @@ class VerificationError(MonitoringError):
 
     def __init__(self, registration: Registration, where: str) -> None:
         self.registration = registration
+        self.where = where
         detail = registration.verification.summary() if registration.verification else "?"
         super().__init__(f"{where}: link {registration.link_id} not verified: {detail}")
 

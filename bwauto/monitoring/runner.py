@@ -32,6 +32,7 @@ from bwauto.monitoring.base import (
     MonitoredLink,
     Registration,
     SyncOutcome,
+    Verification,
     VerificationError,
     get_backend,
     stopping,
@@ -140,6 +141,8 @@ class SyncResult:
     """One line per server that did not answer: no link was verified."""
     skipped: tuple[str, ...] = ()
     """Links left unverified because SIGINT/SIGTERM arrived (still pending for the next sync)."""
+    unverified: dict[str, Verification] = field(default_factory=dict)
+    """The verifications that failed (their links are in ``errors`` too), for display."""
 
     @property
     def nothing(self) -> bool:
@@ -256,6 +259,11 @@ def _register(
     try:
         registration = register_link(link, inventory, name, settings, state,
                                      credentials=credentials)  # fmt: skip
+    except VerificationError as exc:
+        result.errors[link.id] = str(exc)
+        if exc.registration.verification is not None:
+            result.unverified[link.id] = exc.registration.verification
+        return
     except BwautoError as exc:
         result.errors[link.id] = str(exc)
         return
@@ -281,6 +289,7 @@ def _verify_and_record(
         result.registrations.append(registration)
     else:
         result.errors[link.id] = f"link {link.id} not verified: {verification.summary()}"
+        result.unverified[link.id] = verification
 
 
 def pending(

@@ -30,6 +30,7 @@ DETAIL_PHRASES = (
     "last scrape before the reload: not a scrape of the new configuration", "not scraped",
     "no series", "no template linked", "as registered", "both directions", "enabled",
     "disabled", "interrupted before verified", "capacity", "module", "(want",
+    "of ifName", "of ifDescr",
 )  # fmt: skip
 """Fixed phrases inside check details, longest first where one contains another."""
 

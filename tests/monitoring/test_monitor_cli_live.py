@@ -108,6 +108,8 @@ def test_links_are_verified_at_once_with_a_line_per_link_while_waiting(
     assert code == 1, lines
     for link_id in LINKS:
         assert f"{link_id}: waiting for prometheus to show it (at most 6 s)" in lines
+        assert any(x.startswith(f"error: {link_id}: NOT verified: target up: no active target")
+                   for x in lines), lines  # fmt: skip
     assert elapsed < 6 * len(LINKS) - 4, (elapsed, lines)  # the waits overlap
     assert lines[-1] == ("error: monitor sync: 3 of 3 links failed; run 'bwauto monitor sync' "
                          "again to retry them")  # fmt: skip

@@ -595,3 +595,29 @@ def test_cli_setup_speaks_one_language(
     prose = [x for x in text.splitlines() if not x.startswith("  ")]  # not the commands
     words = " ".join(w for x in prose for w in x.split() if "/" not in w)  # nor paths
     assert not foreign_words(words, "id"), words
+
+
+def test_a_failed_verification_is_shown_in_the_chosen_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside look: "terverifikasi dalam 17.4 dtk: target file: ..." mixed the languages."""
+    from bwauto.monitoring.base import Check, Verification
+
+    v = Verification("prometheus", "dinkes", (
+        Check("target file", True, "targets/r1.json: the router's target"),
+        Check("target up", False, "http://x/snmp: down"),
+        Check("ifHCInOctets scraped", False, "ifHCInOctets of ifName 'ether2': not scraped"),
+        Check("bwauto_link_capacity_bps", False, "no series (want up=1, down=2)"),
+    ))  # fmt: skip
+    monkeypatch.setenv("BWAUTO_LANG", "id")
+
+    text = monitor_cmd.unverified_text(v)
+
+    assert text == (
+        "TIDAK terverifikasi: target hidup: http://x/snmp: down; ifHCInOctets "
+        "di-scrape: ifHCInOctets dari ifName 'ether2': belum di-scrape; "
+        "bwauto_link_capacity_bps: tidak ada deret (seharusnya up=1, down=2)"
+    )
+    assert not foreign_words(text, "id"), text
+    monkeypatch.setenv("BWAUTO_LANG", "en")
+    assert monitor_cmd.unverified_text(v).startswith("NOT verified: target up: http://x/snmp")
