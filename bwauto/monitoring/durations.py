@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ZABBIX_DURATION", "duration_ms", "duration_seconds", "zabbix_period"]
+__all__ = ["ZABBIX_DURATION", "duration_ms", "duration_seconds", "unitless", "zabbix_period"]
 
 # Prometheus's duration syntax: units longest first, each at most once, e.g. 1m30s
 # (https://prometheus.io/docs/prometheus/latest/querying/basics/#time-durations).
@@ -37,7 +37,7 @@ def duration_ms(value: str) -> int:
     """
     text = value.strip() if isinstance(value, str) else str(value)
     if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text):
-        raise ValueError(f"{text} has no unit: write {text}s for seconds (or ms, m, h, d, w, y)")
+        raise ValueError(unitless(float(text)))
     match = _PROM_DURATION.match(text)
     if not text or not match:
         raise ValueError(f"{value!r} is not a duration: a number and a unit (ms, s, m, h, d, w, "
@@ -47,6 +47,20 @@ def duration_ms(value: str) -> int:
     if total == 0:
         raise ValueError(f"{value!r} is zero: give a duration longer than 0, like 30s")
     return total
+
+
+def unitless(number: float) -> str:
+    """Why a bare number is refused: zero is no duration; another lacks its unit.
+
+    Examples:
+        >>> unitless(60)
+        '60 has no unit: write 60s for seconds (or ms, m, h, d, w, y)'
+        >>> unitless(0)
+        '0 is zero: give a duration longer than 0, like 30s'
+    """
+    if number == 0:
+        return "0 is zero: give a duration longer than 0, like 30s"
+    return f"{number:g} has no unit: write {number:g}s for seconds (or ms, m, h, d, w, y)"
 
 
 def duration_seconds(value: str) -> float:

@@ -53,6 +53,7 @@ from bwauto.monitoring.durations import (
     ZABBIX_DURATION,
     duration_ms,
     duration_seconds,
+    unitless,
 )
 
 FILE_NAME = "monitoring.yaml"
@@ -66,7 +67,7 @@ _HOSTPORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}$")
 def _unit_hint(value: Any) -> Any:
     """Before the str check: a bare YAML number gets the hint about its unit, not a type error."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        raise ValueError(f"{value:g} has no unit: write {value:g}s for seconds (or ms, m, h, d, w)")
+        raise ValueError(unitless(value))
     return value
 
 

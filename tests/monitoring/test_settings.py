@@ -49,6 +49,7 @@ CASES = {
     "prometheus:\n  scrape_interval: 60\n": "2: prometheus.scrape_interval: 60 has no unit: "
     "write 60s",
     "prometheus:\n  rule_interval: '30'\n": "2: prometheus.rule_interval: 30 has no unit",
+    "alert:\n  for: 0\n": "2: alert.for: 0 is zero: give a duration longer than 0",
     "prometheus:\n  scrape_interval: 2m31s\n": "2: prometheus.scrape_interval: '2m31s' is "
     "longer than 2m30s",
     "prometheus:\n  scrape_interval: 30s1m\n": "2: prometheus.scrape_interval: '30s1m' is not "
