@@ -13,6 +13,9 @@ from bwauto.analysis import chart, report, sentences, xlsx
 from bwauto.case.documents import templates, wording
 from bwauto.change import words
 from bwauto.i18n import catalogue_path, compile_po, gettext
+from bwauto.monitoring import wording as mw
+from bwauto.monitoring.settings import default_settings
+from bwauto.monitoring.settings_doc import setting_rows
 from bwauto.playbooks import explain, progress
 
 PACKAGE = Path(bwauto.__file__).resolve().parent
@@ -44,6 +47,8 @@ def _tables() -> set[str]:
     texts |= set(sentences.VERDICTS.values()) | set(words.MESSAGES) | set(explain._FIELDS.values())
     texts |= set(progress.LABELS.values()) | set(messages.ERRORS)
     texts |= {header for header, _justify in report._TABLE_COLUMNS}
+    texts |= set(mw.CHECK_NAMES) | set(mw.DETAIL_PHRASES) | set(mw.CHANGE_VERBS)
+    texts |= {"{metric} scraped"} | {r.meaning for r in setting_rows(default_settings(Path("/")))}
     return texts
 
 

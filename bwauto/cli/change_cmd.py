@@ -294,16 +294,19 @@ def _show_after_apply(done: Execution) -> None:
         return
     console.print(_("inventory: committed rate updated for {links}").format(
         links=", ".join(done.updated)))  # fmt: skip
+    from bwauto.i18n import translator
+    from bwauto.monitoring.wording import summary_text
+
     for m in done.monitoring:
         state = _("registered") if m.ok else _("NOT registered")
         if m.ok and not m.registration.get("verified"):
             state = _("files written, NOT verified (no monitoring server configured)")
         console.print(_("monitoring ({backend}): {link} {state}").format(
             backend=m.registration.get("backend"), link=m.link, state=state)
-            + f": {m.registration.get('detail', '')}", markup=False)  # fmt: skip
+            + f": {summary_text(m.registration, translator())}", markup=False)  # fmt: skip
         if not m.ok:
-            err_console.print(_("retry with: bwauto monitor register --link {link}").format(
-                link=m.link))  # fmt: skip
+            err_console.print(_("retry with: {command}").format(
+                command=f"bwauto monitor register --link {m.link}"))  # fmt: skip
 
 
 def _headroom(app: AppContext) -> HeadroomCheck:

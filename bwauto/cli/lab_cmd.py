@@ -142,14 +142,14 @@ def _start_detached(app_ctx: AppContext, routers: int | None, links_per_router: 
     if (pid := _pid(state_dir)) is not None and _alive(pid):
         raise LabError(f"a lab is already running (pid {pid}); 'bwauto lab down' stops it")
     status_file(state_dir).unlink(missing_ok=True)
-    args = [sys.executable, "-m", "bwauto", "--state-dir", str(state_dir),
-            "--inventory", str(app_ctx.inventory_dir), "lab", "up",
+    args = [*_child_python(), "--state-dir", str(state_dir.absolute()),
+            "--inventory", str(Path(app_ctx.inventory_dir).absolute()), "lab", "up",
             "--links-per-router", str(links_per_router)]  # fmt: skip
     if routers is not None:
         args += ["--routers", str(routers)]
     log = (state_dir / "lab.log").open("ab")
     proc = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                            start_new_session=True)  # fmt: skip
+                            start_new_session=True, env=_child_env())  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if status_file(state_dir).exists():
@@ -161,6 +161,24 @@ def _start_detached(app_ctx: AppContext, routers: int | None, links_per_router: 
         time.sleep(0.1)
     proc.terminate()
     raise LabError(f"the lab did not start within 60 s; see {log.name}")
+
+
+def _child_python() -> list[str]:
+    """``python -P -m bwauto``: ``-P`` keeps the cwd off ``sys.path``, so a ``bwauto/`` folder
+    there (a checkout) is not imported as a namespace package instead of bwauto."""
+    return [sys.executable, "-P", "-m", "bwauto"]
+
+
+def _child_env() -> dict[str, str]:
+    """This process's environment; when this bwauto was imported from the cwd (a checkout
+    run without installing), that dir goes on ``PYTHONPATH`` since ``-P`` drops it."""
+    import bwauto
+
+    root = Path(bwauto.__file__).resolve().parent.parent
+    env = dict(os.environ)
+    if root == Path.cwd().resolve():
+        env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
+    return env
 
 
 def _pid(state_dir: Path) -> int | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,8 +15,9 @@ from bwauto.cli.output import JsonOption, console, err_console, error, print_jso
 if TYPE_CHECKING:
     from bwauto.credentials import CredentialResolver
     from bwauto.inventory.models import Inventory
-    from bwauto.monitoring.base import Registration
+    from bwauto.monitoring.base import Check, Registration, Verification
     from bwauto.monitoring.runner import SyncResult
+    from bwauto.monitoring.settings import MonitoringSettings
 
 app = typer.Typer(
     help="Put OPD links into the monitoring system (Prometheus by default, or Zabbix).",
@@ -47,12 +50,36 @@ def register(
     as_json: JsonOption = False,
 ) -> None:
     """Register one link with its committed rate as capacity; verify it; safe to repeat."""
+    from bwauto.change.interrupt import EXIT_INTERRUPTED, stop_on_signals
+    from bwauto.errors import MonitoringError
+    from bwauto.monitoring.base import VerificationError
     from bwauto.monitoring.runner import register_link
+    from bwauto.monitoring.settings import load_settings
 
     app_ctx, inventory, creds = _setup(ctx)
-    registration = register_link(
-        link, inventory, backend, None, app_ctx.state_dir, credentials=creds
-    )
+    settings = load_settings(inventory.directory, app_ctx.state_dir)
+    name = backend or settings.backend
+    with stop_on_signals() as stop, _waiting(name, settings) as waiting:
+        try:
+            registration = register_link(link, inventory, name, settings, app_ctx.state_dir,
+                                         credentials=creds, progress=waiting)  # fmt: skip
+        except VerificationError as exc:
+            if not stop.is_set():
+                v = exc.registration.verification
+                error(f"{exc.where}: {link}: {unverified_text(v)}" if v else str(exc))
+                raise typer.Exit(exc.exit_code) from None
+            registration = None
+        except MonitoringError:
+            if not stop.is_set():
+                raise
+            registration = None
+    if stop.is_set():
+        _ = _tr()
+        err_console.print(_("interrupted: {link} is in the {backend} files but not verified; "
+                            "run 'bwauto monitor register --link {link}'").format(
+                                link=link, backend=name), markup=False, soft_wrap=True)  # fmt: skip
+        raise typer.Exit(EXIT_INTERRUPTED)
+    assert registration is not None
     if as_json:
         print_json(registration.to_dict())
     else:
@@ -74,40 +101,103 @@ def sync(
     Links removed from the inventory are removed; links that failed, are new, have another
     capacity, or were registered under other settings are (re)registered and verified.
     """
+    from bwauto.change.interrupt import EXIT_INTERRUPTED, stop_on_signals
     from bwauto.errors import MonitoringError
     from bwauto.monitoring.runner import sync_links
+    from bwauto.monitoring.settings import load_settings
 
     app_ctx, inventory, creds = _setup(ctx)
-    result = sync_links(inventory, backend, None, app_ctx.state_dir, every=every, credentials=creds)
+    settings = load_settings(inventory.directory, app_ctx.state_dir)
+    name = backend or settings.backend
+    with stop_on_signals() as stop, _waiting(name, settings) as waiting:
+        result = sync_links(inventory, name, settings, app_ctx.state_dir, every=every,
+                            credentials=creds, progress=waiting)  # fmt: skip
+    _ = _tr()
     if as_json:
         data: dict[str, Any] = {
             "changes": list(result.changes),
             "removed": list(result.removed),
             "registrations": [r.to_dict() for r in result.registrations],
             "errors": result.errors,
+            "unreachable": list(result.unreachable),
+            "skipped": list(result.skipped),
+            "interrupted": stop.is_set(),
         }
         print_json(data)
     else:
         _show_sync(result)
+    if stop.is_set():
+        total = len(inventory.links)
+        err_console.print(_("interrupted: files written, {done} of {total} links verified; run "
+                            "'bwauto monitor sync' to verify the rest").format(
+                                done=len(result.registrations), total=total),
+                          markup=False, soft_wrap=True)  # fmt: skip
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if result.unreachable:
+        raise MonitoringError(_("monitor sync: files written, nothing verified; run 'bwauto "
+                                "monitor sync' again when the servers answer"))  # fmt: skip
     if result.errors:
         total = len(result.errors) + len(result.registrations)
         raise MonitoringError(
-            f"monitor sync: {len(result.errors)} of {total} links failed; "
-            "run 'bwauto monitor sync' again to retry them"
-        )
+            _("monitor sync: {failed} of {total} links failed; run 'bwauto monitor sync' "
+              "again to retry them").format(failed=len(result.errors), total=total)
+        )  # fmt: skip
+
+
+def _tr() -> Callable[[str], str]:
+    from bwauto.i18n import translator
+
+    return translator()
+
+
+def _verify_timeout(name: str, settings: MonitoringSettings) -> float | None:
+    section = getattr(settings, name, None)
+    timeout = getattr(section, "verify_timeout_s", None)
+    url = getattr(section, "url", None)
+    return float(timeout) if url and timeout is not None else None
+
+
+@contextmanager
+def _waiting(name: str, settings: MonitoringSettings) -> Iterator[Callable[[str], None]]:
+    """Show that a link is being verified: a spinner on a terminal, else a line per link (on
+    stderr, so ``--json`` stays clean). Nothing when no server will be waited for."""
+    timeout = _verify_timeout(name, settings)
+    if timeout is None:
+        yield lambda link_id: None
+        return
+    _ = _tr()
+    text = _("{link}: waiting for {backend} to show it (at most {seconds:.0f} s)")
+    if not err_console.is_terminal:
+        yield lambda link_id: err_console.print(
+            text.format(link=link_id, backend=name, seconds=timeout), markup=False,
+            soft_wrap=True, highlight=False)  # fmt: skip
+        return
+    with err_console.status(_("{backend}: writing the files, asking the servers").format(
+            backend=name)) as status:  # fmt: skip
+        yield lambda link_id: status.update(text.format(link=link_id, backend=name,
+                                                        seconds=timeout))  # fmt: skip
 
 
 def _show_sync(result: SyncResult) -> None:
+    from bwauto.monitoring.wording import change_text
+
+    _ = _tr()
     for change in result.changes:
-        console.print(change, markup=False, soft_wrap=True)
+        console.print(change_text(change, _), markup=False, soft_wrap=True)
     for registration in result.registrations:
         _show(registration)
     for link_id in result.removed:
-        console.print(f"{link_id}: removed (no longer in the inventory)", markup=False)
+        console.print(_("{link}: removed (no longer in the inventory)").format(link=link_id),
+                      markup=False)  # fmt: skip
+    for line in result.unreachable:
+        error(line)
     for link_id, message in result.errors.items():
-        error(f"{link_id}: {message}")
+        if link_id in result.unverified:
+            error(f"{link_id}: {unverified_text(result.unverified[link_id])}")
+        elif not result.unreachable:
+            error(f"{link_id}: {message}")
     if result.nothing:
-        console.print("nothing to sync: every link is registered with its current capacity")
+        console.print(_("nothing to sync: every link is registered with its current capacity"))
 
 
 @app.command("settings")
@@ -132,7 +222,7 @@ def settings_(ctx: typer.Context, as_json: JsonOption = False) -> None:
         default = "" if r.value == r.default else f"  ({_('default')}: {r.default})"
         console.print(f"{r.key}: {r.value}{default}", markup=False, soft_wrap=True,
                       highlight=False)  # fmt: skip
-        console.print(f"    {r.meaning}", markup=False, soft_wrap=True, highlight=False)
+        console.print(f"    {_(r.meaning)}", markup=False, soft_wrap=True, highlight=False)
 
 
 @app.command("setup")
@@ -142,7 +232,7 @@ def setup(
     as_json: JsonOption = False,
 ) -> None:
     """Write everything a fresh Prometheus and snmp_exporter need; print how to start them."""
-    from bwauto.errors import UsageError
+    from bwauto.errors import MonitoringError, UsageError
     from bwauto.monitoring import setup as su
     from bwauto.monitoring.links import monitored_link
     from bwauto.monitoring.prometheus import PrometheusBackend
@@ -156,9 +246,17 @@ def setup(
     prom = PrometheusBackend(settings, credentials=creds)
     outcome = prom.sync(targets, reload=False)
     changes = list(outcome.changes)
+    try:
+        tsdb = su.prepare_tsdb(su.tsdb_dir(app_ctx.state_dir), settings.prometheus.user, prom.gid)
+    except OSError as exc:
+        raise MonitoringError(
+            f"monitor setup: cannot prepare Prometheus's data dir: {exc}"
+        ) from None
+    changes += [tsdb] if tsdb else []
     prom.defer_reload(changes)  # a running Prometheus loads them at the next register or sync
-    warnings = [p for p in [su.group_problem(settings, prom.gid)] if p]
-    warnings += su.reach_problems(su.parents(settings.prometheus_dir.parent), prom.gid)
+    _ = _tr()
+    warnings = [p for p in [su.group_problem(settings, prom.gid, _)] if p]
+    warnings += su.reach_problems(su.parents(settings.prometheus_dir.parent), prom.gid, _)
     cmds = su.commands(settings, app_ctx.state_dir, Path(inventory.directory))
     if as_json:
         print_json({"output_dir": str(settings.prometheus_dir), "changes": changes,
@@ -169,22 +267,29 @@ def setup(
 
 
 def _show_setup(out: Any, changes: list[str], warnings: list[str], cmds: Any) -> None:
-    group = "; ".join(changes) if changes else "already up to date"
+    from bwauto.monitoring.wording import change_text
+
+    _ = _tr()
+    group = "; ".join(change_text(c, _) for c in changes) if changes else _("already up to date")
     console.print(f"{out}: {group}", markup=False, soft_wrap=True)
     for warning in warnings:
-        err_console.print(f"warning: {warning}", markup=False, soft_wrap=True, highlight=False)
-    lines = ["", "On Debian (packages prometheus, prometheus-snmp-exporter):",
+        err_console.print(_("warning: {text}").format(text=warning), markup=False,
+                          soft_wrap=True, highlight=False)  # fmt: skip
+    lines = ["", _("On Debian (packages prometheus, prometheus-snmp-exporter):"),
              *[f"  {c}" for c in cmds.debian],
-             "Elsewhere, in the foreground (Prometheus needs --web.enable-lifecycle):",
+             _("Elsewhere, in the foreground (Prometheus needs --web.enable-lifecycle):"),
              *[f"  {c}" for c in cmds.foreground],
-             "Then, with both running:", *[f"  {c}" for c in cmds.then]]  # fmt: skip
+             _("Then, with both running:"), *[f"  {c}" for c in cmds.then]]  # fmt: skip
     for line in lines:
         console.print(line, markup=False, soft_wrap=True, highlight=False)
 
 
 def _show(registration: Registration) -> None:
-    what = ", ".join(registration.changes) or (
-        "registered" if registration.changed else "already up to date"
+    from bwauto.monitoring.wording import change_text
+
+    _ = _tr()
+    what = ", ".join(change_text(c, _) for c in registration.changes) or (
+        _("registered") if registration.changed else _("already up to date")
     )
     console.print(
         f"{registration.link_id}: {registration.backend}: {what}", markup=False, soft_wrap=True
@@ -197,17 +302,34 @@ def verification_line(registration: Registration) -> str:
     """What reading the backend back showed, in the chosen language: "verified" only when a
     monitoring server answered, never for files bwauto wrote and read back itself."""
     from bwauto.i18n import translator
+    from bwauto.monitoring.wording import translate_check_name, translate_detail
 
     _ = translator()
     v = registration.verification
     if v is None:
         return _("not verified")
+
+    def show(c: Check) -> str:
+        return f"{translate_check_name(c.name, _)}: {translate_detail(c.detail, _)}"
+
     if v.verified:
         return _("verified in {seconds}s: {checks}").format(
-            seconds=f"{v.elapsed_s:.1f}", checks=v.summary()
+            seconds=f"{v.elapsed_s:.1f}", checks=v.summary(show)
         )
     if v.ok:
         text = _("files written, NOT verified: no {backend} server configured ({key} in {file})")
         return text.format(backend=registration.backend, key=f"{registration.backend}.url",
                            file="monitoring.yaml")  # fmt: skip
-    return _("NOT verified: {checks}").format(checks=v.summary())
+    return unverified_text(v)
+
+
+def unverified_text(v: Verification) -> str:
+    """A failed verification in the chosen language: its failed checks, translated."""
+    from bwauto.monitoring.wording import translate_check_name, translate_detail
+
+    _ = _tr()
+
+    def show(c: Check) -> str:
+        return f"{translate_check_name(c.name, _)}: {translate_detail(c.detail, _)}"
+
+    return _("NOT verified: {checks}").format(checks=v.summary(show))

@@ -34,6 +34,7 @@ import errno
 import importlib.metadata
 import socket
 import urllib.error
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -125,10 +126,11 @@ class Verification:
         that bwauto wrote and read back verify nothing)."""
         return self.ok and any(c.name not in FILE_CHECKS for c in self.checks)
 
-    def summary(self) -> str:
-        """The failed checks (or all, if none failed) as one line."""
+    def summary(self, show: Callable[[Check], str] | None = None) -> str:
+        """The failed checks (or all, if none failed) as one line (each as ``show`` writes
+        it: default ``name: detail``)."""
         shown = [c for c in self.checks if not c.ok] or list(self.checks)
-        return "; ".join(f"{c.name}: {c.detail}" for c in shown)
+        return "; ".join(show(c) if show else f"{c.name}: {c.detail}" for c in shown)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the change evidence (JSON)."""
@@ -174,6 +176,7 @@ class VerificationError(MonitoringError):
 
     def __init__(self, registration: Registration, where: str) -> None:
         self.registration = registration
+        self.where = where
         detail = registration.verification.summary() if registration.verification else "?"
         super().__init__(f"{where}: link {registration.link_id} not verified: {detail}")
 
@@ -195,6 +198,15 @@ class MonitoringBackend(Protocol):
     def verify(self, target: MonitoredLink) -> Verification:
         """Read the backend back and check that it monitors ``target`` as registered."""
         ...
+
+
+def stopping() -> bool:
+    """Whether SIGINT/SIGTERM arrived under ``bwauto.change.interrupt.stop_on_signals`` (the
+    monitor commands and the raise): waits end early, nothing more is started, and what was
+    written stays consistent (every write is whole and under its lock)."""
+    from bwauto.change.interrupt import STOP
+
+    return STOP.is_set()
 
 
 def backend_names() -> list[str]:

@@ -36,9 +36,18 @@ from bwauto.monitoring.base import (
     SyncOutcome,
     Verification,
     describe_error,
+    stopping,
 )
-from bwauto.monitoring.files import ensure_dir, fix_mode, locked, usable_gid, write_file
-from bwauto.monitoring.settings import MonitoringSettings, duration_seconds
+from bwauto.monitoring.durations import duration_seconds
+from bwauto.monitoring.files import (
+    ensure_dir,
+    file_mode,
+    fix_mode,
+    locked,
+    usable_gid,
+    write_file,
+)
+from bwauto.monitoring.settings import MonitoringSettings
 from bwauto.paths import let_group_through
 
 if TYPE_CHECKING:
@@ -52,7 +61,7 @@ PENDING_FILE = ".bwauto-reload-pending"
 
 def _changes_scrapes(changes: list[str]) -> bool:
     """Whether ``changes`` alter what a scrape returns (targets, job), not only rules."""
-    written = {c.split(" ", 1)[1] for c in changes}
+    written = {c.split()[1] for c in changes}
     return any(r.startswith("targets/") or r in (pc.PROMETHEUS_FILE, pc.SCRAPE_FILE)
                for r in written)  # fmt: skip
 
@@ -65,6 +74,7 @@ class PrometheusBackend:
     """Registers links with Prometheus through files (and its API when a URL is set)."""
 
     name = "prometheus"
+    parallel_verify = True  # verify() only reads: links are verified concurrently
 
     def __init__(
         self,
@@ -79,6 +89,8 @@ class PrometheusBackend:
         self.gid = usable_gid(settings.prometheus.group)
         self._sleep = sleep
         self.reloaded_at: float | None = None
+        self.waiting: Callable[[str], None] = lambda link_id: None
+        """Called with the link id when a verification starts waiting for the servers."""
         """When this backend last reloaded what scrapes read: older scrapes do not verify."""
 
     @property
@@ -139,12 +151,15 @@ class PrometheusBackend:
         checks = self._file_checks(target)
         server = ""
         if self.url and all(c.ok for c in checks):
+            self.check_servers()
+            self.waiting(target.link_id)
             timeout = self.settings.prometheus.verify_timeout_s
             scrape = duration_seconds(self.settings.prometheus.scrape_interval)
             while True:
                 live, health = self._live_checks(target)
                 limit = timeout + (scrape if health == NOT_SCRAPED_YET else 0)
-                if all(c.ok for c in live) or time.monotonic() - start >= limit:
+                late = time.monotonic() - start >= limit
+                if all(c.ok for c in live) or late or stopping():
                     break
                 self._sleep(POLL_S)
             checks += live
@@ -201,11 +216,19 @@ class PrometheusBackend:
         path = self.out / rel
         secret = rel in pf.SECRET_FILES
         if self._read(rel) == text:
-            fix_mode(path, secret=secret, gid=self.gid)
+            if fix_mode(path, secret=secret, gid=self.gid):
+                return [self._regrouped(rel, secret)]
             return []
         ensure_dir(path.parent, self.gid, self.out)
         write_file(path, text, secret=secret, gid=self.gid)
         return [f"wrote {rel}"]
+
+    def _regrouped(self, rel: str, secret: bool) -> str:
+        """The change line of a file whose group or mode was fixed (who may read it changed)."""
+        mode = f"{file_mode(secret, self.gid):04o}"
+        if self.gid is None:
+            return f"chmod {rel} ({mode})"
+        return f"chgrp/chmod {rel} ({self.settings.prometheus.group}, {mode})"
 
     def _snmp_modules(self) -> dict[str, Any]:
         text = self._read(pc.SNMP_FILE)
@@ -242,6 +265,31 @@ class PrometheusBackend:
                 due.discard(what)
         self._set_pending_reloads(due)
 
+    def unreachable(self) -> list[str]:
+        """One line per server (Prometheus, snmp_exporter) that does not answer now; none
+        without a URL. Checked once before waiting for scrapes that cannot come."""
+        if not self.url:
+            return []
+        exporter = f"http://{self.settings.prometheus.snmp_exporter}"
+        found = []
+        for what, base, path in (("prometheus", self.url, "/-/ready"),
+                                 ("snmp_exporter", exporter, "/")):  # fmt: skip
+            try:
+                self._request(urllib.request.Request(f"{base}{path}"), what, base)
+            except MonitoringError as exc:
+                found.append(str(exc))
+        return found
+
+    def check_servers(self) -> None:
+        """Raise when a server does not answer (see :meth:`unreachable`).
+
+        Raises:
+            MonitoringError: one line per server down.
+        """
+        down = self.unreachable()
+        if down:
+            raise MonitoringError("; ".join(down))
+
     def defer_reload(self, changes: list[str]) -> None:
         """Remember the reloads ``changes`` need without making them (``monitor setup``, which
         may run before the servers do): the next registration or sync makes them."""
@@ -250,7 +298,7 @@ class PrometheusBackend:
 
     def _due(self, changes: list[str]) -> set[str]:
         """The servers to reload: those pending, and those that read a file in ``changes``."""
-        written = {c.split(" ", 1)[1] for c in changes}
+        written = {c.split()[1] for c in changes}
         due = set(self._pending_reloads())
         if written & pf.EXPORTER_FILES:
             due.add("snmp_exporter")

@@ -40,6 +40,7 @@ Examples:
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,7 @@ from typing import Any
 import yaml
 
 from bwauto.monitoring.base import MonitoredLink, SnmpAuth
+from bwauto.monitoring.durations import duration_seconds
 from bwauto.monitoring.promconfig import (
     EXPORTER_DROPIN,
     HEADER,
@@ -59,7 +61,7 @@ from bwauto.monitoring.promconfig import (
     prometheus_dropin,
     scrape_config,
 )
-from bwauto.monitoring.settings import MonitoringSettings, duration_seconds
+from bwauto.monitoring.settings import MonitoringSettings
 
 CAPACITY_METRIC = "bwauto_link_capacity_bps"
 INFO_METRIC = "bwauto_link_info"
@@ -132,7 +134,7 @@ def utilisation_record(settings: MonitoringSettings) -> str:
 
 
 def _window(settings: MonitoringSettings) -> str:
-    return rate_window(duration_seconds(settings.prometheus.scrape_interval))
+    return rate_window(math.ceil(duration_seconds(settings.prometheus.scrape_interval)))
 
 
 # --- what is monitored ------------------------------------------------------------------

@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,8 +32,10 @@ from bwauto.monitoring.base import (
     MonitoredLink,
     Registration,
     SyncOutcome,
+    Verification,
     VerificationError,
     get_backend,
+    stopping,
 )
 from bwauto.monitoring.files import locked
 from bwauto.monitoring.links import find_link, monitored_link
@@ -40,6 +44,8 @@ from bwauto.paths import atomic_write, default_state_dir
 
 LEDGER = Path("monitoring") / "registrations.json"
 LEDGER_LOCK = Path("monitoring") / ".registrations.lock"
+Progress = Callable[[str], None]
+"""Told the id of each link whose backend starts waiting for its server (the CLI shows it)."""
 
 
 def register_link(
@@ -50,6 +56,7 @@ def register_link(
     state_dir: Path | None = None,
     *,
     credentials: CredentialResolver | None = None,
+    progress: Progress | None = None,
 ) -> Registration:
     """Register one link (by id, or as a ``Link`` carrying its new committed rate) and record it.
 
@@ -60,6 +67,7 @@ def register_link(
         settings: monitoring settings; default: ``monitoring.yaml`` of the inventory.
         state_dir: where the record is kept; default: ``bwauto.paths.default_state_dir()``.
         credentials: resolves the router's SNMP secrets and the backend's API credentials.
+        progress: told the link id when the backend starts waiting for its server.
 
     Returns:
         The registration; ``changed`` is False when everything was already in place.
@@ -75,6 +83,7 @@ def register_link(
     name = backend_name or settings.backend
     the_link = find_link(inventory, link) if isinstance(link, str) else link
     backend = get_backend(name, settings, credentials=credentials)
+    _tell_waits(backend, progress)
     try:
         registration = backend.register(monitored_link(inventory, the_link, credentials))
     except (MonitoringError, CredentialError) as exc:
@@ -128,11 +137,21 @@ class SyncResult:
     errors: dict[str, str] = field(default_factory=dict)
     changes: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    unreachable: tuple[str, ...] = ()
+    """One line per server that did not answer: no link was verified."""
+    skipped: tuple[str, ...] = ()
+    """Links left unverified because SIGINT/SIGTERM arrived (still pending for the next sync)."""
+    unverified: dict[str, Verification] = field(default_factory=dict)
+    """The verifications that failed (their links are in ``errors`` too), for display."""
 
     @property
     def nothing(self) -> bool:
         """True when nothing was changed, registered, removed or failed."""
-        return not (self.registrations or self.errors or self.changes or self.removed)
+        return not (self.registrations or self.errors or self.changes or self.removed
+                    or self.skipped)  # fmt: skip
+
+
+VERIFY_THREADS = 8  # links verified at once: the waits overlap instead of adding up
 
 
 def sync_links(
@@ -143,6 +162,7 @@ def sync_links(
     *,
     every: bool = False,
     credentials: CredentialResolver | None = None,
+    progress: Progress | None = None,
 ) -> SyncResult:
     """Make the backend monitor exactly the inventory's links, with the current settings.
 
@@ -151,12 +171,19 @@ def sync_links(
     recorded: it has no successful record, or another capacity, or the settings changed
     since (``every``: all links). Other backends get ``register`` for each such link. A link
     whose router's secrets are missing fails alone and stays monitored as it was.
+
+    Before waiting, the backend's servers are asked once whether they answer
+    (``unreachable``): a server down fails the sync at once, one line per server. Links are
+    verified concurrently when the backend allows it (``parallel_verify``), so the waits
+    overlap. After SIGINT/SIGTERM (``stopping``) no further link is started: they are
+    ``skipped`` and stay pending.
     """
     state = state_dir or default_state_dir()
     settings = settings or load_settings(inventory.directory, state)
     credentials = credentials or CredentialResolver.from_files(None, inventory.secrets_file)
     name = backend_name or settings.backend
     backend = get_backend(name, settings, credentials=credentials)
+    _tell_waits(backend, progress)
     todo = list(inventory.links.values()) if every else pending(inventory, name, state, settings)
     result = SyncResult()
     targets: dict[str, MonitoredLink] = {}
@@ -166,24 +193,63 @@ def sync_links(
         except BwautoError as exc:
             result.errors[link.id] = str(exc)
             record(state, name, link, error=str(exc), settings=settings)
-    sync = getattr(backend, "sync", None)
-    if callable(sync):
-        try:
-            outcome: SyncOutcome = sync(list(targets.values()), keep=sorted(result.errors))
-            result.changes, result.removed = outcome.changes, outcome.removed
-        except BwautoError as exc:  # nothing could be written or reloaded: every link failed
-            for link_id in targets:
-                result.errors[link_id] = str(exc)
-                record(state, name, inventory.links[link_id], error=str(exc), settings=settings)
-        for link in todo:
-            if link.id not in result.errors:
-                _verify_and_record(backend, name, link, targets[link.id], state, settings, result)
+    if callable(getattr(backend, "sync", None)):
+        todo = _sync_then_verify(backend, name, inventory, targets, todo, state, settings, result)
     else:
         for link in todo:
-            if link.id not in result.errors:
+            if link.id not in result.errors and not stopping():
                 _register(link, inventory, name, settings, state, credentials, result)
+    order = {link_id: i for i, link_id in enumerate(inventory.links)}
+    result.registrations.sort(key=lambda r: order.get(r.link_id, len(order)))
+    done = {r.link_id for r in result.registrations} | set(result.errors)
+    result.skipped = tuple(link.id for link in todo if link.id not in done)
     result.removed = tuple(sorted({*result.removed, *forget_removed(state, name, inventory)}))
     return result
+
+
+def _sync_then_verify(
+    backend: Any, name: str, inventory: Inventory, targets: dict[str, MonitoredLink],
+    todo: list[Link], state: Path, settings: MonitoringSettings, result: SyncResult,
+) -> list[Link]:  # fmt: skip
+    """One ``sync`` of the whole set, one reachability check, then the verifications (at once
+    when the backend allows it). Returns the links that were to be verified."""
+    failed: str | None = None
+    try:
+        outcome: SyncOutcome = backend.sync(list(targets.values()), keep=sorted(result.errors))
+        result.changes, result.removed = outcome.changes, outcome.removed
+    except BwautoError as exc:  # nothing could be written or reloaded: every link failed
+        failed = str(exc)
+    todo = [link for link in todo if link.id not in result.errors]
+    down = _unreachable(backend) if failed or todo else []
+    if down or failed:
+        result.unreachable = tuple(down)
+        reason = "; ".join(down) or str(failed)
+        waiting = {link.id for link in todo}
+        for link_id in targets:
+            if failed or link_id in waiting:
+                result.errors[link_id] = reason
+                record(state, name, inventory.links[link_id], error=reason, settings=settings)
+        return todo
+
+    def verify(link: Link) -> None:
+        if not stopping():
+            _verify_and_record(backend, name, link, targets[link.id], state, settings, result)
+
+    threads = VERIFY_THREADS if getattr(backend, "parallel_verify", False) else 1
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(verify, todo))
+    return todo
+
+
+def _tell_waits(backend: Any, progress: Progress | None) -> None:
+    """Backends that wait for a server call ``waiting(link_id)`` when a wait starts."""
+    if progress is not None and hasattr(backend, "waiting"):
+        backend.waiting = progress
+
+
+def _unreachable(backend: Any) -> list[str]:
+    check = getattr(backend, "unreachable", None)
+    return list(check()) if callable(check) else []
 
 
 def _register(
@@ -193,6 +259,11 @@ def _register(
     try:
         registration = register_link(link, inventory, name, settings, state,
                                      credentials=credentials)  # fmt: skip
+    except VerificationError as exc:
+        result.errors[link.id] = str(exc)
+        if exc.registration.verification is not None:
+            result.unverified[link.id] = exc.registration.verification
+        return
     except BwautoError as exc:
         result.errors[link.id] = str(exc)
         return
@@ -210,11 +281,15 @@ def _verify_and_record(
         record(state, name, link, error=str(exc), settings=settings)
         return
     registration = Registration(name, link.id, bool(result.changes), (), verification)
+    if not registration.ok and stopping():  # cut short: skipped, pending for the next sync
+        record(state, name, link, error="interrupted before verified", settings=settings)
+        return
     record(state, name, link, registration=registration, settings=settings)
     if registration.ok:
         result.registrations.append(registration)
     else:
         result.errors[link.id] = f"link {link.id} not verified: {verification.summary()}"
+        result.unverified[link.id] = verification
 
 
 def pending(

@@ -6,7 +6,7 @@ Every key is optional; without the file bwauto writes Prometheus files under the
     backend: prometheus            # used when --backend is not given (prometheus | zabbix | ...)
     alert:                         # both backends: utilisation alert on each direction
       threshold: 0.8               # fraction of the link's capacity
-      for: 15m                     # how long it must last (s, m, h, d, w)
+      for: 15m                     # how long it must last (Prometheus syntax: 1h30m)
       severity: warning
     prometheus:
       output_dir: /etc/prometheus/bwauto   # default <state_dir>/monitoring/prometheus
@@ -16,6 +16,7 @@ Every key is optional; without the file bwauto writes Prometheus files under the
       scrape_interval: 60s         # its own setting: not the step-6 poll interval
       rule_interval: 30s
       group: prometheus            # the Unix group that may read the files (snmp.yml: 0640)
+      user: prometheus             # the servers' user: must be in that group
       verify_timeout_s: 90
     zabbix:
       url: https://zabbix.example/api_jsonrpc.php
@@ -31,45 +32,71 @@ Zabbix credentials are never in this file. For each of ``token``, ``username`` a
 ``BWAUTO_ZABBIX_TOKEN`` / ``BWAUTO_ZABBIX_USERNAME`` / ``BWAUTO_ZABBIX_PASSWORD``; the secrets
 file (mode 0600) under ``monitoring: {zabbix: {token: ...}}``. A token wins over a user.
 
-Examples:
-    >>> duration_seconds("15m"), duration_seconds("2h")
-    (900, 7200)
+Durations are parsed by :mod:`bwauto.monitoring.durations`.
 """
 
 from __future__ import annotations
 
 import grp
 import os
+import pwd
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from bwauto.credentials import CredentialResolver
 from bwauto.errors import CredentialError, InventoryError, Problem
 from bwauto.inventory.yamlsrc import Key, YamlDoc, read_yaml
+from bwauto.monitoring.durations import (
+    ZABBIX_DURATION,
+    duration_ms,
+    duration_seconds,
+    unitless,
+)
 
 FILE_NAME = "monitoring.yaml"
 ZABBIX_FIELDS = ("token", "username", "password")
 _SECRET_KEYS = frozenset({"token", "api_token", "password", "secret", "community", "auth_key",
                           "priv_key", "snmp_community"})  # fmt: skip
-_DURATION = re.compile(r"^([1-9][0-9]*)([smhdw])$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_SCRAPE_S = 150  # two samples inside Prometheus's 5-minute lookback (staleness)
 _HOSTPORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}$")
 
 
-def duration_seconds(value: str) -> int:
-    """Seconds in a duration like ``30s`` or ``15m`` (one number, one unit)."""
-    match = _DURATION.match(value)
-    if not match:
-        raise ValueError(f"{value!r} is not a duration like 30s, 15m, 1h, 1d")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+def _unit_hint(value: Any) -> Any:
+    """Before the str check: a bare YAML number gets the hint about its unit, not a type error."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(unitless(value))
+    return value
 
 
 def _duration(value: str) -> str:
-    duration_seconds(value)
+    duration_ms(value)
+    return value
+
+
+def _whole_seconds(value: str) -> str:
+    """A duration both backends understand (Zabbix counts in whole seconds)."""
+    if duration_ms(value) % 1000:
+        raise ValueError(f"{value!r} is not whole seconds, which Zabbix needs")
+    return value
+
+
+def _zabbix_duration(value: str) -> str:
+    _whole_seconds(value)
+    if not ZABBIX_DURATION.match(value):
+        seconds = duration_ms(value) // 1000
+        raise ValueError(f"{value!r}: Zabbix takes one number and one unit (s, m, h, d, w); "
+                         f"write {seconds}s")  # fmt: skip
+    return value
+
+
+def _threshold(value: float) -> float:
+    if value > 1:
+        raise ValueError(f"{value:g} is over 1: the alert compares traffic with the link's "
+                         "capacity (the shaper's rate), which traffic cannot exceed, so it would "
+                         "never fire; write a fraction such as 0.8")  # fmt: skip
     return value
 
 
@@ -95,10 +122,15 @@ def _host_port(value: str) -> str:
     return value
 
 
-Duration = Annotated[str, AfterValidator(_duration)]
+Duration = Annotated[str, BeforeValidator(_unit_hint), AfterValidator(_duration)]
+AlertDuration = Annotated[str, BeforeValidator(_unit_hint), AfterValidator(_whole_seconds)]
+ZabbixDuration = Annotated[str, BeforeValidator(_unit_hint), AfterValidator(_zabbix_duration)]
+Threshold = Annotated[float, AfterValidator(_threshold)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 HostPort = Annotated[str, AfterValidator(_host_port)]
-ScrapeInterval = Annotated[str, AfterValidator(_scrape_interval)]
+ScrapeInterval = Annotated[
+    str, BeforeValidator(_unit_hint), AfterValidator(_duration), AfterValidator(_scrape_interval)
+]
 
 
 class _Model(BaseModel):
@@ -108,13 +140,13 @@ class _Model(BaseModel):
 class AlertSettings(_Model):
     """The utilisation alert both backends create for each direction of each link."""
 
-    threshold: float = Field(
-        default=0.8, gt=0, le=2, description="fraction of the link's capacity that raises the alert"
+    threshold: Threshold = Field(
+        default=0.8, gt=0, description="fraction of the link's capacity that raises the alert (0-1]"
     )
-    for_: Duration = Field(
+    for_: AlertDuration = Field(
         default="15m",
         alias="for",
-        description="how long the traffic must stay above it (s, m, h, d, w)",
+        description="how long the traffic must stay above it (e.g. 15m, 1h30m)",
     )
     severity: Literal["info", "warning", "average", "high", "disaster"] = Field(
         default="warning", description="severity label (Prometheus) or priority (Zabbix)"
@@ -158,6 +190,14 @@ class PrometheusSettings(_Model):
         description=(
             "the Unix group that reads the files (snmp.yml, with secrets: 0640); it must exist and "
             "bwauto's user be in it; null: no group, snmp.yml 0600"
+        ),
+    )
+    user: str = Field(
+        default="prometheus",
+        pattern=r"^[a-z_][a-z0-9_-]*\$?$",
+        description=(
+            "the Unix user snmp_exporter and Prometheus run as: it must be in prometheus.group "
+            "to read the files"
         ),
     )
     verify_timeout_s: float = Field(
@@ -204,11 +244,11 @@ class ZabbixSettings(_Model):
         pattern=r"^[A-Za-z0-9._ -]+$",
         description="the template bwauto creates and links",
     )
-    discovery_interval: Duration = Field(
+    discovery_interval: ZabbixDuration = Field(
         default="10m",
         description=("interface discovery interval (bwauto also requests it at each change)"),
     )
-    item_interval: Duration = Field(
+    item_interval: ZabbixDuration = Field(
         default="1m", description="how often each link's counters are polled"
     )
     reload_command: str | None = Field(
@@ -289,13 +329,50 @@ def load_settings(inventory_dir: str | Path, state_dir: Path) -> MonitoringSetti
         settings = MonitoringSettings.model_validate({**data, "source": str(path)})
     except ValidationError as exc:
         raise InventoryError([_problem(doc, err) for err in exc.errors()]) from None
-    group = settings.prometheus.group
-    named = "group" in settings.prometheus.model_fields_set  # the default may be missing
-    reason = group_refusal(group) if group and named else None
-    if reason:
-        raise InventoryError([Problem(doc.file, "", "prometheus.group", reason,
-                                      doc.line("prometheus", "group"))])  # fmt: skip
+    problem = _group_problem(doc, settings.prometheus)
+    if problem:
+        raise InventoryError([problem])
     return resolve_paths(settings, path.parent, state_dir)
+
+
+def _group_problem(doc: YamlDoc, p: PrometheusSettings) -> Problem | None:
+    """The group or user named in the file that would leave the files unreadable, or None
+    (the defaults are checked only when the file names the group or the user)."""
+    named = {"group", "user"} & p.model_fields_set
+    if not p.group or not named:
+        return None
+    reason = group_refusal(p.group)
+    key = "group"
+    if reason is None:
+        reason = member_refusal(p.user, p.group, "user" in named)
+        key = "user" if reason and reason.startswith("no Unix user") else "group"
+    if reason is None:
+        return None
+    return Problem(doc.file, "", f"prometheus.{key}", reason, doc.line("prometheus", key))
+
+
+def member_refusal(user: str, group: str, user_named: bool) -> str | None:
+    """Why ``user`` (the servers' user) could not read files of ``group``, or None.
+
+    Root can give files to any group, so bwauto's own membership proves nothing: snmp_exporter
+    and Prometheus read the files as ``user``, through ``group``. A user that does not exist
+    here is refused only when the file names it (the servers may run on another machine).
+    """
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        if not user_named:
+            return None
+        return (f"no Unix user {user!r} on this machine (getent passwd {user}): name the user "
+                "snmp_exporter and Prometheus run as")  # fmt: skip
+    gr = grp.getgrnam(group)
+    if entry.pw_gid == gr.gr_gid or user in gr.gr_mem:
+        return None
+    groups = sorted({g.gr_name for g in grp.getgrall() if user in g.gr_mem}
+                    | {grp.getgrgid(entry.pw_gid).gr_name})  # fmt: skip
+    return (f"user {user!r} (prometheus.user, which runs snmp_exporter and Prometheus) is not in "
+            f"group {group!r}, so it could not read snmp.yml; name one of its groups "
+            f"({', '.join(groups)}), or run: usermod -aG {group} {user}")  # fmt: skip
 
 
 def group_refusal(group: str) -> str | None:

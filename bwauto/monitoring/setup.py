@@ -15,8 +15,9 @@ Examples:
 from __future__ import annotations
 
 import os
+import pwd
 import shlex
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from bwauto.monitoring import promconfig as pc
 from bwauto.monitoring.settings import MonitoringSettings
 
 SYSTEMD_DIR = Path("/etc/systemd/system")
+Translate = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -51,16 +53,49 @@ def commands(settings: MonitoringSettings, state_dir: Path, inventory_dir: Path)
         "sudo systemctl restart prometheus-snmp-exporter prometheus",
     )
     listen = pc.listen_address(settings)
+    as_user = f"sudo -u {q(p.user)} "  # the servers read the files as the service user
     foreground = (
-        f"prometheus-snmp-exporter --config.file={q(str(out / pc.SNMP_FILE))} "
+        f"{as_user}prometheus-snmp-exporter --config.file={q(str(out / pc.SNMP_FILE))} "
         f"--web.listen-address={p.snmp_exporter}",
-        f"prometheus --config.file={q(str(out / pc.PROMETHEUS_FILE))} --web.enable-lifecycle "
-        f"--web.listen-address={listen} "
-        f"--storage.tsdb.path={q(str(state_dir / 'monitoring' / 'tsdb'))}",
+        f"{as_user}prometheus --config.file={q(str(out / pc.PROMETHEUS_FILE))} "
+        f"--web.enable-lifecycle --web.listen-address={listen} "
+        f"--storage.tsdb.path={q(str(tsdb_dir(state_dir)))}",
     )
     sync = (f"bwauto --inventory {q(str(inventory_dir.resolve()))} "
             f"--state-dir {q(str(state_dir.resolve()))} monitor sync --all")  # fmt: skip
     return Commands(debian, foreground, (sync,))
+
+
+def tsdb_dir(state_dir: Path) -> Path:
+    """Where the foreground Prometheus keeps its data (Debian's service uses its own)."""
+    return state_dir / "monitoring" / "tsdb"
+
+
+def prepare_tsdb(path: Path, user: str, gid: int | None) -> str | None:
+    """Create ``path`` for the service ``user`` to write (owned by it when we are root, else
+    group-writable for ``gid``); returns the change made, or None when it was already so.
+
+    Raises:
+        OSError: the directory cannot be created or given away.
+    """
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        entry = None
+    created = not path.exists()
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = path.stat()
+    if entry is not None and os.geteuid() == 0:
+        want = (entry.pw_uid, entry.pw_gid, 0o750)
+        if (st.st_uid, st.st_gid, st.st_mode & 0o7777) != want:
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+            path.chmod(0o750)
+            return f"{'created' if created else 'chown'} {path} ({user}, 0750)"
+    elif gid is not None and (st.st_gid, st.st_mode & 0o7777) != (gid, 0o2770):
+        os.chown(path, -1, gid)
+        path.chmod(0o2770)
+        return f"{'created' if created else 'chgrp'} {path} (g+w, 2770)"
+    return f"created {path}" if created else None
 
 
 def parents(path: Path) -> list[tuple[str, int, int, int]]:
@@ -73,25 +108,31 @@ def parents(path: Path) -> list[tuple[str, int, int, int]]:
     return out
 
 
-def reach_problems(dirs: Iterable[tuple[str, int, int, int]], gid: int | None) -> list[str]:
-    """Directories a member of ``gid`` (not their owner) cannot enter."""
+def reach_problems(
+    dirs: Iterable[tuple[str, int, int, int]], gid: int | None, translate: Translate = str
+) -> list[str]:
+    """Directories a member of ``gid`` (not their owner) cannot enter (``translate``: the
+    output language's gettext)."""
     problems = []
+    text = translate("{dir} (mode {mode}): the group cannot enter it; use an output_dir outside it")
     for name, mode, _uid, dir_gid in dirs:
         can = mode & 0o001 or (gid is not None and dir_gid == gid and mode & 0o010)
         if not can:
-            problems.append(f"{name} (mode {mode & 0o7777:04o}): the group cannot enter it; "
-                            "use an output_dir outside it")  # fmt: skip
+            problems.append(text.format(dir=name, mode=f"{mode & 0o7777:04o}"))
     return problems
 
 
-def group_problem(settings: MonitoringSettings, gid: int | None) -> str | None:
+def group_problem(
+    settings: MonitoringSettings, gid: int | None, translate: Translate = str
+) -> str | None:
     """Why the files cannot be given to the configured group, or None."""
     group = settings.prometheus.group
     if not group:
-        return ("prometheus.group is not set: snmp.yml is 0600, readable by bwauto's user only "
-                "(snmp_exporter must then run as that user)")  # fmt: skip
+        return translate("prometheus.group is not set: snmp.yml is 0600, readable by bwauto's "
+                         "user only (snmp_exporter must then run as that user)")  # fmt: skip
     if gid is None:
-        return (f"group {group!r} does not exist or this user (uid {os.geteuid()}) is not in "
-                "it: snmp.yml is 0600; install the prometheus packages first, or run setup "
-                "as root, or set prometheus.group")  # fmt: skip
+        return translate("group {group} does not exist or this user (uid {uid}) is not in it: "
+                         "snmp.yml is 0600; install the prometheus packages first, or run setup "
+                         "as root, or set prometheus.group").format(group=repr(group),
+                                                                    uid=os.geteuid())  # fmt: skip
     return None

@@ -31,7 +31,14 @@ from bwauto.credentials import CredentialResolver
 from bwauto.errors import MonitoringError
 from bwauto.monitoring import zabbix_router as zr
 from bwauto.monitoring import zabbix_template as zt
-from bwauto.monitoring.base import Check, MonitoredLink, Registration, SyncOutcome, Verification
+from bwauto.monitoring.base import (
+    Check,
+    MonitoredLink,
+    Registration,
+    SyncOutcome,
+    Verification,
+    stopping,
+)
 from bwauto.monitoring.files import locked
 from bwauto.monitoring.settings import MonitoringSettings, zabbix_credentials
 from bwauto.monitoring.zabbix_link import LinkHostSync
@@ -47,6 +54,7 @@ class ZabbixBackend:
     """Registers links with a Zabbix server through its JSON-RPC API (zabbix-utils)."""
 
     name = "zabbix"
+    parallel_verify = True  # each verify() has its own API session: links verified at once
 
     def __init__(
         self,
@@ -59,6 +67,8 @@ class ZabbixBackend:
         self.url = settings.zabbix.url
         self._credentials = credentials or CredentialResolver(interactive=False)
         self._sleep = sleep
+        self.waiting: Callable[[str], None] = lambda link_id: None
+        """Called with the link id when a verification starts waiting for discovery."""
 
     @property
     def where(self) -> str:
@@ -101,9 +111,11 @@ class ZabbixBackend:
         with self._session() as api:
             checks = self._checks(api, target)
             nudged = 0.0
+            if self.per_router and _only_discovery_missing(checks):
+                self.waiting(target.link_id)
             while self.per_router and _only_discovery_missing(checks):
                 now = time.monotonic()
-                if now - start >= self.settings.zabbix.verify_timeout_s:
+                if now - start >= self.settings.zabbix.verify_timeout_s or stopping():
                     break
                 if now - nudged >= NUDGE_S:
                     zr.RouterHostSync(api, self.settings, target).discover_now()

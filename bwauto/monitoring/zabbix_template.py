@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bwauto.monitoring.base import IfColumn, MonitoredLink
+from bwauto.monitoring.durations import zabbix_period
 from bwauto.monitoring.promfiles import COUNTERS, IF_DESCR, IF_NAME
 from bwauto.monitoring.settings import MonitoringSettings
 from bwauto.monitoring.zabbix_model import (
@@ -229,7 +230,8 @@ def trigger_prototypes(
         out.append({
             "description": f"Link {name}: OPD {word} above {alert.threshold * 100:g}% of "
             f"capacity for {alert.for_}",
-            "expression": f"min(/{template}/{key},{alert.for_})>{THRESHOLD_MACRO}*{cap}",
+            "expression": f"min(/{template}/{key},{zabbix_period(alert.for_)})>"
+            f"{THRESHOLD_MACRO}*{cap}",
             "priority": SEVERITY[alert.severity],
             "tags": [{"tag": "bwauto", "value": f"utilisation-{direction}"}],
         })  # fmt: skip

@@ -223,11 +223,13 @@ def test_a_failing_monitoring_backend_leaves_the_raise_in_place(
     (fresh_lab.inventory_dir / "monitoring.yaml").write_text(
         "backend: prometheus\nprometheus: {url: 'http://127.0.0.1:9'}\n"
     )
-    assert bw(fresh_lab, "raise", "--link", "dinkes", "--to", "150M", "--yes", "--force") == 0
+    # 3: the router change is done, only monitoring failed
+    assert bw(fresh_lab, "raise", "--link", "dinkes", "--to", "150M", "--yes", "--force") == 3
     assert latest(fresh_lab, "dinkes")["outcome"] == "changed"
     assert load_inventory(fresh_lab.inventory_dir).links["dinkes"].committed.down == 150 * M
     change = latest(fresh_lab, "dinkes")["change_id"]
     folder = fresh_lab.dir.parent / "evidence" / str(change)
     monitoring = json.loads((folder / "dinkes.monitoring.json").read_text())
     assert monitoring["ok"] is False and "connection refused" in monitoring["detail"]
-    assert "ulangi dengan: bwauto monitor register --link dinkes" in capsys.readouterr().err
+    # Indonesian, the default, as the rest of the raise's output
+    assert "coba lagi dengan: bwauto monitor register --link dinkes" in capsys.readouterr().err

@@ -105,3 +105,19 @@ def test_detached_lab_status_fault_and_down(
     after = capsys.readouterr()
     assert after.out == ""
     assert after.err.count("\n") == 1 and "no lab is running" in after.err
+
+
+def test_detached_lab_starts_from_a_dir_holding_a_bwauto_folder(
+    state_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """Outside look: run next to the ``bwauto/`` checkout, the detached child imported that
+    folder as a namespace package ("cannot import name '__version__'") and never started."""
+    stray = tmp_path / "bwauto"
+    stray.mkdir()  # not bwauto: whatever the cwd's "bwauto" is, the child must not import it
+    (stray / "__init__.py").write_text("raise ImportError('the stray bwauto/ in the cwd')\n")
+    monkeypatch.chdir(tmp_path)
+
+    assert bw(state_dir, "lab", "up", "--detach") == 0, capsys.readouterr().err
+    assert "lab running in the background" in capsys.readouterr().out
+    assert bw(state_dir, "lab", "down") == 0

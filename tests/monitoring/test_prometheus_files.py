@@ -81,7 +81,7 @@ def test_without_a_usable_group_only_snmp_yml_holds_the_community_and_it_is_0600
     assert holding == ["snmp.yml"]
     assert stat.S_IMODE((out / "snmp.yml").stat().st_mode) == 0o600
     (out / "snmp.yml").chmod(0o644)
-    assert PrometheusBackend(s).register(LINK).changes == ()
+    assert PrometheusBackend(s).register(LINK).changes == ("chmod snmp.yml (0600)",)
     assert stat.S_IMODE((out / "snmp.yml").stat().st_mode) == 0o600
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
+from language import foreign_words
 from zabbix_utils import ZabbixAPI
 
 from bwauto.cli.app import main
@@ -60,6 +61,8 @@ def test_a_raise_with_no_monitoring_server_says_not_verified_and_exits_0(
     assert (record["ok"], record["verified"]) == (True, False)
     out = capsys.readouterr().out
     assert "dinkes berkas ditulis, TIDAK diverifikasi (tidak ada server monitoring" in out
+    [line] = [x for x in out.splitlines() if x.startswith("monitoring (")]
+    assert not foreign_words(line, "id"), line  # outside look: English check names in it
 
 
 def prom_query(url: str, promql: str) -> list[dict[str, Any]]:

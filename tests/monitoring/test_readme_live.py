@@ -85,15 +85,18 @@ class Machine:
         return text
 
     def run(self, line: str) -> str:
-        """Run one README line; return its output."""
+        """Run one README line (``sudo -u USER``: as that user); return its output."""
         line = self.sub(line).removeprefix("sudo ")
+        user = None
+        if line.startswith("-u "):
+            _, user, line = line.split(" ", 2)
         if line.startswith("export "):
             name, value = line.removeprefix("export ").split("=", 1)
             self.env[name] = value
             return ""
         if line.endswith("&"):
             args = shlex.split(line[:-1])
-            self.start(args[0], args, None)
+            self.start(args[0], args, user)
             return ""
         args = shlex.split(line)
         if args[:2] == ["systemctl", "daemon-reload"]:
@@ -212,6 +215,7 @@ def test_the_readme_lists_every_setting_as_monitor_settings_prints_them(
     machine: Machine,
 ) -> None:
     """Outside look: the settings were documented only in settings.py."""
+    from bwauto.i18n import gettext
     from bwauto.monitoring.settings import default_settings
     from bwauto.monitoring.settings_doc import setting_rows
 
@@ -227,7 +231,8 @@ def test_the_readme_lists_every_setting_as_monitor_settings_prints_them(
                                                          text, re.M)}  # fmt: skip
     assert list(table) == [r.key for r in rows]
     for row in rows:
-        assert f"{row.key}: " in printed and f"    {row.meaning}" in printed, row.key
+        meaning = gettext(row.meaning, "id")  # --lang id: one language per output
+        assert f"{row.key}: " in printed and f"    {meaning}" in printed, row.key
         assert table[row.key] == row.default, row.key
 
 
@@ -289,8 +294,9 @@ def test_prometheus_from_zero_with_the_readme_alone(
     assert "failed" not in synced
     check_prometheus(url, lab_routers, "routers")
     machine.stop()
-    for line in lines(foreground):  # the same files, started by hand
+    for line in lines(foreground):  # the same files, started by hand as the prometheus user
         machine.run(line)
+    assert {p.user for p in machine.procs} == {"prometheus"}
     wait_ready(f"{url}/-/ready", machine)
     for line in lines(sync):
         machine.run(line)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import grp
 import json
 import os
+import pwd
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from language import foreign_words
 
 from bwauto.cli import app as cli_app
 from bwauto.cli import monitor_cmd
@@ -202,30 +206,42 @@ def cli(
     monkeypatch.setenv("BWAUTO_SNMP_COMMUNITY", "c0mm")
     monkeypatch.delenv("BWAUTO_SECRETS", raising=False)
 
-    def run(*args: str) -> int:
-        return main(["--inventory", str(inv_dir), "--state-dir", str(state), "monitor", *args])
+    def run(*args: str, lang: str | None = "en") -> int:
+        chosen = ["--lang", lang] if lang else []
+        return main([*chosen, "--inventory", str(inv_dir), "--state-dir", str(state), "monitor",
+                     *args])  # fmt: skip
 
     yield run
 
 
 def test_cli_register_then_again_then_sync(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli("register", "--link", "dinkes") == 0
+    """Outside look, too: under the default Indonesian, "wrote", "registered" and the check
+    names were English between Indonesian words: one language per output now."""
+    assert cli("register", "--link", "dinkes", lang=None) == 0
     first = capsys.readouterr().out
-    assert first.startswith("dinkes: prometheus: wrote bwauto-links.json")
+    assert first.startswith("dinkes: prometheus: menulis bwauto-links.json")
+    assert not foreign_words(first, "id"), first
     # no monitoring.yaml: no server was asked, so nothing is "verified" (outside look)
     assert "verified in" not in first and "terverifikasi" not in first
     assert ("  berkas ditulis, TIDAK diverifikasi: tidak ada server prometheus yang diatur "
             "(prometheus.url di monitoring.yaml)\n") in first  # fmt: skip
 
-    assert cli("register", "-l", "dinkes") == 0
-    assert capsys.readouterr().out.startswith("dinkes: prometheus: already up to date")
+    assert cli("register", "-l", "dinkes", lang=None) == 0
+    assert capsys.readouterr().out.startswith("dinkes: prometheus: sudah mutakhir")
 
-    assert cli("sync") == 0  # only bpkad was never registered
-    out = capsys.readouterr().out.splitlines()
-    assert out[:2] == ["wrote bwauto-links.json", "wrote rules/bwauto-links.yml"]
-    assert out[2] == "bpkad: prometheus: registered" and len(out) == 4
+    assert cli("sync", lang=None) == 0  # only bpkad was never registered
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[:2] == ["menulis bwauto-links.json", "menulis rules/bwauto-links.yml"]
+    assert lines[2] == "bpkad: prometheus: terdaftar" and len(lines) == 4
+    assert not foreign_words(out, "id"), out
     assert cli("sync") == 0
     assert "nothing to sync" in capsys.readouterr().out
+    assert cli("settings", lang=None) == 0
+    out = capsys.readouterr().out
+    assert "    bagian kapasitas link yang memicu peringatan (0-1]" in out
+    meanings = "\n".join(x for x in out.splitlines() if x.startswith("    "))  # not keys, paths
+    assert not foreign_words(meanings, "id"), meanings
 
 
 def test_cli_without_a_server_says_not_verified_in_the_chosen_language_and_records_it(
@@ -265,11 +281,16 @@ def test_cli_unreachable_backend_is_one_line_and_exit_1(
     assert cli("register", "--link", "dinkes") == 1
     assert capsys.readouterr().err == f"error: snmp_exporter at {dead_url}: connection refused\n"
 
+    start = time.monotonic()
     assert cli("sync", "--all") == 1
     lines = capsys.readouterr().err.strip().splitlines()
-    assert lines[-1] == (
-        "error: monitor sync: 2 of 2 links failed; run 'bwauto monitor sync' again to retry them"
-    )
+    assert time.monotonic() - start < 10  # not verify_timeout_s (90 s) per link
+    assert lines == [  # one line per server down, not one per link
+        f"error: prometheus at {dead_url}: connection refused",
+        f"error: snmp_exporter at {dead_url}: connection refused",
+        "error: monitor sync: files written, nothing verified; run 'bwauto monitor sync' again "
+        "when the servers answer",
+    ]
 
 
 def test_cli_unknown_backend_is_a_usage_error(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -428,6 +449,69 @@ def test_cli_an_unknown_group_is_bad_input_naming_the_setting_and_nothing_is_wri
     assert not (state / "monitoring" / "prometheus").exists()
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="root can give files to any group")
+def test_cli_a_group_the_servers_user_is_not_in_is_refused_naming_the_setting(
+    cli: Any, inv_dir: Path, state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside look: as root, ``group: daemon`` was taken and every file chgrp'd to it, after
+    which snmp_exporter (user prometheus) could not read snmp.yml."""
+    user = _user_outside("daemon")
+    (inv_dir / "monitoring.yaml").write_text(f"prometheus:\n  group: daemon\n  user: {user}\n")
+
+    assert cli("sync") == 2
+    err = capsys.readouterr().err
+    assert (f"{inv_dir / 'monitoring.yaml'}:2: prometheus.group: user "
+                          f"'{user}' (prometheus.user, which runs snmp_exporter and Prometheus) "
+                          "is not in group 'daemon'") in err  # fmt: skip
+    assert f"usermod -aG daemon {user}" in err and len(err.strip().splitlines()) == 1
+    assert not (state / "monitoring" / "prometheus").exists()
+    (inv_dir / "monitoring.yaml").write_text("prometheus:\n  user: nosuchuser\n")
+    assert cli("sync") == 2
+    assert (
+        "monitoring.yaml:2: prometheus.user: no Unix user 'nosuchuser'" in capsys.readouterr().err
+    )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root can give files to any group")
+def test_cli_a_group_change_is_reported_by_sync_not_up_to_date(
+    cli: Any, inv_dir: Path, state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside look: sync said "already up to date" while it chgrp'd every file."""
+    group = grp.getgrgid(pwd.getpwnam("prometheus").pw_gid).gr_name if _has("prometheus") else ""
+    if not group:
+        pytest.skip("no prometheus user here")
+    (inv_dir / "monitoring.yaml").write_text("prometheus:\n  group: null\n")
+    assert cli("sync") == 0
+    capsys.readouterr()
+    (inv_dir / "monitoring.yaml").write_text(f"prometheus:\n  group: {group}\n")
+
+    assert cli("sync") == 0
+
+    out = capsys.readouterr().out
+    assert f"chgrp/chmod snmp.yml ({group}, 0640)" in out, out
+    assert "nothing to sync" not in out
+    snmp = state / "monitoring/prometheus/snmp.yml"
+    assert snmp.stat().st_gid == grp.getgrnam(group).gr_gid
+
+
+def _has(user: str) -> bool:
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return False
+    return True
+
+
+def _user_outside(group: str) -> str:
+    """A real user of this machine that is not in ``group`` (prometheus if it exists)."""
+    gr = grp.getgrnam(group)
+    users = sorted(pwd.getpwall(), key=lambda u: u.pw_name != "prometheus")
+    for u in users:
+        if u.pw_gid != gr.gr_gid and u.pw_name not in gr.gr_mem:
+            return u.pw_name
+    pytest.skip(f"every user is in {group}")
+
+
 def test_cli_a_scrape_interval_over_2m30s_is_refused(
     cli: Any, inv_dir: Path, state: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -459,7 +543,7 @@ def test_cli_settings_lists_every_key_with_its_value_default_and_meaning(
     assert cli("settings", "--json") == 0
     data = json.loads(capsys.readouterr().out)
     rows = {r["key"]: r for r in data["settings"]}
-    meaning = "how long the traffic must stay above it (s, m, h, d, w)"
+    meaning = "how long the traffic must stay above it (e.g. 15m, 1h30m)"
     assert rows["alert.for"] == {"key": "alert.for", "value": "30m", "default": "15m",
                                  "meaning": meaning}  # fmt: skip
     assert rows["zabbix.host_per"]["value"] == "link" and all(r["meaning"] for r in rows.values())
@@ -472,3 +556,68 @@ def test_cli_settings_lists_every_key_with_its_value_default_and_meaning(
     assert set(rows) == wanted
     assert cli("settings") == 0
     assert "alert.for: 30m  (default: 15m)\n" in capsys.readouterr().out
+
+
+def test_waiting_shows_a_status_on_a_terminal_and_lines_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside look: register/sync printed nothing for up to 45 s while verifying."""
+    import io
+
+    from rich.console import Console
+
+    from bwauto.monitoring.settings import MonitoringSettings, PrometheusSettings
+
+    monkeypatch.setenv("BWAUTO_LANG", "en")
+    settings = MonitoringSettings(prometheus=PrometheusSettings(url="http://127.0.0.1:9"))
+    for terminal in (True, False):
+        buf = io.StringIO()
+        monkeypatch.setattr(monitor_cmd, "err_console", Console(file=buf, force_terminal=terminal))
+        with monitor_cmd._waiting("prometheus", settings) as waiting:
+            waiting("dinkes")
+            time.sleep(0.3)  # the status refreshes 12.5 times a second
+        assert "dinkes: waiting for prometheus to show it (at most 90 s)" in buf.getvalue()
+        assert ("\x1b[" in buf.getvalue()) is terminal  # a spinner, or plain lines
+
+
+def test_cli_setup_speaks_one_language(
+    cli: Any, state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside look: monitoring output mixed English and Indonesian under the default."""
+    state.mkdir(parents=True)
+    state.parent.chmod(0o700)  # a warning too
+
+    assert cli("setup", "prometheus", lang=None) == 0
+
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "peringatan: " in text and "Di Debian (paket prometheus" in text
+    prose = [x for x in text.splitlines() if not x.startswith("  ")]  # not the commands
+    words = " ".join(w for x in prose for w in x.split() if "/" not in w)  # nor paths
+    assert not foreign_words(words, "id"), words
+
+
+def test_a_failed_verification_is_shown_in_the_chosen_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside look: "terverifikasi dalam 17.4 dtk: target file: ..." mixed the languages."""
+    from bwauto.monitoring.base import Check, Verification
+
+    v = Verification("prometheus", "dinkes", (
+        Check("target file", True, "targets/r1.json: the router's target"),
+        Check("target up", False, "http://x/snmp: down"),
+        Check("ifHCInOctets scraped", False, "ifHCInOctets of ifName 'ether2': not scraped"),
+        Check("bwauto_link_capacity_bps", False, "no series (want up=1, down=2)"),
+    ))  # fmt: skip
+    monkeypatch.setenv("BWAUTO_LANG", "id")
+
+    text = monitor_cmd.unverified_text(v)
+
+    assert text == (
+        "TIDAK terverifikasi: target hidup: http://x/snmp: down; ifHCInOctets "
+        "di-scrape: ifHCInOctets dari ifName 'ether2': belum di-scrape; "
+        "bwauto_link_capacity_bps: tidak ada deret (seharusnya up=1, down=2)"
+    )
+    assert not foreign_words(text, "id"), text
+    monkeypatch.setenv("BWAUTO_LANG", "en")
+    assert monitor_cmd.unverified_text(v).startswith("NOT verified: target up: http://x/snmp")

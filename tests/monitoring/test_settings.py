@@ -9,6 +9,7 @@ import pytest
 from bwauto.credentials import CredentialResolver
 from bwauto.errors import CredentialError, InventoryError, UsageError
 from bwauto.monitoring.base import MonitoringBackend, backend_names, get_backend
+from bwauto.monitoring.durations import duration_seconds, zabbix_period
 from bwauto.monitoring.prometheus import PrometheusBackend
 from bwauto.monitoring.settings import ZabbixSettings, load_settings, zabbix_credentials
 from bwauto.monitoring.zabbix import ZabbixBackend
@@ -44,6 +45,18 @@ def test_a_file_is_read_and_relative_paths_are_from_the_inventory(tmp_path: Path
 CASES = {
     "alert:\n  threshold: 0\n": "2: alert.threshold: Input should be greater than 0",
     "alert:\n  for: 15 minutes\n": "2: alert.for: '15 minutes' is not a duration",
+    "prometheus:\n  scrape_interval: 0s\n": "2: prometheus.scrape_interval: '0s' is zero",
+    "prometheus:\n  scrape_interval: 60\n": "2: prometheus.scrape_interval: 60 has no unit: "
+    "write 60s",
+    "prometheus:\n  rule_interval: '30'\n": "2: prometheus.rule_interval: 30 has no unit",
+    "alert:\n  for: 0\n": "2: alert.for: 0 is zero: give a duration longer than 0",
+    "prometheus:\n  scrape_interval: 2m31s\n": "2: prometheus.scrape_interval: '2m31s' is "
+    "longer than 2m30s",
+    "prometheus:\n  scrape_interval: 30s1m\n": "2: prometheus.scrape_interval: '30s1m' is not "
+    "a duration: a number and a unit (ms, s, m, h, d, w, y), several longest first",
+    "alert:\n  threshold: 1.5\n": "2: alert.threshold: 1.5 is over 1",
+    "zabbix:\n  item_interval: 1m30s\n": "2: zabbix.item_interval: '1m30s': Zabbix takes one "
+    "number and one unit (s, m, h, d, w); write 90s",
     "prometheus:\n  url: localhost:9090\n": "2: prometheus.url: 'localhost:9090' is not an http",
     "prometheus:\n  snmp_exportr: x\n": "2: prometheus.snmp_exportr: unknown field",
     "zabbix:\n  url: http://z\n  token: abc\n": "3: zabbix.token: secrets must not be in",
@@ -65,6 +78,20 @@ def test_invalid_files_name_file_line_and_field(tmp_path: Path, text: str, expec
 
 def resolver(env: dict[str, str], secrets: dict[str, object] | None = None) -> CredentialResolver:
     return CredentialResolver(secrets=dict(secrets or {}), env=env, interactive=False)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("2m30s", 150), ("1m30s", 90), ("1500ms", 1.5), ("45s", 45)]
+)
+def test_scrape_interval_takes_prometheus_compound_durations(
+    tmp_path: Path, value: str, seconds: float
+) -> None:
+    (tmp_path / "monitoring.yaml").write_text(f"prometheus:\n  scrape_interval: {value}\n"
+                                              "alert:\n  threshold: 1\n  for: 1h30m\n")  # fmt: skip
+    s = load_settings(tmp_path, tmp_path)
+
+    assert duration_seconds(s.prometheus.scrape_interval) == seconds
+    assert (s.alert.threshold, zabbix_period(s.alert.for_)) == (1.0, "5400s")
 
 
 def test_zabbix_credentials_token_first_then_user_from_env_or_secrets_file() -> None:
