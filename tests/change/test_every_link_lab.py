@@ -56,6 +56,12 @@ def target(link_id: str) -> int:
     return INVENTORY.links[link_id].committed.down * 3 // 2
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the raise's lines in the code's own language."""
+    monkeypatch.setenv("BWAUTO_LANG", "en")
+
+
 def run(lab: Lab, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     code = bw(lab, *args)
     out = capsys.readouterr()
