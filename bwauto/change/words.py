@@ -14,6 +14,9 @@ Examples:
     'during the change: r1: the SSH session was cut: check the router and the network to it'
     >>> error_text("r1: cannot connect: NetmikoTimeoutException: TCP connection failed.", "en")[:45]
     'r1: cannot connect over SSH: check its addres'
+    >>> error_text("r1: ApplyError: router refused 'configure terminal revert timer 2': "
+    ...            "Failed to enter configuration mode.", "en")[:72]
+    "r1: the router did not enter configuration mode with 'configure terminal"
     >>> error_text("something else entirely", "id")
     'something else entirely'
     >>> rate_text({"up": None, "down": 150_000_000}, "id")
@@ -56,6 +59,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"^{_HOST}: (?:ReadTimeout|NetmikoTimeoutException: (?!TCP)|socket\.timeout|"
                 r"TimeoutError)"), _SLOW),
     (re.compile(rf"^{_HOST}: .*Pattern not detected"), _SLOW),
+    (re.compile(rf"^{_HOST}: ApplyError: router refused (?P<what>'[^']*'): "),
+     "{host}: the router did not enter configuration mode with {what}: nothing was typed; check "
+     "the router (for IOS's revert timer: archive and its path)"),
+    (re.compile(rf"^{_HOST}: ApplyError: router refused configuration mode: "),
+     "{host}: the router did not enter configuration mode: nothing was typed; check the router"),
+    (re.compile(rf"^{_HOST}: ApplyError: router refused the change: (?P<why>.*)$"),
+     "{host}: the router refused a line of the change; its answer: {why}"),
     (re.compile(rf"^{_HOST}: cannot connect: "), _CONNECT),
     (re.compile(rf"^{_HOST}: (?:ConnectionRefusedError|NetmikoTimeoutException: TCP)"), _CONNECT),
     (re.compile(rf"^{_HOST}: (?:EOFError|SSHException|OSError|ConnectionResetError|"

@@ -230,6 +230,7 @@ def test_guard_refused_by_the_router_is_never_recorded_armed(
     assert not [c for c in record["checks"] if c["name"] == "commit-confirm armed" and c["ok"]]
     assert any("revert timer" in e or "configuration mode" in e for e in record["errors"])
     assert "rsud on edge-bc-02: " in text
+    assert "did not enter configuration mode" in text and "ApplyError" not in text  # in words
     after = device_config(fresh_lab, "edge-bc-02")
     assert "shape average 200000000" in after and "shape average 300000000" not in after
     assert after.replace("!\narchive\n path flash:archive\n", "") == before.replace(
