@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from babel.messages import pofile
@@ -69,3 +70,12 @@ def test_po_compiles_and_translates() -> None:
     assert compile_po(catalogue_path("id"))[:4] in (b"\xde\x12\x04\x95", b"\x95\x04\x12\xde")
     assert gettext("Upload p95", "id") == "Unggah p95"
     assert gettext("Upload p95", "en") == "Upload p95"
+
+
+def test_no_message_is_in_the_catalogue_twice() -> None:
+    """Branches append to the ``.po`` and git merges it as a union: the same msgid added on two
+    branches lands twice, and only the first translation is ever used."""
+    text = catalogue_path("id").read_text(encoding="utf-8")
+    ids = re.findall(r'^msgid ((?:".*"\n)+)msgstr', text, re.M)
+    twice = sorted({i for i in ids if ids.count(i) > 1 and i != '""\n'})
+    assert not twice, twice

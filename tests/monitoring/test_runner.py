@@ -232,7 +232,7 @@ def test_cli_register_then_again_then_sync(cli: Any, capsys: pytest.CaptureFixtu
     assert cli("sync", lang=None) == 0  # only bpkad was never registered
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[:2] == ["menulis bwauto-links.json", "menulis rules/bwauto-links.yml"]
+    assert lines[:2] == ["ditulis: bwauto-links.json", "ditulis: rules/bwauto-links.yml"]
     assert lines[2] == "bpkad: prometheus: terdaftar" and len(lines) == 4
     assert not foreign_words(out, "id"), out
     assert cli("sync") == 0
