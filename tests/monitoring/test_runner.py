@@ -480,7 +480,8 @@ def test_cli_a_group_change_is_reported_by_sync_not_up_to_date(
     group = grp.getgrgid(pwd.getpwnam("prometheus").pw_gid).gr_name if _has("prometheus") else ""
     if not group:
         pytest.skip("no prometheus user here")
-    (inv_dir / "monitoring.yaml").write_text("prometheus:\n  group: null\n")
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    (inv_dir / "monitoring.yaml").write_text(f"prometheus:\n  group: null\n  user: {me}\n")
     assert cli("sync") == 0
     capsys.readouterr()
     (inv_dir / "monitoring.yaml").write_text(f"prometheus:\n  group: {group}\n")
@@ -492,6 +493,30 @@ def test_cli_a_group_change_is_reported_by_sync_not_up_to_date(
     assert "nothing to sync" not in out
     snmp = state / "monitoring/prometheus/snmp.yml"
     assert snmp.stat().st_gid == grp.getgrnam(group).gr_gid
+
+
+def test_cli_a_null_group_under_another_servers_user_is_refused_and_nothing_changes(
+    cli: Any, inv_dir: Path, state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside look: ``group: null`` under the default ``user: prometheus`` was taken; snmp.yml
+    became 0600 for bwauto's user, and every link then failed at the reload with "permission
+    denied" (exit 1, modes already changed). Refused up front now, as ``group: root`` is."""
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    other = next((u.pw_name for u in pwd.getpwall() if u.pw_name != me), None)
+    if other is None:
+        pytest.skip("no other user here")
+    (inv_dir / "monitoring.yaml").write_text(f"prometheus:\n  group: null\n  user: {other}\n")
+
+    assert cli("sync") == 2
+    err = capsys.readouterr().err
+    assert f"{inv_dir / 'monitoring.yaml'}:2: prometheus.group: null leaves snmp.yml 0600" in err
+    assert f"set prometheus.user: {me}" in err and len(err.strip().splitlines()) == 1
+    assert not (state / "monitoring" / "prometheus").exists()
+    (inv_dir / "monitoring.yaml").write_text(f"prometheus:\n  group: null\n  user: {me}\n")
+    assert cli("sync") == 0
+    capsys.readouterr()
+    snmp = state / "monitoring/prometheus/snmp.yml"
+    assert snmp.stat().st_mode & 0o777 == 0o600
 
 
 def _has(user: str) -> bool:
