@@ -15,6 +15,7 @@ Examples:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -50,12 +51,31 @@ def translate_check_name(name: str, translate: Translate) -> str:
     return _t(translate, name) if name in CHECK_NAMES else name
 
 
+_VERBATIM = re.compile(r"\S*(?:://|/|=)\S*")
+"""Words never translated: URLs (``?module=...``), file paths, ``label=value`` pairs."""
+_PHRASE = re.compile("|".join(rf"(?<![\w.\-]){re.escape(p)}(?![\w.\-])" for p in DETAIL_PHRASES))
+
+
 def translate_detail(detail: str, translate: Translate) -> str:
-    """A check's detail with its fixed phrases in the output language."""
-    for phrase in DETAIL_PHRASES:
-        if phrase in detail:
-            detail = detail.replace(phrase, _t(translate, phrase))
-    return detail
+    """A check's detail with its fixed phrases in the output language: only whole phrases,
+    never inside a URL, a file path, a ``name=value`` pair or a metric or label name.
+
+    Examples:
+        >>> tr = {"module": "modul", "capacity": "kapasitas"}.get
+        >>> translate_detail("http://h:9116/snmp?module=m&target=t: up (module m)", tr)
+        'http://h:9116/snmp?module=m&target=t: up (modul m)'
+        >>> translate_detail("bwauto_link_capacity_bps capacity", tr)
+        'bwauto_link_capacity_bps kapasitas'
+    """
+    out, start = [], 0
+    for kept in _VERBATIM.finditer(detail):
+        out += [_phrases(detail[start : kept.start()], translate), kept.group()]
+        start = kept.end()
+    return "".join([*out, _phrases(detail[start:], translate)])
+
+
+def _phrases(text: str, translate: Translate) -> str:
+    return _PHRASE.sub(lambda m: _t(translate, m.group()), text)
 
 
 def change_text(change: str, translate: Translate) -> str:

@@ -646,3 +646,25 @@ def test_a_failed_verification_is_shown_in_the_chosen_language(
     assert not foreign_words(text, "id"), text
     monkeypatch.setenv("BWAUTO_LANG", "en")
     assert monitor_cmd.unverified_text(v).startswith("NOT verified: target up: http://x/snmp")
+
+
+def test_urls_metric_names_and_paths_stay_byte_identical_under_indonesian(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside look: "target hidup: http://127.0.0.1:…/snmp?modul=bwauto_edge_bc_03&target=…"
+    printed a URL that does not work: the query parameter ``module`` was translated."""
+    from bwauto.monitoring.base import Check, Verification
+
+    url = "http://127.0.0.1:9116/snmp?module=bwauto_edge_bc_03&target=10.20.0.3%3A161"
+    v = Verification("prometheus", "dinkes", (
+        Check("target up", False, f"{url}: down (module bwauto_edge_bc_03)"),
+        Check("snmp module", False, "snmp.yml: module bwauto_edge_bc_03"),
+        Check("link rules", False, "rules/capacity/module.yml: link missing or different"),
+    ))  # fmt: skip
+    monkeypatch.setenv("BWAUTO_LANG", "id")
+
+    text = monitor_cmd.unverified_text(v)
+
+    assert f"target hidup: {url}: down (modul bwauto_edge_bc_03)" in text, text
+    assert "snmp.yml: modul bwauto_edge_bc_03" in text
+    assert "rules/capacity/module.yml: " in text
