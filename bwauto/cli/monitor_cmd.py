@@ -130,7 +130,7 @@ def sync(
         total = len(inventory.links)
         err_console.print(_("interrupted: files written, {done} of {total} links verified; run "
                             "'bwauto monitor sync' to verify the rest").format(
-                                done=len(result.registrations), total=total),
+                                done=result.verified, total=total),
                           markup=False, soft_wrap=True)  # fmt: skip
         raise typer.Exit(EXIT_INTERRUPTED)
     if result.unreachable:

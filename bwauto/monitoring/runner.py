@@ -143,6 +143,14 @@ class SyncResult:
     """Links left unverified because SIGINT/SIGTERM arrived (still pending for the next sync)."""
     unverified: dict[str, Verification] = field(default_factory=dict)
     """The verifications that failed (their links are in ``errors`` too), for display."""
+    already: tuple[str, ...] = ()
+    """Links that needed nothing: their last registration, with these settings, was ok."""
+
+    @property
+    def verified(self) -> int:
+        """How many links are now registered and verified: those verified in this run and
+        those that already were (what an interrupted sync reports)."""
+        return len(self.registrations) + len(self.already)
 
     @property
     def nothing(self) -> bool:
@@ -203,6 +211,8 @@ def sync_links(
     result.registrations.sort(key=lambda r: order.get(r.link_id, len(order)))
     done = {r.link_id for r in result.registrations} | set(result.errors)
     result.skipped = tuple(link.id for link in todo if link.id not in done)
+    wanted = {link.id for link in todo} | set(result.errors)
+    result.already = tuple(link_id for link_id in inventory.links if link_id not in wanted)
     result.removed = tuple(sorted({*result.removed, *forget_removed(state, name, inventory)}))
     return result
 

@@ -668,3 +668,43 @@ def test_urls_metric_names_and_paths_stay_byte_identical_under_indonesian(
     assert f"target hidup: {url}: down (modul bwauto_edge_bc_03)" in text, text
     assert "snmp.yml: modul bwauto_edge_bc_03" in text
     assert "rules/capacity/module.yml: " in text
+
+
+class _StopsDuringSync:
+    """A backend whose ``sync`` is interrupted by SIGTERM, as an operator's Ctrl-C would."""
+
+    name = "prometheus"
+
+    def sync(self, targets: list[MonitoredLink], keep: list[str]) -> Any:
+        import signal
+
+        from bwauto.monitoring.base import SyncOutcome
+
+        os.kill(os.getpid(), signal.SIGTERM)
+        return SyncOutcome(("wrote bwauto-links.json",), ())
+
+    def verify(self, target: MonitoredLink) -> Verification:
+        return Verification("prometheus", target.link_id, (Check("target up", True, "up"),))
+
+    def unreachable(self) -> list[str]:
+        return []
+
+
+def test_cli_an_interrupted_sync_counts_the_links_already_verified(
+    cli: Any, inventory: Inventory, inv_dir: Path, state: Path,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Outside look: with 8 of 9 links verified and only ``dinkes`` pending, SIGTERM during
+    ``monitor sync`` printed "0 dari 9 link terverifikasi"."""
+    from bwauto.monitoring.settings import load_settings
+
+    settings = load_settings(inv_dir, state)
+    ok = Registration("prometheus", "bpkad", True, (), _StopsDuringSync().verify(
+        runner.monitored_link(inventory, inventory.links["bpkad"], CREDS)))  # fmt: skip
+    runner.record(state, "prometheus", inventory.links["bpkad"], ok, settings=settings)
+    runner.record(state, "prometheus", inventory.links["dinkes"], error="down", settings=settings)
+    monkeypatch.setattr(runner, "get_backend", lambda *a, **k: _StopsDuringSync())
+
+    assert cli("sync") == 130
+    err = capsys.readouterr().err
+    assert "interrupted: files written, 1 of 2 links verified;" in err, err
