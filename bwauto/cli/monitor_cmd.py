@@ -179,6 +179,7 @@ def _waiting(name: str, settings: MonitoringSettings) -> Iterator[Callable[[str]
 
 
 def _show_sync(result: SyncResult) -> None:
+    from bwauto.messages import localize
     from bwauto.monitoring.wording import change_text
 
     _ = _tr()
@@ -190,12 +191,12 @@ def _show_sync(result: SyncResult) -> None:
         console.print(_("{link}: removed (no longer in the inventory)").format(link=link_id),
                       markup=False)  # fmt: skip
     for line in result.unreachable:
-        error(line)
+        error(localize(line))
     for link_id, message in result.errors.items():
         if link_id in result.unverified:
             error(f"{link_id}: {unverified_text(result.unverified[link_id])}")
         elif not result.unreachable:
-            error(f"{link_id}: {message}")
+            error(f"{link_id}: {localize(message)}")
     if result.nothing:
         console.print(_("nothing to sync: every link is registered with its current capacity"))
 

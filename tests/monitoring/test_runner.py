@@ -708,3 +708,40 @@ def test_cli_an_interrupted_sync_counts_the_links_already_verified(
     assert cli("sync") == 130
     err = capsys.readouterr().err
     assert "interrupted: files written, 1 of 2 links verified;" in err, err
+
+
+def test_cli_settings_problems_and_servers_down_are_said_in_indonesian(
+    cli: Any, inv_dir: Path, dead_url: str, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Outside look: under the default Indonesian, "error: inventory: …monitoring.yaml:9:
+    alert.threshold: 1.5 is over 1…" and "error: snmp_exporter at …: connection refused"."""
+    monkeypatch.delenv("BWAUTO_LANG", raising=False)
+    settings = inv_dir / "monitoring.yaml"
+    settings.write_text("alert:\n  threshold: 1.5\n")
+
+    assert cli("sync", lang=None) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: inventaris: {settings}:2: alert.threshold: 1.5 lebih dari 1:")
+    assert not foreign_words(_no_paths(err), "id"), err
+    settings.write_text("prometheus:\n  scrape_interval: 3m\n  url: nope\n")
+    assert cli("sync", lang=None) == 2
+    err = capsys.readouterr().err
+    assert "prometheus.url: 'nope' bukan URL http:// atau https://" in err
+    assert not foreign_words(_no_paths(err), "id"), err
+
+    exporter = dead_url.removeprefix("http://")
+    settings.write_text(f"prometheus: {{url: '{dead_url}', snmp_exporter: '{exporter}'}}\n")
+    assert cli("register", "--link", "dinkes", lang=None) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: snmp_exporter di {dead_url}: koneksi ditolak\n"
+    assert cli("sync", "--all", lang=None) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[:2] == [f"error: prometheus di {dead_url}: koneksi ditolak",
+                         f"error: snmp_exporter di {dead_url}: koneksi ditolak"]  # fmt: skip
+    assert not foreign_words("\n".join(lines[:2]), "id")
+
+
+def _no_paths(text: str) -> str:
+    """The words of ``text`` without file paths (a test's tmp dir is named after the test)."""
+    return " ".join(w for w in text.split() if "/" not in w)
