@@ -378,10 +378,9 @@ class PrometheusBackend:
     def _capacity_check(self, target: MonitoredLink) -> Check:
         query = f"{pf.CAPACITY_METRIC}{{link_id={pf.promql_string(target.link_id)}}}"
         result = self._api("/api/v1/query", {"query": query}).get("result", [])
-        seen = {r["metric"].get("direction"): float(r["value"][1]) for r in result}
+        seen = {str(r["metric"].get("direction")): float(r["value"][1]) for r in result}
         want = {d: float(v) for d, v in target.capacity.items()}
-        shown = ", ".join(f"{d}={v:.0f}" for d, v in sorted(seen.items())) or "no series"
-        return Check(pf.CAPACITY_METRIC, seen == want, f"{shown} (want {_caps(target)})")
+        return Check(pf.CAPACITY_METRIC, seen == want, capacity_detail(seen, want))
 
     def _info_check(self, target: MonitoredLink) -> Check:
         query = f"{pf.INFO_METRIC}{{link_id={pf.promql_string(target.link_id)}}}"
@@ -445,4 +444,36 @@ def scraped_after(last_scrape: str, reloaded_at: float | None) -> bool:
 
 
 def _caps(target: MonitoredLink) -> str:
-    return f"up={target.capacity_up_bps}, down={target.capacity_down_bps}"
+    return _rates({d: float(v) for d, v in target.capacity.items()})
+
+
+def capacity_detail(seen: dict[str, float], want: dict[str, float]) -> str:
+    """What ``bwauto_link_capacity_bps`` showed, compared as a mapping (the order Prometheus
+    returns the series in does not matter), in one fixed order and in Mbps; "want" only when
+    it differs.
+
+    Examples:
+        >>> capacity_detail({"down": 1e8, "up": 5e7}, {"up": 5e7, "down": 1e8})
+        'up=50 Mbps, down=100 Mbps'
+        >>> capacity_detail({"down": 1e8, "up": 2e7}, {"up": 5e7, "down": 1e8})
+        'up=20 Mbps, down=100 Mbps (want up=50 Mbps, down=100 Mbps)'
+        >>> capacity_detail({}, {"up": 1_500_000.0, "down": 2e6})
+        'no series (want up=1.5 Mbps, down=2 Mbps)'
+    """
+    if seen == want:
+        return _rates(seen)
+    return f"{_rates(seen) or 'no series'} (want {_rates(want)})"
+
+
+def _rates(rates: dict[str, float]) -> str:
+    """``up=50 Mbps, down=100 Mbps``: up, then down, then any other direction."""
+    order = sorted(rates, key=lambda d: ("up", "down", d).index(d))
+    return ", ".join(f"{d}={_mbps(rates[d])}" for d in order)
+
+
+def _mbps(bps: float) -> str:
+    """Exact Mbit/s for people (a capacity is compared exactly, so no rounding)."""
+    from decimal import Decimal
+
+    text = f"{Decimal(repr(bps)) / 10**6:f}"
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + " Mbps"

@@ -745,3 +745,24 @@ def test_cli_settings_problems_and_servers_down_are_said_in_indonesian(
 def _no_paths(text: str) -> str:
     """The words of ``text`` without file paths (a test's tmp dir is named after the test)."""
     return " ".join(w for w in text.split() if "/" not in w)
+
+
+def test_a_matching_capacity_reads_as_a_match_in_one_order_and_in_mbps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside look: "bwauto_link_capacity_bps: down=100000000, up=50000000 (seharusnya
+    up=50000000, down=100000000)": the same values in another order read like a mismatch."""
+    from bwauto.monitoring.base import Check, Verification
+    from bwauto.monitoring.prometheus import capacity_detail
+
+    want = {"up": 50_000_000.0, "down": 100_000_000.0}
+    same = capacity_detail({"down": 100_000_000.0, "up": 50_000_000.0}, want)
+    other = capacity_detail({"down": 100_000_000.0, "up": 20_000_000.0}, want)
+    v = Verification("prometheus", "dinkes", (Check("bwauto_link_capacity_bps", True, same),))
+    monkeypatch.setenv("BWAUTO_LANG", "id")
+
+    line = monitor_cmd.verification_line(Registration("prometheus", "dinkes", False, (), v))
+
+    assert line.endswith("bwauto_link_capacity_bps: up=50 Mbps, down=100 Mbps"), line
+    assert "seharusnya" not in line
+    assert other == "up=20 Mbps, down=100 Mbps (want up=50 Mbps, down=100 Mbps)"
