@@ -145,6 +145,9 @@ class SyncResult:
     """The verifications that failed (their links are in ``errors`` too), for display."""
     already: tuple[str, ...] = ()
     """Links that needed nothing: their last registration, with these settings, was ok."""
+    before: dict[str, str] = field(default_factory=dict)
+    """Links verified in this run that were never verified ("never") or whose last attempt
+    failed ("failed"): not "already up to date" even when no file changed."""
 
     @property
     def verified(self) -> int:
@@ -194,6 +197,11 @@ def sync_links(
     _tell_waits(backend, progress)
     todo = list(inventory.links.values()) if every else pending(inventory, name, state, settings)
     result = SyncResult()
+    records = load_records(state)
+    for link in todo:
+        earlier = last_outcome(records.get(link.id, {}).get(name))
+        if earlier is not None:
+            result.before[link.id] = earlier
     targets: dict[str, MonitoredLink] = {}
     for link in inventory.links.values():
         try:
@@ -300,6 +308,24 @@ def _verify_and_record(
     else:
         result.errors[link.id] = f"link {link.id} not verified: {verification.summary()}"
         result.unverified[link.id] = verification
+
+
+def last_outcome(last: dict[str, Any] | None) -> str | None:
+    """How a link's last recorded attempt ended, when it left the link unverified: "never"
+    (no attempt, or files only, no server asked) or "failed"; None when it was verified.
+
+    Examples:
+        >>> last_outcome(None), last_outcome({"ok": False})
+        ('never', 'failed')
+        >>> last_outcome({"ok": True, "registration": {"verified": True}})
+        >>> last_outcome({"ok": True, "registration": {"verified": False}})
+        'never'
+    """
+    if not last:
+        return "never"
+    if not last.get("ok"):
+        return "failed"
+    return None if (last.get("registration") or {}).get("verified") else "never"
 
 
 def pending(

@@ -766,3 +766,41 @@ def test_a_matching_capacity_reads_as_a_match_in_one_order_and_in_mbps(
     assert line.endswith("bwauto_link_capacity_bps: up=50 Mbps, down=100 Mbps"), line
     assert "seharusnya" not in line
     assert other == "up=20 Mbps, down=100 Mbps (want up=50 Mbps, down=100 Mbps)"
+
+
+class _Verifies(_StopsDuringSync):
+    """A backend whose files are already in place and whose server shows every link."""
+
+    def sync(self, targets: list[MonitoredLink], keep: list[str]) -> Any:
+        from bwauto.monitoring.base import SyncOutcome
+
+        return SyncOutcome((), ())
+
+
+def test_cli_links_never_verified_or_last_failed_are_not_already_up_to_date(
+    cli: Any, inventory: Inventory, inv_dir: Path, state: Path,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Outside look: the first ``sync --all`` after ``setup`` said "sudah mutakhir" for every
+    link while it verified them for the first time (35-56 s waits); so did links re-verified
+    after a failed attempt."""
+    from bwauto.monitoring.settings import load_settings
+
+    settings = load_settings(inv_dir, state)
+    runner.record(state, "prometheus", inventory.links["dinkes"], error="down", settings=settings)
+    monkeypatch.setattr(runner, "get_backend", lambda *a, **k: _Verifies())
+
+    assert cli("sync", "--all") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "dinkes: prometheus: last attempt failed: verifying again" in lines, lines
+    assert "bpkad: prometheus: not yet verified: verifying" in lines, lines
+    assert cli("sync", "--all", lang=None) == 0
+    out = capsys.readouterr().out
+    assert (
+        "dinkes: prometheus: sudah mutakhir" in out and "bpkad: prometheus: sudah mutakhir" in out
+    )
+    runner.record(state, "prometheus", inventory.links["dinkes"], error="down", settings=settings)
+    assert cli("sync", lang=None) == 0
+    out = capsys.readouterr().out
+    assert "dinkes: prometheus: percobaan terakhir gagal: diverifikasi ulang" in out, out
+    assert not foreign_words(out, "id"), out
