@@ -89,6 +89,8 @@ class PrometheusBackend:
         self.gid = usable_gid(settings.prometheus.group)
         self._sleep = sleep
         self.reloaded_at: float | None = None
+        self.rules_reloaded_at: float | None = None
+        """When this backend last reloaded Prometheus (its rules count from then on)."""
         self.waiting: Callable[[str], None] = lambda link_id: None
         """Called with the link id when a verification starts waiting for the servers."""
         """When this backend last reloaded what scrapes read: older scrapes do not verify."""
@@ -262,6 +264,8 @@ class PrometheusBackend:
                     raise
                 if what == "snmp_exporter" or _changes_scrapes(changes):
                     self.reloaded_at = time.time()
+                if what == "prometheus":
+                    self.rules_reloaded_at = time.time()
                 due.discard(what)
         self._set_pending_reloads(due)
 
@@ -340,7 +344,22 @@ class PrometheusBackend:
         """The live checks, and the target's health ("up", "down", "unknown" or "absent")."""
         check, health = self._target_check(target)
         counters = [self._counter_check(target, d) for d in ("up", "down")]
-        return [check, *counters, self._capacity_check(target), self._info_check(target)], health
+        found = [check, *counters, self._capacity_check(target), self._info_check(target)]
+        return [*found, self._rules_check()], health
+
+    def _rules_check(self) -> Check:
+        """Prometheus has bwauto's rule groups as the files say, evaluated after the reload
+        (``/api/v1/rules``): what a change of rules only (alert settings) can verify."""
+        wanted: dict[str, list[str]] = {}
+        for rel in (pf.LINKS_FILE, pf.RECORDING_FILE, pf.ALERTS_FILE):
+            data = yaml.safe_load(self._read(rel) or "") or {}
+            for group in data.get("groups", []):
+                names = [str(r.get("alert") or r.get("record")) for r in group.get("rules", [])]
+                wanted[str(group["name"])] = names
+        loaded = self._api("/api/v1/rules", {}).get("groups", [])
+        alert = self.settings.alert
+        return rules_check(loaded, wanted, self.rules_reloaded_at,
+                           (duration_seconds(alert.for_), f"> {alert.threshold:g}"))  # fmt: skip
 
     def _target_check(self, target: MonitoredLink) -> tuple[Check, str]:
         job = self.settings.prometheus.job_name
@@ -423,6 +442,51 @@ class PrometheusBackend:
             raise MonitoringError(f"{what} at {base}: {request.full_url}: {reason}") from None
         except (urllib.error.URLError, OSError) as exc:
             raise MonitoringError(f"{what} at {base}: {describe_error(exc)}") from None
+
+
+def rules_check(
+    loaded: list[dict[str, Any]], wanted: dict[str, list[str]], reloaded_at: float | None,
+    alert: tuple[float, str],
+) -> Check:  # fmt: skip
+    """Whether Prometheus's rule groups (``loaded``, from ``/api/v1/rules``) are bwauto's
+    (``wanted``: group name -> rule names, as in the files), evaluated after ``reloaded_at``,
+    with the utilisation alert's ``for`` (seconds) and threshold (``alert``).
+
+    Examples:
+        >>> g = {"name": "bwauto_alerts", "lastEvaluation": "2026-11-30T15:00:01Z",
+        ...      "rules": [{"name": "BwautoLinkUtilisationHigh", "duration": 900,
+        ...                 "query": "link:x > 0.9"}]}
+        >>> want = {"bwauto_alerts": ["BwautoLinkUtilisationHigh"]}
+        >>> at = 1796050800.0  # 2026-11-30T15:00:00Z
+        >>> rules_check([g], want, at, (900, "> 0.9")).ok
+        True
+        >>> rules_check([g], want, at, (900, "> 0.8")).detail
+        'bwauto_alerts: other threshold or for'
+        >>> rules_check([g], want, at + 2, (900, "> 0.9")).detail
+        'bwauto_alerts: not evaluated since the reload'
+    """
+    by_name = {str(g.get("name")): g for g in loaded}
+    problems = []
+    for name, rules in wanted.items():
+        group = by_name.get(name)
+        if group is None:
+            problems.append(f"{name}: not loaded")
+            continue
+        got = group.get("rules") or []
+        if [str(r.get("name")) for r in got] != rules:
+            problems.append(f"{name}: other rules")
+        elif any(r.get("name") == pf.ALERT_NAME and not _same_alert(r, alert) for r in got):
+            problems.append(f"{name}: other threshold or for")
+        elif not scraped_after(str(group.get("lastEvaluation", "")), reloaded_at):
+            problems.append(f"{name}: not evaluated since the reload")
+    if problems:
+        return Check("rules loaded", False, "; ".join(problems))
+    return Check("rules loaded", True, f"{', '.join(wanted)}: evaluated after the reload")
+
+
+def _same_alert(rule: dict[str, Any], alert: tuple[float, str]) -> bool:
+    query = str(rule.get("query", "")).rstrip()
+    return float(rule.get("duration", -1)) == alert[0] and query.endswith(alert[1])
 
 
 def scraped_after(last_scrape: str, reloaded_at: float | None) -> bool:

@@ -23,7 +23,7 @@ Translate = Callable[[str], "str | None"]
 
 CHECK_NAMES = ("target file", "link rules", "snmp module", "target up", "host", "host groups",
                "SNMP interface", "macros", "items", "triggers", "template", "link macros",
-               "discovery filter", "discovered items")  # fmt: skip
+               "discovery filter", "discovered items", "rules loaded")  # fmt: skip
 """Every check name a backend gives, as a gettext message (``{metric} scraped`` apart)."""
 
 DETAIL_PHRASES = (
@@ -31,7 +31,8 @@ DETAIL_PHRASES = (
     "last scrape before the reload: not a scrape of the new configuration", "not scraped",
     "no series", "no template linked", "as registered", "both directions", "enabled",
     "disabled", "interrupted before verified", "capacity", "module", "(want",
-    "of ifName", "of ifDescr",
+    "of ifName", "of ifDescr", "not evaluated since the reload", "evaluated after the reload",
+    "not loaded", "other rules", "other threshold or for",
 )  # fmt: skip
 """Fixed phrases inside check details, longest first where one contains another."""
 
