@@ -128,6 +128,11 @@ SETTINGS_ERRORS = (
     "null leaves snmp.yml 0600 for {name} only, and snmp_exporter runs as {user} "
     '(prometheus.user), so every scrape would fail with "permission denied"; name a group '
     "{other} is in, or set prometheus.user: {plain} if snmp_exporter runs as {me}",
+    "Input should be greater than {number}",
+    "Input should be less than or equal to {number}",
+    "Input should be a valid number, unable to parse string as a number",
+    "Input should be a valid boolean, unable to interpret input",
+    "String should match pattern {pattern}",
 )
 """The monitoring.yaml problems said in the chosen language (``localize_error``)."""
 

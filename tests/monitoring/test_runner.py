@@ -729,6 +729,11 @@ def test_cli_settings_problems_and_servers_down_are_said_in_indonesian(
     err = capsys.readouterr().err
     assert "prometheus.url: 'nope' bukan URL http:// atau https://" in err
     assert not foreign_words(_no_paths(err), "id"), err
+    settings.write_text("prometheus:\n  verify_timeout_s: 5000\n  job_name: a b\n")
+    assert cli("sync", lang=None) == 2
+    err = capsys.readouterr().err
+    assert "prometheus.verify_timeout_s: nilai harus paling besar 3600" in err, err
+    assert "prometheus.job_name: teks harus cocok dengan pola '^[a-zA-Z_]" in err, err
 
     exporter = dead_url.removeprefix("http://")
     settings.write_text(f"prometheus: {{url: '{dead_url}', snmp_exporter: '{exporter}'}}\n")
