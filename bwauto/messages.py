@@ -103,4 +103,6 @@ def say_again(
 
 def localize(text: str, lang: str | None = None) -> str:
     """A known English error in ``lang``; any other text as it is."""
-    return say_again(text, ERRORS, lang) or text
+    from bwauto.monitoring.wording import localize_error
+
+    return say_again(text, ERRORS, lang) or localize_error(text, lang) or text

@@ -49,6 +49,11 @@ def _tables() -> set[str]:
     texts |= set(progress.LABELS.values()) | set(messages.ERRORS)
     texts |= {header for header, _justify in report._TABLE_COLUMNS}
     texts |= set(mw.CHECK_NAMES) | set(mw.DETAIL_PHRASES) | set(mw.CHANGE_VERBS)
+    texts |= (
+        set(mw.SETTINGS_ERRORS)
+        | set(mw.SERVER_ERRORS)
+        | {"inventory: {problem}", "inventory: {count} problems:"}
+    )
     texts |= {"{metric} scraped"} | {r.meaning for r in setting_rows(default_settings(Path("/")))}
     return texts
 

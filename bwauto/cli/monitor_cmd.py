@@ -53,12 +53,13 @@ def register(
     from bwauto.change.interrupt import EXIT_INTERRUPTED, stop_on_signals
     from bwauto.errors import MonitoringError
     from bwauto.monitoring.base import VerificationError
-    from bwauto.monitoring.runner import register_link
+    from bwauto.monitoring.runner import last_outcome, load_records, register_link
     from bwauto.monitoring.settings import load_settings
 
     app_ctx, inventory, creds = _setup(ctx)
     settings = load_settings(inventory.directory, app_ctx.state_dir)
     name = backend or settings.backend
+    before = last_outcome(load_records(app_ctx.state_dir).get(link, {}).get(name))
     with stop_on_signals() as stop, _waiting(name, settings) as waiting:
         try:
             registration = register_link(link, inventory, name, settings, app_ctx.state_dir,
@@ -83,7 +84,7 @@ def register(
     if as_json:
         print_json(registration.to_dict())
     else:
-        _show(registration)
+        _show(registration, before)
 
 
 @app.command("sync")
@@ -130,7 +131,7 @@ def sync(
         total = len(inventory.links)
         err_console.print(_("interrupted: files written, {done} of {total} links verified; run "
                             "'bwauto monitor sync' to verify the rest").format(
-                                done=len(result.registrations), total=total),
+                                done=result.verified, total=total),
                           markup=False, soft_wrap=True)  # fmt: skip
         raise typer.Exit(EXIT_INTERRUPTED)
     if result.unreachable:
@@ -179,23 +180,24 @@ def _waiting(name: str, settings: MonitoringSettings) -> Iterator[Callable[[str]
 
 
 def _show_sync(result: SyncResult) -> None:
+    from bwauto.messages import localize
     from bwauto.monitoring.wording import change_text
 
     _ = _tr()
     for change in result.changes:
         console.print(change_text(change, _), markup=False, soft_wrap=True)
     for registration in result.registrations:
-        _show(registration)
+        _show(registration, result.before.get(registration.link_id))
     for link_id in result.removed:
         console.print(_("{link}: removed (no longer in the inventory)").format(link=link_id),
                       markup=False)  # fmt: skip
     for line in result.unreachable:
-        error(line)
+        error(localize(line))
     for link_id, message in result.errors.items():
         if link_id in result.unverified:
             error(f"{link_id}: {unverified_text(result.unverified[link_id])}")
         elif not result.unreachable:
-            error(f"{link_id}: {message}")
+            error(f"{link_id}: {localize(message)}")
     if result.nothing:
         console.print(_("nothing to sync: every link is registered with its current capacity"))
 
@@ -284,13 +286,22 @@ def _show_setup(out: Any, changes: list[str], warnings: list[str], cmds: Any) ->
         console.print(line, markup=False, soft_wrap=True, highlight=False)
 
 
-def _show(registration: Registration) -> None:
+def _show(registration: Registration, before: str | None = None) -> None:
+    """A registration's line, then its verification's. ``before`` ("never", "failed"): how
+    its last attempt ended, when that left it unverified (then it is not "up to date")."""
     from bwauto.monitoring.wording import change_text
 
     _ = _tr()
-    what = ", ".join(change_text(c, _) for c in registration.changes) or (
-        _("registered") if registration.changed else _("already up to date")
-    )
+    v = registration.verification
+    if registration.changed:
+        unchanged = _("registered")
+    elif before == "failed" and v is not None and v.verified:
+        unchanged = _("last attempt failed: verifying again")
+    elif before == "never" and v is not None and v.verified:
+        unchanged = _("not yet verified: verifying")
+    else:
+        unchanged = _("already up to date")
+    what = ", ".join(change_text(c, _) for c in registration.changes) or unchanged
     console.print(
         f"{registration.link_id}: {registration.backend}: {what}", markup=False, soft_wrap=True
     )

@@ -89,6 +89,8 @@ class PrometheusBackend:
         self.gid = usable_gid(settings.prometheus.group)
         self._sleep = sleep
         self.reloaded_at: float | None = None
+        self.rules_reloaded_at: float | None = None
+        """When this backend last reloaded Prometheus (its rules count from then on)."""
         self.waiting: Callable[[str], None] = lambda link_id: None
         """Called with the link id when a verification starts waiting for the servers."""
         """When this backend last reloaded what scrapes read: older scrapes do not verify."""
@@ -262,6 +264,8 @@ class PrometheusBackend:
                     raise
                 if what == "snmp_exporter" or _changes_scrapes(changes):
                     self.reloaded_at = time.time()
+                if what == "prometheus":
+                    self.rules_reloaded_at = time.time()
                 due.discard(what)
         self._set_pending_reloads(due)
 
@@ -340,7 +344,22 @@ class PrometheusBackend:
         """The live checks, and the target's health ("up", "down", "unknown" or "absent")."""
         check, health = self._target_check(target)
         counters = [self._counter_check(target, d) for d in ("up", "down")]
-        return [check, *counters, self._capacity_check(target), self._info_check(target)], health
+        found = [check, *counters, self._capacity_check(target), self._info_check(target)]
+        return [*found, self._rules_check()], health
+
+    def _rules_check(self) -> Check:
+        """Prometheus has bwauto's rule groups as the files say, evaluated after the reload
+        (``/api/v1/rules``): what a change of rules only (alert settings) can verify."""
+        wanted: dict[str, list[str]] = {}
+        for rel in (pf.LINKS_FILE, pf.RECORDING_FILE, pf.ALERTS_FILE):
+            data = yaml.safe_load(self._read(rel) or "") or {}
+            for group in data.get("groups", []):
+                names = [str(r.get("alert") or r.get("record")) for r in group.get("rules", [])]
+                wanted[str(group["name"])] = names
+        loaded = self._api("/api/v1/rules", {}).get("groups", [])
+        alert = self.settings.alert
+        return rules_check(loaded, wanted, self.rules_reloaded_at,
+                           (duration_seconds(alert.for_), f"> {alert.threshold:g}"))  # fmt: skip
 
     def _target_check(self, target: MonitoredLink) -> tuple[Check, str]:
         job = self.settings.prometheus.job_name
@@ -378,10 +397,9 @@ class PrometheusBackend:
     def _capacity_check(self, target: MonitoredLink) -> Check:
         query = f"{pf.CAPACITY_METRIC}{{link_id={pf.promql_string(target.link_id)}}}"
         result = self._api("/api/v1/query", {"query": query}).get("result", [])
-        seen = {r["metric"].get("direction"): float(r["value"][1]) for r in result}
+        seen = {str(r["metric"].get("direction")): float(r["value"][1]) for r in result}
         want = {d: float(v) for d, v in target.capacity.items()}
-        shown = ", ".join(f"{d}={v:.0f}" for d, v in sorted(seen.items())) or "no series"
-        return Check(pf.CAPACITY_METRIC, seen == want, f"{shown} (want {_caps(target)})")
+        return Check(pf.CAPACITY_METRIC, seen == want, capacity_detail(seen, want))
 
     def _info_check(self, target: MonitoredLink) -> Check:
         query = f"{pf.INFO_METRIC}{{link_id={pf.promql_string(target.link_id)}}}"
@@ -426,6 +444,51 @@ class PrometheusBackend:
             raise MonitoringError(f"{what} at {base}: {describe_error(exc)}") from None
 
 
+def rules_check(
+    loaded: list[dict[str, Any]], wanted: dict[str, list[str]], reloaded_at: float | None,
+    alert: tuple[float, str],
+) -> Check:  # fmt: skip
+    """Whether Prometheus's rule groups (``loaded``, from ``/api/v1/rules``) are bwauto's
+    (``wanted``: group name -> rule names, as in the files), evaluated after ``reloaded_at``,
+    with the utilisation alert's ``for`` (seconds) and threshold (``alert``).
+
+    Examples:
+        >>> g = {"name": "bwauto_alerts", "lastEvaluation": "2026-11-30T15:00:01Z",
+        ...      "rules": [{"name": "BwautoLinkUtilisationHigh", "duration": 900,
+        ...                 "query": "link:x > 0.9"}]}
+        >>> want = {"bwauto_alerts": ["BwautoLinkUtilisationHigh"]}
+        >>> at = 1796050800.0  # 2026-11-30T15:00:00Z
+        >>> rules_check([g], want, at, (900, "> 0.9")).ok
+        True
+        >>> rules_check([g], want, at, (900, "> 0.8")).detail
+        'bwauto_alerts: other threshold or for'
+        >>> rules_check([g], want, at + 2, (900, "> 0.9")).detail
+        'bwauto_alerts: not evaluated since the reload'
+    """
+    by_name = {str(g.get("name")): g for g in loaded}
+    problems = []
+    for name, rules in wanted.items():
+        group = by_name.get(name)
+        if group is None:
+            problems.append(f"{name}: not loaded")
+            continue
+        got = group.get("rules") or []
+        if [str(r.get("name")) for r in got] != rules:
+            problems.append(f"{name}: other rules")
+        elif any(r.get("name") == pf.ALERT_NAME and not _same_alert(r, alert) for r in got):
+            problems.append(f"{name}: other threshold or for")
+        elif not scraped_after(str(group.get("lastEvaluation", "")), reloaded_at):
+            problems.append(f"{name}: not evaluated since the reload")
+    if problems:
+        return Check("rules loaded", False, "; ".join(problems))
+    return Check("rules loaded", True, f"{', '.join(wanted)}: evaluated after the reload")
+
+
+def _same_alert(rule: dict[str, Any], alert: tuple[float, str]) -> bool:
+    query = str(rule.get("query", "")).rstrip()
+    return float(rule.get("duration", -1)) == alert[0] and query.endswith(alert[1])
+
+
 def scraped_after(last_scrape: str, reloaded_at: float | None) -> bool:
     """Whether a target's ``lastScrape`` (RFC 3339, from ``/api/v1/targets``) started after
     ``reloaded_at`` (epoch seconds); always True when there was no reload.
@@ -445,4 +508,36 @@ def scraped_after(last_scrape: str, reloaded_at: float | None) -> bool:
 
 
 def _caps(target: MonitoredLink) -> str:
-    return f"up={target.capacity_up_bps}, down={target.capacity_down_bps}"
+    return _rates({d: float(v) for d, v in target.capacity.items()})
+
+
+def capacity_detail(seen: dict[str, float], want: dict[str, float]) -> str:
+    """What ``bwauto_link_capacity_bps`` showed, compared as a mapping (the order Prometheus
+    returns the series in does not matter), in one fixed order and in Mbps; "want" only when
+    it differs.
+
+    Examples:
+        >>> capacity_detail({"down": 1e8, "up": 5e7}, {"up": 5e7, "down": 1e8})
+        'up=50 Mbps, down=100 Mbps'
+        >>> capacity_detail({"down": 1e8, "up": 2e7}, {"up": 5e7, "down": 1e8})
+        'up=20 Mbps, down=100 Mbps (want up=50 Mbps, down=100 Mbps)'
+        >>> capacity_detail({}, {"up": 1_500_000.0, "down": 2e6})
+        'no series (want up=1.5 Mbps, down=2 Mbps)'
+    """
+    if seen == want:
+        return _rates(seen)
+    return f"{_rates(seen) or 'no series'} (want {_rates(want)})"
+
+
+def _rates(rates: dict[str, float]) -> str:
+    """``up=50 Mbps, down=100 Mbps``: up, then down, then any other direction."""
+    order = sorted(rates, key=lambda d: ("up", "down", d).index(d))
+    return ", ".join(f"{d}={_mbps(rates[d])}" for d in order)
+
+
+def _mbps(bps: float) -> str:
+    """Exact Mbit/s for people (a capacity is compared exactly, so no rounding)."""
+    from decimal import Decimal
+
+    text = f"{Decimal(repr(bps)) / 10**6:f}"
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + " Mbps"

@@ -143,6 +143,17 @@ class SyncResult:
     """Links left unverified because SIGINT/SIGTERM arrived (still pending for the next sync)."""
     unverified: dict[str, Verification] = field(default_factory=dict)
     """The verifications that failed (their links are in ``errors`` too), for display."""
+    already: tuple[str, ...] = ()
+    """Links that needed nothing: their last registration, with these settings, was ok."""
+    before: dict[str, str] = field(default_factory=dict)
+    """Links verified in this run that were never verified ("never") or whose last attempt
+    failed ("failed"): not "already up to date" even when no file changed."""
+
+    @property
+    def verified(self) -> int:
+        """How many links are now registered and verified: those verified in this run and
+        those that already were (what an interrupted sync reports)."""
+        return len(self.registrations) + len(self.already)
 
     @property
     def nothing(self) -> bool:
@@ -186,6 +197,11 @@ def sync_links(
     _tell_waits(backend, progress)
     todo = list(inventory.links.values()) if every else pending(inventory, name, state, settings)
     result = SyncResult()
+    records = load_records(state)
+    for link in todo:
+        earlier = last_outcome(records.get(link.id, {}).get(name))
+        if earlier is not None:
+            result.before[link.id] = earlier
     targets: dict[str, MonitoredLink] = {}
     for link in inventory.links.values():
         try:
@@ -203,6 +219,8 @@ def sync_links(
     result.registrations.sort(key=lambda r: order.get(r.link_id, len(order)))
     done = {r.link_id for r in result.registrations} | set(result.errors)
     result.skipped = tuple(link.id for link in todo if link.id not in done)
+    wanted = {link.id for link in todo} | set(result.errors)
+    result.already = tuple(link_id for link_id in inventory.links if link_id not in wanted)
     result.removed = tuple(sorted({*result.removed, *forget_removed(state, name, inventory)}))
     return result
 
@@ -290,6 +308,24 @@ def _verify_and_record(
     else:
         result.errors[link.id] = f"link {link.id} not verified: {verification.summary()}"
         result.unverified[link.id] = verification
+
+
+def last_outcome(last: dict[str, Any] | None) -> str | None:
+    """How a link's last recorded attempt ended, when it left the link unverified: "never"
+    (no attempt, or files only, no server asked) or "failed"; None when it was verified.
+
+    Examples:
+        >>> last_outcome(None), last_outcome({"ok": False})
+        ('never', 'failed')
+        >>> last_outcome({"ok": True, "registration": {"verified": True}})
+        >>> last_outcome({"ok": True, "registration": {"verified": False}})
+        'never'
+    """
+    if not last:
+        return "never"
+    if not last.get("ok"):
+        return "failed"
+    return None if (last.get("registration") or {}).get("verified") else "never"
 
 
 def pending(

@@ -189,7 +189,8 @@ class PrometheusSettings(_Model):
         pattern=r"^[a-z_][a-z0-9_-]*\$?$",
         description=(
             "the Unix group that reads the files (snmp.yml, with secrets: 0640); it must exist and "
-            "bwauto's user be in it; null: no group, snmp.yml 0600"
+            "bwauto's user be in it; null: no group, snmp.yml 0600, only when snmp_exporter "
+            "runs as bwauto's own user (prometheus.user), else refused"
         ),
     )
     user: str = Field(
@@ -339,6 +340,10 @@ def _group_problem(doc: YamlDoc, p: PrometheusSettings) -> Problem | None:
     """The group or user named in the file that would leave the files unreadable, or None
     (the defaults are checked only when the file names the group or the user)."""
     named = {"group", "user"} & p.model_fields_set
+    if p.group is None and "group" in named:
+        reason = null_group_refusal(p.user)
+        return Problem(doc.file, "", "prometheus.group", reason,
+                       doc.line("prometheus", "group")) if reason else None  # fmt: skip
     if not p.group or not named:
         return None
     reason = group_refusal(p.group)
@@ -373,6 +378,26 @@ def member_refusal(user: str, group: str, user_named: bool) -> str | None:
     return (f"user {user!r} (prometheus.user, which runs snmp_exporter and Prometheus) is not in "
             f"group {group!r}, so it could not read snmp.yml; name one of its groups "
             f"({', '.join(groups)}), or run: usermod -aG {group} {user}")  # fmt: skip
+
+
+def null_group_refusal(user: str) -> str | None:
+    """Why ``group: null`` would leave snmp.yml unreadable to the servers' ``user``, or None.
+
+    Without a group, snmp.yml (it holds the SNMP secrets) is 0600, owned by bwauto's own user,
+    and its folder 0755: only a snmp_exporter that runs as bwauto's own user can read it. A
+    ``user`` that does not exist here is not refused (the servers may run on another machine).
+    """
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return None
+    if user == me:
+        return None
+    return (f"null leaves snmp.yml 0600 for {me!r} only, and snmp_exporter runs as {user!r} "
+            f"(prometheus.user), so every scrape would fail with \"permission denied\"; name a "
+            f"group {user!r} is in, or set prometheus.user: {me} if snmp_exporter runs as "
+            f"{me!r}")  # fmt: skip
 
 
 def group_refusal(group: str) -> str | None:

@@ -246,6 +246,19 @@ def test_the_readme_says_what_an_operator_must_know() -> None:
     assert "host_per: router" in section("Zabbix from zero")
 
 
+def test_the_readme_says_what_a_rules_only_change_verifies_and_that_a_job_rename_leaves_a_gap(
+) -> None:  # fmt: skip
+    """Second outside look: a threshold change was "verified in 0.2 s" though the README said a
+    registration is verified once Prometheus scraped the router after the reload; a job rename
+    leaves ~2 scrape intervals without data, documented nowhere."""
+    whole = README.read_text()
+    text = whole[whole.index("## Step 8: monitoring\n") :]
+    assert "A change of rules only (`alert.*`, `rule_interval`)" in text
+    assert '(`/api/v1/rules`, the check "rules loaded")' in text
+    [row] = [x for x in whole.splitlines() if x.startswith("| `prometheus.job_name` |")]
+    assert "about two scrape intervals the rules see no data (`BwautoLinkNoData`" in row
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="starts the servers as the prometheus user")
 def test_prometheus_from_zero_with_the_readme_alone(
     machine: Machine, lab_routers: dict[str, LabRouter]

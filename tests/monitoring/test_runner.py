@@ -480,7 +480,8 @@ def test_cli_a_group_change_is_reported_by_sync_not_up_to_date(
     group = grp.getgrgid(pwd.getpwnam("prometheus").pw_gid).gr_name if _has("prometheus") else ""
     if not group:
         pytest.skip("no prometheus user here")
-    (inv_dir / "monitoring.yaml").write_text("prometheus:\n  group: null\n")
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    (inv_dir / "monitoring.yaml").write_text(f"prometheus:\n  group: null\n  user: {me}\n")
     assert cli("sync") == 0
     capsys.readouterr()
     (inv_dir / "monitoring.yaml").write_text(f"prometheus:\n  group: {group}\n")
@@ -492,6 +493,30 @@ def test_cli_a_group_change_is_reported_by_sync_not_up_to_date(
     assert "nothing to sync" not in out
     snmp = state / "monitoring/prometheus/snmp.yml"
     assert snmp.stat().st_gid == grp.getgrnam(group).gr_gid
+
+
+def test_cli_a_null_group_under_another_servers_user_is_refused_and_nothing_changes(
+    cli: Any, inv_dir: Path, state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside look: ``group: null`` under the default ``user: prometheus`` was taken; snmp.yml
+    became 0600 for bwauto's user, and every link then failed at the reload with "permission
+    denied" (exit 1, modes already changed). Refused up front now, as ``group: root`` is."""
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    other = next((u.pw_name for u in pwd.getpwall() if u.pw_name != me), None)
+    if other is None:
+        pytest.skip("no other user here")
+    (inv_dir / "monitoring.yaml").write_text(f"prometheus:\n  group: null\n  user: {other}\n")
+
+    assert cli("sync") == 2
+    err = capsys.readouterr().err
+    assert f"{inv_dir / 'monitoring.yaml'}:2: prometheus.group: null leaves snmp.yml 0600" in err
+    assert f"set prometheus.user: {me}" in err and len(err.strip().splitlines()) == 1
+    assert not (state / "monitoring" / "prometheus").exists()
+    (inv_dir / "monitoring.yaml").write_text(f"prometheus:\n  group: null\n  user: {me}\n")
+    assert cli("sync") == 0
+    capsys.readouterr()
+    snmp = state / "monitoring/prometheus/snmp.yml"
+    assert snmp.stat().st_mode & 0o777 == 0o600
 
 
 def _has(user: str) -> bool:
@@ -621,3 +646,166 @@ def test_a_failed_verification_is_shown_in_the_chosen_language(
     assert not foreign_words(text, "id"), text
     monkeypatch.setenv("BWAUTO_LANG", "en")
     assert monitor_cmd.unverified_text(v).startswith("NOT verified: target up: http://x/snmp")
+
+
+def test_urls_metric_names_and_paths_stay_byte_identical_under_indonesian(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside look: "target hidup: http://127.0.0.1:…/snmp?modul=bwauto_edge_bc_03&target=…"
+    printed a URL that does not work: the query parameter ``module`` was translated."""
+    from bwauto.monitoring.base import Check, Verification
+
+    url = "http://127.0.0.1:9116/snmp?module=bwauto_edge_bc_03&target=10.20.0.3%3A161"
+    v = Verification("prometheus", "dinkes", (
+        Check("target up", False, f"{url}: down (module bwauto_edge_bc_03)"),
+        Check("snmp module", False, "snmp.yml: module bwauto_edge_bc_03"),
+        Check("link rules", False, "rules/capacity/module.yml: link missing or different"),
+    ))  # fmt: skip
+    monkeypatch.setenv("BWAUTO_LANG", "id")
+
+    text = monitor_cmd.unverified_text(v)
+
+    assert f"target hidup: {url}: down (modul bwauto_edge_bc_03)" in text, text
+    assert "snmp.yml: modul bwauto_edge_bc_03" in text
+    assert "rules/capacity/module.yml: " in text
+
+
+class _StopsDuringSync:
+    """A backend whose ``sync`` is interrupted by SIGTERM, as an operator's Ctrl-C would."""
+
+    name = "prometheus"
+
+    def sync(self, targets: list[MonitoredLink], keep: list[str]) -> Any:
+        import signal
+
+        from bwauto.monitoring.base import SyncOutcome
+
+        os.kill(os.getpid(), signal.SIGTERM)
+        return SyncOutcome(("wrote bwauto-links.json",), ())
+
+    def verify(self, target: MonitoredLink) -> Verification:
+        return Verification("prometheus", target.link_id, (Check("target up", True, "up"),))
+
+    def unreachable(self) -> list[str]:
+        return []
+
+
+def test_cli_an_interrupted_sync_counts_the_links_already_verified(
+    cli: Any, inventory: Inventory, inv_dir: Path, state: Path,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Outside look: with 8 of 9 links verified and only ``dinkes`` pending, SIGTERM during
+    ``monitor sync`` printed "0 dari 9 link terverifikasi"."""
+    from bwauto.monitoring.settings import load_settings
+
+    settings = load_settings(inv_dir, state)
+    ok = Registration("prometheus", "bpkad", True, (), _StopsDuringSync().verify(
+        runner.monitored_link(inventory, inventory.links["bpkad"], CREDS)))  # fmt: skip
+    runner.record(state, "prometheus", inventory.links["bpkad"], ok, settings=settings)
+    runner.record(state, "prometheus", inventory.links["dinkes"], error="down", settings=settings)
+    monkeypatch.setattr(runner, "get_backend", lambda *a, **k: _StopsDuringSync())
+
+    assert cli("sync") == 130
+    err = capsys.readouterr().err
+    assert "interrupted: files written, 1 of 2 links verified;" in err, err
+
+
+def test_cli_settings_problems_and_servers_down_are_said_in_indonesian(
+    cli: Any, inv_dir: Path, dead_url: str, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Outside look: under the default Indonesian, "error: inventory: …monitoring.yaml:9:
+    alert.threshold: 1.5 is over 1…" and "error: snmp_exporter at …: connection refused"."""
+    monkeypatch.delenv("BWAUTO_LANG", raising=False)
+    settings = inv_dir / "monitoring.yaml"
+    settings.write_text("alert:\n  threshold: 1.5\n")
+
+    assert cli("sync", lang=None) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: inventaris: {settings}:2: alert.threshold: 1.5 lebih dari 1:")
+    assert not foreign_words(_no_paths(err), "id"), err
+    settings.write_text("prometheus:\n  scrape_interval: 3m\n  url: nope\n")
+    assert cli("sync", lang=None) == 2
+    err = capsys.readouterr().err
+    assert "prometheus.url: 'nope' bukan URL http:// atau https://" in err
+    assert not foreign_words(_no_paths(err), "id"), err
+    settings.write_text("prometheus:\n  verify_timeout_s: 5000\n  job_name: a b\n")
+    assert cli("sync", lang=None) == 2
+    err = capsys.readouterr().err
+    assert "prometheus.verify_timeout_s: nilai harus paling besar 3600" in err, err
+    assert "prometheus.job_name: teks harus cocok dengan pola '^[a-zA-Z_]" in err, err
+
+    exporter = dead_url.removeprefix("http://")
+    settings.write_text(f"prometheus: {{url: '{dead_url}', snmp_exporter: '{exporter}'}}\n")
+    assert cli("register", "--link", "dinkes", lang=None) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: snmp_exporter di {dead_url}: koneksi ditolak\n"
+    assert cli("sync", "--all", lang=None) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[:2] == [f"error: prometheus di {dead_url}: koneksi ditolak",
+                         f"error: snmp_exporter di {dead_url}: koneksi ditolak"]  # fmt: skip
+    assert not foreign_words("\n".join(lines[:2]), "id")
+
+
+def _no_paths(text: str) -> str:
+    """The words of ``text`` without file paths (a test's tmp dir is named after the test)."""
+    return " ".join(w for w in text.split() if "/" not in w)
+
+
+def test_a_matching_capacity_reads_as_a_match_in_one_order_and_in_mbps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside look: "bwauto_link_capacity_bps: down=100000000, up=50000000 (seharusnya
+    up=50000000, down=100000000)": the same values in another order read like a mismatch."""
+    from bwauto.monitoring.base import Check, Verification
+    from bwauto.monitoring.prometheus import capacity_detail
+
+    want = {"up": 50_000_000.0, "down": 100_000_000.0}
+    same = capacity_detail({"down": 100_000_000.0, "up": 50_000_000.0}, want)
+    other = capacity_detail({"down": 100_000_000.0, "up": 20_000_000.0}, want)
+    v = Verification("prometheus", "dinkes", (Check("bwauto_link_capacity_bps", True, same),))
+    monkeypatch.setenv("BWAUTO_LANG", "id")
+
+    line = monitor_cmd.verification_line(Registration("prometheus", "dinkes", False, (), v))
+
+    assert line.endswith("bwauto_link_capacity_bps: up=50 Mbps, down=100 Mbps"), line
+    assert "seharusnya" not in line
+    assert other == "up=20 Mbps, down=100 Mbps (want up=50 Mbps, down=100 Mbps)"
+
+
+class _Verifies(_StopsDuringSync):
+    """A backend whose files are already in place and whose server shows every link."""
+
+    def sync(self, targets: list[MonitoredLink], keep: list[str]) -> Any:
+        from bwauto.monitoring.base import SyncOutcome
+
+        return SyncOutcome((), ())
+
+
+def test_cli_links_never_verified_or_last_failed_are_not_already_up_to_date(
+    cli: Any, inventory: Inventory, inv_dir: Path, state: Path,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Outside look: the first ``sync --all`` after ``setup`` said "sudah mutakhir" for every
+    link while it verified them for the first time (35-56 s waits); so did links re-verified
+    after a failed attempt."""
+    from bwauto.monitoring.settings import load_settings
+
+    settings = load_settings(inv_dir, state)
+    runner.record(state, "prometheus", inventory.links["dinkes"], error="down", settings=settings)
+    monkeypatch.setattr(runner, "get_backend", lambda *a, **k: _Verifies())
+
+    assert cli("sync", "--all") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "dinkes: prometheus: last attempt failed: verifying again" in lines, lines
+    assert "bpkad: prometheus: not yet verified: verifying" in lines, lines
+    assert cli("sync", "--all", lang=None) == 0
+    out = capsys.readouterr().out
+    assert (
+        "dinkes: prometheus: sudah mutakhir" in out and "bpkad: prometheus: sudah mutakhir" in out
+    )
+    runner.record(state, "prometheus", inventory.links["dinkes"], error="down", settings=settings)
+    assert cli("sync", lang=None) == 0
+    out = capsys.readouterr().out
+    assert "dinkes: prometheus: percobaan terakhir gagal: diverifikasi ulang" in out, out
+    assert not foreign_words(out, "id"), out

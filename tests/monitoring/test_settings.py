@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pwd
 from pathlib import Path
 
 import pytest
@@ -134,7 +136,8 @@ def test_scrape_interval_group_and_zabbix_layout_have_operator_defaults(tmp_path
     assert (s.zabbix.host_per, s.zabbix.template) == ("router", "bwauto SNMP links")
     assert s.lock_dir == tmp_path / "state" / "monitoring"
     (tmp_path / "monitoring.yaml").write_text(
-        "prometheus: {scrape_interval: 15s, job_name: routers, group: null}\n"
+        "prometheus: {scrape_interval: 15s, job_name: routers, group: null, user: "
+        f"{pwd.getpwuid(os.geteuid()).pw_name}}}\n"
         "zabbix: {host_per: link}\n"
     )
     s = load_settings(tmp_path, tmp_path / "state")
