@@ -9,8 +9,8 @@ Examples:
     >>> id_ = {"{metric} scraped": "{metric} di-scrape", "target up": "target hidup"}.get
     >>> translate_check_name("ifHCInOctets scraped", id_), translate_check_name("target up", id_)
     ('ifHCInOctets di-scrape', 'target hidup')
-    >>> change_text("wrote targets/r1.json", {"wrote {path}": "menulis {path}"}.get)
-    'menulis targets/r1.json'
+    >>> change_text("wrote targets/r1.json", {"wrote {path}": "ditulis: {path}"}.get)
+    'ditulis: targets/r1.json'
 """
 
 from __future__ import annotations

@@ -219,7 +219,7 @@ def test_cli_register_then_again_then_sync(cli: Any, capsys: pytest.CaptureFixtu
     names were English between Indonesian words: one language per output now."""
     assert cli("register", "--link", "dinkes", lang=None) == 0
     first = capsys.readouterr().out
-    assert first.startswith("dinkes: prometheus: menulis bwauto-links.json")
+    assert first.startswith("dinkes: prometheus: ditulis: bwauto-links.json")
     assert not foreign_words(first, "id"), first
     # no monitoring.yaml: no server was asked, so nothing is "verified" (outside look)
     assert "verified in" not in first and "terverifikasi" not in first
