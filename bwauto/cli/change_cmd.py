@@ -33,7 +33,8 @@ RequestOpt = Annotated[
 ByOpt = Annotated[
     str | None,
     typer.Option("--by", help="Who does the change (evidence, documents) \\[default: "
-                 "$BWAUTO_OPERATOR, else office.yaml's operator, else the OS user]"),
+                 "$BWAUTO_OPERATOR, else the engineer assigned at step 4 of --request, else "
+                 "office.yaml's operator, else the OS user]"),
 ]  # fmt: skip
 ForceOpt = Annotated[
     bool,
@@ -94,7 +95,7 @@ def raise_(
     options = ChangeOptions(dry_run=dry_run, force=force, allow_decrease=allow_decrease,
                             confirm_timeout_s=confirm_timeout, request=request,
                             prepare_archive=prepare_archive, no_confirm=no_confirm,
-                            operator=_operator(app, by))  # fmt: skip
+                            operator=_operator(app, by, request))  # fmt: skip
     plan = plan_raise(app.inventory(), app.state_dir, link, opd, to, options, _headroom(app))
     if "/" not in to:  # said once the target is valid: an error stays one line
         err_console.print(
@@ -137,10 +138,10 @@ def _one_guard_choice(prepare_archive: bool, no_confirm: bool) -> None:
         )
 
 
-def _operator(app: AppContext, by: str | None) -> Operator:
-    from bwauto.change.operator import office_operator, resolve_operator
+def _operator(app: AppContext, by: str | None, request: str | None = None) -> Operator:
+    from bwauto.cli.raise_request import request_operator
 
-    return resolve_operator(by, office_operator(app.inventory_dir))
+    return request_operator(app.inventory_dir, app.state_dir, by, request)
 
 
 def _execute(app: AppContext, plan: Plan, yes: bool) -> int:

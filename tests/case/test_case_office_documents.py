@@ -123,6 +123,22 @@ def _by_engineer(reg: Register, clock: Clock, inv: Path, out: Path) -> Path:
     return write_document(reg, case_id, "ba", out, inventory_dir=inv)
 
 
+def _by_stranger(reg: Register, clock: Clock, inv: Path, out: Path) -> Path:
+    """A BA whose engineer (``raise --by "Joko Susilo"``) is not in office.yaml's team."""
+    case_id = new_request(reg)
+    walk_to_analysis(reg, case_id, clock)
+    reg.attach_analysis(case_id, analysis_row("CAN"))
+    reg.decide(case_id, can=True)
+    evidence = out / "CH-20260304-021500-joko.json"
+    evidence.parent.mkdir(parents=True, exist_ok=True)
+    evidence.write_text("{}", encoding="utf-8")
+    change = change_evidence() | {"operator": "Joko Susilo", "operator_source": "--by"}
+    reg.attach_change(case_id, change, evidence)
+    reg.attach_monitoring(case_id, {"backend": "prometheus", "ok": True})
+    reg.ba(case_id, {"team_name": "Joko Susilo", "opd_name": "Rudi Hartono"})
+    return write_document(reg, case_id, "ba", out, inventory_dir=inv)
+
+
 def _refused(reg: Register, tmp: Path, inv: Path, out: Path) -> Path:
     case_id = reg.new(opd="Dinas Pendidikan", letter_no="421/DISDIK/III/2026",
                       letter_date=dt.date(2026, 2, 27), link_id="dinkes", rate_bps=300_000_000,
@@ -151,6 +167,7 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pdfs]:
             docs["report"], docs["reply"] = report, _refused(reg, tmp, inv, out / "reply")
             docs["ba-en"] = ba_en
             docs["ba-by"] = _by_engineer(reg, clock, inv, out / "by")
+            docs["ba-stranger"] = _by_stranger(reg, clock, inv, out / "stranger")
     flat = tmp / "flat"
     flat.mkdir()
     for name, path in docs.items():
@@ -316,3 +333,11 @@ def test_berita_acara_first_party_is_the_engineer_who_did_the_raise(pdfs: Pdfs) 
     signatures = [c for r in rows for c in r if "PIHAK PERTAMA" in c]
     assert signatures and all("Dewi Lestari" in c for c in signatures), signatures
     assert "Mengetahui, Kepala Seksi Infrastruktur dan Teknologi Siti Rahmawati, S.Kom." in text
+
+
+def test_an_engineer_not_in_the_team_has_no_placeholder_nip(pdfs: Pdfs) -> None:
+    """Issue 11 (outside look, 2): PIHAK PERTAMA not in office.yaml's team is printed by name,
+    with no NIP line of dots (``raise`` and ``inventory check`` warn about it instead)."""
+    text = pdfs["ba-stranger"][0]
+    first = text.split("PIHAK PERTAMA", 1)[1].split("Nama : Rudi Hartono", 1)[0]
+    assert "Joko Susilo" in first and "NIP" not in first and "…" not in first, first
