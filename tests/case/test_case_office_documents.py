@@ -59,7 +59,8 @@ def _walk_to_report(reg: Register, clock: Clock, tmp: Path, inv: Path, out: Path
     case_id = new_request(reg)
     walk_to_analysis(reg, case_id, clock)
     clock.advance(hours=20)
-    reg.attach_analysis(case_id, analysis_row("CAN"), [write_png(tmp / "analisa.png", 300, 120)])
+    row = analysis_row("CAN") | {"in_p95_mbps": 49.75}  # the upload (50 Mbps) is saturated
+    reg.attach_analysis(case_id, row, [write_png(tmp / "analisa.png", 300, 120)])
     reg.decide(case_id, can=True)
     clock.advance(hours=24, minutes=20)
     evidence = tmp / "CH-20260304-021500-3f9a.json"
@@ -247,8 +248,8 @@ def test_report_in_indonesian_with_numbered_sections_charts_and_photos(pdfs: Pdf
     document = docx.Document(pdfs["path:report"][0])
     rows = [[c.text for c in r.cells] for t in document.tables for r in t.rows]
     assert ["Pelaksana", "Andi Pratama"] in rows
-    # each direction's own utilisation (the upload's rate from the inventory: 20,5 of 50 Mbps)
-    assert ["Utilisasi persentil ke-95 (unduh / unggah)", "93,4 % / 41,0 %"] in rows
+    # each direction's own utilisation (the upload's rate from the inventory: 49,75 of 50 Mbps)
+    assert ["Utilisasi persentil ke-95 (unduh / unggah)", "93,4 % / 99,5 % (jenuh)"] in rows
     assert [
         "Bandwidth terbaca dari router",
         "berhasil",
@@ -341,3 +342,13 @@ def test_an_engineer_not_in_the_team_has_no_placeholder_nip(pdfs: Pdfs) -> None:
     text = pdfs["ba-stranger"][0]
     first = text.split("PIHAK PERTAMA", 1)[1].split("Nama : Rudi Hartono", 1)[0]
     assert "Joko Susilo" in first and "NIP" not in first and "…" not in first, first
+
+
+def test_the_report_flags_a_saturated_direction_not_requested(pdfs: Pdfs) -> None:
+    """Issue 11 (outside look, 3): the upload at 99,5 % is not raised by a download request;
+    the report's conclusion says so, as the reply letter does, not only "dapat dinaikkan"."""
+    text = pdfs["report"][0]
+    assert (
+        "dapat dinaikkan; arah unggah jenuh (99,5 % pada persentil ke-95) dan tidak termasuk "
+        "permohonan ini: kenaikannya perlu dimohonkan tersendiri"
+    ) in text, text

@@ -163,8 +163,9 @@ def _analysis(state: CaseState, lang: str, link: Mapping[str, Any] | None = None
     row = AnalysisSummary.model_validate(record.data["summary"])
     reasons = [wording.reason_text(r, lang) for r in row.reasons]
     data = row.model_dump()
-    return {**data, "reasons": reasons, "codes": row.reasons,
-            **analysis_directions(data, state, link or {})}  # fmt: skip
+    figures = {**data, "reasons": reasons, "codes": row.reasons,
+               **analysis_directions(data, state, link or {})}  # fmt: skip
+    return figures | {"conclusion": wording.conclusion_text(figures, lang)}
 
 
 def _first_png(record: Record | None) -> str:

@@ -240,6 +240,33 @@ def resubmit_text(reasons: Sequence[str], lang: str) -> str:
     )
 
 
+_DECISIONS = {"CAN": "can be raised", "CANNOT": "cannot be raised"}
+
+
+def conclusion_text(analysis: Mapping[str, Any], lang: str) -> str:
+    """The report's conclusion of step 6: the decision, and every saturated direction the
+    request does not raise, flagged as the reply letter does (``analysis_directions``).
+
+    Examples:
+        >>> up = {"saturated": True, "raised": False, "utilisation_pct": 99.5}
+        >>> conclusion_text({"decision": "CAN", "down": {"raised": True}, "up": up}, "id")
+        'dapat dinaikkan; arah unggah jenuh (99,5 % pada persentil ke-95) dan tidak termasuk permohonan ini: kenaikannya perlu dimohonkan tersendiri'
+        >>> conclusion_text({"decision": "NOT_ENOUGH_DATA"}, "en")
+        'not yet judged (not enough data)'
+    """
+    _ = translator(lang)
+    decision = str(analysis.get("decision") or "")
+    parts = [_(_DECISIONS.get(decision, "not yet judged (not enough data)"))]
+    for key, name in (("down", "download"), ("up", "upload")):
+        d = analysis.get(key) or {}
+        if d.get("saturated") and not d.get("raised"):
+            pct = filters(lang)["persen"](d.get("utilisation_pct"))
+            parts.append(_("the {dir} direction is saturated ({pct} at the 95th percentile) and "
+                           "not part of this request: its raise must be requested on its own")
+                         .format(dir=_(name), pct=pct))  # fmt: skip
+    return "; ".join(parts)
+
+
 def _resubmit_condition(reason: str, lang: str) -> str:
     _ = translator(lang)
     code = reason_code(reason)
