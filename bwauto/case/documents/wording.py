@@ -249,8 +249,10 @@ def conclusion_text(analysis: Mapping[str, Any], lang: str) -> str:
 
     Examples:
         >>> up = {"saturated": True, "raised": False, "utilisation_pct": 99.5}
-        >>> conclusion_text({"decision": "CAN", "down": {"raised": True}, "up": up}, "id")
-        'dapat dinaikkan; arah unggah jenuh (99,5 % pada persentil ke-95) dan tidak termasuk permohonan ini: kenaikannya perlu dimohonkan tersendiri'
+        >>> import textwrap
+        >>> print(textwrap.fill(conclusion_text({"decision": "CAN", "up": up}, "id"), 90))
+        dapat dinaikkan; arah unggah jenuh (99,5 % pada persentil ke-95) dan tidak termasuk
+        permohonan ini: kenaikannya perlu dimohonkan tersendiri
         >>> conclusion_text({"decision": "NOT_ENOUGH_DATA"}, "en")
         'not yet judged (not enough data)'
     """
