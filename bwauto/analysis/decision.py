@@ -347,19 +347,11 @@ def link_findings(
         )
     p95 = None if stats is None else stats.p95_max_bps
     recommended = None  # per direction: judge_directions and recommend_direction
-    if p95 is not None:
-        if recommend_rate(p95, settings.ladder_bps, settings.target_pct) is None and (
-            settings.ladder_bps
-        ):
-            reasons.append(
-                Reason.said(
-                    Code.ABOVE_LADDER,
-                    say.ABOVE_LADDER,
-                    p95=mbps(p95),
-                    largest=mbps(max(settings.ladder_bps)),
-                    target=f"{settings.target_pct:g}",
-                )
-            )
+    above = p95 is not None and recommend_rate(p95, settings.ladder_bps, settings.target_pct)
+    if p95 is not None and settings.ladder_bps and above is None:
+        reasons.append(Reason.said(Code.ABOVE_LADDER, say.ABOVE_LADDER, p95=mbps(p95),
+                                   largest=mbps(max(settings.ladder_bps)),
+                                   target=f"{settings.target_pct:g}"))  # fmt: skip
     return reasons, recommended
 
 
