@@ -314,6 +314,9 @@ _CHECK_NAMES = {
     "rate read back": "Bandwidth read back from the router",
     "counters": "Traffic counters",
     "restored to the pre-change config": "Configuration restored",
+    "commit-confirm possible": "Automatic restore available",
+    "commit-confirm guard gone": "Automatic restore cancelled after confirmation",
+    "saved": "Configuration saved",
 }
 _CHECK_DETAILS: dict[str, tuple[str, str]] = {
     "SNMP answers": ("the router answers SNMP", "no SNMP answer"),
@@ -332,7 +335,15 @@ _CHECK_DETAILS: dict[str, tuple[str, str]] = {
     "counters": ("traffic counters read after the change", "traffic counters not read"),
     "restored to the pre-change config": ("the configuration is as before the change",
                                           "the configuration differs from before the change"),
+    "commit-confirm possible": ("the router can restore the old configuration by itself",
+                                "the router cannot restore the old configuration by itself"),
+    "commit-confirm guard gone": ("the change was confirmed: the router will not restore the "
+                                  "old configuration", "the automatic restore is still pending"),
+    "saved": ("the configuration is saved on the router and survives a restart",
+              "the configuration is not saved on the router"),
 }  # fmt: skip
+_UNGUARDED = "none: --no-confirm"
+"""The start of a check detail saying the change was applied without an automatic restore."""
 
 
 def rate_text(rate: Rate | None, lang: str) -> str:
@@ -363,6 +374,8 @@ def check_row(check: Mapping[str, Any], change: Mapping[str, Any], lang: str) ->
             if ok
             else _("the router does not show the new bandwidth")
         )
+    elif str(check.get("detail", "")).startswith(_UNGUARDED):
+        detail = _("applied without an automatic restore (--no-confirm)")
     else:
         good, bad = _CHECK_DETAILS.get(name, ("", ""))
         detail = _(good if ok else bad) if (good if ok else bad) else ""
