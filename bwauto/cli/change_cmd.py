@@ -352,9 +352,18 @@ def _show_table(outcome: RunOutcome) -> None:
         table.add_column(name, overflow="fold")  # long words folded, never ellipsized
     for r in outcome.records:
         table.add_row(r.link, r.router, outcome_text(r.outcome), rate_text(r.rate_before),
-                      rate_text(r.rate_after),
+                      _after_text(r),
                       "; ".join(map(error_text, r.errors)) or _failed_checks(r))  # fmt: skip
     console.print(table)
+
+
+def _after_text(record: EvidenceRecord) -> str:
+    """The rates after the change; in a dry-run, the target it would set, said as such."""
+    from bwauto.change.words import rate_text
+
+    if record.rate_after or record.outcome != "dry-run" or not record.target:
+        return rate_text(record.rate_after)
+    return _("{rates} (if applied)").format(rates=rate_text(record.target))
 
 
 def _failed_checks(record: EvidenceRecord) -> str:
