@@ -129,7 +129,9 @@ def test_demo_walks_the_sop_and_leaves_every_file_in_its_folder(
                      "Hasil Kenaikan (sesudah dibanding sebelum)",
                      "100 Mbps → 150 Mbps",
                      # the saturated upload the request does not raise is flagged (outside look 3)
-                     "dapat dinaikkan; arah unggah jenuh"):  # fmt: skip
+                     "dapat dinaikkan; arah unggah jenuh",
+                     # judged on 12 s after the raise: too short, figures provisional
+                     "Periode sesudah perubahan (12 detik) terlalu singkat"):  # fmt: skip
         assert expected in text, expected
     # the logo and three charts, embedded as PNG images (not paths): before, after, both
     charts = _images(report)[1:]
