@@ -117,6 +117,8 @@ def test_demo_walks_the_sop_and_leaves_every_file_in_its_folder(
     assert by[(4, "dispose")] == by[(11, "review")] == office["kasi"]["name"]
     assigned = [r.data["assignees"] for r in case.records() if (r.step, r.kind) == (4, "dispose")]
     assert assigned == [["Budi Santoso"]]
+    # the engineer records his own steps (form, analysis, change, BA, report), not the OS user
+    assert {r.step for r in case.records() if r.by == "Budi Santoso"} >= {5, 6, 8, 9, 10}
     assert "Siti Rahmawati, S.Kom." in ba and "NIP. 19840722 201001 2 011" in ba
     report = Document(str(docs / names[2]))  # signatories, engineer, before/after charts
     text = docx_text(docs / names[2])

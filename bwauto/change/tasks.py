@@ -173,14 +173,24 @@ def _attach(reg: Register, request: str, data: dict[str, Any]) -> None:
 
     evidence = Path(data["evidence"])
     try:
-        reg.attach_change(request, json.loads(evidence.read_text(encoding="utf-8")), evidence,
-                          monitoring=data["monitoring"])  # fmt: skip
+        record = json.loads(evidence.read_text(encoding="utf-8"))
+        reg.attach_change(request, record, evidence, monitoring=data["monitoring"],
+                          by=recorded_by(record))  # fmt: skip
     except CaseError as exc:
         raise CaseError(
             f"{data['link']}: change {data['change_id']} ended {data['outcome']!r} on the router "
             f"but is not attached to {request}: {exc}; attach it with: bwauto request change "
             f"{request} --evidence {evidence}"
         ) from exc
+
+
+def recorded_by(evidence: dict[str, Any]) -> str | None:
+    """Who records step 8 in the case: the change's named operator (``None``: the OS user,
+    as for any record without a name)."""
+    from bwauto.change.operator import OS_USER
+
+    named = evidence.get("operator_source") not in (None, "", OS_USER)
+    return str(evidence.get("operator")) if named and evidence.get("operator") else None
 
 
 def _checked_request(ctx: TaskContext, request: str | None, link: str) -> Register | None:

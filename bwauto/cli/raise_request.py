@@ -159,7 +159,10 @@ def _attach(
     from bwauto.case.steps import step
 
     try:
-        rec = reg.attach_change(request, evidence, path, monitoring=monitoring)
+        from bwauto.change.tasks import recorded_by
+
+        rec = reg.attach_change(request, evidence, path, monitoring=monitoring,
+                                by=recorded_by(evidence))  # fmt: skip
     except CaseError as exc:
         raise CaseError(
             f"change {evidence.get('change_id')} ended {evidence.get('outcome')!r} on the router "
