@@ -263,3 +263,27 @@ def test_recommendations_follow_the_decision_and_the_use() -> None:
     d = decide(disdik, stats(73 * M, 80 * M), free, 150 * M, SETTINGS)
     assert d.recommended["upload"] == 100 * M
     assert Code.SATURATED not in codes(d)
+
+
+def test_the_cli_lines_say_a_direction_stays_and_give_no_advice_without_data(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside look 4, as the engineer reads it: the upload at 73 % "disarankan tetap", the
+    download decided CAN at the requested rate, and nothing advised on one poll sample."""
+    from bwauto.analysis.tasks import decision_lines
+    from bwauto.i18n import reset, set_lang
+
+    monkeypatch.setenv("BWAUTO_LANG", "id")
+    set_lang("id")
+    try:
+        free = UpstreamLoad(UpstreamInfo("telkom", 10_000 * M, None), 2, 0, 0.0, 0.0, 1, 100.0)
+        disdik = LinkInfo("disdik", 100 * M, 100 * M, "telkom")
+        text = "\n".join(decision_lines(decide(disdik, stats(73 * M, 80 * M), free, 150 * M,
+                                               SETTINGS)))  # fmt: skip
+        assert "unggah: p95 73 Mbps dari 100 Mbps (73.0%); tidak dimohonkan; disarankan tetap " \
+               "100 Mbps" in text, text  # fmt: skip
+        assert "dimohonkan 150 Mbps; disarankan 150 Mbps" in text, text
+        thin = decide(disdik, stats(5 * M, 10 * M, coverage=0.1), free, 150 * M, SETTINGS)
+        assert "disarankan" not in "\n".join(decision_lines(thin))
+    finally:
+        reset()
