@@ -169,7 +169,8 @@ def _plain_report(
     ``after_s`` seconds after the change (``None``: not measured)."""
     case_id = new_request(reg)
     walk_to_analysis(reg, case_id, clock)
-    reg.attach_analysis(case_id, analysis_row("CAN"))
+    out.mkdir(parents=True, exist_ok=True)
+    reg.attach_analysis(case_id, analysis_row("CAN"), [write_png(out / "analisa.png", 300, 120)])
     reg.decide(case_id, can=True)
     evidence = out / f"CH-20260304-021500-{case_id}.json"
     evidence.parent.mkdir(parents=True, exist_ok=True)
@@ -434,6 +435,8 @@ def test_an_outcome_on_seconds_is_provisional_and_none_is_said_in_words(pdfs: Pd
     assert "sementara" in short and "belum dapat dinilai" in short, short
     none = pdfs["report-none"][0]
     assert "Hasil sesudah perubahan belum diukur." in none
+    assert "Belum ada grafik pemakaian sesudah perubahan" in none  # only the before chart
+    assert "Belum ada grafik" not in pdfs["report"][0]  # there, the after chart is shown
     assert "bwauto" not in none.replace("bwauto)", "") and "jalankan" not in none, none
 
 
