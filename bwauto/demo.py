@@ -49,7 +49,13 @@ class DemoError(BwautoError):
 
 @dataclass(frozen=True)
 class DemoRequest:
-    """The request the demo walks: who asks for what, and the people who handle it."""
+    """The request the demo walks: who asks for what, and the people who handle it.
+
+    ``staff`` is the engineer the Kasi assigns at step 4; he does the raise (``raise`` takes
+    the step-4 engineer as its operator) and must be in office.yaml's ``team`` so that his NIP
+    and position fill the Berita Acara. ``kasi``, ``kabid`` and ``kadis`` left blank are
+    office.yaml's signatories (``with_office``), so that every document and the register
+    name the same people."""
 
     opd: str = "Dinas Kesehatan"
     link: str = "dinkes"
@@ -59,9 +65,19 @@ class DemoRequest:
     contact_position: str = "Kepala Seksi Data dan Sistem Informasi Kesehatan"
     contact_phone: str = "+62 778 460001"
     staff: str = "Budi Santoso"
-    kasi: str = "Siti Rahmawati"
-    kabid: str = "Ahmad Fauzi"
-    kadis: str = "Dr. Hendra Gunawan"
+    kasi: str = ""
+    kabid: str = ""
+    kadis: str = ""
+
+    def with_office(self, inventory_dir: Path) -> DemoRequest:
+        """The blank signatories filled from ``<inventory_dir>/office.yaml``."""
+        from dataclasses import replace
+
+        from bwauto.case.office import load_office
+
+        signatories = load_office(inventory_dir).signatories
+        return replace(self, **{role: getattr(self, role) or getattr(signatories, role).name
+                                for role in ("kasi", "kabid", "kadis")})  # fmt: skip
 
 
 @dataclass
@@ -166,10 +182,10 @@ def run_demo(
         BwautoError: the lab, the inventory or the history could not be used.
     """
     start = time.monotonic()
-    req = request or DemoRequest()
     result = DemoResult(folder)
     with running_lab(source_inventory, folder) as started:
         result.lab_inventory = started.inventory_dir
+        req = (request or DemoRequest()).with_office(started.inventory_dir)
         run_as = f"bwauto -i {started.inventory_dir} --state-dir {folder} ..."
         stage(_("lab: {n} simulated routers on 127.0.0.1; the commands below run as: {run_as}")
               .format(n=len(started.routers), run_as=run_as))  # fmt: skip

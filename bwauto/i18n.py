@@ -125,3 +125,15 @@ def translator(lang: str | None = None) -> Callable[[str], str]:
     """A ``_`` function bound to ``lang`` (default: the current language)."""
     table = translations(lang or current())
     return table.gettext
+
+
+def plural_translator(lang: str | None = None) -> Callable[[str, str, int], str]:
+    """An ``ngettext`` bound to ``lang``: the singular or plural form for a count.
+
+    Examples:
+        >>> plural_translator("en")("{n} line added", "{n} lines added", 1).format(n=1)
+        '1 line added'
+        >>> plural_translator("id")("{n} line added", "{n} lines added", 2).format(n=2)
+        '2 baris ditambah'
+    """
+    return translations(lang or current()).ngettext

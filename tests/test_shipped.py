@@ -106,7 +106,7 @@ def test_demo_from_a_non_editable_install_in_an_empty_dir(tmp_path: Path) -> Non
                           text=True, check=True).stdout  # fmt: skip
     assert text.splitlines()[0] == "210 297"  # A4
     assert "Engku Putri" in text and "Siti Rahmawati" in text  # kop surat, Kasi (office.yaml)
-    assert "Andi Pratama" in text  # the engineer (office.yaml's operator): Pelaksana
+    assert "Budi Santoso" in text  # the engineer assigned at step 4: Pelaksana
     (report,) = empty.glob("bwauto-demo/*/cases/KB-*/*laporan*.docx")
     shapes = "import sys, docx; print(len(docx.Document(sys.argv[1]).inline_shapes))"
     count = subprocess.run([str(python), "-c", shapes, str(report)], env=env,

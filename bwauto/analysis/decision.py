@@ -27,20 +27,39 @@ Non-blocking notes: ``SATURATED`` (a direction the request does not raise is at 
 target) and ``OK`` (the reason given with ``CAN``). Reasons are short English sentences; the
 codes are stable so that the letters in Bahasa Indonesia can translate them.
 
-The recommended rate of a direction is the smallest ladder step for which its p95 is at most
-``target_pct`` of the step (``recommended_bps``: the larger direction's, as before).
+The recommended rate of a direction (``recommend_direction``; ``recommended_bps``: the larger
+direction's) follows what its own use says, and never contradicts the decision:
+
+* with less data than ``min_coverage_pct`` (NOT ENOUGH DATA, or no data): no recommendation;
+* a direction rises only when it is saturated (p95 at or above ``saturated_pct`` of its rate):
+  to the smallest ladder step above its rate for which its p95 is at most ``target_pct`` of the
+  step (none when the ladder has no such step: ``ABOVE_LADDER``);
+* an underused direction (p95 below ``underuse_pct`` of its rate) is recommended the smallest
+  ladder step, not above its rate, that keeps its p95 under ``target_pct``;
+* otherwise it stays at its current rate (its use asks for neither more nor less);
+* with a CAN decision, a direction the request raises is recommended at least the requested
+  rate.
 
 Examples:
     >>> recommend_rate(36_000_000, DEFAULT_LADDER_BPS, 70.0)
     100000000
     >>> recommend_rate(35_000_000, DEFAULT_LADDER_BPS, 70.0)
     50000000
+    >>> settings = AnalysisSettings()
+    >>> recommend_direction(50_000_000, 49_750_000, settings, enough=True)  # saturated: rises
+    100000000
+    >>> recommend_direction(100_000_000, 73_000_000, settings, enough=True)  # 73 %: stays
+    100000000
+    >>> recommend_direction(100_000_000, 5_000_000, settings, enough=False) is None  # no data
+    True
+    >>> recommend_direction(50_000_000, 20_000_000, settings, enough=True)  # 40 %: underused
+    30000000
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bwauto.analysis import sentences as say
@@ -198,6 +217,31 @@ def recommend_rate(
     return None
 
 
+def recommend_direction(
+    committed_bps: int, p95_bps: float | None, settings: AnalysisSettings, enough: bool
+) -> int | None:
+    """A direction's recommended rate by the module's rule (before the request is taken into
+    account): ``None`` without enough data; if it is saturated, the smallest ladder step above
+    its rate that keeps the p95 under ``target_pct`` (``None``: none); if it is underused, the
+    smallest step not above its rate that does; else its current rate.
+
+    Examples:
+        >>> recommend_direction(10, 9.9, AnalysisSettings(ladder_bps=[10, 12]), True) is None
+        True
+        >>> recommend_direction(10, 9.5, AnalysisSettings(ladder_bps=[10, 20, 50]), True)
+        20
+    """
+    if not enough or p95_bps is None:
+        return None
+    if p95_bps * 100.0 < settings.underuse_pct * committed_bps:
+        fitting = recommend_rate(p95_bps, settings.ladder_bps, settings.target_pct)
+        return min(fitting or committed_bps, committed_bps)
+    if p95_bps * 100.0 < settings.saturated_pct * committed_bps:
+        return committed_bps
+    steps = [s for s in settings.ladder_bps if s > committed_bps]
+    return recommend_rate(p95_bps, steps, settings.target_pct)
+
+
 def coverage_reason(coverage: float, window_days: float, needed_pct: float) -> Reason:
     """``COVERAGE_LOW``: how many days of the window are missing and how to get them.
 
@@ -238,6 +282,7 @@ def judge_directions(
 ) -> tuple[DirectionJudgement, DirectionJudgement]:
     """Upload and download, each against its own committed rate and requested rate."""
     p95s = (None, None) if stats is None else (stats.inbound.p95_bps, stats.outbound.p95_bps)
+    enough = stats is not None and stats.coverage_pct >= settings.min_coverage_pct
     out = []
     for name, committed, p95, asked in zip(
         ("upload", "download"),
@@ -246,9 +291,7 @@ def judge_directions(
         requested,
         strict=True,
     ):
-        recommended = (
-            None if p95 is None else recommend_rate(p95, settings.ladder_bps, settings.target_pct)
-        )
+        recommended = recommend_direction(committed, p95, settings, enough)
         saturated = p95 is not None and p95 * 100.0 >= settings.saturated_pct * committed
         out.append(DirectionJudgement(name, committed, p95, asked, recommended, saturated))
     return out[0], out[1]
@@ -303,19 +346,12 @@ def link_findings(
             )
         )
     p95 = None if stats is None else stats.p95_max_bps
-    recommended = None
-    if p95 is not None:
-        recommended = recommend_rate(p95, settings.ladder_bps, settings.target_pct)
-        if recommended is None and settings.ladder_bps:
-            reasons.append(
-                Reason.said(
-                    Code.ABOVE_LADDER,
-                    say.ABOVE_LADDER,
-                    p95=mbps(p95),
-                    largest=mbps(max(settings.ladder_bps)),
-                    target=f"{settings.target_pct:g}",
-                )
-            )
+    recommended = None  # per direction: judge_directions and recommend_direction
+    above = p95 is not None and recommend_rate(p95, settings.ladder_bps, settings.target_pct)
+    if p95 is not None and settings.ladder_bps and above is None:
+        reasons.append(Reason.said(Code.ABOVE_LADDER, say.ABOVE_LADDER, p95=mbps(p95),
+                                   largest=mbps(max(settings.ladder_bps)),
+                                   target=f"{settings.target_pct:g}"))  # fmt: skip
     return reasons, recommended
 
 
@@ -389,12 +425,13 @@ def decide(
     """
     asked = (request_up_bps, request_bps)
     directions = judge_directions(link, stats, asked, settings)
+    recommended = _largest(directions)
     if request_bps is None:
-        reasons, recommended = link_findings(link, stats, settings, window_days)
+        reasons, _unused = link_findings(link, stats, settings, window_days)
         return Decision(None, tuple(reasons), recommended, directions=directions)
-    reasons, recommended = link_findings(link, stats, settings, window_days, with_usage=False)
+    reasons, _unused = link_findings(link, stats, settings, window_days, with_usage=False)
     if any(r.code is Code.COVERAGE_LOW for r in reasons):
-        return Decision(Verdict.NOT_ENOUGH_DATA, tuple(_blocking_first(reasons)), recommended,
+        return Decision(Verdict.NOT_ENOUGH_DATA, tuple(_blocking_first(reasons)), None,
                         directions=directions)  # fmt: skip
     impact = raise_impact(load, link, request_bps, request_up_bps)
     found = [*direction_findings(directions, settings), *reasons]
@@ -407,7 +444,21 @@ def decide(
         if request_up_bps is None
         else Reason.said(Code.OK, say.OK_BOTH, up=mbps(request_up_bps), down=down)
     )  # fmt: skip
-    return Decision(Verdict.CAN, (ok, *reasons), recommended, impact, directions)
+    granted = tuple(_at_least_requested(d) for d in directions)
+    return Decision(Verdict.CAN, (ok, *reasons), _largest(granted), impact, granted)
+
+
+def _at_least_requested(d: DirectionJudgement) -> DirectionJudgement:
+    """A direction the request raises, decided CAN: recommended at least the requested rate."""
+    if not d.raised or d.requested_bps is None:
+        return d
+    return replace(d, recommended_bps=max(d.recommended_bps or 0, d.requested_bps))
+
+
+def _largest(directions: Sequence[DirectionJudgement]) -> int | None:
+    """The larger direction's recommended rate (``None`` when neither has one)."""
+    rates = [d.recommended_bps for d in directions if d.recommended_bps is not None]
+    return max(rates, default=None)
 
 
 def _blocking_first(reasons: list[Reason]) -> list[Reason]:

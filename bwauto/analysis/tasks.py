@@ -128,6 +128,8 @@ def decision_lines(decision: Decision) -> list[str]:
                  else _("not requested"))  # fmt: skip
         advice = (_("recommended {rate}").format(rate=mbps(d.recommended_bps))
                   if d.recommended_bps else _("no advice"))  # fmt: skip
+        if d.recommended_bps == d.committed_bps and not d.raised:
+            advice = _("recommended to stay at {rate}").format(rate=mbps(d.committed_bps))
         flag = ", " + _("SATURATED") if d.saturated else ""
         lines.append(f"  {_(d.direction)}: {use}{flag}; {asked}; {advice}")
     lines += [f"  - {_(CODE_LABELS.get(r.code.value, r.code.value))}: {localize(r.text)}"

@@ -98,10 +98,11 @@ HEADERS: dict[str, tuple[str, str, str]] = {
     "requested_up_mbps": ("Requested (upload)", "Mbps",
                           "The upload bandwidth the OPD requests (empty: the upload stays)."),
     "recommended_down_mbps": ("Recommended (download)", "Mbps",
-                              "Smallest download step that keeps the download p95 at or below "
-                              "70 %."),
+                              "The download bandwidth advised by the rule below (empty: not "
+                              "enough data)."),
     "recommended_up_mbps": ("Recommended (upload)", "Mbps",
-                            "Smallest upload step that keeps the upload p95 at or below 70 %."),
+                            "The upload bandwidth advised by the rule below (empty: not enough "
+                            "data)."),
 }  # fmt: skip
 XLSX_COLUMNS: tuple[str, ...] = (
     "link_id", "opd", "router", "interface", "upstream",
@@ -131,6 +132,11 @@ RULE = (
     "data is there.",
     "A direction whose p95 reaches 95 % of its bandwidth is SATURATED; when the request does not "
     "raise it, the reasons say so with the recommended bandwidth.",
+    "Recommendation rule, per direction: none when the data is not enough; a saturated "
+    "direction rises to the smallest step that keeps its p95 at or below 70 %; an underused one "
+    "(p95 below 50 %) is advised the smallest such step up to its bandwidth; any other stays at "
+    "its bandwidth; when the decision is CAN, a direction the request raises is advised at least "
+    "the requested bandwidth.",
     "Upload = traffic from the OPD to the internet; download = from the internet to the OPD.",
     "Utilisation at or above 80 % is coloured.",
 )

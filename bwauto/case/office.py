@@ -198,6 +198,25 @@ def copy_office(source: Path, target: Path) -> None:
         shutil.copy2(Path(source) / office.agency.logo, logo)
 
 
+def not_in_team(office: Office, name: str) -> str:
+    """A warning when the office lists a team and ``name`` is not in it ("" otherwise): the
+    Berita Acara then has no NIP or position for that engineer.
+
+    Examples:
+        >>> office = Office(team=[Person(name="Andi Pratama", nip="1991", position="Staf")])
+        >>> not_in_team(office, "Andi Pratama"), not_in_team(Office(), "Budi")
+        ('', '')
+        >>> not_in_team(office, "Budi").startswith("warning: Budi is not in the team")
+        True
+    """
+    from bwauto.i18n import _
+
+    if not office.team or any(p.name == name for p in office.team):
+        return ""
+    return _("warning: {name} is not in the team of office.yaml: the Berita Acara will show "
+             "no NIP or position for them; add them to 'team:'").format(name=name)  # fmt: skip
+
+
 def load_office(directory: Path | None) -> Office:
     """Read ``<directory>/office.yaml`` (defaults when the file or directory is absent).
 

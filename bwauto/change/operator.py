@@ -1,7 +1,8 @@
 """Who does a change: the name evidence records and documents show as "Pelaksana".
 
 The first of these that names someone wins: ``--by NAME`` (or the playbook task's ``by``),
-``$BWAUTO_OPERATOR``, the ``operator:`` key of the office settings (``<inventory>/office.yaml``),
+``$BWAUTO_OPERATOR``, for a raise of a request the engineer its Kasi assigned at SOP step 4
+(``assigned_engineer``), the ``operator:`` key of the office settings (``<inventory>/office.yaml``),
 and only then the OS user, marked as such because a login such as ``root`` names no one.
 
 Examples:
@@ -11,6 +12,8 @@ Examples:
     'BWAUTO_OPERATOR'
     >>> resolve_operator(None, "Tim Data Center", env={})
     Operator(name='Tim Data Center', source='office.yaml')
+    >>> resolve_operator(None, "Tim Data Center", env={}, assigned="Budi Santoso")
+    Operator(name='Budi Santoso', source='step 4')
     >>> op = resolve_operator(None, env={}, os_user=lambda: "root")
     >>> op.label, op.source
     ('root (OS user)', 'os-user')
@@ -20,16 +23,18 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import yaml
 
 from bwauto.errors import UsageError
 
 OS_USER = "os-user"
+ASSIGNED = "step 4"
+"""The source of an operator who is the engineer the request's Kasi assigned (SOP step 4)."""
 ENV = "BWAUTO_OPERATOR"
 OFFICE_FILE = "office.yaml"
 
@@ -69,9 +74,10 @@ def os_user() -> str:
 
 def resolve_operator(
     by: str | None, office_operator: str | None = None, env: Mapping[str, str] | None = None,
-    os_user: Callable[[], str] = os_user,
+    os_user: Callable[[], str] = os_user, assigned: str | None = None,
 ) -> Operator:  # fmt: skip
-    """The operator: ``by``, else ``$BWAUTO_OPERATOR``, else the office's, else the OS user.
+    """The operator: ``by``, else ``$BWAUTO_OPERATOR``, else ``assigned`` (the engineer of
+    SOP step 4), else the office's, else the OS user.
 
     Raises:
         UsageError: ``by`` is given but blank or spans lines.
@@ -79,7 +85,7 @@ def resolve_operator(
     env = os.environ if env is None else env
     if by is not None:
         return Operator(_name(by, "--by"), "--by")
-    for name, source in ((env.get(ENV), ENV), (office_operator, OFFICE_FILE)):
+    for name, source in ((env.get(ENV), ENV), (assigned, ASSIGNED), (office_operator, OFFICE_FILE)):
         if name and name.strip():
             return Operator(_name(name, source), source)
     return Operator(os_user(), OS_USER)
@@ -104,6 +110,24 @@ def office_operator(inventory_dir: Path) -> str | None:
         raise UsageError(f"{path}: expected a mapping with 'operator: NAME'")
     value = data.get("operator")
     return str(value) if value not in (None, "") else None
+
+
+def assigned_engineer(records: Iterable[Any]) -> str | None:
+    """The first engineer assigned at SOP step 4 (the Kasi's disposition), latest record first.
+
+    Examples:
+        >>> from types import SimpleNamespace as R
+        >>> assigned_engineer([R(kind="dispose", step=4, data={"assignees": ["Budi Santoso"]})])
+        'Budi Santoso'
+        >>> assigned_engineer([R(kind="dispose", step=3, data={"assignees": []})]) is None
+        True
+    """
+    for rec in reversed(list(records)):
+        if rec.kind == "dispose" and rec.step == 4:
+            names = [str(n).strip() for n in rec.data.get("assignees") or [] if str(n).strip()]
+            if names:
+                return names[0]
+    return None
 
 
 def _name(value: str, source: str) -> str:

@@ -85,10 +85,30 @@ def _inventory(ctx: TaskContext) -> Inventory:
     return load_inventory(ctx.inventory_dir)
 
 
-def _operator(ctx: TaskContext, by: str | None) -> Operator:
-    from bwauto.change.operator import office_operator, resolve_operator
+def _operator(ctx: TaskContext, by: str | None, request: str | None = None) -> Operator:
+    """``resolve_operator``; for a request, the engineer assigned at its SOP step 4 before the
+    office's operator (said in the log), and a warning for a name not in office.yaml's team."""
+    from bwauto.case.office import load_office, not_in_team
+    from bwauto.case.register import Register
+    from bwauto.change.operator import (
+        ASSIGNED,
+        assigned_engineer,
+        office_operator,
+        resolve_operator,
+    )
 
-    return resolve_operator(by, office_operator(ctx.inventory_dir))
+    assigned = None
+    if request is not None:
+        assigned = assigned_engineer(Register.in_state_dir(ctx.state_dir).get(request).records())
+    operator = resolve_operator(by, office_operator(ctx.inventory_dir), assigned=assigned)
+    if operator.source == ASSIGNED:
+        said = _("by: {name}, the engineer assigned at step 4 of {request}")
+        ctx.log(said.format(name=operator.name, request=request))
+    if operator.source != "os-user":
+        warning = not_in_team(load_office(ctx.inventory_dir), operator.name)
+        if warning:
+            ctx.log(warning)
+    return operator
 
 
 def _execute(ctx: TaskContext, inventory: Inventory, plan: Plan) -> Execution:
@@ -120,7 +140,7 @@ def raise_task(params: RaiseParams, ctx: TaskContext) -> TaskResult:
         allow_decrease=params.allow_decrease,
         confirm_timeout_s=params.confirm_timeout,
         request=params.request,
-        operator=_operator(ctx, params.by),
+        operator=_operator(ctx, params.by, params.request),
         prepare_archive=params.prepare_archive,
         no_confirm=params.no_confirm,
     )
@@ -153,14 +173,24 @@ def _attach(reg: Register, request: str, data: dict[str, Any]) -> None:
 
     evidence = Path(data["evidence"])
     try:
-        reg.attach_change(request, json.loads(evidence.read_text(encoding="utf-8")), evidence,
-                          monitoring=data["monitoring"])  # fmt: skip
+        record = json.loads(evidence.read_text(encoding="utf-8"))
+        reg.attach_change(request, record, evidence, monitoring=data["monitoring"],
+                          by=recorded_by(record))  # fmt: skip
     except CaseError as exc:
         raise CaseError(
             f"{data['link']}: change {data['change_id']} ended {data['outcome']!r} on the router "
             f"but is not attached to {request}: {exc}; attach it with: bwauto request change "
             f"{request} --evidence {evidence}"
         ) from exc
+
+
+def recorded_by(evidence: dict[str, Any]) -> str | None:
+    """Who records step 8 in the case: the change's named operator (``None``: the OS user,
+    as for any record without a name)."""
+    from bwauto.change.operator import OS_USER
+
+    named = evidence.get("operator_source") not in (None, "", OS_USER)
+    return str(evidence.get("operator")) if named and evidence.get("operator") else None
 
 
 def _checked_request(ctx: TaskContext, request: str | None, link: str) -> Register | None:

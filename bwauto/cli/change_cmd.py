@@ -32,7 +32,8 @@ RequestOpt = Annotated[
 ByOpt = Annotated[
     str | None,
     typer.Option("--by", help="Who does the change (evidence, documents) \\[default: "
-                 "$BWAUTO_OPERATOR, else office.yaml's operator, else the OS user]"),
+                 "$BWAUTO_OPERATOR, else the engineer assigned at step 4 of --request, else "
+                 "office.yaml's operator, else the OS user]"),
 ]  # fmt: skip
 ForceOpt = Annotated[
     bool,
@@ -93,7 +94,7 @@ def raise_(
     options = ChangeOptions(dry_run=dry_run, force=force, allow_decrease=allow_decrease,
                             confirm_timeout_s=confirm_timeout, request=request,
                             prepare_archive=prepare_archive, no_confirm=no_confirm,
-                            operator=_operator(app, by))  # fmt: skip
+                            operator=_operator(app, by, request))  # fmt: skip
     plan = plan_raise(app.inventory(), app.state_dir, link, opd, to, options, _headroom(app))
     if "/" not in to:  # said once the target is valid: an error stays one line
         err_console.print(
@@ -136,10 +137,10 @@ def _one_guard_choice(prepare_archive: bool, no_confirm: bool) -> None:
         )
 
 
-def _operator(app: AppContext, by: str | None) -> Operator:
-    from bwauto.change.operator import office_operator, resolve_operator
+def _operator(app: AppContext, by: str | None, request: str | None = None) -> Operator:
+    from bwauto.cli.raise_request import request_operator
 
-    return resolve_operator(by, office_operator(app.inventory_dir))
+    return request_operator(app.inventory_dir, app.state_dir, by, request)
 
 
 def _execute(app: AppContext, plan: Plan, yes: bool) -> int:
@@ -373,9 +374,18 @@ def _show_table(outcome: RunOutcome) -> None:
         table.add_column(name, overflow="fold")  # long words folded, never ellipsized
     for r in outcome.records:
         table.add_row(r.link, r.router, outcome_text(r.outcome), rate_text(r.rate_before),
-                      rate_text(r.rate_after),
+                      _after_text(r),
                       "; ".join(map(error_text, r.errors)) or _failed_checks(r))  # fmt: skip
     console.print(table)
+
+
+def _after_text(record: EvidenceRecord) -> str:
+    """The rates after the change; in a dry-run, the target it would set, said as such."""
+    from bwauto.change.words import rate_text
+
+    if record.rate_after or record.outcome != "dry-run" or not record.target:
+        return rate_text(record.rate_after)
+    return _("{rates} (if applied)").format(rates=rate_text(record.target))
 
 
 def _failed_checks(record: EvidenceRecord) -> str:

@@ -29,6 +29,24 @@ def check(ctx: typer.Context) -> None:
         soft_wrap=True,
         markup=False,
     )  # fmt: skip
+    _warn_operator_not_in_team(inv.directory)
+
+
+def _warn_operator_not_in_team(inventory_dir: Any) -> None:
+    """A warning (stderr, exit 0) when office.yaml's ``operator`` or ``$BWAUTO_OPERATOR`` is
+    not in its team: the Berita Acara would have no NIP or position for that engineer."""
+    import os
+
+    from bwauto.case.office import load_office, not_in_team
+    from bwauto.change.operator import ENV, office_operator
+    from bwauto.cli.output import err_console
+
+    office = load_office(inventory_dir)
+    names = {office_operator(inventory_dir) or "", os.environ.get(ENV, "").strip()} - {""}
+    for name in sorted(names):
+        warning = not_in_team(office, name)
+        if warning:
+            err_console.print(warning, markup=False, soft_wrap=True)
 
 
 @app.command("list")

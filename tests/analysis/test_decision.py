@@ -152,7 +152,9 @@ def test_each_direction_is_judged_and_a_saturated_one_not_raised_is_flagged() ->
     saturated = [r for r in d.reasons if r.code is Code.SATURATED]
     assert len(saturated) == 1 and saturated[0].text.startswith("upload is saturated: p95 49.7")
     assert "the request does not raise it" in saturated[0].text
-    assert d.recommended == {"upload": 100 * M, "download": 100 * M}
+    # the saturated upload is recommended to rise; the download, decided CAN, at least the
+    # requested rate (outside look 4: never the current rate below a CAN)
+    assert d.recommended == {"upload": 100 * M, "download": 150 * M}
     both = decide(dinkes, stats(49.7 * M, 70 * M), load(), 150 * M, SETTINGS, 100 * M)
     assert Code.SATURATED not in codes(both) and both.impact is not None
     assert both.impact.increase_up_bps == 50 * M
@@ -217,7 +219,9 @@ def test_above_the_ladder_is_a_note_not_a_refusal() -> None:
     d = decide(big, stats(900 * M, 950 * M), big_load, 2000 * M, SETTINGS)
     assert d.verdict is Verdict.CAN
     assert codes(d) == [Code.OK, Code.ABOVE_LADDER]
-    assert d.recommended_bps is None
+    # no ladder step fits the saturated download, but CAN recommends at least the request; the
+    # upload at 90 % is neither saturated nor underused: it stays
+    assert d.recommended == {"upload": 1000 * M, "download": 2000 * M}
 
 
 def test_thresholds_are_configurable() -> None:
@@ -240,3 +244,46 @@ def test_mbps_text() -> None:
     assert (
         mbps(50 * M) == "50 Mbps" and mbps(12.34 * M) == "12.3 Mbps" and mbps(0.04 * M) == "0 Mbps"
     )
+
+
+def test_recommendations_follow_the_decision_and_the_use() -> None:
+    """Issue 11 (outside look, 4): no advice without enough data; a CAN decision recommends at
+    least the requested rate; a direction rises only when it is saturated."""
+    # NOT ENOUGH DATA (one poll sample): no "disarankan 20 M" for a 100 M link
+    thin = decide(LINK, stats(5 * M, 10 * M, coverage=0.1), load(), 150 * M, SETTINGS)
+    assert thin.verdict is Verdict.NOT_ENOUGH_DATA
+    assert thin.recommended_bps is None and thin.recommended == {"upload": None, "download": None}
+    # rsud at 300M: CAN, and the download is not recommended below the 300 asked
+    rsud = LinkInfo("rsud", 100 * M, 200 * M, "telkom")
+    free = UpstreamLoad(UpstreamInfo("telkom", 10_000 * M, None), 2, 0, 0.0, 0.0, 1, 100.0)
+    can = decide(rsud, stats(40 * M, 130 * M), free, 300 * M, SETTINGS)
+    assert can.verdict is Verdict.CAN and can.recommended["download"] == 300 * M
+    # disdik: the upload at 73 % (not saturated, not asked) stays at its rate
+    disdik = LinkInfo("disdik", 100 * M, 100 * M, "telkom")
+    d = decide(disdik, stats(73 * M, 80 * M), free, 150 * M, SETTINGS)
+    assert d.recommended["upload"] == 100 * M
+    assert Code.SATURATED not in codes(d)
+
+
+def test_the_cli_lines_say_a_direction_stays_and_give_no_advice_without_data(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside look 4, as the engineer reads it: the upload at 73 % "disarankan tetap", the
+    download decided CAN at the requested rate, and nothing advised on one poll sample."""
+    from bwauto.analysis.tasks import decision_lines
+    from bwauto.i18n import reset, set_lang
+
+    monkeypatch.setenv("BWAUTO_LANG", "id")
+    set_lang("id")
+    try:
+        free = UpstreamLoad(UpstreamInfo("telkom", 10_000 * M, None), 2, 0, 0.0, 0.0, 1, 100.0)
+        disdik = LinkInfo("disdik", 100 * M, 100 * M, "telkom")
+        text = "\n".join(decision_lines(decide(disdik, stats(73 * M, 80 * M), free, 150 * M,
+                                               SETTINGS)))  # fmt: skip
+        assert "unggah: p95 73 Mbps dari 100 Mbps (73.0%); tidak dimohonkan; disarankan tetap " \
+               "100 Mbps" in text, text  # fmt: skip
+        assert "dimohonkan 150 Mbps; disarankan 150 Mbps" in text, text
+        thin = decide(disdik, stats(5 * M, 10 * M, coverage=0.1), free, 150 * M, SETTINGS)
+        assert "disarankan" not in "\n".join(decision_lines(thin))
+    finally:
+        reset()

@@ -20,7 +20,7 @@ def test_the_sample_office_of_the_sample_inventory() -> None:
     assert office.logo_path is not None and office.logo_path.read_bytes()[:4] == b"\x89PNG"
     assert office.signatories.kasi.name == "Siti Rahmawati, S.Kom."
     assert office.signatories.kadis.nip == "19690312 199003 1 004"
-    assert [p.name for p in office.team] == ["Andi Pratama", "Dewi Lestari"]
+    assert [p.name for p in office.team] == ["Andi Pratama", "Dewi Lestari", "Budi Santoso"]
     assert office.operator == "Andi Pratama"
     assert office.cuti_bersama == [dt.date(2026, 12, 24)]
     number = office.numbering.number("ba", "KB-2026-0012", dt.date(2026, 11, 30))

@@ -59,7 +59,8 @@ def _walk_to_report(reg: Register, clock: Clock, tmp: Path, inv: Path, out: Path
     case_id = new_request(reg)
     walk_to_analysis(reg, case_id, clock)
     clock.advance(hours=20)
-    reg.attach_analysis(case_id, analysis_row("CAN"), [write_png(tmp / "analisa.png", 300, 120)])
+    row = analysis_row("CAN") | {"in_p95_mbps": 49.75}  # the upload (50 Mbps) is saturated
+    reg.attach_analysis(case_id, row, [write_png(tmp / "analisa.png", 300, 120)])
     reg.decide(case_id, can=True)
     clock.advance(hours=24, minutes=20)
     evidence = tmp / "CH-20260304-021500-3f9a.json"
@@ -123,6 +124,68 @@ def _by_engineer(reg: Register, clock: Clock, inv: Path, out: Path) -> Path:
     return write_document(reg, case_id, "ba", out, inventory_dir=inv)
 
 
+def _by_stranger(reg: Register, clock: Clock, inv: Path, out: Path) -> Path:
+    """A BA whose engineer (``raise --by "Joko Susilo"``) is not in office.yaml's team."""
+    case_id = new_request(reg)
+    walk_to_analysis(reg, case_id, clock)
+    reg.attach_analysis(case_id, analysis_row("CAN"))
+    reg.decide(case_id, can=True)
+    evidence = out / "CH-20260304-021500-joko.json"
+    evidence.parent.mkdir(parents=True, exist_ok=True)
+    evidence.write_text("{}", encoding="utf-8")
+    change = change_evidence() | {"operator": "Joko Susilo", "operator_source": "--by"}
+    reg.attach_change(case_id, change, evidence)
+    reg.attach_monitoring(case_id, {"backend": "prometheus", "ok": True})
+    reg.ba(case_id, {"team_name": "Joko Susilo", "opd_name": "Rudi Hartono"})
+    return write_document(reg, case_id, "ba", out, inventory_dir=inv)
+
+
+GUARD_CHECKS = [
+    {"name": "commit-confirm possible", "ok": True, "detail": "the router can arm the guard"},
+    {"name": "commit-confirm guard gone", "ok": True, "detail": "no scheduler entry"},
+    {"name": "saved", "ok": True, "detail": "/system backup save"},
+]
+
+
+def _short_outcome(ended: str, after_s: float) -> dict[str, object]:
+    """``request outcome`` judged on ``after_s`` seconds polled every 3 s (as the demo does)."""
+    change_at = dt.datetime.fromisoformat(ended).timestamp()
+    before = _constant(change_at - 7 * 86_400, 7 * 86_400, 70e6)
+    n = int(after_s // 3) + 1
+    ts = change_at + 3.0 * np.arange(n)
+    octets = (np.arange(n) * 13e6 * 3 / 8).astype(np.uint64)
+    after = compute_intervals(ts, np.full(n, np.nan), octets, octets, np.full(n, 64, np.uint8),
+                              speed_bps=10**9, poll_interval_s=3)  # fmt: skip
+    windows = (change_at - 7 * 86_400, change_at, change_at, change_at + after_s)
+    outcome = compare("dinkes", before, after, {"up": None, "down": 100_000_000},
+                      {"up": None, "down": 150_000_000}, windows)  # fmt: skip
+    return outcome_json(outcome, change_at + after_s)
+
+
+def _plain_report(
+    reg: Register, clock: Clock, inv: Path, out: Path, after_s: float | None, lang: str = "id"
+) -> Path:
+    """A report whose change ran the commit-confirm checks, with the outcome judged on
+    ``after_s`` seconds after the change (``None``: not measured)."""
+    case_id = new_request(reg)
+    walk_to_analysis(reg, case_id, clock)
+    out.mkdir(parents=True, exist_ok=True)
+    reg.attach_analysis(case_id, analysis_row("CAN"), [write_png(out / "analisa.png", 300, 120)])
+    reg.decide(case_id, can=True)
+    evidence = out / f"CH-20260304-021500-{case_id}.json"
+    evidence.parent.mkdir(parents=True, exist_ok=True)
+    evidence.write_text("{}", encoding="utf-8")
+    change = change_evidence() | {"operator": "Andi Pratama", "operator_source": "--by"}
+    change["checks"] = [*change["checks"], *GUARD_CHECKS]
+    reg.attach_change(case_id, change, evidence)
+    reg.attach_monitoring(case_id, {"backend": "prometheus", "ok": True})
+    reg.ba(case_id, {"team_name": "Andi Pratama", "opd_name": "Rudi Hartono"})
+    if after_s is not None:
+        reg.attach_outcome(case_id, _short_outcome(change["ended"], after_s))
+    reg.report(case_id, {"summary": "Kenaikan berjalan baik."})
+    return write_document(reg, case_id, "report", out, lang=lang, inventory_dir=inv)
+
+
 def _refused(reg: Register, tmp: Path, inv: Path, out: Path) -> Path:
     case_id = reg.new(opd="Dinas Pendidikan", letter_no="421/DISDIK/III/2026",
                       letter_date=dt.date(2026, 2, 27), link_id="dinkes", rate_bps=300_000_000,
@@ -151,6 +214,10 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pdfs]:
             docs["report"], docs["reply"] = report, _refused(reg, tmp, inv, out / "reply")
             docs["ba-en"] = ba_en
             docs["ba-by"] = _by_engineer(reg, clock, inv, out / "by")
+            docs["ba-stranger"] = _by_stranger(reg, clock, inv, out / "stranger")
+            docs["report-12s"] = _plain_report(reg, clock, inv, out / "12s", 12.0)
+            docs["report-none"] = _plain_report(reg, clock, inv, out / "none", None)
+            docs["report-en"] = _plain_report(reg, clock, inv, out / "en-none", None, "en")
     flat = tmp / "flat"
     flat.mkdir()
     for name, path in docs.items():
@@ -230,8 +297,8 @@ def test_report_in_indonesian_with_numbered_sections_charts_and_photos(pdfs: Pdf
     document = docx.Document(pdfs["path:report"][0])
     rows = [[c.text for c in r.cells] for t in document.tables for r in t.rows]
     assert ["Pelaksana", "Andi Pratama"] in rows
-    # each direction's own utilisation (the upload's rate from the inventory: 20,5 of 50 Mbps)
-    assert ["Utilisasi persentil ke-95 (unduh / unggah)", "93,4 % / 41,0 %"] in rows
+    # each direction's own utilisation (the upload's rate from the inventory: 49,75 of 50 Mbps)
+    assert ["Utilisasi persentil ke-95 (unduh / unggah)", "93,4 % / 99,5 % (jenuh)"] in rows
     assert [
         "Bandwidth terbaca dari router",
         "berhasil",
@@ -292,8 +359,9 @@ def test_outcome_period_in_hours_and_days_with_its_dates(pdfs: Pdfs) -> None:
     ), text[text.find("Periode sesudah") - 50 :][:300]
     document = docx.Document(pdfs["path:report"][0])
     rows = [[c.text for c in r.cells] for t in document.tables for r in t.rows]
-    (down,) = [r for r in rows if r[0] == "Unduh" and "→" in r[1]]
-    assert down[1:3] == ["100 Mbps → 200 Mbps", "95 Mbps → 150 Mbps"], down
+    assert ["Uraian", "Unduh", "Unggah"] in rows  # a column per direction
+    assert ["Batas (lama → baru)", "100 Mbps → 200 Mbps"] in [r[:2] for r in rows]
+    assert ["p95 (sebelum → sesudah)", "95 Mbps → 150 Mbps"] in [r[:2] for r in rows]
 
 
 def test_berita_acara_first_party_is_the_engineer_who_did_the_raise(pdfs: Pdfs) -> None:
@@ -316,3 +384,66 @@ def test_berita_acara_first_party_is_the_engineer_who_did_the_raise(pdfs: Pdfs) 
     signatures = [c for r in rows for c in r if "PIHAK PERTAMA" in c]
     assert signatures and all("Dewi Lestari" in c for c in signatures), signatures
     assert "Mengetahui, Kepala Seksi Infrastruktur dan Teknologi Siti Rahmawati, S.Kom." in text
+
+
+def test_an_engineer_not_in_the_team_has_no_placeholder_nip(pdfs: Pdfs) -> None:
+    """Issue 11 (outside look, 2): PIHAK PERTAMA not in office.yaml's team is printed by name,
+    with no NIP line of dots (``raise`` and ``inventory check`` warn about it instead)."""
+    text = pdfs["ba-stranger"][0]
+    first = text.split("PIHAK PERTAMA", 1)[1].split("Nama : Rudi Hartono", 1)[0]
+    assert "Joko Susilo" in first and "NIP" not in first and "…" not in first, first
+
+
+def test_the_report_flags_a_saturated_direction_not_requested(pdfs: Pdfs) -> None:
+    """Issue 11 (outside look, 3): the upload at 99,5 % is not raised by a download request;
+    the report's conclusion says so, as the reply letter does, not only "dapat dinaikkan"."""
+    text = pdfs["report"][0]
+    assert (
+        "dapat dinaikkan; arah unggah jenuh (99,5 % pada persentil ke-95) dan tidak termasuk "
+        "permohonan ini: kenaikannya perlu dimohonkan tersendiri"
+    ) in text, text
+
+
+def test_the_outcome_table_fits_a4_and_every_check_is_named(pdfs: Pdfs) -> None:
+    """Issue 11 (outside look, 5): section 6's table breaks no word on A4 ("Utilisa si",
+    "Bandwi dth"); the commit-confirm and save checks have a name and a detail in the
+    document's language; the English diff summary is singular for one line."""
+    text = pdfs["report"][0]
+    section = text[text.find("Hasil Kenaikan") :].split("Periode sesudah")[0]
+    words = set(section.split())  # a word broken by the cell's width is two tokens
+    for whole in ("Utilisasi", "Bandwidth", "terpakai", "Waktu", "Batas", "(lama", "baru)",
+                  "(sebelum", "sesudah)", "Rata-rata", "Unduh", "Unggah"):  # fmt: skip
+        assert whole in words, section
+    rows = docx_rows(Path(pdfs["path:report-none"][0]))
+    checks = [r for r in rows if r[1:2] == ["berhasil"]]
+    assert len(checks) == 6 and all(r[2] for r in checks), checks
+    for name in ("Pemulihan otomatis tersedia", "Pemulihan otomatis dibatalkan setelah "
+                 "konfirmasi", "Konfigurasi disimpan"):  # fmt: skip
+        assert name in pdfs["report-none"][0], name
+    assert "Pemeriksaan tambahan" not in pdfs["report-none"][0]
+    english = pdfs["report-en"][0]
+    assert "1 line added, 1 line removed" in english and "Additional check" not in english
+    assert "Configuration saved" in english
+
+
+def test_an_outcome_on_seconds_is_provisional_and_none_is_said_in_words(pdfs: Pdfs) -> None:
+    """Issue 11 (outside look, 6): judged on 12 s after the raise, the report says the period is
+    too short (with its length) and does not judge "new bandwidth used"; with no data after
+    the change it says so in words, never with a shell command."""
+    short = pdfs["report-12s"][0]
+    assert "Periode sesudah perubahan (12 detik) terlalu singkat untuk menilai hasilnya" in short
+    assert "sementara" in short and "belum dapat dinilai" in short, short
+    none = pdfs["report-none"][0]
+    assert "Hasil sesudah perubahan belum diukur." in none
+    assert "Belum ada grafik pemakaian sesudah perubahan" in none  # only the before chart
+    assert "bwauto" not in none.replace("bwauto)", "") and "jalankan" not in none, none
+
+
+def docx_rows(path: Path) -> list[list[str]]:
+    """Every table row's cell texts (merged cells once)."""
+    rows = []
+    for table in docx.Document(str(path)).tables:
+        for row in table.rows:
+            cells = [c.text for c in row.cells]
+            rows.append([c for i, c in enumerate(cells) if i == 0 or c != cells[i - 1]])
+    return rows

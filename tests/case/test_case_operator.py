@@ -44,3 +44,24 @@ def test_the_report_names_the_operator(
 ) -> None:  # fmt: skip
     text = report_text(reg, tmp_path, png, operator, source, lang)
     assert re.search(shown, text), text
+
+
+def test_inventory_check_warns_of_an_operator_not_in_the_team(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 11 (outside look, 2): an engineer not in office.yaml's team would leave PIHAK
+    PERTAMA without NIP or position: ``inventory check`` says so (exit 0)."""
+    import shutil
+
+    from bwauto.cli.app import main
+
+    inv = tmp_path / "inventory"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "inventory", inv)
+    monkeypatch.setenv("BWAUTO_LANG", "en")
+    monkeypatch.setenv("BWAUTO_OPERATOR", "Joko Susilo")
+    assert main(["--inventory", str(inv), "inventory", "check"]) == 0
+    err = capsys.readouterr().err
+    assert "Joko Susilo is not in the team of office.yaml" in err and "Andi" not in err
+    monkeypatch.setenv("BWAUTO_OPERATOR", "Budi Santoso")  # in the sample team
+    assert main(["--inventory", str(inv), "inventory", "check"]) == 0
+    assert "not in the team" not in capsys.readouterr().err

@@ -166,8 +166,10 @@ def test_one_request_walks_all_14_steps(fresh_case: Case) -> None:
         assert "dinkes" in text and "edge-bc-01" in text and change["change_id"] in text
         assert "100 Mbps" in text and "150 Mbps" in text and "50 Mbps" in text
     assert "max-limit=50M/150M" in rep and "prometheus" in rep
-    # PIHAK PERTAMA is who did the raise (office.yaml's operator: the playbook gives no `by`)
-    assert "Andi Pratama" in ba and "Rudi Hartono" in ba and "Budi Santoso" not in ba
+    # PIHAK PERTAMA is who did the raise: the playbook gives no `by`, so the engineer the Kasi
+    # assigned at step 4 (before office.yaml's operator), with his NIP from office.yaml's team
+    assert "Budi Santoso" in ba and "Rudi Hartono" in ba and "Andi Pratama" not in ba
+    assert "19880605 201402 1 001" in ba
 
     zipped = export(case.reg.get(case.case_id), case.state / "case.zip")
     names = zipfile.ZipFile(zipped).namelist()

@@ -39,7 +39,7 @@ from bwauto.case.office import Office
 from bwauto.case.records import Case, Record
 from bwauto.case.workflow import CaseState, change_succeeded, monitoring_succeeded
 from bwauto.change.operator import OS_USER
-from bwauto.i18n import translator
+from bwauto.i18n import plural_translator, translator
 
 SOP = {"number": "04/SOP/Kominfo-PE/10/2018", "name": "Permohonan Kenaikan Bandwidth"}
 CASE_FIELDS = (
@@ -163,8 +163,9 @@ def _analysis(state: CaseState, lang: str, link: Mapping[str, Any] | None = None
     row = AnalysisSummary.model_validate(record.data["summary"])
     reasons = [wording.reason_text(r, lang) for r in row.reasons]
     data = row.model_dump()
-    return {**data, "reasons": reasons, "codes": row.reasons,
-            **analysis_directions(data, state, link or {})}  # fmt: skip
+    figures = {**data, "reasons": reasons, "codes": row.reasons,
+               **analysis_directions(data, state, link or {})}  # fmt: skip
+    return figures | {"conclusion": wording.conclusion_text(figures, lang)}
 
 
 def _first_png(record: Record | None) -> str:
@@ -209,11 +210,25 @@ def _change(state: CaseState, link: Mapping[str, Any], lang: str) -> dict[str, A
         "ok": change_succeeded(data),
         "added": added,
         "removed": removed,
+        "diff_summary": diff_summary(added, removed, lang),
         "interface": str(link.get("interface", "")),
         "queue": _queue(link, change.platform, lang),
         "outcome_text": wording.outcome_text(change.outcome, lang),
         "rows": rows,
     }
+
+
+def diff_summary(added: int, removed: int, lang: str) -> str:
+    """The diff's size in words, singular or plural by the count (gettext ``ngettext``).
+
+    Examples:
+        >>> diff_summary(1, 1, "en"), diff_summary(2, 1, "id")
+        ('1 line added, 1 line removed', '2 baris ditambah, 1 baris dihapus')
+    """
+    n_ = plural_translator(lang)
+    plus = n_("{n} line added", "{n} lines added", added).format(n=added)
+    minus = n_("{n} line removed", "{n} lines removed", removed).format(n=removed)
+    return f"{plus}, {minus}"
 
 
 def _queue(link: Mapping[str, Any], platform: str, lang: str) -> str:
@@ -287,20 +302,37 @@ def first_party(ba: dict[str, Any], change: Mapping[str, Any]) -> dict[str, Any]
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
 
 
+MIN_JUDGE_S = 3600.0
+"""The shortest period after a change on which the report judges its outcome: one hour. The
+outcome's own rule (``bwauto.analysis.outcome``: 80 % of the period covered) says whether the
+samples are complete, not whether the period says anything about the link's use; a few seconds
+after a raise (the demo polls 12 s) cannot show whether the new bandwidth is used. A shorter
+period is shown with its length, its figures marked provisional and "new rate used" not judged.
+"""
+
+MEASURES = (
+    ("cap", "Limit (old → new)"), ("p95", "p95 (before → after)"), ("mean", "Mean"),
+    ("max", "Max"), ("util", "p95 utilisation"), ("at_cap", "Time at the limit"),
+    ("used", "New bandwidth used"),
+)  # fmt: skip
+"""The outcome table's rows (one column per direction, so that no word breaks on A4)."""
+
+
 def outcome_context(state: CaseState, lang: str) -> dict[str, Any]:
-    """The change's outcome (``bwauto request outcome``): a row per direction in words and
-    Mbps, its chart in ``lang``, or what is missing and when it will be there."""
+    """The change's outcome (``bwauto request outcome``): a row per direction and a row per
+    measure (``measures``: label, down, up) in words and Mbps, its chart in ``lang``, or what is
+    missing in words (documents carry no commands). ``provisional``: the period after the change
+    is shorter than ``MIN_JUDGE_S``; ``note`` says so with its length."""
     from bwauto.analysis.window import format_ts
 
     _ = translator(lang)
     f = filters(lang)
     record = state.latest.get("outcome")
     if record is None:
-        return {"enough": False, "rows": [], "chart": "", "span": "", "start": "", "end": "",
-                "duration": "", "missing": _(
-            "The outcome of the raise has not been measured yet: run 'bwauto request outcome "
-            "{case}' once the poller has a day of data after the change."
-        ).format(case=record_case(state))}  # fmt: skip
+        said = _("The outcome after the change has not been measured yet.")
+        return {"enough": False, "rows": [], "measures": [], "chart": "", "span": "",
+                "start": "", "end": "", "duration": "", "provisional": False, "note": "",
+                "missing": said}  # fmt: skip
     summary = record.data["summary"]
     pngs = [x["path"] for x in record.files() if x["path"].lower().endswith(".png")]
     chart = next((p for p in pngs if Path(p).stem.startswith(f"outcome-{lang}")), "")
@@ -309,11 +341,25 @@ def outcome_context(state: CaseState, lang: str) -> dict[str, Any]:
     ).format(when=f["waktu"](format_ts(float(summary["available_at"]))))  # fmt: skip
     start = f["waktu"](format_ts(summary["change_at"]))
     end = f["waktu"](format_ts(summary["after_end"]))
-    length = duration(float(summary["after_end"]) - float(summary["change_at"]), lang)
+    seconds = float(summary["after_end"]) - float(summary["change_at"])
+    length = duration(seconds, lang)
+    provisional = seconds < MIN_JUDGE_S
+    note = _(
+        "The period after the change ({length}) is too short to judge the outcome: at least "
+        "{minimum} is needed. The figures below are provisional."
+    ).format(length=length, minimum=duration(MIN_JUDGE_S, lang)) if provisional else ""  # fmt: skip
+    rows = [_outcome_row(d, f, _, provisional) for d in summary["directions"]]
     return {"enough": bool(summary["enough_after"]), "span": f"{start} – {end}",
             "start": start, "end": end, "duration": length, "chart": chart,
-            "rows": [_outcome_row(d, f, _) for d in summary["directions"]],
-            "missing": missing}  # fmt: skip
+            "rows": rows, "measures": _measures(rows, _), "provisional": provisional,
+            "note": note, "missing": missing}  # fmt: skip
+
+
+def _measures(rows: list[dict[str, str]], _: Any) -> list[dict[str, str]]:
+    """The outcome's rows turned: one per measure, a column per direction ("–" if absent)."""
+    by = {r["key"]: r for r in rows}
+    return [{"label": _(label), "down": by.get("down", {}).get(key, "–"),
+             "up": by.get("up", {}).get(key, "–")} for key, label in MEASURES]  # fmt: skip
 
 
 def record_case(state: CaseState) -> str:
@@ -322,7 +368,9 @@ def record_case(state: CaseState) -> str:
     return first.case if first else ""
 
 
-def _outcome_row(d: Mapping[str, Any], f: Mapping[str, Any], _: Any) -> dict[str, str]:
+def _outcome_row(
+    d: Mapping[str, Any], f: Mapping[str, Any], _: Any, provisional: bool = False
+) -> dict[str, str]:
     def pair(a: Any, b: Any) -> str:
         return f"{f['laju'](a)} → {f['laju'](b)}"
 
@@ -330,7 +378,9 @@ def _outcome_row(d: Mapping[str, Any], f: Mapping[str, Any], _: Any) -> dict[str
         return "–" if v is None else f["persen"](100 * float(v), 0)
 
     used = d.get("new_rate_used")
+    said = "–" if used is None else (_("yes") if used else _("no"))
     return {
+        "key": str(d["direction"]),
         "direction": _("Download") if d["direction"] == "down" else _("Upload"),
         "cap": pair(d["old_cap_bps"], d["new_cap_bps"]),
         "p95": pair(d["before"]["p95_bps"], d["after"]["p95_bps"]),
@@ -338,7 +388,7 @@ def _outcome_row(d: Mapping[str, Any], f: Mapping[str, Any], _: Any) -> dict[str
         "max": pair(d["before"]["max_bps"], d["after"]["max_bps"]),
         "util": f"{share(d.get('utilisation_before'))} → {share(d.get('utilisation_after'))}",
         "at_cap": f"{share(d['at_cap_before'])} → {share(d['at_cap_after'])}",
-        "used": "–" if used is None else (_("yes") if used else _("no")),
+        "used": _("not yet judged") if provisional else said,
     }
 
 
@@ -369,8 +419,11 @@ def report_context(
         )
     outcome = outcome_context(state, lang)
     if outcome["enough"] and outcome["chart"]:
-        figures.append({"path": outcome["chart"],
-                        "caption": _("Use of the link before and after the change")})  # fmt: skip
+        caption = _("Use of the link before and after the change")
+        if outcome["provisional"]:
+            caption = _("{caption} (provisional: {length} after the change)").format(
+                caption=caption, length=outcome["duration"])  # fmt: skip
+        figures.append({"path": outcome["chart"], "caption": caption})
     docs = [f["path"] for f in files if f["role"] == "documentation"]
     figures += [{"path": p, "caption": _("Documentation: {name}").format(name=Path(p).name)}
                 for p in docs if p.lower().endswith(IMAGE_SUFFIXES)]  # fmt: skip
@@ -382,5 +435,6 @@ def report_context(
         "analysis": _analysis(state, lang, link),
         "outcome": outcome,
         "figures": figures,
+        "after_figure": bool(after_chart) or bool(outcome["enough"] and outcome["chart"]),
         "attachments": [Path(p).name for p in docs if not p.lower().endswith(IMAGE_SUFFIXES)],
     }

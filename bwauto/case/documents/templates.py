@@ -11,6 +11,7 @@ A template is found first in ``<override>/<lang>/<name>.yaml`` (the office's cop
       - heading: "BERITA ACARA PEKERJAAN"    # level: 0 (title) .. 3; numbered: true → "N. "
       - paragraph: "Pada hari ini {{ ba.date | hari }} ..."   # bold/italic/align/size
       - fields: [["Nama OPD", "{{ case.opd }}"], ...]          # label : value table
+                                             # a row {if: EXPR, row: [label, value]}: only if
       - table: {header: [...], rows: [[...]]}  # or {header, from: EXPR, row: ["{{ item.x }}"]}
       - list: ["...", "..."]                 # or {from: EXPR, item: "{{ item }}"}
       - monospace: "{{ change.diff }}"
@@ -220,6 +221,9 @@ class _Renderer:
         return Block("list", items=items, options=options)
 
     def _fields(self, value: Any, options: dict[str, Any]) -> Block:
+        if isinstance(value, list):  # a row {if: EXPR, row: [...]} appears only when true
+            value = [r.get("row") if isinstance(r, dict) else r for r in value
+                     if not isinstance(r, dict) or self.expr(r.get("if", "true"))]  # fmt: skip
         rows = [[self.text(cell) for cell in row] for row in _rows(value)]
         return Block("fields", rows=rows, options=options)
 

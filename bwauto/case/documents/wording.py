@@ -240,6 +240,35 @@ def resubmit_text(reasons: Sequence[str], lang: str) -> str:
     )
 
 
+_DECISIONS = {"CAN": "can be raised", "CANNOT": "cannot be raised"}
+
+
+def conclusion_text(analysis: Mapping[str, Any], lang: str) -> str:
+    """The report's conclusion of step 6: the decision, and every saturated direction the
+    request does not raise, flagged as the reply letter does (``analysis_directions``).
+
+    Examples:
+        >>> up = {"saturated": True, "raised": False, "utilisation_pct": 99.5}
+        >>> import textwrap
+        >>> print(textwrap.fill(conclusion_text({"decision": "CAN", "up": up}, "id"), 90))
+        dapat dinaikkan; arah unggah jenuh (99,5 % pada persentil ke-95) dan tidak termasuk
+        permohonan ini: kenaikannya perlu dimohonkan tersendiri
+        >>> conclusion_text({"decision": "NOT_ENOUGH_DATA"}, "en")
+        'not yet judged (not enough data)'
+    """
+    _ = translator(lang)
+    decision = str(analysis.get("decision") or "")
+    parts = [_(_DECISIONS.get(decision, "not yet judged (not enough data)"))]
+    for key, name in (("down", "download"), ("up", "upload")):
+        d = analysis.get(key) or {}
+        if d.get("saturated") and not d.get("raised"):
+            pct = filters(lang)["persen"](d.get("utilisation_pct"))
+            parts.append(_("the {dir} direction is saturated ({pct} at the 95th percentile) and "
+                           "not part of this request: its raise must be requested on its own")
+                         .format(dir=_(name), pct=pct))  # fmt: skip
+    return "; ".join(parts)
+
+
 def _resubmit_condition(reason: str, lang: str) -> str:
     _ = translator(lang)
     code = reason_code(reason)
@@ -285,6 +314,9 @@ _CHECK_NAMES = {
     "rate read back": "Bandwidth read back from the router",
     "counters": "Traffic counters",
     "restored to the pre-change config": "Configuration restored",
+    "commit-confirm possible": "Automatic restore available",
+    "commit-confirm guard gone": "Automatic restore cancelled after confirmation",
+    "saved": "Configuration saved",
 }
 _CHECK_DETAILS: dict[str, tuple[str, str]] = {
     "SNMP answers": ("the router answers SNMP", "no SNMP answer"),
@@ -303,7 +335,15 @@ _CHECK_DETAILS: dict[str, tuple[str, str]] = {
     "counters": ("traffic counters read after the change", "traffic counters not read"),
     "restored to the pre-change config": ("the configuration is as before the change",
                                           "the configuration differs from before the change"),
+    "commit-confirm possible": ("the router can restore the old configuration by itself",
+                                "the router cannot restore the old configuration by itself"),
+    "commit-confirm guard gone": ("the change was confirmed: the router will not restore the "
+                                  "old configuration", "the automatic restore is still pending"),
+    "saved": ("the configuration is saved on the router and survives a restart",
+              "the configuration is not saved on the router"),
 }  # fmt: skip
+_UNGUARDED = "none: --no-confirm"
+"""The start of a check detail saying the change was applied without an automatic restore."""
 
 
 def rate_text(rate: Rate | None, lang: str) -> str:
@@ -334,6 +374,8 @@ def check_row(check: Mapping[str, Any], change: Mapping[str, Any], lang: str) ->
             if ok
             else _("the router does not show the new bandwidth")
         )
+    elif str(check.get("detail", "")).startswith(_UNGUARDED):
+        detail = _("applied without an automatic restore (--no-confirm)")
     else:
         good, bad = _CHECK_DETAILS.get(name, ("", ""))
         detail = _(good if ok else bad) if (good if ok else bad) else ""
