@@ -15,6 +15,7 @@ from bwauto.i18n import gettext as _
 if TYPE_CHECKING:
     from bwauto.case.register import Register
     from bwauto.case.timeline import Timeline
+    from bwauto.case.workflow import CaseState
 
 CaseId = Annotated[str, typer.Argument(metavar="ID", help="The request, e.g. KB-2026-0001.")]
 
@@ -92,20 +93,24 @@ def _show(tl: Timeline) -> None:
         state=state, extra=extra, n=len(tl.overdue)))  # fmt: skip
 
     for number in tl.state.next_steps():
-        command = next_command(tl.case.id, number)
+        command = next_command(tl.case.id, number, tl.state, tl.case.link_id)
         say(one_of(f"berikutnya, langkah {number}: {command}", f"next, step {number}: {command}"))
 
 
-def next_command(case_id: str, number: int) -> str:
-    """The command that records step ``number`` of ``case_id``.
+def next_command(
+    case_id: str, number: int, state: CaseState | None = None, link: str = "LINK"
+) -> str:
+    """The command that records step ``number`` of ``case_id`` (for step 8: only the part
+    still missing, given the case's ``state``).
 
     Examples:
         >>> next_command("KB-2026-0001", 6)
         'bwauto analyse --request KB-2026-0001'
     """
-    from bwauto.case.workflow import CASE_ID, RECORDED_BY
+    from bwauto.case.workflow import CASE_ID, RECORDED_BY, step8_command
 
-    return RECORDED_BY[number].replace(CASE_ID, case_id)
+    command = RECORDED_BY[number] if state is None or number != 8 else step8_command(state)
+    return command.replace(CASE_ID, case_id).replace("LINK", link)
 
 
 @app.command("status")

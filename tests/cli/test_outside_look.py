@@ -1,0 +1,94 @@
+"""An outside look at issue 11 (a new user, README and issue only): each finding as real
+``python3 -m bwauto`` processes against the lab, in both languages where it prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from language import foreign_words, without_code
+
+from bwauto.case.register import Register
+from bwauto.inventory.loader import load_inventory
+from bwauto.lab.history import write_history
+from bwauto.lab.runner import Lab
+from bwauto.lab.testing import device_config
+from bwauto.store.importer import import_history
+from bwauto.store.samples import SampleStore, store_path
+
+ROOT = Path(__file__).resolve().parents[2]
+WIB = dt.timezone(dt.timedelta(hours=7))
+
+
+def command(lab: Lab, state: Path, lang: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "bwauto", "-i", str(lab.inventory_dir), "--state-dir",
+            str(state), "--lang", lang, *args]  # fmt: skip
+
+
+def environment() -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    env.pop("BWAUTO_LANG", None)
+    return env
+
+
+def bwauto(lab: Lab, state: Path, lang: str, *args: str) -> tuple[int, str]:
+    """``python3 -m bwauto --lang LANG ARGS`` as a process: (exit code, stdout + stderr)."""
+    done = subprocess.run(command(lab, state, lang, *args), env=environment(),
+                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    return done.returncode, done.stdout + done.stderr
+
+
+def one_language(text: str, lang: str) -> set[str]:
+    """The words of the other language in ``text`` (commands quoted in hints left out)."""
+    text = text.replace("Dinas Kesehatan", " ")
+    return foreign_words(without_code(text), lang)
+
+
+def request_at_step_5(lab: Lab, state: Path, letter: str = "1/DINKES") -> str:
+    """A week of history and a request of ``dinkes`` for 150M, disposed and its form filled."""
+    if not store_path(state).exists():
+        history = write_history(lab.routers.values(), state / "h.csv", 7, time.time())
+        with SampleStore(store_path(state), create=True) as store:
+            import_history(store, history, set(load_inventory(lab.inventory_dir).links), tz=WIB)
+    reg = Register.for_office(state, lab.inventory_dir)
+    case = reg.new(opd="Dinas Kesehatan", letter_no=letter, letter_date=dt.date(2026, 1, 5),
+                   link_id="dinkes", rate_bps=150_000_000, purpose="SIMRS")  # fmt: skip
+    for frm, to in (("kadis", "kabid"), ("kabid", "kasi"), ("kasi", "staf")):
+        reg.dispose(case, from_role=frm, to_role=to)
+    reg.form(case, {"contact_name": "Rudi", "purpose": "SIMRS"})
+    return case
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_raise_request_after_an_out_of_band_raise_records_step_8(fresh_lab: Lab, lang: str) -> None:
+    """Before: the router already at the decided rate, ``raise --request ID --yes`` was a no-op
+    that exited 0 saying step 8 "not complete", and ``request status`` pointed at the same
+    command again."""
+    state = fresh_lab.dir.parent
+    case = request_at_step_5(fresh_lab, state)
+    assert bwauto(fresh_lab, state, lang, "analyse", "--request", case)[0] == 0
+    assert bwauto(fresh_lab, state, lang, "request", "decide", case, "--can")[0] == 0
+    code, out = bwauto(fresh_lab, state, lang, "raise", "--link", "dinkes", "--to", "150M",
+                       "--yes")  # fmt: skip
+    assert code == 0, out
+    assert "max-limit=50M/150M" in device_config(fresh_lab, "edge-bc-01")
+    code, out = bwauto(fresh_lab, state, lang, "raise", "--request", case, "--yes")
+    assert code == 0, out
+    reg = Register.for_office(state, fresh_lab.inventory_dir)
+    assert 8 in reg.state(case).done, out
+    recorded = {
+        "id": "langkah 8 (Penambahan Bandwidth dan Sistem Monitoring) dicatat",
+        "en": "step 8 (bandwidth raised and monitored) recorded",
+    }[lang]
+    assert recorded in out and "150M" in out, out
+    assert not one_language(out, lang), out
+    change = reg.state(case).latest["change"].data
+    assert change["outcome"] == "no-op" and change["monitoring"]["ok"], change
+    code, out = bwauto(fresh_lab, state, lang, "request", "status", case)
+    assert code == 0 and f"raise --request {case}" not in out, out
+    assert f"request ba {case}" in out, out
