@@ -140,7 +140,12 @@ def raise_task(params: RaiseParams, ctx: TaskContext) -> TaskResult:
                 request=params.request, change=record.change_id
             )
         )
-    return _result(record, data)
+    result = _result(record, data)
+    if done.interrupted:  # SIGINT/SIGTERM: the run stops here (exit 130)
+        from bwauto.change.interrupt import Interrupted
+
+        raise Interrupted(result.message)
+    return result
 
 
 def _attach(reg: Register, request: str, data: dict[str, Any]) -> None:

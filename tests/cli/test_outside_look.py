@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -45,7 +47,7 @@ def bwauto(lab: Lab, state: Path, lang: str, *args: str) -> tuple[int, str]:
 
 def one_language(text: str, lang: str) -> set[str]:
     """The words of the other language in ``text`` (commands quoted in hints left out)."""
-    text = text.replace("Dinas Kesehatan", " ")
+    text = re.sub(r"/\S+", " ", text.replace("Dinas Kesehatan", " "))  # paths: no language
     return foreign_words(without_code(text), lang)
 
 
@@ -92,3 +94,50 @@ def test_raise_request_after_an_out_of_band_raise_records_step_8(fresh_lab: Lab,
     code, out = bwauto(fresh_lab, state, lang, "request", "status", case)
     assert code == 0 and f"raise --request {case}" not in out, out
     assert f"request ba {case}" in out, out
+
+
+def play_args(case: str) -> list[str]:
+    return ["play", "kenaikan-bandwidth.yaml", "-e", f"request={case}", "-e", "link=dinkes",
+            "-e", "rate=150M", "-e", "team_name=Budi", "-e", "opd_name=Rudi"]  # fmt: skip
+
+
+STOPPED = {
+    "id": ("TERHENTI: langkah 4 (Langkah 8: menambahkan bandwidth sesuai permohonan) terhenti; "
+           "jalankan perintah yang sama lagi"),
+    "en": ("INTERRUPTED: step 4 (Step 8: raise the bandwidth as requested) was interrupted; run "
+           "the same command again"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("lang", "sig"), [("id", signal.SIGINT), ("en", signal.SIGTERM)])
+def test_a_signal_during_a_playbook_exits_130_and_the_same_command_resumes(
+    fresh_lab: Lab, lang: str, sig: signal.Signals
+) -> None:
+    """Before: Ctrl-C during the playbook's raise ended "GAGAL ..." with exit 1 (a plain
+    ``raise`` exits 130), and the reason stayed English ("interrupted before any change: the
+    router is unchanged")."""
+    state = fresh_lab.dir.parent
+    case = request_at_step_5(fresh_lab, state)
+    fresh_lab.fault("edge-bc-01", "slow", arg="1")
+    env = {**environment(), "PYTHONUNBUFFERED": "1"}
+    args = command(fresh_lab, state, lang, *play_args(case))
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)  # fmt: skip
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("[4/"):
+            break
+    time.sleep(1.0)  # in the raise's preview, on the slow router
+    proc.send_signal(sig)
+    out = "".join(lines) + proc.stdout.read()
+    assert proc.wait(timeout=120) == 130, out
+    assert STOPPED[lang] in " ".join(out.split()), out
+    assert "GAGAL" not in out and "FAILED" not in out, out
+    assert not one_language(out, lang), out
+    assert "max-limit=50M/100M" in device_config(fresh_lab, "edge-bc-01")
+    fresh_lab.reset_faults()
+    code, out = bwauto(fresh_lab, state, lang, *play_args(case))
+    assert code == 0, out
+    assert 10 in Register.for_office(state, fresh_lab.inventory_dir).state(case).done, out
