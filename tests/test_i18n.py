@@ -43,6 +43,7 @@ def _tables() -> set[str]:
     texts |= set(sentences.TEMPLATES) | set(sentences.CODE_LABELS.values())
     texts |= set(sentences.VERDICTS.values()) | set(words.MESSAGES) | set(explain._FIELDS.values())
     texts |= set(progress.LABELS.values()) | set(messages.ERRORS)
+    texts |= set(messages.USAGE) | set(messages.USAGE_DETAILS)
     texts |= {header for header, _justify in report._TABLE_COLUMNS}
     return texts
 

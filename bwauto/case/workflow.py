@@ -233,8 +233,10 @@ def _require(state: CaseState, number: int) -> None:
 def _require_step8(state: CaseState) -> None:
     if state.refused:
         raise StepOrderError(
-            "permohonan tidak dapat dinaikkan (langkah 7): langkah 8–13 tidak berlaku — "
-            "the request was refused at step 7: steps 8–13 do not apply",
+            one_of(
+                "permohonan tidak dapat dinaikkan (langkah 7): langkah 8–13 tidak berlaku",
+                "the request was refused at step 7: steps 8–13 do not apply",
+            ),
             missing=0,
         )
     _require(state, 6)
