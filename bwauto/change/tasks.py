@@ -232,8 +232,12 @@ def _result(record: EvidenceRecord, data: dict[str, Any]) -> TaskResult:
     if record.outcome == "no-op":
         return TaskResult.ok(_("{what}: already at {rate}").format(what=what, rate=before), data)
     if record.outcome == "changed":
+        from bwauto.monitoring.said import state_text
+
         monitoring = data["monitoring"] or {}
-        state = _("registered") if monitoring.get("ok") else _("NOT registered (retry it)")
+        state = state_text(monitoring)  # as the hand raise and the documents say it
+        if not monitoring.get("ok"):
+            state = _("NOT registered (retry it)")
         return TaskResult.changed(
             f"{what}: {before} → {rate_text(record.rate_after)}, {record.change_id}; "
             + _("monitoring ({backend}): {state}").format(

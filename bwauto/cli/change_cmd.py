@@ -292,10 +292,10 @@ def _show_after_apply(done: Execution) -> None:
         return
     console.print(_("inventory: committed rate updated for {links}").format(
         links=", ".join(done.updated)))  # fmt: skip
+    from bwauto.monitoring.said import state_text
+
     for m in done.monitoring:
-        state = _("registered") if m.ok else _("NOT registered")
-        if m.ok and not m.registration.get("verified"):
-            state = _("files written, NOT verified (no monitoring server configured)")
+        state = state_text(m.registration)
         console.print(_("monitoring ({backend}): {link} {state}").format(
             backend=m.registration.get("backend"), link=m.link, state=state)
             + f": {m.registration.get('detail', '')}", markup=False)  # fmt: skip

@@ -116,11 +116,9 @@ def _register_unchanged(app: AppContext, change_id: str, link: str) -> dict[str,
 
 def _show_monitoring(link: str, registration: dict[str, Any]) -> None:
     from bwauto.i18n import _
+    from bwauto.monitoring.said import state_text
 
-    ok, verified = registration.get("ok"), registration.get("verified")
-    state = _("registered") if ok else _("NOT registered")
-    if ok and not verified:
-        state = _("files written, NOT verified (no monitoring server configured)")
+    state = state_text(registration)
     console.print(_("monitoring ({backend}): {link} {state}").format(
         backend=registration.get("backend"), link=link, state=state), markup=False)  # fmt: skip
 

@@ -141,3 +141,21 @@ def test_a_signal_during_a_playbook_exits_130_and_the_same_command_resumes(
     code, out = bwauto(fresh_lab, state, lang, *play_args(case))
     assert code == 0, out
     assert 10 in Register.for_office(state, fresh_lab.inventory_dir).state(case).done, out
+    # the playbook says what the hand raise and the documents say: files only, not verified
+    # (before: "monitoring (prometheus): terdaftar")
+    assert NOT_VERIFIED[lang] in out and REGISTERED[lang] not in out, out
+    assert not one_language(out, lang), out
+    code, out = bwauto(fresh_lab, state, lang, *play_args(case))  # everything recorded
+    assert code == 0, out
+    assert not one_language(out, lang), out  # before: "KB-2026-0001: step 9", "ba (step 9)"
+    for said in AGAIN[lang]:
+        assert said in out, (said, out)
+
+
+NOT_VERIFIED = {"id": "berkas ditulis, TIDAK diverifikasi", "en": "files written, NOT verified"}
+REGISTERED = {"id": ": terdaftar", "en": ": registered"}
+AGAIN = {
+    "id": ["ok (sudah tercatat): KB-2026-0001: langkah 9 (Berita Acara Pekerjaan)",
+           "KB-2026-0001: dokumen langkah 10"],
+    "en": ["ok (already recorded): KB-2026-0001: step 9", "KB-2026-0001: document of step 10"],
+}  # fmt: skip
