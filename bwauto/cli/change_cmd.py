@@ -255,7 +255,7 @@ def _run(
     from bwauto.change.runner import run_plan
 
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
-        task_id = bar.add_task("routers", total=len(plan.by_router))
+        task_id = bar.add_task(_("routers"), total=len(plan.by_router))
         return run_plan(plan, app.inventory_dir, app.state_dir, probe, app.secrets_file,
                         progress=(bar, task_id), write_evidence=write_evidence,
                         expected_diffs=expected_diffs)  # fmt: skip
