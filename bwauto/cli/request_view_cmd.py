@@ -154,6 +154,9 @@ def list_cases(
         return
     from bwauto.i18n import _
 
+    if not rows:  # an empty table says nothing: say why, and how to see the others
+        say(_no_request(overdue, opd, all_))
+        return
     ids = Column("id", no_wrap=True, min_width=12)  # ids are never cut; the rest folds
     rest = ["OPD", "link", "Mbps", _("step"), _("working days"), _("overdue")]
     table = Table(ids, *(Column(name, overflow="fold") for name in rest))
@@ -168,6 +171,18 @@ def list_cases(
             _("YES") if r["overdue"] else "",
         )
     console.print(table)
+
+
+def _no_request(overdue: bool, opd: str | None, all_: bool) -> str:
+    """What an empty ``request list`` means, and the option that lists more."""
+    from bwauto.i18n import _
+
+    if overdue or opd:
+        return _("no request matches (--overdue, --opd): run 'bwauto request list --all' to "
+                 "see every request")  # fmt: skip
+    if all_:
+        return _("no request in the register yet: register one with 'bwauto request new'")
+    return _("no open request; closed requests: 'bwauto request list --all'")
 
 
 def _row(tl: Timeline) -> dict[str, Any]:

@@ -159,3 +159,69 @@ AGAIN = {
            "KB-2026-0001: dokumen langkah 10"],
     "en": ["ok (already recorded): KB-2026-0001: step 9", "KB-2026-0001: document of step 10"],
 }  # fmt: skip
+
+
+ONE_LINE = {  # command → what its one line says, per language
+    "decide-against-analysis": (
+        "analisa menyatakan TIDAK DAPAT; keputusan DAPAT perlu catatan alasannya (--note)",
+        "the analysis says CANNOT; deciding CAN needs a note why",
+    ),
+    "raise-after-cannot": (
+        "permohonan tidak dapat dinaikkan (langkah 7): langkah 8–13 tidak berlaku",
+        "the request was refused at step 7: steps 8–13 do not apply",
+    ),
+    "letter-date": ("--letter-date '27-11-2026': tulis tanggal sebagai YYYY-MM-DD",
+                    "--letter-date '27-11-2026': write a date as YYYY-MM-DD"),
+    "unknown-link": ("link 'nope' tidak dikenal; link yang ada: dinkes",
+                     "unknown link 'nope'; links: dinkes"),
+    "missing-option": ("opsi '--letter-date' wajib diisi (lihat 'bwauto request new --help')",
+                       "Missing option '--letter-date' (see 'bwauto request new --help')"),
+    "no-such-option": ("opsi --bogus tidak ada (lihat 'bwauto request new --help')",
+                       "No such option: --bogus (see 'bwauto request new --help')"),
+    "invalid-value": ("nilai '--confirm-timeout' tidak sah", "Invalid value for '--confirm-timeout'"),
+    "unknown-command": ("perintah 'requst' tidak ada", "No such command 'requst'"),
+}  # fmt: skip
+NEW = ["request", "new", "--rate", "150M", "--letter-no", "9/X", "--purpose", "SIMRS"]
+ARGS = {
+    "letter-date": [*NEW, "--link", "dinkes", "--letter-date", "27-11-2026"],
+    "unknown-link": [*NEW, "--link", "nope", "--letter-date", "2026-01-05"],
+    "missing-option": [*NEW, "--link", "dinkes"],
+    "no-such-option": [*NEW, "--bogus"],
+    "invalid-value": ["raise", "--link", "dinkes", "--to", "150M", "--confirm-timeout", "x"],
+    "unknown-command": ["requst", "list"],
+}
+EMPTY_LIST = {"id": "tidak ada permohonan terbuka; permohonan yang sudah ditutup: "
+                    "'bwauto request list --all'",
+              "en": "no open request; closed requests: 'bwauto request list --all'"}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_refused_request_and_bad_input_say_one_line_in_one_language(
+    lab: Lab, tmp_path: Path, lang: str
+) -> None:
+    """Before: these lines were English under the default Indonesian (Click's usage errors,
+    the date and link errors, the note needed against the analysis), or both languages in one
+    line (refused at step 7); ``request list`` after the case closed printed an empty table."""
+    said = {key: pair[0 if lang == "id" else 1] for key, pair in ONE_LINE.items()}
+    reg = Register.for_office(tmp_path, lab.inventory_dir)
+    case = reg.new(opd="Dinas Kesehatan", letter_no="1/DINKES", letter_date=dt.date(2026, 1, 5),
+                   link_id="dinkes", rate_bps=150_000_000, purpose="SIMRS")  # fmt: skip
+    for frm, to in (("kadis", "kabid"), ("kabid", "kasi"), ("kasi", "staf")):
+        reg.dispose(case, from_role=frm, to_role=to)
+    reg.form(case, {"contact_name": "Rudi", "purpose": "SIMRS"})
+    reg.attach_analysis(case, {"link_id": "dinkes", "decision": "CANNOT", "requested_mbps": 150})
+    runs = {
+        "decide-against-analysis": ["request", "decide", case, "--can"],
+        "raise-after-cannot": ["raise", "--request", case, "--yes"],
+        **ARGS,
+    }
+    for key, args in runs.items():
+        if key == "raise-after-cannot":
+            assert bwauto(lab, tmp_path, lang, "request", "decide", case, "--cannot")[0] == 0
+        code, out = bwauto(lab, tmp_path, lang, *args)
+        assert code == 2 and len(out.strip().splitlines()) == 1, (key, out)
+        assert said[key] in out, (key, out)
+        assert not one_language(out, lang), (key, out)
+    assert bwauto(lab, tmp_path, lang, "request", "close", case)[0] == 0
+    code, out = bwauto(lab, tmp_path, lang, "request", "list")
+    assert code == 0 and out.strip() == EMPTY_LIST[lang], out
