@@ -178,7 +178,8 @@ ONE_LINE = {  # command → what its one line says, per language
                        "Missing option '--letter-date' (see 'bwauto request new --help')"),
     "no-such-option": ("opsi --bogus tidak ada (lihat 'bwauto request new --help')",
                        "No such option: --bogus (see 'bwauto request new --help')"),
-    "invalid-value": ("nilai '--confirm-timeout' tidak sah", "Invalid value for '--confirm-timeout'"),
+    "invalid-value": ("nilai '--confirm-timeout' tidak sah",
+                      "Invalid value for '--confirm-timeout'"),
     "unknown-command": ("perintah 'requst' tidak ada", "No such command 'requst'"),
 }  # fmt: skip
 NEW = ["request", "new", "--rate", "150M", "--letter-no", "9/X", "--purpose", "SIMRS"]
