@@ -10,6 +10,7 @@ from babel.messages import pofile
 import bwauto
 from bwauto import messages
 from bwauto.analysis import chart, report, sentences, xlsx
+from bwauto.case import problems_said
 from bwauto.case.documents import templates, wording
 from bwauto.change import words
 from bwauto.i18n import catalogue_path, compile_po, gettext
@@ -43,7 +44,7 @@ def _tables() -> set[str]:
     texts |= set(sentences.TEMPLATES) | set(sentences.CODE_LABELS.values())
     texts |= set(sentences.VERDICTS.values()) | set(words.MESSAGES) | set(explain._FIELDS.values())
     texts |= set(progress.LABELS.values()) | set(messages.ERRORS)
-    texts |= set(messages.USAGE) | set(messages.USAGE_DETAILS)
+    texts |= set(messages.USAGE) | set(messages.USAGE_DETAILS) | set(problems_said.PROBLEMS)
     texts |= {header for header, _justify in report._TABLE_COLUMNS}
     return texts
 

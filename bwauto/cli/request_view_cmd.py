@@ -220,6 +220,7 @@ def verify(
     and its attached files, and that the register still holds every case its journal lists;
     names each record that was edited, removed or reordered (exit 1)."""
     from bwauto.case.errors import IntegrityError
+    from bwauto.case.problems_said import problem_text, register_problem_text
     from bwauto.errors import UsageError
     from bwauto.i18n import _
 
@@ -239,9 +240,9 @@ def verify(
                 case=report.case_id, n=report.records))  # fmt: skip
         prefix = "" if case_id else f"{report.case_id} "
         for problem in report.problems:
-            say(f"  {prefix}{problem}")
+            say(f"  {prefix}{problem_text(problem)}")
     for whole_problem in [] if as_json else whole:
-        say(f"  register: {whole_problem}")
+        say(f"  register: {register_problem_text(whole_problem)}")
     count = sum(len(r.problems) for r in reports) + len(whole)
     if count:
         raise IntegrityError(_("{case}: {n} problem(s) found").format(
