@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 import signal
@@ -226,3 +227,36 @@ def test_a_refused_request_and_bad_input_say_one_line_in_one_language(
     assert bwauto(lab, tmp_path, lang, "request", "close", case)[0] == 0
     code, out = bwauto(lab, tmp_path, lang, "request", "list")
     assert code == 0 and out.strip() == EMPTY_LIST[lang], out
+
+
+def ssh_logins(caplog: pytest.LogCaptureFixture) -> int:
+    return sum("Accepted SSH client connection" in r.getMessage() for r in caplog.records)
+
+
+INTERRUPTED = {
+    "id": "terhenti: dihentikan sebelum ada perubahan: router tetap seperti semula",
+    "en": "interrupted: interrupted before any change: the router is unchanged",
+}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_ctrl_c_during_a_raise_says_why_in_the_chosen_language(
+    lab_faults: Lab, tmp_path: Path, lang: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before: "terhenti: interrupted before any change: the router is unchanged"."""
+    caplog.set_level(logging.INFO, logger="asyncssh")
+    lab_faults.fault("edge-bc-01", "slow", arg="1")
+    logins = ssh_logins(caplog)
+    args = command(lab_faults, tmp_path, lang, "raise", "--link", "dinkes", "--to", "150M",
+                   "--yes", "--force")  # fmt: skip
+    proc = subprocess.Popen(args, env=environment(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while ssh_logins(caplog) == logins and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # in the preview, reading the slow router
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out
+    assert INTERRUPTED[lang] in out, out
+    assert not one_language(out, lang), out
