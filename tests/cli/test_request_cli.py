@@ -242,7 +242,7 @@ def test_verify_names_a_tampered_record(bw: Bw, tmp_path: Path) -> None:
         conn.execute("UPDATE records SET body = replace(body, 'kabid', 'kadis') WHERE seq = 3")
     code, out, err = bw("request", "verify", case_id)
     assert code == 1
-    assert "record 3 (step 3 (Kabid verification and disposition), dispose): edited" in out
+    assert "catatan 3 (langkah 3 (Verifikasi dan Disposisi Kepala Bidang), dispose): edited" in out
     assert err.startswith(f"error: {case_id}: 1 masalah ditemukan")
     code, out, _ = bw("request", "verify", case_id, "--json")
     assert code == 1 and json.loads(out)["problems"][0]["record"] == 3
