@@ -83,7 +83,7 @@ def raise_(
     _one_guard_choice(prepare_archive, no_confirm)
     app = app_context(ctx)
     if request is not None:  # the case decides, before any router is touched
-        from bwauto.cli.raise_request import attach_raise, checked_request
+        from bwauto.cli.raise_request import checked_request
 
         link, to = checked_request(app, request, link, to, dry_run)
     if to is None:
@@ -103,8 +103,13 @@ def raise_(
             )
         )
     code = _execute(app, plan, yes)
-    if request is not None:
-        attach_raise(app, request, plan.change_id, link[0])
+    from bwauto.cli.raise_request import attach_raise
+
+    if request is not None and attach_raise(app, request, plan.change_id, link[0]) is False:
+        from bwauto.monitoring.base import EXIT_NOT_MONITORED
+
+        if code == 0:  # on the router, but step 8 incomplete (monitoring): as the hand raise
+            return EXIT_NOT_MONITORED
     return code
 
 

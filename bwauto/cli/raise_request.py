@@ -83,23 +83,28 @@ def _same_rate_as_analysed(
         ))  # fmt: skip
 
 
-def attach_raise(app: AppContext, request: str, change_id: str, link: str) -> None:
-    """Attach the change's evidence and monitoring registration to the request (step 8)."""
+def attach_raise(app: AppContext, request: str, change_id: str, link: str) -> bool | None:
+    """Attach the change's evidence and monitoring registration to the request (step 8).
+
+    Returns:
+        Whether step 8 is now complete; ``None`` when nothing was attached (a dry-run, or
+        refused before any router).
+    """
     from bwauto.case.register import Register
     from bwauto.change.evidence import MONITORING, evidence_path
 
     path = evidence_path(app.state_dir, change_id, link)
     if not path.is_file():
-        return  # nothing reached the router (refused before): nothing to attach
+        return None  # nothing reached the router (refused before): nothing to attach
     evidence = json.loads(path.read_text(encoding="utf-8"))
     if evidence.get("dry_run"):
-        return
+        return None
     reg = Register.for_office(app.state_dir, app.inventory_dir)  # signed, as commands record
     mon_path = path.with_name(f"{link}{MONITORING}")
     monitoring = _read(mon_path)
     if monitoring is None and evidence.get("outcome") == "no-op":
         monitoring = _register_unchanged(app, change_id, link)
-    _attach(reg, request, evidence, path, monitoring)
+    return _attach(reg, request, evidence, path, monitoring)
 
 
 def _register_unchanged(app: AppContext, change_id: str, link: str) -> dict[str, Any]:
@@ -133,7 +138,7 @@ def _read(path: Path) -> dict[str, Any] | None:
 def _attach(
     reg: Register, request: str, evidence: dict[str, Any], path: Path,
     monitoring: dict[str, Any] | None,
-) -> None:  # fmt: skip
+) -> bool:  # fmt: skip
     from bwauto.case.errors import CaseError
     from bwauto.case.steps import step
 
@@ -168,3 +173,4 @@ def _attach(
         err_console.print(one_of(f"lengkapi langkah 8 dengan: {command}",
                                  f"complete step 8 with: {command}"),
                           soft_wrap=True, markup=False)  # fmt: skip
+    return done

@@ -97,6 +97,32 @@ def test_raise_request_after_an_out_of_band_raise_records_step_8(fresh_lab: Lab,
     assert f"request ba {case}" in out, out
 
 
+def test_raise_request_whose_monitoring_fails_names_the_command_that_completes_step_8(
+    fresh_lab: Lab,
+) -> None:
+    """The router at the decided rate, the monitoring server down: ``raise --request`` exits 3
+    (as a raise whose monitoring failed) naming the monitoring command, and so does ``request
+    status`` — not the raise again, which would do nothing."""
+    state = fresh_lab.dir.parent
+    case = request_at_step_5(fresh_lab, state)
+    assert bwauto(fresh_lab, state, "id", "analyse", "--request", case)[0] == 0
+    assert bwauto(fresh_lab, state, "id", "request", "decide", case, "--can")[0] == 0
+    assert bwauto(fresh_lab, state, "id", "raise", "--link", "dinkes", "--to", "150M",
+                  "--yes")[0] == 0  # fmt: skip
+    settings = fresh_lab.inventory_dir / "monitoring.yaml"
+    settings.write_text("backend: zabbix\nzabbix: {url: 'http://127.0.0.1:1/api_jsonrpc.php'}\n")
+    try:
+        code, out = bwauto(fresh_lab, state, "id", "raise", "--request", case, "--yes")
+    finally:
+        settings.unlink()
+    assert code == 3, out
+    hint = "lengkapi langkah 8 dengan: bwauto monitor register --link dinkes --json"
+    assert hint in out and f"request monitoring {case} --registration" in out, out
+    code, out = bwauto(fresh_lab, state, "id", "request", "status", case)
+    assert code == 0 and "berikutnya, langkah 8: bwauto monitor register --link dinkes" in out, out
+    assert f"raise --request {case}" not in out, out
+
+
 def play_args(case: str) -> list[str]:
     return ["play", "kenaikan-bandwidth.yaml", "-e", f"request={case}", "-e", "link=dinkes",
             "-e", "rate=150M", "-e", "team_name=Budi", "-e", "opd_name=Rudi"]  # fmt: skip
