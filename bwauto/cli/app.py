@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: list[str]) -> int:
-    from bwauto.i18n import reset
+    from bwauto.i18n import _, reset
 
     try:
         if args == ["--help"]:
@@ -153,10 +153,10 @@ def _run(args: list[str]) -> int:
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
-        error("aborted")
+        error(_("aborted"))
         return 1
     except KeyboardInterrupt:
-        error("interrupted")
+        error(_("interrupted"))
         return 130
     except typer.TyperException as exc:  # usage errors: unknown command, bad option value
         error(usage_line(exc))
