@@ -124,7 +124,8 @@ def test_p95_from_prometheus_equals_the_csv_import(
     }
     assert bw(prom_state, *args) == 0  # idempotent: the second run adds nothing
     assert (
-        "3 link, 0 sampel dibaca, 0 baru (tiap 300 detik, 3 link dilanjutkan)" in capsys.readouterr().out
+        "3 link, 0 sampel dibaca, 0 baru (tiap 300 detik, 3 link dilanjutkan)"
+        in capsys.readouterr().out
     )
 
 
