@@ -15,6 +15,7 @@ STYLE = {
     "would_change": "cyan",
     "skipped": "dim",
     "failed": "bold red",
+    "interrupted": "bold red",
 }
 
 
@@ -24,6 +25,7 @@ LABELS = {
     "would_change": "would change",
     "skipped": "skipped",
     "failed": "failed",
+    "interrupted": "interrupted",
 }
 """A status as the person reads it (``--json`` keeps the status itself)."""
 

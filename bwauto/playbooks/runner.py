@@ -171,6 +171,7 @@ def run(
                 result = _run_step(planned, plan, results, ctx)
             except _Stopped as stopped:
                 result, report.interrupted = stopped.result, step.index
+                result = TaskResult("interrupted", result.message, result.data)
         outcome = StepOutcome(step.index, step.name, step.task, result, clock() - start)
         report.outcomes.append(outcome)
         out.step_finished(outcome)
@@ -234,7 +235,7 @@ def _run_step(
     try:
         result = planned.spec.func(planned.params, ctx)
     except KeyboardInterrupt:  # SIGINT (and SIGTERM, which ``bwauto play`` turns into it)
-        raise _Stopped(TaskResult.failed(_("interrupted"))) from None
+        raise _Stopped(TaskResult.failed("")) from None
     except BwautoError as exc:
         from bwauto.messages import localize
 
