@@ -43,12 +43,56 @@ ERRORS = (
     "no samples between {start} and {end} for any of {n} links in {source}",
     "every interval between {start} and {end} is invalid, for all links, in {source}",
     "request {request} is for link {case_link}, not {link}",
+    "the analysis says {said}; deciding {verdict} needs a note why",
 )
 """The errors said in the chosen language (the first match wins: longer before shorter)."""
+
+USAGE = (
+    "No such option: {option} (Possible options: {options})",
+    "No such option: {option} Did you mean {options}?",
+    "No such option: {option}",
+    "No such command {name}. Did you mean {names}?",
+    "No such command {name}",
+    "Missing option {param}",
+    "Missing argument {param}",
+    "Missing parameter: {param}",
+    "Missing command",
+    "Option {name} requires an argument",
+    "Option {name} does not take a value",
+    "Got unexpected extra argument(s) ({args})",
+    "Got unexpected extra argument ({args})",
+    "Got unexpected extra arguments ({args})",
+    "Invalid value for {param}: {detail}",
+    "Invalid value: {detail}",
+)
+"""Click's usage errors (one line, the final full stop dropped), said in the chosen language.
+
+Examples:
+    >>> usage_text("Missing option '--letter-date'", "id")
+    "opsi '--letter-date' wajib diisi"
+    >>> usage_text("Invalid value for '--confirm-timeout': 'x' is not a valid integer.", "id")
+    "nilai '--confirm-timeout' tidak sah: 'x' bukan bilangan bulat"
+"""
+
+USAGE_DETAILS = (
+    "{value} is not a valid integer",
+    "{value} is not a valid float",
+    "{value} is not a valid boolean",
+    "{value} is not one of {choices}",
+    "{value} is not a valid integer range",
+    "Input should be a valid integer, unable to parse string as an integer",
+    "Input should be a valid number, unable to parse string as a number",
+)
+"""What Click (and Typer) say is wrong with a value, after "Invalid value for ...: "."""
 
 
 SHAPES = {
     "value": r"'[^'\n]*'|-?[\d.]+",
+    "option": r"-{1,2}[\w-]+",
+    "name": r"'[^'\n]*'",
+    "param": r"'[^'\n]*'(?: / '[^'\n]*')*",
+    "said": r"CAN|CANNOT|NOT ENOUGH DATA",
+    "verdict": r"CAN|CANNOT|NOT ENOUGH DATA",
     "what": r"--?[\w-]+",
     "link": r"'[^'\n]*'|[\w.-]+",
     "opd": r"'[^'\n]*'",
@@ -105,4 +149,20 @@ def localize(text: str, lang: str | None = None) -> str:
     """A known English error in ``lang``; any other text as it is."""
     from bwauto.monitoring.wording import localize_error
 
-    return say_again(text, ERRORS, lang) or localize_error(text, lang) or text
+    said = say_again(text, ERRORS, lang, frozenset({"said", "verdict"}))
+    return said or localize_error(text, lang) or text
+
+
+def usage_text(text: str, lang: str | None = None) -> str:
+    """A Click usage error in ``lang`` (what is wrong with a value too, when known)."""
+    from bwauto.i18n import gettext
+
+    text = text.rstrip(".")
+    for template in ("Invalid value for {param}: {detail}", "Invalid value: {detail}"):
+        match = pattern(template).fullmatch(text)
+        if match is not None:
+            values = match.groupdict()
+            detail = values["detail"].rstrip(".")
+            values["detail"] = say_again(detail, USAGE_DETAILS, lang) or detail
+            return gettext(template, lang).format(**values)
+    return say_again(text, USAGE, lang) or text

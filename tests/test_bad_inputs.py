@@ -259,7 +259,7 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
      ["samples", "import", "--from", "prometheus", f"http://u:{PASSWORD}@127.0.0.1:1",
       "--link", "dinkes"], 2, ("--from prometheus", "user name or password (not shown)")),
     ("unknown-option", nothing, ["analyse", "--bogus"], 2,
-     ("--bogus", "see 'bwauto analyse --help'")),
+     ("--bogus", "lihat 'bwauto analyse --help'")),
     ("unknown-command", nothing, ["analyze"], 2, ("analyze", "--help")),
     ("missing-option-value", nothing, ["analyse", "--link"], 2, ("--link", "--help")),
     ("bad-int-option", nothing, ["lab", "history", "--out", "{tmp}/h.csv", "--step", "x"], 2,

@@ -22,8 +22,10 @@ def test_help_does_not_import_heavy_libraries() -> None:
 
 
 def test_unknown_command_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["frobnicate"]) == 2
+    assert main(["--lang", "en", "frobnicate"]) == 2
     assert "No such command" in capsys.readouterr().err
+    assert main(["--lang", "id", "frobnicate"]) == 2
+    assert "perintah 'frobnicate' tidak ada (lihat 'bwauto --help')" in capsys.readouterr().err
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,6 +11,7 @@ from babel.messages import pofile
 import bwauto
 from bwauto import messages
 from bwauto.analysis import chart, report, sentences, xlsx
+from bwauto.case import problems_said
 from bwauto.case.documents import templates, wording
 from bwauto.change import words
 from bwauto.i18n import catalogue_path, compile_po, gettext
@@ -47,6 +48,7 @@ def _tables() -> set[str]:
     texts |= set(sentences.TEMPLATES) | set(sentences.CODE_LABELS.values())
     texts |= set(sentences.VERDICTS.values()) | set(words.MESSAGES) | set(explain._FIELDS.values())
     texts |= set(progress.LABELS.values()) | set(messages.ERRORS)
+    texts |= set(messages.USAGE) | set(messages.USAGE_DETAILS) | set(problems_said.PROBLEMS)
     texts |= {header for header, _justify in report._TABLE_COLUMNS}
     texts |= set(mw.CHECK_NAMES) | set(mw.DETAIL_PHRASES) | set(mw.CHANGE_VERBS)
     texts |= (

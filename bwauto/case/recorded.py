@@ -13,10 +13,10 @@ from typing import Any
 
 from bwauto.analysis.sentences import verdict as say_verdict
 from bwauto.case.register import Register
-from bwauto.case.steps import DISPOSITIONS, REVIEWS
+from bwauto.case.steps import DISPOSITIONS, REVIEWS, step
 from bwauto.case.workflow import DOCUMENT_STEPS, CaseState
 from bwauto.change.words import outcome_text
-from bwauto.i18n import _
+from bwauto.i18n import _, current
 from bwauto.playbooks.registry import TaskContext, TaskResult, recorded_check
 
 ALREADY = "(already recorded)"
@@ -26,6 +26,11 @@ def _state(ctx: TaskContext, request: str | None) -> CaseState | None:
     if request is None:
         return None
     return Register.in_state_dir(ctx.state_dir).state(request)
+
+
+def _label(number: int) -> str:
+    """``langkah 9 (Berita Acara Pekerjaan)`` in the chosen language."""
+    return step(number).label("en" if current() == "en" else "id")
 
 
 def _ok(text: str, data: dict[str, Any] | None = None) -> TaskResult:
@@ -102,7 +107,8 @@ def step_recorded(params: Any, ctx: TaskContext) -> TaskResult | None:
     number = _step_of(p)
     if state is None or number not in state.done:
         return None
-    return _ok(f"{p.request}: step {number}", {"request": p.request, "step": number})
+    return _ok(f"{p.request}: {_label(number)}",
+               {"request": p.request, "step": number})  # fmt: skip
 
 
 @recorded_check("document")
@@ -116,6 +122,7 @@ def document_written(params: Any, ctx: TaskContext) -> TaskResult | None:
     source = state.latest.get(step_kind[params.kind])
     if source is not None and source.seq > doc.seq:
         return None  # the step was recorded again (a returned case): write it again
-    step = DOCUMENT_STEPS[params.kind]
+    label = _label(DOCUMENT_STEPS[params.kind])
     path = doc.data.get("file", {}).get("path", "")
-    return _ok(f"{params.request}: {params.kind} (step {step}) {path}", {"path": path})
+    said = _("{request}: document of {step}: {path}")
+    return _ok(said.format(request=params.request, step=label, path=path), {"path": path})

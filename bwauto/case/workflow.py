@@ -191,6 +191,21 @@ _STEP8_PARTS = {
 }
 
 
+def step8_command(state: CaseState) -> str:
+    """The command that completes step 8 from where ``state`` stands (the decision, the
+    change, or only the monitoring registration is missing).
+
+    Examples:
+        >>> step8_command(CaseState(decision=True, change_ok=True))[:36]
+        'bwauto monitor register --link LINK '
+    """
+    if state.decision is None:
+        return RECORDED_BY[8]
+    if not state.change_ok:
+        return _STEP8_PARTS["change"]
+    return _STEP8_PARTS["monitoring"] if not state.monitoring_ok else RECORDED_BY[9]
+
+
 def _missing(
     number: int, detail_id: str = "", detail_en: str = "", command: str = ""
 ) -> StepOrderError:
@@ -218,8 +233,10 @@ def _require(state: CaseState, number: int) -> None:
 def _require_step8(state: CaseState) -> None:
     if state.refused:
         raise StepOrderError(
-            "permohonan tidak dapat dinaikkan (langkah 7): langkah 8–13 tidak berlaku — "
-            "the request was refused at step 7: steps 8–13 do not apply",
+            one_of(
+                "permohonan tidak dapat dinaikkan (langkah 7): langkah 8–13 tidak berlaku",
+                "the request was refused at step 7: steps 8–13 do not apply",
+            ),
             missing=0,
         )
     _require(state, 6)

@@ -160,7 +160,12 @@ def raise_task(params: RaiseParams, ctx: TaskContext) -> TaskResult:
                 request=params.request, change=record.change_id
             )
         )
-    return _result(record, data)
+    result = _result(record, data)
+    if done.interrupted:  # SIGINT/SIGTERM: the run stops here (exit 130)
+        from bwauto.change.interrupt import Interrupted
+
+        raise Interrupted(result.message)
+    return result
 
 
 def _attach(reg: Register, request: str, data: dict[str, Any]) -> None:
@@ -257,8 +262,12 @@ def _result(record: EvidenceRecord, data: dict[str, Any]) -> TaskResult:
     if record.outcome == "no-op":
         return TaskResult.ok(_("{what}: already at {rate}").format(what=what, rate=before), data)
     if record.outcome == "changed":
+        from bwauto.monitoring.said import state_text
+
         monitoring = data["monitoring"] or {}
-        state = _("registered") if monitoring.get("ok") else _("NOT registered (retry it)")
+        state = state_text(monitoring)  # as the hand raise and the documents say it
+        if not monitoring.get("ok"):
+            state = _("NOT registered (retry it)")
         return TaskResult.changed(
             f"{what}: {before} → {rate_text(record.rate_after)}, {record.change_id}; "
             + _("monitoring ({backend}): {state}").format(

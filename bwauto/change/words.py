@@ -74,6 +74,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 """Raw session errors (as ``change.device.session_error`` and ``change.login`` record them)
 and the sentence each becomes."""
 _PREFIXES = ("during the change: ",)
+_WHOLE = (
+    "interrupted before any change: the router is unchanged",
+    "interrupted before config mode",
+    "interrupted in the middle of the configuration",
+    "interrupted in the confirm window",
+    "the operator did not confirm",
+)
+"""Recorded errors said whole (an interruption, a declined diff)."""
 
 OUTCOMES = {
     "changed": "changed",
@@ -94,6 +102,8 @@ def error_text(raw: str, lang: str | None = None) -> str:
     for prefix in _PREFIXES:
         if raw.startswith(prefix):
             return gettext(prefix, lang) + error_text(raw[len(prefix) :], lang)
+    if raw in _WHOLE:
+        return gettext(raw, lang)
     for pattern, message in _PATTERNS:
         match = pattern.match(raw)
         if match is not None:
@@ -124,6 +134,7 @@ def outcome_text(outcome: str, lang: str | None = None) -> str:
 MESSAGES = (
     *(m for _p, m in _PATTERNS),
     *_PREFIXES,
+    *_WHOLE,
     *OUTCOMES.values(),
     "not shaped on this router",
 )

@@ -132,7 +132,7 @@ def _poll_round(targets: list[PollTarget], store: SampleStore, concurrency: int)
     from bwauto.store.records import Sample
 
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
-        task = bar.add_task("polling", total=len(targets))
+        task = bar.add_task(_("polling"), total=len(targets))
         result = poll_once(
             targets,
             concurrency=concurrency,
@@ -207,11 +207,15 @@ def import_samples(
             result = import_files(store, files, set(inventory.links), tz=zone,
                                   on_conflict=on_conflict or "refuse")  # type: ignore[arg-type]  # fmt: skip
     what = ", ".join(str(f) for f in files)
-    note = " (already imported)" if not result.added and not result.conflicts else ""
+    note = _(" (already imported)") if not result.added and not result.conflicts else ""
     if result.conflicts:
-        verb = "kept the stored samples" if on_conflict == "keep" else "replaced the stored ones"
-        note = f"; {result.conflicts} samples differed from stored ones: {verb}"
-    console.print(f"{what}: {result.rows} rows read, {result.added} new samples imported{note}")
+        verb = (_("kept the stored samples") if on_conflict == "keep"
+                else _("replaced the stored ones"))  # fmt: skip
+        note = _("; {n} samples differed from stored ones: {verb}").format(
+            n=result.conflicts, verb=verb)  # fmt: skip
+    said = _("{what}: {rows} rows read, {added} new samples imported{note}")
+    console.print(said.format(what=what, rows=result.rows, added=result.added, note=note),
+                  soft_wrap=True, markup=False)  # fmt: skip
 
 
 def analyse(

@@ -6,6 +6,7 @@ or usage. Only a bug shows a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -137,11 +138,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: list[str]) -> int:
-    from bwauto.i18n import reset
+    from bwauto.i18n import _, reset
 
     try:
         if args == ["--help"]:
             return _root_help()
+        _early_lang(args)
         result = app(args=args, prog_name="bwauto", standalone_mode=False)
     except BwautoError as exc:
         from bwauto.messages import localize
@@ -151,10 +153,10 @@ def _run(args: list[str]) -> int:
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
-        error("aborted")
+        error(_("aborted"))
         return 1
     except KeyboardInterrupt:
-        error("interrupted")
+        error(_("interrupted"))
         return 130
     except typer.TyperException as exc:  # usage errors: unknown command, bad option value
         error(usage_line(exc))
@@ -164,12 +166,30 @@ def _run(args: list[str]) -> int:
     return result if isinstance(result, int) else 0
 
 
+def _early_lang(args: list[str]) -> None:
+    """Choose ``--lang`` before Click parses: a usage error (an unknown command) is raised
+    before the root callback would choose it. A bad value is left for the callback to refuse."""
+    from bwauto.i18n import set_lang
+
+    for i, arg in enumerate(args):
+        value = args[i + 1] if arg == "--lang" and i + 1 < len(args) else None
+        if arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+        if value is not None:
+            with contextlib.suppress(BwautoError):
+                set_lang(value)
+            return
+
+
 def usage_line(exc: typer.TyperException) -> str:
     """A usage error as one line that points at the command's help (not Click's 3 lines)."""
+    from bwauto.i18n import _
+    from bwauto.messages import usage_text
+
     ctx = getattr(exc, "ctx", None)
     command = ctx.command_path if ctx is not None else "bwauto"
-    message = " ".join(exc.format_message().split()).rstrip(".")
-    return f"{message} (see '{command} --help')"
+    message = usage_text(" ".join(exc.format_message().split()).rstrip("."))
+    return _("{message} (see '{command} --help')").format(message=message, command=command)
 
 
 def _root_help() -> int:

@@ -83,7 +83,7 @@ def raise_(
     _one_guard_choice(prepare_archive, no_confirm)
     app = app_context(ctx)
     if request is not None:  # the case decides, before any router is touched
-        from bwauto.cli.raise_request import attach_raise, checked_request
+        from bwauto.cli.raise_request import checked_request
 
         link, to = checked_request(app, request, link, to, dry_run)
     if to is None:
@@ -103,8 +103,13 @@ def raise_(
             )
         )
     code = _execute(app, plan, yes)
-    if request is not None:
-        attach_raise(app, request, plan.change_id, link[0])
+    from bwauto.cli.raise_request import attach_raise
+
+    if request is not None and attach_raise(app, request, plan.change_id, link[0]) is False:
+        from bwauto.monitoring.base import EXIT_NOT_MONITORED
+
+        if code == 0:  # on the router, but step 8 incomplete (monitoring): as the hand raise
+            return EXIT_NOT_MONITORED
     return code
 
 
@@ -257,7 +262,7 @@ def _run(
     from rich.progress import Progress
 
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
-        sessions.progress = (bar, bar.add_task("routers", total=len(plan.by_router)))
+        sessions.progress = (bar, bar.add_task(_("routers"), total=len(plan.by_router)))
         try:
             return sessions.run(plan, write_evidence, expected_diffs)
         finally:
@@ -296,12 +301,11 @@ def _show_after_apply(done: Execution) -> None:
     console.print(_("inventory: committed rate updated for {links}").format(
         links=", ".join(done.updated)))  # fmt: skip
     from bwauto.i18n import translator
+    from bwauto.monitoring.said import state_text
     from bwauto.monitoring.wording import summary_text
 
     for m in done.monitoring:
-        state = _("registered") if m.ok else _("NOT registered")
-        if m.ok and not m.registration.get("verified"):
-            state = _("files written, NOT verified (no monitoring server configured)")
+        state = state_text(m.registration)
         console.print(_("monitoring ({backend}): {link} {state}").format(
             backend=m.registration.get("backend"), link=m.link, state=state)
             + f": {summary_text(m.registration, translator())}", markup=False)  # fmt: skip

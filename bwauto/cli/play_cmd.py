@@ -4,11 +4,14 @@ The playbook is validated as a whole first (unknown task, missing or mistyped pa
 undefined variable: every problem with the playbook's line) and nothing runs if it is refused.
 Then each step runs with ``--dry-run`` passed to it; the run stops at the first failed step
 unless that step says ``continue_on_error: true``. Exit 0 if no step failed, 1 if one did,
-2 if the playbook was refused.
+2 if the playbook was refused, 130 if SIGINT/SIGTERM stopped a step (the same command resumes).
 """
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -53,21 +56,33 @@ def play(
         file = shipped_playbook(file.name)
     validated = plan(load_playbook(file), load_tasks(), parse_overrides(extra or []), dry_run)
     reporter = RichReporter(console)
-    report = run(
-        validated,
-        dry_run=dry_run,
-        inventory_dir=app.inventory_dir,
-        state_dir=app.state_dir,
-        reporter=None if as_json else reporter,
-        start_at=start_at,
-        ask=_Ask() if step else None,
-    )
+    with _sigterm_interrupts():
+        report = run(
+            validated,
+            dry_run=dry_run,
+            inventory_dir=app.inventory_dir,
+            state_dir=app.state_dir,
+            reporter=None if as_json else reporter,
+            start_at=start_at,
+            ask=_Ask() if step else None,
+        )
     if as_json:
         print_json(report.to_dict())
     else:
         reporter.summary(report)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM as Ctrl-C while the playbook runs: the step stops (a raise at its next safe
+    point), the run says which step and exits 130, as it does for SIGINT."""
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Ask:

@@ -127,21 +127,49 @@ def _same_rate_as_analysed(
         ))  # fmt: skip
 
 
-def attach_raise(app: AppContext, request: str, change_id: str, link: str) -> None:
-    """Attach the change's evidence and monitoring registration to the request (step 8)."""
+def attach_raise(app: AppContext, request: str, change_id: str, link: str) -> bool | None:
+    """Attach the change's evidence and monitoring registration to the request (step 8).
+
+    Returns:
+        Whether step 8 is now complete; ``None`` when nothing was attached (a dry-run, or
+        refused before any router).
+    """
     from bwauto.case.register import Register
     from bwauto.change.evidence import MONITORING, evidence_path
 
     path = evidence_path(app.state_dir, change_id, link)
     if not path.is_file():
-        return  # nothing reached the router (refused before): nothing to attach
+        return None  # nothing reached the router (refused before): nothing to attach
     evidence = json.loads(path.read_text(encoding="utf-8"))
     if evidence.get("dry_run"):
-        return
+        return None
     reg = Register.for_office(app.state_dir, app.inventory_dir)  # signed, as commands record
     mon_path = path.with_name(f"{link}{MONITORING}")
     monitoring = _read(mon_path)
-    _attach(reg, request, evidence, path, monitoring)
+    if monitoring is None and evidence.get("outcome") == "no-op":
+        monitoring = _register_unchanged(app, change_id, link)
+    return _attach(reg, request, evidence, path, monitoring)
+
+
+def _register_unchanged(app: AppContext, change_id: str, link: str) -> dict[str, Any]:
+    """The router already carries the decided rate (raised out of band): the no-op's read-back
+    is the evidence of the rate, and the link is (re)registered in monitoring here, as a raise
+    that changed it would have done, so that step 8 is complete (registering twice changes
+    nothing)."""
+    from bwauto.change.execute import register_changed
+
+    (monitored,) = register_changed(app.inventory_dir, app.state_dir, change_id, [link])
+    _show_monitoring(monitored.link, monitored.registration)
+    return monitored.registration
+
+
+def _show_monitoring(link: str, registration: dict[str, Any]) -> None:
+    from bwauto.i18n import _
+    from bwauto.monitoring.said import state_text
+
+    state = state_text(registration)
+    console.print(_("monitoring ({backend}): {link} {state}").format(
+        backend=registration.get("backend"), link=link, state=state), markup=False)  # fmt: skip
 
 
 def _read(path: Path) -> dict[str, Any] | None:
@@ -154,7 +182,7 @@ def _read(path: Path) -> dict[str, Any] | None:
 def _attach(
     reg: Register, request: str, evidence: dict[str, Any], path: Path,
     monitoring: dict[str, Any] | None,
-) -> None:  # fmt: skip
+) -> bool:  # fmt: skip
     from bwauto.case.errors import CaseError
     from bwauto.case.steps import step
 
@@ -169,16 +197,27 @@ def _attach(
             f"but is not attached to {request}: {exc}; attach it with: bwauto request change "
             f"{request} --evidence {path}"
         ) from exc
+    from bwauto.change.words import outcome_text, rate_text
     from bwauto.i18n import one_of
 
-    done = 8 in reg.state(request).done
-    change, outcome = evidence.get("change_id"), evidence.get("outcome")
+    state = reg.state(request)
+    done = 8 in state.done
+    change, outcome = evidence.get("change_id"), outcome_text(str(evidence.get("outcome")))
+    rate = rate_text(evidence.get("rate_after"))
+    now = one_of(f"; router kini {rate}", f"; the router now {rate}") if rate else ""
     text = one_of(
-        f"{request}: {step(8).label('id')} "
-        f"{'dicatat' if done else 'belum lengkap (perubahan atau monitoring gagal)'}: perubahan "
-        f"{change} ({outcome}) dilampirkan, catatan ke-{rec.seq}",
-        f"{request}: {step(8).label('en')} "
-        f"{'recorded' if done else 'not complete (the change or monitoring failed)'}: change "
-        f"{change} ({outcome}) attached, record {rec.seq}",
+        f"{request}: {step(8).label('id')} {'dicatat' if done else 'belum lengkap'}: perubahan "
+        f"{change} ({outcome}{now}) dilampirkan, catatan ke-{rec.seq}",
+        f"{request}: {step(8).label('en')} {'recorded' if done else 'not complete'}: change "
+        f"{change} ({outcome}{now}) attached, record {rec.seq}",
     )
     console.print(text, soft_wrap=True, markup=False)
+    if not done:
+        from bwauto.cli.output import err_console
+        from bwauto.cli.request_view_cmd import next_command
+
+        command = next_command(request, 8, state, reg.get(request).link_id)
+        err_console.print(one_of(f"lengkapi langkah 8 dengan: {command}",
+                                 f"complete step 8 with: {command}"),
+                          soft_wrap=True, markup=False)  # fmt: skip
+    return done

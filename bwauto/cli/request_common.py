@@ -94,7 +94,13 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise UsageError(f"{option} {value!r}: write a date as YYYY-MM-DD") from exc
+        from bwauto.i18n import _
+
+        raise UsageError(
+            _("{option} {value}: write a date as YYYY-MM-DD").format(
+                option=option, value=repr(value)
+            )
+        ) from exc
 
 
 def parse_time(value: str | None, option: str) -> dt.datetime | None:
@@ -106,7 +112,13 @@ def parse_time(value: str | None, option: str) -> dt.datetime | None:
     try:
         when = dt.datetime.fromisoformat(value)
     except ValueError as exc:
-        raise UsageError(f"{option} {value!r}: write YYYY-MM-DD or YYYY-MM-DDTHH:MM") from exc
+        from bwauto.i18n import _
+
+        raise UsageError(
+            _("{option} {value}: write YYYY-MM-DD or YYYY-MM-DDTHH:MM").format(
+                option=option, value=repr(value)
+            )
+        ) from exc
     return when if when.tzinfo else when.replace(tzinfo=WIB)
 
 

@@ -59,7 +59,10 @@ def new(
 
     inv = app_context(ctx).inventory()
     if link not in inv.links:
-        raise UsageError(f"unknown link {link!r}; links: {', '.join(inv.links)}")
+        from bwauto.i18n import _
+
+        raise UsageError(_("unknown link {link}; links: {links}").format(
+            link=repr(link), links=", ".join(inv.links)))  # fmt: skip
     up, down = parse_up_down(rate, "--rate")
     committed = inv.links[link].committed
     check_increase(link, committed.up, committed.down, up, down)

@@ -15,6 +15,7 @@ from bwauto.i18n import gettext as _
 if TYPE_CHECKING:
     from bwauto.case.register import Register
     from bwauto.case.timeline import Timeline
+    from bwauto.case.workflow import CaseState
 
 CaseId = Annotated[str, typer.Argument(metavar="ID", help="The request, e.g. KB-2026-0001.")]
 
@@ -92,20 +93,24 @@ def _show(tl: Timeline) -> None:
         state=state, extra=extra, n=len(tl.overdue)))  # fmt: skip
 
     for number in tl.state.next_steps():
-        command = next_command(tl.case.id, number)
+        command = next_command(tl.case.id, number, tl.state, tl.case.link_id)
         say(one_of(f"berikutnya, langkah {number}: {command}", f"next, step {number}: {command}"))
 
 
-def next_command(case_id: str, number: int) -> str:
-    """The command that records step ``number`` of ``case_id``.
+def next_command(
+    case_id: str, number: int, state: CaseState | None = None, link: str = "LINK"
+) -> str:
+    """The command that records step ``number`` of ``case_id`` (for step 8: only the part
+    still missing, given the case's ``state``).
 
     Examples:
         >>> next_command("KB-2026-0001", 6)
         'bwauto analyse --request KB-2026-0001'
     """
-    from bwauto.case.workflow import CASE_ID, RECORDED_BY
+    from bwauto.case.workflow import CASE_ID, RECORDED_BY, step8_command
 
-    return RECORDED_BY[number].replace(CASE_ID, case_id)
+    command = RECORDED_BY[number] if state is None or number != 8 else step8_command(state)
+    return command.replace(CASE_ID, case_id).replace("LINK", link)
 
 
 @app.command("status")
@@ -149,6 +154,9 @@ def list_cases(
         return
     from bwauto.i18n import _
 
+    if not rows:  # an empty table says nothing: say why, and how to see the others
+        say(_no_request(overdue, opd, all_))
+        return
     ids = Column("id", no_wrap=True, min_width=12)  # ids are never cut; the rest folds
     rest = ["OPD", "link", "Mbps", _("step"), _("working days"), _("overdue")]
     table = Table(ids, *(Column(name, overflow="fold") for name in rest))
@@ -163,6 +171,18 @@ def list_cases(
             _("YES") if r["overdue"] else "",
         )
     console.print(table)
+
+
+def _no_request(overdue: bool, opd: str | None, all_: bool) -> str:
+    """What an empty ``request list`` means, and the option that lists more."""
+    from bwauto.i18n import _
+
+    if overdue or opd:
+        return _("no request matches (--overdue, --opd): run 'bwauto request list --all' to "
+                 "see every request")  # fmt: skip
+    if all_:
+        return _("no request in the register yet: register one with 'bwauto request new'")
+    return _("no open request; closed requests: 'bwauto request list --all'")
 
 
 def _row(tl: Timeline) -> dict[str, Any]:
@@ -200,6 +220,7 @@ def verify(
     and its attached files, and that the register still holds every case its journal lists;
     names each record that was edited, removed or reordered (exit 1)."""
     from bwauto.case.errors import IntegrityError
+    from bwauto.case.problems_said import problem_text, register_problem_text
     from bwauto.errors import UsageError
     from bwauto.i18n import _
 
@@ -219,9 +240,9 @@ def verify(
                 case=report.case_id, n=report.records))  # fmt: skip
         prefix = "" if case_id else f"{report.case_id} "
         for problem in report.problems:
-            say(f"  {prefix}{problem}")
+            say(f"  {prefix}{problem_text(problem)}")
     for whole_problem in [] if as_json else whole:
-        say(f"  register: {whole_problem}")
+        say(f"  register: {register_problem_text(whole_problem)}")
     count = sum(len(r.problems) for r in reports) + len(whole)
     if count:
         raise IntegrityError(_("{case}: {n} problem(s) found").format(

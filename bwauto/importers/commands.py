@@ -175,14 +175,16 @@ def _one(opts: SourceOptions) -> str:
 
 def summary(report: SourceReport) -> str:
     """One line: the source, its resolution, and samples read and new."""
+    from bwauto.i18n import _
+
     src = report.source
-    resolution = f"every {src.step_s:g} s" if src.step_s else "resolution unknown"
-    coarse = ", coarse (averages)" if src.coarse else ""
-    resumed = f", {len(report.resumed)} links resumed" if report.resumed else ""
-    return (
-        f"{src.label()}: {len(report.read)} links, {sum(report.read.values())} samples read, "
-        f"{sum(report.added.values())} new ({resolution}{coarse}{resumed})"
-    )
+    resolution = (_("every {step} s").format(step=f"{src.step_s:g}") if src.step_s
+                  else _("resolution unknown"))  # fmt: skip
+    coarse = _(", coarse (averages)") if src.coarse else ""
+    resumed = _(", {n} links resumed").format(n=len(report.resumed)) if report.resumed else ""
+    return _("{source}: {links} links, {read} samples read, {added} new ({resolution})").format(
+        source=src.label(), links=len(report.read), read=sum(report.read.values()),
+        added=sum(report.added.values()), resolution=f"{resolution}{coarse}{resumed}")  # fmt: skip
 
 
 def csv_paths(locations: Sequence[str]) -> list[Path]:

@@ -133,19 +133,20 @@ def _result(link: Link, summary: dict[str, Any]) -> TaskResult:
             ).format(link=link.id, backend=backend, detail=detail),
             summary,
         )
-    if not summary.get("verified"):
-        detail = f"files written, NOT verified (no {backend} server configured): {detail}"
+    from bwauto.monitoring.said import state_text
+
+    state = state_text(summary)  # as the hand raise and the documents say it
     if summary.get("changed"):
         return TaskResult.changed(
-            _("{link}: registered in {backend} at {capacity}").format(
-                link=link.id, backend=backend, capacity=_capacity(link)
+            _("{link}: in {backend} at {capacity}: {state}").format(
+                link=link.id, backend=backend, capacity=_capacity(link), state=state
             )
             + f": {detail}",
             summary,
         )
     return TaskResult.ok(
-        _("{link}: already in {backend} at {capacity}").format(
-            link=link.id, backend=backend, capacity=_capacity(link)
+        _("{link}: already in {backend} at {capacity}: {state}").format(
+            link=link.id, backend=backend, capacity=_capacity(link), state=state
         ),
         summary,
     )

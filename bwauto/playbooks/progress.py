@@ -15,6 +15,7 @@ STYLE = {
     "would_change": "cyan",
     "skipped": "dim",
     "failed": "bold red",
+    "interrupted": "bold red",
 }
 
 
@@ -24,6 +25,7 @@ LABELS = {
     "would_change": "would change",
     "skipped": "skipped",
     "failed": "failed",
+    "interrupted": "interrupted",
 }
 """A status as the person reads it (``--json`` keeps the status itself)."""
 
@@ -97,6 +99,14 @@ class RichReporter:
         self.console.print(table)
 
     def _verdict(self, report: PlayReport) -> None:
+        if report.interrupted is not None:
+            self.console.print(
+                f"[bold red]{_('INTERRUPTED')}[/]: "
+                + escape(_("step {step} ({name}) was interrupted; run the same command again "
+                           "to resume from it").format(step=report.interrupted,
+                                                       name=report.outcomes[-1].name))
+            )  # fmt: skip
+            return
         counts = {s: sum(o.result.status == s for o in report.outcomes) for s in STYLE}
         parts = [f"{n} {_(LABELS[s])}" for s, n in counts.items() if n]
         if report.not_run:

@@ -38,7 +38,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
-Status = Literal["ok", "changed", "would_change", "skipped", "failed"]
+Status = Literal["ok", "changed", "would_change", "skipped", "failed", "interrupted"]
 P = TypeVar("P", bound=BaseModel)
 
 

@@ -5,10 +5,13 @@ whose result the case file already holds (``registry.RECORDED``) reports ``ok (a
 recorded)`` and the run goes on: running a playbook again is safe, and after a failure the same
 command resumes at the failed step. A step that raises a ``BwautoError`` or returns a ``failed``
 result has failed: its reason (and its evidence file, for a change) is shown and the run stops
-there (the remaining steps are *not run*) unless the step says ``continue_on_error: true``. Any
-other exception is a bug and propagates. ``start_at`` (``--from STEP_ID``) passes over the steps
-before it; ``ask`` (``--step``) is asked before each step. Each step's result is available to
-later ``when`` expressions as ``steps.<id>.status``, ``.message`` and ``.data``.
+there (the remaining steps are *not run*) unless the step says ``continue_on_error: true``.
+SIGINT/SIGTERM (``KeyboardInterrupt``, or a task's ``BwautoError`` with exit code 130) stops
+the run at that step, whatever ``continue_on_error`` says (``PlayReport.interrupted``, exit
+130). Any other exception is a bug and propagates. ``start_at`` (``--from STEP_ID``) passes
+over the steps before it; ``ask`` (``--step``) is asked before each step. Each step's result
+is available to later ``when`` expressions as ``steps.<id>.status``, ``.message`` and
+``.data``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from bwauto.playbooks import templating
 from bwauto.playbooks.explain import evidence_reasons, why_false
 from bwauto.playbooks.registry import RECORDED, TaskContext, TaskResult
 from bwauto.playbooks.validate import Plan, PlannedStep
+
+EXIT_INTERRUPTED = 130
+"""The exit code of a run stopped by SIGINT/SIGTERM (as a shell reports a Ctrl-C)."""
 
 Ask = Callable[[PlannedStep], bool]
 """``--step``: asked before a step; ``False`` passes over it."""
@@ -50,6 +56,8 @@ class PlayReport:
     total: int
     outcomes: list[StepOutcome] = field(default_factory=list)
     stopped_at: int | None = None
+    interrupted: int | None = None
+    """The step that SIGINT/SIGTERM stopped (the run stops there; the same command resumes)."""
 
     @property
     def failed(self) -> list[StepOutcome]:
@@ -63,7 +71,9 @@ class PlayReport:
 
     @property
     def exit_code(self) -> int:
-        """0 if no step failed, else 1."""
+        """0 if no step failed, 130 if one was interrupted (SIGINT/SIGTERM), else 1."""
+        if self.interrupted is not None:
+            return EXIT_INTERRUPTED
         return 1 if self.failed else 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,6 +82,7 @@ class PlayReport:
             "playbook": self.name,
             "dry_run": self.dry_run,
             "stopped_at": self.stopped_at,
+            "interrupted": self.interrupted,
             "not_run": self.not_run,
             "steps": [
                 {
@@ -156,7 +167,11 @@ def run(
         elif ask is not None and not ask(planned):
             result = TaskResult.skipped(_("not run: declined at --step"))
         else:
-            result = _run_step(planned, plan, results, ctx)
+            try:
+                result = _run_step(planned, plan, results, ctx)
+            except _Stopped as stopped:
+                result, report.interrupted = stopped.result, step.index
+                result = TaskResult("interrupted", result.message, result.data)
         outcome = StepOutcome(step.index, step.name, step.task, result, clock() - start)
         report.outcomes.append(outcome)
         out.step_finished(outcome)
@@ -166,7 +181,7 @@ def run(
                 "message": result.message,
                 "data": result.data,
             }
-        if result.status == "failed" and not step.continue_on_error:
+        if report.interrupted or (result.status == "failed" and not step.continue_on_error):
             report.stopped_at = step.index
             break
     return report
@@ -198,6 +213,14 @@ def _recorded(planned: PlannedStep, ctx: TaskContext) -> TaskResult | None:
         return None  # e.g. no such request: the task itself will say so
 
 
+class _Stopped(Exception):
+    """A step interrupted by SIGINT/SIGTERM, with what it said."""
+
+    def __init__(self, result: TaskResult) -> None:
+        super().__init__(result.message)
+        self.result = result
+
+
 def _run_step(
     planned: PlannedStep, plan: Plan, results: dict[str, dict[str, Any]], ctx: TaskContext
 ) -> TaskResult:
@@ -211,10 +234,15 @@ def _run_step(
         return done
     try:
         result = planned.spec.func(planned.params, ctx)
+    except KeyboardInterrupt:  # SIGINT (and SIGTERM, which ``bwauto play`` turns into it)
+        raise _Stopped(TaskResult.failed("")) from None
     except BwautoError as exc:
         from bwauto.messages import localize
 
-        return TaskResult.failed(localize(str(exc)))
+        failed = TaskResult.failed(localize(str(exc)))
+        if exc.exit_code == EXIT_INTERRUPTED:  # a task that stopped at a safe point
+            raise _Stopped(failed) from None
+        return failed
     if ctx.dry_run and result.status == "changed":
         return TaskResult("would_change", result.message, result.data)
     return _with_evidence(result)

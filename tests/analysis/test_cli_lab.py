@@ -60,7 +60,7 @@ def test_import_then_report_in_every_format(
     assert run("lab", "history", "--out", str(history), "--days", "2") == 0
     assert run("samples", "import", str(history)) == 0
     assert run("samples", "import", str(history)) == 0
-    assert "0 new samples imported (already imported)" in capsys.readouterr().out
+    assert "0 sampel baru diimpor (sudah diimpor sebelumnya)" in capsys.readouterr().out
     out = tmp_path / "out"
     assert run("analyse", "--since", "2d", "--csv", str(out / "r.csv"), "--xlsx",
                str(out / "r.xlsx"), "--chart", str(out / "charts")) == 0  # fmt: skip

@@ -84,7 +84,7 @@ def test_a_crash_after_the_commit_is_journal_behind_and_repaired_on_record(
     killed = run_hooked(tmp_path, "bwauto.case.register", "append_journal", "SIGKILL", *dispose)
     assert killed.returncode == -9
     code, out, _ = bw("request", "verify", case_id)
-    assert code == 1 and "record 2 " in out and ": journal-behind: " in out, out
+    assert code == 1 and "catatan 2 " in out and ": journal-behind: " in out, out
     assert "unanchored" not in out
     code, _, err = bw("request", "dispose", case_id, "--from", "kabid", "--to", "kasi")
     assert code == 1 and "journal-behind" in err, err

@@ -92,7 +92,7 @@ def test_signatures_required_catches_a_downgrade_to_unsigned(bw: Bw, tmp_path: P
     assert bwauto(tmp_path, "request", "verify", case_id).returncode == 0
     _downgrade(tmp_path)
     done = bwauto(tmp_path, "request", "verify", case_id)
-    assert done.returncode == 1 and ": unsigned: office.yaml says signatures: required" in (
+    assert done.returncode == 1 and ": unsigned: office.yaml menetapkan signatures: required" in (
         done.stdout), done.stdout  # fmt: skip
     assert "signers-missing" in done.stdout and "Traceback" not in done.stderr
     done = bwauto(tmp_path, "request", "dispose", case_id, "--from", "kasi", "--to", "staf")

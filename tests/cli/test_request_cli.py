@@ -120,7 +120,7 @@ def test_bad_input_is_one_line_and_exit_2(bw: Bw) -> None:
         "--purpose",
         "x",
     )
-    assert code == 2 and err.startswith("error: unknown link 'nowhere'")
+    assert code == 2 and err.startswith("error: link 'nowhere' tidak dikenal; link yang ada: ")
     code, _, err = bw(*NEW[:-2], "--purpose", "x", "--rate", "lots")
     assert code == 2 and "'lots' bukan bandwidth" in err
     case_id = _new(bw)
@@ -224,7 +224,7 @@ def test_refused_request_from_the_cli(bw: Bw, tmp_path: Path) -> None:
     csv_path.write_text("\ufeff" + header + "\r\n" + row + "\r\n", encoding="utf-8")
     assert bw("request", "analysis", case_id, "--summary", str(csv_path))[0] == 0
     code, out, err = bw("request", "decide", case_id, "--can")
-    assert code == 2 and "the analysis says CANNOT" in err
+    assert code == 2 and "analisa menyatakan TIDAK DAPAT; keputusan DAPAT perlu catatan" in err
     code, out, _ = bw("request", "decide", case_id, "--cannot", "--reply-no", "555/KOMINFO")
     assert code == 0 and "draft-surat-balasan.docx" in out
     code, _, err = bw("request", "ba", case_id, "--team-name", "a", "--opd-name", "b")
@@ -242,7 +242,7 @@ def test_verify_names_a_tampered_record(bw: Bw, tmp_path: Path) -> None:
         conn.execute("UPDATE records SET body = replace(body, 'kabid', 'kadis') WHERE seq = 3")
     code, out, err = bw("request", "verify", case_id)
     assert code == 1
-    assert "record 3 (step 3 (Kabid verification and disposition), dispose): edited" in out
+    assert "catatan 3 (langkah 3 (Verifikasi dan Disposisi Kepala Bidang), dispose): edited" in out
     assert err.startswith(f"error: {case_id}: 1 masalah ditemukan")
     code, out, _ = bw("request", "verify", case_id, "--json")
     assert code == 1 and json.loads(out)["problems"][0]["record"] == 3

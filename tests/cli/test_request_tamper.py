@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from cli_harness import Bw
+from language import foreign_words, without_code
 from test_request_cli import NEW, _new, _to_step_5
 
 import bwauto.cli.app as app_module
@@ -111,6 +113,11 @@ def test_tamper_exits_1_naming_the_kind(bw: Bw, tmp_path: Path, name: str) -> No
     assert code == 1, (out, err)
     assert f": {kind}: " in out and "Traceback" not in err
     assert err.strip().count("\n") == 0 and "masalah ditemukan" in err
+    for lang in ("id", "en"):  # the keyword stays; its explanation is in the chosen language
+        code, out, err = bw("--lang", lang, "request", "verify", case_id)
+        assert code == 1 and f": {kind}: " in out, (out, err)
+        said = without_code(re.sub(r"/\S+|\S+\.zip", " ", out.replace(f": {kind}: ", " ")))
+        assert not foreign_words(said, lang), (lang, out)  # before: English under id
 
 
 def test_verify_against_an_export_detects_truncation(bw: Bw, tmp_path: Path) -> None:
@@ -123,7 +130,7 @@ def test_verify_against_an_export_detects_truncation(bw: Bw, tmp_path: Path) -> 
     code, out, _ = bw("request", "verify", case_id)
     assert code == 1 and ": journal-missing: " in out  # was: exit 0, the register looked whole
     code, out, _ = bw("request", "verify", case_id, "--against", str(zip_path))
-    assert code == 1 and ": truncated: the export arsip.zip holds record" in out
+    assert code == 1 and ": truncated: ekspor arsip.zip memuat catatan" in out
 
 
 def test_moved_state_dir_verifies(

@@ -118,8 +118,8 @@ def test_zabbix_history_gives_the_csv_p95(
             "ZBX_TEST_PASSWORD", "--link", "dinkes", *window)  # fmt: skip
     assert bw(z_state, *args) == 0
     out = capsys.readouterr().out
-    assert f"zabbix {url}: 1 links, {N} samples read" in out
-    assert f"zabbix-trend {url} (kasar): 1 links" in out
+    assert f"zabbix {url}: 1 link, {N} sampel dibaca" in out
+    assert f"zabbix-trend {url} (kasar): 1 link," in out
     capsys.readouterr()
     a, b = (
         (bw(st, "analyse", "--link", "dinkes", *window, "--json"),
@@ -141,7 +141,7 @@ def test_zabbix_history_gives_the_csv_p95(
     for end, bps in list(zip(iv.end[ok], iv.out_bps[ok], strict=True))[5:10]:
         assert bps == pytest.approx(rates[hour == end].mean(), rel=1e-6)
     assert bw(z_state, *args) == 0  # again: nothing new
-    assert ", 0 new" in capsys.readouterr().out
+    assert ", 0 baru" in capsys.readouterr().out
 
 
 def test_items_in_bit_per_second_are_rates_not_counters(

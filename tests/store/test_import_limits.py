@@ -256,7 +256,7 @@ def test_a_refused_import_into_a_fresh_state_dir_creates_nothing(
     assert not (tmp_path / "new").exists()
     good = write(tmp_path, HEADER + rows(2), "good.csv")
     assert run("samples", "import", str(good)) == 0
-    assert "good.csv: 2 rows read, 2 new samples imported" in capsys.readouterr().out
+    assert "good.csv: 2 baris dibaca, 2 sampel baru diimpor" in capsys.readouterr().out
     assert run("samples", "import", str(bad)) == 2
     assert (state / "samples.sqlite").exists()  # an existing store stays
 
@@ -274,6 +274,7 @@ def test_cli_on_conflict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "conflict with stored" in capsys.readouterr().err
     assert run("samples", "import", str(b), "--on-conflict", "replace") == 0
     assert (
-        "2 samples differed from stored ones: replaced the stored ones" in capsys.readouterr().out
+        "2 sampel berbeda dari yang tersimpan: sampel yang tersimpan diganti"
+        in capsys.readouterr().out
     )
     assert run("samples", "import", str(b), "--on-conflict", "maybe") == 2

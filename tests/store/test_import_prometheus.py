@@ -105,7 +105,7 @@ def test_p95_from_prometheus_equals_the_csv_import(
     )
     assert bw(prom_state, *args) == 0
     out = capsys.readouterr().out
-    assert f"prometheus {prom.url}: 3 links, {3 * 8641} samples read, {3 * 8641} new" in out
+    assert f"prometheus {prom.url}: 3 link, {3 * 8641} sampel dibaca, {3 * 8641} baru" in out
     with SampleStore(prom_state / "samples.sqlite") as store:
         got = store.read(source=f"prometheus {prom.url}")
     for h in hist:  # every raw sample, with its true timestamp and value
@@ -124,7 +124,8 @@ def test_p95_from_prometheus_equals_the_csv_import(
     }
     assert bw(prom_state, *args) == 0  # idempotent: the second run adds nothing
     assert (
-        "3 links, 0 samples read, 0 new (every 300 s, 3 links resumed)" in capsys.readouterr().out
+        "3 link, 0 sampel dibaca, 0 baru (tiap 300 detik, 3 link dilanjutkan)"
+        in capsys.readouterr().out
     )
 
 

@@ -72,8 +72,8 @@ def test_rrd_rates_come_back_and_coarse_windows_are_labelled(
     assert bw(state, "samples", "import", "--from", "rrd", str(rrd), "--since", since,
               "--until", until) == 0  # fmt: skip
     out = capsys.readouterr().out
-    assert "rrd @300s: 1 links" in out and "rrd @1800s (kasar): 1 links" in out
-    assert "coarse (averages)" in out
+    assert "rrd @300s: 1 link," in out and "rrd @1800s (kasar): 1 link," in out
+    assert "kasar (rata-rata)" in out
     with SampleStore(state / "samples.sqlite") as store:
         fine = store.read(source="rrd @300s")["dinkes"]
         coarse = store.read(source="rrd @1800s")["dinkes"]
@@ -106,7 +106,7 @@ def test_rrd_rates_come_back_and_coarse_windows_are_labelled(
     assert month["coverage_pct"] > 95
     assert bw(state, "samples", "import", "--from", "rrd", str(rrd), "--since", since,
               "--until", until) == 0  # fmt: skip
-    assert "0 new" in capsys.readouterr().out  # idempotent
+    assert "0 baru" in capsys.readouterr().out  # idempotent
 
 
 @pytest.mark.parametrize("shape", ["one data source", "not an rrd"])
