@@ -255,10 +255,13 @@ def in_memory(state: Path, inv: Path, days: int, repeat: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--links", type=int, default=1000)
-    parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser = argparse.ArgumentParser(
+        description=" ".join((__doc__ or "").split("\n\n")[0].split()),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--links", type=int, default=1000, help="links generated")
+    parser.add_argument("--days", type=int, default=30, help="days of 5-minute samples")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each")
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the generated data here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:

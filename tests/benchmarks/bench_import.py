@@ -32,7 +32,27 @@ import pyarrow.csv as pcsv
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_analyse import make_links, make_series
+from bench_analyse import STEP, make_series
+
+from bwauto.analysis.model import LinkInfo
+
+
+def make_links(n: int) -> tuple[list[LinkInfo], None]:
+    """``n`` links with committed rates from the usual ladder (the generator's input)."""
+    rng = np.random.default_rng(1)
+    ladder = [10, 20, 30, 50, 100]
+    links = [
+        LinkInfo(
+            link_id=f"opd-{i:04d}",
+            committed_up_bps=int(rng.choice(ladder)) * 1_000_000,
+            committed_down_bps=int(rng.choice(ladder)) * 1_000_000,
+            upstream=f"isp-{i % 10}",
+            speed_bps=1_000_000_000,
+            poll_interval_s=STEP,
+        )
+        for i in range(n)
+    ]
+    return links, None
 
 WIB_S = 7 * 3600
 
@@ -134,9 +154,12 @@ def check_store(store_dir: str, n_links: int, days: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--links", type=int, default=1000)
-    parser.add_argument("--days", type=int, default=30)
+    parser = argparse.ArgumentParser(
+        description=" ".join((__doc__ or "").split("\n\n")[0].split()),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--links", type=int, default=1000, help="links generated")
+    parser.add_argument("--days", type=int, default=30, help="days of 5-minute samples per link")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "history.csv"

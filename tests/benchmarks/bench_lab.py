@@ -179,8 +179,11 @@ def verdict(ok: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--routers", type=int, default=50)
+    parser = argparse.ArgumentParser(
+        description=" ".join((__doc__ or "").split("\n\n")[0].split()),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--routers", type=int, default=50, help="lab routers")
     parser.add_argument("--links", type=int, default=20, help="links per router")
     parser.add_argument("--sample", type=int, default=4, help="routers given a Netmiko session")
     args = parser.parse_args(argv)

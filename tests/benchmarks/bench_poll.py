@@ -155,10 +155,13 @@ def cpu_spread(values: list[float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--routers", type=int, default=250)
+    parser = argparse.ArgumentParser(
+        description=" ".join((__doc__ or "").split("\n\n")[0].split()),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--routers", type=int, default=250, help="lab routers")
     parser.add_argument("--links", type=int, default=20, help="links per router")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="poll cycles of each")
     parser.add_argument("--concurrency", type=int, default=16, help="routers at a time")
     args = parser.parse_args(argv)
     if shutil.which("snmpbulkwalk") is None:
