@@ -226,7 +226,8 @@ def history(
     ] = None,
 ) -> None:
     """Write the lab links' counter history as CSV for 'bwauto samples import'."""
-    from bwauto.analysis.window import parse_time
+    from bwauto.analysis.window import check_span, parse_time
+    from bwauto.errors import UsageError
     from bwauto.files import check_output_path
     from bwauto.lab.cli import make_router
     from bwauto.lab.history import write_history
@@ -234,6 +235,9 @@ def history(
     from bwauto.lab.specs import LabSecrets, router_specs
     from bwauto.rates import parse_share
 
+    if not days > 0:
+        raise UsageError(f"--days {days:g}: give a positive number of days")
+    check_span(days * 86_400, "--days")
     check_output_path(out, "--out")
     inventory = app_context(ctx).inventory()
     routers = [make_router(spec) for spec in router_specs(inventory, LabSecrets.generate())]

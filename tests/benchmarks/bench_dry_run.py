@@ -238,9 +238,11 @@ def main(argv: list[str] | None = None) -> int:
     rest = [part["total"] - part["load_s"] for part in parts]
     print(f"    {'total without inventory loads':<32}{rest[0]:>8.2f} s{rest[1]:>10.2f} s   "
           f"ratio {rest[1] / rest[0]:.2f} x")  # fmt: skip
-    print("    (the per-router part alone: the inventory loads cost the same for 1 router and "
-          f"for {n}, so they lower the headline ratio;\n     the target is judged on the "
-          "headline, the whole dry-run as a user waits for it)")
+    print(
+        "    (the per-router part alone: the inventory loads cost the same for 1 router and "
+        f"for {n}, so they lower the headline ratio;\n     the target is judged on the "
+        "headline, the whole dry-run as a user waits for it)"
+    )
     load = os.getloadavg()
     print(f"  machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f}")
     for what in bad:

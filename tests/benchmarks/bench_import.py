@@ -54,6 +54,7 @@ def make_links(n: int) -> tuple[list[LinkInfo], None]:
     ]
     return links, None
 
+
 WIB_S = 7 * 3600
 
 
