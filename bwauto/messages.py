@@ -43,6 +43,7 @@ ERRORS = (
     "no samples between {start} and {end} for any of {n} links in {source}",
     "every interval between {start} and {end} is invalid, for all links, in {source}",
     "request {request} is for link {case_link}, not {link}",
+    "sample store {path} does not exist: poll the links or import their history first",
 )
 """The errors said in the chosen language (the first match wins: longer before shorter)."""
 
