@@ -32,8 +32,11 @@ def up(
     links_per_router: Annotated[int, typer.Option(help="With --routers: links per router.")] = 20,
     detach: Annotated[bool, typer.Option("--detach", help="Run in the background.")] = False,
 ) -> None:
-    """Start the lab; write a ready-to-use lab inventory and say where it is. It simulates
-    --inventory, else ./inventory, else the sample inventory shipped with bwauto."""
+    """Start the lab, write a ready-to-use lab inventory and say where it is.
+
+    The lab simulates --inventory, else ./inventory, else the sample inventory shipped with
+    bwauto.
+    """
     app_ctx = app_context(ctx)
     if not app_ctx.inventory_given and not (app_ctx.inventory_dir / "hosts.yaml").is_file():
         from bwauto.shipped import sample_inventory
