@@ -173,16 +173,21 @@ def main(argv: list[str] | None = None) -> int:
         ok = check_store(tmp, args.links, args.days)
     rate = bw["rows"] / bw["s"]
     ratio = bw["s"] / pandas["s"]
+    full = (args.links, args.days) == (1000, 30)
+
+    def judge(met: bool) -> str:  # the targets are set for 1,000 links x 30 days
+        return ("OK" if met else "MISSED") if full else "(the target is for 1,000 links x 30 days)"
+
     print(f"bwauto import benchmark: {args.links} links x {args.days} days, {total:,} rows, "
           f"{size / 2**20:.0f} MiB CSV (written in {gen_s:.1f} s)")  # fmt: skip
     print(f"  bwauto samples import   {bw['s']:>8.2f} s  {rate / 1e6:>6.2f} M rows/s  "
           f"peak RSS {bw['rss_kib'] / 1024:>5.0f} MiB  target >= 1 M rows/s  "
-          f"{'OK' if rate >= 1e6 else 'MISSED'}")  # fmt: skip
+          f"{judge(rate >= 1e6)}")  # fmt: skip
     print(f"  pandas.read_csv + diff  {pandas['s']:>8.2f} s  "
           f"{pandas['rows'] / pandas['s'] / 1e6:>6.2f} M rows/s  "
           f"peak RSS {pandas['rss_kib'] / 1024:>5.0f} MiB")  # fmt: skip
     print(f"  bwauto / pandas         {ratio:>8.2f}x   target <= 1.5x   "
-          f"{'OK' if ratio <= 1.5 else 'MISSED'}")  # fmt: skip
+          f"{judge(ratio <= 1.5)}")  # fmt: skip
     print(f"  rows stored {bw['added']:,} of {total:,}; samples equal to the generated ones: "
           f"{'yes' if ok and bw['added'] == total else 'NO'}")  # fmt: skip
     return 0 if ok and bw["added"] == total else 1
