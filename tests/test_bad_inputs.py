@@ -314,6 +314,8 @@ CASES: list[tuple[str, Mutation, list[str], int, tuple[str, ...]]] = [
      case_argv("analysis", "--summary", "{tmp}/s.csv"), 2, ("s.csv:1", "binary")),
     ("summary-latin1", with_case(write("/s.csv", b"link_id,opd\ndinkes,Caf\xe9\n")),
      case_argv("analysis", "--summary", "{tmp}/s.csv"), 2, ("s.csv:2", "not UTF-8")),
+    ("outcome-after-too-long", with_case(nothing), case_argv("outcome", "--after", "5000d"), 2,
+     ("--after", "too long", "400 days")),
     ("summary-missing", with_case(nothing), case_argv("analysis", "--summary", "{tmp}/no.csv"),
      2, ("no.csv", "not found")),
     ("evidence-bad-json", with_case(write("/e.json", b'{"a": 1,\n "b": }\n')),
