@@ -44,6 +44,7 @@ ERRORS = (
     "every interval between {start} and {end} is invalid, for all links, in {source}",
     "request {request} is for link {case_link}, not {link}",
     "the analysis says {said}; deciding {verdict} needs a note why",
+    "sample store {path} does not exist: poll the links or import their history first",
 )
 """The errors said in the chosen language (the first match wins: longer before shorter)."""
 

@@ -253,9 +253,21 @@ def coverage_reason(coverage: float, window_days: float, needed_pct: float) -> R
         'poll the link for 5.6 more days (bwauto poll, ev'
         >>> reason.endswith("or import its history (bwauto samples import FILE.csv)")
         True
+
+        A window under a day counts in hours:
+
+        >>> coverage_reason(0.0, 1 / 24, 80.0).text.split(": ")[0]
+        'data covers 0.0% of the window, below the 80% needed to judge (1 of 1 hours missing)'
     """
     missing = window_days * (100.0 - coverage) / 100.0
     wanted = window_days * (needed_pct - coverage) / 100.0
+    if window_days < 1.0:
+        return Reason.said(
+            Code.COVERAGE_LOW,
+            say.COVERAGE_LOW_HOURS,
+            coverage=f"{coverage:.1f}", needed=f"{needed_pct:g}", missing=_hours(missing),
+            hours=_hours(window_days), wanted=_hours(wanted),
+        )  # fmt: skip
     return Reason.said(
         Code.COVERAGE_LOW,
         say.COVERAGE_LOW,
@@ -272,6 +284,16 @@ def _days(days: float) -> str:
         ('7', '5.6', '0')
     """
     return f"{days:.1f}".removesuffix(".0")
+
+
+def _hours(days: float) -> str:
+    """``days`` in hours with up to two decimals, trailing zeros dropped.
+
+    Examples:
+        >>> _hours(1 / 24), _hours(0.8 / 24), _hours(5 / 1440)
+        ('1', '0.8', '0.08')
+    """
+    return f"{days * 24:.2f}".rstrip("0").rstrip(".")
 
 
 def judge_directions(

@@ -23,6 +23,13 @@ COVERAGE_LOW = (
     "{days} days missing): poll the link for {wanted} more days (bwauto poll, every 5 minutes) "
     "or import its history (bwauto samples import FILE.csv)"
 )
+COVERAGE_LOW_HOURS = (
+    "data covers {coverage}% of the window, below the {needed}% needed to judge ({missing} of "
+    "{hours} hours missing): poll the link for {wanted} more hours (bwauto poll, every 5 "
+    "minutes), import its history (bwauto samples import FILE.csv), or analyse a longer window: "
+    "the SOP's step 6 looks at 7 days (--since 7d)"
+)
+"""``COVERAGE_LOW`` for a window under a day, counted in hours (in days it read '0 of 0')."""
 UNDERUSED_DIRECTION = (
     "{direction}: uses {util}% of its committed rate at p95, below {limit}% ({committed} "
     "committed): it does not use what it has"
@@ -49,8 +56,9 @@ OK_BOTH = (
 )
 
 TEMPLATES = (
-    COVERAGE_LOW, UNDERUSED_DIRECTION, SATURATED_ADVICE, SATURATED, UNDERUSED, ABOVE_LADDER,
-    NOT_AN_INCREASE, UPSTREAM_LOAD_UNKNOWN, UPSTREAM_HEADROOM, OVERSUBSCRIBED, OK_BOTH, OK_DOWN,
+    COVERAGE_LOW, COVERAGE_LOW_HOURS, UNDERUSED_DIRECTION, SATURATED_ADVICE, SATURATED,
+    UNDERUSED, ABOVE_LADDER, NOT_AN_INCREASE, UPSTREAM_LOAD_UNKNOWN, UPSTREAM_HEADROOM,
+    OVERSUBSCRIBED, OK_BOTH, OK_DOWN,
 )  # fmt: skip
 """Every template, the longer before the shorter it extends."""
 WORDS = frozenset({"direction"})

@@ -27,6 +27,10 @@ WIB = timezone(timedelta(hours=7), "WIB")
 """Western Indonesian Time, Batam's time zone (no daylight saving)."""
 
 DEFAULT_SINCE = "7d"
+MAX_WINDOW_DAYS = 400
+"""The longest window or span accepted: a budget year (Kasi's yearly figures) plus a month of
+margin; the SOP's step 6 needs 7-30 days. A longer one is refused at once, not analysed for
+minutes (a typo such as ``--since 1796053411s`` asked for 57 years)."""
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 
@@ -117,7 +121,26 @@ def parse_days(value: str, what: str) -> float:
     match = _RELATIVE.match(value)
     if not match or int(match.group(1)) == 0:
         raise UsageError(f"{what} {value!r}: give a positive span such as 90d, 12w or 36h")
-    return int(match.group(1)) * _UNITS[match.group(2)] / 86_400
+    days = int(match.group(1)) * _UNITS[match.group(2)] / 86_400
+    check_span(days * 86_400, what)
+    return days
+
+
+def check_span(seconds: float, what: str) -> None:
+    """Refuse a window or span longer than ``MAX_WINDOW_DAYS``.
+
+    Examples:
+        >>> check_span(30 * 86_400, "--since")
+        >>> check_span(1_796_053_411, "--since")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        bwauto.errors.UsageError: --since: a window of 20,788 days is too long; the longest is ...
+    """
+    if seconds > MAX_WINDOW_DAYS * 86_400:
+        raise UsageError(
+            f"{what}: a window of {seconds / 86_400:,.0f} days is too long; the longest is "
+            f"{MAX_WINDOW_DAYS} days (a budget year with a month of margin)"
+        )
 
 
 def parse_window(
@@ -130,7 +153,8 @@ def parse_window(
     """The window from ``--since`` (default: the last 7 days) to ``--until`` (default: now).
 
     Raises:
-        UsageError: a bound is not a time, or the window is empty.
+        UsageError: a bound is not a time, the window is empty, or longer than
+            ``MAX_WINDOW_DAYS``.
 
     Examples:
         >>> parse_window(now=864_000.0)
@@ -142,6 +166,7 @@ def parse_window(
     """
     start = parse_time(since or DEFAULT_SINCE, now=now, tz=tz, what="--since")
     end = now if until is None else parse_time(until, now=now, tz=tz, what="--until")
+    check_span(end - start, "--since/--until" if until is not None else "--since")
     return Window(start, end)
 
 

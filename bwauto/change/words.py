@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from bwauto.i18n import gettext
+from bwauto.messages import pattern as template_pattern
 
 _HOST = r"(?P<host>[\w.:-]+)"
 _SLOW = (
@@ -109,7 +110,82 @@ def error_text(raw: str, lang: str | None = None) -> str:
         if match is not None:
             values = {k: v or "?" for k, v in match.groupdict().items()}
             return gettext(message, lang).format(**values)
-    return raw
+    return refusal_text(raw, lang) or raw
+
+
+CHECKS = (
+    "SNMP answers", "link up", "no drift", "target above current",
+    "target within interface speed", "upstream headroom",
+)  # fmt: skip
+"""The names of the pre-checks (``change.plan.pre_checks``, ``change.headroom``)."""
+DETAILS = (
+    "cannot judge without the step-6 analysis: {why}",
+    "target {target}, current {current} (use --allow-decrease to lower)",
+    "target {target}, current {current}",
+    "router {current}, inventory {committed}",
+    "interface speed {speed}",
+    "no answer: link state unknown",
+    "ifOperStatus not up",
+    "ifOperStatus up",
+    "fits the upstream",
+    "unknown",
+    "yes",
+)
+"""A pre-check's detail as recorded; the rates in it are said again in words too."""
+_CHECK = re.compile("(?:^|; )(" + "|".join(map(re.escape, CHECKS)) + "): ")
+_RATE = re.compile(r"upload (?P<up>[^,;]+), download (?P<down>[^,;]+)")
+_NO_ANALYSIS = "cannot judge without the step-6 analysis: "
+
+
+def refusal_text(raw: str, lang: str | None = None) -> str | None:
+    """A recorded refusal (``name: detail; name: detail``) in ``lang``, or ``None`` when
+    ``raw`` is not one.
+
+    Examples:
+        >>> refusal_text("no drift: router upload 50M, download 150M, inventory upload 50M, "
+        ...              "download 100M", "id")
+        'tanpa selisih: router unggah 50M, unduh 150M, inventaris unggah 50M, unduh 100M'
+        >>> refusal_text("something else", "id") is None
+        True
+    """
+    parts = _CHECK.split(raw)
+    if len(parts) < 3 or parts[0]:
+        return None
+    said = []
+    for name, detail in zip(parts[1::2], parts[2::2], strict=True):
+        said.append(f"{gettext(name, lang)}: {_detail(detail, lang)}")
+    return "; ".join(said)
+
+
+def _detail(detail: str, lang: str | None) -> str:
+    """One check's detail in ``lang``: its template, the rates and the error it quotes."""
+    from bwauto.analysis.sentences import localize as finding
+    from bwauto.messages import localize
+
+    if detail.startswith(_NO_ANALYSIS):
+        why = localize(detail[len(_NO_ANALYSIS) :], lang)
+        return gettext(DETAILS[0], lang).format(why=why)
+    for template in DETAILS[1:]:
+        match = template_pattern(template).fullmatch(detail)
+        if match is not None:
+            values = {k: _rates(v, lang) for k, v in match.groupdict().items()}
+            return gettext(template, lang).format(**values)
+    # the upstream's reasons: the analysis's findings, joined by "; "
+    return "; ".join(finding(part, lang) for part in detail.split("; "))
+
+
+def _rates(text: str, lang: str | None) -> str:
+    """``upload 50M, download 100M`` (``ShaperRate.describe``) with its words in ``lang``."""
+    from bwauto.platforms.base import NOT_SHAPED
+
+    def say(value: str) -> str:
+        return gettext(NOT_SHAPED, lang) if value == NOT_SHAPED else value
+
+    match = _RATE.fullmatch(text)
+    if match is None:
+        return text
+    up, down = gettext("upload", lang), gettext("download", lang)
+    return f"{up} {say(match['up'])}, {down} {say(match['down'])}"
 
 
 def rate_text(rate: Mapping[str, int | None] | None, lang: str | None = None) -> str:
@@ -137,5 +213,7 @@ MESSAGES = (
     *_WHOLE,
     *OUTCOMES.values(),
     "not shaped on this router",
+    *CHECKS,
+    *DETAILS,
 )
 """Every message of this module, for the catalogue test."""

@@ -51,7 +51,7 @@ app = typer.Typer(
         "(Dinas Kominfo Kota Batam): analyse an OPD link, raise its shaper, monitor, document."
     ),
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
 )
 app.add_typer(inventory_cmd.app, name="inventory")
 app.add_typer(lab_cmd.app, name="lab")
@@ -141,10 +141,11 @@ def _run(args: list[str]) -> int:
     from bwauto.i18n import _, reset
 
     try:
-        if args == ["--help"]:
-            return _root_help()
         _early_lang(args)
-        result = app(args=args, prog_name="bwauto", standalone_mode=False)
+        from bwauto.cli.plain_help import plain
+
+        command = plain(typer.main.get_command(app))
+        result = command.main(args=args, prog_name="bwauto", standalone_mode=False)
     except BwautoError as exc:
         from bwauto.messages import localize
 
@@ -190,19 +191,6 @@ def usage_line(exc: typer.TyperException) -> str:
     command = ctx.command_path if ctx is not None else "bwauto"
     message = usage_text(" ".join(exc.format_message().split()).rstrip("."))
     return _("{message} (see '{command} --help')").format(message=message, command=command)
-
-
-def _root_help() -> int:
-    """``bwauto --help`` in click's plain layout: typer's rich layout imports more (rich's
-    markdown, tracebacks, pretty-printer) than all of bwauto's start-up. Every other help
-    screen keeps the rich layout."""
-    command = typer.main.get_command(app)
-    command.rich_markup_mode = None  # type: ignore[attr-defined]
-    try:
-        command.main(args=["--help"], prog_name="bwauto", standalone_mode=False)
-    except typer.Exit as exc:
-        return int(exc.exit_code)
-    return 0
 
 
 def run() -> None:

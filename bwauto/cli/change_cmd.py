@@ -393,6 +393,8 @@ def _after_text(record: EvidenceRecord) -> str:
 
 
 def _failed_checks(record: EvidenceRecord) -> str:
-    failed = "; ".join(f"{c.name}: {c.detail}" for c in record.checks if not c.ok)
+    from bwauto.change.words import error_text
+
+    failed = error_text("; ".join(f"{c.name}: {c.detail}" for c in record.checks if not c.ok))
     forced = failed and record.outcome in ("changed", "dry-run")
     return _("forced past: {checks}").format(checks=failed) if forced else failed

@@ -32,8 +32,11 @@ def up(
     links_per_router: Annotated[int, typer.Option(help="With --routers: links per router.")] = 20,
     detach: Annotated[bool, typer.Option("--detach", help="Run in the background.")] = False,
 ) -> None:
-    """Start the lab; write a ready-to-use lab inventory and say where it is. It simulates
-    --inventory, else ./inventory, else the sample inventory shipped with bwauto."""
+    """Start the lab, write a ready-to-use lab inventory and say where it is.
+
+    The lab simulates --inventory, else ./inventory, else the sample inventory shipped with
+    bwauto.
+    """
     app_ctx = app_context(ctx)
     if not app_ctx.inventory_given and not (app_ctx.inventory_dir / "hosts.yaml").is_file():
         from bwauto.shipped import sample_inventory
@@ -226,7 +229,8 @@ def history(
     ] = None,
 ) -> None:
     """Write the lab links' counter history as CSV for 'bwauto samples import'."""
-    from bwauto.analysis.window import parse_time
+    from bwauto.analysis.window import check_span, parse_time
+    from bwauto.errors import UsageError
     from bwauto.files import check_output_path
     from bwauto.lab.cli import make_router
     from bwauto.lab.history import write_history
@@ -234,6 +238,9 @@ def history(
     from bwauto.lab.specs import LabSecrets, router_specs
     from bwauto.rates import parse_share
 
+    if not days > 0:
+        raise UsageError(f"--days {days:g}: give a positive number of days")
+    check_span(days * 86_400, "--days")
     check_output_path(out, "--out")
     inventory = app_context(ctx).inventory()
     routers = [make_router(spec) for spec in router_specs(inventory, LabSecrets.generate())]

@@ -170,7 +170,7 @@ def test_requested_link_without_samples(history: History) -> None:
         history.store, links, history.upstreams, history.window, RaiseRequest("silent", 2 * M)
     )
     silent = rows_by_id(asked)["silent"]
-    assert silent.decision == "NOT ENOUGH DATA" and "(0.1 of 0.1 days missing)" in silent.reason
+    assert silent.decision == "NOT ENOUGH DATA" and "(2 of 2 hours missing)" in silent.reason
     # Without a request, a silent link is a row with no data among the others.
     rows = rows_by_id(analyse_links(history.store, links, history.upstreams, history.window))
     assert rows["silent"].samples == 0 and rows["silent"].out_p95_mbps is None

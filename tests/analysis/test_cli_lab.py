@@ -92,7 +92,7 @@ def test_import_then_report_in_every_format(
     ("args", "message"),
     [
         (["analyse", "--link", "nope"], "link 'nope' tidak dikenal"),
-        (["analyse", "--all"], "does not exist: poll the links or import their history first"),
+        (["analyse", "--all"], "belum ada: poll link-link atau impor riwayatnya lebih dulu"),
         (["analyse", "--link", "rsud", "--link", "dinkes", "--request-rate", "1G"],
          "--request-rate memerlukan tepat satu link"),
         (["analyse", "--since", "yesterday-ish"], "--since"),

@@ -47,6 +47,7 @@ from bwauto.lab.inventory_out import synthetic_inventory, write_inventory
 from bwauto.store import SampleArrays, SampleStore
 
 STEP = 300.0
+SIZE = "(the target is for 1,000 links)"
 T0 = 1_714_496_400.0  # 2024-05-01T00:00:00+07:00
 SINCE = "2024-04-30T23:59:00+07:00"
 T = TypeVar("T")
@@ -236,6 +237,8 @@ def in_memory(state: Path, inv: Path, days: int, repeat: int) -> None:
     print(f"    bwauto / numpy = {ratio_cpu:.2f}x CPU ({ratio:.2f}x wall)   target <= 1.5x   "
           f"{'OK' if ratio_cpu <= 1.5 else 'MISSED'} (on CPU time: the wall time of a shared "
           "machine says more about the neighbours)")  # fmt: skip
+    if len(links) != 1000:
+        print(f"    {SIZE}")
     worst: dict[str, float] = {}
     for r in analysis.results:
         st, mine = r.stats, ref["links"][r.link.link_id]
@@ -255,10 +258,13 @@ def in_memory(state: Path, inv: Path, days: int, repeat: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--links", type=int, default=1000)
-    parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser = argparse.ArgumentParser(
+        description=" ".join((__doc__ or "").split("\n\n")[0].split()),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--links", type=int, default=1000, help="links generated")
+    parser.add_argument("--days", type=int, default=30, help="days of 5-minute samples")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each")
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the generated data here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -280,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         walls, cpus, rss = [r[0] for r in runs], [r[1] for r in runs], max(r[2] for r in runs)
         ok = min(walls) <= target_s and rss <= 2 * 2**20
         print(f"  bwauto analyse --all --csv (subprocess, start-up included), target <= "
-              f"{target_s:.0f} s and <= 2 GiB: {'OK' if ok else 'MISSED'}")  # fmt: skip
+              f"{target_s:.0f} s and <= 2 GiB: "
+              f"{('OK' if ok else 'MISSED') if args.links == 1000 else SIZE}")  # fmt: skip
         print(f"    wall {spread(walls)}")
         print(f"    CPU  {spread(cpus)}")
         print(f"    peak RSS {rss / 1024:.0f} MiB")

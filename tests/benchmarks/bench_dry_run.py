@@ -168,10 +168,13 @@ def median(values: list[float]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--routers", type=int, default=50)
+    parser = argparse.ArgumentParser(
+        description=" ".join((__doc__ or "").split("\n\n")[0].split()),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--routers", type=int, default=50, help="lab routers")
     parser.add_argument("--links", type=int, default=20, help="links per lab router")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each")
     args = parser.parse_args(argv)
     every = [f"opd-{r:03d}-01" for r in range(1, args.routers + 1)]
     one: list[float] = []
@@ -208,13 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     ratio = median(all_) / median(one)
     ok = ratio <= RATIO_TARGET and not bad
     n = args.routers
+    verdict = ("OK" if ok else "MISSED") if n == 50 else "(the target is for 50 routers)"
     print(f"bwauto raise --dry-run benchmark: {n} lab routers x {args.links} links (lab in its "
           f"own process, {up_s:.1f} s to start), one link per router, --force (no samples), "
           f"{args.rounds} rounds")  # fmt: skip
     print(f"  warm-up, 1 router (imports)   {warm_s:6.2f} s")
     print(f"  {'':30}{'target':>10}{'bwauto':>10}")
     print(f"  {f'ratio {n} routers / 1 router':30}{f'<= {RATIO_TARGET:g} x':>10}"
-          f"{ratio:>8.2f} x   {'OK' if ok else 'MISSED'}")  # fmt: skip
+          f"{ratio:>8.2f} x   {verdict}")  # fmt: skip
     print(f"  {'1 router (median)':30}{'':>10}{median(one):>8.2f} s   "
           f"({', '.join(f'{x:.2f}' for x in one)})")  # fmt: skip
     print(f"  {f'{n} routers (median)':30}{'':>10}{median(all_):>8.2f} s   "
@@ -235,11 +239,16 @@ def main(argv: list[str] | None = None) -> int:
     rest = [part["total"] - part["load_s"] for part in parts]
     print(f"    {'total without inventory loads':<32}{rest[0]:>8.2f} s{rest[1]:>10.2f} s   "
           f"ratio {rest[1] / rest[0]:.2f} x")  # fmt: skip
+    print(
+        "    (the per-router part alone: the inventory loads cost the same for 1 router and "
+        f"for {n}, so they lower the headline ratio;\n     the target is judged on the "
+        "headline, the whole dry-run as a user waits for it)"
+    )
     load = os.getloadavg()
     print(f"  machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f}")
     for what in bad:
         print(f"  problem: the {what} dry-run did not end with exit 0 and a record per link")
-    return 0 if ok else 1
+    return 0 if ok or n != 50 else 1
 
 
 if __name__ == "__main__":

@@ -32,7 +32,28 @@ import pyarrow.csv as pcsv
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_analyse import make_links, make_series
+from bench_analyse import STEP, make_series
+
+from bwauto.analysis.model import LinkInfo
+
+
+def make_links(n: int) -> tuple[list[LinkInfo], None]:
+    """``n`` links with committed rates from the usual ladder (the generator's input)."""
+    rng = np.random.default_rng(1)
+    ladder = [10, 20, 30, 50, 100]
+    links = [
+        LinkInfo(
+            link_id=f"opd-{i:04d}",
+            committed_up_bps=int(rng.choice(ladder)) * 1_000_000,
+            committed_down_bps=int(rng.choice(ladder)) * 1_000_000,
+            upstream=f"isp-{i % 10}",
+            speed_bps=1_000_000_000,
+            poll_interval_s=STEP,
+        )
+        for i in range(n)
+    ]
+    return links, None
+
 
 WIB_S = 7 * 3600
 
@@ -134,9 +155,12 @@ def check_store(store_dir: str, n_links: int, days: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--links", type=int, default=1000)
-    parser.add_argument("--days", type=int, default=30)
+    parser = argparse.ArgumentParser(
+        description=" ".join((__doc__ or "").split("\n\n")[0].split()),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--links", type=int, default=1000, help="links generated")
+    parser.add_argument("--days", type=int, default=30, help="days of 5-minute samples per link")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "history.csv"
@@ -149,16 +173,21 @@ def main(argv: list[str] | None = None) -> int:
         ok = check_store(tmp, args.links, args.days)
     rate = bw["rows"] / bw["s"]
     ratio = bw["s"] / pandas["s"]
+    full = (args.links, args.days) == (1000, 30)
+
+    def judge(met: bool) -> str:  # the targets are set for 1,000 links x 30 days
+        return ("OK" if met else "MISSED") if full else "(the target is for 1,000 links x 30 days)"
+
     print(f"bwauto import benchmark: {args.links} links x {args.days} days, {total:,} rows, "
           f"{size / 2**20:.0f} MiB CSV (written in {gen_s:.1f} s)")  # fmt: skip
     print(f"  bwauto samples import   {bw['s']:>8.2f} s  {rate / 1e6:>6.2f} M rows/s  "
           f"peak RSS {bw['rss_kib'] / 1024:>5.0f} MiB  target >= 1 M rows/s  "
-          f"{'OK' if rate >= 1e6 else 'MISSED'}")  # fmt: skip
+          f"{judge(rate >= 1e6)}")  # fmt: skip
     print(f"  pandas.read_csv + diff  {pandas['s']:>8.2f} s  "
           f"{pandas['rows'] / pandas['s'] / 1e6:>6.2f} M rows/s  "
           f"peak RSS {pandas['rss_kib'] / 1024:>5.0f} MiB")  # fmt: skip
     print(f"  bwauto / pandas         {ratio:>8.2f}x   target <= 1.5x   "
-          f"{'OK' if ratio <= 1.5 else 'MISSED'}")  # fmt: skip
+          f"{judge(ratio <= 1.5)}")  # fmt: skip
     print(f"  rows stored {bw['added']:,} of {total:,}; samples equal to the generated ones: "
           f"{'yes' if ok and bw['added'] == total else 'NO'}")  # fmt: skip
     return 0 if ok and bw["added"] == total else 1

@@ -53,10 +53,21 @@ def slowest_imports(cmd: list[str], n: int = 5) -> str:
     return ", ".join(f"{name} {us / 1000:.0f} ms" for us, name in sorted(rows)[::-1][:n])
 
 
+def verdict_of(target: float | str | None, best: float) -> str:
+    """The target and whether ``best`` meets it; a text target is printed as it is (the target
+    is judged only at the size it is set for)."""
+    if target is None or isinstance(target, str):
+        return target or ""
+    return f"target <= {target:g} s  {'OK' if best <= target else 'MISSED'}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--links", type=int, default=1000)
+    parser = argparse.ArgumentParser(
+        description=" ".join((__doc__ or "").split("\n\n")[0].split()),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--repeat", type=int, default=7, help="runs of each command")
+    parser.add_argument("--links", type=int, default=1000, help="links in the inventory")
     args = parser.parse_args(argv)
     from bwauto.lab.inventory_out import synthetic_inventory, write_inventory
 
@@ -69,18 +80,18 @@ def main(argv: list[str] | None = None) -> int:
             ("python -c 'import typer' (reference)", [py, "-c", "import typer"], None),
             ("bwauto --help", [py, "-m", "bwauto", "--help"], 0.2),
             (f"bwauto inventory check ({args.links} links)",
-             [py, "-m", "bwauto", "--inventory", str(inv), "inventory", "check"], 0.5),
+             [py, "-m", "bwauto", "--inventory", str(inv), "inventory", "check"],
+             0.5 if args.links == 1000 else "the 0.5 s target is for 1,000 links"),
         ]  # fmt: skip
         results = {name: [run(cmd) for _ in range(args.repeat)] for name, cmd, _ in cases}
-        imports = {name: slowest_imports(cmd) for name, cmd, target in cases if target}
+        imports = {name: slowest_imports(cmd) for name, cmd, target in cases if target is not None}
     load = os.getloadavg()[0]
     print(f"bwauto start-up benchmark, best of {args.repeat} ({os.cpu_count()} CPUs, "
           f"load average {load:.1f})")  # fmt: skip
     for name, _, target in cases:
         walls = [r[0] for r in results[name]]
         cpus = [r[1] for r in results[name]]
-        verdict = "" if target is None else (
-            f"target <= {target:g} s  {'OK' if min(walls) <= target else 'MISSED'}")  # fmt: skip
+        verdict = verdict_of(target, min(walls))
         print(f"  {name:<40} wall best {min(walls):5.3f} s (worst {max(walls):5.3f})  CPU best "
               f"{min(cpus):5.3f} s  {verdict}")  # fmt: skip
     for name, text in imports.items():

@@ -4,6 +4,7 @@ ENOUGH DATA — never CANNOT — and it says how many days are missing and how t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,24 @@ def test_right_after_polling_starts_there_is_not_enough_data(
     assert "DATA TIDAK CUKUP" in err and "langkah 6 tidak dicatat" in err
     assert 6 not in reg.state(case_id).done and reg.state(case_id).decision is None
     assert main([*base, "request", "decide", case_id, "--cannot"]) == 2  # nothing to decide on
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("en", r"\([\d.]+ of 1 hours missing\): poll the link for [\d.]+ more hours"),
+     ("id", r"\([\d.]+ dari 1 jam belum ada\): poll link ini [\d.]+ jam lagi")],
+)  # fmt: skip
+def test_a_window_under_a_day_counts_its_missing_data_in_hours(
+    lab: Lab, tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, expected: str
+) -> None:
+    """Before: "(0 of 0 days missing): poll the link for 0 more days" for ``--since 1h``."""
+    base = ["-i", str(lab.inventory_dir), "--state-dir", str(tmp_path), "--lang", lang]
+    assert main([*base, "poll", "--link", "dinkes", "--count", "2", "--interval", "1"]) == 0
+    capsys.readouterr()
+    assert (
+        main([*base, "analyse", "--link", "dinkes", "--since", "1h", "--request-rate", "150M"]) == 0
+    )
+    out = " ".join(capsys.readouterr().out.split())
+    assert re.search(expected, out), out
+    assert "0 of 0" not in out and "0 dari 0" not in out
+    assert "--since 7d" in out

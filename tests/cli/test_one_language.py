@@ -191,3 +191,20 @@ def test_the_change_table_keeps_every_id_whole_at_80_columns(lab: Lab, tmp_path:
         assert word in rows, (word, out)
     assert re.search(r"CH-\d{8}-\d{6}-\w{4}\n", out)
     assert "--prepare-archive" in out and "--no-confirm" in out
+
+
+def test_a_refused_raise_gives_its_checks_in_the_default_indonesian(
+    lab: Lab, tmp_path: Path
+) -> None:
+    """Before: "ditolak: upstream headroom: cannot judge without the step-6 analysis: sample
+    store … does not exist…" under the default Indonesian (outside look, issue 16; the
+    outside look's "--to 50M" is below dinkes's committed 100M, refused before any check)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    env.pop("BWAUTO_LANG", None)
+    cmd = [sys.executable, "-m", "bwauto", "-i", str(lab.inventory_dir), "--state-dir",
+           str(tmp_path), "raise", "-l", "dinkes", "--to", "150M", "--dry-run"]  # fmt: skip
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180, check=False)
+    text = done.stdout + done.stderr
+    assert done.returncode == 1, text
+    assert "sisa kapasitas upstream" in text and "analisis langkah 6" in text, text
+    assert_one_language(text, "id", lab)
