@@ -119,7 +119,7 @@ def raise_answering_yes(
     """``bwauto raise`` in a terminal of its own (a pty): at its question, ``at_the_question()``
     runs, then the answer is "y". Returns (exit code, output up to the question, after it)."""
     master, slave = pty.openpty()
-    env = {**os.environ, "COLUMNS": "200", "BWAUTO_OPERATOR": "Tester"}
+    env = {**os.environ, "COLUMNS": "200", "BWAUTO_OPERATOR": "Tester", "BWAUTO_LANG": "en"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "bwauto", "--inventory", str(lab.inventory_dir),
          "--state-dir", str(lab.dir.parent), "raise", "--link", link, "--to", to, "--force"],

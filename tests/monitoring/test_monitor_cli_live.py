@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
+servers: Any = sys.modules["bwauto_monitoring_test_servers"]  # loaded by conftest.py
+
 if TYPE_CHECKING:
     from conftest import PromEnv
 
@@ -28,8 +30,6 @@ LINKS = ("l2", "l3", "l4")
 
 def inventory(tmp_path: Path, url: str, exporter: str, timeout_s: float) -> Path:
     """Three links on one silent router; monitoring.yaml pointing at ``url``/``exporter``."""
-    from conftest import servers
-
     inv = tmp_path / "inventory"
     inv.mkdir()
     silent = servers.free_port()
@@ -119,8 +119,6 @@ def test_a_down_snmp_exporter_fails_the_sync_at_once_in_one_line(
     prometheus: PromEnv, tmp_path: Path
 ) -> None:
     """Outside look: with snmp_exporter down, sync waited 90 s for each link in turn."""
-    from conftest import servers
-
     dead = f"127.0.0.1:{servers.free_port()}"
     inv = inventory(tmp_path, prometheus.settings.prometheus.url or "", dead, timeout_s=90)
     err = tmp_path / "err"
