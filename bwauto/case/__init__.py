@@ -8,24 +8,8 @@
 * ``inputs`` — what the analysis, the change, monitoring and staff hand in;
 * ``documents`` — DOCX (and text) documents from editable templates;
 * ``tasks`` — the playbook tasks ``request_step`` and ``document``.
+
+Import from the modules themselves (``from bwauto.case.register import Register``): this
+package's ``__init__`` stays empty so that reading ``office.yaml`` (``inventory check``) does not
+load the register, its chain and its signatures.
 """
-
-from __future__ import annotations
-
-from bwauto.case.errors import CaseError, DocumentError, IntegrityError, StepOrderError
-from bwauto.case.records import Case, Record
-from bwauto.case.register import Register
-from bwauto.case.steps import STEPS, Step, step
-
-__all__ = [
-    "STEPS",
-    "Case",
-    "CaseError",
-    "DocumentError",
-    "IntegrityError",
-    "Record",
-    "Register",
-    "Step",
-    "StepOrderError",
-    "step",
-]
