@@ -91,6 +91,35 @@ def resolve_operator(
     return Operator(os_user(), OS_USER)
 
 
+def operator_for(
+    inventory_dir: Path, state_dir: Path, by: str | None, request: str | None = None
+) -> tuple[Operator, list[str]]:
+    """``resolve_operator`` for a change, and what to tell the user about it (chosen language).
+
+    For a raise of ``request`` with neither ``--by`` nor ``$BWAUTO_OPERATOR``, the engineer its
+    Kasi assigned at SOP step 4 comes before the office's operator, and that is said; a named
+    operator not in office.yaml's team is warned about (the Berita Acara then has no NIP or
+    position for PIHAK PERTAMA).
+    """
+    from bwauto.case.office import load_office, not_in_team
+    from bwauto.case.register import Register
+    from bwauto.i18n import _
+
+    assigned = None
+    if request is not None:
+        assigned = assigned_engineer(Register.in_state_dir(state_dir).get(request).records())
+    operator = resolve_operator(by, office_operator(inventory_dir), assigned=assigned)
+    said = []
+    if operator.source == ASSIGNED:
+        said.append(_("by: {name}, the engineer assigned at step 4 of {request}").format(
+            name=operator.name, request=request))  # fmt: skip
+    if operator.source != OS_USER:
+        warning = not_in_team(load_office(inventory_dir), operator.name)
+        if warning:
+            said.append(warning)
+    return operator, said
+
+
 def office_operator(inventory_dir: Path) -> str | None:
     """The ``operator:`` of ``<inventory_dir>/office.yaml``, or None (no file, no key).
 

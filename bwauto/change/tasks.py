@@ -86,28 +86,12 @@ def _inventory(ctx: TaskContext) -> Inventory:
 
 
 def _operator(ctx: TaskContext, by: str | None, request: str | None = None) -> Operator:
-    """``resolve_operator``; for a request, the engineer assigned at its SOP step 4 before the
-    office's operator (said in the log), and a warning for a name not in office.yaml's team."""
-    from bwauto.case.office import load_office, not_in_team
-    from bwauto.case.register import Register
-    from bwauto.change.operator import (
-        ASSIGNED,
-        assigned_engineer,
-        office_operator,
-        resolve_operator,
-    )
+    """``operator_for``, its remarks in the task's log."""
+    from bwauto.change.operator import operator_for
 
-    assigned = None
-    if request is not None:
-        assigned = assigned_engineer(Register.in_state_dir(ctx.state_dir).get(request).records())
-    operator = resolve_operator(by, office_operator(ctx.inventory_dir), assigned=assigned)
-    if operator.source == ASSIGNED:
-        said = _("by: {name}, the engineer assigned at step 4 of {request}")
-        ctx.log(said.format(name=operator.name, request=request))
-    if operator.source != "os-user":
-        warning = not_in_team(load_office(ctx.inventory_dir), operator.name)
-        if warning:
-            ctx.log(warning)
+    operator, said = operator_for(ctx.inventory_dir, ctx.state_dir, by, request)
+    for line in said:
+        ctx.log(line)
     return operator
 
 

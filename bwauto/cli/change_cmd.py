@@ -143,9 +143,13 @@ def _one_guard_choice(prepare_archive: bool, no_confirm: bool) -> None:
 
 
 def _operator(app: AppContext, by: str | None, request: str | None = None) -> Operator:
-    from bwauto.cli.raise_request import request_operator
+    """``operator_for``, its remarks on stderr."""
+    from bwauto.change.operator import operator_for
 
-    return request_operator(app.inventory_dir, app.state_dir, by, request)
+    operator, said = operator_for(app.inventory_dir, app.state_dir, by, request)
+    for line in said:
+        err_console.print(line, markup=False, soft_wrap=True)
+    return operator
 
 
 def _execute(app: AppContext, plan: Plan, yes: bool) -> int:

@@ -20,7 +20,6 @@ from bwauto.i18n import one_of
 
 if TYPE_CHECKING:
     from bwauto.case.register import Register
-    from bwauto.change.operator import Operator
     from bwauto.cli.context import AppContext
 
 
@@ -63,49 +62,6 @@ def checked_request(
             f"decided for that; raise it to {asked}, or register a new request",
         ))  # fmt: skip
     return [case.link_id], to or asked
-
-
-def request_operator(
-    inventory_dir: Path, state_dir: Path, by: str | None, request: str | None
-) -> Operator:
-    """Who does the change (``resolve_operator``): for a raise of ``request`` with neither
-    ``--by`` nor ``$BWAUTO_OPERATOR``, the engineer its Kasi assigned at SOP step 4, said on
-    stderr; a name not in office.yaml's team is warned about (``warn_not_in_team``)."""
-    from bwauto.case.register import Register
-    from bwauto.change.operator import (
-        ASSIGNED,
-        assigned_engineer,
-        office_operator,
-        resolve_operator,
-    )
-    from bwauto.cli.output import err_console
-    from bwauto.i18n import _
-
-    assigned = None
-    if request is not None:
-        assigned = assigned_engineer(Register.in_state_dir(state_dir).get(request).records())
-    operator = resolve_operator(by, office_operator(inventory_dir), assigned=assigned)
-    if operator.source == ASSIGNED:
-        said = _("by: {name}, the engineer assigned at step 4 of {request}")
-        err_console.print(said.format(name=operator.name, request=request), markup=False,
-                          soft_wrap=True)  # fmt: skip
-    warn_not_in_team(inventory_dir, operator)
-    return operator
-
-
-def warn_not_in_team(inventory_dir: Path, operator: Operator) -> None:
-    """A warning on stderr when a named operator is not in office.yaml's team: the Berita
-    Acara then has no NIP or position for PIHAK PERTAMA."""
-    from bwauto.change.operator import OS_USER
-    from bwauto.cli.output import err_console
-
-    if operator.source == OS_USER:
-        return
-    from bwauto.case.office import load_office, not_in_team
-
-    warning = not_in_team(load_office(inventory_dir), operator.name)
-    if warning:
-        err_console.print(warning, markup=False, soft_wrap=True)
 
 
 def _same_rate_as_analysed(
