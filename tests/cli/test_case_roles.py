@@ -3,18 +3,14 @@ command that unblocks it. ``bwauto`` runs as a subprocess, as the user runs it."
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 from cli_harness import Bw
 from test_request_cli import _new, _to_step_5
-
-from bwauto.case.records import canonical_json
+from test_request_tamper import rewrite_chain
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -63,21 +59,7 @@ def test_a_blocked_case_prints_the_complete_reattach_command(bw: Bw, tmp_path: P
 def _downgrade(tmp_path: Path) -> None:
     """What someone with write access to the state dir and the inventory can do: strip every
     signature and `signer`, recompute the chain and the journal, delete allowed_signers."""
-    state = tmp_path / "state"
-    with sqlite3.connect(state / "register.sqlite") as conn:
-        rows = conn.execute("SELECT case_id, seq, body FROM records ORDER BY seq").fetchall()
-        prev, lines = None, []
-        for case_id, seq, body in rows:
-            doc = json.loads(body)
-            doc.pop("signer", None)
-            doc["prev"] = prev or doc["prev"]
-            text = canonical_json(doc)
-            prev = hashlib.sha256(text).hexdigest()
-            conn.execute("UPDATE records SET body = ?, hash = ?, sig = NULL WHERE seq = ?",
-                         (text.decode(), prev, seq))  # fmt: skip
-            lines.append(f"{case_id} {seq} {prev}\n")
-        conn.execute("UPDATE requests SET head_hash = ?", (prev,))
-    (state / "register.journal").write_text("".join(lines))
+    rewrite_chain(tmp_path / "state", lambda _seq, doc: doc.pop("signer", None))
     (tmp_path / "inventory" / "allowed_signers").unlink()
 
 

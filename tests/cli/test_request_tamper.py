@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_harness import Bw
@@ -51,14 +52,15 @@ def _summary(state: Path) -> None:
     _sql(state, "UPDATE requests SET rate_bps = 900000000, opd = 'Dinas Lain'")
 
 
-def _rewrite(state: Path) -> None:
-    """Recompute every hash after an edit, the head and the journal: only keys are missing."""
+def rewrite_chain(state: Path, edit: Callable[[int, dict[str, Any]], None]) -> None:
+    """``edit(seq, body)`` each record in place, then recompute every hash, the head and the
+    journal: a consistent rewrite by someone with write access to the state dir, without keys."""
     with sqlite3.connect(state / "register.sqlite") as conn:
         rows = conn.execute("SELECT case_id, seq, body FROM records ORDER BY seq").fetchall()
         prev, lines = None, []
         for case_id, seq, body in rows:
             doc = json.loads(body)
-            doc["data"] = {**doc["data"], "note": "diubah"} if seq == 2 else doc["data"]
+            edit(seq, doc)
             doc["prev"] = prev or doc["prev"]
             text = canonical_json(doc)
             prev = hashlib.sha256(text).hexdigest()
@@ -67,6 +69,16 @@ def _rewrite(state: Path) -> None:
             lines.append(f"{case_id} {seq} {prev}\n")
         conn.execute("UPDATE requests SET head_hash = ?", (prev,))
     (state / "register.journal").write_text("".join(lines))
+
+
+def _rewrite(state: Path) -> None:
+    """Recompute every hash after an edit, the head and the journal: only keys are missing."""
+
+    def note(seq: int, doc: dict[str, Any]) -> None:
+        if seq == 2:
+            doc["data"] = {**doc["data"], "note": "diubah"}
+
+    rewrite_chain(state, note)
 
 
 def _delete_case(state: Path) -> None:
