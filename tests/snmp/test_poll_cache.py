@@ -19,7 +19,7 @@ import pytest
 from bwauto.lab.model import LabRouter, SnmpV3User
 from bwauto.lab.snmp import faults
 from bwauto.lab.snmp.agent import AgentThread
-from bwauto.lab.snmp.testing import make_router
+from bwauto.lab.snmp.testing import make_router, reset_routers
 from bwauto.lab.snmp.traffic import RouterTraffic
 from bwauto.snmp.ifcache import CachedIndex, MemoryIfIndexCache
 from bwauto.snmp.models import LinkRef, PollTarget, V3Credentials
@@ -42,11 +42,7 @@ def lab() -> Iterator[dict[str, LabRouter]]:
 @pytest.fixture(autouse=True)
 def _clean(lab: dict[str, LabRouter]) -> Iterator[None]:
     yield
-    for router in lab.values():
-        faults.reset_snmp_faults(router)
-        assert isinstance(router.traffic, RouterTraffic)
-        for link in router.spec.links:
-            router.traffic.set_demand(link.link_id, None)
+    reset_routers(lab.values())
 
 
 @pytest.fixture()

@@ -12,7 +12,7 @@ from bwauto.errors import SnmpError, UsageError
 from bwauto.lab.model import LabRouter, SnmpV3User
 from bwauto.lab.snmp import faults
 from bwauto.lab.snmp.agent import AgentThread
-from bwauto.lab.snmp.testing import make_router
+from bwauto.lab.snmp.testing import make_router, reset_routers
 from bwauto.lab.snmp.traffic import RouterTraffic
 from bwauto.snmp.models import LinkRef, PollTarget, V3Credentials
 from bwauto.snmp.poller import poll_once
@@ -36,11 +36,7 @@ def lab() -> Iterator[dict[str, LabRouter]]:
 @pytest.fixture(autouse=True)
 def _clean(lab: dict[str, LabRouter]) -> Iterator[None]:
     yield
-    for router in lab.values():
-        faults.reset_snmp_faults(router)
-        assert isinstance(router.traffic, RouterTraffic)
-        for link in router.spec.links:
-            router.traffic.set_demand(link.link_id, None)
+    reset_routers(lab.values())
 
 
 def _target(router: LabRouter, links: tuple[LinkRef, ...] | None = None, **kw: Any) -> PollTarget:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable
 
 from bwauto.lab.model import LabInterface, LabLink, LabRouter, LabRouterSpec, SnmpV3User
+from bwauto.lab.snmp.faults import reset_snmp_faults
 from bwauto.lab.snmp.traffic import RouterTraffic
 
 
@@ -45,6 +46,16 @@ def set_cap(router: LabRouter, if_name: str, ingress: int | None, egress: int | 
     with router.lock:
         router.before_config_change()
         config.caps[if_name] = (ingress, egress)
+
+
+def reset_routers(routers: Iterable[LabRouter]) -> None:
+    """Between two tests on a shared agent: every SNMP fault off and every link's demand back to
+    its traffic model's."""
+    for router in routers:
+        reset_snmp_faults(router)
+        assert isinstance(router.traffic, RouterTraffic)
+        for link in router.spec.links:
+            router.traffic.set_demand(link.link_id, None)
 
 
 def make_router(
