@@ -14,6 +14,7 @@ Examples:
     ... except InputFileError as exc:
     ...     print(exc.line, exc.reason)
     1 is not UTF-8 text (byte 0xe9 at column 10): save it as UTF-8
+    >>> import yaml
     >>> bomb = "a: &a [x, x]\\nb: &b [*a, *a]\\nc: [*b, *b]\\n"
     >>> check_yaml_size(yaml.compose(bomb), "b.yaml", limit=12)
     Traceback (most recent call last):
@@ -26,22 +27,42 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any, cast
 
 from bwauto.errors import BwautoError
+
+if TYPE_CHECKING:
+    import yaml
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 """Largest YAML/JSON/CSV settings file read (history CSVs are streamed by the importer)."""
 MAX_YAML_NODES = 200_000
 """Largest YAML document once aliases are expanded: the sample inventory has ~600 nodes; a
 "billion laughs" bomb has 10**9."""
-FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    FAST_LOADER: type[yaml.SafeLoader]
+    """libyaml's ``CSafeLoader`` when PyYAML was built with it, else ``SafeLoader``, with
+    scalar tags memoised (``fast_loader``)."""
+
+
+def __getattr__(name: str) -> Any:
+    """``FAST_LOADER``, made on first use: importing yaml costs about 10 ms, which a command
+    that reads no YAML (``bwauto --help``) need not pay (PEP 562)."""
+    if name == "FAST_LOADER":
+        return fast_loader()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def fast_loader() -> type[yaml.SafeLoader]:
+    """libyaml's ``CSafeLoader`` when PyYAML was built with it, else ``SafeLoader``, with
+    scalar tags memoised (``bwauto.fast_yaml.FastLoader``)."""
+    from bwauto.fast_yaml import FastLoader
+
+    return cast("type[yaml.SafeLoader]", FastLoader)  # CSafeLoader: SafeLoader's interface
+
 
 _OS_REASONS = {
     errno.ENOENT: "not found",
@@ -121,13 +142,15 @@ def read_yaml(path: Path, *, secret: bool = False) -> Any:
 
 def parse_yaml_text(text: str, file: str, *, secret: bool = False) -> Any:
     """Parse YAML text into plain data (see ``read_yaml``)."""
+    import yaml
+
     try:
-        loader = FAST_LOADER(text)
+        loader = fast_loader()(text)
         try:
             node = loader.get_single_node()
             if node is None:
                 return None
-            check_yaml_size(node, file)
+            check_yaml_size(node, file, text=text)
             return loader.construct_document(node)
         finally:
             loader.dispose()
@@ -139,9 +162,14 @@ def parse_yaml_text(text: str, file: str, *, secret: bool = False) -> Any:
 
 def check_yaml_aliases(text: str, file: str) -> None:
     """Refuse YAML text whose aliases expand too far, before another parser (ruamel) builds
-    it; a text PyYAML cannot parse is left to that parser to report."""
+    it; a text PyYAML cannot parse is left to that parser to report. A text with no alias
+    (no ``*``) is not parsed here."""
+    if not may_hold_aliases(text):
+        return
+    import yaml
+
     try:
-        loader = FAST_LOADER(text)
+        loader = fast_loader()(text)
         try:
             node = loader.get_single_node()
         finally:
@@ -162,11 +190,39 @@ def yaml_error(exc: yaml.YAMLError, file: str, *, secret: bool = False) -> Input
     return InputFileError(file, f"YAML syntax error: {problem}", line)
 
 
-def check_yaml_size(root: yaml.Node, file: str, limit: int = MAX_YAML_NODES) -> None:
+def may_hold_aliases(text: str) -> bool:
+    """Whether YAML ``text`` may hold an alias: an alias is written ``*anchor`` (YAML 1.1
+    section 7.1.1, "alias nodes"), so a text with no ``*`` character holds none.
+
+    Examples:
+        >>> may_hold_aliases("a: &x [1]\\nb: *x\\n"), may_hold_aliases("a: [1, '2']\\n")
+        (True, False)
+    """
+    return "*" in text
+
+
+def check_yaml_size(
+    root: yaml.Node, file: str, limit: int = MAX_YAML_NODES, *, text: str | None = None
+) -> None:
     """Refuse a document whose aliases expand past ``limit`` nodes, or refer to themselves.
 
-    Sizes are memoised per node, so a bomb is measured in time linear in its text.
+    Sizes are memoised per node, so a bomb is measured in time linear in its text. Given the
+    document's ``text`` with no alias in it (``may_hold_aliases``), nothing is walked: without
+    aliases the document is no larger than its text, which ``read_bytes`` bounds.
+
+    Examples:
+        >>> import yaml
+        >>> plain = "a: [x, y]\\nb: z\\n"
+        >>> check_yaml_size(yaml.compose(plain), "p.yaml", limit=2, text=plain)  # not walked
+        >>> check_yaml_size(yaml.compose(plain), "p.yaml", limit=2)
+        Traceback (most recent call last):
+        ...
+        bwauto.files.InputFileError: p.yaml:1: YAML aliases expand to more than 2 nodes
     """
+    if text is not None and not may_hold_aliases(text):
+        return
+    import yaml
+
     sizes: dict[int, int] = {}
     active: set[int] = set()
 
@@ -226,7 +282,7 @@ def _cannot_create_in(folder: Path) -> str | None:
     """Why no file can be created in ``folder`` (``None``: one can). Creates and removes a
     probe: ``os.access`` says yes to root anywhere, even in ``/proc`` or ``/sys``, and on a
     read-only mount."""
-    probe = folder / f".bwauto-probe-{os.getpid()}-{secrets.token_hex(4)}"
+    probe = folder / f".bwauto-probe-{os.getpid()}-{os.urandom(4).hex()}"
     try:
         os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except OSError as exc:

@@ -83,7 +83,7 @@ def _parse(text: str, file: str, loader_class: type[yaml.SafeLoader]) -> YamlDoc
     try:
         node = loader.get_single_node()
         if node is not None:
-            check_yaml_size(node, file)
+            check_yaml_size(node, file, text=text)
             try:
                 doc.data = _Builder(loader, doc).build(node, ())
             except _Unusual:  # merge keys, custom tags, recursive aliases: PyYAML's own way

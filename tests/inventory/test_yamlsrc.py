@@ -34,9 +34,10 @@ dup:
 
 
 def _reference(text: str) -> yamlsrc.YamlDoc:
-    """The former way: index the nodes, then PyYAML's constructor builds the data."""
+    """The former way: index the nodes, then PyYAML's constructor builds the data (with
+    libyaml's own loader, not ``FAST_LOADER`` and its memoised tags)."""
     doc = yamlsrc.YamlDoc("f.yaml", None)
-    loader = yamlsrc.FAST_LOADER(text)
+    loader = yaml.CSafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is not None:
