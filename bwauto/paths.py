@@ -55,6 +55,24 @@ def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(env.get("HOME", "~")).expanduser() / ".local" / "state" / "bwauto"
 
 
+def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where bwauto keeps what it can make again (the compiled catalogues):
+    ``$XDG_CACHE_HOME/bwauto``, else ``~/.cache/bwauto`` (a relative ``$XDG_CACHE_HOME`` is
+    ignored, as the XDG Base Directory Specification says).
+
+    Examples:
+        >>> default_cache_dir({"XDG_CACHE_HOME": "/c", "HOME": "/home/u"})
+        PosixPath('/c/bwauto')
+        >>> default_cache_dir({"XDG_CACHE_HOME": "rel", "HOME": "/home/u"})
+        PosixPath('/home/u/.cache/bwauto')
+    """
+    env = os.environ if env is None else env
+    base = env.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(base):
+        return Path(base) / "bwauto"
+    return Path(env.get("HOME", "~")).expanduser() / ".cache" / "bwauto"
+
+
 def default_inventory_dir(env: Mapping[str, str] | None = None) -> Path:
     """``$BWAUTO_INVENTORY`` or ``./inventory``.
 
