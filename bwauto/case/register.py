@@ -44,6 +44,7 @@ from typing import Any
 from bwauto.case import audit, chain, workflow
 from bwauto.case.db import connect, migrate, register_path, transaction
 from bwauto.case.errors import CaseError, IntegrityError, SigningError, StepOrderError
+from bwauto.case.filenames import ALLOWED_SIGNERS as SIGNERS_FILE
 from bwauto.case.inputs import (
     AnalysisSummary,
     BeritaAcara,
@@ -58,7 +59,6 @@ from bwauto.case.journal import append_journal, critical, journal_path, read_jou
 from bwauto.case.mutu_baku import WIB
 from bwauto.case.office import load_office
 from bwauto.case.records import GENESIS, Case, Record, StoredRecord, current_user, utc_iso
-from bwauto.case.signing import FILE_NAME as SIGNERS_FILE
 from bwauto.case.signing import AllowedSigners, Signer, authorised, signer_for
 from bwauto.case.steps import DISPOSITIONS, REVIEWS
 from bwauto.i18n import one_of

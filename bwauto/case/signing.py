@@ -37,11 +37,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from bwauto.case.errors import CaseError, SigningError
+from bwauto.case.filenames import ALLOWED_SIGNERS as FILE_NAME
 from bwauto.files import InputFileError, read_bytes, read_text
 
 NAMESPACE = b"bwauto-record-v1\n"
 ROLES = ("kadis", "kabid", "kasi", "staf")
-FILE_NAME = "allowed_signers"
 KEY_ENV = "BWAUTO_SIGNING_KEY"
 """A private key file, or (lab and demo) a directory holding one key file per role."""
 

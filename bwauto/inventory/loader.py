@@ -89,13 +89,15 @@ def check_inventory(directory: str | Path) -> Inventory:
 def office_file_problems(base: Path) -> list[Problem]:
     """Every problem of ``office.yaml``, ``holidays.yaml`` and ``allowed_signers`` (absent
     files are fine)."""
+    from bwauto.case.filenames import ALLOWED_SIGNERS
     from bwauto.case.office import office_problems
-    from bwauto.case.signing import FILE_NAME, problems
 
     found = office_problems(base) + holidays_file_problems(base)
-    path = base / FILE_NAME
+    path = base / ALLOWED_SIGNERS
     if not os.path.lexists(path):
         return found
+    from bwauto.case.signing import problems  # cryptography: only for a file to check
+
     try:
         text = read_text(path)
     except InputFileError as exc:
