@@ -7,12 +7,13 @@ or usage. Only a bug shows a traceback.
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import sys
 import time
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -144,7 +145,7 @@ def _run(args: list[str]) -> int:
         _early_lang(args)
         from bwauto.cli.plain_help import plain
 
-        command = plain(typer.main.get_command(app))
+        command = plain(typer.main.get_command(app_for(args)))
         result = command.main(args=args, prog_name="bwauto", standalone_mode=False)
     except BwautoError as exc:
         from bwauto.messages import localize
@@ -165,6 +166,60 @@ def _run(args: list[str]) -> int:
     finally:
         reset()  # the next in-process call chooses again (tests run many)
     return result if isinstance(result, int) else 0
+
+
+COMPLETE_VAR = "_BWAUTO_COMPLETE"
+"""Set by the shell completion scripts (click's ``_{PROG}_COMPLETE``)."""
+
+
+def app_for(args: list[str]) -> typer.Typer:
+    """``app`` with only the command ``args`` name: building the parameters of every command
+    (type hints, signatures) took about 30 ms of each run. The whole ``app`` for the root's
+    help (asked before any command), shell completion, or a name that is not a command (so
+    that click says so as it would, with its suggestions)."""
+    if COMPLETE_VAR in os.environ:
+        return app
+    name = first_command(args, typer.main.get_command(_only(app, None)))
+    only = _only(app, name) if name is not None else app
+    return only if only.registered_commands or only.registered_groups else app
+
+
+def _only(typer_app: typer.Typer, name: str | None) -> typer.Typer:
+    """A copy of ``typer_app`` (root options and callback) with only the command ``name``."""
+    part = copy.copy(typer_app)
+    part.registered_commands = [c for c in typer_app.registered_commands if c.name == name]
+    part.registered_groups = [g for g in typer_app.registered_groups if g.name == name]
+    return part
+
+
+def first_command(args: list[str], root: Any) -> str | None:
+    """The command ``args`` name as click parses them past the options of ``root`` (a click
+    group); None when none is named, or when the root's help is asked before it.
+
+    Examples:
+        >>> root = typer.main.get_command(_only(app, None))
+        >>> first_command(["-i", "inv", "--lang=en", "inventory", "check"], root)
+        'inventory'
+        >>> first_command(["-iinv", "--version", "raise", "--help"], root)
+        'raise'
+        >>> first_command(["--help", "raise"], root), first_command(["--lang", "en"], root)
+        (None, None)
+    """
+    from typer._click import Context
+
+    takes_value = {o for p in root.params if not getattr(p, "is_flag", True) for o in p.opts}
+    helps = set(root.get_help_option_names(Context(root)))
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            return args[i + 1] if i + 1 < len(args) else None
+        if arg in helps:
+            return None
+        if not arg.startswith("-") or arg == "-":
+            return arg
+        i += 2 if arg in takes_value else 1
+    return None
 
 
 def _early_lang(args: list[str]) -> None:
