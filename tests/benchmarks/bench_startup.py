@@ -24,12 +24,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+"""The children run in ROOT too: ``python -m`` puts the current directory first on the path, so
+run from another checkout they would measure that checkout's bwauto."""
 
 
 def run(cmd: list[str]) -> tuple[float, float]:
     """One run of ``cmd``: (wall s, CPU s)."""
     began = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=ENV, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)  # fmt: skip
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - began
     if os.waitstatus_to_exitcode(status) != 0:
@@ -40,7 +43,7 @@ def run(cmd: list[str]) -> tuple[float, float]:
 
 def slowest_imports(cmd: list[str], n: int = 5) -> str:
     """The ``n`` top-level imports with the largest cumulative time (``-X importtime``)."""
-    out = subprocess.run([cmd[0], "-X", "importtime", *cmd[1:]], env=ENV, text=True,
+    out = subprocess.run([cmd[0], "-X", "importtime", *cmd[1:]], env=ENV, cwd=ROOT, text=True,
                          capture_output=True, check=False).stderr  # fmt: skip
     rows = []
     for line in out.splitlines():
