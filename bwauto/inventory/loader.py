@@ -107,11 +107,11 @@ def office_file_problems(base: Path) -> list[Problem]:
 
 def holidays_file_problems(base: Path) -> list[Problem]:
     """Every problem of ``<inventory>/holidays.yaml`` (an absent file is fine)."""
-    from bwauto.case.mutu_baku import holiday_problems
-
     path = base / "holidays.yaml"
     if not os.path.lexists(path):
         return []
+    from bwauto.case.mutu_baku import holiday_problems  # only for a file to check
+
     doc = read_yaml(path)
     return doc.problems or holiday_problems(doc)
 

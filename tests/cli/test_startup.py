@@ -34,10 +34,10 @@ def test_no_arguments_is_still_a_usage_error() -> None:
 
 
 def _modules_after(args: list[str], env: dict[str, str]) -> set[str]:
-    """The top-level packages imported by a fresh ``main(args)`` (its output to stderr)."""
+    """The modules imported by a fresh ``main(args)`` (its output to stderr)."""
     code = (
         "import sys; from bwauto.cli.app import main; rc = main(sys.argv[1:]);"
-        "print(sorted({m.split('.')[0] for m in sys.modules}), file=sys.stderr); sys.exit(rc)"
+        "print(sorted(sys.modules), file=sys.stderr); sys.exit(rc)"
     )
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                          env=env, check=True)  # fmt: skip
@@ -53,12 +53,17 @@ def test_help_imports_no_rich_yaml_babel_or_cryptography(tmp_path: Path) -> None
 
 def test_inventory_check_imports_cryptography_only_for_allowed_signers(tmp_path: Path) -> None:
     """Before: ``inventory check`` imported ``bwauto.case.signing`` (cryptography, ~15 ms)
-    with no ``allowed_signers`` to check; Babel is not imported once the catalogue is cached."""
+    with no ``allowed_signers`` to check, and the holidays' checks with no ``holidays.yaml``;
+    Babel is not imported once the catalogue is cached."""
     inventory = tmp_path / "inventory"
     shutil.copytree(ROOT / "inventory", inventory)
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "BWAUTO_LANG": "id"}
     args = ["-i", str(inventory), "--state-dir", str(tmp_path / "state"), "inventory", "check"]
     assert "cryptography" not in _modules_after(args, env)
-    assert "babel" not in _modules_after(args, env)  # the second run: the cached catalogue
+    loaded = _modules_after(args, env)
+    assert "babel" not in loaded  # the second run: the cached catalogue
+    assert "bwauto.case.mutu_baku" not in loaded  # no holidays.yaml to check
     throwaway_keys(inventory)
-    assert "cryptography" in _modules_after(args, env)
+    (inventory / "holidays.yaml").write_text("holidays: []\n")
+    loaded = _modules_after(args, env)
+    assert "cryptography" in loaded and "bwauto.case.mutu_baku" in loaded
