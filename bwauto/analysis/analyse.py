@@ -100,23 +100,63 @@ def analyse(
     """
     own = not isinstance(store, SampleStore)
     opened = SampleStore(store) if not isinstance(store, SampleStore) else store
-    sources: dict[str, SourceInfo] = {}
     try:
-        workers = default_workers(links, window) if workers is None else workers
-        if workers > 1:
-            settings = settings or AnalysisSettings()
-            ups, chosen = _inputs(links, upstreams, select, request)
-            measured = measure_in_processes(opened.path, links, ups, window, settings, chosen,
-                                            workers)  # fmt: skip
-            source = f"sample store {opened.path}"
-            return _conclude(links, chosen, measured, request, settings, window, source)
-        return analyse_samples(
-            sourced(opened, links, window, sources), links, upstreams, window, request, settings,
-            select=select, source=f"sample store {opened.path}", sources=sources,
-        )  # fmt: skip
+        settings = settings or AnalysisSettings()
+        ups, chosen = _inputs(links, upstreams, select, request)
+        measured = _measure_store(opened, links, ups, window, settings, chosen, workers)
+        return _conclude(links, chosen, measured, request, settings, window, _named(opened))
     finally:
         if own:
             opened.close()
+
+
+def analyse_requests(
+    store: str | Path,
+    links: Sequence[LinkInfo],
+    upstreams: Iterable[UpstreamInfo],
+    window: Window,
+    requests: Sequence[RaiseRequest],
+    settings: AnalysisSettings | None = None,
+) -> dict[str, Analysis]:
+    """``analyse`` of each request, reporting its link only (by link id), from one reading of
+    the store: a raise over many links used to read every link of the inventory per link.
+
+    Raises:
+        StoreError: the store is missing, corrupt or locked.
+        AnalysisError: a link is unknown or its upstream is.
+    """
+    settings = settings or AnalysisSettings()
+    chosen = {r.link_id for r in requests}
+    with SampleStore(store) as opened:
+        ups, chosen = _inputs(links, upstreams, chosen, None)
+        measured = _measure_store(opened, links, ups, window, settings, chosen, None)
+    return {
+        r.link_id: _conclude(links, {r.link_id}, measured, r, settings, window, _named(opened))
+        for r in requests
+    }
+
+
+def _named(store: SampleStore) -> str:
+    return f"sample store {store.path}"
+
+
+def _measure_store(
+    store: SampleStore,
+    links: Sequence[LinkInfo],
+    ups: Mapping[str, UpstreamInfo],
+    window: Window,
+    settings: AnalysisSettings,
+    chosen: set[str],
+    workers: int | None,
+) -> Measured:
+    """``measure`` of the store's samples, in one process per CPU for long windows (each
+    taking whole upstreams; the results are the same bit for bit)."""
+    workers = default_workers(links, window) if workers is None else workers
+    if workers > 1:
+        return measure_in_processes(store.path, links, ups, window, settings, chosen, workers)
+    sources: dict[str, SourceInfo] = {}
+    samples = sourced(store, links, window, sources)
+    return measure(samples, links, ups, window, settings, chosen, sources)
 
 
 def analyse_samples(

@@ -18,7 +18,8 @@ and the playbook tasks ``raise`` / ``rollback`` all do.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -98,15 +99,19 @@ def approved_diffs(preview: RunOutcome) -> dict[str, str]:
     return {r.link: r.diff for r in preview.records if r.outcome == "dry-run"}
 
 
+@contextmanager
 def default_runner(
     inventory: Inventory, inventory_dir: Path, state_dir: Path, secrets_file: str | None = None
-) -> RouterSessions:
+) -> Iterator[RouterSessions]:
     """A ``RunFn`` over the inventory's routers, probing SNMP with its settings, no progress:
-    one SSH session per router for all its runs; use it in a ``with`` block (logs out)."""
+    one SSH session per router for all its runs, logged out when the block ends."""
     from bwauto.change.probe import snmp_probe
 
-    return RouterSessions(inventory_dir, state_dir, snmp_probe(inventory, secrets_file),
-                          secrets_file)  # fmt: skip
+    with (
+        snmp_probe(inventory, secrets_file, state_dir) as probe,
+        RouterSessions(inventory_dir, state_dir, probe, secrets_file) as sessions,
+    ):
+        yield sessions
 
 
 def plan_raise(
@@ -152,8 +157,9 @@ def plan_rollback(
 
 def with_headroom(plan: Plan, headroom: HeadroomCheck) -> Plan:
     """The plan with each link's upstream-headroom check (read from the stored samples)."""
+    checks = iter(headroom([(lp.link, lp.target) for lps in plan.by_router.values() for lp in lps]))
     by_router = {
-        router: [replace(lp, headroom=headroom(lp.link, lp.target)) for lp in plans]
+        router: [replace(lp, headroom=next(checks)) for lp in plans]
         for router, plans in plan.by_router.items()
     }
     return replace(plan, by_router=by_router)

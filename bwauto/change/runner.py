@@ -9,7 +9,7 @@ the inventory for links that changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,7 +27,9 @@ from bwauto.rates import parse_rate
 if TYPE_CHECKING:  # the task imports Netmiko: not needed to plan or refuse a change
     from bwauto.change.task import LinkProbe, SnmpProbe
 
-HeadroomCheck = Callable[[Link, ShaperRate], Check | None]
+HeadroomCheck = Callable[[Sequence[tuple[Link, ShaperRate]]], Sequence[Check | None]]
+"""The upstream-headroom checks of every link of a raise, in order, from one reading of the
+stored samples (``bwauto.change.headroom``)."""
 
 
 @dataclass
@@ -61,9 +63,8 @@ def parse_target(text: str) -> tuple[int | None, int]:
 
 
 def make_plan(
-    inventory: Inventory, link_ids: list[str], opd: str | None, to: str,
-    options: ChangeOptions, headroom: HeadroomCheck | None = None,
-) -> Plan:  # fmt: skip
+    inventory: Inventory, link_ids: list[str], opd: str | None, to: str, options: ChangeOptions
+) -> Plan:
     """Resolve links and targets into a plan, refusing bad input before any router is touched."""
     links = select_links(inventory, link_ids, opd)
     up, down = parse_target(to)
@@ -72,8 +73,7 @@ def make_plan(
         router = inventory.routers[link.router]
         target = target_rate(link, down, up, get_platform(router.platform).directions(link))
         speed = router.interface_speed(link.interface) or 0
-        check = headroom(link, target) if headroom else None
-        plan.by_router.setdefault(link.router, []).append(LinkPlan(link, target, speed, check))
+        plan.by_router.setdefault(link.router, []).append(LinkPlan(link, target, speed))
     return plan
 
 

@@ -188,9 +188,12 @@ def _execute_plan(app: AppContext, plan: Plan, yes: bool) -> int:
     from bwauto.change.probe import snmp_probe
     from bwauto.change.runner import RouterSessions
 
-    probe = snmp_probe(app.inventory(), app.secrets_file)  # one for the preview and the apply
-    # one SSH session per router, from the preview to the apply (logged out on leaving)
-    with RouterSessions(app.inventory_dir, app.state_dir, probe, app.secrets_file) as sessions:
+    # one probe and one SSH session per router, from the preview to the apply (logged out on
+    # leaving)
+    with (
+        snmp_probe(app.inventory(), app.secrets_file, app.state_dir) as probe,
+        RouterSessions(app.inventory_dir, app.state_dir, probe, app.secrets_file) as sessions,
+    ):
 
         def run(plan: Plan, write: bool, expected: dict[str, str] | None) -> RunOutcome:
             return _run(sessions, plan, write_evidence=write, expected_diffs=expected)

@@ -83,8 +83,42 @@ class MemoryIfIndexCache:
         """Add or replace ``entries`` of ``router``."""
         self._routers.setdefault(router, {}).update(entries)
 
+    def routers(self) -> list[str]:
+        """The routers with entries."""
+        return list(self._routers)
+
     def flush(self) -> None:
         """Nothing to do: the entries live as long as this object."""
+
+
+class SeededIfIndexCache(MemoryIfIndexCache):
+    """A :class:`MemoryIfIndexCache` that starts from a kept map (the sample store's) and
+    remembers what was saved since, to be kept back: one change's probes share it across
+    their threads, where the store's SQLite connection cannot go.
+
+    Examples:
+        >>> cache = SeededIfIndexCache({"r1": {"ether2": CachedIndex(3, "ifName", "ether2")}})
+        >>> cache.load("r1")["ether2"].if_index, cache.learned()
+        (3, {})
+        >>> cache.save("r2", {"vlan101": CachedIndex(7, "ifName", "vlan101")})
+        >>> sorted(cache.learned())
+        ['r2']
+    """
+
+    def __init__(self, seed: Mapping[str, Mapping[str, CachedIndex]] | None = None) -> None:
+        super().__init__()
+        for router, entries in (seed or {}).items():
+            super().save(router, entries)
+        self._learned: dict[str, dict[str, CachedIndex]] = {}
+
+    def save(self, router: str, entries: Mapping[str, CachedIndex]) -> None:
+        """Add or replace ``entries`` of ``router``, and remember them as learned."""
+        super().save(router, entries)
+        self._learned.setdefault(router, {}).update(entries)
+
+    def learned(self) -> dict[str, dict[str, CachedIndex]]:
+        """A copy of what was saved since the seed (a probe still running may add more)."""
+        return {router: dict(entries) for router, entries in list(self._learned.items())}
 
 
 def cache_entries(

@@ -7,7 +7,9 @@ each run read the counters with a GET straight away instead of walking ifName on
     if_index(router TEXT, if_name TEXT, if_index INTEGER, name_column TEXT, name_value TEXT,
              high_speed INTEGER, PRIMARY KEY (router, if_name))
 
-It is created on first use; a bwauto that does not know it ignores it.
+It is created on first use; a bwauto that does not know it ignores it. A change's SNMP probe
+reads the map once (``kept_if_indexes``) and keeps back what it walked (``keep_if_indexes``):
+its threads cannot share the store's connection.
 """
 
 from __future__ import annotations
@@ -61,14 +63,17 @@ class StoreIfIndexCache:
             self._db.execute(_CREATE)
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO if_index VALUES (?, ?, ?, ?, ?, ?)", rows
-                )
+                self._db.executemany(_UPSERT, rows)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
         self._dirty.clear()
+
+    def entries(self) -> dict[str, dict[str, CachedIndex]]:
+        """Every router's entries."""
+        memory = self._read()
+        return {router: memory.load(router) for router in memory.routers()}
 
     def _read(self) -> MemoryIfIndexCache:
         if self._memory is None:
@@ -89,3 +94,44 @@ class StoreIfIndexCache:
                 memory.save(router, entries)
             self._memory = memory
         return self._memory
+
+
+KEEP_BUSY_TIMEOUT_S = 2.0
+"""How long ``keep_if_indexes`` waits for a poller that is writing: it is a cache, not worth
+holding up the end of a change."""
+
+
+def kept_if_indexes(state_dir: Path) -> dict[str, dict[str, CachedIndex]]:
+    """The map kept in ``state_dir``'s sample store; empty when there is no store or it cannot
+    be read (``bwauto analyse`` and ``bwauto poll`` say why; a change only walks ifName)."""
+    from bwauto.errors import StoreError
+    from bwauto.store.samples import SampleStore, store_path
+
+    path = store_path(state_dir)
+    if not path.is_file():
+        return {}
+    try:
+        with SampleStore(path, busy_timeout_s=KEEP_BUSY_TIMEOUT_S) as store:
+            return store.if_index_cache().entries()
+    except StoreError:
+        return {}
+
+
+def keep_if_indexes(state_dir: Path, entries: Mapping[str, Mapping[str, CachedIndex]]) -> None:
+    """Add ``entries`` (per router) to the map in ``state_dir``'s sample store, creating the
+    store if needed; a store that cannot be written is left as it is (the map is a cache)."""
+    from bwauto.errors import StoreError
+    from bwauto.store.samples import SampleStore, store_path
+
+    if not entries:
+        return
+    try:
+        with SampleStore(
+            store_path(state_dir), create=True, busy_timeout_s=KEEP_BUSY_TIMEOUT_S
+        ) as store:
+            cache = store.if_index_cache()
+            for router, found in entries.items():
+                cache.save(router, found)
+            cache.flush()
+    except (StoreError, OSError):
+        return

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from known_history import History, M
 
-from bwauto.analysis.analyse import analyse, analyse_links, link_intervals
+from bwauto.analysis.analyse import analyse, analyse_links, analyse_requests, link_intervals
 from bwauto.analysis.model import AnalysisSettings, LinkInfo, RaiseRequest, UpstreamInfo
 from bwauto.analysis.report import ReportRow
 from bwauto.analysis.window import Window, parse_window
@@ -206,3 +206,35 @@ def test_a_link_given_twice(history: History) -> None:
 def test_no_links_at_all(history: History) -> None:
     with pytest.raises(AnalysisError, match="no links to analyse"):
         analyse_links(history.store, [], history.upstreams, history.window)
+
+
+def test_several_requests_from_one_reading_decide_as_each_alone(
+    history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A raise over many links is judged from one reading of the store (issue 16: each link's
+    own analysis read every link of the inventory), with the same decision as alone; a link
+    without data is NOT ENOUGH DATA among others as alone."""
+    links = [*history.links, replace(history.links[0], link_id="dishub")]
+    requests = [RaiseRequest(i, r * M) for i, r in (("dinkes", 150), ("bpkad", 400),
+                                                      ("dishub", 100))]  # fmt: skip
+    alone = {
+        r.link_id: analyse(
+            history.store, links, history.upstreams, history.window, r, select=[r.link_id]
+        )
+        for r in requests
+    }
+    reads: list[list[str]] = []
+    real = SampleStore.iter_sourced
+
+    def counted(self: SampleStore, ids: list[str], *args: object) -> object:
+        reads.append(list(ids))
+        return real(self, ids, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SampleStore, "iter_sourced", counted)
+    together = analyse_requests(history.store.path, links, history.upstreams, history.window,
+                                requests)  # fmt: skip
+    assert reads == [[link.link_id for link in links]]  # one pass over the store
+    for request in requests:
+        assert together[request.link_id] == alone[request.link_id]
+    decisions = {i: a.results[0].row.decision for i, a in together.items()}
+    assert decisions["dishub"] == "NOT ENOUGH DATA" and decisions["bpkad"] == "CANNOT"

@@ -134,13 +134,13 @@ def test_failing_post_check_restores_the_old_config(fresh_lab: Lab) -> None:
 def test_two_concurrent_raises_on_one_router_one_is_refused(fresh_lab: Lab) -> None:
     inventory = load_inventory(fresh_lab.inventory_dir)
     state = fresh_lab.dir.parent
-    probe = snmp_probe(inventory, None)
     fresh_lab.fault("edge-bc-01", "slow", arg="0.3")
     outcomes = []
 
     def one(link: str) -> None:
         plan = make_plan(inventory, [link], None, "300M", ChangeOptions(force=True))
-        outcomes.append(run_plan(plan, fresh_lab.inventory_dir, state, probe))
+        with snmp_probe(inventory, None) as probe:
+            outcomes.append(run_plan(plan, fresh_lab.inventory_dir, state, probe))
 
     threads = [threading.Thread(target=one, args=(x,)) for x in ("dinkes", "bpkad")]
     for t in threads:
