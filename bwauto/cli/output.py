@@ -76,6 +76,24 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
+def plain_table(header: list[str], rows: list[list[str]]) -> str:
+    """A table for a file or a pipe: one line per row, columns aligned with two spaces, the
+    last column never padded nor cut (``grep`` finds a row whole), an empty cell as ``-``.
+
+    Examples:
+        >>> print(plain_table(["link", "outcome", "details"], [["dinkes", "dry-run", ""],
+        ...                   ["kec-batamkota", "refused", "no drift: router 50M"]]))
+        link           outcome  details
+        dinkes         dry-run  -
+        kec-batamkota  refused  no drift: router 50M
+    """
+    cells = [[c.replace("\n", " ") or "-" for c in row] for row in [header, *rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header) - 1)]
+    lines = ["  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[-1]])
+             for row in cells]  # fmt: skip
+    return "\n".join(line.rstrip() for line in lines)
+
+
 def error(message: str) -> None:
     """One error line on stderr, as the user should read it."""
     from rich.markup import escape

@@ -178,18 +178,23 @@ def test_the_inventory_table_keeps_every_id_whole_at_80_columns(lab: Lab, tmp_pa
 
 
 def test_the_change_table_keeps_every_id_whole_at_80_columns(lab: Lab, tmp_path: Path) -> None:
-    """The table folds long words (a refusal's fix) and keeps link, router and change ids whole;
-    the one-line error per link below it says the refusal in full."""
-    args = ["raise", "--link", "disdukcapil", "--link", "kec-batamkota", "--link", "dpmptsp",
-            "--to", "300M", "--dry-run", "--force"]  # fmt: skip
-    _code, out = bwauto(lab, tmp_path, "en", *args)
+    """On a terminal 80 columns wide, the table folds long words (a refusal's fix) and keeps
+    link, router and change ids whole; the one-line error per link below it says the refusal in
+    full. (Piped, it is one line per link: tests/cli/test_dry_run_table.py.)"""
+    from test_narrow_terminal import on_a_terminal
+
+    args = ["--lang", "en", "-i", str(lab.inventory_dir), "--state-dir", str(tmp_path), "raise",
+            "--link", "disdukcapil", "--link", "kec-batamkota", "--link", "dpmptsp", "--to",
+            "300M", "--dry-run", "--force"]  # fmt: skip
+    _code, out = on_a_terminal(args, b"")
+    out = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", out).replace("\r", "")
     assert "…" not in out, out
     table = [line for line in out.splitlines() if line[:1] in "┏┃┡│└"]
     assert table and max(len(line) for line in table) <= 80, out
     rows = "\n".join(table)
     for word in ("disdukcapil", "kec-batamkota", "dpmptsp", "edge-bc-01", "edge-bc-03"):
         assert word in rows, (word, out)
-    assert re.search(r"CH-\d{8}-\d{6}-\w{4}\n", out)
+    assert re.search(r"CH-\d{8}-\d{6}-\w{4}\s*\n", out)
     assert "--prepare-archive" in out and "--no-confirm" in out
 
 
