@@ -45,6 +45,12 @@ ERRORS = (
     "request {request} is for link {case_link}, not {link}",
     "the analysis says {said}; deciding {verdict} needs a note why",
     "sample store {path} does not exist: poll the links or import their history first",
+    "link id {value} is not valid: use lower-case letters, digits and '-' (max 63)",
+    "change id {value} is not valid: a change id is like {example}",
+    "request id {value} is not valid: a request id is like {example}",
+    "{where}: no SNMP answer within {seconds} s x {tries} tries (agent down, filtered, or wrong "
+    "community)",
+    "{where}: no SNMP answer within {seconds} s x {tries} tries (agent down or filtered)",
 )
 """The errors said in the chosen language (the first match wins: longer before shorter)."""
 
@@ -90,7 +96,7 @@ USAGE_DETAILS = (
 SHAPES = {
     "value": r"'[^'\n]*'|-?[\d.]+",
     "option": r"-{1,2}[\w-]+",
-    "name": r"'[^'\n]*'",
+    "name": r"'[^'\n]*'|[\w.-]+",  # a quoted repr, or an id (an upstream: "isp-2")
     "param": r"'[^'\n]*'(?: / '[^'\n]*')*",
     "said": r"CAN|CANNOT|NOT ENOUGH DATA",
     "verdict": r"CAN|CANNOT|NOT ENOUGH DATA",

@@ -432,7 +432,7 @@ def test_bad_input_gives_one_line(
     if code == 0:
         return
     line = out.err.strip()
-    assert line.startswith("error: ") and "\n" not in line, out.err
+    assert line.startswith("galat: ") and "\n" not in line, out.err
     for text in expected:
         assert text in line, (text, line)
         if text.endswith(":") and "." in text:  # "file.yaml:" names the line too
@@ -583,6 +583,6 @@ def test_outside_look_bad_input_in_a_real_process(
     assert PASSWORD not in done.stderr + done.stdout
     assert done.returncode == code, done.stderr
     line = done.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line, done.stderr
+    assert line.startswith("galat: ") and "\n" not in line, done.stderr
     for text in expected:
         assert text in line, (text, line)

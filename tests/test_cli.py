@@ -40,4 +40,4 @@ def test_console_script_exit_code_and_no_traceback(tmp_path: pytest.TempPathFact
     )  # fmt: skip
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
-    assert out.stderr.startswith("error: inventory: /nonexistent: inventory directory not found")
+    assert out.stderr.startswith("galat: inventory: /nonexistent: inventory directory not found")

@@ -174,7 +174,7 @@ def test_a_failure_is_one_line_and_the_lab_is_stopped(
     folder = tmp_path / "demo"
     assert bwauto("demo", "--dir", str(folder), "--playbooks", str(playbooks)) == code
     err = capsys.readouterr().err
-    assert "Traceback" not in err and err.count("error:") == 1
+    assert "Traceback" not in err and err.count("galat:") == 1
     assert playbook in err and said in err and "lab dihentikan" in err
     assert not any(listening(port) for port in lab_ports(folder))
 

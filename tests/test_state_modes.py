@@ -119,7 +119,7 @@ def test_unknown_state_group_is_one_line(
     monkeypatch.setenv("BWAUTO_STATE_GROUP", "no-such-group-xyz")
     assert main(["-i", str(inv), "--state-dir", str(tmp_path / "s"), *NEW]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "error: state_group 'no-such-group-xyz': no such group on this machine"
+    assert err == "galat: state_group 'no-such-group-xyz': no such group on this machine"
 
 
 def test_readme_names_every_state_file_that_holds_a_secret(

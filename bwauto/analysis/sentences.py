@@ -73,6 +73,25 @@ def localize(text: str, lang: str | None = None) -> str:
     return say_again(text, TEMPLATES, lang, WORDS) or text
 
 
+def reason_text(reason: str, lang: str | None = None) -> str:
+    """A recorded reason, ``CODE: sentence`` (``Reason.__str__``: the raise's upstream check
+    keeps them so), as ``label: sentence`` in ``lang``, as ``analyse`` says it.
+
+    Examples:
+        >>> reason_text("UPSTREAM_HEADROOM: upstream isp-2 has -219.3 Mbps free (download, at "
+        ...             "p95), the raise needs 60 Mbps", "id")[:56]
+        'upstream terlalu penuh: sisa kapasitas upstream isp-2 -2'
+        >>> reason_text("something: else", "en")
+        'something: else'
+    """
+    from bwauto.i18n import gettext
+
+    code, sep, text = reason.partition(": ")
+    if sep and code in CODE_LABELS:
+        return f"{gettext(CODE_LABELS[code], lang)}: {localize(text, lang)}"
+    return localize(reason, lang)
+
+
 CODE_LABELS = {
     "OK": "nothing blocks",
     "COVERAGE_LOW": "too little data",

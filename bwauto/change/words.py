@@ -29,9 +29,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from bwauto.i18n import gettext
 from bwauto.messages import pattern as template_pattern
+
+if TYPE_CHECKING:
+    from bwauto.change.reconcile import Reconciled
 
 _HOST = r"(?P<host>[\w.:-]+)"
 _SLOW = (
@@ -81,6 +85,7 @@ _WHOLE = (
     "interrupted in the middle of the configuration",
     "interrupted in the confirm window",
     "the operator did not confirm",
+    "the router's config changed since the diff was shown; run again",
 )
 """Recorded errors said whole (an interruption, a declined diff)."""
 
@@ -115,9 +120,19 @@ def error_text(raw: str, lang: str | None = None) -> str:
 
 CHECKS = (
     "SNMP answers", "link up", "no drift", "target above current",
-    "target within interface speed", "upstream headroom",
+    "target within interface speed", "upstream headroom", "commit-confirm possible",
 )  # fmt: skip
-"""The names of the pre-checks (``change.plan.pre_checks``, ``change.headroom``)."""
+"""The names of the pre-checks (``change.plan.pre_checks``, ``change.headroom``, the guard's)."""
+FAILED = {
+    "SNMP answers": "SNMP does not answer",
+    "link up": "link not up",
+    "no drift": "drift",
+    "target above current": "target not above current",
+    "target within interface speed": "target above interface speed",
+    "upstream headroom": "upstream headroom not confirmed",
+    "commit-confirm possible": "commit-confirm not possible",
+}
+"""A failed check as said: its name states what passing means ("commit-confirm possible")."""
 DETAILS = (
     "cannot judge without the step-6 analysis: {why}",
     "target {target}, current {current} (use --allow-decrease to lower)",
@@ -130,6 +145,10 @@ DETAILS = (
     "fits the upstream",
     "unknown",
     "yes",
+    "{host}: the IOS revert timer (commit-confirm) needs 'archive' with a 'path', and this "
+    "router has none; fix: configure 'archive' / ' path flash:bwauto-archive' on it, or run "
+    "again with --prepare-archive (adds them, shown in the diff) or --no-confirm (applies "
+    "without a guard)",
 )
 """A pre-check's detail as recorded; the rates in it are said again in words too."""
 _CHECK = re.compile("(?:^|; )(" + "|".join(map(re.escape, CHECKS)) + "): ")
@@ -144,7 +163,7 @@ def refusal_text(raw: str, lang: str | None = None) -> str | None:
     Examples:
         >>> refusal_text("no drift: router upload 50M, download 150M, inventory upload 50M, "
         ...              "download 100M", "id")
-        'tanpa selisih: router unggah 50M, unduh 150M, inventaris unggah 50M, unduh 100M'
+        'selisih: router unggah 50M, unduh 150M, inventaris unggah 50M, unduh 100M'
         >>> refusal_text("something else", "id") is None
         True
     """
@@ -153,13 +172,13 @@ def refusal_text(raw: str, lang: str | None = None) -> str | None:
         return None
     said = []
     for name, detail in zip(parts[1::2], parts[2::2], strict=True):
-        said.append(f"{gettext(name, lang)}: {_detail(detail, lang)}")
+        said.append(f"{gettext(FAILED.get(name, name), lang)}: {_detail(detail, lang)}")
     return "; ".join(said)
 
 
 def _detail(detail: str, lang: str | None) -> str:
     """One check's detail in ``lang``: its template, the rates and the error it quotes."""
-    from bwauto.analysis.sentences import localize as finding
+    from bwauto.analysis.sentences import reason_text
     from bwauto.messages import localize
 
     if detail.startswith(_NO_ANALYSIS):
@@ -170,8 +189,8 @@ def _detail(detail: str, lang: str | None) -> str:
         if match is not None:
             values = {k: _rates(v, lang) for k, v in match.groupdict().items()}
             return gettext(template, lang).format(**values)
-    # the upstream's reasons: the analysis's findings, joined by "; "
-    return "; ".join(finding(part, lang) for part in detail.split("; "))
+    # the upstream's reasons: the analysis's findings (CODE: sentence), joined by "; "
+    return "; ".join(reason_text(part, lang) for part in detail.split("; "))
 
 
 def _rates(text: str, lang: str | None) -> str:
@@ -207,6 +226,41 @@ def outcome_text(outcome: str, lang: str | None = None) -> str:
     return gettext(OUTCOMES.get(outcome, outcome), lang)
 
 
+RECONCILED = (
+    "finished: the router runs the target and no guard is armed; saved",
+    "restored: the router was on its pre-change config; guard disarmed, saved",
+    "restored: the change was never confirmed; the pre-change config is back, saved",
+    "could not restore: the router has {rates}; check the router",
+    "could not restore: {why}",
+    "left open: {why}",
+)
+"""How ``change.reconcile`` closed (or left) an in-progress record."""
+RECONCILED_LINE = "{change} {link} on {router}: {outcome}: {detail}"
+
+
+def reconciled_text(item: Reconciled, lang: str | None = None) -> str:
+    """``Reconciled.describe()`` in ``lang``.
+
+    Examples:
+        >>> from pathlib import Path
+        >>> from bwauto.change.reconcile import Reconciled
+        >>> print(reconciled_text(Reconciled(Path("x"), "CH-1", "dinkes", "edge-bc-01",
+        ...     "rolled-back", RECONCILED[2]), "id"))  # doctest: +ELLIPSIS
+        CH-1 dinkes di edge-bc-01: dikembalikan: dipulihkan: perubahan tidak pernah ...
+    """
+    detail = item.detail
+    for template in RECONCILED:
+        match = template_pattern(template).fullmatch(detail)
+        if match is not None:
+            values = {k: _rates(v, lang) if k == "rates" else error_text(v, lang)
+                      for k, v in match.groupdict().items()}  # fmt: skip
+            detail = gettext(template, lang).format(**values)
+            break
+    return gettext(RECONCILED_LINE, lang).format(
+        change=item.change_id, link=item.link, router=item.router,
+        outcome=outcome_text(item.outcome, lang), detail=detail)  # fmt: skip
+
+
 MESSAGES = (
     *(m for _p, m in _PATTERNS),
     *_PREFIXES,
@@ -215,5 +269,8 @@ MESSAGES = (
     "not shaped on this router",
     *CHECKS,
     *DETAILS,
+    *FAILED.values(),
+    *RECONCILED,
+    RECONCILED_LINE,
 )
 """Every message of this module, for the catalogue test."""

@@ -126,6 +126,7 @@ def poll(
 
 
 def _poll_round(targets: list[PollTarget], store: SampleStore, concurrency: int) -> bool:
+    from rich.markup import escape
     from rich.progress import Progress
 
     from bwauto.snmp.poller import poll_once
@@ -143,8 +144,10 @@ def _poll_round(targets: list[PollTarget], store: SampleStore, concurrency: int)
         Sample(s.link_id, s.ts, s.uptime_s, s.in_octets, s.out_octets, s.counter_bits)
         for s in result.samples
     )
+    from bwauto.messages import localize
+
     for error in [*result.router_errors.values(), *result.link_errors.values()]:
-        err_console.print(f"[red]{_('failed')}:[/] {error}", soft_wrap=True)
+        err_console.print(f"[red]{_('failed')}:[/] {escape(localize(str(error)))}", soft_wrap=True)
     console.print(
         _("polled {links} links in {seconds} s, {new} stored").format(
             links=len(result.samples), seconds=f"{result.elapsed_s:.1f}", new=new

@@ -231,12 +231,13 @@ def _monitoring_exit(done: Execution) -> int:
 def _reconcile(app: AppContext, routers: set[str] | None) -> list[str]:
     """Close what a killed bwauto left ``in-progress`` on these routers; one line each."""
     from bwauto.change.reconcile import open_records, reconcile
+    from bwauto.change.words import reconciled_text
 
     if not open_records(app.state_dir, routers):
         return []
     done = reconcile(app.inventory(), app.inventory_dir, app.state_dir, app.secrets_file, routers)
     for item in done:
-        err_console.print(f"{_('reconciled')}: {item.describe()}", markup=False)
+        err_console.print(f"{_('reconciled')}: {reconciled_text(item)}", markup=False)
     return [item.outcome for item in done]
 
 

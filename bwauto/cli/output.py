@@ -95,7 +95,18 @@ def plain_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def error(message: str) -> None:
-    """One error line on stderr, as the user should read it."""
+    """One error line on stderr, as the user should read it (``galat:`` under Indonesian)."""
     from rich.markup import escape
 
-    err_console.print(f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True)
+    said = f"[bold red]{escape(_error_word())}:[/] {escape(message)}"
+    err_console.print(said, markup=True, soft_wrap=True)
+
+
+def _error_word() -> str:
+    from bwauto.errors import UsageError
+    from bwauto.i18n import _
+
+    try:
+        return _("error")
+    except UsageError:  # the language is the error ($BWAUTO_LANG 'jv'): the code's own word
+        return "error"

@@ -63,6 +63,6 @@ def test_a_piped_dry_run_is_one_line_per_link(lab: Lab, tmp_path: Path) -> None:
             assert cells[5] == "-", cells
             continue
         assert cells[2] == "refused", cells
-        assert cells[5].startswith("upstream headroom: cannot judge"), cells
+        assert cells[5].startswith("upstream headroom not confirmed: cannot judge"), cells
         assert cells[5] + "\n" in done.stderr  # the same whole reason as the error line
     assert sum(cells[2] == "refused" for cells in rows.values()) >= 5, done.stdout

@@ -57,4 +57,4 @@ def test_the_module_consoles_write_to_the_current_stdout_and_stderr(
     output.console.print("to stdout")
     output.error("to [stderr]")
     out = capsys.readouterr()
-    assert out.out == "to stdout\n" and out.err == "error: to [stderr]\n"
+    assert out.out == "to stdout\n" and out.err == "galat: to [stderr]\n"

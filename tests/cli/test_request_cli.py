@@ -120,13 +120,13 @@ def test_bad_input_is_one_line_and_exit_2(bw: Bw) -> None:
         "--purpose",
         "x",
     )
-    assert code == 2 and err.startswith("error: link 'nowhere' tidak dikenal; link yang ada: ")
+    assert code == 2 and err.startswith("galat: link 'nowhere' tidak dikenal; link yang ada: ")
     code, _, err = bw(*NEW[:-2], "--purpose", "x", "--rate", "lots")
     assert code == 2 and "'lots' bukan bandwidth" in err
     case_id = _new(bw)
     code, _, err = bw("request", "form", case_id, "--contact-name", "Rudi")
     assert code == 2 and "Traceback" not in err
-    assert "error: langkah 4 (Penunjukan Staf / Tim Data Center) belum dicatat" in err
+    assert "galat: langkah 4 (Penunjukan Staf / Tim Data Center) belum dicatat" in err
     code, _, err = bw("request", "review", case_id, "--by", "kasi")
     assert code == 2 and "exactly one of --approve or --return" in err
 
@@ -243,7 +243,7 @@ def test_verify_names_a_tampered_record(bw: Bw, tmp_path: Path) -> None:
     code, out, err = bw("request", "verify", case_id)
     assert code == 1
     assert "catatan 3 (langkah 3 (Verifikasi dan Disposisi Kepala Bidang), dispose): edited" in out
-    assert err.startswith(f"error: {case_id}: 1 masalah ditemukan")
+    assert err.startswith(f"galat: {case_id}: 1 masalah ditemukan")
     code, out, _ = bw("request", "verify", case_id, "--json")
     assert code == 1 and json.loads(out)["problems"][0]["record"] == 3
     code, _, err = bw(

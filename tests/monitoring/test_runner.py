@@ -722,7 +722,7 @@ def test_cli_settings_problems_and_servers_down_are_said_in_indonesian(
 
     assert cli("sync", lang=None) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: inventaris: {settings}:2: alert.threshold: 1.5 lebih dari 1:")
+    assert err.startswith(f"galat: inventaris: {settings}:2: alert.threshold: 1.5 lebih dari 1:")
     assert not foreign_words(_no_paths(err), "id"), err
     settings.write_text("prometheus:\n  scrape_interval: 3m\n  url: nope\n")
     assert cli("sync", lang=None) == 2
@@ -739,11 +739,11 @@ def test_cli_settings_problems_and_servers_down_are_said_in_indonesian(
     settings.write_text(f"prometheus: {{url: '{dead_url}', snmp_exporter: '{exporter}'}}\n")
     assert cli("register", "--link", "dinkes", lang=None) == 1
     err = capsys.readouterr().err
-    assert err == f"error: snmp_exporter di {dead_url}: koneksi ditolak\n"
+    assert err == f"galat: snmp_exporter di {dead_url}: koneksi ditolak\n"
     assert cli("sync", "--all", lang=None) == 1
     lines = capsys.readouterr().err.strip().splitlines()
-    assert lines[:2] == [f"error: prometheus di {dead_url}: koneksi ditolak",
-                         f"error: snmp_exporter di {dead_url}: koneksi ditolak"]  # fmt: skip
+    assert lines[:2] == [f"galat: prometheus di {dead_url}: koneksi ditolak",
+                         f"galat: snmp_exporter di {dead_url}: koneksi ditolak"]  # fmt: skip
     assert not foreign_words("\n".join(lines[:2]), "id")
 
 
