@@ -197,3 +197,34 @@ def test_a_config_changed_after_the_diff_is_refused_in_the_chosen_language(
     assert code == 1, out
     assert CHANGED[lang] in out, out
     assert_one_language(out.replace(question, ""), lang, fresh_lab)
+
+
+@pytest.fixture(scope="module")
+def one_week(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A week of history: the upstream check judges the upstream's free capacity."""
+    state = tmp_path_factory.mktemp("one-week")
+    history = write_history(lab.routers.values(), state / "h.csv", 7, time.time())
+    with SampleStore(store_path(state), create=True) as store:
+        import_history(store, history, set(load_inventory(lab.inventory_dir).links))
+    return state
+
+
+FULL = {"id": "upstream terlalu penuh: sisa kapasitas upstream telkom-astinet ",
+        "en": "upstream too full: upstream telkom-astinet has "}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_too_little_upstream_headroom_is_said_in_the_chosen_language(
+    lab: Lab, one_week: Path, lang: str
+) -> None:
+    """Before, under ``id``: "UPSTREAM_HEADROOM: upstream isp-2 has -219.3 Mbps free ..." in the
+    raise, and "upstream telkom-astinet has ... free" in ``analyse`` (an upstream id unquoted
+    matched no template)."""
+    code, out = bwauto(lab, one_week, lang, "raise", "--link", "rsud", "--to", "900M",
+                       "--dry-run")  # fmt: skip
+    assert code == 1, out
+    assert FULL[lang] in out and "UPSTREAM_HEADROOM" not in out, out
+    assert_one_language(out, lang, lab)
+    code, out = bwauto(lab, one_week, lang, "analyse", "--link", "rsud", "--request-rate", "900M")
+    assert " has " not in out if lang == "id" else " has " in out, out
+    assert_one_language(out, lang, lab)
