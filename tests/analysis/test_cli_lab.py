@@ -44,7 +44,7 @@ def test_a_silent_router_fails_alone(fresh_lab: Lab, capsys: pytest.CaptureFixtu
     fresh_lab.fault("edge-sk-01", "snmp-timeout")
     assert bw(fresh_lab, "poll", "--all") == 1
     out = capsys.readouterr()
-    assert "edge-sk-01 (127.0.0.1:" in out.err and "no SNMP answer" in out.err
+    assert "edge-sk-01 (127.0.0.1:" in out.err and "tidak ada jawaban SNMP" in out.err
     assert "8 link di-poll" in out.out
 
 
