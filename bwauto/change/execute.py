@@ -241,14 +241,16 @@ def register_changed(
     inventory_dir: Path, state_dir: Path, change_id: str, link_ids: list[str]
 ) -> list[Monitored]:
     """Put links whose rate changed back into monitoring (SOP step 8) and record each
-    registration beside the change's evidence; a monitoring failure is recorded, never raised."""
+    registration beside the change's evidence; a monitoring failure is recorded, never raised.
+    What is the same for every link (the inventory, the backend, its files) is done once."""
     from bwauto.inventory.loader import load_inventory
-    from bwauto.monitoring.runner import register_after_change
+    from bwauto.monitoring.runner import register_after_changes
 
     inventory = load_inventory(inventory_dir)
+    links = [inventory.links[link_id] for link_id in link_ids]
     monitored = []
-    for link_id in link_ids:
-        result = register_after_change(inventory.links[link_id], inventory, state_dir)
+    for link_id, result in zip(link_ids, register_after_changes(links, inventory, state_dir),
+                               strict=True):  # fmt: skip
         path = write_monitoring(state_dir, change_id, link_id, result)
         monitored.append(Monitored(link_id, result, path))
     return monitored
