@@ -34,6 +34,14 @@ class Interrupted(BwautoError):
     exit_code = EXIT_INTERRUPTED
 
 
+def finishing_text() -> str:
+    """The line said when a signal arrives after routers were changed (chosen language)."""
+    from bwauto.i18n import _
+
+    return _("interrupted: the routers are changed; bwauto is finishing the inventory and "
+             "monitoring records, then stops")  # fmt: skip
+
+
 STOP = threading.Event()
 """Set by SIGINT/SIGTERM while ``stop_on_signals`` is active."""
 

@@ -216,8 +216,9 @@ def _execute_plan(app: AppContext, plan: Plan, yes: bool) -> int:
 
 def _finishing() -> None:
     """Said at once when Ctrl-C (or SIGTERM) arrives after the routers were changed."""
-    err_console.print(_("interrupted: the routers are changed; bwauto is finishing the "
-                        "inventory and monitoring records, then stops"), markup=False)  # fmt: skip
+    from bwauto.change.interrupt import finishing_text
+
+    err_console.print(finishing_text(), markup=False)
 
 
 def _monitoring_exit(done: Execution) -> int:
