@@ -20,7 +20,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import FrameType
 
 from bwauto.errors import BwautoError
@@ -89,7 +89,8 @@ def tell_on_stop(
     def watch() -> None:
         while not done.is_set():
             if stop.wait(poll_s):
-                tell()
+                with suppress(OSError):  # a closed stderr must not stop the block's work
+                    tell()
                 return
 
     watcher = threading.Thread(target=watch, name="tell-on-stop", daemon=True)
