@@ -10,9 +10,12 @@ and the playbook tasks ``raise`` / ``rollback`` all do.
   preview's SSH sessions (``RouterSessions``: one per router from the preview to the apply)
   with the preview's diffs as the contract: each link's config is read again just before
   its change, and one that changed in between is refused, its new diff recorded;
-* ``after_apply``: the links that changed get their new committed rate in the inventory, then
-  go back into monitoring (SOP step 8); the registration is written beside the evidence. A
-  monitoring failure is recorded and reported, and never undoes the raise.
+* ``after_apply``: the links that changed get their new committed rate in the inventory (one
+  round trip of ``links.yaml`` for all), then go back into monitoring (SOP step 8, the backend
+  built and its files written once for all); each registration is written beside the
+  evidence. A monitoring failure is recorded and reported, and never undoes the raise.
+  SIGINT/SIGTERM then does not stop it (the routers are changed): ``finishing`` says so at
+  once, and only the monitoring's waits for its servers end early.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bwauto.change.evidence import EvidenceRecord, write_evidence, write_monitoring
-from bwauto.change.interrupt import stop_on_signals
+from bwauto.change.interrupt import stop_on_signals, tell_on_stop
 from bwauto.change.plan import ChangeOptions, Plan, check_plan
 from bwauto.change.runner import (
     HeadroomCheck,
@@ -166,8 +169,9 @@ def with_headroom(plan: Plan, headroom: HeadroomCheck) -> Plan:
 
 
 def execute(
-    plan: Plan, inventory_dir: Path, state_dir: Path, run: RunFn, approve: Approve | None = None
-) -> Execution:
+    plan: Plan, inventory_dir: Path, state_dir: Path, run: RunFn, approve: Approve | None = None,
+    finishing: Callable[[], None] | None = None,
+) -> Execution:  # fmt: skip
     """Run ``plan``: dry-run, or preview → approve → apply → inventory and monitoring.
 
     Args:
@@ -176,16 +180,18 @@ def execute(
         state_dir: evidence, locks, monitoring files.
         run: one Nornir run of a plan (``default_runner``).
         approve: asked with the diffs before applying; ``None`` applies without asking.
+        finishing: called once, at once, when SIGINT/SIGTERM arrives during the post-change
+            step (or arrived during the apply): that step still finishes.
     """
     with stop_on_signals() as stop:  # SIGINT/SIGTERM: the tasks stop at a safe point
-        done = _execute(plan, inventory_dir, state_dir, run, approve, stop)
+        done = _execute(plan, inventory_dir, state_dir, run, approve, stop, finishing)
     done.interrupted = stop.is_set()
     return done
 
 
 def _execute(
     plan: Plan, inventory_dir: Path, state_dir: Path, run: RunFn, approve: Approve | None,
-    stop: threading.Event,
+    stop: threading.Event, finishing: Callable[[], None] | None = None,
 ) -> Execution:  # fmt: skip
     if plan.options.dry_run:
         outcome = run(plan, True, None)
@@ -202,7 +208,9 @@ def _execute(
         record_declined(state_dir, plan, diffs)
         return Execution(preview, None)
     outcome = run(plan, True, diffs)
-    updated, monitored = after_apply(inventory_dir, state_dir, outcome)
+    changed = any(r.outcome == "changed" for r in outcome.records)
+    with tell_on_stop(finishing if changed else None, stop):  # the routers are changed: finish
+        updated, monitored = after_apply(inventory_dir, state_dir, outcome)
     return Execution(preview, outcome, updated, monitored)
 
 
@@ -241,14 +249,16 @@ def register_changed(
     inventory_dir: Path, state_dir: Path, change_id: str, link_ids: list[str]
 ) -> list[Monitored]:
     """Put links whose rate changed back into monitoring (SOP step 8) and record each
-    registration beside the change's evidence; a monitoring failure is recorded, never raised."""
+    registration beside the change's evidence; a monitoring failure is recorded, never raised.
+    What is the same for every link (the inventory, the backend, its files) is done once."""
     from bwauto.inventory.loader import load_inventory
-    from bwauto.monitoring.runner import register_after_change
+    from bwauto.monitoring.runner import register_after_changes
 
     inventory = load_inventory(inventory_dir)
+    links = [inventory.links[link_id] for link_id in link_ids]
     monitored = []
-    for link_id in link_ids:
-        result = register_after_change(inventory.links[link_id], inventory, state_dir)
+    for link_id, result in zip(link_ids, register_after_changes(links, inventory, state_dir),
+                               strict=True):  # fmt: skip
         path = write_monitoring(state_dir, change_id, link_id, result)
         monitored.append(Monitored(link_id, result, path))
     return monitored

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bwauto.change.evidence import Check, EvidenceRecord, new_change_id, write_evidence
-from bwauto.change.inventory_update import update_committed
+from bwauto.change.inventory_update import update_committed_many
 from bwauto.change.plan import ChangeOptions, LinkPlan, Plan, select_links, target_rate
 from bwauto.errors import RateError, UsageError
 from bwauto.inventory.models import Inventory, Link
@@ -269,11 +269,10 @@ def preview_plan(plan: Plan) -> Plan:
 
 
 def update_inventory(inventory_dir: Path, outcome: RunOutcome) -> list[str]:
-    """Write the new committed rates of the links that changed; return their ids."""
-    updated = []
-    for record in outcome.records:
-        if record.outcome == "changed" and record.rate_after:
-            update_committed(inventory_dir, record.link, record.rate_after.get("up"),
-                             record.rate_after.get("down"))  # fmt: skip
-            updated.append(record.link)
-    return updated
+    """Write the new committed rates of the links that changed, all in one round trip of
+    ``links.yaml``; return their ids."""
+    rates = {r.link: (r.rate_after.get("up"), r.rate_after.get("down"))
+             for r in outcome.records if r.outcome == "changed" and r.rate_after}  # fmt: skip
+    if rates:
+        update_committed_many(inventory_dir, rates)
+    return list(rates)

@@ -105,8 +105,11 @@ def _execute(ctx: TaskContext, inventory: Inventory, plan: Plan) -> Execution:
         if open_records(ctx.state_dir, routers):
             for item in reconcile(inventory, ctx.inventory_dir, ctx.state_dir, None, routers):
                 ctx.log(f"reconciled: {item.describe()}")
+    from bwauto.change.interrupt import finishing_text
+
     with default_runner(inventory, ctx.inventory_dir, ctx.state_dir) as run:
-        return execute(plan, ctx.inventory_dir, ctx.state_dir, run)
+        return execute(plan, ctx.inventory_dir, ctx.state_dir, run,
+                       finishing=lambda: ctx.log(finishing_text()))  # fmt: skip
 
 
 @task("raise", RaiseParams, "SOP step 8: raise a link's shaper (diff, apply, evidence, monitoring)")

@@ -198,7 +198,7 @@ def _execute_plan(app: AppContext, plan: Plan, yes: bool) -> int:
         def run(plan: Plan, write: bool, expected: dict[str, str] | None) -> RunOutcome:
             return _run(sessions, plan, write_evidence=write, expected_diffs=expected)
 
-        done = execute(plan, app.inventory_dir, app.state_dir, run, approve)
+        done = execute(plan, app.inventory_dir, app.state_dir, run, approve, _finishing)
     if plan.options.dry_run:
         _show_diffs(done.preview)
     if done.outcome is None:
@@ -212,6 +212,13 @@ def _execute_plan(app: AppContext, plan: Plan, yes: bool) -> int:
         err_console.print(f"{_('interrupted')}: {_interrupted_summary(done.outcome)}")
         return EXIT_INTERRUPTED
     return _monitoring_exit(done) if done.ok else 1
+
+
+def _finishing() -> None:
+    """Said at once when Ctrl-C (or SIGTERM) arrives after the routers were changed."""
+    from bwauto.change.interrupt import finishing_text
+
+    err_console.print(finishing_text(), markup=False)
 
 
 def _monitoring_exit(done: Execution) -> int:

@@ -88,6 +88,7 @@ class PrometheusBackend:
         self.url = settings.prometheus.url
         self.gid = usable_gid(settings.prometheus.group)
         self._sleep = sleep
+        self._parsed_snmp: tuple[str | None, dict[str, Any]] | None = None
         self.reloaded_at: float | None = None
         self.rules_reloaded_at: float | None = None
         """When this backend last reloaded Prometheus (its rules count from then on)."""
@@ -106,8 +107,27 @@ class PrometheusBackend:
         Raises:
             MonitoringError: a file could not be written, or a server refused or is unreachable.
         """
-        changes = self.update(lambda state: state.with_link(target))
+        return self.registered(target, self.add_all([target]))
+
+    def add_all(self, targets: Sequence[MonitoredLink]) -> list[str]:
+        """What ``register`` writes, for several links at once: one update of the files (each
+        rendered once, however many links) and one reload; returns what changed.
+
+        Raises:
+            MonitoringError: a file could not be written, or a server refused or is unreachable.
+        """
+
+        def add(state: pf.PromState) -> pf.PromState:
+            for target in targets:
+                state = state.with_link(target)
+            return state
+
+        changes = self.update(add)
         self.reload(changes)
+        return changes
+
+    def registered(self, target: MonitoredLink, changes: list[str]) -> Registration:
+        """``register``'s end, after ``add_all``: verify ``target``; the registration."""
         verification = self.verify(target)
         return Registration(self.name, target.link_id, bool(changes), tuple(changes), verification)
 
@@ -233,7 +253,16 @@ class PrometheusBackend:
         return f"chgrp/chmod {rel} ({self.settings.prometheus.group}, {mode})"
 
     def _snmp_modules(self) -> dict[str, Any]:
+        """snmp.yml's modules, parsed once per text (a file of every router's module is read
+        by each update and verification)."""
         text = self._read(pc.SNMP_FILE)
+        if self._parsed_snmp is not None and self._parsed_snmp[0] == text:
+            return dict(self._parsed_snmp[1])
+        modules = self._parse_snmp(text)
+        self._parsed_snmp = (text, modules)
+        return dict(modules)
+
+    def _parse_snmp(self, text: str | None) -> dict[str, Any]:
         try:
             data = yaml.safe_load(text) if text else {}
         except yaml.YAMLError as exc:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,17 +108,76 @@ def register_after_change(
     and return the summary for the change evidence. Never raises a ``BwautoError``: a failure
     is recorded (``monitor sync`` retries it) and comes back as ``{"ok": False, ...}``.
     """
+    return register_after_changes([link], inventory, state_dir, backend_name=backend_name,
+                                  credentials=credentials)[0]  # fmt: skip
+
+
+def register_after_changes(
+    links: Sequence[Link],
+    inventory: Inventory,
+    state_dir: Path,
+    *,
+    backend_name: str | None = None,
+    credentials: CredentialResolver | None = None,
+) -> list[dict[str, Any]]:
+    """``register_after_change`` for every link of a change, in order, with what is the same
+    for all of them done once: the settings and secrets read, the backend built, its files
+    written and its servers reloaded (a backend with ``add_all``: Prometheus), the record
+    written. Each link is verified, recorded and summed up on its own, as if registered alone.
+    """
     try:
-        registration = register_link(
-            link, inventory, backend_name, None, state_dir, credentials=credentials
-        )
-    except VerificationError as exc:
-        registration = exc.registration
+        settings = load_settings(inventory.directory, state_dir)
+        credentials = credentials or CredentialResolver.from_files(None, inventory.secrets_file)
+        name = backend_name or settings.backend
+        backend = get_backend(name, settings, credentials=credentials)
     except BwautoError as exc:
-        return {"backend": backend_name or _default_backend(inventory, state_dir), "ok": False,
-                "verified": False, "detail": str(exc), "link_id": link.id,
-                "retry": f"bwauto monitor register --link {link.id}"}  # fmt: skip
-    return registration.to_dict()
+        name = backend_name or _default_backend(inventory, state_dir)
+        return [_failed(name, link, exc) for link in links]
+    outcomes: dict[str, Registration | BwautoError] = {}
+    targets: dict[str, MonitoredLink] = {}
+    for link in links:
+        try:
+            targets[link.id] = monitored_link(inventory, link, credentials)
+        except BwautoError as exc:
+            outcomes[link.id] = exc
+    outcomes |= _registered(backend, list(targets.values()))
+    record_many(state_dir, name, [(link, outcomes[link.id]) for link in links], settings)
+    return [_summary(name, link, outcomes[link.id]) for link in links]
+
+
+def _registered(
+    backend: Any, targets: list[MonitoredLink]
+) -> dict[str, Registration | BwautoError]:
+    """Each target's registration or error: ``add_all`` then ``registered`` when the backend
+    has them (one write for all), else ``register`` one by one."""
+    out: dict[str, Registration | BwautoError] = {}
+    changes: list[str] = []
+    batch = callable(getattr(backend, "add_all", None)) and len(targets) > 0
+    if batch:
+        try:
+            changes = backend.add_all(targets)
+        except BwautoError as exc:
+            return {t.link_id: exc for t in targets}
+    for target in targets:
+        try:
+            if batch:
+                out[target.link_id] = backend.registered(target, changes)
+            else:
+                out[target.link_id] = backend.register(target)
+        except BwautoError as exc:
+            out[target.link_id] = exc
+    return out
+
+
+def _summary(name: str, link: Link, outcome: Registration | BwautoError) -> dict[str, Any]:
+    if isinstance(outcome, Registration):
+        return outcome.to_dict()
+    return _failed(name, link, outcome)
+
+
+def _failed(name: str, link: Link, exc: BwautoError) -> dict[str, Any]:
+    return {"backend": name, "ok": False, "verified": False, "detail": str(exc),
+            "link_id": link.id, "retry": f"bwauto monitor register --link {link.id}"}  # fmt: skip
 
 
 def _default_backend(inventory: Inventory, state_dir: Path) -> str:
@@ -381,6 +440,43 @@ def record(
 ) -> None:
     """Store the outcome of one attempt (replacing the link's previous one for that backend),
     under the ledger's lock."""
+    with locked(state_dir / LEDGER_LOCK):
+        records = load_records(state_dir)
+        records.setdefault(link.id, {})[backend_name] = _entry(
+            backend_name, link, registration, error, settings
+        )
+        _write_records(state_dir, records)
+
+
+def record_many(
+    state_dir: Path,
+    backend_name: str,
+    outcomes: Sequence[tuple[Link, Registration | BwautoError]],
+    settings: MonitoringSettings | None = None,
+) -> None:
+    """``record`` for several links (a registration or the error that stopped it), with one
+    read and one write of the ledger under its lock."""
+    if not outcomes:
+        return
+    with locked(state_dir / LEDGER_LOCK):
+        records = load_records(state_dir)
+        for link, outcome in outcomes:
+            registration = outcome if isinstance(outcome, Registration) else None
+            error = None if registration is not None else str(outcome)
+            records.setdefault(link.id, {})[backend_name] = _entry(
+                backend_name, link, registration, error, settings
+            )
+        _write_records(state_dir, records)
+
+
+def _entry(
+    backend_name: str,
+    link: Link,
+    registration: Registration | None,
+    error: str | None,
+    settings: MonitoringSettings | None,
+) -> dict[str, Any]:
+    """One attempt as the ledger keeps it."""
     entry: dict[str, Any] = {
         "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "ok": registration is not None and registration.ok,
@@ -393,10 +489,7 @@ def record(
         entry["registration"] = registration.to_dict()
         if not registration.ok and registration.verification is not None:
             entry["error"] = registration.verification.summary()
-    with locked(state_dir / LEDGER_LOCK):
-        records = load_records(state_dir)
-        records.setdefault(link.id, {})[backend_name] = entry
-        _write_records(state_dir, records)
+    return entry
 
 
 def forget_removed(state_dir: Path, backend_name: str, inventory: Inventory) -> list[str]:
