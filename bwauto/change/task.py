@@ -281,7 +281,7 @@ def _apply(
         interrupted = True
         record.errors.append(f"{exc}: putting the router back")
     except CAUGHT as exc:
-        record.errors.append(f"during the change: {session_error(task.host.name, exc)}")
+        record.errors.append(f"during the change: {device.change_error(task, exc)}")
     except Exception as exc:  # a bug: still put the router back, then point at the crash log
         log = crash_log(ctx.state_dir, exc)
         record.errors.append(f"internal error ({type(exc).__name__}); crash log: {log}")

@@ -196,3 +196,61 @@ async def _close_with_an_answer_queued(target: PollTarget) -> list[dict[str, Any
         await asyncio.sleep(0.01)
     assert request.cancelled()
     return seen
+
+
+INTERRUPTING = """
+import importlib, os, signal, sys
+from bwauto.change import device
+from bwauto.change.interrupt import STOP
+real = device.connect
+def hooked(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGINT)
+    assert STOP.wait(30)  # the main thread took it
+    return real(*args, **kwargs)
+device.connect = hooked
+from bwauto.cli.app import main
+sys.exit(main(sys.argv[1:]))
+"""
+DRY_RUN_STOPPED = {
+    "id": "terhenti: dry-run tidak mengubah apa pun: setiap router tetap seperti semula",
+    "en": "interrupted: a dry-run changes nothing: every router is as it was",
+}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_ctrl_c_during_a_dry_run_says_nothing_was_changed(
+    lab: Lab, tmp_path: Path, lang: str
+) -> None:
+    """Before: "setiap router kembali ke konfigurasi sebelum perubahan" (every router back to
+    its pre-change config), after a dry-run that changes nothing. Ctrl-C lands as the dry-run
+    opens its session to the router."""
+    argv = command(lab, tmp_path / "state", "raise", "--link", "dinkes", "--to", "150M",
+                   "--dry-run", lang=lang)[3:]  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", INTERRUPTING, *argv], env=environment(),
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    out = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 130, out
+    assert DRY_RUN_STOPPED[lang] in out, out
+    assert "pre-change" not in out and "sebelum perubahan" not in out, out
+
+
+CUT = {
+    "id": "edge-bc-01: sesi SSH terputus: periksa router dan jaringan ke router itu",
+    "en": "edge-bc-01: the SSH session was cut: check the router and the network to it",
+}
+
+
+@pytest.mark.parametrize("lang", ["id"])
+def test_a_session_dropped_mid_config_is_said_dropped_not_slow(fresh_lab: Lab, lang: str) -> None:
+    """Before: the lab's ``drop-mid-config`` (the router closes the session after a line) was
+    said "the router answered too slowly (timeout) ... raise ssh_timeout_s": Netmiko waits
+    for the prompt on the closed session until its read timeout."""
+    fresh_lab.fault("edge-bc-01", "drop-mid-config")
+    args = command(fresh_lab, fresh_lab.dir.parent, "raise", "--link", "dinkes", "--to",
+                   "150M", "--yes", "--force", lang=lang)  # fmt: skip
+    done = subprocess.run(args, env=environment(), capture_output=True, text=True,
+                          timeout=300, check=False)  # fmt: skip
+    out = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 1, out
+    assert CUT[lang] in out, out
+    assert "ssh_timeout_s" not in out, out
