@@ -173,23 +173,23 @@ def test_a_poll_closed_with_an_answer_queued_says_nothing(lab: Lab) -> None:
 
 
 async def _close_with_an_answer_queued(target: PollTarget) -> list[dict[str, Any]]:
+    from pysnmp.carrier.asyncio.dgram import udp
+
     loop = asyncio.get_running_loop()
     seen: list[dict[str, Any]] = []
     loop.set_exception_handler(lambda _loop, context: seen.append(context))
     engines = EnginePool()
     session = await SnmpSession.open(target, engines)
-    request = asyncio.ensure_future(session.get([SYS_UPTIME]))
+    await session.get([SYS_UPTIME])  # the engine's socket is open and connected
     engine, _ = engines.for_target(target)
-    carrier = None
-    while carrier is None:  # the socket is opened by the first request
-        await asyncio.sleep(0.01)
-        from pysnmp.carrier.asyncio.dgram import udp
-
-        carrier = engine.transport_dispatcher.get_transport(udp.DOMAIN_NAME).transport
-    sock = carrier.get_extra_info("socket")
-    assert select.select([sock], [], [], 10)[0], "no answer from the lab's agent"
+    sock = engine.transport_dispatcher.get_transport(udp.DOMAIN_NAME).transport
+    request = asyncio.ensure_future(session.get([SYS_UPTIME]))
+    await asyncio.sleep(0)  # the request is sent (a connected socket sends at once)
+    # the loop waits here, so nothing reads the socket until the answer is in it
+    assert select.select([sock.get_extra_info("socket")], [], [], 10)[0], "no answer"
     await asyncio.sleep(0)  # the socket is read: the answer is queued for pysnmp
     await asyncio.sleep(0)
+    assert not request.done()  # pysnmp has not seen the answer yet
     request.cancel()  # the interrupt
     engines.close()
     for _ in range(5):
