@@ -140,6 +140,9 @@ def _record(ctx: ChangeContext, lp: LinkPlan, platform: str, host: str) -> Evide
 
 
 def _run(task: Task, ctx: ChangeContext, platform: Platform, records: list[EvidenceRecord]) -> None:
+    if ctx.stop.is_set():  # interrupted before this router's turn: not even a login (250
+        _untouched(records)  # routers waiting for a worker stopped in ~10 s, logging in each)
+        return
     conn = device.connect(task, alive=ctx.expected_diffs is not None)
     probes = ctx.pre_probes
     if probes is None:
@@ -147,10 +150,16 @@ def _run(task: Task, ctx: ChangeContext, platform: Platform, records: list[Evide
     guard = _router_guard(conn, platform, ctx)
     for lp, record in zip(ctx.plan.by_router[task.host.name], records, strict=True):
         if ctx.stop.is_set():
-            record.outcome = "interrupted"
-            record.errors.append("interrupted before any change: the router is unchanged")
+            _untouched([record])
             continue
         _link(task, ctx, platform, lp, record, guard, probes.get(lp.link.id))
+
+
+def _untouched(records: list[EvidenceRecord]) -> None:
+    """Interrupted before any line was typed on the router."""
+    for record in records:
+        record.outcome = "interrupted"
+        record.errors.append("interrupted before any change: the router is unchanged")
 
 
 def _router_guard(conn: Any, platform: Platform, ctx: ChangeContext) -> RouterGuard:
