@@ -190,6 +190,26 @@ def check_state_dir(state_dir: Path) -> None:
         raise InputFileError(state_dir, "--state-dir: is a file, expected a directory")
 
 
+def check_state_dir_writable(state_dir: Path) -> None:
+    """Refuse, before any work (before a router is contacted), a state dir in which nothing
+    can be written: the dir, or the nearest existing dir above it, must take a new file (a
+    probe, made and removed: ``os.access`` says yes to root even in ``/proc`` or ``/sys``).
+
+    Raises:
+        InputFileError: the path, why, and what to do (one line, exit 2).
+    """
+    from bwauto.files import InputFileError, check_output_dir
+
+    try:
+        check_output_dir(state_dir, "--state-dir", publish=False)
+    except InputFileError as exc:
+        raise InputFileError(state_dir, f"{exc.reason}; {WRITABLE_HINT}") from None
+
+
+WRITABLE_HINT = "give a directory you can write with --state-dir or $BWAUTO_STATE_DIR"
+"""What to do when the state dir cannot be written."""
+
+
 def shared_mode(mode: int) -> int:
     """The team's state dir's mode: 0750 with set-group-id, keeping only a traverse bit for
     others (0751, set by ``let_group_through`` for a service of another group).

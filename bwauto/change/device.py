@@ -11,7 +11,7 @@ import socket
 import threading
 from typing import Any
 
-from netmiko.exceptions import NetmikoBaseException
+from netmiko.exceptions import NetmikoBaseException, NetmikoTimeoutException, ReadTimeout
 from nornir.core.task import Task
 from paramiko.ssh_exception import SSHException  # type: ignore[import-untyped]
 
@@ -33,6 +33,22 @@ def session_error(host: str, exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     head = f"{host}: " if host else ""
     return f"{head}{type(exc).__name__}" + (f": {text}" if text else "")
+
+
+TIMEOUTS: tuple[type[BaseException], ...] = (ReadTimeout, NetmikoTimeoutException, TimeoutError)
+"""What Netmiko raises when no prompt came back in time."""
+
+
+def change_error(task: Task, exc: BaseException) -> str:
+    """``session_error`` for an error during the change. Netmiko waits for the prompt until its
+    read timeout also on a session the router has closed, and raises ``ReadTimeout``: when the
+    session is found closed, that is said (``SSH session closed by the router``), not a slow
+    router."""
+    text = session_error(task.host.name, exc)
+    connections = task.host.connections
+    if isinstance(exc, TIMEOUTS) and "netmiko" in connections and not _is_up(connections):
+        return f"{task.host.name}: SSH session closed by the router ({session_error('', exc)})"
+    return text
 
 
 def connect(task: Task, alive: bool = False) -> Any:

@@ -13,6 +13,10 @@ inventory, the links back into monitoring) always finishes, since an inventory l
 its routers is worse than a late exit. ``tell_on_stop`` around it says so at once, in one line,
 when a signal arrives then (or arrived during the apply); only the monitoring's waits for its
 servers end early (``monitor sync`` retries what was not verified).
+
+Outside ``stop_on_signals``, ``sigterm_as_sigint()`` (around the whole of ``bwauto.cli.app.main``)
+makes SIGTERM do whatever SIGINT does at that moment: ``KeyboardInterrupt`` (one line, exit
+130), asyncio's cancelling of the running task, a deferred commit's holding of it.
 """
 
 from __future__ import annotations
@@ -100,3 +104,26 @@ def tell_on_stop(
     finally:
         done.set()
         watcher.join()
+
+
+def _as_sigint(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM: call the handler SIGINT has now; ``KeyboardInterrupt`` if it has none (SIGINT
+    is ignored in a job a non-interactive shell started in the background)."""
+    current = signal.getsignal(signal.SIGINT)
+    if callable(current):
+        current(signal.SIGINT, frame)
+        return
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def sigterm_as_sigint() -> Iterator[None]:
+    """Within the block SIGTERM does what SIGINT does (``_as_sigint``); restored after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _as_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -140,6 +140,9 @@ def _record(ctx: ChangeContext, lp: LinkPlan, platform: str, host: str) -> Evide
 
 
 def _run(task: Task, ctx: ChangeContext, platform: Platform, records: list[EvidenceRecord]) -> None:
+    if ctx.stop.is_set():  # interrupted before this router's turn: not even a login (250
+        _untouched(records)  # routers waiting for a worker stopped in ~10 s, logging in each)
+        return
     conn = device.connect(task, alive=ctx.expected_diffs is not None)
     probes = ctx.pre_probes
     if probes is None:
@@ -147,10 +150,16 @@ def _run(task: Task, ctx: ChangeContext, platform: Platform, records: list[Evide
     guard = _router_guard(conn, platform, ctx)
     for lp, record in zip(ctx.plan.by_router[task.host.name], records, strict=True):
         if ctx.stop.is_set():
-            record.outcome = "interrupted"
-            record.errors.append("interrupted before any change: the router is unchanged")
+            _untouched([record])
             continue
         _link(task, ctx, platform, lp, record, guard, probes.get(lp.link.id))
+
+
+def _untouched(records: list[EvidenceRecord]) -> None:
+    """Interrupted before any line was typed on the router."""
+    for record in records:
+        record.outcome = "interrupted"
+        record.errors.append("interrupted before any change: the router is unchanged")
 
 
 def _router_guard(conn: Any, platform: Platform, ctx: ChangeContext) -> RouterGuard:
@@ -281,7 +290,7 @@ def _apply(
         interrupted = True
         record.errors.append(f"{exc}: putting the router back")
     except CAUGHT as exc:
-        record.errors.append(f"during the change: {session_error(task.host.name, exc)}")
+        record.errors.append(f"during the change: {device.change_error(task, exc)}")
     except Exception as exc:  # a bug: still put the router back, then point at the crash log
         log = crash_log(ctx.state_dir, exc)
         record.errors.append(f"internal error ({type(exc).__name__}); crash log: {log}")

@@ -12,6 +12,9 @@ Examples:
     'edge-bc-01: router terlalu lambat menjawab (waktu ha'
     >>> error_text("during the change: r1: EOFError", "en")
     'during the change: r1: the SSH session was cut: check the router and the network to it'
+    >>> error_text("r1: SSH session closed by the router (ReadTimeout: Pattern not detected)",
+    ...            "id")
+    'r1: sesi SSH terputus: periksa router dan jaringan ke router itu'
     >>> error_text("r1: cannot connect: NetmikoTimeoutException: TCP connection failed.", "en")[:45]
     'r1: cannot connect over SSH: check its addres'
     >>> error_text("r1: ApplyError: router refused 'configure terminal revert timer 2': "
@@ -48,6 +51,7 @@ _CONNECT = (
     "is enabled on it"
 )
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"^{_HOST}: SSH session closed by the router"), _CUT),  # not "too slowly"
     (re.compile(rf"^{_HOST}: SSH authentication failed(?: as (?P<user>\S+))?:"),
      "{host}: the router refused the SSH login as {user}: check USERNAME and PASSWORD in the "
      "secrets file"),

@@ -37,6 +37,7 @@ from bwauto.errors import BwautoError
 from bwauto.files import forget_outputs, publish_outputs
 from bwauto.paths import (
     caller_umask,
+    check_state_dir_writable,
     default_inventory_dir,
     default_state_dir,
     prepare_state_dir,
@@ -110,9 +111,11 @@ def root(
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    """Global options shared by every command."""
+    """Global options shared by every command (``ctx.obj`` on entry: whether the command
+    writes the state dir, as ``_run`` found it in the arguments)."""
     from bwauto.i18n import set_lang
 
+    writes = ctx.obj is True
     ctx.obj = AppContext(
         inventory_dir=inventory or default_inventory_dir(),
         state_dir=state_dir or default_state_dir(),
@@ -123,6 +126,8 @@ def root(
     group = state_group(ctx.obj.inventory_dir)
     os.umask(state_umask(group))  # every file bwauto creates: 0600, or 0640 for the team
     ctx.obj.created_dirs = tuple(prepare_state_dir(ctx.obj.state_dir, group))
+    if writes:  # before any router is contacted or any work is done
+        check_state_dir_writable(ctx.obj.state_dir)
     # files asked for by path (--out, --csv, --out-dir...) outside the state dir: user's umask
     forget_outputs()
     ctx.call_on_close(partial(publish_outputs, caller_umask(), ctx.obj.state_dir, time.time()))
@@ -130,10 +135,13 @@ def root(
 
 def main(argv: list[str] | None = None) -> int:
     """Run bwauto with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    from bwauto.change.interrupt import sigterm_as_sigint
+
     args = sys.argv[1:] if argv is None else argv
     umask = private_umask()
     try:
-        return _run(args)
+        with sigterm_as_sigint():  # SIGTERM, from the start: one line, exit 130, as Ctrl-C
+            return _run(args)
     finally:
         os.umask(umask)  # main() may be called in-process (tests, scripts)
 
@@ -145,8 +153,9 @@ def _run(args: list[str]) -> int:
         _early_lang(args)
         from bwauto.cli.plain_help import plain
 
-        command = plain(typer.main.get_command(app_for(args)))
-        result = command.main(args=args, prog_name="bwauto", standalone_mode=False)
+        command = interruptible(plain(typer.main.get_command(app_for(args))))
+        writes = writes_state(args, command)
+        result = command.main(args=args, prog_name="bwauto", standalone_mode=False, obj=writes)
     except BwautoError as exc:
         from bwauto.messages import localize
 
@@ -157,7 +166,7 @@ def _run(args: list[str]) -> int:
     except typer.Abort:
         error(_("aborted"))
         return 1
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Interrupted):
         error(_("interrupted"))
         return 130
     except typer.TyperException as exc:  # usage errors: unknown command, bad option value
@@ -166,6 +175,26 @@ def _run(args: list[str]) -> int:
     finally:
         reset()  # the next in-process call chooses again (tests run many)
     return result if isinstance(result, int) else 0
+
+
+class _Interrupted(Exception):
+    """A ``KeyboardInterrupt`` (Ctrl-C, SIGTERM) out of a command: typer would turn it into a
+    silent exit 130."""
+
+
+def interruptible(command: Any) -> Any:
+    """``command`` (a click group) whose ``invoke`` raises ``_Interrupted`` where it had a
+    ``KeyboardInterrupt``, so that ``_run`` says so in one line; returns ``command``."""
+    invoke = command.invoke
+
+    def invoke_interruptible(ctx: Any) -> Any:
+        try:
+            return invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted from None
+
+    command.invoke = invoke_interruptible
+    return command
 
 
 COMPLETE_VAR = "_BWAUTO_COMPLETE"
@@ -192,6 +221,40 @@ def _only(typer_app: typer.Typer, name: str | None) -> typer.Typer:
     return part
 
 
+READS_ONLY = frozenset({
+    ("inventory",), ("init",), ("demo",), ("forecast",), ("lab", "down"), ("lab", "status"),
+    ("lab", "fault"), ("lab", "faults"), ("lab", "history"), ("monitor", "settings"),
+})  # fmt: skip
+"""Commands that write nothing in the state dir (``demo`` writes in a dir of its own): they
+run with a state dir that cannot be written; every other one is refused up front (``request``
+reads open the register, which makes it when it is not there)."""
+
+
+def writes_state(args: list[str], root: Any) -> bool:
+    """Whether the command ``args`` name (``root``: the click group) writes the state dir: not
+    a help screen, nor one of ``READS_ONLY``.
+
+    Examples:
+        >>> root = typer.main.get_command(app)
+        >>> writes_state(["--lang", "en", "poll", "--all"], root)
+        True
+        >>> writes_state(["lab", "status"], root), writes_state(["inventory", "check"], root)
+        (False, False)
+        >>> writes_state(["raise", "--help"], root), writes_state(["request"], root)
+        (False, False)
+    """
+    from typer._click import Context
+
+    at = _command_at(args, root)
+    if at is None or set(args) & set(root.get_help_option_names(Context(root))):
+        return False
+    name = args[at]
+    if getattr(getattr(root, "commands", {}).get(name), "commands", None):  # a group
+        sub = next((a for a in args[at + 1 :] if not a.startswith("-")), None)
+        return sub is not None and not {(name,), (name, sub)} & READS_ONLY
+    return (name,) not in READS_ONLY
+
+
 def first_command(args: list[str], root: Any) -> str | None:
     """The command ``args`` name as click parses them past the options of ``root`` (a click
     group); None when none is named, or when the root's help is asked before it.
@@ -205,6 +268,12 @@ def first_command(args: list[str], root: Any) -> str | None:
         >>> first_command(["--help", "raise"], root), first_command(["--lang", "en"], root)
         (None, None)
     """
+    at = _command_at(args, root)
+    return None if at is None else args[at]
+
+
+def _command_at(args: list[str], root: Any) -> int | None:
+    """The index in ``args`` of the command they name (``first_command``)."""
     from typer._click import Context
 
     takes_value = {o for p in root.params if not getattr(p, "is_flag", True) for o in p.opts}
@@ -213,11 +282,11 @@ def first_command(args: list[str], root: Any) -> str | None:
     while i < len(args):
         arg = args[i]
         if arg == "--":
-            return args[i + 1] if i + 1 < len(args) else None
+            return i + 1 if i + 1 < len(args) else None
         if arg in helps:
             return None
         if not arg.startswith("-") or arg == "-":
-            return arg
+            return i
         i += 2 if arg in takes_value else 1
     return None
 

@@ -209,7 +209,8 @@ def _execute_plan(app: AppContext, plan: Plan, yes: bool) -> int:
     _show_table(done.outcome)
     _show_errors(done.outcome)
     if done.interrupted:
-        err_console.print(f"{_('interrupted')}: {_interrupted_summary(done.outcome)}")
+        said = _interrupted_summary(done.outcome, plan.options.dry_run)
+        err_console.print(f"{_('interrupted')}: {said}")
         return EXIT_INTERRUPTED
     return _monitoring_exit(done) if done.ok else 1
 
@@ -260,7 +261,9 @@ def _show_errors(outcome: RunOutcome) -> None:
             err_console.print(f"{where}: {outcome_text(r.outcome)}: {why}", markup=False)
 
 
-def _interrupted_summary(outcome: RunOutcome) -> str:
+def _interrupted_summary(outcome: RunOutcome, dry_run: bool = False) -> str:
+    if dry_run:  # it only read the routers: none was changed, none was put back
+        return _("a dry-run changes nothing: every router is as it was")
     states = {r.outcome for r in outcome.records}
     if states <= {"interrupted", "rolled-back", "no-op", "refused"}:
         return _("no change was kept; every router is on its pre-change config (see the evidence)")
@@ -290,14 +293,16 @@ def _ask(count: int) -> bool:
 
     from bwauto.change.interrupt import STOP
 
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    sigs = (signal.SIGINT, signal.SIGTERM)  # SIGTERM too: a flag would not stop the prompt
+    previous = {sig: signal.signal(sig, signal.default_int_handler) for sig in sigs}
     try:
         return _confirm(count)
     except (KeyboardInterrupt, typer.Abort):
         STOP.set()
         return False
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _confirm(count: int) -> bool:

@@ -28,6 +28,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from pysnmp.carrier.asyncio.dgram import udp, udp6
+from pysnmp.carrier.error import CarrierError
 from pysnmp.entity import config
 from pysnmp.entity.engine import SnmpEngine
 from pysnmp.entity.rfc3413 import cmdgen
@@ -101,7 +103,7 @@ class EnginePool:
             del self._users[key]
             engine = self._engines.pop(key, None)
             if engine is not None:
-                engine.close_dispatcher()
+                close_engine(engine)
 
     def _engine(self, key: object) -> SnmpEngine:
         if key not in self._engines:
@@ -109,11 +111,39 @@ class EnginePool:
         return self._engines[key]
 
     def close(self) -> None:
-        """Close every engine's sockets and timers."""
+        """Close every engine's sockets and timers (``close_engine``)."""
         for engine in self._engines.values():
-            engine.close_dispatcher()
+            close_engine(engine)
         self._engines.clear()
         self._users.clear()
+
+
+def close_engine(engine: SnmpEngine) -> None:
+    """Close ``engine``: its sockets stop reading now, its dispatcher closes after the answers
+    already read from them have been handed to pysnmp.
+
+    An answer read from a socket is queued on the event loop (``loop.call_soon``) before pysnmp
+    looks its transport up. Closing the dispatcher at once, with requests still in flight
+    (Ctrl-C during a poll of 250 routers), unregistered the transport under such a queued
+    answer: asyncio printed "Exception in callback ... CarrierError: Unregistered transport".
+    The answer to a request no longer awaited is dropped by the request's callback.
+    """
+    dispatcher = engine.transport_dispatcher
+    if dispatcher is None:
+        return
+    for domain in (udp.DOMAIN_NAME, udp6.DOMAIN_NAME):
+        try:
+            sockets = dispatcher.get_transport(domain).transport
+        except CarrierError:
+            continue  # no transport of that kind
+        if sockets is not None:
+            sockets.close()  # no datagram is read (nor queued) after this
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        engine.close_dispatcher()
+        return
+    loop.call_soon(engine.close_dispatcher)  # after every answer queued before this line
 
 
 def _v3_key(target: PollTarget) -> object:
