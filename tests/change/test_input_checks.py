@@ -116,8 +116,9 @@ def test_link_ids_never_become_paths(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], link: str, dry_run: bool
 ) -> None:
     state = tmp_path / "a" / "b" / "state"
-    code = main(["--inventory", str(INVENTORY), "--state-dir", str(state), "raise", "--link", link,
-                 "--to", "300M", "--dry-run" if dry_run else "--yes"])  # fmt: skip
+    code = main(["--lang", "en", "--inventory", str(INVENTORY), "--state-dir", str(state),
+                 "raise", "--link", link, "--to", "300M",
+                 "--dry-run" if dry_run else "--yes"])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2 and "is not valid" in err and "Traceback" not in err
     assert not files_outside(tmp_path, state)
@@ -132,8 +133,8 @@ def test_change_ids_never_become_paths(
 ) -> None:
     state = tmp_path / "a" / "b" / "state"
     (tmp_path / "a" / "etc").mkdir(parents=True)  # what ../../etc would reach from evidence/
-    code = main(["--inventory", str(INVENTORY), "--state-dir", str(state), "rollback", "--change",
-                 change, "--yes"])  # fmt: skip
+    code = main(["--lang", "en", "--inventory", str(INVENTORY), "--state-dir", str(state),
+                 "rollback", "--change", change, "--yes"])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2 and "change id" in err and "is not valid" in err and "Traceback" not in err
     assert not files_outside(tmp_path, state)

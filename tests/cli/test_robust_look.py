@@ -100,7 +100,7 @@ def _wait_for(path: Path, proc: subprocess.Popen[str], timeout_s: float = 60) ->
         time.sleep(0.02)
 
 
-STOPPED = {"id": "error: terhenti", "en": "error: interrupted"}
+STOPPED = {"id": "galat: terhenti", "en": "error: interrupted"}
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
