@@ -152,6 +152,7 @@ def _in_place(text: str, rates: Rates) -> tuple[str, list[str], list[str]] | Non
         loader = FAST_LOADER(text)
         try:
             root = loader.get_single_node()
+            _check_plain(root)  # before construction, which flattens merge keys away
             data = loader.construct_document(root) if root is not None else None
         finally:
             loader.dispose()
@@ -161,6 +162,24 @@ def _in_place(text: str, rates: Rates) -> tuple[str, list[str], list[str]] | Non
     except (yaml.YAMLError, _Unusual):
         return None
     return new_text, changed, missing
+
+
+def _check_plain(root: Any) -> None:
+    """Raise ``_Unusual`` if the tree has an alias (a node met twice) or a merge key."""
+    seen: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise _Unusual
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise _Unusual
+                stack += (key_node, value_node)
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
 
 
 def _plan(text: str, root: Any, data: Any, rates: Rates) -> tuple[str, list[str], list[str]]:
