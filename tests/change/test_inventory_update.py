@@ -206,3 +206,25 @@ def load_yaml(text: str) -> dict[str, list[dict[str, object]]]:
 
     data: dict[str, list[dict[str, object]]] = yaml.safe_load(text)
     return data
+
+
+def test_the_shipped_inventory_is_edited_in_place_and_an_unknown_link_still_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inventory = copy_inventory(tmp_path, "inventory")
+    before = (inventory / "links.yaml").read_text()
+    no_round_trip(monkeypatch)
+    with pytest.raises(UsageError, match="'gone' not found"):
+        update_committed_many(inventory, {"rsud": (60 * M, None), "gone": (None, M)})
+    after = (inventory / "links.yaml").read_text()
+    pairs = zip(after.splitlines(), before.splitlines(), strict=True)
+    assert sum(a != b for a, b in pairs) == 1  # rsud's up, every other line as it was
+    assert load_inventory(inventory).links["rsud"].committed.up == 60 * M
+
+
+@pytest.mark.parametrize(
+    "committed",
+    ["committed:\n    up: |\n      10M\n    down: 20M\n", "committed: 10M\n", "name: x\n"],
+)
+def test_a_block_scalar_or_no_committed_mapping_is_not_edited_in_place(committed: str) -> None:
+    assert iu._in_place("links:\n- id: a\n  " + committed, {"a": (30 * M, None)}) is None
