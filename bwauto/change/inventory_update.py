@@ -1,13 +1,15 @@
 """Update links' committed rates in ``links.yaml`` after a successful change, keeping every
-other byte of the file (comments, layout, line endings) and writing it atomically.
+other character of the file (comments, blank lines, spacing, other values' quoting) and writing
+it atomically. The file is read with universal newlines, so CRLF line endings become LF (as
+they did before).
 
 Every link of a change is written at once (``update_committed_many``: one read, one write,
 under one lock). The new rates are written in place: the file is composed with libyaml
 (``FAST_LOADER``, whose nodes carry character offsets), each changed ``up``/``down`` value's
 text is replaced by the new rate (a plain scalar), and the new text is parsed again and must
 give the old data with exactly those values changed. Anything unusual (a key to set that is
-absent, ``committed`` not a mapping, merge keys, a block scalar, an alias making two edits
-overlap, a failed check) falls back to a ruamel.yaml round trip, which also keeps comments but
+absent, ``committed`` not a mapping, an alias or a merge key anywhere in the file, a block
+scalar, a failed check) falls back to a ruamel.yaml round trip, which also keeps comments but
 costs seconds of CPU on a 5,000-link file (load 5.5 s + dump 3 s, issue 16).
 
 Concurrent raises on different routers update the same file: each read-modify-write holds an
