@@ -79,3 +79,152 @@ def test_an_unknown_link_is_refused_after_the_others_are_written(tmp_path: Path)
     with pytest.raises(UsageError, match="'gone' not found"):
         update_committed_many(inventory, {"dinkes": (None, 150 * M), "gone": (None, M)})
     assert load_inventory(inventory).links["dinkes"].committed.down == 150 * M
+
+
+ODD = """\
+# Inventaris link OPD  (komentar tetap)
+
+links:
+  # flow style, odd spacing
+  - id: dinkes   # Dinas Kesehatan
+    committed: {  up:   10M ,down: 20M }
+
+  - id: rsud
+    committed:
+      up: "100 Mbps"    # quoted, kept as a comment
+      down:    '200M'
+
+  - id: disdukcapil
+    committed:
+      down: 50M   # only down
+  - id: tetap
+    committed: {up: 1M, down: 2M}
+"""
+
+
+def write_links(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "links.yaml").write_bytes(text.encode())
+    return tmp_path
+
+
+def no_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> list[str]:
+        raise AssertionError("the ruamel round trip was used")
+
+    monkeypatch.setattr(iu, "_round_trip", refuse)
+
+
+def test_in_place_changes_only_the_values_and_keeps_every_other_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inventory = write_links(tmp_path, ODD)
+    no_round_trip(monkeypatch)
+    rates = {"dinkes": (None, 25 * M), "rsud": (150 * M, 300 * M), "disdukcapil": (None, 75 * M)}
+    rates |= {"tetap": (M, 2 * M)}
+    assert update_committed_many(inventory, rates) == ["dinkes", "rsud", "disdukcapil"]
+    expected = (
+        ODD.replace(",down: 20M }", ",down: 25M }")
+        .replace('up: "100 Mbps"    #', "up: 150M    #")
+        .replace("down:    '200M'", "down:    300M")
+        .replace("down: 50M   #", "down: 75M   #")
+    )
+    assert (inventory / "links.yaml").read_bytes() == expected.encode()
+
+
+def test_only_down_in_the_mapping_and_up_asked_falls_back_to_the_round_trip(
+    tmp_path: Path,
+) -> None:
+    inventory = write_links(tmp_path, ODD)
+    assert update_committed_many(inventory, {"disdukcapil": (5 * M, 75 * M)}) == ["disdukcapil"]
+    text = (inventory / "links.yaml").read_text()
+    assert "# only down" in text and "# Dinas Kesehatan" in text
+    links = load_yaml(text)["links"]
+    assert links[2]["committed"] == {"up": "5M", "down": "75M"}
+    assert links[0]["committed"] == {"up": "10M", "down": "20M"}
+
+
+def test_crlf_file_is_updated_in_place_with_the_reader_s_newlines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Path.read_text`` reads with universal newlines (CRLF -> LF), as it did before."""
+    inventory = write_links(tmp_path, ODD.replace("\n", "\r\n"))
+    no_round_trip(monkeypatch)
+    assert update_committed_many(inventory, {"tetap": (3 * M, None)}) == ["tetap"]
+    expected = ODD.replace("{up: 1M, down: 2M}", "{up: 3M, down: 2M}")
+    assert (inventory / "links.yaml").read_bytes() == expected.encode()
+
+
+def test_non_ascii_comments_before_the_value_keep_offsets_right(tmp_path: Path) -> None:
+    text = "# Dinas Kesehatan — Batam é 日本\nlinks:\n- id: a\n  committed: {up: 1M, down: 2M}\n"
+    inventory = write_links(tmp_path, text)
+    assert update_committed_many(inventory, {"a": (None, 4 * M)}) == ["a"]
+    assert (inventory / "links.yaml").read_text() == text.replace("down: 2M", "down: 4M")
+
+
+ALIASED = """\
+links:
+  - id: a
+    committed: &same {up: 10M, down: 20M}   # shared
+  - id: b
+    committed: *same
+  - id: c
+    committed:
+      <<: {up: 1M}
+      down: 2M
+"""
+
+
+@pytest.mark.parametrize(
+    ("rates", "changed"),
+    [({"a": (None, 30 * M)}, ["a"]), ({"a": (None, 30 * M), "b": (None, 40 * M)}, ["a", "b"])],
+)
+def test_an_alias_falls_back_to_the_round_trip_and_is_still_right(
+    tmp_path: Path, rates: dict[str, tuple[int | None, int | None]], changed: list[str]
+) -> None:
+    inventory = write_links(tmp_path, ALIASED)
+    assert iu._in_place(ALIASED, rates) is None
+    assert update_committed_many(inventory, rates) == changed
+    text = (inventory / "links.yaml").read_text()
+    assert "&same" in text and "*same" in text and "# shared" in text
+    links = load_yaml(text)["links"]
+    down = "40M" if "b" in rates else "30M"
+    assert links[0]["committed"] == links[1]["committed"] == {"up": "10M", "down": down}
+
+
+def test_a_merge_key_falls_back_to_the_round_trip(tmp_path: Path) -> None:
+    inventory = write_links(tmp_path, ALIASED)
+    assert iu._in_place(ALIASED, {"c": (None, 5 * M)}) is None
+    assert update_committed_many(inventory, {"c": (None, 5 * M)}) == ["c"]
+    assert load_yaml((inventory / "links.yaml").read_text())["links"][2]["committed"] == {
+        "up": "1M",
+        "down": "5M",
+    }
+
+
+def load_yaml(text: str) -> dict[str, list[dict[str, object]]]:
+    import yaml
+
+    data: dict[str, list[dict[str, object]]] = yaml.safe_load(text)
+    return data
+
+
+def test_the_shipped_inventory_is_edited_in_place_and_an_unknown_link_still_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inventory = copy_inventory(tmp_path, "inventory")
+    before = (inventory / "links.yaml").read_text()
+    no_round_trip(monkeypatch)
+    with pytest.raises(UsageError, match="'gone' not found"):
+        update_committed_many(inventory, {"rsud": (60 * M, None), "gone": (None, M)})
+    after = (inventory / "links.yaml").read_text()
+    pairs = zip(after.splitlines(), before.splitlines(), strict=True)
+    assert sum(a != b for a, b in pairs) == 1  # rsud's up, every other line as it was
+    assert load_inventory(inventory).links["rsud"].committed.up == 60 * M
+
+
+@pytest.mark.parametrize(
+    "committed",
+    ["committed:\n    up: |\n      10M\n    down: 20M\n", "committed: 10M\n", "name: x\n"],
+)
+def test_a_block_scalar_or_no_committed_mapping_is_not_edited_in_place(committed: str) -> None:
+    assert iu._in_place("links:\n- id: a\n  " + committed, {"a": (30 * M, None)}) is None
