@@ -112,7 +112,9 @@ def default_runner(
 
     with (
         snmp_probe(inventory, secrets_file, state_dir) as probe,
-        RouterSessions(inventory_dir, state_dir, probe, secrets_file) as sessions,
+        RouterSessions(
+            inventory_dir, state_dir, probe, secrets_file, inventory=inventory
+        ) as sessions,
     ):
         yield sessions
 

@@ -146,8 +146,11 @@ class RouterSessions:
     def __init__(
         self, inventory_dir: Path, state_dir: Path, probe: SnmpProbe,
         secrets_file: str | None = None, workers: int | None = None,
+        inventory: Inventory | None = None,
     ) -> None:  # fmt: skip
         self.inventory_dir = inventory_dir
+        self.inventory = inventory
+        """The inventory of ``inventory_dir`` when the caller has loaded it (not loaded again)."""
         self.state_dir = state_dir
         self.probe = probe
         self.secrets_file = secrets_file
@@ -215,7 +218,8 @@ class RouterSessions:
                 runner={"plugin": "threaded", "options": {"num_workers": MAX_WORKERS}},
                 inventory={"plugin": "BwautoInventory",
                            "options": {"inventory_dir": str(self.inventory_dir),
-                                       "secrets_file": self.secrets_file}},
+                                       "secrets_file": self.secrets_file,
+                                       "inventory": self.inventory}},
                 logging={"enabled": False},
             )  # fmt: skip
         return self._nornir

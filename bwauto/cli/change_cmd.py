@@ -192,7 +192,9 @@ def _execute_plan(app: AppContext, plan: Plan, yes: bool) -> int:
     # leaving)
     with (
         snmp_probe(app.inventory(), app.secrets_file, app.state_dir) as probe,
-        RouterSessions(app.inventory_dir, app.state_dir, probe, app.secrets_file) as sessions,
+        RouterSessions(
+            app.inventory_dir, app.state_dir, probe, app.secrets_file, inventory=app.inventory()
+        ) as sessions,
     ):
 
         def run(plan: Plan, write: bool, expected: dict[str, str] | None) -> RunOutcome:

@@ -27,16 +27,19 @@ class BwautoInventory:
 
     def __init__(
         self, inventory_dir: str = "inventory", secrets_file: str | None = None,
-        credentials: bool = True, timeout_s: float = 10.0,
+        credentials: bool = True, timeout_s: float = 10.0, inventory: Inventory | None = None,
     ) -> None:  # fmt: skip
         self.inventory_dir = Path(inventory_dir)
+        self.inventory = inventory
+        """The inventory of ``inventory_dir`` already loaded and validated by the caller (a
+        5,000-link inventory costs about a second to load again)."""
         self.secrets_file = secrets_file
         self.credentials = credentials
         self.timeout_s = timeout_s
 
     def load(self) -> NornirInventory:
         """Validate (raising ``InventoryError``), then build Nornir's inventory."""
-        inventory = load_inventory(self.inventory_dir)
+        inventory = self.inventory or load_inventory(self.inventory_dir)
         base = self.inventory_dir
         nornir_inv = SimpleInventory(
             str(base / "hosts.yaml"), str(base / "groups.yaml"), str(base / "defaults.yaml")

@@ -94,3 +94,24 @@ def test_a_store_that_cannot_be_read_is_no_reason_to_refuse(lab: Lab, tmp_path: 
     assert kept_if_indexes(tmp_path) == {}
     assert _dry_run(lab, tmp_path, ["dinkes"]) == 0
     assert store_path(tmp_path).read_text() == "not a sample store\n"
+
+
+def test_a_dry_run_loads_the_inventory_once(
+    lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Nornir sessions use the inventory the command loaded (a 5,000-link inventory
+    loaded twice cost a one-link dry-run about a second more)."""
+    import bwauto.inventory.loader as loader
+    import bwauto.inventory.nornir_plugin as plugin
+
+    loads: list[object] = []
+    real = loader.load_inventory
+
+    def counted(directory: object) -> object:
+        loads.append(directory)
+        return real(directory)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loader, "load_inventory", counted)
+    monkeypatch.setattr(plugin, "load_inventory", counted)
+    assert _dry_run(lab, tmp_path, ["dinkes"]) == 0
+    assert len(loads) == 1
