@@ -11,9 +11,9 @@ and the playbook tasks ``raise`` / ``rollback`` all do.
   with the preview's diffs as the contract: each link's config is read again just before
   its change, and one that changed in between is refused, its new diff recorded;
 * ``after_apply``: the links that changed get their new committed rate in the inventory (one
-  round trip of ``links.yaml`` for all), then go back into monitoring (SOP step 8, the backend
-  built and its files written once for all); each registration is written beside the
-  evidence. A monitoring failure is recorded and reported, and never undoes the raise.
+  read and one write of ``links.yaml`` for all), then go back into monitoring (SOP step 8,
+  the backend built and its files written once for all); each registration is written beside
+  the evidence. A monitoring failure is recorded and reported, and never undoes the raise.
   SIGINT/SIGTERM then does not stop it (the routers are changed): ``finishing`` says so at
   once, and only the monitoring's waits for its servers end early.
 """

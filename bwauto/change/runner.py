@@ -273,8 +273,8 @@ def preview_plan(plan: Plan) -> Plan:
 
 
 def update_inventory(inventory_dir: Path, outcome: RunOutcome) -> list[str]:
-    """Write the new committed rates of the links that changed, all in one round trip of
-    ``links.yaml``; return their ids."""
+    """Write the new committed rates of the links that changed, all in one read and one
+    write of ``links.yaml``; return their ids."""
     rates = {r.link: (r.rate_after.get("up"), r.rate_after.get("down"))
              for r in outcome.records if r.outcome == "changed" and r.rate_after}  # fmt: skip
     if rates:

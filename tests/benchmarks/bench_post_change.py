@@ -12,8 +12,8 @@ one: a lab inventory of ``--routers`` x ``--links`` links (``synthetic_inventory
 default Prometheus backend (its files and the registration ledger as ``monitor sync`` leaves
 them), and a change whose ``--changed`` links (on as many routers) ended ``changed``.
 
-* bwauto: ``after_apply`` on that change (one round trip of ``links.yaml`` for every link,
-  the monitoring backend built and its files written once);
+* bwauto: ``after_apply`` on that change (one read and one write of ``links.yaml`` for every
+  link, the new rates edited in place; the monitoring backend built and its files written once);
 * reference, measured in the same run on a copy of the same state: the same work one link at
   a time, as ``after_apply`` did it before (``update_committed`` then
   ``register_after_change`` and the monitoring file, per link).
