@@ -440,12 +440,7 @@ def record(
 ) -> None:
     """Store the outcome of one attempt (replacing the link's previous one for that backend),
     under the ledger's lock."""
-    with locked(state_dir / LEDGER_LOCK):
-        records = load_records(state_dir)
-        records.setdefault(link.id, {})[backend_name] = _entry(
-            backend_name, link, registration, error, settings
-        )
-        _write_records(state_dir, records)
+    _store(state_dir, backend_name, [(link, registration, error)], settings)
 
 
 def record_many(
@@ -456,13 +451,25 @@ def record_many(
 ) -> None:
     """``record`` for several links (a registration or the error that stopped it), with one
     read and one write of the ledger under its lock."""
-    if not outcomes:
+    attempts = [
+        (link, outcome, None) if isinstance(outcome, Registration) else (link, None, str(outcome))
+        for link, outcome in outcomes
+    ]
+    _store(state_dir, backend_name, attempts, settings)
+
+
+def _store(
+    state_dir: Path,
+    backend_name: str,
+    attempts: Sequence[tuple[Link, Registration | None, str | None]],
+    settings: MonitoringSettings | None,
+) -> None:
+    """Each (link, registration, error) into the ledger: one read and one write, locked."""
+    if not attempts:
         return
     with locked(state_dir / LEDGER_LOCK):
         records = load_records(state_dir)
-        for link, outcome in outcomes:
-            registration = outcome if isinstance(outcome, Registration) else None
-            error = None if registration is not None else str(outcome)
+        for link, registration, error in attempts:
             records.setdefault(link.id, {})[backend_name] = _entry(
                 backend_name, link, registration, error, settings
             )
