@@ -35,7 +35,7 @@ class FastLoader(_Base):
     its path resolvers (``yaml_path_resolvers``), of which the safe loader has none: no
     ``add_path_resolver`` is ever called on it, so the composer's path (``descend_resolver``)
     cannot change a tag. The tag of a scalar is therefore a function of
-    ``(value, implicit)``; ``tests/test_fast_yaml.py`` checks that the safe loader still has no
+    ``(value, implicit)``; ``tests/test_yaml_reading.py`` checks that the safe loader still has no
     path resolvers. The memo lives in one loader, i.e. one document.
     """
 
