@@ -20,6 +20,7 @@ import pytest
 from netmiko import ConnectHandler
 
 from bwauto.cli.app import main
+from bwauto.i18n import gettext
 from bwauto.inventory.loader import load_inventory
 from bwauto.lab.runner import Lab
 from bwauto.lab.testing import device_config, lab_secrets
@@ -114,21 +115,23 @@ def read_until(fd: int, seen: list[str], words: str | None, timeout_s: float) ->
 
 
 def raise_answering_yes(
-    lab: Lab, link: str, to: str, at_the_question: Callable[[], None]
+    lab: Lab, link: str, to: str, at_the_question: Callable[[], None], lang: str = "en"
 ) -> tuple[int, str, str]:
-    """``bwauto raise`` in a terminal of its own (a pty): at its question, ``at_the_question()``
-    runs, then the answer is "y". Returns (exit code, output up to the question, after it)."""
+    """``bwauto raise`` in a terminal of its own (a pty), in ``lang``: at its question,
+    ``at_the_question()`` runs, then the answer is "y". Returns (exit code, output up to the
+    question, after it)."""
     master, slave = pty.openpty()
-    env = {**os.environ, "COLUMNS": "200", "BWAUTO_OPERATOR": "Tester", "BWAUTO_LANG": "en"}
+    env = {**os.environ, "COLUMNS": "200", "BWAUTO_OPERATOR": "Tester"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bwauto", "--inventory", str(lab.inventory_dir),
+        [sys.executable, "-m", "bwauto", "--lang", lang, "--inventory", str(lab.inventory_dir),
          "--state-dir", str(lab.dir.parent), "raise", "--link", link, "--to", to, "--force"],
         stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
     )  # fmt: skip
     os.close(slave)
     seen: list[str] = []
+    question = gettext("Apply these {count} change(s)?", lang).format(count=1)
     try:
-        assert read_until(master, seen, "Apply these 1 change(s)?", 60), "".join(seen)
+        assert read_until(master, seen, question, 60), "".join(seen)
         shown = ANSI.sub("", "".join(seen))
         at_the_question()
         os.write(master, b"y\n")

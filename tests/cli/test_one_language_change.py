@@ -10,7 +10,6 @@ languages."""
 from __future__ import annotations
 
 import os
-import pty
 import signal
 import subprocess
 import sys
@@ -170,30 +169,14 @@ def test_a_config_changed_after_the_diff_is_refused_in_the_chosen_language(
 ) -> None:
     """Before, under ``id``: "rsud di edge-bc-02: ditolak: the router's config changed since
     the diff was shown; run again"."""
-    from tests.change.test_one_session_lab import ANSI, change_by_another_session, read_until
+    from tests.change.test_one_session_lab import change_by_another_session, raise_answering_yes
 
-    master, slave = pty.openpty()
-    env = {**os.environ, "COLUMNS": "200", "BWAUTO_OPERATOR": "Tester",
-           "PYTHONPATH": str(ROOT)}  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "bwauto", "--lang", lang, "-i",
-                             str(fresh_lab.inventory_dir), "--state-dir",
-                             str(fresh_lab.dir.parent), "raise", "--link", "rsud", "--to",
-                             "300M", "--force"], stdin=slave, stdout=slave, stderr=slave,
-                            env=env, close_fds=True)  # fmt: skip
-    os.close(slave)
-    seen: list[str] = []
-    question = gettext("Apply these {count} change(s)?", lang).format(count=1)
-    try:
-        assert read_until(master, seen, question, 60), "".join(seen)
+    def meanwhile() -> None:
         change_by_another_session(fresh_lab, "edge-bc-02", "rsud", 250_000_000)
-        os.write(master, b"y\n")
-        read_until(master, seen, None, 60)
-        code = proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
-    out = ANSI.sub("", "".join(seen))
+
+    code, shown, after = raise_answering_yes(fresh_lab, "rsud", "300M", meanwhile, lang)
+    question = gettext("Apply these {count} change(s)?", lang).format(count=1)
+    out = shown + after
     assert code == 1, out
     assert CHANGED[lang] in out, out
     assert_one_language(out.replace(question, ""), lang, fresh_lab)
