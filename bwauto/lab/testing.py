@@ -5,6 +5,7 @@ poller for rates."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import yaml
 
@@ -14,6 +15,20 @@ from bwauto.snmp.models import LinkRef, PollTarget
 SHOW_CONFIG = {"cisco_ios": "show running-config", "mikrotik_routeros": "/export"}
 METADATA = ("# 20", "Current configuration :", "! Last configuration change", "! NVRAM config last")
 """Lines that say when and by whom, not what: the export's date, IOS's change stamp and size."""
+
+
+def import_lab_history(lab: Lab, state_dir: Path, days: float) -> int:
+    """``days`` of the lab's counters up to now into ``state_dir``'s sample store, through the
+    history CSV (written as ``state_dir/h.csv``) as ``bwauto samples import`` reads it; returns
+    the rows imported."""
+    from bwauto.inventory.loader import load_inventory
+    from bwauto.lab.history import write_history
+    from bwauto.store.importer import import_history
+    from bwauto.store.samples import SampleStore, store_path
+
+    history = write_history(lab.routers.values(), state_dir / "h.csv", days, time.time())
+    with SampleStore(store_path(state_dir), create=True) as store:
+        return import_history(store, history, set(load_inventory(lab.inventory_dir).links))
 
 
 def lab_secrets(lab: Lab) -> dict[str, str]:

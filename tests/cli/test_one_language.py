@@ -13,7 +13,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -21,10 +20,8 @@ from language import foreign_words, without_code
 
 from bwauto.case.register import Register
 from bwauto.inventory.loader import load_inventory
-from bwauto.lab.history import write_history
 from bwauto.lab.runner import Lab
-from bwauto.store.importer import import_history
-from bwauto.store.samples import SampleStore, store_path
+from bwauto.lab.testing import import_lab_history
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("id", "en")
@@ -65,9 +62,7 @@ def state(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Path:
     import datetime as dt
 
     state = tmp_path_factory.mktemp("one-language")
-    history = write_history(lab.routers.values(), state / "h.csv", 7, time.time())
-    with SampleStore(store_path(state), create=True) as store:
-        import_history(store, history, set(load_inventory(lab.inventory_dir).links))
+    import_lab_history(lab, state, 7)
     reg = Register.for_office(state, lab.inventory_dir)
     case = reg.new(opd="Dinas Kesehatan", letter_no="400.7/1/DINKES",
                    letter_date=dt.date(2026, 1, 5), link_id="dinkes", rate_bps=150_000_000,

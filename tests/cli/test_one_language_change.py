@@ -21,20 +21,15 @@ from test_narrow_terminal import on_a_terminal
 from test_one_language import LANGS, ROOT, assert_one_language, bwauto
 
 from bwauto.i18n import gettext
-from bwauto.inventory.loader import load_inventory
-from bwauto.lab.history import write_history
 from bwauto.lab.runner import Lab
-from bwauto.store.importer import import_history
-from bwauto.store.samples import SampleStore, store_path
+from bwauto.lab.testing import import_lab_history
 
 
 @pytest.fixture(scope="module")
 def one_day(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One day of history: the raise's 7-day upstream check has too little data."""
     state = tmp_path_factory.mktemp("one-day")
-    history = write_history(lab.routers.values(), state / "h.csv", 1, time.time())
-    with SampleStore(store_path(state), create=True) as store:
-        import_history(store, history, set(load_inventory(lab.inventory_dir).links))
+    import_lab_history(lab, state, 1)
     return state
 
 
@@ -186,9 +181,7 @@ def test_a_config_changed_after_the_diff_is_refused_in_the_chosen_language(
 def one_week(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A week of history: the upstream check judges the upstream's free capacity."""
     state = tmp_path_factory.mktemp("one-week")
-    history = write_history(lab.routers.values(), state / "h.csv", 7, time.time())
-    with SampleStore(store_path(state), create=True) as store:
-        import_history(store, history, set(load_inventory(lab.inventory_dir).links))
+    import_lab_history(lab, state, 7)
     return state
 
 

@@ -17,12 +17,10 @@ import pytest
 from language import foreign_words, without_code
 
 from bwauto.case.register import Register
-from bwauto.inventory.loader import load_inventory
 from bwauto.lab.history import write_history
 from bwauto.lab.runner import Lab
-from bwauto.lab.testing import device_config
-from bwauto.store.importer import import_history
-from bwauto.store.samples import SampleStore, store_path
+from bwauto.lab.testing import device_config, import_lab_history
+from bwauto.store.samples import store_path
 
 ROOT = Path(__file__).resolve().parents[2]
 WIB = dt.timezone(dt.timedelta(hours=7))
@@ -55,9 +53,7 @@ def one_language(text: str, lang: str) -> set[str]:
 def request_at_step_5(lab: Lab, state: Path, letter: str = "1/DINKES") -> str:
     """A week of history and a request of ``dinkes`` for 150M, disposed and its form filled."""
     if not store_path(state).exists():
-        history = write_history(lab.routers.values(), state / "h.csv", 7, time.time())
-        with SampleStore(store_path(state), create=True) as store:
-            import_history(store, history, set(load_inventory(lab.inventory_dir).links), tz=WIB)
+        import_lab_history(lab, state, 7)
     reg = Register.for_office(state, lab.inventory_dir)
     case = reg.new(opd="Dinas Kesehatan", letter_no=letter, letter_date=dt.date(2026, 1, 5),
                    link_id="dinkes", rate_bps=150_000_000, purpose="SIMRS")  # fmt: skip
