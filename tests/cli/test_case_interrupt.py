@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from cli_harness import Bw
+from test_outside_look import request_at_step_5
 from test_request_cli import _new, _to_step_5
 
 from bwauto.case.register import Register
@@ -128,12 +129,8 @@ def week(lab: Lab, tmp_path: Path) -> Path:
 def test_interrupted_analyse_request_leaves_no_files(lab: Lab, week: Path, tmp_path: Path) -> None:
     """Was: Ctrl-C during `analyse --request` left complete but unattached files in
     cases/ID/analisa/, and the next run wrote analisa-2."""
+    case_id = request_at_step_5(lab, week, "1/A")
     reg = Register.for_office(week, lab.inventory_dir)
-    case_id = reg.new(opd="Dinas Kesehatan", letter_no="1/A", letter_date=dt.date(2026, 1, 5),
-                      link_id="dinkes", rate_bps=150_000_000, purpose="SIMRS")  # fmt: skip
-    for frm, to in (("kadis", "kabid"), ("kabid", "kasi"), ("kasi", "staf")):
-        reg.dispose(case_id, from_role=frm, to_role=to)
-    reg.form(case_id, {"contact_name": "Rudi", "purpose": "SIMRS"})
     cut = run_hooked(tmp_path, "bwauto.analysis.run", "write_outputs", "SIGINT",
                      "analyse", "--request", case_id, after=True,
                      inventory=lab.inventory_dir, state=week)  # fmt: skip
@@ -167,12 +164,8 @@ def test_ctrl_c_at_any_moment_of_analyse_request_leaves_a_whole_case(
 ) -> None:
     """The report's reproduction: SIGINT some seconds into `bwauto analyse --request ID`.
     Whenever it lands, the case verifies, and `analisa` exists only if step 6 was recorded."""
+    case_id = request_at_step_5(lab, week, "1/A")
     reg = Register.for_office(week, lab.inventory_dir)
-    case_id = reg.new(opd="Dinas Kesehatan", letter_no="1/A", letter_date=dt.date(2026, 1, 5),
-                      link_id="dinkes", rate_bps=150_000_000, purpose="SIMRS")  # fmt: skip
-    for frm, to in (("kadis", "kabid"), ("kabid", "kasi"), ("kasi", "staf")):
-        reg.dispose(case_id, from_role=frm, to_role=to)
-    reg.form(case_id, {"contact_name": "Rudi", "purpose": "SIMRS"})
     env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"}
     argv = [sys.executable, "-m", "bwauto", "-i", str(lab.inventory_dir), "--state-dir",
             str(week), "analyse", "--request", case_id]  # fmt: skip
